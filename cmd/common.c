@@ -1,0 +1,85 @@
+/* Shared by the command-line tools.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "common.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+gboolean
+cmd_parse_color (const char *value, ColorMode *mode)
+{
+  if (!value || !strcmp (value, "auto"))
+    *mode = COLOR_AUTO;
+  else if (!strcmp (value, "never") || !strcmp (value, "no"))
+    *mode = COLOR_NEVER;
+  else if (!strcmp (value, "always") || !strcmp (value, "yes"))
+    *mode = COLOR_ALWAYS;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+cmd_use_color (ColorMode mode, FILE *fp)
+{
+  if (mode != COLOR_AUTO)
+    return mode == COLOR_ALWAYS;
+  /* https://no-color.org: any non-empty value disables colour. */
+  const char *no = g_getenv ("NO_COLOR");
+  if (no && *no)
+    return FALSE;
+  const char *term = g_getenv ("TERM");
+  if (term && !strcmp (term, "dumb"))
+    return FALSE;
+  return isatty (fileno (fp));
+}
+
+const char *
+cmd_language (const char *lang_option)
+{
+  const char *l = lang_option;
+  if (!l || !*l) {
+    static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+    for (gsize i = 0; i < G_N_ELEMENTS (vars) && (!l || !*l); i++)
+      l = g_getenv (vars[i]);
+  }
+  if (l && g_ascii_strncasecmp (l, "fr", 2) == 0)
+    return "fr";
+  return "en";
+}
+
+void
+cmd_error (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fflush (stdout);
+  fprintf (stderr, "%s: %s\n", g_get_prgname (), msg);
+}
+
+int
+cmd_usage_error (const char *message)
+{
+  cmd_error ("%s (try --help)", message);
+  return EXIT_USAGE;
+}
+
+void
+cmd_palette (Palette *p, gboolean color)
+{
+  if (color) {
+    *p = (Palette) { "\033[1m", "\033[2m", "\033[31m", "\033[33m", "\033[32m", "\033[36m", "\033[0m" };
+  } else {
+    *p = (Palette) { "", "", "", "", "", "", "" };
+  }
+}
+
+void
+cmd_init_signals (void)
+{
+  /* Default SIGPIPE: "dsn-explain mbox | head" ends without an error message. */
+  signal (SIGPIPE, SIG_DFL);
+}

@@ -1,0 +1,768 @@
+/* dsn-explain: read bounces and say what went wrong, for a person or a script.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "common.h"
+
+#include <libdsn/dsn.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  gboolean json;
+  gboolean summary;
+  const char *lang;
+  ColorMode color_mode;
+  gboolean color;
+  DsnFormat format;
+  int jobs;
+  gboolean quiet;
+  gboolean progress;
+} Options;
+
+/* Totals over the run, for --summary and the exit status. */
+typedef struct {
+  guint messages;
+  guint errors;
+  guint bounces; /* messages of any kind but not-a-bounce */
+  guint recipients;
+  GHashTable *by_kind, *by_category, *by_reason, *by_domain, *by_diagnostic;
+  GHashTable *suppress; /* hard-bounced addresses */
+} Totals;
+
+/* One message's work: the input and, once analysed, what to print. */
+typedef struct {
+  GBytes *data;
+  char *path;
+  guint index;
+  GError *read_error;
+  char *output;   /* formatted result */
+  char *errline;  /* one-line error for stderr */
+  DsnReport *report; /* kept for --summary */
+  DsnKind kind;
+  gboolean failed;
+} Item;
+
+static void
+item_free (Item *it)
+{
+  if (!it)
+    return;
+  if (it->data)
+    g_bytes_unref (it->data);
+  g_free (it->path);
+  g_clear_error (&it->read_error);
+  g_free (it->output);
+  g_free (it->errline);
+  dsn_report_free (it->report);
+  g_free (it);
+}
+
+static const DsnAnalyzer *analyzer;
+static Options opt;
+
+/* ------------------------------------------------------------ formatting */
+
+static JsonNode *
+source_node (const Item *it)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, it->path);
+  json_builder_set_member_name (b, "index");
+  if (it->index)
+    json_builder_add_int_value (b, it->index);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static char *
+to_json_line (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* The result object with "source" right after "schema". */
+static char *
+format_json (const Item *it, const DsnReport *rep, const GError *error)
+{
+  g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+  json_node_take_object (out, o);
+  json_object_set_int_member (o, "schema", 1);
+  json_object_set_member (o, "source", source_node (it));
+  if (rep) {
+    g_autoptr (JsonNode) r = dsn_report_to_json (rep, opt.lang);
+    JsonObject *ro = json_node_get_object (r);
+    g_autoptr (GList) members = json_object_get_members (ro);
+    for (GList *l = members; l; l = l->next)
+      if (strcmp (l->data, "schema") != 0)
+        json_object_set_member (o, l->data, json_node_copy (json_object_get_member (ro, l->data)));
+  } else {
+    json_object_set_string_member (o, "kind", "error");
+    json_object_set_string_member (o, "error", error ? error->message : "unknown error");
+  }
+  return to_json_line (out);
+}
+
+static const char *
+source_label (const Item *it, char *buf, gsize size)
+{
+  if (it->index)
+    g_snprintf (buf, size, "%s #%u", it->path, it->index);
+  else
+    g_snprintf (buf, size, "%s", it->path);
+  return buf;
+}
+
+/* Wraps TEXT at WIDTH columns, each line indented by INDENT. */
+static void
+append_wrapped (GString *out, const char *text, const char *indent, guint width)
+{
+  g_auto (GStrv) words = g_strsplit_set (text, " \n\t", -1);
+  guint col = 0;
+  gboolean first = TRUE;
+  for (char **w = words; *w; w++) {
+    if (!**w)
+      continue;
+    guint n = g_utf8_strlen (*w, -1);
+    if (first) {
+      g_string_append (out, indent);
+      col = strlen (indent);
+      first = FALSE;
+    } else if (col + 1 + n > width) {
+      g_string_append_c (out, '\n');
+      g_string_append (out, indent);
+      col = strlen (indent);
+    } else {
+      g_string_append_c (out, ' ');
+      col++;
+    }
+    g_string_append (out, *w);
+    col += n;
+  }
+  g_string_append_c (out, '\n');
+}
+
+static const char *
+L (const char *en, const char *fr)
+{
+  return strcmp (opt.lang, "fr") == 0 ? fr : en;
+}
+
+static char *
+format_text (const Item *it, const DsnReport *rep)
+{
+  Palette p;
+  cmd_palette (&p, opt.color);
+  GString *out = g_string_new (NULL);
+  char label[4096];
+  source_label (it, label, sizeof label);
+  DsnKind kind = dsn_report_get_kind (rep);
+  guint n = dsn_report_get_n_recipients (rep);
+
+  g_string_append_printf (out, "%s%s%s", p.dim, label, p.reset);
+  if (dsn_report_get_dialect (rep))
+    g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
+  g_string_append_c (out, '\n');
+
+  if (kind == DSN_KIND_NOT_BOUNCE) {
+    g_string_append_printf (out, "  %s\n",
+                            L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
+                               "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
+  } else if (n == 0) {
+    g_string_append_printf (out, "  %s%s%s\n", p.yellow,
+                            L ("A report, but it names no recipient that could be read.",
+                               "Un rapport, mais aucun destinataire lisible n'y figure."),
+                            p.reset);
+  }
+  for (guint i = 0; i < n; i++) {
+    const DsnRecipient *r = dsn_report_get_recipient (rep, i);
+    const char *reason = dsn_recipient_get_reason (r);
+    const char *color = p.red;
+    if (!strcmp (reason, "delivered") || !strcmp (reason, "vacation"))
+      color = p.green;
+    else if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED || !strcmp (reason, "feedback"))
+      color = p.yellow;
+    const char *mark = opt.color ? (color == p.green ? "✔ " : color == p.yellow ? "⚠ " : "✘ ") : "";
+    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
+                            dsn_recipient_get_summary (r, opt.lang), p.reset);
+    const char *addr = dsn_recipient_get_address (r);
+    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"), p.reset,
+                            addr && *addr ? addr : "?");
+    if (dsn_recipient_get_original_address (r) &&
+        g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
+      g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
+                              dsn_recipient_get_original_address (r));
+    g_string_append_c (out, '\n');
+    const char *status = dsn_recipient_get_status (r);
+    const char *reply = dsn_recipient_get_reply_code (r);
+    const char *remote = dsn_recipient_get_remote_mta (r);
+    if (status || reply || remote) {
+      g_string_append_printf (out, "  %s%-13s%s", p.bold, L ("Status:", "Statut :"), p.reset);
+      if (reply)
+        g_string_append_printf (out, " %s", reply);
+      if (status)
+        g_string_append_printf (out, " %s", status);
+      if (remote)
+        g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
+      g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason, dsn_recipient_get_category (r), p.reset);
+    } else {
+      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"), p.reset, p.dim,
+                              reason, dsn_recipient_get_category (r), p.reset);
+    }
+    const char *diag = dsn_recipient_get_diagnostic (r);
+    if (diag && *diag) {
+      g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("The server said:", "Le serveur a dit :"), p.reset);
+      g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
+      append_wrapped (out, quoted, "    ", 78);
+    }
+    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"), p.reset);
+    append_wrapped (out, dsn_recipient_get_explanation (r, opt.lang), "    ", 78);
+    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
+    append_wrapped (out, dsn_recipient_get_advice (r, opt.lang), "    ", 78);
+  }
+  const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
+  if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
+    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim, L ("Original subject:", "Sujet d'origine :"),
+                            orig_subject, p.reset);
+  for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
+    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, L ("note:", "remarque :"),
+                            dsn_report_get_warning (rep, i), p.reset);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------ work */
+
+static void
+analyse_item (Item *it)
+{
+  char label[4096];
+  g_autoptr (GError) error = NULL;
+  DsnReport *rep = NULL;
+  if (it->read_error) {
+    error = g_error_copy (it->read_error);
+  } else {
+    gsize len;
+    const char *data = g_bytes_get_data (it->data, &len);
+    rep = dsn_analyzer_analyze (analyzer, data ? data : "", len, &error);
+  }
+  if (!rep) {
+    it->failed = TRUE;
+    it->errline = g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
+    if (opt.json && !opt.summary)
+      it->output = format_json (it, NULL, error);
+  } else if (opt.summary) {
+    it->kind = dsn_report_get_kind (rep);
+    it->report = rep;
+    rep = NULL;
+  } else {
+    it->kind = dsn_report_get_kind (rep);
+    it->output = opt.json ? format_json (it, rep, NULL) : format_text (it, rep);
+  }
+  dsn_report_free (rep);
+  g_bytes_unref (it->data);
+  it->data = NULL;
+}
+
+static void
+count (GHashTable *t, const char *key)
+{
+  if (!key)
+    key = "(none)";
+  gpointer v = g_hash_table_lookup (t, key);
+  g_hash_table_insert (t, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (v) + 1));
+}
+
+static gboolean any_output;
+
+/* Prints an item's result and adds it to the totals. */
+static void
+finish_item (Item *it, Totals *t)
+{
+  t->messages++;
+  if (it->failed) {
+    t->errors++;
+    if (!opt.quiet)
+      cmd_error ("%s", it->errline);
+  }
+  if (it->output) {
+    if (!opt.json && any_output)
+      fputc ('\n', stdout);
+    fputs (it->output, stdout);
+    if (opt.json)
+      fputc ('\n', stdout);
+    any_output = TRUE;
+  }
+  if (!it->failed && it->kind != DSN_KIND_NOT_BOUNCE)
+    t->bounces++;
+  const DsnReport *rep = it->report;
+  if (rep) {
+    count (t->by_kind, dsn_kind_to_string (it->kind));
+    for (guint i = 0; i < dsn_report_get_n_recipients (rep); i++) {
+      const DsnRecipient *r = dsn_report_get_recipient (rep, i);
+      t->recipients++;
+      count (t->by_category, dsn_recipient_get_category (r));
+      count (t->by_reason, dsn_recipient_get_reason (r));
+      const char *addr = dsn_recipient_get_address (r);
+      const char *at = addr ? strrchr (addr, '@') : NULL;
+      g_autofree char *domain = at ? g_ascii_strdown (at + 1, -1) : NULL;
+      count (t->by_domain, domain);
+      const char *diag = dsn_recipient_get_diagnostic (r);
+      if (diag && *diag) {
+        g_autofree char *cut = g_utf8_substring (diag, 0, MIN (g_utf8_strlen (diag, -1), 160));
+        count (t->by_diagnostic, cut);
+      }
+      if (dsn_recipient_get_hard_bounce (r) && addr && *addr)
+        g_hash_table_add (t->suppress, g_ascii_strdown (addr, -1));
+    }
+  }
+  fflush (stdout);
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct {
+  gboolean enabled;
+  gint64 start;
+  gint64 last;
+  gboolean shown;
+} Progress;
+
+static void
+progress_update (Progress *pr, guint done)
+{
+  if (!pr->enabled)
+    return;
+  gint64 now = g_get_monotonic_time ();
+  /* Only runs that take more than a moment get a progress line. */
+  if (now - pr->start < G_USEC_PER_SEC || now - pr->last < G_USEC_PER_SEC / 4)
+    return;
+  pr->last = now;
+  double rate = done / ((now - pr->start) / (double) G_USEC_PER_SEC);
+  fprintf (stderr, "\r%s: %u messages (%.0f/s)\033[K", g_get_prgname (), done, rate);
+  pr->shown = TRUE;
+}
+
+static void
+progress_end (Progress *pr)
+{
+  if (pr->shown)
+    fprintf (stderr, "\r\033[K");
+}
+
+/* ------------------------------------------------------------ parallel runs */
+
+/* Workers analyse items from a queue; the main thread reads input and prints
+ * results in input order. At most WINDOW items are in flight, so memory stays
+ * bounded whatever the size of the input. */
+#define WINDOW 512
+
+typedef struct {
+  GAsyncQueue *todo;
+  GMutex lock;
+  GCond done_cond;
+  Item *slots[WINDOW];
+  gboolean ready[WINDOW];
+  guint64 next_print;
+  guint64 next_seq;
+} Pool;
+
+typedef struct {
+  Pool *pool;
+  Item *item;
+  guint64 seq;
+} Job;
+
+static gpointer
+worker (gpointer data)
+{
+  Pool *pool = data;
+  for (;;) {
+    Job *job = g_async_queue_pop (pool->todo);
+    if (!job->item) {
+      g_free (job);
+      return NULL;
+    }
+    analyse_item (job->item);
+    g_mutex_lock (&pool->lock);
+    pool->ready[job->seq % WINDOW] = TRUE;
+    g_cond_broadcast (&pool->done_cond);
+    g_mutex_unlock (&pool->lock);
+    g_free (job);
+  }
+}
+
+/* Prints every finished item at the head of the window; with WAIT, waits
+ * until the head item is done first. */
+static void
+pool_drain (Pool *pool, Totals *t, gboolean wait, Progress *pr)
+{
+  for (;;) {
+    g_mutex_lock (&pool->lock);
+    if (pool->next_print == pool->next_seq) {
+      g_mutex_unlock (&pool->lock);
+      return;
+    }
+    guint slot = pool->next_print % WINDOW;
+    while (wait && !pool->ready[slot])
+      g_cond_wait (&pool->done_cond, &pool->lock);
+    if (!pool->ready[slot]) {
+      g_mutex_unlock (&pool->lock);
+      return;
+    }
+    Item *it = pool->slots[slot];
+    pool->slots[slot] = NULL;
+    pool->ready[slot] = FALSE;
+    pool->next_print++;
+    g_mutex_unlock (&pool->lock);
+    finish_item (it, t);
+    item_free (it);
+    progress_update (pr, t->messages);
+    wait = FALSE;
+  }
+}
+
+/* ------------------------------------------------------------ input */
+
+typedef struct {
+  Pool *pool;
+  GThread **threads;
+  Totals *totals;
+  Progress progress;
+} Run;
+
+static void
+submit (Run *run, Item *it)
+{
+  if (!run->pool) {
+    analyse_item (it);
+    finish_item (it, run->totals);
+    item_free (it);
+    progress_update (&run->progress, run->totals->messages);
+    return;
+  }
+  Pool *pool = run->pool;
+  /* Keep the window bounded: wait for the oldest item before adding one. */
+  while (pool->next_seq - pool->next_print >= WINDOW)
+    pool_drain (pool, run->totals, TRUE, &run->progress);
+  g_mutex_lock (&pool->lock);
+  guint64 seq = pool->next_seq++;
+  pool->slots[seq % WINDOW] = it;
+  pool->ready[seq % WINDOW] = FALSE;
+  g_mutex_unlock (&pool->lock);
+  Job *job = g_new0 (Job, 1);
+  job->pool = pool;
+  job->item = it;
+  job->seq = seq;
+  g_async_queue_push (pool->todo, job);
+  pool_drain (pool, run->totals, FALSE, &run->progress);
+}
+
+/* Reads every message of PATH; FALSE if PATH itself could not be opened. */
+static gboolean
+process_path (Run *run, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnReader) reader = dsn_reader_new (path, opt.format, &error);
+  if (!reader) {
+    Item *it = g_new0 (Item, 1);
+    it->path = g_strdup (strcmp (path, "-") ? path : "-");
+    it->read_error = g_steal_pointer (&error);
+    submit (run, it);
+    return FALSE;
+  }
+  for (;;) {
+    GBytes *data = NULL;
+    const char *src = NULL;
+    guint index = 0;
+    g_autoptr (GError) e = NULL;
+    if (!dsn_reader_next (reader, &data, &src, &index, &e))
+      break;
+    Item *it = g_new0 (Item, 1);
+    it->data = data;
+    it->path = g_strdup (src);
+    it->index = index;
+    it->read_error = g_steal_pointer (&e);
+    submit (run, it);
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ summary */
+
+static gint
+cmp_count_desc (gconstpointer a, gconstpointer b, gpointer table)
+{
+  guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **) a));
+  guint cb = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **) b));
+  if (ca != cb)
+    return ca > cb ? -1 : 1;
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+static GPtrArray *
+sorted_keys (GHashTable *t)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer k;
+  g_hash_table_iter_init (&iter, t);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    g_ptr_array_add (keys, k);
+  g_ptr_array_sort_with_data (keys, cmp_count_desc, t);
+  return keys;
+}
+
+static int
+cmp_strptr (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+static void
+json_counts (JsonBuilder *b, const char *name, GHashTable *t, guint limit)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  g_autoptr (GPtrArray) keys = sorted_keys (t);
+  for (guint i = 0; i < keys->len && (!limit || i < limit); i++) {
+    json_builder_set_member_name (b, keys->pdata[i]);
+    json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])));
+  }
+  json_builder_end_object (b);
+}
+
+static void
+text_counts (GString *out, const Palette *p, const char *title, GHashTable *t, guint limit)
+{
+  if (g_hash_table_size (t) == 0)
+    return;
+  g_string_append_printf (out, "%s%s%s\n", p->bold, title, p->reset);
+  g_autoptr (GPtrArray) keys = sorted_keys (t);
+  for (guint i = 0; i < keys->len && (!limit || i < limit); i++)
+    g_string_append_printf (out, "  %6u  %s\n", GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])),
+                            (char *) keys->pdata[i]);
+}
+
+static void
+print_summary (Totals *t)
+{
+  g_autoptr (GPtrArray) suppress = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer k;
+  g_hash_table_iter_init (&iter, t->suppress);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    g_ptr_array_add (suppress, k);
+  g_ptr_array_sort (suppress, cmp_strptr);
+
+  if (opt.json) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "schema");
+    json_builder_add_int_value (b, 1);
+    json_builder_set_member_name (b, "kind");
+    json_builder_add_string_value (b, "summary");
+    json_builder_set_member_name (b, "messages");
+    json_builder_add_int_value (b, t->messages);
+    json_builder_set_member_name (b, "errors");
+    json_builder_add_int_value (b, t->errors);
+    json_builder_set_member_name (b, "recipients");
+    json_builder_add_int_value (b, t->recipients);
+    json_counts (b, "by_kind", t->by_kind, 0);
+    json_counts (b, "by_category", t->by_category, 0);
+    json_counts (b, "by_reason", t->by_reason, 0);
+    json_counts (b, "by_domain", t->by_domain, 0);
+    json_builder_set_member_name (b, "suppress");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < suppress->len; i++)
+      json_builder_add_string_value (b, suppress->pdata[i]);
+    json_builder_end_array (b);
+    json_counts (b, "top_diagnostics", t->by_diagnostic, 10);
+    json_builder_end_object (b);
+    g_autoptr (JsonNode) root = json_builder_get_root (b);
+    g_autofree char *line = to_json_line (root);
+    puts (line);
+    return;
+  }
+  Palette p;
+  cmd_palette (&p, opt.color);
+  GString *out = g_string_new (NULL);
+  g_string_append_printf (out, "%s%u %s, %u %s, %u %s%s\n\n", p.bold, t->messages,
+                          L ("messages", "messages"), t->recipients, L ("recipients", "destinataires"),
+                          t->errors, L ("unreadable", "illisibles"), p.reset);
+  text_counts (out, &p, L ("By kind", "Par type"), t->by_kind, 0);
+  text_counts (out, &p, L ("By category", "Par catégorie"), t->by_category, 0);
+  text_counts (out, &p, L ("By reason", "Par raison"), t->by_reason, 0);
+  text_counts (out, &p, L ("By recipient domain (top 20)", "Par domaine destinataire (20 premiers)"),
+               t->by_domain, 20);
+  text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"), t->by_diagnostic, 10);
+  if (suppress->len) {
+    g_string_append_printf (out, "%s%s (%u)%s\n", p.bold,
+                            L ("Addresses to suppress (hard bounces)", "Adresses à retirer (échecs définitifs)"),
+                            suppress->len, p.reset);
+    for (guint i = 0; i < suppress->len; i++)
+      g_string_append_printf (out, "  %s\n", (char *) suppress->pdata[i]);
+  }
+  fputs (out->str, stdout);
+  g_string_free (out, TRUE);
+}
+
+/* ------------------------------------------------------------ main */
+
+static gboolean
+parse_format (const char *v, DsnFormat *f)
+{
+  static const struct {
+    const char *name;
+    DsnFormat format;
+  } map[] = { { "auto", DSN_FORMAT_AUTO }, { "message", DSN_FORMAT_MESSAGE }, { "mbox", DSN_FORMAT_MBOX },
+              { "maildir", DSN_FORMAT_DIR }, { "dir", DSN_FORMAT_DIR } };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
+    if (!strcmp (v, map[i].name)) {
+      *f = map[i].format;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_set_prgname ("dsn-explain");
+  cmd_init_signals ();
+
+  gboolean json = FALSE, summary = FALSE, version = FALSE, quiet = FALSE, no_progress = FALSE;
+  char *lang = NULL, *color = NULL, *format = NULL;
+  char **patterns = NULL;
+  int jobs = 1;
+  GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
+    { "summary", 's', 0, G_OPTION_ARG_NONE, &summary, "Totals for the whole input instead of one result per message", NULL },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the explanations: en, fr (default: from the locale)", "LANG" },
+    { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns, "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
+    { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs, "Analyse with N threads; output keeps input order (default: 1)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not report unreadable messages on stderr", NULL },
+    { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "No progress line on stderr", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("[PATH...]");
+  g_option_context_set_summary (ctx,
+    "Explain why an email bounced. Reads bounce messages (a file, an mbox, a\n"
+    "Maildir or a directory; standard input when no PATH or \"-\") and says, for\n"
+    "each recipient, what failed, why, and what to do.");
+  g_option_context_set_description (ctx,
+    "Exit status: 0 something was diagnosed, 1 nothing looks like a bounce,\n"
+    "2 usage error, 3 some input could not be read.\n\n"
+    "Examples:\n"
+    "  dsn-explain < bounce.eml\n"
+    "  dsn-explain ~/Maildir/.Bounces\n"
+    "  dsn-explain --json bounces.mbox | jq -r '.recipients[] | select(.hard_bounce) | .address'\n"
+    "  dsn-explain --summary bounces.mbox\n\n"
+    "See dsn-explain(1).");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cmd_usage_error (error->message);
+  if (version) {
+    printf ("dsn-explain (libdsn) %s\n", DSN_VERSION_STRING);
+    return EXIT_OK;
+  }
+  opt.json = json;
+  opt.summary = summary;
+  opt.quiet = quiet;
+  opt.lang = cmd_language (lang);
+  if (lang && strncmp (lang, "en", 2) != 0 && strncmp (lang, "fr", 2) != 0)
+    return cmd_usage_error ("--lang: supported languages are en and fr");
+  if (!cmd_parse_color (color, &opt.color_mode))
+    return cmd_usage_error ("--color: expected auto, always or never");
+  opt.color = !json && cmd_use_color (opt.color_mode, stdout);
+  opt.format = DSN_FORMAT_AUTO;
+  if (format && !parse_format (format, &opt.format))
+    return cmd_usage_error ("--format: expected auto, message, mbox or maildir");
+  if (jobs < 1 || jobs > 256)
+    return cmd_usage_error ("--jobs: expected a number from 1 to 256");
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] == '-' && argv[i][1] && strcmp (argv[i], "-") != 0) {
+      g_autofree char *msg = g_strdup_printf ("unknown option %s", argv[i]);
+      return cmd_usage_error (msg);
+    }
+
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  for (char **d = patterns; d && *d; d++)
+    if (!dsn_analyzer_add_patterns_dir (an, *d, &error)) {
+      cmd_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  g_strfreev (patterns);
+  analyzer = an;
+
+  Totals totals = { 0 };
+  totals.by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  totals.by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  totals.by_reason = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  totals.by_domain = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  totals.by_diagnostic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  totals.suppress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  Run run = { 0 };
+  run.totals = &totals;
+  run.progress.enabled = !no_progress && isatty (STDERR_FILENO);
+  run.progress.start = g_get_monotonic_time ();
+  Pool pool = { 0 };
+  if (jobs > 1) {
+    run.pool = &pool;
+    pool.todo = g_async_queue_new ();
+    g_mutex_init (&pool.lock);
+    g_cond_init (&pool.done_cond);
+    run.threads = g_new0 (GThread *, jobs);
+    for (int i = 0; i < jobs; i++)
+      run.threads[i] = g_thread_new ("dsn-worker", worker, &pool);
+  }
+
+  if (argc < 2) {
+    process_path (&run, "-");
+  } else {
+    for (int i = 1; i < argc; i++)
+      process_path (&run, argv[i]);
+  }
+
+  if (run.pool) {
+    pool_drain (&pool, &totals, TRUE, &run.progress);
+    while (pool.next_print < pool.next_seq)
+      pool_drain (&pool, &totals, TRUE, &run.progress);
+    for (int i = 0; i < jobs; i++)
+      g_async_queue_push (pool.todo, g_new0 (Job, 1));
+    for (int i = 0; i < jobs; i++)
+      g_thread_join (run.threads[i]);
+    g_free (run.threads);
+    g_async_queue_unref (pool.todo);
+    g_mutex_clear (&pool.lock);
+    g_cond_clear (&pool.done_cond);
+  }
+  progress_end (&run.progress);
+  if (summary)
+    print_summary (&totals);
+  fflush (stdout);
+
+  int status = totals.errors ? EXIT_INPUT : totals.bounces ? EXIT_OK : EXIT_NOTHING;
+  g_hash_table_unref (totals.by_kind);
+  g_hash_table_unref (totals.by_category);
+  g_hash_table_unref (totals.by_reason);
+  g_hash_table_unref (totals.by_domain);
+  g_hash_table_unref (totals.by_diagnostic);
+  g_hash_table_unref (totals.suppress);
+  g_free (lang);
+  g_free (color);
+  g_free (format);
+  return status;
+}

@@ -1,0 +1,278 @@
+/* Classification: from a recipient's facts to a category and a reason.
+ *
+ * Precedence (documented in dsn-patterns(5)):
+ *  1. the kind of report decides outright: a feedback report is "feedback", an
+ *     automatic reply "vacation", a success notice "delivered";
+ *  2. otherwise every rule whose conditions hold competes, and the strongest
+ *     wins: the remote server's words (phrase rules, strength 50 by default)
+ *     beat a bare status code (code-only rules, 30), a vendor's exact phrase
+ *     can be made stronger than a generic one, and among equals the longer
+ *     phrase wins;
+ *  3. the dialect's structural hint (a report section that says "expired")
+ *     refines a result decided by a code alone, or decides when nothing
+ *     matched;
+ *  4. failing all that, a delay is "expired" and the rest "undefined".
+ *
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "dsn-private.h"
+#include "rules.h"
+
+#include <string.h>
+
+/* Strength at or above which a rule beats a dialect's hint. */
+#define HINT_STRENGTH 40
+
+/* The reference classifier's pseudo status codes (X.0.9NN), used when a
+ * message gives no code at all, so that scripts written for it keep working. */
+static const struct {
+  const char *reason;
+  int detail;
+} pseudo_codes[] = {
+  { "undefined", 900 },     { "onhold", 901 },        { "syntaxerror", 902 },
+  { "norelaying", 909 },    { "filtered", 910 },      { "userunknown", 911 },
+  { "hostunknown", 912 },   { "hasmoved", 916 },      { "rejected", 918 },
+  { "suspend", 921 },       { "mailboxfull", 922 },   { "exceedlimit", 923 },
+  { "systemerror", 930 },   { "systemfull", 931 },    { "notaccept", 932 },
+  { "mesgtoobig", 934 },    { "mailererror", 939 },   { "networkerror", 944 },
+  { "toomanyconn", 945 },   { "speeding", 946 },      { "expired", 947 },
+  { "contenterror", 960 },  { "securityerror", 970 }, { "blocked", 971 },
+  { "policyviolation", 972 }, { "requireptr", 973 },  { "authfailure", 974 },
+  { "badreputation", 975 }, { "failedstarttls", 976 }, { "virusdetected", 977 },
+  { "suppressed", 978 },    { "notcompliantrfc", 979 }, { "spamdetected", 980 },
+};
+
+static char *
+pseudo_status (const char *reason, gboolean temporary)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (pseudo_codes); i++)
+    if (strcmp (pseudo_codes[i].reason, reason) == 0)
+      return g_strdup_printf ("%c.0.%d", temporary ? '4' : '5', pseudo_codes[i].detail);
+  return NULL;
+}
+
+/* The first category (in load order) with REASON: the generic one for it. */
+static const DsnCategory *
+category_for_reason (const DsnRules *rules, const char *reason)
+{
+  for (guint i = 0; i < dsn_rules_n_categories (rules); i++) {
+    const DsnCategory *c = dsn_rules_get_category (rules, i);
+    if (strcmp (c->reason, reason) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+static gboolean
+is_temporary (const DsnRecipient *r)
+{
+  if (r->status && r->status_source != DSN_SOURCE_INFERRED)
+    return r->status[0] == '4';
+  if (r->reply_code)
+    return r->reply_code[0] == '4';
+  return r->action == DSN_ACTION_DELAYED;
+}
+
+/* Fills status and reply code from the server's words when the report's
+ * fields did not give them. */
+static void
+complete_codes (DsnRecipient *r)
+{
+  if (!r->diagnostic)
+    return;
+  char code[12];
+  if (!r->status && dsn_text_find_status (r->diagnostic, code)) {
+    r->status = g_strdup (code);
+    r->status_source = DSN_SOURCE_TEXT;
+  }
+  char reply[4];
+  if (!r->reply_code && dsn_text_find_reply_code (r->diagnostic, reply)) {
+    /* A reply code disagreeing with the status class is some other number. */
+    if (!r->status || r->status[0] == reply[0] || r->status[0] == '2')
+      r->reply_code = g_strdup (reply);
+  }
+}
+
+static void
+set_category (const DsnRules *rules, DsnRecipient *r, const char *category, const char *rule)
+{
+  r->category = dsn_rules_find_category (rules, category);
+  r->rule = rule;
+  /* The built-in set always defines the fixed categories; a user file that
+   * removed one falls back on the reason alone. */
+}
+
+static void
+classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r)
+{
+  const DsnRules *rules = dsn_analyzer_rules (an);
+  complete_codes (r);
+  r->category = NULL;
+  r->reason = NULL;
+  r->rule = NULL;
+
+  if (rep->kind == DSN_KIND_FEEDBACK) {
+    set_category (rules, r, "feedback-complaint", "report:feedback");
+    r->reason = dsn_reason_intern ("feedback");
+  } else if (rep->kind == DSN_KIND_AUTO_REPLY) {
+    set_category (rules, r, "auto-reply", "report:auto-reply");
+    r->reason = dsn_reason_intern ("vacation");
+  } else if (r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
+             r->action == DSN_ACTION_EXPANDED) {
+    set_category (rules, r, "delivered", "report:delivered");
+    r->reason = dsn_reason_intern ("delivered");
+  } else {
+    DsnMatchInput in = {
+      .text = r->diagnostic,
+      .status = r->status,
+      .reply_code = r->reply_code,
+      .remote_mta = r->remote_mta,
+      .dialect = rep->dialect,
+      .command = r->command,
+      .action = r->action,
+    };
+    const DsnRule *best = dsn_rules_match (rules, &in, NULL);
+    if (best && (best->strength >= HINT_STRENGTH || !r->reason_hint)) {
+      r->category = best->category;
+      r->reason = best->reason ? best->reason : best->category->reason;
+      r->rule = best->name;
+      if (best->blocklist)
+        dsn_set (&r->blocklist, best->blocklist);
+    } else if (r->reason_hint) {
+      r->category = category_for_reason (rules, r->reason_hint);
+      r->reason = dsn_reason_intern (r->reason_hint);
+      r->rule = "dialect";
+    } else if (r->action == DSN_ACTION_DELAYED) {
+      set_category (rules, r, "delayed", "action:delayed");
+    } else {
+      set_category (rules, r, "undetermined", NULL);
+    }
+  }
+  if (!r->reason)
+    r->reason = r->category ? r->category->reason : dsn_reason_intern ("undefined");
+  if (!r->category)
+    r->category = category_for_reason (rules, r->reason);
+
+  gboolean temporary = is_temporary (r);
+  /* As the reference defines it: retrying can never succeed. */
+  r->hard_bounce = !temporary && (!strcmp (r->reason, "userunknown") ||
+                                  !strcmp (r->reason, "hostunknown") ||
+                                  !strcmp (r->reason, "hasmoved") ||
+                                  !strcmp (r->reason, "notaccept"));
+  if (!r->status && strcmp (r->reason, "feedback") != 0 && strcmp (r->reason, "vacation") != 0 &&
+      strcmp (r->reason, "delivered") != 0) {
+    r->status = pseudo_status (r->reason, temporary);
+    r->status_source = r->status ? DSN_SOURCE_INFERRED : DSN_SOURCE_NONE;
+  }
+}
+
+void
+dsn_classify_report (const DsnAnalyzer *an, DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++)
+    classify_recipient (an, rep, rep->recipients->pdata[i]);
+}
+
+DsnReport *
+dsn_analyzer_classify_text (const DsnAnalyzer *an, const char *text, const char *status,
+                            const char *reply_code)
+{
+  g_return_val_if_fail (an && text, NULL);
+  ((DsnAnalyzer *) an)->sealed = TRUE;
+  DsnReport *rep = dsn_report_new ();
+  rep->analyzer = an;
+  rep->kind = DSN_KIND_DELIVERY_STATUS;
+  rep->dialect = "text";
+  DsnRecipient *r = dsn_report_add_recipient (rep, "unknown@invalid");
+  r->action = DSN_ACTION_FAILED;
+  dsn_set (&r->diagnostic, text);
+  if (status) {
+    dsn_set (&r->status, status);
+    r->status_source = DSN_SOURCE_REPORT;
+  }
+  dsn_set (&r->reply_code, reply_code);
+  dsn_classify_report (an, rep);
+  return rep;
+}
+
+/* ------------------------------------------------------------ lint */
+
+gboolean
+dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
+{
+  const DsnRules *rules = dsn_analyzer_rules (an);
+  gboolean ok = TRUE;
+#define PROBLEM(...)                                                                               \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    ok = FALSE;                                                                                    \
+    if (problems)                                                                                  \
+      g_ptr_array_add (problems, g_strdup_printf (__VA_ARGS__));                                   \
+  }                                                                                                \
+  G_STMT_END
+
+  for (guint i = 0; i < dsn_rules_n_categories (rules); i++) {
+    const DsnCategory *c = dsn_rules_get_category (rules, i);
+    for (int t = 0; t < DSN_N_TEXTS; t++)
+      for (int l = 0; l < DSN_N_LANGS; l++)
+        if (!c->text[t][l] || !*c->text[t][l])
+          PROBLEM ("%s: [category %s]: text %d missing in language %d", c->file, c->id, t, l);
+  }
+  static const char *const fixed[] = { "feedback-complaint", "auto-reply", "delivered", "delayed",
+                                       "undetermined" };
+  for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
+    if (!dsn_rules_find_category (rules, fixed[i]))
+      PROBLEM ("category %s is required", fixed[i]);
+
+  for (guint i = 0; i < dsn_rules_count (rules); i++) {
+    const DsnRule *r = dsn_rules_get (rules, i);
+    for (char **ex = r->examples; ex && *ex; ex++) {
+      char status[12], reply[4];
+      DsnMatchInput in = {
+        .text = *ex,
+        .status = r->example_status ? r->example_status
+                                    : (dsn_text_find_status (*ex, status) ? status : NULL),
+        .reply_code = dsn_text_find_reply_code (*ex, reply) ? reply : NULL,
+        .remote_mta = r->example_remote,
+        .dialect = r->example_dialect,
+        .command = r->example_command,
+        .action = r->action ? r->action : DSN_ACTION_FAILED,
+      };
+      const DsnRule *got = dsn_rules_match (rules, &in, NULL);
+      if (got != r)
+        PROBLEM ("%s: [rule %s]: example \"%s\" is classified by %s", r->file, r->name, *ex,
+                 got ? got->name : "no rule");
+    }
+  }
+#undef PROBLEM
+  return ok;
+}
+
+/* ------------------------------------------------------------ getters */
+
+const char *
+dsn_recipient_get_category (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->category ? r->category->id : NULL;
+}
+
+const char *
+dsn_recipient_get_summary (const DsnRecipient *r, const char *lang)
+{
+  g_return_val_if_fail (r, NULL);
+  return dsn_category_text (r->category, DSN_TEXT_SUMMARY, lang);
+}
+
+const char *
+dsn_recipient_get_explanation (const DsnRecipient *r, const char *lang)
+{
+  g_return_val_if_fail (r, NULL);
+  return dsn_category_text (r->category, DSN_TEXT_EXPLANATION, lang);
+}
+
+const char *
+dsn_recipient_get_advice (const DsnRecipient *r, const char *lang)
+{
+  g_return_val_if_fail (r, NULL);
+  return dsn_category_text (r->category, DSN_TEXT_ADVICE, lang);
+}

@@ -1,0 +1,60 @@
+/* What every dialect file includes: the input, the report builders and the
+ * scanners shared by dialects. Not installed.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#ifndef LIBDSN_DIALECT_H
+#define LIBDSN_DIALECT_H
+
+#include "../dsn-private.h"
+
+G_BEGIN_DECLS
+
+/* Declares the dialect object of a file: DSN_DIALECT (postfix) expects static
+ * functions detect() and extract() and defines dsn_dialect_postfix. */
+#define DSN_DIALECT(id)                                                                            \
+  DSN_INTERNAL const DsnDialect dsn_dialect_##id = { #id, detect, extract }
+
+/* Case-insensitive search for NEEDLE in the report's text; NULL if absent. */
+DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
+/* TRUE if the From header contains any of the NULL-terminated NEEDLES
+ * (case-insensitive). */
+DSN_INTERNAL gboolean dsn_from_has (const DsnInput *in, const char *const *needles);
+/* TRUE if the Subject contains any of NEEDLES (case-insensitive). */
+DSN_INTERNAL gboolean dsn_subject_has (const DsnInput *in, const char *const *needles);
+/* TRUE if header NAME is present and contains NEEDLE (case-insensitive; a
+ * NULL needle tests presence only). */
+DSN_INTERNAL gboolean dsn_header_has (const DsnInput *in, const char *name, const char *needle);
+/* The start of the line following P (or the end of the text). */
+DSN_INTERNAL const char *dsn_next_line (const char *p);
+/* The start of the line containing P within TEXT. */
+DSN_INTERNAL const char *dsn_line_start (const char *text, const char *p);
+
+/* The SMTP command a text says failed: "RCPT", "MAIL", "DATA", "HELO",
+ * "CONN" (connection / greeting), "STARTTLS", or NULL. Recognises Postfix's
+ * "(in reply to RCPT TO command)", Exim's "SMTP error from remote mail server
+ * after RCPT TO:", Sendmail's ">>> RCPT To:" and the like. */
+DSN_INTERNAL const char *dsn_text_find_command (const char *text);
+
+/* Sets R's diagnostic from LEN bytes of TEXT (-1: NUL-terminated), with
+ * white space runs (folded lines) collapsed to one space. */
+DSN_INTERNAL void dsn_recipient_set_diagnostic (DsnRecipient *r, const char *text, gssize len);
+
+/* Finds, for every recipient of the report without a diagnostic, the
+ * paragraph of TEXT that mentions its address and takes it as the
+ * diagnostic: the fallback for reports whose delivery-status part has no
+ * Diagnostic-Code but whose text explains. */
+DSN_INTERNAL void dsn_fill_diagnostics_from_text (DsnReport *rep, const char *text);
+
+/* Scans a free-text report for recipients: each line holding an address
+ * starts a recipient; the lines that follow, up to a blank line or the next
+ * address line, are its diagnostic. Returns the number found. Used by the
+ * generic dialect and by dialects whose format is this simple. */
+DSN_INTERNAL guint dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end);
+
+/* Where a returned message begins in a text report, after one of the usual
+ * separators ("------ This is a copy of the message", "--- Below this line is
+ * a copy", "Original message follows", ...), or NULL. */
+DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
+
+G_END_DECLS
+
+#endif

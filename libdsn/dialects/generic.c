@@ -1,0 +1,45 @@
+/* The last resort for text bounces no dialect claims: a report from a
+ * mailer-daemon, or with a bounce subject, scanned for address paragraphs.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "dialect.h"
+
+#include <string.h>
+
+static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
+                                       "maildelivery", "mail administrator", NULL };
+static const char *const subjects[] = {
+  "undeliver", "undelivered", "delivery status notification", "returned mail",
+  "failure notice", "delivery failure", "delivery failed", "mail delivery failed",
+  "non-delivery", "nondeliverable", "non remis", "could not be delivered",
+  "delivery has failed", "delivery problem", "returned to sender", "mail system error",
+  "delivery notification", "unzustellbar", "warning: could not send", NULL,
+};
+
+static gboolean
+detect (const DsnInput *in)
+{
+  return dsn_from_has (in, senders) || dsn_subject_has (in, subjects);
+}
+
+static gboolean
+extract (const DsnInput *in)
+{
+  DsnReport *rep = in->report;
+  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *end = dsn_find_returned_marker (text);
+  if (!end)
+    end = text + strlen (text);
+  else
+    dsn_input_set_returned_text (in, end);
+  dsn_scan_address_paragraphs (rep, text, end);
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (!r->command)
+      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
+    if (r->action == DSN_ACTION_NONE)
+      r->action = DSN_ACTION_FAILED;
+  }
+  return rep->recipients->len > 0;
+}
+
+DSN_DIALECT (generic);

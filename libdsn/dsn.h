@@ -1,0 +1,223 @@
+/* libdsn: explain why an email bounced.
+ *
+ * The one installed header. Every object is opaque; every string returned by a
+ * getter belongs to the object it came from and lives as long as that object.
+ * Getters return NULL when the message did not say.
+ *
+ * Typical use:
+ *
+ *   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+ *   g_autoptr (DsnReport) rep = dsn_analyzer_analyze (an, data, len, &error);
+ *   for (guint i = 0; i < dsn_report_get_n_recipients (rep); i++) {
+ *     const DsnRecipient *r = dsn_report_get_recipient (rep, i);
+ *     printf ("%s: %s\n", dsn_recipient_get_address (r), dsn_recipient_get_reason (r));
+ *   }
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef LIBDSN_DSN_H
+#define LIBDSN_DSN_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <libdsn/dsn-version.h>
+
+G_BEGIN_DECLS
+
+#if defined(LIBDSN_COMPILATION)
+#define DSN_API __attribute__ ((visibility ("default")))
+#else
+#define DSN_API
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+#define DSN_ERROR (dsn_error_quark ())
+DSN_API GQuark dsn_error_quark (void);
+
+/* Failures to process. "Not a bounce" and "reason unknown" are results, not errors. */
+typedef enum {
+  DSN_ERROR_FAILED,      /* anything else */
+  DSN_ERROR_IO,          /* the input could not be read */
+  DSN_ERROR_NOT_MESSAGE, /* the input is empty or not text at all */
+  DSN_ERROR_LIMIT,       /* the input exceeds a configured limit */
+  DSN_ERROR_PATTERNS,    /* a patterns file is invalid */
+  DSN_ERROR_USAGE,       /* the caller passed an invalid argument */
+} DsnErrorCode;
+
+/* ------------------------------------------------------------------ enums */
+
+typedef enum {
+  DSN_KIND_NOT_BOUNCE,      /* an ordinary message: nothing to report */
+  DSN_KIND_DELIVERY_STATUS, /* a bounce or delay notice (RFC 3464 or a text report) */
+  DSN_KIND_FEEDBACK,        /* an abuse / feedback-loop report (RFC 5965) */
+  DSN_KIND_AUTO_REPLY,      /* a vacation or other automatic reply (RFC 3834) */
+} DsnKind;
+
+/* RFC 3464 §2.3.3 action values, plus NONE when the report did not say. */
+typedef enum {
+  DSN_ACTION_NONE,
+  DSN_ACTION_FAILED,
+  DSN_ACTION_DELAYED,
+  DSN_ACTION_DELIVERED,
+  DSN_ACTION_RELAYED,
+  DSN_ACTION_EXPANDED,
+} DsnAction;
+
+/* Returns a static lower-case name ("delivery-status", "failed", ...). */
+DSN_API const char *dsn_kind_to_string (DsnKind kind);
+DSN_API const char *dsn_action_to_string (DsnAction action);
+
+/* Resource limits applied to each analysed message. */
+typedef enum {
+  DSN_LIMIT_MESSAGE_SIZE,  /* bytes; larger input is an error (default 64 MiB) */
+  DSN_LIMIT_MIME_DEPTH,    /* nesting of multiparts and attached messages (default 32) */
+  DSN_LIMIT_RECIPIENTS,    /* recipients kept per message; the rest is a warning (default 10000) */
+  DSN_LIMIT_HEADER_LENGTH, /* bytes of one unfolded field kept; longer is cut, with a warning (default 64 KiB) */
+} DsnLimit;
+
+/* ------------------------------------------------------------------ analyzer */
+
+/* Holds the classification rules and limits. Build it, configure it, then share
+ * it: once the first message is analysed it is never modified, so several
+ * threads may call dsn_analyzer_analyze() on it at once. */
+typedef struct _DsnAnalyzer DsnAnalyzer;
+typedef struct _DsnReport DsnReport;
+typedef struct _DsnRecipient DsnRecipient;
+
+/* Returns a new analyzer with the built-in rules (compiled into the library).
+ * Free with dsn_analyzer_free(). */
+DSN_API DsnAnalyzer *dsn_analyzer_new (void);
+
+/* Loads every *.rules file of DIR on top of the built-in rules: a rule or
+ * category with an existing name replaces it, a new one is added. Returns FALSE
+ * and sets ERROR (DSN_ERROR_PATTERNS) if a file is invalid; the analyzer is then
+ * unchanged. Must be called before the first analysis. */
+DSN_API gboolean dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error);
+
+/* Sets a resource limit (see DsnLimit). 0 restores the default. */
+DSN_API void dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value);
+DSN_API gsize dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit);
+
+/* Analyses one message given as raw bytes (RFC 5322, any newline convention;
+ * a pasted body without headers is accepted too). Returns a new report, or NULL
+ * with ERROR set when the input cannot be processed at all (empty, over a
+ * limit). Thread-safe for a configured analyzer. */
+DSN_API DsnReport *dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len,
+                                         GError **error);
+
+DSN_API void dsn_analyzer_free (DsnAnalyzer *an);
+
+/* Number of rules and categories loaded (for diagnostics and tests). */
+DSN_API guint dsn_analyzer_get_n_rules (const DsnAnalyzer *an);
+
+/* Checks the loaded rules: every example is classified by its own rule, no
+ * rule is shadowed by another. Returns FALSE and appends one line per problem
+ * to PROBLEMS (which may be NULL). */
+DSN_API gboolean dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems);
+
+/* Classifies a bare diagnostic text as if a server had replied with it.
+ * STATUS and REPLY_CODE may be NULL. Returns a report with one recipient
+ * ("unknown@invalid"); useful to test rules. */
+DSN_API DsnReport *dsn_analyzer_classify_text (const DsnAnalyzer *an, const char *text,
+                                               const char *status, const char *reply_code);
+
+/* ------------------------------------------------------------------ report */
+
+DSN_API DsnKind dsn_report_get_kind (const DsnReport *rep);
+
+/* Name of the dialect that produced the result ("postfix", "rfc3464", ...). */
+DSN_API const char *dsn_report_get_dialect (const DsnReport *rep);
+
+/* A per-message field of the report, by case-insensitive name: the RFC 3464
+ * per-message fields ("Reporting-MTA", "Arrival-Date", ...) and the RFC 5965
+ * ones ("Feedback-Type", "Source-IP", ...). */
+DSN_API const char *dsn_report_get_field (const DsnReport *rep, const char *name);
+
+/* A header of the returned original message: "From", "To", "Subject",
+ * "Message-ID", "Date". */
+DSN_API const char *dsn_report_get_original_header (const DsnReport *rep, const char *name);
+
+/* The IP address that sent the original message to its first relay, from the
+ * Received chain of the returned message. */
+DSN_API const char *dsn_report_get_original_ip (const DsnReport *rep);
+
+DSN_API guint dsn_report_get_n_recipients (const DsnReport *rep);
+/* Returns recipient I (0-based), owned by the report. */
+DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guint i);
+
+DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
+DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
+
+/* Returns the report as a JSON object (see doc/json-schema.json), texts in
+ * LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
+DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
+
+DSN_API void dsn_report_free (DsnReport *rep);
+
+/* ------------------------------------------------------------------ recipient */
+
+DSN_API const char *dsn_recipient_get_address (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_original_address (const DsnRecipient *r);
+DSN_API DsnAction dsn_recipient_get_action (const DsnRecipient *r);
+/* Enhanced status code (RFC 3463), e.g. "5.1.1". */
+DSN_API const char *dsn_recipient_get_status (const DsnRecipient *r);
+/* SMTP reply code (RFC 5321), e.g. "550". */
+DSN_API const char *dsn_recipient_get_reply_code (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_remote_mta (const DsnRecipient *r);
+/* The remote server's own words, verbatim. */
+DSN_API const char *dsn_recipient_get_diagnostic (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_last_attempt (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_will_retry_until (const DsnRecipient *r);
+
+/* Reason in the reference classifier's vocabulary ("userunknown", ...). */
+DSN_API const char *dsn_recipient_get_reason (const DsnRecipient *r);
+/* The finer diagnosis ("spf-failure", "blocklist", ...). */
+DSN_API const char *dsn_recipient_get_category (const DsnRecipient *r);
+/* TRUE when retrying can never succeed. */
+DSN_API gboolean dsn_recipient_get_hard_bounce (const DsnRecipient *r);
+/* Texts of the category in LANG ("en" or "fr"; NULL means "en"): a one-line
+ * summary, what happened and who must act, and what to do. */
+DSN_API const char *dsn_recipient_get_summary (const DsnRecipient *r, const char *lang);
+DSN_API const char *dsn_recipient_get_explanation (const DsnRecipient *r, const char *lang);
+DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char *lang);
+
+/* ------------------------------------------------------------------ reader */
+
+/* Splits an input into messages: one file, an mbox, a Maildir or a directory
+ * of message files. Memory use does not grow with the number of messages. */
+typedef struct _DsnReader DsnReader;
+
+typedef enum {
+  DSN_FORMAT_AUTO,    /* decide from the path: directory, mbox "From " line, or one message */
+  DSN_FORMAT_MESSAGE, /* the whole input is one message */
+  DSN_FORMAT_MBOX,    /* mboxo/mboxrd: messages start at "From " lines */
+  DSN_FORMAT_DIR,     /* a Maildir (cur/ and new/) or any directory of message files */
+} DsnFormat;
+
+/* Opens PATH ("-" for standard input, which is read as a stream). Returns NULL
+ * and sets ERROR (DSN_ERROR_IO) if it cannot be opened. */
+DSN_API DsnReader *dsn_reader_new (const char *path, DsnFormat format, GError **error);
+
+/* Reads the next message. Returns FALSE at the end of the input. Otherwise
+ * returns TRUE and either sets *DATA to the message's bytes (free with
+ * g_bytes_unref()), or leaves *DATA NULL and sets ERROR for a message that
+ * could not be read; the reader then goes on with the next one. *PATH (may be
+ * NULL) receives the file the message came from, owned by the reader and valid
+ * until the next call; *INDEX (may be NULL) its 1-based position in an mbox, 0
+ * otherwise. */
+DSN_API gboolean dsn_reader_next (DsnReader *reader, GBytes **data, const char **path,
+                                  guint *index, GError **error);
+
+/* The format actually used (after DSN_FORMAT_AUTO was resolved). */
+DSN_API DsnFormat dsn_reader_get_format (const DsnReader *reader);
+
+DSN_API void dsn_reader_free (DsnReader *reader);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)
+
+G_END_DECLS
+
+#endif /* LIBDSN_DSN_H */

@@ -1,0 +1,926 @@
+/* Classification rules: loading patterns/ files (GKeyFile), the built-in copy
+ * embedded with GResource, and the matcher.
+ *
+ * Matching must stay fast as rules grow: every phrase of every rule goes into
+ * one Aho-Corasick automaton, so a text is scanned once whatever the number of
+ * rules, and only rules whose phrase occurred (or that have no text condition)
+ * are checked further. A regex rule is prefiltered on a literal it requires.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "dsn-private.h"
+#include "rules.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "dsn-patterns-resource.h"
+
+/* Sisimai's reason vocabulary, the values `reason` may take. */
+static const char *const reasons[] = {
+  "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit",
+  "expired", "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown",
+  "mailboxfull", "mailererror", "mesgtoobig", "networkerror", "norelaying", "notaccept",
+  "notcompliantrfc", "onhold", "policyviolation", "rejected", "requireptr", "securityerror",
+  "spamdetected", "speeding", "suppressed", "suspend", "syntaxerror", "systemerror",
+  "systemfull", "toomanyconn", "undefined", "userunknown", "vacation", "virusdetected",
+};
+
+const char *
+dsn_reason_intern (const char *name)
+{
+  if (!name)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_ascii_strcasecmp (reasons[i], name) == 0)
+      return reasons[i];
+  return NULL;
+}
+
+static const char *const langs[DSN_N_LANGS] = { "en", "fr" };
+
+int
+dsn_lang_index (const char *lang)
+{
+  if (!lang)
+    return 0;
+  for (int i = 0; i < DSN_N_LANGS; i++)
+    if (g_ascii_strncasecmp (lang, langs[i], 2) == 0)
+      return i;
+  return 0;
+}
+
+/* ------------------------------------------------------------ text folding */
+
+/* Lower-cases ASCII and collapses white space: phrases and texts are compared
+ * in this form, so "Mailbox  full" in a folded reply matches "mailbox full". */
+char *
+dsn_rules_fold (const char *text)
+{
+  gsize n = strlen (text);
+  char *out = g_malloc (n + 1);
+  char *w = out;
+  gboolean space = TRUE;
+  for (const char *p = text; *p; p++) {
+    guchar c = *p;
+    if (g_ascii_isspace (c)) {
+      if (!space)
+        *w++ = ' ';
+      space = TRUE;
+      continue;
+    }
+    *w++ = g_ascii_tolower (c);
+    space = FALSE;
+  }
+  if (w > out && w[-1] == ' ')
+    w--;
+  *w = '\0';
+  return out;
+}
+
+/* ------------------------------------------------------------ automaton */
+
+/* A DFA over a compressed alphabet: only bytes that occur in some phrase get
+ * their own class, every other byte is class 0. */
+typedef struct {
+  guint8 cls[256];
+  guint n_classes;
+  guint n_states;
+  gint32 *next;       /* n_states * n_classes */
+  GArray **out;       /* per state: phrase indexes ending here (incl. via fail links) */
+} Automaton;
+
+static void
+automaton_free (Automaton *a)
+{
+  if (!a)
+    return;
+  for (guint i = 0; i < a->n_states; i++)
+    if (a->out[i])
+      g_array_unref (a->out[i]);
+  g_free (a->out);
+  g_free (a->next);
+  g_free (a);
+}
+
+/* PHRASES: folded strings; returns the automaton matching all of them. */
+static Automaton *
+automaton_build (GPtrArray *phrases)
+{
+  Automaton *a = g_new0 (Automaton, 1);
+  guint total = 1;
+  for (guint i = 0; i < phrases->len; i++) {
+    for (const guchar *p = phrases->pdata[i]; *p; p++)
+      if (!a->cls[*p])
+        a->cls[*p] = ++a->n_classes;
+    total += strlen (phrases->pdata[i]);
+  }
+  a->n_classes++;
+  guint nc = a->n_classes;
+  /* Trie first (-1 = no edge), then the BFS that turns it into a DFA. */
+  a->next = g_new (gint32, (gsize) total * nc);
+  memset (a->next, 0xff, sizeof (gint32) * total * nc);
+  a->out = g_new0 (GArray *, total);
+  a->n_states = 1;
+  for (guint i = 0; i < phrases->len; i++) {
+    guint s = 0;
+    for (const guchar *p = phrases->pdata[i]; *p; p++) {
+      gint32 *t = &a->next[s * nc + a->cls[*p]];
+      if (*t < 0)
+        *t = a->n_states++;
+      s = *t;
+    }
+    if (!a->out[s])
+      a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_array_append_val (a->out[s], i);
+  }
+  gint32 *fail = g_new0 (gint32, a->n_states);
+  guint *queue = g_new (guint, a->n_states);
+  guint head = 0, tail = 0;
+  for (guint c = 0; c < nc; c++) {
+    gint32 t = a->next[c];
+    if (t < 0) {
+      a->next[c] = 0;
+    } else {
+      fail[t] = 0;
+      queue[tail++] = t;
+    }
+  }
+  while (head < tail) {
+    guint s = queue[head++];
+    /* Inherit the outputs of the failure state: a phrase that is a suffix of
+     * another also ends here. */
+    GArray *fo = a->out[fail[s]];
+    if (fo && fo->len) {
+      if (!a->out[s])
+        a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_vals (a->out[s], fo->data, fo->len);
+    }
+    for (guint c = 0; c < nc; c++) {
+      gint32 *t = &a->next[s * nc + c];
+      if (*t < 0) {
+        *t = a->next[fail[s] * nc + c];
+      } else {
+        fail[*t] = a->next[fail[s] * nc + c];
+        queue[tail++] = *t;
+      }
+    }
+  }
+  g_free (fail);
+  g_free (queue);
+  a->next = g_renew (gint32, a->next, (gsize) a->n_states * nc);
+  a->out = g_renew (GArray *, a->out, a->n_states);
+  return a;
+}
+
+/* Calls HIT for each phrase occurring in the folded TEXT. */
+static void
+automaton_scan (const Automaton *a, const char *text, guint8 *seen_phrase)
+{
+  guint s = 0;
+  guint nc = a->n_classes;
+  for (const guchar *p = (const guchar *) text; *p; p++) {
+    s = a->next[s * nc + a->cls[*p]];
+    GArray *o = a->out[s];
+    if (o)
+      for (guint i = 0; i < o->len; i++)
+        seen_phrase[g_array_index (o, guint, i)] = 1;
+  }
+}
+
+/* ------------------------------------------------------------ objects */
+
+static void
+category_free (DsnCategory *c)
+{
+  g_free (c->id);
+  g_free (c->who);
+  g_free (c->file);
+  for (int t = 0; t < DSN_N_TEXTS; t++)
+    for (int l = 0; l < DSN_N_LANGS; l++)
+      g_free (c->text[t][l]);
+  g_free (c);
+}
+
+static void
+pspecs_free (GPtrArray *a)
+{
+  if (a)
+    g_ptr_array_unref (a);
+}
+
+static void
+rule_free (DsnRule *r)
+{
+  g_free (r->name);
+  g_free (r->file);
+  g_free (r->category_id);
+  g_strfreev (r->phrases);
+  if (r->regex)
+    g_regex_unref (r->regex);
+  g_free (r->regex_src);
+  g_free (r->literal);
+  pspecs_free (r->status);
+  pspecs_free (r->remote);
+  pspecs_free (r->reply);
+  g_strfreev (r->dialects);
+  g_strfreev (r->commands);
+  g_strfreev (r->examples);
+  g_free (r->example_status);
+  g_free (r->example_remote);
+  g_free (r->example_dialect);
+  g_free (r->example_command);
+  g_free (r->blocklist);
+  g_free (r);
+}
+
+struct _DsnRules {
+  GPtrArray *categories; /* DsnCategory */
+  GPtrArray *rules;      /* DsnRule, in load order */
+  /* Built by compile(): */
+  Automaton *ac;
+  GPtrArray *phrases;    /* folded phrase strings, one per (rule, phrase) */
+  GArray *phrase_rule;   /* guint: rule index of each phrase */
+  GArray *textless;      /* guint: rules with no phrase or regex literal */
+};
+
+void
+dsn_rules_free (DsnRules *rules)
+{
+  if (!rules)
+    return;
+  g_ptr_array_unref (rules->categories);
+  g_ptr_array_unref (rules->rules);
+  automaton_free (rules->ac);
+  if (rules->phrases)
+    g_ptr_array_unref (rules->phrases);
+  if (rules->phrase_rule)
+    g_array_unref (rules->phrase_rule);
+  if (rules->textless)
+    g_array_unref (rules->textless);
+  g_free (rules);
+}
+
+static DsnRules *
+rules_new (void)
+{
+  DsnRules *r = g_new0 (DsnRules, 1);
+  r->categories = g_ptr_array_new_with_free_func ((GDestroyNotify) category_free);
+  r->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  return r;
+}
+
+const DsnCategory *
+dsn_rules_find_category (const DsnRules *rules, const char *id)
+{
+  for (guint i = 0; i < rules->categories->len; i++) {
+    const DsnCategory *c = rules->categories->pdata[i];
+    if (strcmp (c->id, id) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+const DsnRule *
+dsn_rules_find_rule (const DsnRules *rules, const char *name)
+{
+  for (guint i = 0; i < rules->rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[i];
+    if (strcmp (r->name, name) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+guint
+dsn_rules_count (const DsnRules *rules)
+{
+  return rules->rules->len;
+}
+
+const DsnRule *
+dsn_rules_get (const DsnRules *rules, guint i)
+{
+  return rules->rules->pdata[i];
+}
+
+/* ------------------------------------------------------------ regex literal */
+
+/* The longest run of literal characters a regex requires, or NULL when it
+ * has top-level alternation or no run of 3+ characters outside groups. Used
+ * as the prefilter so regex rules also go through the automaton. */
+static char *
+regex_required_literal (const char *re)
+{
+  g_autoptr (GString) best = g_string_new (NULL);
+  g_autoptr (GString) cur = g_string_new (NULL);
+  int depth = 0;
+  for (const char *p = re; *p; p++) {
+    char c = *p;
+    if (c == '|' && depth == 0)
+      return NULL;
+    gboolean literal = FALSE;
+    char lit = 0;
+    if (c == '\\' && p[1]) {
+      p++;
+      if (strchr (".*+?()[]{}|\\^$/-", *p)) {
+        literal = TRUE;
+        lit = *p;
+      } else if (*p == 's') {
+        literal = TRUE; /* white space is folded to one space */
+        lit = ' ';
+      }
+    } else if (c == '(') {
+      depth++;
+    } else if (c == ')') {
+      depth--;
+    } else if (c == '[') {
+      /* skip the class */
+      while (*p && *p != ']')
+        p++;
+      if (!*p)
+        break;
+    } else if (depth == 0 && !strchr (".*+?{}^$", c)) {
+      literal = TRUE;
+      lit = c;
+    }
+    /* A quantifier after a character makes it optional. */
+    if (literal && depth == 0) {
+      char q = p[1];
+      if (q == '?' || q == '*' || q == '{') {
+        literal = FALSE;
+      }
+    }
+    if (literal && depth == 0 && (lit != ' ' || cur->len == 0 || cur->str[cur->len - 1] != ' ')) {
+      g_string_append_c (cur, g_ascii_tolower (lit));
+      if (p[1] == '+') {
+        /* "a+" requires one "a" but ends the run */
+        if (cur->len > best->len)
+          g_string_assign (best, cur->str);
+        g_string_truncate (cur, 0);
+      }
+    } else if (!literal || depth != 0) {
+      if (cur->len > best->len)
+        g_string_assign (best, cur->str);
+      g_string_truncate (cur, 0);
+    }
+  }
+  if (cur->len > best->len)
+    g_string_assign (best, cur->str);
+  g_strstrip (best->str);
+  if (strlen (best->str) < 3)
+    return NULL;
+  return g_strdup (best->str);
+}
+
+/* ------------------------------------------------------------ loading */
+
+static GPtrArray *
+load_globs (GKeyFile *kf, const char *group, const char *key)
+{
+  gsize n = 0;
+  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, &n, NULL);
+  if (!list)
+    return NULL;
+  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  for (gsize i = 0; i < n; i++) {
+    g_strstrip (list[i]);
+    if (!*list[i])
+      continue;
+    char *low = g_ascii_strdown (list[i], -1);
+    g_ptr_array_add (a, g_pattern_spec_new (low));
+    g_free (low);
+  }
+  return a;
+}
+
+static char **
+load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
+{
+  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+  if (!list)
+    return NULL;
+  GPtrArray *a = g_ptr_array_new ();
+  for (char **p = list; *p; p++) {
+    g_strstrip (*p);
+    if (**p)
+      g_ptr_array_add (a, fold ? dsn_rules_fold (*p) : g_strdup (*p));
+  }
+  g_ptr_array_add (a, NULL);
+  return (char **) g_ptr_array_free (a, FALSE);
+}
+
+static const char *const rule_keys[] = {
+  "category", "reason", "phrase", "regex", "status", "reply", "remote", "dialect",
+  "command", "action", "strength", "example", "example-status", "example-remote",
+  "example-dialect", "example-command", "blocklist", "comment", NULL,
+};
+
+static const char *const category_keys[] = {
+  "reason", "who", "summary", "explanation", "advice", "comment", NULL,
+};
+
+static gboolean
+check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *file,
+            GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++) {
+    /* Localized keys: summary[fr] */
+    g_autofree char *base = g_strdup (*k);
+    char *br = strchr (base, '[');
+    if (br)
+      *br = '\0';
+    if (!g_strv_contains (allowed, base)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown key \"%s\"", file,
+                   group, *k);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id, const char *file,
+               GError **error)
+{
+  if (!check_keys (kf, group, category_keys, file, error))
+    return FALSE;
+  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  const char *r = dsn_reason_intern (reason);
+  if (!r) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s reason \"%s\"", file, group,
+                 reason ? "unknown" : "missing", reason ? reason : "");
+    return FALSE;
+  }
+  DsnCategory *c = g_new0 (DsnCategory, 1);
+  c->id = g_strdup (id);
+  c->reason = r;
+  c->file = g_strdup (file);
+  c->who = g_key_file_get_string (kf, group, "who", NULL);
+  static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
+  for (int t = 0; t < DSN_N_TEXTS; t++) {
+    c->text[t][0] = g_key_file_get_string (kf, group, text_keys[t], NULL);
+    for (int l = 1; l < DSN_N_LANGS; l++) {
+      g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], langs[l]);
+      c->text[t][l] = g_key_file_get_string (kf, group, key, NULL);
+    }
+    if (!c->text[t][0]) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
+                   text_keys[t]);
+      category_free (c);
+      return FALSE;
+    }
+  }
+  /* A category with an existing id replaces it (user override). */
+  for (guint i = 0; i < rules->categories->len; i++) {
+    DsnCategory *old = rules->categories->pdata[i];
+    if (strcmp (old->id, id) == 0) {
+      /* Rules point at categories: swap the contents, keep the address. */
+      DsnCategory tmp = *old;
+      *old = *c;
+      *c = tmp;
+      category_free (c);
+      return TRUE;
+    }
+  }
+  g_ptr_array_add (rules->categories, c);
+  return TRUE;
+}
+
+static gboolean
+load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+           GError **error)
+{
+  if (!check_keys (kf, group, rule_keys, file, error))
+    return FALSE;
+  g_autoptr (GError) e = NULL;
+  DsnRule *r = g_new0 (DsnRule, 1);
+  r->name = g_strdup (name);
+  r->file = g_strdup (file);
+  r->category_id = g_key_file_get_string (kf, group, "category", NULL);
+  if (!r->category_id) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing category", file, group);
+    rule_free (r);
+    return FALSE;
+  }
+  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  if (reason && !(r->reason = dsn_reason_intern (reason))) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown reason \"%s\"", file,
+                 group, reason);
+    rule_free (r);
+    return FALSE;
+  }
+  r->phrases = load_list (kf, group, "phrase", TRUE);
+  r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
+  if (r->regex_src) {
+    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &e);
+    if (!r->regex) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: regex: %s", file, group,
+                   e->message);
+      rule_free (r);
+      return FALSE;
+    }
+    if (!r->phrases)
+      r->literal = regex_required_literal (r->regex_src);
+  }
+  r->status = load_globs (kf, group, "status");
+  r->reply = load_globs (kf, group, "reply");
+  r->remote = load_globs (kf, group, "remote");
+  r->dialects = load_list (kf, group, "dialect", FALSE);
+  r->commands = load_list (kf, group, "command", FALSE);
+  g_autofree char *action = g_key_file_get_string (kf, group, "action", NULL);
+  if (action) {
+    r->action = dsn_action_from_string (action);
+    if (r->action == DSN_ACTION_NONE) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"", file,
+                   group, action);
+      rule_free (r);
+      return FALSE;
+    }
+  }
+  if (g_key_file_has_key (kf, group, "strength", NULL)) {
+    r->strength = g_key_file_get_integer (kf, group, "strength", &e);
+    if (e || r->strength < 0 || r->strength > 100) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100",
+                   file, group);
+      rule_free (r);
+      return FALSE;
+    }
+  } else {
+    /* Defaults documented in dsn-patterns(5): words beat codes. */
+    r->strength = (r->phrases || r->regex) ? 50 : 30;
+  }
+  r->examples = load_list (kf, group, "example", FALSE);
+  r->example_status = g_key_file_get_string (kf, group, "example-status", NULL);
+  r->example_remote = g_key_file_get_string (kf, group, "example-remote", NULL);
+  r->example_dialect = g_key_file_get_string (kf, group, "example-dialect", NULL);
+  r->example_command = g_key_file_get_string (kf, group, "example-command", NULL);
+  r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
+  if (!r->examples || !r->examples[0]) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  if (!r->phrases && !r->regex && !r->status && !r->reply && !r->remote && !r->dialects &&
+      !r->commands && !r->action) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs a condition", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *old = rules->rules->pdata[i];
+    if (strcmp (old->name, name) == 0) {
+      r->order = old->order;
+      rules->rules->pdata[i] = r;
+      rule_free (old);
+      return TRUE;
+    }
+  }
+  r->order = rules->rules->len;
+  g_ptr_array_add (rules->rules, r);
+  return TRUE;
+}
+
+/* Parses one patterns file. Groups are "[category ID]" or "[rule NAME]". */
+static gboolean
+load_data (DsnRules *rules, const char *data, gsize len, const char *file, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) e = NULL;
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &e)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
+    return FALSE;
+  }
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (g_str_has_prefix (*g, "category ")) {
+      if (!load_category (rules, kf, *g, *g + 9, file, error))
+        return FALSE;
+    } else if (g_str_has_prefix (*g, "rule ")) {
+      if (!load_rule (rules, kf, *g, *g + 5, file, error))
+        return FALSE;
+    } else {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [%s]: a group is [category ID] or [rule NAME]", file, *g);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Resolves category references and builds the automaton. */
+static gboolean
+compile (DsnRules *rules, GError **error)
+{
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *r = rules->rules->pdata[i];
+    r->category = dsn_rules_find_category (rules, r->category_id);
+    if (!r->category) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: unknown category \"%s\"",
+                   r->file, r->name, r->category_id);
+      return FALSE;
+    }
+    r->index = i;
+  }
+  automaton_free (rules->ac);
+  if (rules->phrases)
+    g_ptr_array_unref (rules->phrases);
+  if (rules->phrase_rule)
+    g_array_unref (rules->phrase_rule);
+  if (rules->textless)
+    g_array_unref (rules->textless);
+  rules->phrases = g_ptr_array_new ();
+  rules->phrase_rule = g_array_new (FALSE, FALSE, sizeof (guint));
+  rules->textless = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *r = rules->rules->pdata[i];
+    if (r->phrases) {
+      for (char **p = r->phrases; *p; p++) {
+        g_ptr_array_add (rules->phrases, *p);
+        g_array_append_val (rules->phrase_rule, i);
+      }
+    } else if (r->literal) {
+      g_ptr_array_add (rules->phrases, r->literal);
+      g_array_append_val (rules->phrase_rule, i);
+    } else {
+      g_array_append_val (rules->textless, i);
+    }
+  }
+  rules->ac = automaton_build (rules->phrases);
+  return TRUE;
+}
+
+DsnRules *
+dsn_rules_new_builtin (GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  DsnRules *rules = rules_new ();
+  GResource *res = dsn_patterns_get_resource ();
+  const char *dir = "/org/libdsn/patterns/";
+  g_auto (GStrv) names = g_resource_enumerate_children (res, dir, 0, &e);
+  if (!names) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "built-in patterns: %s", e->message);
+    dsn_rules_free (rules);
+    return NULL;
+  }
+  /* Sorted, so load order (and thus tie-breaking) is stable. */
+  qsort (names, g_strv_length (names), sizeof (char *), (int (*) (const void *, const void *)) g_strcmp0);
+  for (char **n = names; *n; n++) {
+    g_autofree char *path = g_strconcat (dir, *n, NULL);
+    g_autoptr (GBytes) data = g_resource_lookup_data (res, path, 0, NULL);
+    gsize len;
+    const char *p = data ? g_bytes_get_data (data, &len) : NULL;
+    if (!p || !load_data (rules, p, len, *n, error)) {
+      dsn_rules_free (rules);
+      return NULL;
+    }
+  }
+  if (!compile (rules, error)) {
+    dsn_rules_free (rules);
+    return NULL;
+  }
+  return rules;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+gboolean
+dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &e);
+  if (!d) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s", e->message);
+    return FALSE;
+  }
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_suffix (n, ".rules"))
+      g_ptr_array_add (names, g_strdup (n));
+  if (names->len == 0) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: no *.rules file", dir);
+    return FALSE;
+  }
+  g_ptr_array_sort (names, cmp_str);
+  /* Load into a copy-on-failure: parse everything into a scratch set first. */
+  DsnRules *scratch = rules_new ();
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents (path, &data, &len, &e)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s", e->message);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+    if (!load_data (scratch, data, len, path, error)) {
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+  }
+  /* Merge: categories first so rules resolve, then compile; on failure,
+   * rebuild from the unchanged built-in set is not possible, so check first. */
+  for (guint i = 0; i < scratch->rules->len; i++) {
+    DsnRule *r = scratch->rules->pdata[i];
+    if (!dsn_rules_find_category (rules, r->category_id) &&
+        !dsn_rules_find_category (scratch, r->category_id)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: unknown category \"%s\"",
+                   r->file, r->name, r->category_id);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+  }
+  while (scratch->categories->len > 0) {
+    DsnCategory *c = g_ptr_array_steal_index (scratch->categories, 0);
+    gboolean replaced = FALSE;
+    for (guint i = 0; i < rules->categories->len && !replaced; i++) {
+      DsnCategory *old = rules->categories->pdata[i];
+      if (strcmp (old->id, c->id) == 0) {
+        DsnCategory tmp = *old;
+        *old = *c;
+        *c = tmp;
+        category_free (c);
+        replaced = TRUE;
+      }
+    }
+    if (!replaced)
+      g_ptr_array_add (rules->categories, c);
+  }
+  while (scratch->rules->len > 0) {
+    DsnRule *r = g_ptr_array_steal_index (scratch->rules, 0);
+    gboolean replaced = FALSE;
+    for (guint i = 0; i < rules->rules->len && !replaced; i++) {
+      DsnRule *old = rules->rules->pdata[i];
+      if (strcmp (old->name, r->name) == 0) {
+        r->order = old->order;
+        rules->rules->pdata[i] = r;
+        rule_free (old);
+        replaced = TRUE;
+      }
+    }
+    if (!replaced) {
+      r->order = rules->rules->len;
+      g_ptr_array_add (rules->rules, r);
+    }
+  }
+  dsn_rules_free (scratch);
+  return compile (rules, error);
+}
+
+/* ------------------------------------------------------------ matching */
+
+static gboolean
+glob_any (GPtrArray *globs, const char *value)
+{
+  if (!globs)
+    return TRUE;
+  if (!value)
+    return FALSE;
+  g_autofree char *low = g_ascii_strdown (value, -1);
+  for (guint i = 0; i < globs->len; i++)
+    if (g_pattern_spec_match_string (globs->pdata[i], low))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+list_any (char **list, const char *value)
+{
+  if (!list)
+    return TRUE;
+  if (!value)
+    return FALSE;
+  for (char **p = list; *p; p++)
+    if (g_ascii_strcasecmp (*p, value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+conditions_hold (const DsnRule *r, const DsnMatchInput *in)
+{
+  if (r->action && r->action != in->action)
+    return FALSE;
+  return glob_any (r->status, in->status) && glob_any (r->reply, in->reply_code) &&
+         glob_any (r->remote, in->remote_mta) && list_any (r->dialects, in->dialect) &&
+         list_any (r->commands, in->command);
+}
+
+/* The longest phrase of R that occurs in the folded text: the more specific
+ * a phrase, the better it describes the text. */
+static gsize
+specificity (const DsnRule *r, const char *folded)
+{
+  gsize best = 0;
+  if (r->phrases)
+    for (char **p = r->phrases; *p; p++) {
+      gsize n = strlen (*p);
+      if (n > best && strstr (folded, *p))
+        best = n;
+    }
+  if (r->literal)
+    best = MAX (best, strlen (r->literal));
+  return best;
+}
+
+/* Is A a better match than B? Strength first, then the more specific phrase,
+ * then the rule loaded first. */
+static gboolean
+better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
+{
+  if (!b)
+    return TRUE;
+  if (a->strength != b->strength)
+    return a->strength > b->strength;
+  if (spec_a != spec_b)
+    return spec_a > spec_b;
+  return a->order < b->order;
+}
+
+const DsnRule *
+dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *exclude)
+{
+  g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
+  guint np = rules->phrases->len;
+  guint8 stack_seen[512];
+  g_autofree guint8 *heap_seen = NULL;
+  guint8 *seen = np <= sizeof stack_seen ? stack_seen : (heap_seen = g_malloc (np));
+  memset (seen, 0, np);
+  automaton_scan (rules->ac, folded, seen);
+
+  const DsnRule *best = NULL;
+  gsize best_spec = 0;
+  const DsnRule *last = NULL;
+  for (guint i = 0; i < np; i++) {
+    if (!seen[i])
+      continue;
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
+    if (r == last || r == exclude)
+      continue; /* a rule's phrases are consecutive */
+    last = r;
+    if (!conditions_hold (r, in))
+      continue;
+    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
+      continue;
+    gsize spec = specificity (r, folded);
+    if (better (r, spec, best, best_spec)) {
+      best = r;
+      best_spec = spec;
+    }
+  }
+  for (guint i = 0; i < rules->textless->len; i++) {
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];
+    if (r == exclude || !conditions_hold (r, in))
+      continue;
+    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
+      continue;
+    if (better (r, 0, best, best_spec)) {
+      best = r;
+      best_spec = 0;
+    }
+  }
+  return best;
+}
+
+guint
+dsn_analyzer_get_n_rules (const DsnAnalyzer *an)
+{
+  g_return_val_if_fail (an, 0);
+  return an->rules->rules->len;
+}
+
+const DsnRules *
+dsn_analyzer_rules (const DsnAnalyzer *an)
+{
+  return an->rules;
+}
+
+/* ------------------------------------------------------------ categories */
+
+const char *
+dsn_category_text (const DsnCategory *c, DsnText which, const char *lang)
+{
+  if (!c)
+    return NULL;
+  int l = dsn_lang_index (lang);
+  return c->text[which][l] ? c->text[which][l] : c->text[which][0];
+}
+
+guint
+dsn_rules_n_categories (const DsnRules *rules)
+{
+  return rules->categories->len;
+}
+
+const DsnCategory *
+dsn_rules_get_category (const DsnRules *rules, guint i)
+{
+  return rules->categories->pdata[i];
+}

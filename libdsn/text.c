@@ -1,0 +1,212 @@
+/* Small text scanners shared by the RFC 3464 parser, the dialects and the
+ * classifier. All work on UTF-8 text with LF newlines.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "dsn-private.h"
+
+#include <string.h>
+
+gboolean
+dsn_has_prefix_ci (const char *s, const char *prefix)
+{
+  return g_ascii_strncasecmp (s, prefix, strlen (prefix)) == 0;
+}
+
+const char *
+dsn_strcasestr (const char *haystack, const char *needle)
+{
+  if (!haystack || !needle)
+    return NULL;
+  gsize n = strlen (needle);
+  if (n == 0)
+    return haystack;
+  guchar first = g_ascii_tolower (needle[0]);
+  guchar first_up = g_ascii_toupper (needle[0]);
+  for (const char *p = haystack; *p; p++) {
+    /* Scan for either case of the first byte before the full compare. */
+    if ((guchar) *p != first && (guchar) *p != first_up)
+      continue;
+    if (g_ascii_strncasecmp (p, needle, n) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+gboolean
+dsn_text_next_line (const char **pos, const char **line, gsize *len)
+{
+  const char *p = *pos;
+  if (!p || !*p)
+    return FALSE;
+  const char *nl = strchr (p, '\n');
+  *line = p;
+  if (nl) {
+    *len = nl - p;
+    *pos = nl + 1;
+  } else {
+    *len = strlen (p);
+    *pos = p + *len;
+  }
+  return TRUE;
+}
+
+char *
+dsn_text_squeeze (char *s)
+{
+  if (!s)
+    return NULL;
+  char *w = s;
+  gboolean space = TRUE; /* drops leading space */
+  for (const char *r = s; *r; r++) {
+    if (g_ascii_isspace (*r)) {
+      if (!space)
+        *w++ = ' ';
+      space = TRUE;
+    } else {
+      *w++ = *r;
+      space = FALSE;
+    }
+  }
+  if (w > s && w[-1] == ' ')
+    w--;
+  *w = '\0';
+  return s;
+}
+
+static gboolean
+digits (const char *p, int min, int max, int *n)
+{
+  int i = 0;
+  while (i < max && g_ascii_isdigit (p[i]))
+    i++;
+  if (i < min || g_ascii_isdigit (p[i]))
+    return FALSE;
+  *n = i;
+  return TRUE;
+}
+
+/* RFC 3463 §2: status-code = class "." subject "." detail, class 2/4/5,
+ * subject and detail 1*3digit. It must stand alone: not part of an IP
+ * address, a version number or a date. */
+const char *
+dsn_text_find_status (const char *text, char out[static 12])
+{
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    if (*p != '2' && *p != '4' && *p != '5')
+      continue;
+    if (p[1] != '.')
+      continue;
+    if (p > text && (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) ||
+                     p[-1] == '-' || p[-1] == '/' || p[-1] == '_'))
+      continue;
+    int ns, nd;
+    if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')
+      continue;
+    if (!digits (p + 3 + ns, 1, 3, &nd))
+      continue;
+    const char *end = p + 3 + ns + nd;
+    /* "5.1.1.4" is an address or version, not a status; a final dot is fine. */
+    if (*end == '.' && g_ascii_isdigit (end[1]))
+      continue;
+    if (g_ascii_isalpha (*end) || (*end == '-' && g_ascii_isdigit (end[1])))
+      continue;
+    gsize len = end - p;
+    memcpy (out, p, len);
+    out[len] = '\0';
+    return p;
+  }
+  return NULL;
+}
+
+/* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, followed by SP, "-" or
+ * the end of the line. */
+const char *
+dsn_text_find_reply_code (const char *text, char out[static 4])
+{
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++) {
+    if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '5' || !g_ascii_isdigit (p[2]))
+      continue;
+    if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' ||
+                     p[-1] == '/' || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' ||
+                     p[-1] == ',' || p[-1] == '@'))
+      continue;
+    char c = p[3];
+    if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
+          (c == '-' && !g_ascii_isdigit (p[4])) || c == ')' || c == ']' || c == ';' ||
+          (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
+      continue;
+    memcpy (out, p, 3);
+    out[3] = '\0';
+    return p;
+  }
+  return NULL;
+}
+
+static gboolean
+is_local_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || strchr ("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static gboolean
+is_domain_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' ||
+         c == ']' || c == ':';
+}
+
+gboolean
+dsn_text_is_address (const char *s)
+{
+  if (!s)
+    return FALSE;
+  const char *at = strrchr (s, '@');
+  if (!at || at == s || !at[1])
+    return FALSE;
+  for (const char *p = s; p < at; p++)
+    if (!is_local_char (*p) && *p != '"' && *p != ' ' && *p != '\\')
+      return FALSE;
+  for (const char *p = at + 1; *p; p++)
+    if (!is_domain_char (*p))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+dsn_text_find_address_len (const char *text, gsize len)
+{
+  if (!text)
+    return NULL;
+  const char *end = text + len;
+  for (const char *at = memchr (text, '@', len); at; at = memchr (at + 1, '@', end - at - 1)) {
+    const char *l = at;
+    while (l > text && is_local_char (l[-1]))
+      l--;
+    const char *r = at + 1;
+    while (r < end && is_domain_char (*r) && *r != ':' && *r != '[' && *r != ']')
+      r++;
+    /* A literal domain: user@[192.0.2.1]. */
+    if (r == at + 1 && r < end && *r == '[') {
+      const char *close = memchr (r, ']', end - r);
+      if (close)
+        r = close + 1;
+    }
+    while (l < at && *l == '.')
+      l++;
+    while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+      r--;
+    if (l == at || r == at + 1)
+      continue;
+    return g_strndup (l, r - l);
+  }
+  return NULL;
+}
+
+char *
+dsn_text_find_address (const char *text)
+{
+  return text ? dsn_text_find_address_len (text, strlen (text)) : NULL;
+}
