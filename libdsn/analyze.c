@@ -577,7 +577,8 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   if (nuls)
     dsn_report_warn (rep, "%" G_GSIZE_FORMAT " NUL bytes replaced by spaces", nuls);
   /* Text pasted without its header block: give GMime an empty one. */
-  if (!starts_with_header ((const char *) buf->data)) {
+  gboolean pasted = !starts_with_header ((const char *) buf->data);
+  if (pasted) {
     g_byte_array_prepend (buf, (const guint8 *) "\n", 1);
     dsn_report_warn (rep, "no header block: analysed as a pasted report body");
   }
@@ -593,6 +594,7 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   w.in.raw = (const char *) buf->data;
   w.in.raw_len = buf->len;
   w.in.report = rep;
+  w.in.pasted = pasted;
   w.body = g_string_new (NULL);
   w.html = g_ptr_array_new_with_free_func (g_free);
   w.depth_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_DEPTH);

@@ -151,6 +151,7 @@ typedef struct {
   const char *first_text;
   gboolean has_delivery_status; /* a message/delivery-status part was parsed */
   gboolean has_returned;        /* the original message was found (attached or inline) */
+  gboolean pasted;              /* no header block: a report body pasted on its own */
   DsnReport *report;
 } DsnInput;
 

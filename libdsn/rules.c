@@ -411,7 +411,8 @@ load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
 
 static const char *const rule_keys[] = {
   "category", "reason", "phrase", "regex", "status", "reply", "remote", "dialect",
-  "command", "action", "strength", "example", "example-status", "example-remote",
+  "command", "action", "strength", "example", "example2", "example3", "example4", "example5",
+  "example6", "example7", "example8", "example9", "example-status", "example-remote",
   "example-dialect", "example-command", "blocklist", "comment", NULL,
 };
 
@@ -458,11 +459,15 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
   c->file = g_strdup (file);
   c->who = g_key_file_get_string (kf, group, "who", NULL);
   static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
   for (int t = 0; t < DSN_N_TEXTS; t++) {
     c->text[t][0] = g_key_file_get_string (kf, group, text_keys[t], NULL);
     for (int l = 1; l < DSN_N_LANGS; l++) {
+      /* Only an explicit translation counts: get_locale_string would fall
+       * back on the untranslated value. */
       g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], langs[l]);
-      c->text[t][l] = g_key_file_get_string (kf, group, key, NULL);
+      if (g_strv_contains ((const char *const *) keys, key))
+        c->text[t][l] = g_key_file_get_locale_string (kf, group, text_keys[t], langs[l], NULL);
     }
     if (!c->text[t][0]) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
@@ -550,7 +555,19 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     /* Defaults documented in dsn-patterns(5): words beat codes. */
     r->strength = (r->phrases || r->regex) ? 50 : 30;
   }
-  r->examples = load_list (kf, group, "example", FALSE);
+  /* Examples are plain strings (";" is common in server replies): "example"
+   * and "example2" to "example9". */
+  GPtrArray *ex = g_ptr_array_new ();
+  for (int i = 1; i <= 9; i++) {
+    g_autofree char *key = i == 1 ? g_strdup ("example") : g_strdup_printf ("example%d", i);
+    char *v = g_key_file_get_string (kf, group, key, NULL);
+    if (v && *g_strstrip (v))
+      g_ptr_array_add (ex, v);
+    else
+      g_free (v);
+  }
+  g_ptr_array_add (ex, NULL);
+  r->examples = (char **) g_ptr_array_free (ex, FALSE);
   r->example_status = g_key_file_get_string (kf, group, "example-status", NULL);
   r->example_remote = g_key_file_get_string (kf, group, "example-remote", NULL);
   r->example_dialect = g_key_file_get_string (kf, group, "example-dialect", NULL);
@@ -589,7 +606,7 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) e = NULL;
-  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &e)) {
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
     return FALSE;
   }

@@ -135,7 +135,7 @@ dsn_text_find_reply_code (const char *text, char out[static 4])
       continue;
     char c = p[3];
     if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
-          (c == '-' && !g_ascii_isdigit (p[4])) || c == ')' || c == ']' || c == ';' ||
+          (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']' || c == ';' ||
           (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
       continue;
     memcpy (out, p, 3);

@@ -238,3 +238,9 @@ dsn_find_returned_marker (const char *text)
   }
   return best ? dsn_next_line (best) : NULL;
 }
+
+/* ------------------------------------------------------------ Unix MTAs */
+
+/* ------------------------------------------------------------ providers */
+
+/* ------------------------------------------------------------ gateways and regional providers */

@@ -55,6 +55,15 @@ DSN_INTERNAL guint dsn_scan_address_paragraphs (DsnReport *rep, const char *star
  * a copy", "Original message follows", ...), or NULL. */
 DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
+/* Helpers shared by several dialects of one family: keep each family's
+ * declarations in its own section. */
+
+/* -- Unix MTAs (Postfix, Exim, Sendmail, qmail, ...) -- */
+
+/* -- Providers (Microsoft, Google, Yahoo, Amazon, ...) -- */
+
+/* -- Gateways and regional providers -- */
+
 G_END_DECLS
 
 #endif

@@ -18,7 +18,7 @@ static const char *const subjects[] = {
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_from_has (in, senders) || dsn_subject_has (in, subjects);
+  return in->pasted || dsn_from_has (in, senders) || dsn_subject_has (in, subjects);
 }
 
 static gboolean
@@ -32,6 +32,14 @@ extract (const DsnInput *in)
   else
     dsn_input_set_returned_text (in, end);
   dsn_scan_address_paragraphs (rep, text, end);
+  /* One recipient named on a line of its own: the explanation is the text
+   * that follows it ("Technical details of permanent failure: ..."). */
+  if (rep->recipients->len == 1) {
+    DsnRecipient *r = rep->recipients->pdata[0];
+    const char *at = dsn_strcasestr (text, r->address);
+    if (at && at < end && (!r->diagnostic || strlen (r->diagnostic) <= strlen (r->address) + 2))
+      dsn_recipient_set_diagnostic (r, dsn_next_line (at), end - dsn_next_line (at));
+  }
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     if (!r->command)

@@ -1,0 +1,153 @@
+#!/bin/bash
+# CLI tests: run the real dsn-explain and check stdout, stderr and exit status.
+# usage: cli.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1 src=$2
+exe=$build/cmd/dsn-explain
+data=$src/testdata/bounces
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+
+# check NAME EXPECTED_STATUS COMMAND...: runs COMMAND, captures out/err.
+check() {
+  local name=$1 want=$2
+  shift 2
+  n=$((n + 1))
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" = "$want" ]; then
+    last_ok=1
+  else
+    last_ok=0
+    echo "not ok $n - $name (exit $got, want $want)"
+    sed 's/^/# stderr: /' "$tmp/err" | head -5
+    failed=$((failed + 1))
+  fi
+}
+# expect NAME CONDITION: a further assertion on the last command's output.
+expect() {
+  local name=$1
+  shift
+  if [ "$last_ok" = 1 ] && eval "$@"; then
+    echo "ok $n - $name"
+  elif [ "$last_ok" = 1 ]; then
+    echo "not ok $n - $name"
+    head -c 600 "$tmp/out" | sed 's/^/# stdout: /'
+    sed 's/^/# stderr: /' "$tmp/err" | head -5
+    failed=$((failed + 1))
+  fi
+  last_ok=2
+}
+json() { /usr/bin/python3 -c "import json,sys; $1" <"$tmp/out"; }
+
+check "--help" 0 "$exe" --help
+expect "--help describes usage and exit status" 'grep -q "Usage:" "$tmp/out" && grep -q "Exit status" "$tmp/out"'
+
+check "--version" 0 "$exe" --version
+expect "--version prints the version" 'grep -qE "^dsn-explain \(libdsn\) [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out"'
+
+check "unknown option" 2 "$exe" --frobnicate
+expect "unknown option: one line on stderr, nothing on stdout" '[ $(wc -l <"$tmp/err") = 1 ] && [ ! -s "$tmp/out" ] && grep -q frobnicate "$tmp/err"'
+
+check "bad --color value" 2 "$exe" --color=sometimes "$data/seed-quota.eml"
+expect "bad --color: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
+
+check "bad --jobs value" 2 "$exe" --jobs 0 "$data/seed-quota.eml"
+expect "bad --jobs: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
+
+check "stdin, text" 0 env -u NO_COLOR LANG=C "$exe" <"$data/seed-quota.eml"
+expect "text output names the diagnosis and quotes the server" 'grep -q "mailbox is full" "$tmp/out" && grep -q "Mailbox disk quota exceeded" "$tmp/out" && [ ! -s "$tmp/err" ]'
+expect "no colour when not a terminal" '! grep -q $'"'"'\033'"'"' "$tmp/out"'
+
+check "--color=always" 0 "$exe" --color=always "$data/seed-quota.eml"
+expect "--color=always colours" 'grep -q $'"'"'\033\['"'"' "$tmp/out"'
+
+check "--lang fr" 0 "$exe" --lang fr "$data/seed-quota.eml"
+expect "French texts" 'grep -q "boîte du destinataire est pleine" "$tmp/out"'
+
+check "LANG=fr_CH.UTF-8" 0 env LC_ALL= LC_MESSAGES= LANG=fr_CH.UTF-8 "$exe" "$data/seed-quota.eml"
+expect "language follows the locale" 'grep -q "Que faire" "$tmp/out"'
+
+check "--json on a file" 0 "$exe" --json "$data/seed-quota.eml"
+expect "one JSON line with schema, source and the recipient" 'json "
+o=[json.loads(l) for l in sys.stdin]
+assert len(o)==1 and o[0][\"schema\"]==1
+assert o[0][\"source\"][\"path\"].endswith(\"seed-quota.eml\")
+r=o[0][\"recipients\"][0]
+assert r[\"address\"]==\"anna.a@abc.xyz\" and r[\"reason\"]==\"mailboxfull\" and r[\"status\"]==\"5.2.2\" and r[\"reply_code\"]==\"552\"
+for k in (\"action\",\"category\",\"hard_bounce\",\"diagnostic\",\"remote_mta\",\"summary\",\"advice\"): assert k in r, k
+"'
+
+# An mbox built from the test messages: one result per message, in order.
+: >"$tmp/box"
+count=0
+for f in "$data"/seed-*.eml; do
+  printf 'From MAILER-DAEMON Tue Aug  1 15:49:22 2023\n' >>"$tmp/box"
+  sed 's/^\(>*From \)/>\1/' "$f" >>"$tmp/box"
+  printf '\n' >>"$tmp/box"
+  count=$((count + 1))
+done
+check "--json on an mbox" 0 "$exe" --json "$tmp/box"
+expect "one result per message, indexed in order" 'json "
+o=[json.loads(l) for l in sys.stdin]
+assert len(o)==$count, len(o)
+assert [x[\"source\"][\"index\"] for x in o]==list(range(1,$count+1))
+"'
+cp "$tmp/out" "$tmp/serial"
+
+check "--jobs 2 keeps the order" 0 "$exe" --json --jobs 2 "$tmp/box"
+expect "parallel output identical to serial" 'cmp -s "$tmp/out" "$tmp/serial"'
+
+# A Maildir with an unreadable message and an empty one.
+mkdir -p "$tmp/md/cur" "$tmp/md/new" "$tmp/md/tmp"
+cp "$data/seed-quota.eml" "$tmp/md/cur/1:2,S"
+cp "$data/seed-malware.eml" "$tmp/md/new/2"
+: >"$tmp/md/new/3"
+cp "$data/seed-quota.eml" "$tmp/md/new/4"
+chmod 000 "$tmp/md/new/4"
+if [ "$(id -u)" = 0 ]; then unreadable=0; else unreadable=1; fi
+check "Maildir with an empty message" 3 "$exe" --json "$tmp/md"
+expect "every message yields one result, errors included" 'json "
+o=[json.loads(l) for l in sys.stdin]
+assert len(o)==4, len(o)
+errs=[x for x in o if x[\"kind\"]==\"error\"]
+assert len(errs)==1+$unreadable, errs
+assert \"empty\" in errs[0][\"error\"]
+"'
+expect "errors reported on stderr, one line each" '[ $(wc -l <"$tmp/err") = $((1 + unreadable)) ]'
+
+check "missing file" 3 "$exe" /nonexistent/bounce.eml
+expect "missing file: one-line error naming it" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q "/nonexistent/bounce.eml" "$tmp/err"'
+
+printf 'Subject: hello\nFrom: a@example.org\n\nJust a note.\n' >"$tmp/plain.eml"
+check "not a bounce" 1 "$exe" --json "$tmp/plain.eml"
+expect "not-a-bounce has no recipients" 'json "
+o=json.loads(sys.stdin.readline())
+assert o[\"kind\"]==\"not-a-bounce\" and o[\"recipients\"]==[]
+"'
+
+# A bounce body pasted without its headers.
+sed -n '/^This is the mail system/,/^--4RFw/p' "$data/seed-account-disabled.eml" | grep -v '^--' >"$tmp/pasted.txt"
+check "pasted text with no header block" 0 "$exe" --json "$tmp/pasted.txt"
+expect "pasted text is analysed" 'json "
+o=json.loads(sys.stdin.readline())
+r=o[\"recipients\"][0]
+assert r[\"address\"]==\"anna.a@abc.xyz\" and r[\"reason\"]==\"suspend\", r
+"'
+
+check "--summary" 0 "$exe" --summary "$tmp/box"
+expect "summary counts and lists hard bounces" 'grep -q "By category" "$tmp/out" && grep -q "Addresses to suppress" "$tmp/out"'
+
+check "--summary --json" 0 "$exe" --summary --json "$tmp/box"
+expect "JSON summary" 'json "
+o=json.loads(sys.stdin.read())
+assert o[\"kind\"]==\"summary\" and o[\"messages\"]==$count
+assert sum(o[\"by_category\"].values())==o[\"recipients\"]
+"'
+
+check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
+expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
+
+echo "1..$n"
+exit 0

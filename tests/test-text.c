@@ -1,0 +1,100 @@
+/* Unit tests for the text scanners (libdsn/text.c).
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "dsn-private.h"
+
+static void
+test_status (void)
+{
+  char code[12];
+  static const struct {
+    const char *text;
+    const char *want;
+  } cases[] = {
+    { "550 5.1.1 <a@example.org>: User unknown", "5.1.1" },
+    { "#550 5.7.1 RESOLVER.RST.NotAuthorized", "5.7.1" },
+    { "smtp; 452 4.2.2 Mailbox full", "4.2.2" },
+    { "(5.7.509) Access denied", "5.7.509" },
+    { "5.0.0.", "5.0.0" },
+    { "host 192.0.2.1 said: 550 no", NULL },
+    { "version 5.1.1.4 released", NULL },
+    { "Status: 2.0.0", "2.0.0" },
+    { "1.2.3 is not a status", NULL },
+    { "x5.1.1 glued", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *got = dsn_text_find_status (cases[i].text, code);
+    if (cases[i].want) {
+      g_assert_nonnull (got);
+      g_assert_cmpstr (code, ==, cases[i].want);
+    } else {
+      g_assert_null (got);
+    }
+  }
+}
+
+static void
+test_reply_code (void)
+{
+  char code[4];
+  static const struct {
+    const char *text;
+    const char *want;
+  } cases[] = {
+    { "550 5.1.1 User unknown", "550" },
+    { "550-5.1.1 The email account", "550" },
+    { "host mx.example.org[192.0.2.1] said: 452 4.2.2 full", "452" },
+    { "[192.0.2.250]:25", NULL },
+    { "12:55:02 +0200", NULL },
+    { "smtp; 421", "421" },
+    { "code 600 is not SMTP", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *got = dsn_text_find_reply_code (cases[i].text, code);
+    if (cases[i].want) {
+      g_assert_nonnull (got);
+      g_assert_cmpstr (code, ==, cases[i].want);
+    } else {
+      g_assert_null (got);
+    }
+  }
+}
+
+static void
+test_address (void)
+{
+  static const struct {
+    const char *text;
+    const char *want;
+  } cases[] = {
+    { "<kijitora@example.jp>: host said", "kijitora@example.jp" },
+    { "rfc822; neko+tag@mx.example.org.", "neko+tag@mx.example.org" },
+    { "To: \"Neko\" <n.e-ko@sub.example.com>", "n.e-ko@sub.example.com" },
+    { "no address here", NULL },
+    { "user@[192.0.2.1] literal", "user@[192.0.2.1]" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *got = dsn_text_find_address (cases[i].text);
+    g_assert_cmpstr (got, ==, cases[i].want);
+  }
+}
+
+static void
+test_squeeze_and_search (void)
+{
+  char s[] = "  one \n\t two   three  ";
+  g_assert_cmpstr (dsn_text_squeeze (s), ==, "one two three");
+  g_assert_nonnull (dsn_strcasestr ("Mailbox FULL", "box full"));
+  g_assert_null (dsn_strcasestr ("Mailbox", "mailboxes"));
+  g_assert_true (dsn_has_prefix_ci ("Final-Recipient: x", "final-recipient"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/text/status", test_status);
+  g_test_add_func ("/text/reply-code", test_reply_code);
+  g_test_add_func ("/text/address", test_address);
+  g_test_add_func ("/text/squeeze", test_squeeze_and_search);
+  return g_test_run ();
+}
