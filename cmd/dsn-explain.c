@@ -639,8 +639,8 @@ main (int argc, char **argv)
   cmd_init_signals ();
 
   gboolean json = FALSE, summary = FALSE, version = FALSE, quiet = FALSE, no_progress = FALSE;
-  char *lang = NULL, *color = NULL, *format = NULL;
-  char **patterns = NULL;
+  g_autofree char *lang = NULL, *color = NULL, *format = NULL;
+  g_auto (GStrv) patterns = NULL;
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
@@ -703,7 +703,6 @@ main (int argc, char **argv)
       cmd_error ("%s", error->message);
       return EXIT_USAGE;
     }
-  g_strfreev (patterns);
   analyzer = an;
 
   Totals totals = { 0 };
@@ -761,8 +760,5 @@ main (int argc, char **argv)
   g_hash_table_unref (totals.by_domain);
   g_hash_table_unref (totals.by_diagnostic);
   g_hash_table_unref (totals.suppress);
-  g_free (lang);
-  g_free (color);
-  g_free (format);
   return status;
 }
