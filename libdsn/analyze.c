@@ -96,10 +96,9 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
       g_free (out);
     }
   }
-  if (g_utf8_validate (buf, len, NULL))
-    return g_strndup (buf, len);
-  /* ISO-2022-JP is 7-bit: its escape sequences mark it even when unlabelled. */
-  if (memchr (buf, 0x1b, len)) {
+  /* ISO-2022-JP is 7-bit, so valid UTF-8 too: its escape sequences mark it
+   * even when unlabelled. */
+  if (memchr (buf, 0x1b, len) && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
     iconv_t cd = g_mime_iconv_open ("UTF-8", "ISO-2022-JP");
     if (cd != (iconv_t) -1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
@@ -109,6 +108,8 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
       g_free (out);
     }
   }
+  if (g_utf8_validate (buf, len, NULL))
+    return g_strndup (buf, len);
   return g_mime_utils_decode_8bit (NULL, buf, len);
 }
 
