@@ -553,6 +553,13 @@ decoded_header (GMimeMessage *msg, const char *name)
 DsnReport *
 dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
 {
+  return dsn_analyze_with (an, data, len, NULL, error);
+}
+
+DsnReport *
+dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *only,
+                  GError **error)
+{
   g_return_val_if_fail (an, NULL);
   ((DsnAnalyzer *) an)->sealed = TRUE;
 
@@ -620,7 +627,7 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   w.in.first_text = w.first_text ? w.first_text : "";
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
-    if (!(*d)->detect (&w.in))
+    if (only ? *d != only : !(*d)->detect (&w.in))
       continue;
     if ((*d)->extract (&w.in)) {
       rep->dialect = (*d)->name;

@@ -177,6 +177,11 @@ typedef struct {
 /* NULL-terminated, in detection order: specific dialects before generic ones. */
 DSN_INTERNAL extern const DsnDialect *const dsn_dialects[];
 
+/* dsn_analyzer_analyze(), but with ONLY (if not NULL) as the one dialect
+ * tried, without its detect(): lets the fuzzers reach every extractor. */
+DSN_INTERNAL DsnReport *dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len,
+                                          const DsnDialect *only, GError **error);
+
 /* ------------------------------------------------------------ status.c */
 
 /* RFC 3463 subject/detail description of a code ("Bad destination mailbox
