@@ -4,6 +4,7 @@
  * classify them.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
+#include "headers.h"
 
 #include <string.h>
 
@@ -636,8 +637,13 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   }
   if (rep->kind == DSN_KIND_NOT_BOUNCE && rep->recipients->len > 0)
     rep->kind = DSN_KIND_DELIVERY_STATUS;
-  if (rep->kind == DSN_KIND_NOT_BOUNCE)
+  if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
+    /* Not a report: explain how the message itself was delivered. */
+    rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
+    if (rep->headers)
+      rep->kind = DSN_KIND_HEADERS;
+  }
 
   gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
   if (rep->recipients->len > max_rcpt) {

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 typedef struct _DsnRules DsnRules;       /* rules.c */
 typedef struct _DsnCategory DsnCategory; /* rules.c */
+typedef struct _DsnHeaders DsnHeaders;   /* headers.c */
 
 struct _DsnAnalyzer {
   DsnRules *rules;
@@ -67,6 +68,7 @@ struct _DsnReport {
   char *original_ip;
   char *subject;                /* the report's own Subject and From, decoded */
   char *from;
+  DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
   const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
 };
 

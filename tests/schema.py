@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates dsn-explain's JSON output against doc/json-schema.json: every
 result for the golden messages, an error object and a summary. Prints TAP.
-usage: schema.py DSN_EXPLAIN SCHEMA DIR"""
+usage: schema.py DSN_EXPLAIN SCHEMA DIR..."""
 import glob, json, os, subprocess, sys, tempfile
 
 try:
@@ -10,11 +10,12 @@ except ImportError:
     print('1..0 # SKIP python3-jsonschema not installed')
     sys.exit(0)
 
-exe, schema_path, d = sys.argv[1:4]
+exe, schema_path = sys.argv[1:3]
+dirs = sys.argv[3:]
 schema = json.load(open(schema_path))
 validator = jsonschema.Draft202012Validator(schema)
 jsonschema.Draft202012Validator.check_schema(schema)
-emls = sorted(glob.glob(os.path.join(d, '*.eml')))
+emls = sorted(f for d in dirs for f in glob.glob(os.path.join(d, '*.eml')))
 with tempfile.NamedTemporaryFile(suffix='.eml') as empty:
     runs = [('results', [exe, '--json'] + emls + [empty.name]),
             ('summary', [exe, '--json', '--summary'] + emls)]
