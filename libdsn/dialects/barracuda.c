@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const char *const subjects[] = { "Message you sent blocked by our bulk email filter", NULL };
-static const char *const markers[] = { "was blocked by our Spam Firewall",
-                                       "was blocked by our Spam & Virus Firewall",
-                                       "blocked by our Barracuda", NULL };
+static const char *const markers[]
+    = { "was blocked by our Spam Firewall", "was blocked by our Spam & Virus Firewall",
+        "blocked by our Barracuda", NULL };
 
 static gboolean
 detect (const DsnInput *in)
@@ -25,7 +25,9 @@ detect (const DsnInput *in)
   for (const char *const *m = markers; *m; m++)
     if (dsn_body_find (in, *m))
       return TRUE;
-  return dsn_gw_received_has (in, "(Spam Firewall)");
+  /* Not "(Spam Firewall)" in Received: a Barracuda in front of the sender's
+   * domain stamps it on every bounce it lets through. */
+  return FALSE;
 }
 
 static gboolean

@@ -18,7 +18,7 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "@bigfoot.com", NULL };
-  return dsn_from_has (in, senders) || dsn_gw_received_has (in, ".bigfoot.com ");
+  return dsn_from_has (in, senders) || dsn_gw_origin_received_has (in, ".bigfoot.com ");
 }
 
 /* The SMTP verb of a ">>> " line: "RCPT", "MAIL", "DATA", ... */

@@ -246,23 +246,21 @@ dsn_find_returned_marker (const char *text)
 /* ------------------------------------------------------------ gateways and regional providers */
 
 gboolean
-dsn_gw_received_has (const DsnInput *in, const char *needle)
+dsn_gw_origin_received_has (const DsnInput *in, const char *needle)
 {
   GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (in->message));
+  const char *origin = NULL;
   int n = g_mime_header_list_get_count (headers);
   for (int i = 0; i < n; i++) {
     GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-    if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Received") != 0)
-      continue;
-    const char *v = g_mime_header_get_value (h);
-    if (!v)
-      continue;
-    /* A folded field may split the needle's spaces over two lines. */
-    g_autofree char *flat = dsn_text_squeeze (g_strdup (v));
-    if (dsn_strcasestr (flat, needle))
-      return TRUE;
+    if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Received") == 0)
+      origin = g_mime_header_get_value (h);
   }
-  return FALSE;
+  if (!origin)
+    return FALSE;
+  /* A folded field may split the needle's spaces over two lines. */
+  g_autofree char *flat = dsn_text_squeeze (g_strdup (origin));
+  return dsn_strcasestr (flat, needle) != NULL;
 }
 
 const char *

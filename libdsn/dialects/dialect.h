@@ -64,9 +64,11 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
 /* -- Gateways and regional providers -- */
 
-/* TRUE if any Received field of the bounce itself (not of the returned
- * message) contains NEEDLE, case-insensitively, white space runs collapsed. */
-DSN_INTERNAL gboolean dsn_gw_received_has (const DsnInput *in, const char *needle);
+/* TRUE if the bounce's last Received field, the one written where the report
+ * was made, contains NEEDLE (case-insensitive, white space runs collapsed).
+ * The fields above it name the relays that carried the report, filtering
+ * gateways included, and say nothing of who wrote it. */
+DSN_INTERNAL gboolean dsn_gw_origin_received_has (const DsnInput *in, const char *needle);
 /* The start of the line that follows the first line of TEXT containing
  * MARKER (case-insensitive), or NULL. */
 DSN_INTERNAL const char *dsn_gw_after_marker (const char *text, const char *marker);

@@ -19,14 +19,10 @@ static const char *const subjects[] = { "DELIVERY FAILURE:", "DELIVERY_FAILURE:"
 
 /* The labels of the two blocks, in the languages Domino ships. */
 static const char *const to_labels[] = {
-  "was not delivered to:",
-  "wurde nicht zugestellt an:",
-  "n'a pas été remis à",
-  "no se ha entregado a:",
-  "no se entregó a:",
-  "non è stato recapitato a:",
-  "non è stato consegnato a:",
-  NULL,
+  "was not delivered to:",     "wurde nicht zugestellt an:",
+  "n'a pas été remis à",       "no se ha entregado a:",
+  "no se entregó a:",          "non è stato recapitato a:",
+  "non è stato consegnato a:", NULL,
 };
 static const char *const because_labels[] = {
   "because:", "weil:", "parce que", "pour la raison suivante", "porque:", "perché:", NULL,
@@ -39,8 +35,8 @@ detect (const DsnInput *in)
     if (dsn_has_prefix_ci (in->subject, *s))
       return TRUE;
   /* Notes mail headers on a report whose text has Domino's layout. */
-  return (dsn_header_has (in, "X-MIMETrack", NULL) || dsn_header_has (in, "X-Mailer", "Domino")) &&
-         dsn_body_find (in, to_labels[0]) && dsn_body_find (in, because_labels[0]);
+  return (dsn_header_has (in, "X-MIMETrack", NULL) || dsn_header_has (in, "X-Mailer", "Domino"))
+         && dsn_body_find (in, to_labels[0]) && dsn_body_find (in, because_labels[0]);
 }
 
 /* The first line of TEXT that is one of LABELS (after leading space), or NULL;

@@ -27,7 +27,7 @@ detect (const DsnInput *in)
   static const char *const senders[] = { "Postmaster@ezweb.ne.jp", "Postmaster@au.com", NULL };
   if (dsn_from_has (in, senders))
     return TRUE;
-  if (dsn_gw_received_has (in, "ezweb.ne.jp (EZweb Mail) with"))
+  if (dsn_gw_origin_received_has (in, "ezweb.ne.jp (EZweb Mail) with"))
     return TRUE;
   const char *id = dsn_input_header (in, "Message-ID");
   return id && g_str_has_suffix (id, ".ezweb.ne.jp>");
@@ -38,11 +38,12 @@ detect (const DsnInput *in)
 static const char *
 report_start (const char *text, const char *end)
 {
-  static const char *const openings[] = { "The user(s) ", "Your message ", "Each of the following",
-                                          "<", NULL };
+  static const char *const openings[]
+      = { "The user(s) ", "Your message ", "Each of the following", "<", NULL };
   for (const char *p = text; p < end; p = dsn_next_line (p))
     for (const char *const *o = openings; *o; o++)
-      if (g_str_has_prefix (p, *o) && (strcmp (*o, "<") != 0 || memchr (p, '@', dsn_next_line (p) - p)))
+      if (g_str_has_prefix (p, *o)
+          && (strcmp (*o, "<") != 0 || memchr (p, '@', dsn_next_line (p) - p)))
         return p;
   return NULL;
 }
@@ -80,9 +81,9 @@ recipient_line (const char *line, gsize len, const char **rest)
 static gboolean
 is_heading (const char *s)
 {
-  return dsn_strcasestr (s, "Each of the following recipients was rejected by a remote") ||
-         dsn_strcasestr (s, "recipients did not receive this message") ||
-         g_ascii_strcasecmp (s, "mail server.") == 0;
+  return dsn_strcasestr (s, "Each of the following recipients was rejected by a remote")
+         || dsn_strcasestr (s, "recipients did not receive this message")
+         || g_ascii_strcasecmp (s, "mail server.") == 0;
 }
 
 /* Non-ASCII lines are the Japanese preamble, repeated in the English part. */
@@ -90,7 +91,7 @@ static gboolean
 is_ascii (const char *s, gsize len)
 {
   for (gsize i = 0; i < len; i++)
-    if ((guchar) s[i] >= 0x80)
+    if ((guchar)s[i] >= 0x80)
       return FALSE;
   return TRUE;
 }
@@ -129,7 +130,6 @@ read_report (const DsnInput *in, const char *start, const char *end)
   GString *explanation = g_string_new (NULL);
   Entry *cur = NULL;
   gboolean in_entry = FALSE; /* the last line belonged to a recipient */
-  gboolean expired = FALSE;
   const char *p = start;
   while (p < end) {
     const char *nl = memchr (p, '\n', end - p);
@@ -171,10 +171,6 @@ read_report (const DsnInput *in, const char *start, const char *end)
     g_autofree char *sentence = dsn_text_squeeze (g_strndup (line, len));
     if (is_heading (sentence))
       continue;
-    /* "Your message was not delivered within 0 days and 1 hours.": the
-     * carrier gave up retrying. */
-    if (dsn_has_prefix_ci (sentence, "Your message was not delivered within"))
-      expired = TRUE;
     /* Sentences after a recipient block open the next explanation. */
     if (in_entry)
       g_string_truncate (explanation, 0);
@@ -192,7 +188,9 @@ read_report (const DsnInput *in, const char *start, const char *end)
       append_words (d, e->reply->str, strlen (e->reply->str));
     dsn_recipient_set_diagnostic (e->r, d->str, d->len);
     g_string_free (d, TRUE);
-    if (expired)
+    /* "Your message was not delivered within 0 days and 1 hours.": the
+     * carrier gave up retrying. */
+    if (dsn_strcasestr (e->explanation->str, "Your message was not delivered within"))
       e->r->reason_hint = "expired";
   }
   g_string_free (explanation, TRUE);
@@ -203,8 +201,8 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
-  static const char *const separators[] = { "\n--------------------------------------------------",
-                                            NULL };
+  static const char *const separators[]
+      = { "\n--------------------------------------------------", NULL };
   const char *end = dsn_gw_report_end (in, text, text, separators);
   const char *start = report_start (text, end);
   if (start && rep->recipients->len == 0)

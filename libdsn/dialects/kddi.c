@@ -17,8 +17,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { ".dion.ne.jp", "@dion.ne.jp", "auone-net.jp", NULL };
-  gboolean kddi = dsn_from_has (in, senders) || dsn_header_has (in, "Reply-To", "auone-net.jp") ||
-                  dsn_gw_received_has (in, ".au.com (");
+  gboolean kddi = dsn_from_has (in, senders) || dsn_header_has (in, "Reply-To", "auone-net.jp")
+                  || dsn_gw_origin_received_has (in, ".au.com (");
   return kddi && dsn_body_find (in, rcpt_label);
 }
 

@@ -25,7 +25,7 @@ static const char rcpts_marker[] = "The following recipients were affected:";
 static gboolean
 detect (const DsnInput *in)
 {
-  if (dsn_gw_received_has (in, "from MailMarshal"))
+  if (dsn_gw_origin_received_has (in, "from MailMarshal"))
     return TRUE;
   return dsn_has_prefix_ci (in->subject, "Undeliverable Mail:") && dsn_body_find (in, error_marker);
 }

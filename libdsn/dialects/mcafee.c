@@ -21,8 +21,8 @@ detect (const DsnInput *in)
    * other MTAs included: its own report also has its list. */
   if (!dsn_body_find (in, list_marker))
     return FALSE;
-  return dsn_header_has (in, "X-NAI-Header", "McAfee") ||
-         g_ascii_strcasecmp (in->subject, "Delivery Status") == 0;
+  return dsn_header_has (in, "X-NAI-Header", "McAfee")
+         || g_ascii_strcasecmp (in->subject, "Delivery Status") == 0;
 }
 
 static gboolean

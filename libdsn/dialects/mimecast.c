@@ -26,9 +26,10 @@ detect (const DsnInput *in)
 {
   static const char *const subjects[] = { "Email Delivery Failure", NULL };
   const char *id = dsn_input_header (in, "Message-ID");
-  gboolean mimecast = dsn_header_has (in, "X-MC-System", NULL) ||
-                      dsn_header_has (in, "X-Mimecast-Originator", NULL) ||
-                      (id && dsn_strcasestr (id, ".mimecast.lan>")) || dsn_subject_has (in, subjects);
+  gboolean mimecast = dsn_header_has (in, "X-MC-System", NULL)
+                      || dsn_header_has (in, "X-Mimecast-Originator", NULL)
+                      || (id && dsn_strcasestr (id, ".mimecast.lan>"))
+                      || dsn_subject_has (in, subjects);
   return mimecast && dsn_body_find (in, problem_label);
 }
 
@@ -53,7 +54,7 @@ delivery_status_text (const DsnInput *in)
     g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
     g_mime_data_wrapper_write_to_stream (content, mem);
     g_object_unref (mem);
-    out = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+    out = dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
     g_byte_array_unref (arr);
     break;
   } while (g_mime_part_iter_next (iter));
@@ -118,8 +119,8 @@ refine_status (DsnRecipient *r)
   char code[12];
   if (!r->status || !r->diagnostic || strcmp (r->status + 1, ".0.0") != 0)
     return;
-  if (dsn_text_find_status (r->diagnostic, code) && code[0] == r->status[0] &&
-      strcmp (code + 1, ".0.0") != 0) {
+  if (dsn_text_find_status (r->diagnostic, code) && code[0] == r->status[0]
+      && strcmp (code + 1, ".0.0") != 0) {
     dsn_set (&r->status, code);
     r->status_source = DSN_SOURCE_TEXT;
   }

@@ -13,22 +13,23 @@
 
 #include <string.h>
 
-static const char start_marker[] = "This message was created automatically by mail delivery software.";
+static const char start_marker[]
+    = "This message was created automatically by mail delivery software.";
 static const char *const end_markers[] = { "Included is a copy of the message header:", NULL };
 
 static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "mxlogic.net", NULL };
-  if (dsn_header_has (in, "X-MX-Bounce", NULL) || dsn_header_has (in, "X-MXL-NoteHash", NULL) ||
-      dsn_header_has (in, "X-MXL-Hash", NULL))
+  if (dsn_header_has (in, "X-MX-Bounce", NULL) || dsn_header_has (in, "X-MXL-NoteHash", NULL)
+      || dsn_header_has (in, "X-MXL-Hash", NULL))
     return TRUE;
   const char *id = dsn_input_header (in, "Message-ID");
   while (id && (*id == ' ' || *id == '<'))
     id++;
   if (id && g_str_has_prefix (id, "mxl~"))
     return TRUE;
-  return dsn_from_has (in, senders) || dsn_gw_received_has (in, "(mxl_mta-");
+  return dsn_from_has (in, senders);
 }
 
 /* "host mx.example.org [192.0.2.1]: 550 ...": Exim names the server that
@@ -107,7 +108,8 @@ extract (const DsnInput *in)
         const char *tok = q;
         while (q < le && !g_ascii_isspace (*q))
           q++;
-        g_autofree char *addr = memchr (tok, '@', q - tok) ? dsn_text_find_address_len (tok, q - tok) : NULL;
+        g_autofree char *addr
+            = memchr (tok, '@', q - tok) ? dsn_text_find_address_len (tok, q - tok) : NULL;
         if (addr && !dsn_report_find_recipient (rep, addr)) {
           if (cur && diag->len)
             dsn_recipient_set_diagnostic (cur, diag->str, diag->len);

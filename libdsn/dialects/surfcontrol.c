@@ -20,9 +20,9 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_header_has (in, "X-Mailer", "SurfControl") ||
-         (dsn_header_has (in, "X-SEF-Processed", NULL) &&
-          dsn_body_find (in, "A transcript of the attempts to send the message follows"));
+  return dsn_header_has (in, "X-Mailer", "SurfControl")
+         || (dsn_header_has (in, "X-SEF-Processed", NULL)
+             && dsn_body_find (in, "A transcript of the attempts to send the message follows"));
 }
 
 static gboolean

@@ -20,9 +20,9 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "InterScan MSS", "InterScan Notification", NULL };
-  static const char *const subjects[] = { "Mail could not be delivered",
-                                          "メッセージを配信できません",
-                                          "メール配信に失敗しました", NULL };
+  static const char *const subjects[]
+      = { "Mail could not be delivered", "メッセージを配信できません", "メール配信に失敗しました",
+          NULL };
   if (dsn_from_has (in, senders))
     return TRUE;
   if (!dsn_subject_has (in, subjects))
