@@ -142,10 +142,14 @@ read_report (const DsnInput *in, const char *start, const char *end)
     const char *rest = NULL;
     g_autofree char *addr = recipient_line (line, len, &rest);
     if (addr) {
+      /* A recipient of the delivery-status part is completed, once. */
       DsnRecipient *r = dsn_report_find_recipient (rep, addr);
-      if (r)
+      gboolean seen = FALSE;
+      for (guint i = 0; r && i < entries->len && !seen; i++)
+        seen = g_array_index (entries, Entry, i).r == r;
+      if (seen)
         continue;
-      Entry e = { dsn_report_add_recipient (rep, addr), g_string_new (explanation->str),
+      Entry e = { r ? r : dsn_report_add_recipient (rep, addr), g_string_new (explanation->str),
                   g_string_new (NULL) };
       g_array_append_val (entries, e);
       cur = &g_array_index (entries, Entry, entries->len - 1);
@@ -186,7 +190,8 @@ read_report (const DsnInput *in, const char *start, const char *end)
     g_strstrip (e->reply->str);
     if (*e->reply->str)
       append_words (d, e->reply->str, strlen (e->reply->str));
-    dsn_recipient_set_diagnostic (e->r, d->str, d->len);
+    if (!e->r->diagnostic)
+      dsn_recipient_set_diagnostic (e->r, d->str, d->len);
     g_string_free (d, TRUE);
     /* "Your message was not delivered within 0 days and 1 hours.": the
      * carrier gave up retrying. */
@@ -205,7 +210,7 @@ extract (const DsnInput *in)
       = { "\n--------------------------------------------------", NULL };
   const char *end = dsn_gw_report_end (in, text, text, separators);
   const char *start = report_start (text, end);
-  if (start && rep->recipients->len == 0)
+  if (start)
     read_report (in, start, end);
 
   /* X-SPASIGN: NG marks a message stopped by the carrier's own filter. */
