@@ -108,47 +108,60 @@ subject_reason (const DsnInput *in)
   return NULL;
 }
 
+/* Gives R the reason REASON unless the delivery-status part said otherwise
+ * (the same words folded differently are replaced by the intact text). */
+static void
+give_reason (DsnRecipient *r, const char *reason)
+{
+  if (reason && *reason && (!r->diagnostic || same_words (r->diagnostic, reason)))
+    dsn_recipient_set_diagnostic (r, reason, -1);
+}
+
 static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
   const char *end = dsn_gw_report_end (in, text, text, NULL);
+  gboolean from_text = rep->recipients->len == 0;
 
-  g_autofree char *reason = NULL;
+  /* One "not delivered to" / "because" pair per reason. */
+  g_autofree char *last_reason = NULL;
   const char *after_to = NULL, *after_because = NULL;
-  const char *to_line = find_label (text, to_labels, &after_to);
-  const char *because_line = to_line ? find_label (after_to, because_labels, &after_because) : NULL;
-  if (because_line && because_line < end) {
-    const char *bs, *be;
-    block_after (after_because, end, &bs, &be);
-    dsn_set_len (&reason, bs, be - bs);
-    dsn_text_squeeze (reason);
-  }
-  if (!reason || !*reason) {
-    g_free (reason);
-    reason = g_strdup (subject_reason (in));
-    dsn_text_squeeze (reason);
-  }
-
-  if (rep->recipients->len == 0 && to_line) {
-    /* Text-only report: every address of the "not delivered to" block. */
-    const char *stop = because_line ? because_line : end;
-    for (const char *p = after_to; p < stop; p = dsn_next_line (p)) {
-      const char *nl = dsn_next_line (p);
-      g_autofree char *addr = dsn_text_find_address_len (p, (nl > stop ? stop : nl) - p);
-      if (addr && !dsn_report_find_recipient (rep, addr))
-        dsn_report_add_recipient (rep, addr);
+  for (const char *p = text, *to_line;
+       (to_line = find_label (p, to_labels, &after_to)) && to_line < end; p = after_to) {
+    const char *next_to = find_label (after_to, to_labels, &after_because);
+    const char *because_line = find_label (after_to, because_labels, &after_because);
+    if (because_line && (because_line >= end || (next_to && because_line > next_to)))
+      because_line = NULL;
+    g_autofree char *reason = NULL;
+    if (because_line) {
+      const char *bs, *be;
+      block_after (after_because, end, &bs, &be);
+      dsn_set_len (&reason, bs, be - bs);
+      dsn_text_squeeze (reason);
+    }
+    const char *stop = because_line ? because_line : next_to && next_to < end ? next_to : end;
+    for (const char *a = after_to; a < stop; a = dsn_next_line (a)) {
+      const char *nl = dsn_next_line (a);
+      g_autofree char *addr = dsn_text_find_address_len (a, (nl > stop ? stop : nl) - a);
+      DsnRecipient *r = addr ? dsn_report_find_recipient (rep, addr) : NULL;
+      if (addr && !r && from_text)
+        r = dsn_report_add_recipient (rep, addr);
+      if (r)
+        give_reason (r, reason);
+    }
+    if (reason && *reason) {
+      g_free (last_reason);
+      last_reason = g_steal_pointer (&reason);
     }
   }
 
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (!reason || !*reason)
-      continue;
-    if (!r->diagnostic || same_words (r->diagnostic, reason))
-      dsn_recipient_set_diagnostic (r, reason, -1);
-  }
+  /* Recipients the text does not name: its reason, else the Subject's. */
+  g_autofree char *fallback = g_strdup (last_reason ? last_reason : subject_reason (in));
+  dsn_text_squeeze (fallback);
+  for (guint i = 0; i < rep->recipients->len; i++)
+    give_reason (rep->recipients->pdata[i], fallback);
   dsn_gw_finish (in);
   return rep->recipients->len > 0;
 }
