@@ -102,7 +102,7 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
     g_autoptr (GList) members = json_object_get_members (ro);
     for (GList *l = members; l; l = l->next)
       if (strcmp (l->data, "schema") != 0)
-        json_object_set_member (o, l->data, json_node_copy (json_object_get_member (ro, l->data)));
+        json_object_set_member (o, l->data, json_node_ref (json_object_get_member (ro, l->data)));
   } else {
     json_object_set_string_member (o, "kind", "error");
     json_object_set_string_member (o, "error", error ? error->message : "unknown error");
