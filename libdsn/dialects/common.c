@@ -316,6 +316,23 @@ dsn_provider_report_end (const DsnInput *in, const char *text)
   return dsn_line_start (text, after > text ? after - 1 : after);
 }
 
+gboolean
+dsn_provider_take_wrapped_reply (DsnRecipient *r)
+{
+  const char *expired = r->diagnostic ? dsn_strcasestr (r->diagnostic, "expired") : NULL;
+  const char *inner = expired ? strchr (expired, '<') : NULL;
+  char code[12], reply[4];
+  /* The answer starts right after the '<' with its reply code. */
+  if (!inner || dsn_text_find_reply_code (inner + 1, reply) != inner + 1 ||
+      !dsn_text_find_status (inner + 1, code))
+    return FALSE;
+  dsn_set (&r->reply_code, reply);
+  dsn_set (&r->status, code);
+  r->status_source = DSN_SOURCE_TEXT;
+  r->reason_hint = "expired";
+  return TRUE;
+}
+
 guint
 dsn_provider_add_failed_recipients (const DsnInput *in)
 {

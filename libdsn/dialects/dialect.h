@@ -76,6 +76,13 @@ DSN_INTERNAL void dsn_provider_refine_status (DsnRecipient *r);
  * separator (whose headers it then records), or at the end of TEXT. */
 DSN_INTERNAL const char *dsn_provider_report_end (const DsnInput *in, const char *text);
 
+/* For a diagnostic where the sending server's expiry notice wraps the remote
+ * server's last answer ("554 4.4.7 Message expired: unable to deliver in 840
+ * minutes.<421 4.4.2 Connection timed out>", as Amazon SES writes it): takes
+ * the status and reply code of that answer and marks the recipient expired.
+ * Returns TRUE if it did. */
+DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
+
 /* Adds a failed recipient for each address of the X-Failed-Recipients
  * header that the report lacks. Returns the number added. */
 DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);
