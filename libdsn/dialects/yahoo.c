@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-static const char *const lead = "unable to deliver your message to the following address";
+static const char *const lead = "Sorry, we were unable to deliver your message to the following address";
 
 static gboolean
 detect (const DsnInput *in)
