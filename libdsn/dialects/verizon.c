@@ -56,6 +56,17 @@ extract (const DsnInput *in)
     g_autofree char *rcpt = line_value (text, "RCPT TO:");
     addr = rcpt ? dsn_text_find_address (rcpt) : NULL;
     why = dsn_provider_text_after (text, "Error message below:", NULL);
+    /* "Message details:" describes the original in lieu of its headers. */
+    const char *details = dsn_strcasestr (text, "Message details:");
+    static const char *const fields[] = { "Subject", "From", NULL };
+    for (const char *const *f = fields; details && *f; f++) {
+      g_autofree char *name = g_strconcat (*f, ":", NULL);
+      g_autofree char *value = line_value (details, name);
+      if (value && *value)
+        dsn_report_add_original (rep, *f, value);
+    }
+    if (rcpt && details)
+      dsn_report_add_original (rep, "To", rcpt);
   }
   if (!addr)
     return FALSE;
