@@ -353,13 +353,12 @@ dsn_provider_add_failed_recipients (const DsnInput *in)
 }
 
 char *
-dsn_provider_text_after (const char *text, const char *marker, const char *end)
+dsn_provider_text_after (const char *text, const char *marker)
 {
   const char *p = dsn_strcasestr (text, marker);
-  if (!end)
-    end = text + strlen (text);
-  if (!p || p >= end)
+  if (!p)
     return NULL;
+  const char *end = p + strlen (p);
   p += strlen (marker);
   /* Blank lines between the heading and its text do not end it. */
   const char *s = p;
@@ -743,6 +742,5 @@ dsn_provider_read_nemesis (const DsnInput *in)
   g_string_free (diag, TRUE);
   return found;
 }
-
 
 /* ------------------------------------------------------------ gateways and regional providers */

@@ -87,10 +87,9 @@ DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
  * header that the report lacks. Returns the number added. */
 DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);
 
-/* The text after the line holding MARKER (case-insensitive) in TEXT, up to
- * the next blank line following some text, or END (NULL: the end of TEXT);
- * white space squeezed, newly allocated, or NULL. */
-DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker, const char *end);
+/* The text after MARKER (case-insensitive) in TEXT up to the next blank line
+ * that follows some text, white space squeezed; newly allocated, or NULL. */
+DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker);
 
 /* Extracts a Microsoft Exchange 2007+ / Office 365 non-delivery report:
  * completes the recipients of its delivery-status part (or finds them when

@@ -134,15 +134,16 @@ extract (const DsnInput *in)
     extract_text_report (in);
   if (rep->recipients->len == 0)
     return FALSE;
+  /* The text quotes the server's words when there is one recipient. */
+  DsnRecipient *only = rep->recipients->len == 1 ? rep->recipients->pdata[0] : NULL;
+  if (only && !only->diagnostic) {
+    g_autofree char *response = dsn_provider_text_after (in->first_text, "The response from the remote server was:");
+    if (!response)
+      response = dsn_provider_text_after (in->first_text, "The response was:");
+    dsn_recipient_set_diagnostic (only, response, -1);
+  }
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
-    if (!r->diagnostic) {
-      g_autofree char *response = dsn_provider_text_after (in->first_text, "The response from the remote server was:", NULL);
-      if (!response)
-        response = dsn_provider_text_after (in->first_text, "The response was:", NULL);
-      if (response && rep->recipients->len == 1)
-        dsn_recipient_set_diagnostic (r, response, -1);
-    }
     clean_remote_mta (r);
     dsn_provider_refine_status (r);
     if (!r->command)

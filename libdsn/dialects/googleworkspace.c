@@ -39,12 +39,12 @@ extract (const DsnInput *in)
   const char *head = heading (text);
   if (!head || !dsn_provider_add_failed_recipients (in))
     return rep->recipients->len > 0;
-  g_autofree char *why = dsn_provider_text_after (text, "The response from the remote server was:", NULL);
+  g_autofree char *why = dsn_provider_text_after (text, "The response from the remote server was:");
   if (!why)
-    why = dsn_provider_text_after (text, "The response was:", NULL);
+    why = dsn_provider_text_after (text, "The response was:");
   /* Without the server's words, Google's own explanation. */
   if (!why)
-    why = dsn_provider_text_after (head, "**\n", NULL);
+    why = dsn_provider_text_after (head, "**\n");
   gboolean delayed = dsn_has_prefix_ci (head, "** Delivery incomplete");
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];

@@ -55,7 +55,7 @@ extract (const DsnInput *in)
   } else {
     g_autofree char *rcpt = line_value (text, "RCPT TO:");
     addr = rcpt ? dsn_text_find_address (rcpt) : NULL;
-    why = dsn_provider_text_after (text, "Error message below:", NULL);
+    why = dsn_provider_text_after (text, "Error message below:");
     /* "Message details:" describes the original in lieu of its headers. */
     const char *details = dsn_strcasestr (text, "Message details:");
     static const char *const fields[] = { "Subject", "From", NULL };
