@@ -97,7 +97,7 @@ extract_text_report (const DsnInput *in)
   DsnAction action = DSN_ACTION_FAILED;
   const char *eol = strchr (start, '\n');
   g_autofree char *lead = eol ? g_strndup (start, eol - start) : g_strdup (start);
-  if (dsn_strcasestr (lead, "delayed"))
+  if (dsn_strcasestr (lead, "delayed") || dsn_strcasestr (lead, "temporarily"))
     action = DSN_ACTION_DELAYED;
 
   const char *pos = dsn_next_line (start), *line;

@@ -15,8 +15,8 @@ detect (const DsnInput *in)
 
 /* Exim's explanation of a recipient: "SMTP error from remote mail server
  * after RCPT TO:<user@example.org>: host mx.example.org [192.0.2.1]: 550 5.1.1
- * <user@example.org>... User Unknown", or its own words ("Unrouteable
- * address", "retry timeout exceeded"). */
+ * <user@example.org>... User Unknown" (newer versions name the host first),
+ * or its own words ("Unrouteable address", "retry timeout exceeded"). */
 static void
 explain (DsnRecipient *r, GString *text)
 {
@@ -25,16 +25,24 @@ explain (DsnRecipient *r, GString *text)
   g_autofree char *s = dsn_text_squeeze (g_strdup (text->str));
   g_string_truncate (text, 0);
   const char *words = s;
-  if (dsn_has_prefix_ci (s, "SMTP error from remote ")) {
-    dsn_set (&r->command, dsn_text_find_command (s));
-    const char *host = dsn_strcasestr (s, ": host ");
-    if (host) {
-      host += strlen (": host ");
-      dsn_set_len (&r->remote_mta, host, strcspn (host, " [:"));
-      const char *said = strstr (host, "]: ");
-      if (said)
-        words = said + 3;
+  /* "host mx.example.org [192.0.2.1]" */
+  for (const char *h = strstr (s, "host "); h; h = strstr (h + 1, "host ")) {
+    const char *name = h + strlen ("host ");
+    gsize n = strcspn (name, " ");
+    if ((h == s || h[-1] == ' ') && n && g_str_has_prefix (name + n, " [")) {
+      dsn_set_len (&r->remote_mta, name, n);
+      break;
     }
+  }
+  const char *error = dsn_strcasestr (s, "SMTP error from remote ");
+  if (error) {
+    dsn_set (&r->command, dsn_text_find_command (error));
+    /* The server's words start with its reply code, after the command. */
+    const char *after = strstr (error, ">: ");
+    char reply[4];
+    const char *code = dsn_text_find_reply_code (after ? after : error, reply);
+    if (code)
+      words = code;
   }
   dsn_recipient_set_diagnostic (r, words, -1);
   if (dsn_strcasestr (s, "retry timeout exceeded"))
