@@ -115,15 +115,24 @@ extract_text_report (const DsnInput *in)
     DsnRecipient *r = rep->recipients->pdata[i];
     if (details && !r->diagnostic)
       dsn_recipient_set_diagnostic (r, details, end - details);
-    if (!r->diagnostic)
-      continue;
     if (!r->command)
       dsn_set (&r->command, state_command (r->diagnostic));
-    if (!r->command && dsn_strcasestr (r->diagnostic, "did not accept our requests to connect"))
-      dsn_set (&r->command, "CONN");
-    if (!r->remote_mta)
-      r->remote_mta = connection_host (r->diagnostic);
   }
+}
+
+/* "The recipient server did not accept our requests to connect": Gmail
+ * retries that for days, so a permanent failure says it stopped trying. */
+static void
+connection_failure (DsnRecipient *r)
+{
+  if (!r->diagnostic || !dsn_strcasestr (r->diagnostic, "did not accept our requests to connect"))
+    return;
+  if (!r->command)
+    dsn_set (&r->command, "CONN");
+  if (!r->remote_mta)
+    r->remote_mta = connection_host (r->diagnostic);
+  if (r->action == DSN_ACTION_FAILED)
+    r->reason_hint = "expired";
 }
 
 static gboolean
@@ -148,10 +157,7 @@ extract (const DsnInput *in)
     dsn_provider_refine_status (r);
     if (!r->command)
       dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-    if (!r->command && r->diagnostic && dsn_strcasestr (r->diagnostic, "did not accept our requests to connect"))
-      dsn_set (&r->command, "CONN");
-    if (!r->remote_mta)
-      r->remote_mta = connection_host (r->diagnostic);
+    connection_failure (r);
   }
   /* Without the server's words, Gmail's sentence about the recipient. */
   dsn_fill_diagnostics_from_text (rep, in->first_text);

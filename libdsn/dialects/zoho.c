@@ -82,7 +82,8 @@ extract (const DsnInput *in)
     dsn_input_set_returned_text (in, end);
   else
     end = text + strlen (text);
-  DsnAction action = dsn_strcasestr (text, "THIS IS A WARNING MESSAGE ONLY") ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
+  gboolean warning = dsn_strcasestr (text, "THIS IS A WARNING MESSAGE ONLY") != NULL;
+  DsnAction action = warning ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
   const char *pos = text, *line;
   gsize len;
   while (dsn_text_next_line (&pos, &line, &len) && line < end) {
@@ -91,6 +92,13 @@ extract (const DsnInput *in)
       read_error_line (rep, l);
     else if (strstr (l, "ResponseCode "))
       read_status_line (rep, l, action);
+  }
+  /* A permanent failure whose last answer was temporary: Zoho stopped
+   * retrying. */
+  for (guint i = 0; !warning && i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->reply_code && r->reply_code[0] == '4')
+      r->reason_hint = "expired";
   }
   return rep->recipients->len > 0;
 }
