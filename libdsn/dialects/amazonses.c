@@ -259,9 +259,8 @@ extract (const DsnInput *in)
       lit[strcspn (lit, "]")] = '\0';
       dsn_set (&r->remote_mta, lit);
     }
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
   }
+  dsn_provider_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

@@ -14,31 +14,16 @@ detect (const DsnInput *in)
          (dsn_from_has (in, senders) && dsn_body_find (in, "Technical report:"));
 }
 
-/* The fields after "Technical report:": every line up to the first that is
- * neither a field, a continuation nor blank. */
+/* The delivery-status fields WorkMail writes at the end of its text, after
+ * "Technical report:". */
 static void
 read_inline_fields (const DsnInput *in)
 {
-  const char *start = dsn_body_find (in, "Technical report:");
+  const char *start = dsn_strcasestr (in->first_text, "Technical report:");
   if (!start)
     return;
   start = dsn_next_line (start);
-  while (*start == '\n')
-    start++;
-  const char *end = start;
-  while (*end) {
-    const char *q = end;
-    gboolean ok = *q == '\n' || *q == ' ' || *q == '\t';
-    if (!ok) {
-      while (*q && *q != ':' && *q != '\n' && *q > ' ')
-        q++;
-      ok = *q == ':';
-    }
-    if (!ok)
-      break;
-    end = dsn_next_line (end);
-  }
-  dsn_rfc3464_parse (in->report, start, end - start);
+  dsn_rfc3464_parse (in->report, start, strlen (start));
 }
 
 static gboolean
@@ -48,12 +33,9 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0)
     read_inline_fields (in);
   dsn_provider_join_split_recipients (rep);
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    dsn_provider_take_wrapped_reply (r);
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
+  for (guint i = 0; i < rep->recipients->len; i++)
+    dsn_provider_take_wrapped_reply (rep->recipients->pdata[i]);
+  dsn_provider_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

@@ -88,13 +88,7 @@ extract (const DsnInput *in)
       break;
     }
   }
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
+  dsn_provider_finish_recipients (rep);
   /* "We were unable to deliver your message to the following address
    * user@example.org because: Mailbox is full" */
   dsn_fill_diagnostics_from_text (rep, in->body);

@@ -316,6 +316,18 @@ dsn_provider_report_end (const DsnInput *in, const char *text)
   return dsn_line_start (text, after > text ? after - 1 : after);
 }
 
+void
+dsn_provider_finish_recipients (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->action == DSN_ACTION_NONE)
+      r->action = DSN_ACTION_FAILED;
+    if (!r->command)
+      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
+  }
+}
+
 gboolean
 dsn_provider_take_wrapped_reply (DsnRecipient *r)
 {
@@ -627,13 +639,7 @@ dsn_provider_extract_exchange (const DsnInput *in)
   const char *orig = dsn_strcasestr (in->body, "Original message headers:");
   if (orig && !in->has_returned)
     dsn_input_set_returned_text (in, dsn_next_line (orig));
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
+  dsn_provider_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

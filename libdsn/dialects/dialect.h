@@ -83,6 +83,10 @@ DSN_INTERNAL const char *dsn_provider_report_end (const DsnInput *in, const char
  * Returns TRUE if it did. */
 DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
 
+/* The last touch common to provider dialects: a recipient without an action
+ * failed, and its command is the one its diagnostic names. */
+DSN_INTERNAL void dsn_provider_finish_recipients (DsnReport *rep);
+
 /* Adds a failed recipient for each address of the X-Failed-Recipients
  * header that the report lacks. Returns the number added. */
 DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);

@@ -52,9 +52,8 @@ extract (const DsnInput *in)
       r->action = DSN_ACTION_DELAYED;
     if (!r->diagnostic)
       dsn_recipient_set_diagnostic (r, why, -1);
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
   }
+  dsn_provider_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

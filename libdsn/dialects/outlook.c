@@ -18,13 +18,8 @@ detect (const DsnInput *in)
 static gboolean
 extract (const DsnInput *in)
 {
-  DsnReport *rep = in->report;
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
-  return rep->recipients->len > 0;
+  dsn_provider_finish_recipients (in->report);
+  return in->report->recipients->len > 0;
 }
 
 DSN_DIALECT (outlook);

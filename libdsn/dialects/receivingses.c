@@ -19,11 +19,7 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   dsn_provider_join_split_recipients (rep);
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
+  dsn_provider_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 
