@@ -63,9 +63,9 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 /* -- Providers (Microsoft, Google, Yahoo, Amazon, ...) -- */
 
 /* Joins the halves of recipients the RFC 3464 reader split because a relay
- * wrote its groups loosely (Action before Final-Recipient, per-message
- * fields inside the recipient group, as Amazon SES and AOL do): a recipient
- * followed by one for the same address, the two never both holding a fact. */
+ * wrote Action before Final-Recipient and Original-Recipient after it (as
+ * Amazon SES does): a recipient followed by one for the same address, the
+ * two never both holding a fact. */
 DSN_INTERNAL void dsn_provider_join_split_recipients (DsnReport *rep);
 
 /* Replaces a class-only status ("5.0.0"), or none, with the precise code of
