@@ -275,6 +275,10 @@ dsn_headers_parse_received (const char *value)
     h->by_host = word_after (by, "by");
   h->with = word_after (clause, "with");
   h->id = word_after (clause, "id");
+  /* RFC 3848: ESMTPA/ESMTPSA/LMTPA mean the client authenticated. */
+  h->authenticated = (h->with && (dsn_has_prefix_ci (h->with, "esmtpa") || dsn_has_prefix_ci (h->with, "esmtpsa") ||
+                                  dsn_has_prefix_ci (h->with, "lmtpa") || dsn_has_prefix_ci (h->with, "lmtpsa"))) ||
+                     dsn_strcasestr (clause, "authenticated") != NULL;
   return h;
 }
 

@@ -23,6 +23,7 @@ typedef struct {
   char *with;      /* protocol: ESMTP, ESMTPS, LMTP, ... */
   char *id;
   char *date;
+  gboolean authenticated; /* the client logged in (ESMTPA, ESMTPSA, "Authenticated sender") */
   gint64 timestamp; /* Unix time, -1 when the date does not parse */
   gint64 delay;     /* seconds since the previous hop */
   gboolean has_delay;
