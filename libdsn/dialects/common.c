@@ -241,6 +241,301 @@ dsn_find_returned_marker (const char *text)
 
 /* ------------------------------------------------------------ Unix MTAs */
 
+/* "X.0.0" tells the class and nothing more. */
+static gboolean
+is_generic_status (const char *s)
+{
+  return strlen (s) == 5 && s[2] == '0' && s[4] == '0';
+}
+
+void
+dsn_unix_prefer_reply_status (DsnRecipient *r)
+{
+  char code[12];
+  if (!r->diagnostic || !dsn_text_find_status (r->diagnostic, code))
+    return;
+  if (r->status) {
+    if (strcmp (code, r->status) == 0 || code[0] != r->status[0] || is_generic_status (code))
+      return;
+  }
+  dsn_set (&r->status, code);
+  r->status_source = DSN_SOURCE_TEXT;
+}
+
+char *
+dsn_unix_host_at (const char *p)
+{
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '[') {
+    const char *close = strchr (p, ']');
+    return close && close > p + 1 ? g_strndup (p + 1, close - p - 1) : NULL;
+  }
+  const char *e = p;
+  while (*e && (g_ascii_isalnum (*e) || *e == '.' || *e == '-' || *e == '_' || *e == ':'))
+    e++;
+  /* A trailing dot ends a sentence or a fully qualified name; a colon ends a
+   * heading ("192.0.2.1:"). */
+  while (e > p && (e[-1] == '.' || e[-1] == ':'))
+    e--;
+  return e > p ? g_strndup (p, e - p) : NULL;
+}
+
+void
+dsn_unix_clean_remote_mta (DsnRecipient *r)
+{
+  if (!r->remote_mta)
+    return;
+  char *host = dsn_unix_host_at (r->remote_mta);
+  g_free (r->remote_mta);
+  r->remote_mta = host;
+}
+
+void
+dsn_unix_finish (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->action == DSN_ACTION_NONE)
+      r->action = DSN_ACTION_FAILED;
+    if (r->diagnostic && !*r->diagnostic)
+      g_clear_pointer (&r->diagnostic, g_free);
+    if (!r->command)
+      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
+    dsn_unix_prefer_reply_status (r);
+    dsn_unix_clean_remote_mta (r);
+  }
+}
+
+gboolean
+dsn_unix_line_has_address (const char *line, gsize len, const char *address)
+{
+  gsize n = strlen (address);
+  if (n == 0 || n > len)
+    return FALSE;
+  for (gsize i = 0; i + n <= len; i++) {
+    if (g_ascii_strncasecmp (line + i, address, n) != 0)
+      continue;
+    gboolean left = i == 0 || !(g_ascii_isalnum (line[i - 1]) || strchr (".-_+=%", line[i - 1]));
+    gboolean right = i + n == len || !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n]) ||
+                                      (line[i + n] == '.' && i + n + 1 < len &&
+                                       g_ascii_isalnum (line[i + n + 1])));
+    if (left && right)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* One exchange of a transcript: a command, the reply it got and the MTA's
+ * own lines that follow. */
+typedef struct {
+  const char *host;        /* in the text, up to host_len */
+  gsize host_len;
+  const char *command;     /* static */
+  const char *command_line;
+  gsize command_len;
+  GString *reply;          /* "<<<" lines joined by newlines, or NULL */
+  GString *after;          /* the lines that follow the reply */
+} Exchange;
+
+static void
+exchange_clear (gpointer p)
+{
+  Exchange *x = p;
+  if (x->reply)
+    g_string_free (x->reply, TRUE);
+  if (x->after)
+    g_string_free (x->after, TRUE);
+}
+
+static const char *
+transcript_command (const char *p, gsize len)
+{
+  static const struct {
+    const char *verb;
+    const char *command;
+  } map[] = {
+    { "RCPT", "RCPT" }, { "MAIL", "MAIL" },         { "DATA", "DATA" }, { "EHLO", "HELO" },
+    { "HELO", "HELO" }, { "STARTTLS", "STARTTLS" }, { "QUIT", "QUIT" }, { "AUTH", "AUTH" },
+    { "RSET", "RSET" }, { ".", "DATA" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++) {
+    gsize n = strlen (map[i].verb);
+    if (len >= n && g_ascii_strncasecmp (p, map[i].verb, n) == 0 &&
+        (len == n || !g_ascii_isalpha (p[n])))
+      return map[i].command;
+  }
+  return NULL;
+}
+
+static gboolean
+exchange_names (const Exchange *x, const char *address)
+{
+  return (x->command_line && dsn_unix_line_has_address (x->command_line, x->command_len, address)) ||
+         (x->reply && dsn_unix_line_has_address (x->reply->str, x->reply->len, address)) ||
+         (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
+}
+
+/* Splits a transcript into exchanges. */
+static GArray *
+read_exchanges (const char *start, const char *end)
+{
+  GArray *xs = g_array_new (FALSE, TRUE, sizeof (Exchange));
+  g_array_set_clear_func (xs, exchange_clear);
+  const char *host = NULL;
+  gsize host_len = 0;
+  Exchange *cur = NULL;
+  gboolean in_reply = FALSE;
+  for (const char *p = start; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    const char *line = p;
+    gsize len = le - p;
+    p = nl ? nl + 1 : end;
+    while (len && (*line == ' ' || *line == '\t'))
+      line++, len--;
+    const char *talk = NULL;
+    if (len > 16 && (talk = g_strstr_len (line, len, "hile talking to ")) != NULL) {
+      /* "... while talking to mx.example.org.:" (Sendmail 8),
+       * "While talking to mx.example.org:" (Sendmail 5) */
+      host = talk + 16;
+      host_len = le - host;
+      while (host_len && (host[host_len - 1] == ':' || host[host_len - 1] == '.' ||
+                          g_ascii_isspace (host[host_len - 1])))
+        host_len--;
+      cur = NULL;
+      in_reply = FALSE;
+      continue;
+    }
+    if (len >= 4 && strncmp (line, ">>> ", 4) == 0) {
+      if (!cur || cur->reply || cur->command) {
+        g_array_set_size (xs, xs->len + 1);
+        cur = &g_array_index (xs, Exchange, xs->len - 1);
+        cur->host = host;
+        cur->host_len = host_len;
+      }
+      cur->command = transcript_command (line + 4, len - 4);
+      cur->command_line = line + 4;
+      cur->command_len = len - 4;
+      in_reply = FALSE;
+      continue;
+    }
+    if (len >= 4 && strncmp (line, "<<< ", 4) == 0) {
+      if (!cur || (cur->reply && !in_reply)) {
+        g_array_set_size (xs, xs->len + 1);
+        cur = &g_array_index (xs, Exchange, xs->len - 1);
+        cur->host = host;
+        cur->host_len = host_len;
+      }
+      if (!cur->reply)
+        cur->reply = g_string_new (NULL);
+      else
+        g_string_append_c (cur->reply, '\n');
+      g_string_append_len (cur->reply, line + 4, len - 4);
+      in_reply = TRUE;
+      continue;
+    }
+    in_reply = FALSE;
+    if (cur && len) {
+      if (!cur->after)
+        cur->after = g_string_new (NULL);
+      g_string_append_len (cur->after, line, len);
+      g_string_append_c (cur->after, '\n');
+    }
+  }
+  return xs;
+}
+
+/* A diagnostic that says nothing of the server: absent, or a mailer's exit
+ * code ("X-Unix; 77"). */
+static gboolean
+is_uninformative (const char *diagnostic)
+{
+  if (!diagnostic || !*diagnostic)
+    return TRUE;
+  for (const char *p = diagnostic; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end)
+{
+  g_autoptr (GArray) xs = read_exchanges (start, end);
+  const Exchange *named = NULL, *commanded = NULL, *last = NULL;
+  for (guint i = 0; i < xs->len; i++) {
+    const Exchange *x = &g_array_index (xs, Exchange, i);
+    if (!commanded && x->command_line &&
+        dsn_unix_line_has_address (x->command_line, x->command_len, r->address))
+      commanded = x;
+    if (!x->reply)
+      continue;
+    if (!named && exchange_names (x, r->address))
+      named = x;
+    /* A reply to another recipient's RCPT, or to QUIT, is not about R. */
+    if (x->command != NULL && (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
+      continue;
+    last = x;
+  }
+  const Exchange *x = named ? named : last;
+  if (!x)
+    return FALSE;
+  g_autofree char *reply = dsn_text_squeeze (g_strdup (x->reply->str));
+  g_autofree char *current = r->diagnostic ? dsn_text_squeeze (g_strdup (r->diagnostic)) : NULL;
+  /* The reply replaces a diagnostic that is empty, an exit code, or the
+   * first line of the same reply. */
+  if (is_uninformative (current) ||
+      (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
+    dsn_recipient_set_diagnostic (r, reply, -1);
+  const char *command = commanded ? commanded->command : x->command;
+  if (!r->command)
+    dsn_set (&r->command, command ? command : "CONN");
+  if (!r->remote_mta && x->host)
+    dsn_set_len (&r->remote_mta, x->host, x->host_len);
+  return TRUE;
+}
+
+extern const DsnDialect dsn_dialect_rfc3464;
+
+guint
+dsn_unix_read_inline_status (const DsnInput *in)
+{
+  if (!in->has_delivery_status && dsn_dialect_rfc3464.detect (in))
+    dsn_dialect_rfc3464.extract (in);
+  return in->report->recipients->len;
+}
+
+char *
+dsn_unix_unquote (const char *text)
+{
+  /* Quoted if most non-blank lines start with '>'. */
+  guint quoted = 0, lines = 0;
+  const char *pos = text, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len)) {
+    if (len == 0)
+      continue;
+    lines++;
+    if (line[0] == '>')
+      quoted++;
+  }
+  if (lines == 0 || quoted * 2 < lines)
+    return NULL;
+  GString *out = g_string_sized_new (strlen (text));
+  pos = text;
+  while (dsn_text_next_line (&pos, &line, &len)) {
+    if (len && line[0] == '>') {
+      line++, len--;
+      if (len && line[0] == ' ')
+        line++, len--;
+    }
+    g_string_append_len (out, line, len);
+    g_string_append_c (out, '\n');
+  }
+  return g_string_free (out, FALSE);
+}
+
 /* ------------------------------------------------------------ providers */
 
 /* ------------------------------------------------------------ gateways and regional providers */

@@ -60,6 +60,50 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
 /* -- Unix MTAs (Postfix, Exim, Sendmail, qmail, ...) -- */
 
+/* MTAs fill Status: with what they know (X.0.0, X.4.7 after a queue
+ * timeout, sometimes a guess); the code in the remote server's reply says
+ * more. Takes the status code of R's diagnostic when it has the same class
+ * and is not itself X.0.0. */
+DSN_INTERNAL void dsn_unix_prefer_reply_status (DsnRecipient *r);
+
+/* Keeps the host of R's remote MTA only: "mx.example.org (TCP|...) (...)",
+ * "mx.example.org [192.0.2.1]" and "[192.0.2.1]" are written in the wild. */
+DSN_INTERNAL void dsn_unix_clean_remote_mta (DsnRecipient *r);
+
+/* What every Unix dialect does last: a recipient without an action failed,
+ * the SMTP command is looked for in the diagnostic if the report's prose did
+ * not give it, the reply's status code is preferred, the remote MTA is
+ * cleaned. */
+DSN_INTERNAL void dsn_unix_finish (DsnReport *rep);
+
+/* The host name that starts P ("mx.example.org[192.0.2.1]",
+ * "mx.example.org [192.0.2.1]:", "192.0.2.1."), newly allocated, or NULL. */
+DSN_INTERNAL char *dsn_unix_host_at (const char *p);
+
+/* Completes R from an SMTP session transcript between START and END: the
+ * "... while talking to HOST:" headings, ">>> COMMAND" and "<<< REPLY" lines
+ * of Sendmail, Courier and their kin. The reply that names R's address (or,
+ * failing that, the last reply to a command that was not some other
+ * recipient's) becomes the diagnostic when R has none, only an exit code, or
+ * only its first line; the command and host are filled when missing.
+ * Returns TRUE if the transcript had a reply for R. */
+DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start,
+                                                const char *end);
+
+/* Reads delivery-status fields written in the text of a report pasted or
+ * forwarded whole (no message/delivery-status part), as the RFC 3464 reader
+ * does. Returns the number of recipients the report then has. */
+DSN_INTERNAL guint dsn_unix_read_inline_status (const DsnInput *in);
+
+/* A text quoted by a person forwarding a bounce ("> " before every line),
+ * unquoted; NULL if TEXT is not quoted that way. */
+DSN_INTERNAL char *dsn_unix_unquote (const char *text);
+
+/* TRUE if the LEN bytes at LINE contain ADDRESS (case-insensitive), as a
+ * whole address: not a part of a longer one. */
+DSN_INTERNAL gboolean dsn_unix_line_has_address (const char *line, gsize len,
+                                                 const char *address);
+
 /* -- Providers (Microsoft, Google, Yahoo, Amazon, ...) -- */
 
 /* -- Gateways and regional providers -- */
