@@ -336,6 +336,7 @@ typedef struct {
   gsize command_len;
   GString *reply;          /* "<<<" lines joined by newlines, or NULL */
   GString *after;          /* the lines that follow the reply */
+  gboolean pipelined;      /* another reply to the same batch of commands */
 } Exchange;
 
 static void
@@ -376,7 +377,20 @@ exchange_names (const Exchange *x, const char *address)
          (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
 }
 
-/* Splits a transcript into exchanges. */
+static Exchange *
+new_exchange (GArray *xs, const char *host, gsize host_len)
+{
+  g_array_set_size (xs, xs->len + 1);
+  Exchange *x = &g_array_index (xs, Exchange, xs->len - 1);
+  x->host = host;
+  x->host_len = host_len;
+  return x;
+}
+
+/* Splits a transcript into exchanges. The MTA's lines after a reply belong
+ * to its exchange up to the first that names a recipient ("550 5.1.1
+ * <user@example.org>... User unknown"): the lines after that are about
+ * other recipients (Sendmail 5 lists them all after one session). */
 static GArray *
 read_exchanges (const char *start, const char *end)
 {
@@ -385,7 +399,7 @@ read_exchanges (const char *start, const char *end)
   const char *host = NULL;
   gsize host_len = 0;
   Exchange *cur = NULL;
-  gboolean in_reply = FALSE;
+  gboolean in_reply = FALSE, closed = FALSE;
   for (const char *p = start; p < end;) {
     const char *nl = memchr (p, '\n', end - p);
     const char *le = nl ? nl : end;
@@ -394,8 +408,8 @@ read_exchanges (const char *start, const char *end)
     p = nl ? nl + 1 : end;
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
-    const char *talk = NULL;
-    if (len > 16 && (talk = g_strstr_len (line, len, "hile talking to ")) != NULL) {
+    const char *talk = len > 16 ? g_strstr_len (line, len, "hile talking to ") : NULL;
+    if (talk) {
       /* "... while talking to mx.example.org.:" (Sendmail 8),
        * "While talking to mx.example.org:" (Sendmail 5) */
       host = talk + 16;
@@ -404,28 +418,23 @@ read_exchanges (const char *start, const char *end)
                           g_ascii_isspace (host[host_len - 1])))
         host_len--;
       cur = NULL;
-      in_reply = FALSE;
-      continue;
-    }
-    if (len >= 4 && strncmp (line, ">>> ", 4) == 0) {
-      if (!cur || cur->reply || cur->command) {
-        g_array_set_size (xs, xs->len + 1);
-        cur = &g_array_index (xs, Exchange, xs->len - 1);
-        cur->host = host;
-        cur->host_len = host_len;
-      }
+      in_reply = closed = FALSE;
+    } else if (len >= 4 && strncmp (line, ">>> ", 4) == 0) {
+      if (!cur || cur->reply || cur->command)
+        cur = new_exchange (xs, host, host_len);
       cur->command = transcript_command (line + 4, len - 4);
       cur->command_line = line + 4;
       cur->command_len = len - 4;
-      in_reply = FALSE;
-      continue;
-    }
-    if (len >= 4 && strncmp (line, "<<< ", 4) == 0) {
+      in_reply = closed = FALSE;
+    } else if (len >= 4 && strncmp (line, "<<< ", 4) == 0) {
       if (!cur || (cur->reply && !in_reply)) {
-        g_array_set_size (xs, xs->len + 1);
-        cur = &g_array_index (xs, Exchange, xs->len - 1);
-        cur->host = host;
-        cur->host_len = host_len;
+        /* With PIPELINING, Sendmail shows the last command of a batch and
+         * then each reply in turn. */
+        const char *command = cur ? cur->command : NULL;
+        gboolean pipelined = cur != NULL;
+        cur = new_exchange (xs, host, host_len);
+        cur->command = command;
+        cur->pipelined = pipelined;
       }
       if (!cur->reply)
         cur->reply = g_string_new (NULL);
@@ -433,14 +442,16 @@ read_exchanges (const char *start, const char *end)
         g_string_append_c (cur->reply, '\n');
       g_string_append_len (cur->reply, line + 4, len - 4);
       in_reply = TRUE;
-      continue;
-    }
-    in_reply = FALSE;
-    if (cur && len) {
-      if (!cur->after)
-        cur->after = g_string_new (NULL);
-      g_string_append_len (cur->after, line, len);
-      g_string_append_c (cur->after, '\n');
+      closed = FALSE;
+    } else {
+      in_reply = FALSE;
+      if (cur && !closed && len) {
+        if (!cur->after)
+          cur->after = g_string_new (NULL);
+        g_string_append_len (cur->after, line, len);
+        g_string_append_c (cur->after, '\n');
+        closed = g_strstr_len (line, len, "... ") && memchr (line, '@', len);
+      }
     }
   }
   return xs;
@@ -460,10 +471,11 @@ is_uninformative (const char *diagnostic)
 }
 
 gboolean
-dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end)
+dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, gboolean named_only)
 {
   g_autoptr (GArray) xs = read_exchanges (start, end);
   const Exchange *named = NULL, *commanded = NULL, *last = NULL;
+  gboolean batched = FALSE;
   for (guint i = 0; i < xs->len; i++) {
     const Exchange *x = &g_array_index (xs, Exchange, i);
     if (!commanded && x->command_line &&
@@ -471,14 +483,16 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end)
       commanded = x;
     if (!x->reply)
       continue;
-    if (!named && exchange_names (x, r->address))
+    if (!named && exchange_names (x, r->address)) {
       named = x;
+      batched = i + 1 < xs->len && g_array_index (xs, Exchange, i + 1).pipelined;
+    }
     /* A reply to another recipient's RCPT, or to QUIT, is not about R. */
     if (x->command != NULL && (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
       continue;
     last = x;
   }
-  const Exchange *x = named ? named : last;
+  const Exchange *x = named ? named : named_only ? NULL : last;
   if (!x)
     return FALSE;
   g_autofree char *reply = dsn_text_squeeze (g_strdup (x->reply->str));
@@ -489,6 +503,10 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end)
       (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
     dsn_recipient_set_diagnostic (r, reply, -1);
   const char *command = commanded ? commanded->command : x->command;
+  /* A reply about R followed by more replies to the batch that ended with
+   * DATA answered R's RCPT. */
+  if (!commanded && named && batched && g_strcmp0 (command, "DATA") == 0)
+    command = "RCPT";
   if (!r->command)
     dsn_set (&r->command, command ? command : "CONN");
   if (!r->remote_mta && x->host)
@@ -496,14 +514,45 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end)
   return TRUE;
 }
 
-extern const DsnDialect dsn_dialect_rfc3464;
+/* A line of TEXT that starts with FIELD ":" (case-insensitive), or NULL. */
+static const char *
+field_line (const char *text, const char *field)
+{
+  gsize n = strlen (field);
+  for (const char *p = dsn_strcasestr (text, field); p; p = dsn_strcasestr (p + 1, field))
+    if ((p == text || p[-1] == '\n') && p[n] == ':')
+      return p;
+  return NULL;
+}
 
 guint
-dsn_unix_read_inline_status (const DsnInput *in)
+dsn_unix_read_fields (DsnReport *rep, const char *text)
 {
-  if (!in->has_delivery_status && dsn_dialect_rfc3464.detect (in))
-    dsn_dialect_rfc3464.extract (in);
-  return in->report->recipients->len;
+  static const char *const first_fields[] = { "Reporting-MTA", "Original-Envelope-Id",
+                                              "Final-Recipient", "Original-Recipient", NULL };
+  const char *start = NULL;
+  for (const char *const *f = first_fields; *f; f++) {
+    const char *p = field_line (text, *f);
+    if (p && (!start || p < start))
+      start = p;
+  }
+  if (!start)
+    return 0;
+  /* Up to the first line that is neither a field, a folded line nor blank. */
+  const char *end = start;
+  while (*end) {
+    const char *q = end;
+    gboolean ok = *q == '\n' || *q == ' ' || *q == '\t';
+    if (!ok) {
+      while (*q && *q != ':' && *q != '\n' && *q > ' ')
+        q++;
+      ok = *q == ':';
+    }
+    if (!ok)
+      break;
+    end = dsn_next_line (end);
+  }
+  return dsn_rfc3464_parse (rep, start, end - start);
 }
 
 char *

@@ -84,16 +84,17 @@ DSN_INTERNAL char *dsn_unix_host_at (const char *p);
  * "... while talking to HOST:" headings, ">>> COMMAND" and "<<< REPLY" lines
  * of Sendmail, Courier and their kin. The reply that names R's address (or,
  * failing that, the last reply to a command that was not some other
- * recipient's) becomes the diagnostic when R has none, only an exit code, or
- * only its first line; the command and host are filled when missing.
- * Returns TRUE if the transcript had a reply for R. */
+ * recipient's, unless NAMED_ONLY) becomes the diagnostic when R has none,
+ * only an exit code, or only its first line; the command and host are filled
+ * when missing. Returns TRUE if the transcript had a reply for R. */
 DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start,
-                                                const char *end);
+                                                const char *end, gboolean named_only);
 
-/* Reads delivery-status fields written in the text of a report pasted or
- * forwarded whole (no message/delivery-status part), as the RFC 3464 reader
- * does. Returns the number of recipients the report then has. */
-DSN_INTERNAL guint dsn_unix_read_inline_status (const DsnInput *in);
+/* Reads delivery-status fields written in TEXT (a report pasted or
+ * forwarded whole, without its message/delivery-status part): from the first
+ * line that starts with Reporting-MTA, Final-Recipient or the like to the
+ * first line that is no field. Returns the number of recipients added. */
+DSN_INTERNAL guint dsn_unix_read_fields (DsnReport *rep, const char *text);
 
 /* A text quoted by a person forwarding a bounce ("> " before every line),
  * unquoted; NULL if TEXT is not quoted that way. */

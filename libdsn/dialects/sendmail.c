@@ -1,17 +1,234 @@
-/* sendmail: not written yet.
+/* Sendmail 8: "----- The following addresses had permanent fatal errors -----"
+ * lists the recipients ("<user@example.org>", "(reason: ...)", "(expanded
+ * from: ...)"), "----- Transcript of session follows -----" the SMTP
+ * session ("... while talking to mx.example.org.:", ">>> RCPT To:<...>",
+ * "<<< 550 5.1.1 ...") or a local mailer's output, and a delivery-status part
+ * follows. Its Diagnostic-Code holds only the first line of a multi-line
+ * reply, or a mailer's exit code: the transcript has the server's words.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
+
+#include <string.h>
+
+static const char *const sections[] = {
+  "----- The following addresses had permanent fatal errors -----",
+  "----- The following addresses had transient non-fatal errors -----",
+  "----- The following addresses have delivery notifications -----",
+  "----- Transcript of session follows -----",
+  NULL,
+};
 
 static gboolean
 detect (const DsnInput *in)
 {
+  /* Sendmail 5 ends its report with the unsent message instead. */
+  if (!in->has_delivery_status && dsn_body_find (in, "----- Unsent message follows -----"))
+    return FALSE;
+  for (const char *const *m = sections; *m; m++)
+    if (dsn_body_find (in, *m))
+      return TRUE;
   return FALSE;
+}
+
+/* The part of TEXT after the section heading HEADING, up to the next
+ * "-----" heading or the end; NULL if absent. */
+static const char *
+section (const char *text, const char *heading, const char **end)
+{
+  const char *p = dsn_strcasestr (text, heading);
+  if (!p)
+    return NULL;
+  const char *start = dsn_next_line (p);
+  const char *next = strstr (start, "-----");
+  const char *returned = dsn_find_returned_marker (start);
+  *end = next ? dsn_line_start (start, next) : start + strlen (start);
+  if (returned && returned < *end)
+    *end = dsn_line_start (start, returned);
+  return start;
+}
+
+/* The recipients of the address section: "<user@example.org>" lines (or a
+ * bare local name), each followed by "(reason: ...)" and "(expanded from:
+ * ...)" lines. */
+static void
+read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction action)
+{
+  DsnRecipient *r = NULL;
+  for (const char *p = start; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    g_autofree char *line = dsn_text_squeeze (g_strndup (p, le - p));
+    p = nl ? nl + 1 : end;
+    if (!*line)
+      continue;
+    if (line[0] == '(') {
+      if (r && dsn_has_prefix_ci (line, "(expanded from:") && !r->original) {
+        g_autofree char *orig = dsn_text_find_address (line);
+        dsn_set (&r->original, orig);
+      }
+      continue;
+    }
+    g_autofree char *addr = dsn_text_find_address (line);
+    if (!addr || dsn_report_find_recipient (rep, addr))
+      continue;
+    r = dsn_report_add_recipient (rep, addr);
+    r->action = action;
+  }
+}
+
+/* "(reason: 550 5.1.1 <user@example.org>... User unknown)" under R's
+ * address in the address section. */
+static char *
+listed_reason (const DsnRecipient *r, const char *start, const char *end)
+{
+  const char *at = NULL;
+  for (const char *p = start; p < end; p = dsn_next_line (p)) {
+    const char *le = memchr (p, '\n', end - p);
+    gsize len = le ? (gsize) (le - p) : (gsize) (end - p);
+    if (dsn_unix_line_has_address (p, len, r->address)) {
+      at = dsn_next_line (p);
+      break;
+    }
+  }
+  for (const char *p = at; p && p < end && (*p == ' ' || *p == '\t'); p = dsn_next_line (p)) {
+    const char *q = p;
+    while (*q == ' ' || *q == '\t')
+      q++;
+    if (!dsn_has_prefix_ci (q, "(reason: "))
+      continue;
+    const char *le = strchr (q, '\n');
+    gsize len = le ? (gsize) (le - q) : strlen (q);
+    while (len && (q[len - 1] == ')' || g_ascii_isspace (q[len - 1])))
+      len--;
+    return len > 9 ? g_strndup (q + 9, len - 9) : NULL;
+  }
+  return NULL;
+}
+
+/* The transcript's own line about R: "550 5.1.2 <user@example.org>... Host
+ * unknown" (kept whole) or "<user@example.org>... Deferred: Connection
+ * refused" (what follows the dots). */
+static char *
+verdict (const DsnRecipient *r, const char *start, const char *end)
+{
+  g_autofree char *local = g_strndup (r->address, strcspn (r->address, "@"));
+  for (const char *p = start; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    gsize len = (nl ? nl : end) - p;
+    const char *line = p;
+    p = nl ? nl + 1 : end;
+    if (len < 4 || !strncmp (line, "<<<", 3) || !strncmp (line, ">>>", 3))
+      continue;
+    const char *dots = g_strstr_len (line, len, "... ");
+    if (!dots)
+      continue;
+    if (!dsn_unix_line_has_address (line, dots - line, r->address) &&
+        !dsn_unix_line_has_address (line, dots - line, local))
+      continue;
+    if (g_ascii_isdigit (line[0]))
+      return g_strndup (line, len);
+    return g_strndup (dots + 4, line + len - dots - 4);
+  }
+  return NULL;
+}
+
+/* A line of the transcript that starts with a reply code, when only one
+ * says what happened ("554 5.3.0 unknown mailer error 255"). */
+static char *
+coded_line (const char *start, const char *end)
+{
+  char *found = NULL;
+  for (const char *p = start; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    gsize len = (nl ? nl : end) - p;
+    const char *line = p;
+    p = nl ? nl + 1 : end;
+    char code[4];
+    if (len > 4 && dsn_text_find_reply_code (line, code) == line) {
+      if (found) {
+        g_free (found);
+        return NULL;
+      }
+      found = g_strndup (line, len);
+    }
+  }
+  return found;
+}
+
+static gboolean
+is_exit_code (const char *s)
+{
+  if (!s || !*s)
+    return TRUE;
+  for (; *s; s++)
+    if (!g_ascii_isdigit (*s))
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
 extract (const DsnInput *in)
 {
-  return FALSE;
+  DsnReport *rep = in->report;
+  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  /* A report forwarded by a person comes quoted. */
+  g_autofree char *unquoted = dsn_unix_unquote (text);
+  if (unquoted)
+    text = unquoted;
+
+  const char *perm_end = NULL, *temp_end = NULL, *notif_end = NULL, *tr_end = NULL;
+  const char *perm = section (text, sections[0], &perm_end);
+  const char *temp = section (text, sections[1], &temp_end);
+  const char *notif = section (text, sections[2], &notif_end);
+  const char *tr = section (text, sections[3], &tr_end);
+
+  if (rep->recipients->len == 0 && !in->has_delivery_status)
+    dsn_unix_read_fields (rep, unquoted ? unquoted : in->body);
+  if (rep->recipients->len == 0) {
+    if (perm)
+      read_addresses (rep, perm, perm_end, DSN_ACTION_FAILED);
+    if (temp)
+      read_addresses (rep, temp, temp_end, DSN_ACTION_DELAYED);
+    const char *returned = dsn_find_returned_marker (text);
+    if (returned && !in->has_returned)
+      dsn_input_set_returned_text (in, returned);
+  }
+  if (rep->recipients->len == 0)
+    return FALSE;
+
+  gboolean expired = tr && dsn_strcasestr (tr, "could not be delivered for");
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    /* "Final-Recipient: RFC822; @mx.example.org" and the like. */
+    if (r->address[0] == '@' && perm) {
+      g_autofree char *listed = dsn_text_find_address_len (perm, perm_end - perm);
+      if (listed)
+        dsn_set (&r->address, listed);
+    }
+    if (tr)
+      dsn_unix_read_transcript (r, tr, tr_end, FALSE);
+    if (is_exit_code (r->diagnostic) && tr) {
+      g_autofree char *v = verdict (r, tr, tr_end);
+      if (!v && rep->recipients->len == 1)
+        v = coded_line (tr, tr_end);
+      if (v)
+        dsn_recipient_set_diagnostic (r, v, -1);
+    }
+    const char *list = perm ? perm : temp ? temp : notif;
+    const char *list_end = perm ? perm_end : temp ? temp_end : notif_end;
+    if (is_exit_code (r->diagnostic) && list) {
+      g_autofree char *reason = listed_reason (r, list, list_end);
+      if (reason)
+        dsn_recipient_set_diagnostic (r, reason, -1);
+    }
+    /* Only the queue timeout to tell. */
+    if (is_exit_code (r->diagnostic) && tr)
+      dsn_recipient_set_diagnostic (r, tr, tr_end - tr);
+    if (expired)
+      r->reason_hint = "expired";
+  }
+  dsn_unix_finish (rep);
+  return TRUE;
 }
 
 DSN_DIALECT (sendmail);
