@@ -241,6 +241,17 @@ dsn_find_returned_marker (const char *text)
 
 /* ------------------------------------------------------------ Unix MTAs */
 
+const char *
+dsn_unix_report_text (const DsnInput *in)
+{
+  if (in->first_text && *in->first_text)
+    return in->first_text;
+  if (in->body && *in->body)
+    return in->body;
+  const char *p = strstr (in->raw, "\n\n");
+  return p ? p + 2 : "";
+}
+
 /* "X.0.0" tells the class and nothing more. */
 static gboolean
 is_generic_status (const char *s)

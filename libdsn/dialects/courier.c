@@ -60,7 +60,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   if (rep->recipients->len == 0 && !in->has_delivery_status)
     dsn_unix_read_fields (rep, in->body);
   if (rep->recipients->len == 0) {

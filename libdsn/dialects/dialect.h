@@ -60,6 +60,11 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
 /* -- Unix MTAs (Postfix, Exim, Sendmail, qmail, ...) -- */
 
+/* The report's text: its first text part, else all of them, else (a
+ * multipart whose boundaries GMime could not use) the raw body after the
+ * header block. */
+DSN_INTERNAL const char *dsn_unix_report_text (const DsnInput *in);
+
 /* MTAs fill Status: with what they know (X.0.0, X.4.7 after a queue
  * timeout, sometimes a guess); the code in the remote server's reply says
  * more. Takes the status code of R's diagnostic when it has the same class

@@ -39,7 +39,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   const char *p = dsn_strcasestr (text, delivering);
   if (!p)
     return FALSE;

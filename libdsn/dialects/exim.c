@@ -287,7 +287,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   const char *end = list_end (text);
   const char *start = list_start (text);
   if (start > end)

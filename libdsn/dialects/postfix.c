@@ -263,7 +263,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
 
   if (rep->recipients->len == 0 && dsn_strcasestr (in->subject, "SMTP server: errors from"))
     read_server_transcript (rep, text);

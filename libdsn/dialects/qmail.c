@@ -127,7 +127,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   const char *returned = dsn_find_returned_marker (text);
   const char *enclosed = strstr (text, "--- Enclosed is a copy of the message");
   if (enclosed && (!returned || enclosed < returned))

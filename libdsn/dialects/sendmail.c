@@ -170,7 +170,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   /* A report forwarded by a person comes quoted. */
   g_autofree char *unquoted = dsn_unix_unquote (text);
   if (unquoted)

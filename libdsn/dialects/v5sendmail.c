@@ -38,7 +38,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   const char *tr = dsn_strcasestr (text, "----- Transcript of session follows -----");
   if (!tr)
     return FALSE;

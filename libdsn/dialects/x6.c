@@ -54,7 +54,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_unix_report_text (in);
   const char *start = dsn_strcasestr (text, "error(s):");
   const char *pos = start ? dsn_next_line (start) : text, *line;
   gsize len;
