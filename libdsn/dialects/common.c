@@ -536,6 +536,25 @@ field_line (const char *text, const char *field)
   return NULL;
 }
 
+/* TRUE if the LEN bytes at NAME are a field of RFC 3464 §2.2 and §2.3, or an
+ * extension (§2.4: "X-"). */
+static gboolean
+is_status_field (const char *name, gsize len)
+{
+  static const char *const fields[] = {
+    "Reporting-MTA",   "DSN-Gateway",       "Received-From-MTA", "Arrival-Date",
+    "Original-Envelope-Id", "Original-Recipient", "Final-Recipient", "Action",
+    "Status",          "Remote-MTA",        "Diagnostic-Code",   "Last-Attempt-Date",
+    "Final-Log-ID",    "Will-Retry-Until",
+  };
+  if (len > 2 && g_ascii_strncasecmp (name, "X-", 2) == 0)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (strlen (fields[i]) == len && g_ascii_strncasecmp (name, fields[i], len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 guint
 dsn_unix_read_fields (DsnReport *rep, const char *text)
 {
@@ -549,7 +568,8 @@ dsn_unix_read_fields (DsnReport *rep, const char *text)
   }
   if (!start)
     return 0;
-  /* Up to the first line that is neither a field, a folded line nor blank. */
+  /* Up to the first line that is neither a delivery-status field, a folded
+   * line nor blank: the returned message's header often follows. */
   const char *end = start;
   while (*end) {
     const char *q = end;
@@ -557,7 +577,7 @@ dsn_unix_read_fields (DsnReport *rep, const char *text)
     if (!ok) {
       while (*q && *q != ':' && *q != '\n' && *q > ' ')
         q++;
-      ok = *q == ':';
+      ok = *q == ':' && is_status_field (end, q - end);
     }
     if (!ok)
       break;
