@@ -138,6 +138,25 @@ read_paragraphs (const char *text)
   return paras;
 }
 
+/* "lost connection with mx.example.org[192.0.2.1] while sending RCPT TO",
+ * "conversation with ... timed out while sending message body". */
+static const char *
+sending_command (const char *text)
+{
+  static const struct {
+    const char *phrase;
+    const char *command;
+  } map[] = {
+    { "while sending MAIL FROM", "MAIL" }, { "while sending RCPT TO", "RCPT" },
+    { "while sending DATA", "DATA" },     { "while sending message body", "DATA" },
+    { "while sending end of data", "DATA" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
+    if (dsn_strcasestr (text, map[i].phrase))
+      return map[i].command;
+  return NULL;
+}
+
 /* What a paragraph's prose says: "host mx.example.org[192.0.2.1] said: REPLY
  * (in reply to RCPT TO command)", "... refused to talk to me: REPLY", or
  * Postfix's own words ("connect to ...: Connection timed out"). Fills the
@@ -158,12 +177,16 @@ complete_from_text (DsnRecipient *r, const char *text)
       r->remote_mta = dsn_unix_host_at (host + 5);
     if (refused && !said && !r->command)
       dsn_set (&r->command, "CONN");
-  } else if (!r->remote_mta) {
+  } else {
     /* "connect to mx.example.org[192.0.2.1]:25: Connection timed out" */
     const char *conn = dsn_strcasestr (text, "connect to ");
-    if (conn)
+    if (conn && !r->remote_mta)
       r->remote_mta = dsn_unix_host_at (conn + 11);
+    if (conn && !r->command)
+      dsn_set (&r->command, "CONN");
   }
+  if (!r->command)
+    dsn_set (&r->command, sending_command (text));
   if (!r->command)
     dsn_set (&r->command, dsn_text_find_command (text));
   if (!r->diagnostic || !*r->diagnostic)
