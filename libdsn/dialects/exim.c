@@ -25,12 +25,12 @@ static const char *const markers[] = {
 static gboolean
 detect (const DsnInput *in)
 {
-  if (dsn_header_has (in, "X-Failed-Recipients", NULL))
-    return TRUE;
   for (const char *const *m = markers; *m; m++)
     if (dsn_body_find (in, *m))
       return TRUE;
-  return FALSE;
+  /* Gmail sends X-Failed-Recipients too, from a "Mail Delivery Subsystem". */
+  static const char *const senders[] = { "Mail Delivery System", NULL };
+  return dsn_header_has (in, "X-Failed-Recipients", NULL) && dsn_from_has (in, senders);
 }
 
 /* Where the list of addresses starts: after the sentence that announces it. */

@@ -14,13 +14,6 @@ static const char *const intros[] = {
   NULL,
 };
 
-static const char *const subjects[] = {
-  "Undelivered Mail Returned to Sender",
-  "Delayed Mail (still being retried)",
-  "SMTP server: errors from",
-  NULL,
-};
-
 static gboolean
 detect (const DsnInput *in)
 {
@@ -30,7 +23,9 @@ detect (const DsnInput *in)
   for (const char *const *m = intros; *m; m++)
     if (dsn_body_find (in, *m))
       return TRUE;
-  return dsn_subject_has (in, subjects);
+  /* Its subjects ("Undelivered Mail Returned to Sender") are borrowed by
+   * other systems; the SMTP server's notice to the postmaster is not. */
+  return dsn_strcasestr (in->subject, "SMTP server: errors from") != NULL;
 }
 
 /* ------------------------------------------------------------ paragraphs */
@@ -323,17 +318,11 @@ extract (const DsnInput *in)
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     /* "Diagnostic-Code: X-Postfix; host mx.example.org[192.0.2.1] said: ..."
-     * is Postfix's prose around the server's words, as is a paragraph the
-     * RFC 3464 reader copied from the text. */
+     * is Postfix's prose around the server's words. */
     if (r->diagnostic && (g_strcmp0 (r->diagnostic_type, "x-postfix") == 0 ||
-                          dsn_has_prefix_ci (r->diagnostic, "host ") || r->diagnostic[0] == '<')) {
+                          dsn_has_prefix_ci (r->diagnostic, "host "))) {
       g_autofree char *prose = g_steal_pointer (&r->diagnostic);
-      Paragraph para = { 0 };
-      if (prose[0] == '<' && parse_paragraph (prose, &para))
-        complete_from_text (r, para.text);
-      else
-        complete_from_text (r, prose);
-      paragraph_clear (&para);
+      complete_from_text (r, prose);
     }
     const Paragraph *p = find_paragraph (paras, r);
     if (p)

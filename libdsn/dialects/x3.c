@@ -8,11 +8,28 @@
 
 #include <string.h>
 
+/* A recipient listed as "   * user@example.org" (other MTAs that say
+ * "This is an automatically generated Delivery Status Notification" list
+ * them without the star). */
+static gboolean
+has_starred_address (const char *text)
+{
+  const char *pos = text, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len)) {
+    while (len && (*line == ' ' || *line == '\t'))
+      line++, len--;
+    if (len > 3 && line[0] == '*' && line[1] == ' ' && memchr (line, '@', len))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
   return dsn_body_find (in, "This is an automatically generated Delivery Status Notification") &&
-         dsn_body_find (in, "following recipients");
+         dsn_body_find (in, "following recipients") && has_starred_address (in->body);
 }
 
 /* "SMTP:RCPT host 192.0.2.1: 553 5.3.0 <user@example.org>... No such user":

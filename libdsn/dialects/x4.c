@@ -11,7 +11,7 @@ static gboolean
 detect (const DsnInput *in)
 {
   return dsn_body_find (in, "--- Below this line is a copy of the message") &&
-         (dsn_body_find (in, "could not be delivered") || dsn_strcasestr (in->subject, "failure notice"));
+         dsn_body_find (in, "to the following address(es) could not be delivered");
 }
 
 static gboolean
