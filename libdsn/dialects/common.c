@@ -468,10 +468,8 @@ read_exchanges (const char *start, const char *end)
   return xs;
 }
 
-/* A diagnostic that says nothing of the server: absent, or a mailer's exit
- * code ("X-Unix; 77"). */
-static gboolean
-is_uninformative (const char *diagnostic)
+gboolean
+dsn_unix_says_nothing (const char *diagnostic)
 {
   if (!diagnostic || !*diagnostic)
     return TRUE;
@@ -510,7 +508,7 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   g_autofree char *current = r->diagnostic ? dsn_text_squeeze (g_strdup (r->diagnostic)) : NULL;
   /* The reply replaces a diagnostic that is empty, an exit code, or the
    * first line of the same reply. */
-  if (is_uninformative (current) ||
+  if (dsn_unix_says_nothing (current) ||
       (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
     dsn_recipient_set_diagnostic (r, reply, -1);
   const char *command = commanded ? commanded->command : x->command;
@@ -523,6 +521,14 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   if (!r->remote_mta && x->host)
     dsn_set_len (&r->remote_mta, x->host, x->host_len);
   return TRUE;
+}
+
+DsnRecipient *
+dsn_unix_add_returned_recipient (DsnReport *rep)
+{
+  const char *to = dsn_report_get_original_header (rep, "To");
+  g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
+  return addr ? dsn_report_add_recipient (rep, addr) : NULL;
 }
 
 /* A line of TEXT that starts with FIELD ":" (case-insensitive), or NULL. */

@@ -85,6 +85,10 @@ DSN_INTERNAL void dsn_unix_finish (DsnReport *rep);
  * "mx.example.org [192.0.2.1]:", "192.0.2.1."), newly allocated, or NULL. */
 DSN_INTERNAL char *dsn_unix_host_at (const char *p);
 
+/* TRUE if DIAGNOSTIC says nothing of the failure: absent, empty, or a
+ * local mailer's exit code ("X-Unix; 77"). */
+DSN_INTERNAL gboolean dsn_unix_says_nothing (const char *diagnostic);
+
 /* Completes R from an SMTP session transcript between START and END: the
  * "... while talking to HOST:" headings, ">>> COMMAND" and "<<< REPLY" lines
  * of Sendmail, Courier and their kin. The reply that names R's address (or,
@@ -100,6 +104,10 @@ DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *sta
  * line that starts with Reporting-MTA, Final-Recipient or the like to the
  * first line that is no field. Returns the number of recipients added. */
 DSN_INTERNAL guint dsn_unix_read_fields (DsnReport *rep, const char *text);
+
+/* Adds the returned message's recipient (its To: header), for reports that
+ * name none themselves; NULL if there is none. */
+DSN_INTERNAL DsnRecipient *dsn_unix_add_returned_recipient (DsnReport *rep);
 
 /* A text quoted by a person forwarding a bounce ("> " before every line),
  * unquoted; NULL if TEXT is not quoted that way. */

@@ -306,12 +306,8 @@ extract (const DsnInput *in)
   }
   /* "--- Delivery report unavailable ---": the recipient is the returned
    * message's. */
-  if (rep->recipients->len == 0 && dsn_body_find (in, "Delivery report unavailable")) {
-    const char *to = dsn_report_get_original_header (rep, "To");
-    g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
-    if (addr)
-      dsn_report_add_recipient (rep, addr);
-  }
+  if (rep->recipients->len == 0 && dsn_body_find (in, "Delivery report unavailable"))
+    dsn_unix_add_returned_recipient (rep);
   if (rep->recipients->len == 0)
     return FALSE;
 

@@ -156,17 +156,6 @@ coded_line (const char *start, const char *end)
 }
 
 static gboolean
-is_exit_code (const char *s)
-{
-  if (!s || !*s)
-    return TRUE;
-  for (; *s; s++)
-    if (!g_ascii_isdigit (*s))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
@@ -207,7 +196,7 @@ extract (const DsnInput *in)
     }
     if (tr)
       dsn_unix_read_transcript (r, tr, tr_end, FALSE);
-    if (is_exit_code (r->diagnostic) && tr) {
+    if (dsn_unix_says_nothing (r->diagnostic) && tr) {
       g_autofree char *v = verdict (r, tr, tr_end);
       if (!v && rep->recipients->len == 1)
         v = coded_line (tr, tr_end);
@@ -216,13 +205,13 @@ extract (const DsnInput *in)
     }
     const char *list = perm ? perm : temp ? temp : notif;
     const char *list_end = perm ? perm_end : temp ? temp_end : notif_end;
-    if (is_exit_code (r->diagnostic) && list) {
+    if (dsn_unix_says_nothing (r->diagnostic) && list) {
       g_autofree char *reason = listed_reason (r, list, list_end);
       if (reason)
         dsn_recipient_set_diagnostic (r, reason, -1);
     }
     /* Only the queue timeout to tell. */
-    if (is_exit_code (r->diagnostic) && tr)
+    if (dsn_unix_says_nothing (r->diagnostic) && tr)
       dsn_recipient_set_diagnostic (r, tr, tr_end - tr);
     if (expired)
       r->reason_hint = "expired";

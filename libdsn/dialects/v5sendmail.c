@@ -75,11 +75,9 @@ extract (const DsnInput *in)
    * (smtp)... Deferred: Connection timed out"); the recipient is the unsent
    * message's. */
   if (rep->recipients->len == 0) {
-    const char *to = dsn_report_get_original_header (rep, "To");
-    g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
-    if (!addr)
+    DsnRecipient *r = dsn_unix_add_returned_recipient (rep);
+    if (!r)
       return FALSE;
-    DsnRecipient *r = dsn_report_add_recipient (rep, addr);
     g_autofree char *first = NULL;
     for (const char *p = tr; p < end && !first; p = dsn_next_line (p)) {
       char code[4];
