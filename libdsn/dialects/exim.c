@@ -251,7 +251,7 @@ find_block (GArray *blocks, const DsnRecipient *r)
     const Block *b = &g_array_index (blocks, Block, i);
     if ((b->address && (!g_ascii_strcasecmp (b->address, r->address) ||
                         (r->original && !g_ascii_strcasecmp (b->address, r->original)))) ||
-        strstr (b->head, r->address))
+        (*r->address && strstr (b->head, r->address)))
       return b;
   }
   return blocks->len == 1 ? &g_array_index (blocks, Block, 0) : NULL;

@@ -38,19 +38,23 @@ static const struct {
   { "wasn't able to establish an SMTP connection", "CONN", FALSE },
 };
 
-/* The address of "<user@example.org>:" on a line of its own. */
+/* The address of a paragraph's first line, "<user@example.org>:" (alone,
+ * as qmail writes it, or followed by the reason, as some clones do); *REST
+ * is set to what follows the colon. */
 static char *
-paragraph_address (const char *line, gsize len)
+paragraph_address (const char *line, gsize len, const char **rest)
 {
-  while (len && g_ascii_isspace (line[len - 1]))
-    len--;
-  if (len < 5 || line[0] != '<' || line[len - 1] != ':' || line[len - 2] != '>')
+  if (len < 5 || line[0] != '<')
     return NULL;
-  char *addr = g_strndup (line + 1, len - 3);
+  const char *close = memchr (line, '>', len);
+  if (!close || close + 1 >= line + len || close[1] != ':')
+    return NULL;
+  char *addr = g_strndup (line + 1, close - line - 1);
   if (!strchr (addr, '@') || strchr (addr, ' ')) {
     g_free (addr);
     return NULL;
   }
+  *rest = close + 2;
   return addr;
 }
 
@@ -143,7 +147,8 @@ extract (const DsnInput *in)
     const char *nl = memchr (p, '\n', end - p);
     const char *le = nl ? nl : end;
     const char *next = nl ? nl + 1 : end;
-    g_autofree char *addr = paragraph_address (p, le - p);
+    const char *rest = NULL;
+    g_autofree char *addr = paragraph_address (p, le - p, &rest);
     gboolean blank = TRUE;
     for (const char *q = p; q < le && blank; q++)
       blank = g_ascii_isspace (*q);
@@ -155,7 +160,12 @@ extract (const DsnInput *in)
       r = dsn_report_find_recipient (rep, addr);
       if (!r)
         r = dsn_report_add_recipient (rep, addr);
-      para = next;
+      /* The reason may start on the address line. */
+      para = rest;
+      while (para < le && (*para == ' ' || *para == '\t'))
+        para++;
+      if (para == le)
+        para = next;
     }
     p = next;
   }
