@@ -194,7 +194,8 @@ complete_from_block (DsnRecipient *r, const Block *b, const char *output)
 {
   const char *d = b->details->str;
   const char *smtp = dsn_strcasestr (d, "SMTP error from remote");
-  const char *reply = smtp ? find_reply (smtp) : NULL;
+  /* Without "SMTP error", a reply may still follow "host H [IP]:". */
+  const char *reply = find_reply (smtp ? smtp : d);
   if (!r->command)
     dsn_set (&r->command, dsn_text_find_command (smtp));
   if (!r->remote_mta) {
