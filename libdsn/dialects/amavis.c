@@ -21,10 +21,8 @@ static const struct {
   const char *phrase;
   const char *reason;
 } verdicts[] = {
-  { "UNSOLICITED BULK EMAIL", "spamdetected" },
-  { "unsolicited bulk e-mail", "spamdetected" },
-  { "VIRUS in message", "virusdetected" },
-  { "INFECTED", "virusdetected" },
+  { "UNSOLICITED BULK EMAIL", "spamdetected" }, { "unsolicited bulk e-mail", "spamdetected" },
+  { "VIRUS in message", "virusdetected" },      { "INFECTED", "virusdetected" },
   { "BANNED contents", "policyviolation" },
 };
 

@@ -328,9 +328,10 @@ dsn_unix_line_has_address (const char *line, gsize len, const char *address)
     if (g_ascii_strncasecmp (line + i, address, n) != 0)
       continue;
     gboolean left = i == 0 || !(g_ascii_isalnum (line[i - 1]) || strchr (".-_+=%", line[i - 1]));
-    gboolean right = i + n == len || !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n]) ||
-                                      (line[i + n] == '.' && i + n + 1 < len &&
-                                       g_ascii_isalnum (line[i + n + 1])));
+    gboolean right =
+        i + n == len ||
+        !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n]) ||
+          (line[i + n] == '.' && i + n + 1 < len && g_ascii_isalnum (line[i + n + 1])));
     if (left && right)
       return TRUE;
   }
@@ -340,14 +341,14 @@ dsn_unix_line_has_address (const char *line, gsize len, const char *address)
 /* One exchange of a transcript: a command, the reply it got and the MTA's
  * own lines that follow. */
 typedef struct {
-  const char *host;        /* in the text, up to host_len */
+  const char *host; /* in the text, up to host_len */
   gsize host_len;
-  const char *command;     /* static */
+  const char *command; /* static */
   const char *command_line;
   gsize command_len;
-  GString *reply;          /* "<<<" lines joined by newlines, or NULL */
-  GString *after;          /* the lines that follow the reply */
-  gboolean pipelined;      /* another reply to the same batch of commands */
+  GString *reply;     /* "<<<" lines joined by newlines, or NULL */
+  GString *after;     /* the lines that follow the reply */
+  gboolean pipelined; /* another reply to the same batch of commands */
 } Exchange;
 
 static void
@@ -367,9 +368,10 @@ transcript_command (const char *p, gsize len)
     const char *verb;
     const char *command;
   } map[] = {
-    { "RCPT", "RCPT" }, { "MAIL", "MAIL" },         { "DATA", "DATA" }, { "EHLO", "HELO" },
-    { "HELO", "HELO" }, { "STARTTLS", "STARTTLS" }, { "QUIT", "QUIT" }, { "AUTH", "AUTH" },
-    { "RSET", "RSET" }, { ".", "DATA" },
+    { "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" },
+    { "EHLO", "HELO" }, { "HELO", "HELO" }, { "STARTTLS", "STARTTLS" },
+    { "QUIT", "QUIT" }, { "AUTH", "AUTH" }, { "RSET", "RSET" },
+    { ".", "DATA" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++) {
     gsize n = strlen (map[i].verb);
@@ -383,7 +385,8 @@ transcript_command (const char *p, gsize len)
 static gboolean
 exchange_names (const Exchange *x, const char *address)
 {
-  return (x->command_line && dsn_unix_line_has_address (x->command_line, x->command_len, address)) ||
+  return (x->command_line &&
+          dsn_unix_line_has_address (x->command_line, x->command_len, address)) ||
          (x->reply && dsn_unix_line_has_address (x->reply->str, x->reply->len, address)) ||
          (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
 }
@@ -497,7 +500,8 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
       batched = i + 1 < xs->len && g_array_index (xs, Exchange, i + 1).pipelined;
     }
     /* A reply to another recipient's RCPT, or to QUIT, is not about R. */
-    if (x->command != NULL && (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
+    if (x->command != NULL &&
+        (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
       continue;
     last = x;
   }
@@ -548,10 +552,20 @@ static gboolean
 is_status_field (const char *name, gsize len)
 {
   static const char *const fields[] = {
-    "Reporting-MTA",   "DSN-Gateway",       "Received-From-MTA", "Arrival-Date",
-    "Original-Envelope-Id", "Original-Recipient", "Final-Recipient", "Action",
-    "Status",          "Remote-MTA",        "Diagnostic-Code",   "Last-Attempt-Date",
-    "Final-Log-ID",    "Will-Retry-Until",
+    "Reporting-MTA",
+    "DSN-Gateway",
+    "Received-From-MTA",
+    "Arrival-Date",
+    "Original-Envelope-Id",
+    "Original-Recipient",
+    "Final-Recipient",
+    "Action",
+    "Status",
+    "Remote-MTA",
+    "Diagnostic-Code",
+    "Last-Attempt-Date",
+    "Final-Log-ID",
+    "Will-Retry-Until",
   };
   if (len > 2 && g_ascii_strncasecmp (name, "X-", 2) == 0)
     return TRUE;

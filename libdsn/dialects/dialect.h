@@ -96,8 +96,8 @@ DSN_INTERNAL gboolean dsn_unix_says_nothing (const char *diagnostic);
  * recipient's, unless NAMED_ONLY) becomes the diagnostic when R has none,
  * only an exit code, or only its first line; the command and host are filled
  * when missing. Returns TRUE if the transcript had a reply for R. */
-DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start,
-                                                const char *end, gboolean named_only);
+DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end,
+                                                gboolean named_only);
 
 /* Reads delivery-status fields written in TEXT (a report pasted or
  * forwarded whole, without its message/delivery-status part): from the first
@@ -115,8 +115,7 @@ DSN_INTERNAL char *dsn_unix_unquote (const char *text);
 
 /* TRUE if the LEN bytes at LINE contain ADDRESS (case-insensitive), as a
  * whole address: not a part of a longer one. */
-DSN_INTERNAL gboolean dsn_unix_line_has_address (const char *line, gsize len,
-                                                 const char *address);
+DSN_INTERNAL gboolean dsn_unix_line_has_address (const char *line, gsize len, const char *address);
 
 /* -- Providers (Microsoft, Google, Yahoo, Amazon, ...) -- */
 

@@ -20,7 +20,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   return dsn_body_find (in, "This is the DragonFly Mail Agent") ||
-         (dsn_body_find (in, delivering) && dsn_header_has (in, "Received", "DragonFly Mail Agent"));
+         (dsn_body_find (in, delivering) &&
+          dsn_header_has (in, "Received", "DragonFly Mail Agent"));
 }
 
 /* "did not like our RCPT TO:" and the like (dma's net.c). */
@@ -28,9 +29,9 @@ static const struct {
   const char *phrase;
   const char *command;
 } commands[] = {
-  { "did not like our RCPT TO", "RCPT" }, { "did not like our MAIL FROM", "MAIL" },
-  { "did not like our final DATA", "DATA" }, { "did not like our DATA", "DATA" },
-  { "did not like our EHLO", "HELO" },    { "did not like our HELO", "HELO" },
+  { "did not like our RCPT TO", "RCPT" },      { "did not like our MAIL FROM", "MAIL" },
+  { "did not like our final DATA", "DATA" },   { "did not like our DATA", "DATA" },
+  { "did not like our EHLO", "HELO" },         { "did not like our HELO", "HELO" },
   { "did not like our STARTTLS", "STARTTLS" }, { "did not like our AUTH", "AUTH" },
   { "did not like our greeting", "CONN" },
 };

@@ -18,7 +18,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   const char *text = dsn_unix_report_text (in);
-  return dsn_strcasestr (text, "This report relates to a message you sent with the following header") &&
+  return dsn_strcasestr (text,
+                         "This report relates to a message you sent with the following header") &&
          dsn_strcasestr (text, "Recipient address:");
 }
 

@@ -11,7 +11,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   return dsn_header_has (in, "X-Mailer", "m-FILTER") ||
-         (dsn_body_find (in, "\n-------server message") && dsn_body_find (in, "\n-------SMTP command"));
+         (dsn_body_find (in, "\n-------server message") &&
+          dsn_body_find (in, "\n-------SMTP command"));
 }
 
 /* The lines of the section that follows the heading NAME, up to the next
@@ -24,7 +25,7 @@ section (const char *text, const char *name)
     return NULL;
   const char *start = dsn_next_line (h);
   const char *end = strstr (start, "\n-------");
-  return dsn_text_squeeze (g_strndup (start, end ? (gsize) (end - start) : strlen (start)));
+  return dsn_text_squeeze (g_strndup (start, end ? (gsize)(end - start) : strlen (start)));
 }
 
 static gboolean

@@ -142,8 +142,8 @@ sending_command (const char *text)
     const char *phrase;
     const char *command;
   } map[] = {
-    { "while sending MAIL FROM", "MAIL" }, { "while sending RCPT TO", "RCPT" },
-    { "while sending DATA", "DATA" },     { "while sending message body", "DATA" },
+    { "while sending MAIL FROM", "MAIL" },   { "while sending RCPT TO", "RCPT" },
+    { "while sending DATA", "DATA" },        { "while sending message body", "DATA" },
     { "while sending end of data", "DATA" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
@@ -167,7 +167,7 @@ complete_from_text (DsnRecipient *r, const char *text)
   if (said || refused) {
     words = said ? said + 7 : refused + 24;
     const char *tail = strstr (words, " (in reply to ");
-    words_len = tail ? (gsize) (tail - words) : strlen (words);
+    words_len = tail ? (gsize)(tail - words) : strlen (words);
     if (host && host < (said ? said : refused) && !r->remote_mta)
       r->remote_mta = dsn_unix_host_at (host + 5);
     if (refused && !said && !r->command)
@@ -259,7 +259,7 @@ read_server_transcript (DsnReport *rep, const char *text)
       if (command && g_str_equal (command, "RCPT")) {
         g_autofree char *addr = dsn_text_find_address (s + 4);
         rcpt = addr && !dsn_report_find_recipient (rep, addr) ? dsn_report_add_recipient (rep, addr)
-                                                               : NULL;
+                                                              : NULL;
       }
       continue;
     }

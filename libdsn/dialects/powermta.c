@@ -19,13 +19,13 @@ static const struct {
   const char *category;
   const char *reason;
 } categories[] = {
-  { "bad-domain", "hostunknown" },          { "bad-mailbox", "userunknown" },
-  { "inactive-mailbox", "suspend" },        { "message-expired", "expired" },
+  { "bad-domain", "hostunknown" },           { "bad-mailbox", "userunknown" },
+  { "inactive-mailbox", "suspend" },         { "message-expired", "expired" },
   { "no-answer-from-host", "networkerror" }, { "policy-related", "policyviolation" },
-  { "quota-issues", "mailboxfull" },        { "routing-errors", "systemerror" },
-  { "spam-related", "spamdetected" },       { "virus-related", "virusdetected" },
-  { "relaying-issues", "norelaying" },      { "content-related", "contenterror" },
-  { "invalid-sender", "rejected" },         { "protocol-errors", "syntaxerror" },
+  { "quota-issues", "mailboxfull" },         { "routing-errors", "systemerror" },
+  { "spam-related", "spamdetected" },        { "virus-related", "virusdetected" },
+  { "relaying-issues", "norelaying" },       { "content-related", "contenterror" },
+  { "invalid-sender", "rejected" },          { "protocol-errors", "syntaxerror" },
 };
 
 static const char *

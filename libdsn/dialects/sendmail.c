@@ -84,7 +84,7 @@ listed_reason (const DsnRecipient *r, const char *start, const char *end)
   const char *at = NULL;
   for (const char *p = start; p < end; p = dsn_next_line (p)) {
     const char *le = memchr (p, '\n', end - p);
-    gsize len = le ? (gsize) (le - p) : (gsize) (end - p);
+    gsize len = le ? (gsize)(le - p) : (gsize)(end - p);
     if (dsn_unix_line_has_address (p, len, r->address)) {
       at = dsn_next_line (p);
       break;
@@ -97,7 +97,7 @@ listed_reason (const DsnRecipient *r, const char *start, const char *end)
     if (!dsn_has_prefix_ci (q, "(reason: "))
       continue;
     const char *le = strchr (q, '\n');
-    gsize len = le ? (gsize) (le - q) : strlen (q);
+    gsize len = le ? (gsize)(le - q) : strlen (q);
     while (len && (q[len - 1] == ')' || g_ascii_isspace (q[len - 1])))
       len--;
     return len > 9 ? g_strndup (q + 9, len - 9) : NULL;

@@ -89,7 +89,7 @@ extract (const DsnInput *in)
   /* "Returned mail: Cannot send message for 5 days": the queue timed out. */
   if (dsn_strcasestr (in->subject, "Cannot send message for"))
     for (guint i = 0; i < rep->recipients->len; i++)
-      ((DsnRecipient *) rep->recipients->pdata[i])->reason_hint = "expired";
+      ((DsnRecipient *)rep->recipients->pdata[i])->reason_hint = "expired";
   dsn_unix_finish (rep);
   return TRUE;
 }

@@ -30,7 +30,7 @@ extract (const DsnInput *in)
   gboolean started = FALSE;
   while (dsn_text_next_line (&pos, &line, &len)) {
     const char *open = memchr (line, '[', len);
-    g_autofree char *addr = dsn_text_find_address_len (line, open ? (gsize) (open - line) : len);
+    g_autofree char *addr = dsn_text_find_address_len (line, open ? (gsize)(open - line) : len);
     if (!addr) {
       /* The list ends at the first line that is no recipient. */
       if (started && len > 0)

@@ -41,12 +41,13 @@ complete (DsnRecipient *r, const char *details)
   guint count = 0;
   for (const char *p = strstr (details, "SMTP:"); p; p = strstr (p + 5, "SMTP:")) {
     const char *le = strchr (p, '\n');
-    gsize len = le ? (gsize) (le - p) : strlen (p);
+    gsize len = le ? (gsize)(le - p) : strlen (p);
     count++;
     if (!found || dsn_unix_line_has_address (p, len, r->address))
       found = p;
   }
-  if (!found || (count > 1 && !dsn_unix_line_has_address (found, strcspn (found, "\n"), r->address)))
+  if (!found ||
+      (count > 1 && !dsn_unix_line_has_address (found, strcspn (found, "\n"), r->address)))
     return;
   gsize len = strcspn (found, "\n");
   g_autofree char *line = g_strndup (found, len);

@@ -73,8 +73,8 @@ read_status (DsnReport *rep, GMimeObject *obj)
   g_mime_data_wrapper_write_to_stream (content, mem);
   /* Newlines as the rest of the library sees them. */
   gsize nuls;
-  g_autoptr (GByteArray) text = dsn_intake_normalize ((const char *) arr->data, arr->len, &nuls);
-  return dsn_rfc3464_parse (rep, (const char *) text->data, text->len);
+  g_autoptr (GByteArray) text = dsn_intake_normalize ((const char *)arr->data, arr->len, &nuls);
+  return dsn_rfc3464_parse (rep, (const char *)text->data, text->len);
 }
 
 static gboolean
