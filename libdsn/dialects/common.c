@@ -241,6 +241,19 @@ dsn_find_returned_marker (const char *text)
 
 /* ------------------------------------------------------------ Unix MTAs */
 
+gboolean
+dsn_unix_next_line (const char **pos, const char *end, const char **line, gsize *len)
+{
+  const char *p = *pos;
+  if (!p || p >= end)
+    return FALSE;
+  const char *nl = memchr (p, '\n', end - p);
+  *line = p;
+  *len = (nl ? nl : end) - p;
+  *pos = nl ? nl + 1 : end;
+  return TRUE;
+}
+
 const char *
 dsn_unix_report_text (const DsnInput *in)
 {
@@ -414,12 +427,10 @@ read_exchanges (const char *start, const char *end)
   gsize host_len = 0;
   Exchange *cur = NULL;
   gboolean in_reply = FALSE, closed = FALSE;
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *line = p;
-    gsize len = le - p;
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+    const char *le = line + len;
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
     const char *talk = len > 16 ? g_strstr_len (line, len, "hile talking to ") : NULL;

@@ -142,12 +142,9 @@ read_blocks (const char *start, const char *end)
 {
   GArray *blocks = g_array_new (FALSE, TRUE, sizeof (Block));
   g_array_set_clear_func (blocks, block_clear);
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *line = p;
-    gsize len = le - p;
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
     gsize indent = 0;
     while (indent < len && (line[indent] == ' ' || line[indent] == '\t'))
       indent++;

@@ -28,11 +28,10 @@ extract (const DsnInput *in)
     response = NULL;
 
   const char *list_end = response ? response : end;
-  for (const char *p = text; p < list_end;) {
-    const char *nl = memchr (p, '\n', list_end - p);
-    gsize len = (nl ? nl : list_end) - p;
-    g_autofree char *line = dsn_text_squeeze (g_strndup (p, len));
-    p = nl ? nl + 1 : list_end;
+  const char *pos = text, *l;
+  gsize len;
+  while (dsn_unix_next_line (&pos, list_end, &l, &len)) {
+    g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     /* "Some reason: user@example.org" (not a header line such as "To:
      * user@example.org") or "undeliverable to user@example.org" */
     const char *colon = strstr (line, ": ");

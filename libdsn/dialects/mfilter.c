@@ -37,11 +37,10 @@ extract (const DsnInput *in)
   if (!server)
     return FALSE;
   /* The addresses are listed, one per line, before the server's message. */
-  for (const char *p = text; p < server;) {
-    const char *nl = memchr (p, '\n', server - p);
-    gsize len = (nl ? nl : server) - p;
-    g_autofree char *line = dsn_text_squeeze (g_strndup (p, len));
-    p = nl ? nl + 1 : server;
+  const char *pos = text, *l;
+  gsize len;
+  while (dsn_unix_next_line (&pos, server, &l, &len)) {
+    g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (dsn_text_is_address (line) && !dsn_report_find_recipient (rep, line))
       dsn_report_add_recipient (rep, line);
   }

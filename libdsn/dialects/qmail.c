@@ -89,11 +89,10 @@ static char *
 paragraph_words (const char *start, const char *end, gboolean *expired)
 {
   GString *out = g_string_new (NULL);
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    g_autofree char *line = dsn_text_squeeze (g_strndup (p, le - p));
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *l;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &l, &len)) {
+    g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (strstr (line, "I'm not going to try again")) {
       *expired = TRUE;
       continue;
@@ -143,12 +142,12 @@ extract (const DsnInput *in)
   /* Paragraphs: "<address>:" and the lines up to a blank line. */
   DsnRecipient *r = NULL;
   const char *para = NULL;
-  for (const char *p = text; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *next = nl ? nl + 1 : end;
+  const char *pos = text, *p;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &p, &len)) {
+    const char *le = p + len;
     const char *rest = NULL;
-    g_autofree char *addr = paragraph_address (p, le - p, &rest);
+    g_autofree char *addr = paragraph_address (p, len, &rest);
     gboolean blank = TRUE;
     for (const char *q = p; q < le && blank; q++)
       blank = g_ascii_isspace (*q);
@@ -165,9 +164,8 @@ extract (const DsnInput *in)
       while (para < le && (*para == ' ' || *para == '\t'))
         para++;
       if (para == le)
-        para = next;
+        para = pos;
     }
-    p = next;
   }
   complete (r, para, end);
   if (rep->recipients->len == 0)

@@ -54,11 +54,10 @@ static void
 read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction action)
 {
   DsnRecipient *r = NULL;
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    g_autofree char *line = dsn_text_squeeze (g_strndup (p, le - p));
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *l;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &l, &len)) {
+    g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (!*line)
       continue;
     if (line[0] == '(') {
@@ -81,26 +80,20 @@ read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction ac
 static char *
 listed_reason (const DsnRecipient *r, const char *start, const char *end)
 {
-  const char *at = NULL;
-  for (const char *p = start; p < end; p = dsn_next_line (p)) {
-    const char *le = memchr (p, '\n', end - p);
-    gsize len = le ? (gsize)(le - p) : (gsize)(end - p);
-    if (dsn_unix_line_has_address (p, len, r->address)) {
-      at = dsn_next_line (p);
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len))
+    if (dsn_unix_line_has_address (line, len, r->address))
       break;
-    }
-  }
-  for (const char *p = at; p && p < end && (*p == ' ' || *p == '\t'); p = dsn_next_line (p)) {
-    const char *q = p;
-    while (*q == ' ' || *q == '\t')
-      q++;
-    if (!dsn_has_prefix_ci (q, "(reason: "))
+  /* The indented lines that follow the address. */
+  while (dsn_unix_next_line (&pos, end, &line, &len) && len && (*line == ' ' || *line == '\t')) {
+    while (len && (*line == ' ' || *line == '\t'))
+      line++, len--;
+    if (len < 9 || !dsn_has_prefix_ci (line, "(reason: "))
       continue;
-    const char *le = strchr (q, '\n');
-    gsize len = le ? (gsize)(le - q) : strlen (q);
-    while (len && (q[len - 1] == ')' || g_ascii_isspace (q[len - 1])))
+    while (len && (line[len - 1] == ')' || g_ascii_isspace (line[len - 1])))
       len--;
-    return len > 9 ? g_strndup (q + 9, len - 9) : NULL;
+    return len > 9 ? g_strndup (line + 9, len - 9) : NULL;
   }
   return NULL;
 }
@@ -112,11 +105,9 @@ static char *
 verdict (const DsnRecipient *r, const char *start, const char *end)
 {
   g_autofree char *local = g_strndup (r->address, strcspn (r->address, "@"));
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    gsize len = (nl ? nl : end) - p;
-    const char *line = p;
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
     if (len < 4 || !strncmp (line, "<<<", 3) || !strncmp (line, ">>>", 3))
       continue;
     const char *dots = g_strstr_len (line, len, "... ");
@@ -138,11 +129,9 @@ static char *
 coded_line (const char *start, const char *end)
 {
   char *found = NULL;
-  for (const char *p = start; p < end;) {
-    const char *nl = memchr (p, '\n', end - p);
-    gsize len = (nl ? nl : end) - p;
-    const char *line = p;
-    p = nl ? nl + 1 : end;
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
     char code[4];
     if (len > 4 && dsn_text_find_reply_code (line, code) == line) {
       if (found) {

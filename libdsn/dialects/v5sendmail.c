@@ -55,11 +55,10 @@ extract (const DsnInput *in)
   }
 
   if (rep->recipients->len == 0) {
-    for (const char *p = tr; p < end;) {
-      const char *nl = memchr (p, '\n', end - p);
-      gsize len = (nl ? nl : end) - p;
-      const char *line = p, *words = NULL;
-      p = nl ? nl + 1 : end;
+    const char *pos = tr, *line;
+    gsize len;
+    while (dsn_unix_next_line (&pos, end, &line, &len)) {
+      const char *words = NULL;
       while (len && (*line == ' ' || *line == '\t'))
         line++, len--;
       g_autofree char *addr = recipient_line (line, len, &words);
