@@ -18,17 +18,7 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = dsn_unix_report_text (in);
   const char *tr = dsn_strcasestr (text, "----- Transcript of session follows -----");
-  const char *pos = text, *line;
-  gsize len;
-  while (dsn_text_next_line (&pos, &line, &len)) {
-    if (tr && line >= tr)
-      break;
-    if (len < 5 || strncmp (line, ">>> ", 4) != 0)
-      continue;
-    g_autofree char *addr = dsn_text_find_address_len (line, len);
-    if (addr && !dsn_report_find_recipient (rep, addr))
-      dsn_report_add_recipient (rep, addr);
-  }
+  dsn_unix_add_listed (rep, text, tr ? tr : text + strlen (text), ">>> ");
   if (rep->recipients->len == 0)
     return FALSE;
   if (tr) {

@@ -33,18 +33,9 @@ extract (const DsnInput *in)
   const char *text = dsn_unix_report_text (in);
   if (rep->recipients->len == 0 && !in->has_delivery_status)
     dsn_unix_read_fields (rep, in->body);
-  if (rep->recipients->len == 0) {
-    /* "A message from <sender> to:" then "-> user@example.org" lines. */
-    const char *pos = text, *line;
-    gsize len;
-    while (dsn_text_next_line (&pos, &line, &len)) {
-      if (len < 4 || strncmp (line, "-> ", 3) != 0)
-        continue;
-      g_autofree char *addr = dsn_text_find_address_len (line, len);
-      if (addr && !dsn_report_find_recipient (rep, addr))
-        dsn_report_add_recipient (rep, addr);
-    }
-  }
+  /* "A message from <sender> to:" then "-> user@example.org" lines. */
+  if (rep->recipients->len == 0)
+    dsn_unix_add_listed (rep, text, text + strlen (text), "-> ");
   if (rep->recipients->len == 0)
     return FALSE;
   const char *verdict = NULL;

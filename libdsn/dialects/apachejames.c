@@ -23,19 +23,10 @@ extract (const DsnInput *in)
   const char *error = dsn_strcasestr (text, "Error message below:");
   if (!details || !error)
     return FALSE;
-  const char *pos = details, *line;
-  gsize len;
-  while (dsn_text_next_line (&pos, &line, &len)) {
-    while (len && (*line == ' ' || *line == '\t'))
-      line++, len--;
-    if (len == 0 || (*line == '-' && len > 2 && line[1] == '-'))
-      break;
-    if (len < 9 || !dsn_has_prefix_ci (line, "RCPT TO:"))
-      continue;
-    g_autofree char *addr = dsn_text_find_address_len (line, len);
-    if (addr && !dsn_report_find_recipient (rep, addr))
-      dsn_report_add_recipient (rep, addr);
-  }
+  /* The details end at a blank line. */
+  const char *details_end = strstr (details, "\n\n");
+  dsn_unix_add_listed (rep, details, details_end ? details_end : details + strlen (details),
+                       "RCPT TO:");
   if (rep->recipients->len == 0)
     return FALSE;
   const char *words = dsn_next_line (error);

@@ -538,6 +538,27 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   return TRUE;
 }
 
+guint
+dsn_unix_add_listed (DsnReport *rep, const char *start, const char *end, const char *marker)
+{
+  guint added = 0;
+  gsize n = strlen (marker);
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+    while (len && (*line == ' ' || *line == '\t'))
+      line++, len--;
+    if (len <= n || g_ascii_strncasecmp (line, marker, n) != 0)
+      continue;
+    g_autofree char *addr = dsn_text_find_address_len (line + n, len - n);
+    if (addr && !dsn_report_find_recipient (rep, addr)) {
+      dsn_report_add_recipient (rep, addr);
+      added++;
+    }
+  }
+  return added;
+}
+
 DsnRecipient *
 dsn_unix_add_returned_recipient (DsnReport *rep)
 {

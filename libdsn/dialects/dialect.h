@@ -111,6 +111,13 @@ DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *sta
  * first line that is no field. Returns the number of recipients added. */
 DSN_INTERNAL guint dsn_unix_read_fields (DsnReport *rep, const char *text);
 
+/* Adds a recipient for each line of START to END that begins, after any
+ * indentation, with MARKER and holds an address (">>> user@example.org",
+ * "-> user@example.org", "* user@example.org", "RCPT TO: user@example.org"):
+ * the simple lists some MTAs write. Returns the number added. */
+DSN_INTERNAL guint dsn_unix_add_listed (DsnReport *rep, const char *start, const char *end,
+                                        const char *marker);
+
 /* Adds the returned message's recipient (its To: header), for reports that
  * name none themselves; NULL if there is none. */
 DSN_INTERNAL DsnRecipient *dsn_unix_add_returned_recipient (DsnReport *rep);

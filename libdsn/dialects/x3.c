@@ -70,19 +70,8 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   const char *text = dsn_unix_report_text (in);
-  if (rep->recipients->len == 0) {
-    const char *pos = text, *line;
-    gsize len;
-    while (dsn_text_next_line (&pos, &line, &len)) {
-      while (len && (*line == ' ' || *line == '\t'))
-        line++, len--;
-      if (len < 3 || line[0] != '*' || line[1] != ' ')
-        continue;
-      g_autofree char *addr = dsn_text_find_address_len (line, len);
-      if (addr && !dsn_report_find_recipient (rep, addr))
-        dsn_report_add_recipient (rep, addr);
-    }
-  }
+  if (rep->recipients->len == 0)
+    dsn_unix_add_listed (rep, text, text + strlen (text), "* ");
   if (rep->recipients->len == 0)
     return FALSE;
   const char *details = dsn_strcasestr (text, "Technical details");
