@@ -123,8 +123,23 @@ verdict (const DsnRecipient *r, const char *start, const char *end)
   return NULL;
 }
 
-/* A line of the transcript that starts with a reply code, when only one
- * says what happened ("554 5.3.0 unknown mailer error 255"). */
+/* Where the SMTP sessions of a transcript begin: the lines before them are
+ * about local deliveries (a mailer's output, "554 5.3.0 unknown mailer error
+ * 75", "Message could not be delivered for 5 days"). */
+static const char *
+sessions_start (const char *start, const char *end)
+{
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len))
+    if ((len >= 3 && (!strncmp (line, ">>>", 3) || !strncmp (line, "<<<", 3))) ||
+        g_strstr_len (line, len, "hile talking to "))
+      return line;
+  return end;
+}
+
+/* A line that starts with a reply code, when only one says what happened
+ * ("554 5.3.0 unknown mailer error 255"). */
 static char *
 coded_line (const char *start, const char *end)
 {
@@ -175,6 +190,7 @@ extract (const DsnInput *in)
     return FALSE;
 
   gboolean expired = tr && dsn_strcasestr (tr, "could not be delivered for");
+  const char *local_end = tr ? sessions_start (tr, tr_end) : NULL;
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     /* "Final-Recipient: RFC822; @mx.example.org" and the like. */
@@ -185,10 +201,12 @@ extract (const DsnInput *in)
     }
     if (tr)
       dsn_unix_read_transcript (r, tr, tr_end, FALSE);
+    /* A local delivery (the diagnostic is a mailer's exit code): the
+     * transcript's line about R, or the only verdict of the local part. */
     if (dsn_unix_says_nothing (r->diagnostic) && tr) {
       g_autofree char *v = verdict (r, tr, tr_end);
-      if (!v && rep->recipients->len == 1)
-        v = coded_line (tr, tr_end);
+      if (!v)
+        v = coded_line (tr, local_end);
       if (v)
         dsn_recipient_set_diagnostic (r, v, -1);
     }
@@ -201,7 +219,7 @@ extract (const DsnInput *in)
     }
     /* Only the queue timeout to tell. */
     if (dsn_unix_says_nothing (r->diagnostic) && tr)
-      dsn_recipient_set_diagnostic (r, tr, tr_end - tr);
+      dsn_recipient_set_diagnostic (r, tr, local_end - tr);
     if (expired)
       r->reason_hint = "expired";
   }
