@@ -179,6 +179,13 @@ complete_from_text (DsnRecipient *r, const char *text)
       r->remote_mta = dsn_unix_host_at (conn + 11);
     if (conn && !r->command)
       dsn_set (&r->command, "CONN");
+    /* "lost connection with mx.example.org[192.0.2.1] while ...",
+     * "conversation with mx.example.org[192.0.2.1] timed out while ..." */
+    const char *with = dsn_strcasestr (text, "connection with ");
+    if (!with)
+      with = dsn_strcasestr (text, "conversation with ");
+    if (with && !r->remote_mta)
+      r->remote_mta = dsn_unix_host_at (strstr (with, " with ") + 6);
   }
   if (!r->command)
     dsn_set (&r->command, sending_command (text));
