@@ -299,13 +299,16 @@ extract (const DsnInput *in)
 
   g_autoptr (GArray) paras = read_paragraphs (text);
   if (rep->recipients->len == 0) {
-    /* No delivery-status part (Postfix before 2.0, or a pasted report). */
+    /* No delivery-status part (Postfix before 2.0, or a pasted report). A
+     * delay notice says "THIS IS A WARNING ONLY". */
+    gboolean delayed = dsn_strcasestr (text, "THIS IS A WARNING ONLY") != NULL;
     for (guint i = 0; i < paras->len; i++) {
       const Paragraph *p = &g_array_index (paras, Paragraph, i);
       if (dsn_report_find_recipient (rep, p->address))
         continue;
       DsnRecipient *r = dsn_report_add_recipient (rep, p->address);
       dsn_set (&r->original, p->original);
+      r->action = delayed ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
     }
     const char *returned = dsn_find_returned_marker (text);
     if (returned && !in->has_returned)
