@@ -538,6 +538,32 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   return TRUE;
 }
 
+char *
+dsn_unix_verdict_address (const char *line, gsize len, const char **text)
+{
+  const char *p = line, *end = line + len;
+  /* An optional reply code and status code. */
+  if (len > 4 && g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2]) &&
+      p[3] == ' ') {
+    p += 4;
+    char code[12];
+    if (dsn_text_find_status (p, code) == p && p + strlen (code) < end && p[strlen (code)] == ' ')
+      p += strlen (code) + 1;
+  }
+  if (p >= end || *p != '<')
+    return NULL;
+  const char *close = memchr (p, '>', end - p);
+  if (!close || end - close < 4 || strncmp (close + 1, "...", 3) != 0)
+    return NULL;
+  char *addr = g_strndup (p + 1, close - p - 1);
+  if (!dsn_text_is_address (addr)) {
+    g_free (addr);
+    return NULL;
+  }
+  *text = close + 4;
+  return addr;
+}
+
 guint
 dsn_unix_add_listed (DsnReport *rep, const char *start, const char *end, const char *marker)
 {

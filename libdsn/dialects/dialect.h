@@ -111,6 +111,12 @@ DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *sta
  * first line that is no field. Returns the number of recipients added. */
 DSN_INTERNAL guint dsn_unix_read_fields (DsnReport *rep, const char *text);
 
+/* The recipient of a Sendmail transcript line about one ("554
+ * <user@example.org>... 550 Host unknown", "550 5.1.1 <user@example.org>...
+ * User unknown", "<user@example.org>... Deferred: Connection refused"),
+ * newly allocated, or NULL; *TEXT is set to what follows the dots. */
+DSN_INTERNAL char *dsn_unix_verdict_address (const char *line, gsize len, const char **text);
+
 /* Adds a recipient for each line of START to END that begins, after any
  * indentation, with MARKER and holds an address (">>> user@example.org",
  * "-> user@example.org", "* user@example.org", "RCPT TO: user@example.org"):

@@ -75,6 +75,19 @@ read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction ac
   }
 }
 
+/* The recipients the transcript's lines are about. */
+static void
+read_verdicts (DsnReport *rep, const char *start, const char *end, DsnAction action)
+{
+  const char *pos = start, *line, *words;
+  gsize len;
+  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+    g_autofree char *addr = dsn_unix_verdict_address (line, len, &words);
+    if (addr && !dsn_report_find_recipient (rep, addr))
+      dsn_report_add_recipient (rep, addr)->action = action;
+  }
+}
+
 /* "(reason: 550 5.1.1 <user@example.org>... User unknown)" under R's
  * address in the address section. */
 static char *
@@ -182,6 +195,12 @@ extract (const DsnInput *in)
       read_addresses (rep, perm, perm_end, DSN_ACTION_FAILED);
     if (temp)
       read_addresses (rep, temp, temp_end, DSN_ACTION_DELAYED);
+    /* A warning pasted without its delivery-status part names the
+     * recipients in the transcript only ("<user@example.org>... Deferred"). */
+    if (rep->recipients->len == 0 && tr)
+      read_verdicts (rep, tr, tr_end,
+                     dsn_strcasestr (text, "WARNING MESSAGE ONLY") ? DSN_ACTION_DELAYED
+                                                                   : DSN_ACTION_FAILED);
     const char *returned = dsn_find_returned_marker (text);
     if (returned && !in->has_returned)
       dsn_input_set_returned_text (in, returned);

@@ -14,26 +14,6 @@ detect (const DsnInput *in)
   return dsn_body_find (in, "----- Transcript of session follows -----") != NULL;
 }
 
-/* "554 <user@example.org>... text": the recipient line of a transcript.
- * Returns the address and sets *TEXT to what follows the dots. */
-static char *
-recipient_line (const char *line, gsize len, const char **text)
-{
-  if (len < 8 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) ||
-      !g_ascii_isdigit (line[2]) || line[3] != ' ' || line[4] != '<')
-    return NULL;
-  const char *close = memchr (line, '>', len);
-  if (!close || close + 4 > line + len || strncmp (close + 1, "...", 3) != 0)
-    return NULL;
-  char *addr = g_strndup (line + 5, close - line - 5);
-  if (!dsn_text_is_address (addr)) {
-    g_free (addr);
-    return NULL;
-  }
-  *text = close + 4;
-  return addr;
-}
-
 static gboolean
 extract (const DsnInput *in)
 {
@@ -61,7 +41,7 @@ extract (const DsnInput *in)
       const char *words = NULL;
       while (len && (*line == ' ' || *line == '\t'))
         line++, len--;
-      g_autofree char *addr = recipient_line (line, len, &words);
+      g_autofree char *addr = dsn_unix_verdict_address (line, len, &words);
       if (!addr || dsn_report_find_recipient (rep, addr))
         continue;
       DsnRecipient *r = dsn_report_add_recipient (rep, addr);
