@@ -162,12 +162,17 @@ html_to_text (const char *html)
 {
   GString *out = g_string_sized_new (strlen (html));
   const char *p = html;
+  gboolean pre = FALSE; /* inside <pre>, newlines are the text's own */
   while (*p) {
     if (*p == '<') {
       const char *end = strchr (p, '>');
       if (!end)
         break;
       gsize n = end - p;
+      if (dsn_has_prefix_ci (p, "<pre"))
+        pre = TRUE;
+      else if (dsn_has_prefix_ci (p, "</pre"))
+        pre = FALSE;
       /* Skip style and script contents entirely. */
       if (dsn_has_prefix_ci (p, "<style") || dsn_has_prefix_ci (p, "<script")) {
         const char *close = dsn_strcasestr (end, dsn_has_prefix_ci (p, "<style") ? "</style" : "</script");
@@ -209,7 +214,7 @@ html_to_text (const char *html)
       if (done)
         continue;
     }
-    if (*p == '\n' || *p == '\t')
+    if ((*p == '\n' && !pre) || *p == '\t')
       g_string_append_c (out, ' ');
     else
       g_string_append_c (out, *p);
