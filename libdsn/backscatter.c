@@ -322,36 +322,36 @@ static const char *const advice[2] = {
 };
 
 void
-dsn_backscatter_to_json (const DsnBackscatter *b, JsonBuilder *jb, const char *lang)
+dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
 {
   int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
-  json_builder_begin_object (jb);
-  json_builder_set_member_name (jb, "verdict");
-  json_builder_add_string_value (jb, verdict_names[b->verdict]);
-  json_builder_set_member_name (jb, "evidence");
-  json_builder_begin_array (jb);
+  dsn_json_begin_object (jb);
+  dsn_json_set_member_name (jb, "verdict");
+  dsn_json_add_string_value (jb, verdict_names[b->verdict]);
+  dsn_json_set_member_name (jb, "evidence");
+  dsn_json_begin_array (jb);
   for (guint i = 0; i < b->evidence->len; i++) {
     const Evidence *e = &g_array_index (b->evidence, Evidence, i);
-    json_builder_begin_object (jb);
-    json_builder_set_member_name (jb, "code");
-    json_builder_add_string_value (jb, e->code);
-    json_builder_set_member_name (jb, "text");
-    json_builder_add_string_value (jb, e->text[l]);
-    json_builder_end_object (jb);
+    dsn_json_begin_object (jb);
+    dsn_json_set_member_name (jb, "code");
+    dsn_json_add_string_value (jb, e->code);
+    dsn_json_set_member_name (jb, "text");
+    dsn_json_add_string_value (jb, e->text[l]);
+    dsn_json_end_object (jb);
   }
-  json_builder_end_array (jb);
+  dsn_json_end_array (jb);
   gboolean forged = b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
-  json_builder_set_member_name (jb, "explanation");
+  dsn_json_set_member_name (jb, "explanation");
   if (forged)
-    json_builder_add_string_value (jb, explanation[l]);
+    dsn_json_add_string_value (jb, explanation[l]);
   else
-    json_builder_add_null_value (jb);
-  json_builder_set_member_name (jb, "advice");
+    dsn_json_add_null_value (jb);
+  dsn_json_set_member_name (jb, "advice");
   if (forged)
-    json_builder_add_string_value (jb, advice[l]);
+    dsn_json_add_string_value (jb, advice[l]);
   else
-    json_builder_add_null_value (jb);
-  json_builder_end_object (jb);
+    dsn_json_add_null_value (jb);
+  dsn_json_end_object (jb);
 }
 
 const char *

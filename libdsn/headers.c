@@ -802,25 +802,25 @@ severity_name (DsnHdrSeverity s)
 }
 
 static void
-jstr (JsonBuilder *b, const char *name, const char *value)
+jstr (DsnJson *b, const char *name, const char *value)
 {
-  json_builder_set_member_name (b, name);
+  dsn_json_set_member_name (b, name);
   if (value)
-    json_builder_add_string_value (b, value);
+    dsn_json_add_string_value (b, value);
   else
-    json_builder_add_null_value (b);
+    dsn_json_add_null_value (b);
 }
 
 void
-dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang)
+dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
 {
   int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
-  json_builder_begin_object (b);
+  dsn_json_begin_object (b);
   jstr (b, "from_domain", h->from_domain);
   jstr (b, "mailfrom_domain", h->mailfrom_domain);
   jstr (b, "severity", severity_name (h->worst));
   jstr (b, "verdict", h->verdict);
-  json_builder_set_member_name (b, "transit_seconds");
+  dsn_json_set_member_name (b, "transit_seconds");
   gint64 first = -1, last = -1;
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
@@ -831,69 +831,69 @@ dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang)
     }
   }
   if (first >= 0 && last >= first)
-    json_builder_add_int_value (b, last - first);
+    dsn_json_add_int_value (b, last - first);
   else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "hops");
-  json_builder_begin_array (b);
+    dsn_json_add_null_value (b);
+  dsn_json_set_member_name (b, "hops");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
-    json_builder_begin_object (b);
+    dsn_json_begin_object (b);
     jstr (b, "from_host", hop->from_host);
     jstr (b, "from_ip", hop->from_ip);
     jstr (b, "by_host", hop->by_host);
     jstr (b, "with", hop->with);
     jstr (b, "id", hop->id);
     jstr (b, "date", hop->date);
-    json_builder_set_member_name (b, "delay_seconds");
+    dsn_json_set_member_name (b, "delay_seconds");
     if (hop->has_delay)
-      json_builder_add_int_value (b, hop->delay);
+      dsn_json_add_int_value (b, hop->delay);
     else
-      json_builder_add_null_value (b);
-    json_builder_set_member_name (b, "slowest");
-    json_builder_add_boolean_value (b, hop == h->slowest);
-    json_builder_end_object (b);
+      dsn_json_add_null_value (b);
+    dsn_json_set_member_name (b, "slowest");
+    dsn_json_add_boolean_value (b, hop == h->slowest);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "authentication");
-  json_builder_begin_array (b);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "authentication");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->auth->len; i++) {
     const DsnAuthResult *a = h->auth->pdata[i];
-    json_builder_begin_object (b);
+    dsn_json_begin_object (b);
     jstr (b, "method", a->method);
     jstr (b, "result", a->result);
     jstr (b, "domain", a->domain);
-    json_builder_set_member_name (b, "aligned");
+    dsn_json_set_member_name (b, "aligned");
     if (a->domain && h->from_domain && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
-      json_builder_add_boolean_value (b, dsn_headers_aligned (a->domain, h->from_domain));
+      dsn_json_add_boolean_value (b, dsn_headers_aligned (a->domain, h->from_domain));
     else
-      json_builder_add_null_value (b);
+      dsn_json_add_null_value (b);
     jstr (b, "reason", a->reason);
     jstr (b, "authserv", a->authserv);
-    json_builder_set_member_name (b, "properties");
-    json_builder_begin_array (b);
+    dsn_json_set_member_name (b, "properties");
+    dsn_json_begin_array (b);
     for (guint j = 0; j < a->props->len; j++)
-      json_builder_add_string_value (b, a->props->pdata[j]);
-    json_builder_end_array (b);
-    json_builder_end_object (b);
+      dsn_json_add_string_value (b, a->props->pdata[j]);
+    dsn_json_end_array (b);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "spam");
-  json_builder_begin_array (b);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "spam");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->spam->len; i++)
-    json_builder_add_string_value (b, h->spam->pdata[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
+    dsn_json_add_string_value (b, h->spam->pdata[i]);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "findings");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->findings->len; i++) {
     const DsnFinding *f = h->findings->pdata[i];
-    json_builder_begin_object (b);
+    dsn_json_begin_object (b);
     jstr (b, "code", f->code);
     jstr (b, "severity", severity_name (f->severity));
     jstr (b, "text", f->text[l]);
     jstr (b, "advice", f->advice[l]);
-    json_builder_end_object (b);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  dsn_json_end_array (b);
+  dsn_json_end_object (b);
 }

@@ -72,7 +72,7 @@ DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);
 DSN_INTERNAL char *dsn_headers_strip_comments (const char *s);
 DSN_INTERNAL char *dsn_headers_org_domain (const char *domain);
 DSN_INTERNAL gboolean dsn_headers_aligned (const char *a, const char *b);
-DSN_INTERNAL void dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang);
+DSN_INTERNAL void dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang);
 
 G_END_DECLS
 
