@@ -134,7 +134,12 @@ dsn_json_add_string_value (DsnJson *w, const char *value)
     return;
   }
   if (w->builder) {
-    json_builder_add_string_value (w->builder, value);
+    if (g_utf8_validate (value, -1, NULL)) {
+      json_builder_add_string_value (w->builder, value);
+    } else {
+      g_autofree char *valid = g_utf8_make_valid (value, -1);
+      json_builder_add_string_value (w->builder, valid);
+    }
     return;
   }
   text_separator (w);
