@@ -244,14 +244,15 @@ bracket_ip (const char *s, const char *end)
 }
 
 DsnHop *
-dsn_headers_parse_received (const char *value)
+dsn_headers_parse_received (const char *value, gboolean with_date)
 {
   DsnHop *h = g_new0 (DsnHop, 1);
   h->timestamp = -1;
   const char *semi = strrchr (value, ';');
   if (semi) {
     h->date = g_strstrip (g_strdup (semi + 1));
-    g_autoptr (GDateTime) dt = g_mime_utils_header_decode_date (h->date);
+    /* Parsing dates is the costly part: only when delays are wanted. */
+    g_autoptr (GDateTime) dt = with_date ? g_mime_utils_header_decode_date (h->date) : NULL;
     if (dt)
       h->timestamp = g_date_time_to_unix (dt);
   }
@@ -735,7 +736,7 @@ dsn_headers_analyze (GMimeObject *message)
       continue;
     if (!g_ascii_strcasecmp (name, "Received")) {
       g_autofree char *v = dsn_text_squeeze (g_strdup (value));
-      g_ptr_array_add (h->hops, dsn_headers_parse_received (v));
+      g_ptr_array_add (h->hops, dsn_headers_parse_received (v, TRUE));
       any = TRUE;
     }
   }

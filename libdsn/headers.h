@@ -67,7 +67,8 @@ DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
 /* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
  * lower-cased, or NULL. */
 DSN_INTERNAL char *dsn_headers_tag (const char *list, const char *tag);
-DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value);
+/* Parses a Received field; its date too when WITH_DATE. */
+DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value, gboolean with_date);
 DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);
 DSN_INTERNAL char *dsn_headers_strip_comments (const char *s);
 DSN_INTERNAL char *dsn_headers_org_domain (const char *domain);
