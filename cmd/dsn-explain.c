@@ -528,7 +528,9 @@ worker (gpointer data)
     analyse_item (job->item);
     g_mutex_lock (&pool->lock);
     pool->ready[job->seq % WINDOW] = TRUE;
-    g_cond_broadcast (&pool->done_cond);
+    /* Only the item the printer waits for is worth waking it up. */
+    if (job->seq == pool->next_print)
+      g_cond_signal (&pool->done_cond);
     g_mutex_unlock (&pool->lock);
     g_free (job);
   }
