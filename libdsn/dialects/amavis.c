@@ -32,7 +32,7 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = dsn_unix_report_text (in);
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, in->body);
+    dsn_read_inline_fields (rep, in->body);
   /* "A message from <sender> to:" then "-> user@example.org" lines. */
   if (rep->recipients->len == 0)
     dsn_unix_add_listed (rep, text, text + strlen (text), "-> ");

@@ -62,7 +62,7 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = dsn_unix_report_text (in);
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, in->body);
+    dsn_read_inline_fields (rep, in->body);
   if (rep->recipients->len == 0) {
     const char *pos = text, *line;
     gsize len;

@@ -55,6 +55,14 @@ DSN_INTERNAL guint dsn_scan_address_paragraphs (DsnReport *rep, const char *star
  * a copy", "Original message follows", ...), or NULL. */
 DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
+/* A line of TEXT that starts with FIELD ":" (case-insensitive), or NULL. */
+DSN_INTERNAL const char *dsn_field_line (const char *text, const char *field);
+/* Reads delivery-status fields written in TEXT (a report pasted or
+ * forwarded whole, without its message/delivery-status part): from the first
+ * line that starts with Reporting-MTA, Final-Recipient or the like to the
+ * first line that is no field. Returns the number of recipients added. */
+DSN_INTERNAL guint dsn_read_inline_fields (DsnReport *rep, const char *text);
+
 /* Helpers shared by several dialects of one family: keep each family's
  * declarations in its own section. */
 
@@ -105,11 +113,6 @@ DSN_INTERNAL gboolean dsn_unix_says_nothing (const char *diagnostic);
 DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end,
                                                 gboolean named_only);
 
-/* Reads delivery-status fields written in TEXT (a report pasted or
- * forwarded whole, without its message/delivery-status part): from the first
- * line that starts with Reporting-MTA, Final-Recipient or the like to the
- * first line that is no field. Returns the number of recipients added. */
-DSN_INTERNAL guint dsn_unix_read_fields (DsnReport *rep, const char *text);
 
 /* The recipient of a Sendmail transcript line about one ("554
  * <user@example.org>... 550 Host unknown", "550 5.1.1 <user@example.org>...

@@ -304,7 +304,7 @@ extract (const DsnInput *in)
   gboolean delayed = dsn_strcasestr (text, "has not yet been delivered") != NULL;
 
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, in->body);
+    dsn_read_inline_fields (rep, in->body);
   if (rep->recipients->len == 0) {
     for (guint i = 0; i < blocks->len; i++) {
       Block *b = &g_array_index (blocks, Block, i);

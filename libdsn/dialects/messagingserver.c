@@ -102,7 +102,7 @@ extract (const DsnInput *in)
   const char *text = dsn_unix_report_text (in);
   g_autoptr (GArray) blocks = read_blocks (text);
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, text);
+    dsn_read_inline_fields (rep, text);
   if (rep->recipients->len == 0) {
     for (guint i = 0; i < blocks->len; i++) {
       const Block *b = &g_array_index (blocks, Block, i);

@@ -295,7 +295,7 @@ extract (const DsnInput *in)
 
   /* A report pasted or forwarded whole: its delivery-status fields are text. */
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, in->body);
+    dsn_read_inline_fields (rep, in->body);
 
   g_autoptr (GArray) paras = read_paragraphs (text);
   if (rep->recipients->len == 0) {

@@ -48,7 +48,7 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, in->body);
+    dsn_read_inline_fields (rep, in->body);
   if (rep->recipients->len == 0)
     return FALSE;
   for (guint i = 0; i < rep->recipients->len; i++) {

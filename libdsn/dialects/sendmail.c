@@ -189,7 +189,7 @@ extract (const DsnInput *in)
   const char *tr = section (text, sections[3], &tr_end);
 
   if (rep->recipients->len == 0 && !in->has_delivery_status)
-    dsn_unix_read_fields (rep, unquoted ? unquoted : in->body);
+    dsn_read_inline_fields (rep, unquoted ? unquoted : in->body);
   if (rep->recipients->len == 0) {
     if (perm)
       read_addresses (rep, perm, perm_end, DSN_ACTION_FAILED);
