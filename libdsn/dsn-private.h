@@ -212,6 +212,8 @@ DSN_INTERNAL void dsn_json_add_string_value (DsnJson *w, const char *value);
 DSN_INTERNAL void dsn_json_add_null_value (DsnJson *w);
 DSN_INTERNAL void dsn_json_add_int_value (DsnJson *w, gint64 value);
 DSN_INTERNAL void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
+/* A member NAME with the string VALUE (NULL: null). */
+DSN_INTERNAL void dsn_json_member (DsnJson *w, const char *name, const char *value);
 
 /* ------------------------------------------------------------ backscatter.c */
 

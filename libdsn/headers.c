@@ -802,25 +802,16 @@ severity_name (DsnHdrSeverity s)
   return names[s];
 }
 
-static void
-jstr (DsnJson *b, const char *name, const char *value)
-{
-  dsn_json_set_member_name (b, name);
-  if (value)
-    dsn_json_add_string_value (b, value);
-  else
-    dsn_json_add_null_value (b);
-}
 
 void
 dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
 {
   int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
   dsn_json_begin_object (b);
-  jstr (b, "from_domain", h->from_domain);
-  jstr (b, "mailfrom_domain", h->mailfrom_domain);
-  jstr (b, "severity", severity_name (h->worst));
-  jstr (b, "verdict", h->verdict);
+  dsn_json_member (b, "from_domain", h->from_domain);
+  dsn_json_member (b, "mailfrom_domain", h->mailfrom_domain);
+  dsn_json_member (b, "severity", severity_name (h->worst));
+  dsn_json_member (b, "verdict", h->verdict);
   dsn_json_set_member_name (b, "transit_seconds");
   gint64 first = -1, last = -1;
   for (guint i = 0; i < h->hops->len; i++) {
@@ -840,12 +831,12 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
     dsn_json_begin_object (b);
-    jstr (b, "from_host", hop->from_host);
-    jstr (b, "from_ip", hop->from_ip);
-    jstr (b, "by_host", hop->by_host);
-    jstr (b, "with", hop->with);
-    jstr (b, "id", hop->id);
-    jstr (b, "date", hop->date);
+    dsn_json_member (b, "from_host", hop->from_host);
+    dsn_json_member (b, "from_ip", hop->from_ip);
+    dsn_json_member (b, "by_host", hop->by_host);
+    dsn_json_member (b, "with", hop->with);
+    dsn_json_member (b, "id", hop->id);
+    dsn_json_member (b, "date", hop->date);
     dsn_json_set_member_name (b, "delay_seconds");
     if (hop->has_delay)
       dsn_json_add_int_value (b, hop->delay);
@@ -861,16 +852,16 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   for (guint i = 0; i < h->auth->len; i++) {
     const DsnAuthResult *a = h->auth->pdata[i];
     dsn_json_begin_object (b);
-    jstr (b, "method", a->method);
-    jstr (b, "result", a->result);
-    jstr (b, "domain", a->domain);
+    dsn_json_member (b, "method", a->method);
+    dsn_json_member (b, "result", a->result);
+    dsn_json_member (b, "domain", a->domain);
     dsn_json_set_member_name (b, "aligned");
     if (a->domain && h->from_domain && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
       dsn_json_add_boolean_value (b, dsn_headers_aligned (a->domain, h->from_domain));
     else
       dsn_json_add_null_value (b);
-    jstr (b, "reason", a->reason);
-    jstr (b, "authserv", a->authserv);
+    dsn_json_member (b, "reason", a->reason);
+    dsn_json_member (b, "authserv", a->authserv);
     dsn_json_set_member_name (b, "properties");
     dsn_json_begin_array (b);
     for (guint j = 0; j < a->props->len; j++)
@@ -889,10 +880,10 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   for (guint i = 0; i < h->findings->len; i++) {
     const DsnFinding *f = h->findings->pdata[i];
     dsn_json_begin_object (b);
-    jstr (b, "code", f->code);
-    jstr (b, "severity", severity_name (f->severity));
-    jstr (b, "text", f->text[l]);
-    jstr (b, "advice", f->advice[l]);
+    dsn_json_member (b, "code", f->code);
+    dsn_json_member (b, "severity", severity_name (f->severity));
+    dsn_json_member (b, "text", f->text[l]);
+    dsn_json_member (b, "advice", f->advice[l]);
     dsn_json_end_object (b);
   }
   dsn_json_end_array (b);

@@ -180,14 +180,11 @@ dsn_json_add_boolean_value (DsnJson *w, gboolean value)
 }
 
 
-static void
-member_str (DsnJson *b, const char *name, const char *value)
+void
+dsn_json_member (DsnJson *w, const char *name, const char *value)
 {
-  dsn_json_set_member_name (b, name);
-  if (value)
-    dsn_json_add_string_value (b, value);
-  else
-    dsn_json_add_null_value (b);
+  dsn_json_set_member_name (w, name);
+  dsn_json_add_string_value (w, value);
 }
 
 static const char *
@@ -206,30 +203,30 @@ static void
 add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
 {
   dsn_json_begin_object (b);
-  member_str (b, "address", r->address);
-  member_str (b, "original_address", r->original);
-  member_str (b, "action", dsn_action_to_string (r->action));
-  member_str (b, "status", r->status);
-  member_str (b, "status_source", status_source (r->status_source));
-  member_str (b, "status_text", dsn_status_describe (r->status));
-  member_str (b, "reply_code", r->reply_code);
-  member_str (b, "remote_mta", r->remote_mta);
-  member_str (b, "diagnostic", r->diagnostic);
-  member_str (b, "diagnostic_type", r->diagnostic_type);
-  member_str (b, "command", r->command);
-  member_str (b, "last_attempt", r->last_attempt);
-  member_str (b, "will_retry_until", r->will_retry_until);
-  member_str (b, "reason", r->reason);
-  member_str (b, "category", r->category ? r->category->id : NULL);
+  dsn_json_member (b, "address", r->address);
+  dsn_json_member (b, "original_address", r->original);
+  dsn_json_member (b, "action", dsn_action_to_string (r->action));
+  dsn_json_member (b, "status", r->status);
+  dsn_json_member (b, "status_source", status_source (r->status_source));
+  dsn_json_member (b, "status_text", dsn_status_describe (r->status));
+  dsn_json_member (b, "reply_code", r->reply_code);
+  dsn_json_member (b, "remote_mta", r->remote_mta);
+  dsn_json_member (b, "diagnostic", r->diagnostic);
+  dsn_json_member (b, "diagnostic_type", r->diagnostic_type);
+  dsn_json_member (b, "command", r->command);
+  dsn_json_member (b, "last_attempt", r->last_attempt);
+  dsn_json_member (b, "will_retry_until", r->will_retry_until);
+  dsn_json_member (b, "reason", r->reason);
+  dsn_json_member (b, "category", r->category ? r->category->id : NULL);
   dsn_json_set_member_name (b, "hard_bounce");
   dsn_json_add_boolean_value (b, r->hard_bounce);
-  member_str (b, "blocklist", r->blocklist);
-  member_str (b, "feedback_type", r->feedback_type);
-  member_str (b, "summary", dsn_category_text (r->category, DSN_TEXT_SUMMARY, lang));
-  member_str (b, "explanation", dsn_category_text (r->category, DSN_TEXT_EXPLANATION, lang));
-  member_str (b, "advice", dsn_category_text (r->category, DSN_TEXT_ADVICE, lang));
-  member_str (b, "who", r->category ? r->category->who : NULL);
-  member_str (b, "rule", r->rule);
+  dsn_json_member (b, "blocklist", r->blocklist);
+  dsn_json_member (b, "feedback_type", r->feedback_type);
+  dsn_json_member (b, "summary", dsn_category_text (r->category, DSN_TEXT_SUMMARY, lang));
+  dsn_json_member (b, "explanation", dsn_category_text (r->category, DSN_TEXT_EXPLANATION, lang));
+  dsn_json_member (b, "advice", dsn_category_text (r->category, DSN_TEXT_ADVICE, lang));
+  dsn_json_member (b, "who", r->category ? r->category->who : NULL);
+  dsn_json_member (b, "rule", r->rule);
   dsn_json_set_member_name (b, "extensions");
   dsn_json_begin_object (b);
   if (r->extensions)
@@ -257,13 +254,13 @@ write_report (DsnJson *b, const DsnReport *rep, const char *lang)
   dsn_json_begin_object (b);
   dsn_json_set_member_name (b, "schema");
   dsn_json_add_int_value (b, 1);
-  member_str (b, "kind", dsn_kind_to_string (rep->kind));
-  member_str (b, "dialect", rep->dialect);
-  member_str (b, "from", rep->from && *rep->from ? rep->from : NULL);
-  member_str (b, "subject", rep->subject && *rep->subject ? rep->subject : NULL);
-  member_str (b, "reporting_mta", dsn_report_get_field (rep, "Reporting-MTA"));
-  member_str (b, "received_from_mta", dsn_report_get_field (rep, "Received-From-MTA"));
-  member_str (b, "arrival_date", dsn_report_get_field (rep, "Arrival-Date"));
+  dsn_json_member (b, "kind", dsn_kind_to_string (rep->kind));
+  dsn_json_member (b, "dialect", rep->dialect);
+  dsn_json_member (b, "from", rep->from && *rep->from ? rep->from : NULL);
+  dsn_json_member (b, "subject", rep->subject && *rep->subject ? rep->subject : NULL);
+  dsn_json_member (b, "reporting_mta", dsn_report_get_field (rep, "Reporting-MTA"));
+  dsn_json_member (b, "received_from_mta", dsn_report_get_field (rep, "Received-From-MTA"));
+  dsn_json_member (b, "arrival_date", dsn_report_get_field (rep, "Arrival-Date"));
 
   /* A field written several times (ARF's Original-Rcpt-To) is one member
    * with its values joined, so that keys stay unique. */
@@ -290,12 +287,12 @@ write_report (DsnJson *b, const DsnReport *rep, const char *lang)
 
   dsn_json_set_member_name (b, "original");
   dsn_json_begin_object (b);
-  member_str (b, "from", dsn_report_get_original_header (rep, "From"));
-  member_str (b, "to", dsn_report_get_original_header (rep, "To"));
-  member_str (b, "subject", dsn_report_get_original_header (rep, "Subject"));
-  member_str (b, "message_id", dsn_report_get_original_header (rep, "Message-ID"));
-  member_str (b, "date", dsn_report_get_original_header (rep, "Date"));
-  member_str (b, "sending_ip", rep->original_ip);
+  dsn_json_member (b, "from", dsn_report_get_original_header (rep, "From"));
+  dsn_json_member (b, "to", dsn_report_get_original_header (rep, "To"));
+  dsn_json_member (b, "subject", dsn_report_get_original_header (rep, "Subject"));
+  dsn_json_member (b, "message_id", dsn_report_get_original_header (rep, "Message-ID"));
+  dsn_json_member (b, "date", dsn_report_get_original_header (rep, "Date"));
+  dsn_json_member (b, "sending_ip", rep->original_ip);
   dsn_json_end_object (b);
 
   dsn_json_set_member_name (b, "headers");
