@@ -593,6 +593,37 @@ parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gp
   }
 }
 
+/* Cuts every field of the top-level header block to LIMIT bytes (its
+ * continuation lines included): hostile input should not make every later
+ * step work on megabytes of one header. Returns the number of fields cut. */
+static guint
+cut_long_fields (GByteArray *buf, gsize limit)
+{
+  guint cut = 0;
+  gsize i = 0;
+  while (i < buf->len && buf->data[i] != '\n') {
+    /* One field: this line and the folded ones after it. */
+    gsize start = i;
+    for (;;) {
+      guint8 *nl = memchr (buf->data + i, '\n', buf->len - i);
+      i = nl ? (gsize) (nl - buf->data) + 1 : buf->len;
+      if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
+        break;
+    }
+    if (i - start > limit) {
+      /* Keep the first LIMIT bytes and the newline that ends the field. */
+      gsize keep = limit - 1;
+      g_byte_array_remove_range (buf, start + keep, i - 1 - (start + keep));
+      i = start + keep + 1;
+      cut++;
+    }
+  }
+  /* remove_range may have moved the terminating NUL away: restore it. */
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  g_byte_array_set_size (buf, buf->len - 1);
+  return cut;
+}
+
 /* TRUE if the text starts with a header field (or an mbox "From " line). */
 static gboolean
 starts_with_header (const char *s)
@@ -675,6 +706,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_byte_array_prepend (buf, (const guint8 *) "\n", 1);
     dsn_report_warn (rep, "no header block: analysed as a pasted report body");
   }
+  gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
+  guint cut = cut_long_fields (buf, header_limit);
+  if (cut)
+    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut, header_limit);
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");

@@ -46,6 +46,16 @@ text_string (GString *out, const char *s)
   const char *run = s;
   for (const char *p = s; *p; p++) {
     guchar c = *p;
+    /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many line
+     * readers split on them: escaped, so one result stays one line. */
+    if ((c == 0xc2 && (guchar) p[1] == 0x85) ||
+        (c == 0xe2 && (guchar) p[1] == 0x80 && ((guchar) p[2] == 0xa8 || (guchar) p[2] == 0xa9))) {
+      g_string_append_len (out, run, p - run);
+      g_string_append_printf (out, "\\u%04x", c == 0xc2 ? 0x85 : (guchar) p[2] == 0xa8 ? 0x2028 : 0x2029);
+      p += c == 0xc2 ? 1 : 2;
+      run = p + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\')
       continue;
     g_string_append_len (out, run, p - run);

@@ -57,6 +57,10 @@ test_escaping (void)
   check_same (rep);
   g_autofree char *text = dsn_report_to_json_string (rep, NULL);
   g_assert_nonnull (strstr (text, "\\\"quoted\\\" back\\\\slash \\u0001"));
+  g_autoptr (DsnReport) seps = dsn_analyzer_classify_text (an, "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xc2\x85" "d", NULL, NULL);
+  check_same (seps);
+  g_autofree char *t2 = dsn_report_to_json_string (seps, NULL);
+  g_assert_nonnull (strstr (t2, "a\\u2028b\\u2029c\\u0085d"));
 }
 
 int
