@@ -155,9 +155,15 @@ answer_free (DsnDnsAnswer *ans)
 }
 
 gboolean
+dsn_dns_status_failed (DsnDnsStatus status)
+{
+  return status != DSN_DNS_OK && status != DSN_DNS_NXDOMAIN;
+}
+
+gboolean
 dsn_dns_failed (const DsnDnsAnswer *ans)
 {
-  return ans->status != DSN_DNS_OK && ans->status != DSN_DNS_NXDOMAIN;
+  return dsn_dns_status_failed (ans->status);
 }
 
 gboolean

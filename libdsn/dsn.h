@@ -358,6 +358,9 @@ DSN_API void dsn_audit_free (DsnAudit *audit);
 DSN_API const char *dsn_finding_get_code (const DsnFinding *finding);
 DSN_API DsnArea dsn_finding_get_area (const DsnFinding *finding);
 DSN_API DsnSeverity dsn_finding_get_severity (const DsnFinding *finding);
+/* TRUE for "could not check": a DNS failure kept the check from being made,
+ * which says nothing about the domain's records. */
+DSN_API gboolean dsn_finding_get_unchecked (const DsnFinding *finding);
 /* The specification behind the finding ("RFC 7208 §4.6.4"), or NULL. */
 DSN_API const char *dsn_finding_get_rfc (const DsnFinding *finding);
 /* What was found, in plain words, in LANG ("en" or "fr"; NULL means "en"). */

@@ -77,7 +77,16 @@ class Zone:
             self.names[_key(str(name))] = recs
 
     def records(self, name):
-        return self.names.get(_key(name))
+        """The records of NAME, or of a "*.parent" entry covering it."""
+        key = _key(name)
+        if key in self.names:
+            return self.names[key]
+        labels = key.split('.')
+        for i in range(1, len(labels)):
+            wild = '*.' + '.'.join(labels[i:])
+            if wild in self.names:
+                return self.names[wild]
+        return None
 
 
 class FakeDNS:
