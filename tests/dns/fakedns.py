@@ -204,6 +204,7 @@ class FakeDNS:
                 limit = max(512, rr.rclass)
         if udp and len(wire) > limit:
             reply = q.reply()
+            reply.header.ad = 0
             reply.header.tc = 1
             reply.header.aa = 1
             wire = reply.pack()
@@ -213,6 +214,7 @@ class FakeDNS:
         reply = q.reply()
         reply.header.aa = 1
         reply.header.ra = 0
+        reply.header.ad = 0  # reply() copies the query's flags; nothing here is validated
         name = qname
         seen = set()
         for _ in range(10):
@@ -248,6 +250,7 @@ class FakeDNS:
     @staticmethod
     def _rcode(q, rcode):
         r = q.reply()
+        r.header.ad = 0
         r.header.rcode = rcode
         return r
 
