@@ -108,7 +108,9 @@ def main():
                 problem = compare(txt, q.stdout.decode('utf-8'), regen, False)
                 if problem:
                     problems.append(problem)
-            if wrapper and p.stderr.strip():
+            # mailcheck reports findings on stdout; stderr is for usage errors,
+            # and sanitizers or valgrind.
+            if p.stderr.strip():
                 problems.append('stderr: ' + p.stderr.decode(errors='replace')[:2000])
             return problems
 
