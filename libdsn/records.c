@@ -627,6 +627,7 @@ dsn_sts_policy_parse (const char *text, gsize len)
   }
   /* Lines end with CRLF, or LF alone as many servers send (RFC 8461 §3.2). */
   g_auto (GStrv) lines = g_strsplit (copy, "\n", -1);
+  gboolean max_age_seen = FALSE;
   for (char **l = lines; *l; l++) {
     g_strchomp (*l);
     if (!**l)
@@ -650,7 +651,8 @@ dsn_sts_policy_parse (const char *text, gsize len)
       g_ptr_array_add (p->mx, g_ascii_strdown (value, -1));
     } else if (!strcmp (key, "max_age")) {
       guint64 v;
-      if (p->max_age < 0) {
+      if (!max_age_seen) {
+        max_age_seen = TRUE;
         if (strlen (value) <= 10 && g_ascii_string_to_unsigned (value, 10, 0, 31557600, &v, NULL))
           p->max_age = (gint64) v;
         else
@@ -663,7 +665,7 @@ dsn_sts_policy_parse (const char *text, gsize len)
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "version: STSv1 is missing", NULL);
   if (!p->mode || (strcmp (p->mode, "enforce") && strcmp (p->mode, "testing") && strcmp (p->mode, "none")))
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "mode must be enforce, testing or none", NULL);
-  if (p->max_age < 0)
+  if (!max_age_seen)
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "max_age is missing", NULL);
   if (!p->mx->len && (!p->mode || strcmp (p->mode, "none")))
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "no mx: line", NULL);

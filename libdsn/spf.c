@@ -138,7 +138,8 @@ frame_free (Frame *f)
   dsn_spf_record_free (f->rec);
   g_free (f->problem);
   g_free (f->explanation);
-  g_ptr_array_unref (f->path);
+  if (f->path)
+    g_ptr_array_unref (f->path);
   g_free (f->target);
   if (f->names)
     g_ptr_array_unref (f->names);
