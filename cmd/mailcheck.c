@@ -35,10 +35,10 @@ print_json (JsonNode *node)
 /* ------------------------------------------------------------ --spf-ip */
 
 static int
-run_spf (DsnResolver *res, const char *ip, const char *sender, const char *helo)
+run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sender, const char *helo)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnSpfResult) r = dsn_resolver_check_spf (res, ip, sender, helo, NULL, &error);
+  g_autoptr (DsnSpfResult) r = dsn_resolver_check_spf (res, ip, domain, sender, helo, NULL, &error);
   if (!r) {
     cmd_error ("%s", error->message);
     return EXIT_USAGE;
@@ -59,6 +59,7 @@ run_spf (DsnResolver *res, const char *ip, const char *sender, const char *helo)
     const char *color = code == DSN_SPF_PASS ? p.green : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red : p.yellow;
     printf ("%s%s%s %s %s%s%s\n", p.bold, L ("SPF result:", "Résultat SPF :"), p.reset, color,
             dsn_spf_code_to_string (code), p.reset, "");
+    printf ("  %-14s %s\n", L ("Domain:", "Domaine :"), json_object_get_string_member (o, "domain"));
     printf ("  %-14s %s\n", L ("Address:", "Adresse :"), json_object_get_string_member (o, "ip"));
     printf ("  %-14s %s\n", L ("Sender:", "Expéditeur :"), json_object_get_string_member (o, "sender"));
     if (*json_object_get_string_member (o, "helo"))
@@ -387,8 +388,9 @@ main (int argc, char **argv)
     if (argc > 2)
       return cmd_usage_error ("expected at most one DOMAIN");
     const char *domain = argc == 2 ? argv[1] : NULL;
+    /* Without --sender, the domain's postmaster (RFC 7208 §4.3). */
     g_autofree char *s = sender ? g_strdup (sender) : domain ? g_strconcat ("postmaster@", domain, NULL) : NULL;
-    return run_spf (res, spf_ip, s, helo);
+    return run_spf (res, spf_ip, domain, s, helo);
   }
   if (argc != 2)
     return cmd_usage_error ("expected one DOMAIN");

@@ -370,22 +370,25 @@ DSN_API const char *dsn_finding_get_advice (const DsnFinding *finding, const cha
 
 /* ---- SPF check_host() */
 
-/* Evaluates SPF for a message from IP (IPv4 or IPv6 text) with envelope
- * sender SENDER (may be NULL or "" for a bounce: then postmaster@HELO is
- * checked) and HELO name HELO (may be NULL), per RFC 7208 §4, macros
- * included. The callback runs on the caller's thread-default main context. */
-DSN_API void dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *sender,
-                                           const char *helo, GCancellable *cancellable,
-                                           GAsyncReadyCallback callback, gpointer user_data);
+/* Evaluates SPF's check_host() (RFC 7208 §4, macros included) for a message
+ * from IP (IPv4 or IPv6 text) with envelope sender SENDER (may be NULL or ""
+ * for a bounce: then postmaster@HELO stands for it, §2.4) and HELO name HELO
+ * (may be NULL). DOMAIN is the domain whose policy is evaluated; NULL means
+ * the sender's domain (or HELO for an empty sender), the usual case.
+ * The callback runs on the caller's thread-default main context. */
+DSN_API void dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *domain,
+                                           const char *sender, const char *helo,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
 /* Returns the result (free with dsn_spf_result_free()), or NULL with ERROR
  * set if IP is not an address or both SENDER and HELO are empty
  * (DSN_ERROR_USAGE), or on cancellation. A DNS failure is a temperror result. */
 DSN_API DsnSpfResult *dsn_resolver_check_spf_finish (DsnResolver *res, GAsyncResult *result,
                                                      GError **error);
 /* The blocking form of dsn_resolver_check_spf_async(). */
-DSN_API DsnSpfResult *dsn_resolver_check_spf (DsnResolver *res, const char *ip, const char *sender,
-                                              const char *helo, GCancellable *cancellable,
-                                              GError **error);
+DSN_API DsnSpfResult *dsn_resolver_check_spf (DsnResolver *res, const char *ip, const char *domain,
+                                              const char *sender, const char *helo,
+                                              GCancellable *cancellable, GError **error);
 
 DSN_API DsnSpfCode dsn_spf_result_get_code (const DsnSpfResult *result);
 /* The domain whose policy was evaluated. */

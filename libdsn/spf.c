@@ -893,8 +893,9 @@ on_cancelled (GCancellable *cancellable, gpointer data)
 }
 
 void
-dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *sender, const char *helo,
-                              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *domain, const char *sender,
+                              const char *helo, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
   g_return_if_fail (res);
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
@@ -908,8 +909,8 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *send
     check_free (chk);
     return;
   }
-  if ((!sender || !*sender) && (!helo || !*helo)) {
-    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE, "a sender or a HELO name is needed");
+  if ((!sender || !*sender) && (!helo || !*helo) && (!domain || !*domain)) {
+    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE, "a domain, a sender or a HELO name is needed");
     g_object_unref (task);
     check_free (chk);
     return;
@@ -930,7 +931,7 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *send
   const char *at = s ? strrchr (s, '@') : NULL;
   if (!s) {
     chk->local = g_strdup ("postmaster");
-    chk->sender_domain = g_strdup (chk->helo);
+    chk->sender_domain = g_strdup (*chk->helo ? chk->helo : domain);
   } else if (!at) {
     chk->local = g_strdup ("postmaster");
     chk->sender_domain = g_strdup (s);
@@ -946,7 +947,7 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *send
   r->ip = g_strdup (buf);
   r->sender = g_strdup (chk->sender);
   r->helo = g_strdup (chk->helo);
-  r->domain = g_strdup (chk->sender_domain);
+  r->domain = g_strdup (domain && *domain ? domain : chk->sender_domain);
   chk->result = r;
 
   if (cancellable) {
@@ -954,7 +955,7 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *send
     g_source_set_callback (chk->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, chk, NULL);
     g_source_attach (chk->cancel_source, g_task_get_context (task));
   }
-  Frame *f = frame_new (chk, chk->sender_domain, FALSE, on_top_done, chk);
+  Frame *f = frame_new (chk, r->domain, FALSE, on_top_done, chk);
   frame_start (f);
 }
 
@@ -967,7 +968,7 @@ dsn_resolver_check_spf_finish (DsnResolver *res, GAsyncResult *result, GError **
 
 typedef struct {
   DsnResolver *res;
-  const char *ip, *sender, *helo;
+  const char *ip, *domain, *sender, *helo;
   GCancellable *cancellable;
 } SpfArgs;
 
@@ -975,14 +976,15 @@ static void
 start_spf (gpointer data, GAsyncReadyCallback callback, gpointer callback_data)
 {
   SpfArgs *a = data;
-  dsn_resolver_check_spf_async (a->res, a->ip, a->sender, a->helo, a->cancellable, callback, callback_data);
+  dsn_resolver_check_spf_async (a->res, a->ip, a->domain, a->sender, a->helo, a->cancellable, callback,
+                                callback_data);
 }
 
 DsnSpfResult *
-dsn_resolver_check_spf (DsnResolver *res, const char *ip, const char *sender, const char *helo,
-                        GCancellable *cancellable, GError **error)
+dsn_resolver_check_spf (DsnResolver *res, const char *ip, const char *domain, const char *sender,
+                        const char *helo, GCancellable *cancellable, GError **error)
 {
-  SpfArgs a = { res, ip, sender, helo, cancellable };
+  SpfArgs a = { res, ip, domain, sender, helo, cancellable };
   g_autoptr (GAsyncResult) result = dsn_run_sync (start_spf, &a);
   return dsn_resolver_check_spf_finish (res, result, error);
 }
