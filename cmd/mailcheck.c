@@ -56,19 +56,24 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
     Palette p;
     cmd_palette (&p, opt.color);
     JsonObject *o = json_node_get_object (node);
-    const char *color = code == DSN_SPF_PASS ? p.green : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red : p.yellow;
+    const char *color = code == DSN_SPF_PASS                                ? p.green
+                        : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red
+                                                                            : p.yellow;
     printf ("%s%s%s %s %s%s%s\n", p.bold, L ("SPF result:", "Résultat SPF :"), p.reset, color,
             dsn_spf_code_to_string (code), p.reset, "");
-    printf ("  %-14s %s\n", L ("Domain:", "Domaine :"), json_object_get_string_member (o, "domain"));
+    printf ("  %-14s %s\n", L ("Domain:", "Domaine :"),
+            json_object_get_string_member (o, "domain"));
     printf ("  %-14s %s\n", L ("Address:", "Adresse :"), json_object_get_string_member (o, "ip"));
-    printf ("  %-14s %s\n", L ("Sender:", "Expéditeur :"), json_object_get_string_member (o, "sender"));
+    printf ("  %-14s %s\n", L ("Sender:", "Expéditeur :"),
+            json_object_get_string_member (o, "sender"));
     if (*json_object_get_string_member (o, "helo"))
       printf ("  %-14s %s\n", "HELO:", json_object_get_string_member (o, "helo"));
     const char *record = json_object_get_string_member_with_default (o, "record", NULL);
     if (record)
       printf ("  %-14s %s\n", L ("Record:", "Enregistrement :"), record);
     if (dsn_spf_result_get_explanation (r))
-      printf ("  %-14s %s\n", L ("Explanation:", "Explication :"), dsn_spf_result_get_explanation (r));
+      printf ("  %-14s %s\n", L ("Explanation:", "Explication :"),
+              dsn_spf_result_get_explanation (r));
     if (dsn_spf_result_get_problem (r))
       printf ("  %-14s %s\n", L ("Problem:", "Problème :"), dsn_spf_result_get_problem (r));
     JsonArray *path = json_object_get_array_member (o, "path");
@@ -76,13 +81,14 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
       printf ("  %s\n", L ("Decided by:", "Décidé par :"));
       for (guint i = 0; i < json_array_get_length (path); i++) {
         JsonObject *s = json_array_get_object_element (path, i);
-        printf ("    %s%s%s: %s → %s\n", p.dim, json_object_get_string_member (s, "domain"), p.reset,
-                json_object_get_string_member (s, "term"), json_object_get_string_member (s, "result"));
+        printf ("    %s%s%s: %s → %s\n", p.dim, json_object_get_string_member (s, "domain"),
+                p.reset, json_object_get_string_member (s, "term"),
+                json_object_get_string_member (s, "result"));
       }
     }
-    printf ("  %-14s %" G_GINT64_FORMAT "/10, %s %" G_GINT64_FORMAT "/2\n", L ("DNS lookups:", "Requêtes DNS :"),
-            json_object_get_int_member (o, "lookups"), L ("void", "vides"),
-            json_object_get_int_member (o, "void_lookups"));
+    printf ("  %-14s %" G_GINT64_FORMAT "/10, %s %" G_GINT64_FORMAT "/2\n",
+            L ("DNS lookups:", "Requêtes DNS :"), json_object_get_int_member (o, "lookups"),
+            L ("void", "vides"), json_object_get_int_member (o, "void_lookups"));
   }
   if (code == DSN_SPF_PASS)
     return EXIT_OK;
@@ -97,9 +103,9 @@ static const struct {
   DsnArea area;
   const char *label;
 } areas[] = {
-  { DSN_AREA_MX, "MX" },           { DSN_AREA_SPF, "SPF" },         { DSN_AREA_DMARC, "DMARC" },
-  { DSN_AREA_DKIM, "DKIM" },       { DSN_AREA_MTA_STS, "MTA-STS" }, { DSN_AREA_TLS_RPT, "TLS-RPT" },
-  { DSN_AREA_BIMI, "BIMI" },       { DSN_AREA_PTR, "PTR" },         { DSN_AREA_DNSBL, "DNSBL" },
+  { DSN_AREA_MX, "MX" },         { DSN_AREA_SPF, "SPF" },         { DSN_AREA_DMARC, "DMARC" },
+  { DSN_AREA_DKIM, "DKIM" },     { DSN_AREA_MTA_STS, "MTA-STS" }, { DSN_AREA_TLS_RPT, "TLS-RPT" },
+  { DSN_AREA_BIMI, "BIMI" },     { DSN_AREA_PTR, "PTR" },         { DSN_AREA_DNSBL, "DNSBL" },
   { DSN_AREA_DNSSEC, "DNSSEC" },
 };
 
@@ -119,7 +125,8 @@ parse_areas (const char *list, DsnArea *out)
     }
     gboolean found = FALSE;
     for (gsize i = 0; i < G_N_ELEMENTS (areas); i++)
-      if (!g_ascii_strcasecmp (*n, dsn_area_to_string (areas[i].area)) || !g_ascii_strcasecmp (*n, areas[i].label)) {
+      if (!g_ascii_strcasecmp (*n, dsn_area_to_string (areas[i].area))
+          || !g_ascii_strcasecmp (*n, areas[i].label)) {
         *out |= areas[i].area;
         found = TRUE;
       }
@@ -197,7 +204,8 @@ print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const 
     printf ("    %s→%s ", p->bold, p->reset);
     print_wrapped (advice, 6, "      ", 78);
   }
-  printf ("    %s[%s%s%s]%s\n", p->dim, dsn_finding_get_code (f), rfc ? ", " : "", rfc ? rfc : "", p->reset);
+  printf ("    %s[%s%s%s]%s\n", p->dim, dsn_finding_get_code (f), rfc ? ", " : "", rfc ? rfc : "",
+          p->reset);
 }
 
 static void
@@ -213,23 +221,28 @@ print_audit (const DsnAudit *audit)
   }
   printf ("%s%s%s: ", p.bold, dsn_audit_get_domain (audit), p.reset);
   if (dsn_audit_get_dns_unreachable (audit))
-    printf ("%s%s%s\n", p.red, L ("no DNS server answered, nothing could be checked", "aucun serveur DNS n'a répondu, rien n'a pu être vérifié"), p.reset);
+    printf ("%s%s%s\n", p.red,
+            L ("no DNS server answered, nothing could be checked",
+               "aucun serveur DNS n'a répondu, rien n'a pu être vérifié"),
+            p.reset);
   else if (errors + warnings == 0)
-    printf ("%s%s%s\n", p.green, L ("everything checked looks right", "tout ce qui a été vérifié semble correct"), p.reset);
+    printf ("%s%s%s\n", p.green,
+            L ("everything checked looks right", "tout ce qui a été vérifié semble correct"),
+            p.reset);
   else
-    printf ("%s%u %s, %u %s%s\n", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"), warnings,
-            L ("warning(s)", "avertissement(s)"), p.reset);
+    printf ("%s%u %s, %u %s%s\n", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"),
+            warnings, L ("warning(s)", "avertissement(s)"), p.reset);
   putchar ('\n');
   for (gsize i = 0; i < G_N_ELEMENTS (areas); i++) {
     DsnVerdict v = dsn_audit_get_verdict (audit, areas[i].area);
     if (v == DSN_VERDICT_SKIPPED)
       continue;
-    const char *color = v == DSN_VERDICT_OK      ? p.green
+    const char *color = v == DSN_VERDICT_OK        ? p.green
                         : v == DSN_VERDICT_ERROR   ? p.red
                         : v == DSN_VERDICT_WARNING ? p.yellow
                         : v == DSN_VERDICT_UNKNOWN ? p.cyan
                                                    : p.dim;
-    const char *mark = !opt.color ? ""
+    const char *mark = !opt.color                 ? ""
                        : v == DSN_VERDICT_OK      ? "✔ "
                        : v == DSN_VERDICT_ERROR   ? "✘ "
                        : v == DSN_VERDICT_WARNING ? "⚠ "
@@ -237,10 +250,12 @@ print_audit (const DsnAudit *audit)
                                                   : "· ";
     g_autofree char *word = g_strdup_printf ("%s%s", mark, verdict_text (v));
     guint pad = 18 - MIN (17, (guint) g_utf8_strlen (word, -1));
-    printf ("  %s%-8s%s %s%s%s%*s", p.bold, areas[i].label, p.reset, color, word, p.reset, (int) pad, "");
+    printf ("  %s%-8s%s %s%s%s%*s", p.bold, areas[i].label, p.reset, color, word, p.reset,
+            (int) pad, "");
     const DsnFinding *f = area_headline (audit, areas[i].area);
     if (f)
-      print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ", 100);
+      print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ",
+                     100);
     else
       putchar ('\n');
   }
@@ -266,8 +281,14 @@ print_audit (const DsnAudit *audit)
         printf ("\n%s%s%s\n", p.bold, L (sections[s].en, sections[s].fr), p.reset);
         header = TRUE;
       }
-      const char *bullet = sev == DSN_SEVERITY_ERROR ? "✘" : rank == 0 ? "⚠" : rank == 1 ? "?" : "-";
-      const char *color = sev == DSN_SEVERITY_ERROR ? p.red : rank == 0 ? p.yellow : rank == 1 ? p.cyan : p.dim;
+      const char *bullet = sev == DSN_SEVERITY_ERROR ? "✘"
+                           : rank == 0               ? "⚠"
+                           : rank == 1               ? "?"
+                                                     : "-";
+      const char *color = sev == DSN_SEVERITY_ERROR ? p.red
+                          : rank == 0               ? p.yellow
+                          : rank == 1               ? p.cyan
+                                                    : p.dim;
       print_finding (f, &p, bullet, color);
     }
   }
@@ -290,8 +311,9 @@ static int
 run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selectors, char **zones)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnAudit) audit =
-    dsn_resolver_audit (res, domain, checks, (const char *const *) selectors, (const char *const *) zones, NULL, &error);
+  g_autoptr (DsnAudit) audit
+      = dsn_resolver_audit (res, domain, checks, (const char *const *) selectors,
+                            (const char *const *) zones, NULL, &error);
   if (!audit) {
     if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
       return cmd_usage_error (error->message);
@@ -321,37 +343,51 @@ main (int argc, char **argv)
   int retries = -1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
-    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the texts: en, fr (default: from the locale)", "LANG" },
-    { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
-    { "dns-server", 's', 0, G_OPTION_ARG_STRING_ARRAY, &servers, "Ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
-    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout, "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
-    { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)", "N" },
-    { "check", 'c', 0, G_OPTION_ARG_STRING, &checks, "Check only these areas: mx, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, dnssec (comma-separated; default: all)", "AREA,..." },
-    { "dkim-selector", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &selectors, "Check the DKIM key of this selector (repeatable; default: probe common ones)", "SELECTOR" },
-    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &zones, "Query this DNS blocklist zone instead of the built-in list (repeatable)", "ZONE" },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
+      "Language of the texts: en, fr (default: from the locale)", "LANG" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color,
+      "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
+    { "dns-server", 's', 0, G_OPTION_ARG_STRING_ARRAY, &servers,
+      "Ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
+    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout,
+      "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
+    { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)",
+      "N" },
+    { "check", 'c', 0, G_OPTION_ARG_STRING, &checks,
+      "Check only these areas: mx, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, dnssec "
+      "(comma-separated; default: all)",
+      "AREA,..." },
+    { "dkim-selector", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &selectors,
+      "Check the DKIM key of this selector (repeatable; default: probe common ones)", "SELECTOR" },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &zones,
+      "Query this DNS blocklist zone instead of the built-in list (repeatable)", "ZONE" },
     { "no-dnsbl", 0, 0, G_OPTION_ARG_NONE, &no_dnsbl, "Query no blocklist", NULL },
-    { "spf-ip", 0, 0, G_OPTION_ARG_STRING, &spf_ip, "Evaluate SPF for mail from this address instead of auditing", "IP" },
-    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender, "With --spf-ip: the envelope sender (default: postmaster@DOMAIN)", "ADDRESS" },
+    { "spf-ip", 0, 0, G_OPTION_ARG_STRING, &spf_ip,
+      "Evaluate SPF for mail from this address instead of auditing", "IP" },
+    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender,
+      "With --spf-ip: the envelope sender (default: postmaster@DOMAIN)", "ADDRESS" },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "With --spf-ip: the HELO name", "NAME" },
-    { "test-ca", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &test_ca, "For tests: trust this CA file for HTTPS", "FILE" },
-    { "test-connect-to", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &test_connect_to, "For tests: make every HTTPS connection to HOST:PORT", "HOST:PORT" },
+    { "test-ca", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &test_ca,
+      "For tests: trust this CA file for HTTPS", "FILE" },
+    { "test-connect-to", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &test_connect_to,
+      "For tests: make every HTTPS connection to HOST:PORT", "HOST:PORT" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("DOMAIN");
   g_option_context_set_summary (ctx, "Audit a domain's mail setup from DNS: MX, SPF, DMARC, DKIM,\n"
                                      "MTA-STS, TLS-RPT, BIMI, PTR and blocklists.");
-  g_option_context_set_description (ctx,
-    "Exit status: 0 everything checked looks right, 1 problems found (or some\n"
-    "check could not be done), 2 usage error, 3 no DNS server answered.\n"
-    "With --spf-ip: 0 pass, 1 any other result, 3 temperror.\n\n"
-    "Examples:\n"
-    "  mailcheck example.org\n"
-    "  mailcheck --dkim-selector s1 --json example.org\n"
-    "  mailcheck --check spf,dmarc --dns-server 9.9.9.9 example.org\n"
-    "  mailcheck --spf-ip 192.0.2.1 --sender user@example.org\n"
-    "  mailcheck 192.0.2.1          (reverse DNS and blocklists of an address)\n\n"
-    "See mailcheck(1).");
+  g_option_context_set_description (
+      ctx, "Exit status: 0 everything checked looks right, 1 problems found (or some\n"
+           "check could not be done), 2 usage error, 3 no DNS server answered.\n"
+           "With --spf-ip: 0 pass, 1 any other result, 3 temperror.\n\n"
+           "Examples:\n"
+           "  mailcheck example.org\n"
+           "  mailcheck --dkim-selector s1 --json example.org\n"
+           "  mailcheck --check spf,dmarc --dns-server 9.9.9.9 example.org\n"
+           "  mailcheck --spf-ip 192.0.2.1 --sender user@example.org\n"
+           "  mailcheck 192.0.2.1          (reverse DNS and blocklists of an address)\n\n"
+           "See mailcheck(1).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -389,7 +425,9 @@ main (int argc, char **argv)
       return cmd_usage_error ("expected at most one DOMAIN");
     const char *domain = argc == 2 ? argv[1] : NULL;
     /* Without --sender, the domain's postmaster (RFC 7208 §4.3). */
-    g_autofree char *s = sender ? g_strdup (sender) : domain ? g_strconcat ("postmaster@", domain, NULL) : NULL;
+    g_autofree char *s = sender   ? g_strdup (sender)
+                         : domain ? g_strconcat ("postmaster@", domain, NULL)
+                                  : NULL;
     return run_spf (res, spf_ip, domain, s, helo);
   }
   if (argc != 2)
@@ -398,7 +436,8 @@ main (int argc, char **argv)
     return cmd_usage_error ("unknown option");
   DsnArea areas_wanted = DSN_AREA_ALL;
   if (checks && !parse_areas (checks, &areas_wanted))
-    return cmd_usage_error ("--check: expected areas among mx, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, dnssec");
+    return cmd_usage_error ("--check: expected areas among mx, spf, dmarc, dkim, mta-sts, tls-rpt, "
+                            "bimi, ptr, dnsbl, dnssec");
   if (no_dnsbl && zones)
     return cmd_usage_error ("--dnsbl and --no-dnsbl cannot be used together");
   if (no_dnsbl)

@@ -227,7 +227,7 @@ job_free (DsnJob *job)
   }
   for (int i = 0; i < DSN_N_AREAS; i++) {
     if (job->state[i] && job->state_free[i])
-      job->state_free[i] (job->state[i]);
+      job->state_free[i](job->state[i]);
     if (job->data[i])
       json_object_unref (job->data[i]);
   }
@@ -405,8 +405,9 @@ domain_valid (const char *d)
 }
 
 void
-dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas, const char *const *dkim_selectors,
-                          const char *const *dnsbl_zones, GCancellable *cancellable, GAsyncReadyCallback callback,
+dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
+                          const char *const *dkim_selectors, const char *const *dnsbl_zones,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data)
 {
   g_return_if_fail (res && domain);
@@ -429,7 +430,8 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas, c
     areas &= DSN_AREA_PTR | DSN_AREA_DNSBL;
   } else if (!domain_valid (job->domain)) {
     g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE,
-                             "\"%s\" is not a domain name (expected something like example.org)", domain);
+                             "\"%s\" is not a domain name (expected something like example.org)",
+                             domain);
     g_object_unref (task);
     job_free (job);
     return;
@@ -453,7 +455,8 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas, c
   job->task = task;
   if (cancellable) {
     job->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (job->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, job, NULL);
+    g_source_set_callback (job->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, job,
+                           NULL);
     g_source_attach (job->cancel_source, g_task_get_context (task));
   }
 
@@ -506,13 +509,14 @@ static void
 start_audit (gpointer data, GAsyncReadyCallback callback, gpointer callback_data)
 {
   AuditArgs *a = data;
-  dsn_resolver_audit_async (a->res, a->domain, a->areas, a->selectors, a->zones, a->cancellable, callback,
-                            callback_data);
+  dsn_resolver_audit_async (a->res, a->domain, a->areas, a->selectors, a->zones, a->cancellable,
+                            callback, callback_data);
 }
 
 DsnAudit *
-dsn_resolver_audit (DsnResolver *res, const char *domain, DsnArea areas, const char *const *dkim_selectors,
-                    const char *const *dnsbl_zones, GCancellable *cancellable, GError **error)
+dsn_resolver_audit (DsnResolver *res, const char *domain, DsnArea areas,
+                    const char *const *dkim_selectors, const char *const *dnsbl_zones,
+                    GCancellable *cancellable, GError **error)
 {
   AuditArgs a = { res, domain, areas, dkim_selectors, dnsbl_zones, cancellable };
   g_autoptr (GAsyncResult) result = dsn_run_sync (start_audit, &a);
@@ -595,12 +599,13 @@ dsn_audit_to_json (const DsnAudit *audit, const char *lang)
   json_object_set_string_member (o, "domain", audit->domain);
   gboolean problems = FALSE;
   for (int i = 0; i < DSN_N_AREAS; i++)
-    if (audit->verdicts[i] == DSN_VERDICT_ERROR || audit->verdicts[i] == DSN_VERDICT_WARNING ||
-        audit->verdicts[i] == DSN_VERDICT_UNKNOWN)
+    if (audit->verdicts[i] == DSN_VERDICT_ERROR || audit->verdicts[i] == DSN_VERDICT_WARNING
+        || audit->verdicts[i] == DSN_VERDICT_UNKNOWN)
       problems = TRUE;
-  json_object_set_string_member (o, "verdict", audit->dns_unreachable ? "dns-unreachable"
-                                               : problems             ? "problems"
-                                                                      : "ok");
+  json_object_set_string_member (o, "verdict",
+                                 audit->dns_unreachable ? "dns-unreachable"
+                                 : problems             ? "problems"
+                                                        : "ok");
   JsonObject *areas = json_object_new ();
   for (int i = 0; i < DSN_N_AREAS; i++) {
     JsonObject *a = json_object_new ();
@@ -608,7 +613,8 @@ dsn_audit_to_json (const DsnAudit *audit, const char *lang)
     if (audit->data[i]) {
       g_autoptr (GList) members = json_object_get_members (audit->data[i]);
       for (GList *m = members; m; m = m->next)
-        json_object_set_member (a, m->data, json_node_copy (json_object_get_member (audit->data[i], m->data)));
+        json_object_set_member (a, m->data,
+                                json_node_copy (json_object_get_member (audit->data[i], m->data)));
     }
     json_object_set_object_member (areas, dsn_area_to_string (dsn_area_from_index (i)), a);
   }

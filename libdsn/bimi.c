@@ -66,8 +66,8 @@ dsn_bimi_finish (DsnJob *job)
   /* Mailbox providers show the logo only for mail that passes DMARC under
    * an enforced policy. */
   if (dsn_dmarc_policy_rank (job->dmarc_policy) < 1 || job->dmarc_pct < 100)
-    dsn_job_add (job, "bimi.dmarc_not_enforced", "policy", job->dmarc_policy ? job->dmarc_policy : "(none)",
-                 NULL);
+    dsn_job_add (job, "bimi.dmarc_not_enforced", "policy",
+                 job->dmarc_policy ? job->dmarc_policy : "(none)", NULL);
   if (dsn_job_area_clean (job, DSN_AREA_BIMI))
     dsn_job_add (job, "bimi.ok", NULL);
 }

@@ -10,7 +10,7 @@
 /* Selectors of widespread providers and defaults of common signers. */
 static const char *const common_selectors[] = {
   "default", "dkim", "mail", "selector1", "selector2", "google",
-  "k1", "k2", "s1", "s2", "mandrill", "everlytickey1",
+  "k1",      "k2",   "s1",   "s2",        "mandrill",  "everlytickey1",
 };
 
 typedef struct {
@@ -20,14 +20,14 @@ typedef struct {
   DsnDnsStatus status;
   GPtrArray *records; /* every TXT record at the name */
   DsnDkimKey *key;
-  guint n_keys;       /* records that look like keys */
+  guint n_keys; /* records that look like keys */
 } Sel;
 
 typedef struct {
   GPtrArray *sels;
   gboolean guessing;
-  gboolean no_keys;   /* _domainkey.DOMAIN does not exist: nothing to probe */
-  gboolean failed;    /* the DNS failed while guessing: could not check */
+  gboolean no_keys; /* _domainkey.DOMAIN does not exist: nothing to probe */
+  gboolean failed;  /* the DNS failed while guessing: could not check */
 } DkimState;
 
 static void
@@ -136,7 +136,8 @@ report_key (DsnJob *job, Sel *s)
       problems = TRUE;
   if (!problems && s->key->key_bits) {
     g_autofree char *bits = g_strdup_printf ("%u", s->key->key_bits);
-    dsn_job_add (job, "dkim.ok", "selector", s->selector, "type", s->key->key_type, "bits", bits, NULL);
+    dsn_job_add (job, "dkim.ok", "selector", s->selector, "type", s->key->key_type, "bits", bits,
+                 NULL);
   }
 }
 
@@ -179,7 +180,8 @@ dsn_dkim_finish (DsnJob *job)
       /* While guessing, one failure says it all. */
       if (!(s->guessed && st->failed)) {
         g_autofree char *query = g_strdup_printf ("%s TXT", s->name);
-        dsn_job_add (job, "dkim.dns_error", "query", query, "status", dsn_dns_status_to_string (s->status), NULL);
+        dsn_job_add (job, "dkim.dns_error", "query", query, "status",
+                     dsn_dns_status_to_string (s->status), NULL);
       }
       if (s->guessed)
         st->failed = TRUE;

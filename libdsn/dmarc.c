@@ -17,8 +17,8 @@ typedef struct {
 } Step;
 
 typedef struct {
-  char *domain;  /* report destination domain */
-  char *name;    /* the authorization record's name */
+  char *domain;   /* report destination domain */
+  char *name;     /* the authorization record's name */
   int authorized; /* 1 yes, 0 no, -1 unknown */
 } External;
 
@@ -273,7 +273,8 @@ dsn_dmarc_finish (DsnJob *job)
   if (!r->valid)
     return;
   if (inherited) {
-    dsn_job_add (job, "dmarc.inherited", "domain", job->domain, "found_at", st->found_at, "policy", policy, NULL);
+    dsn_job_add (job, "dmarc.inherited", "domain", job->domain, "found_at", st->found_at, "policy",
+                 policy, NULL);
     if (r->psd && !strcmp (r->psd, "y"))
       dsn_job_add (job, "dmarc.psd", "found_at", st->found_at, NULL);
     else if (n_labels (st->found_at) >= 3)
@@ -297,7 +298,8 @@ dsn_dmarc_finish (DsnJob *job)
   for (guint i = 0; i < st->external->len; i++) {
     External *e = st->external->pdata[i];
     if (e->authorized == 0)
-      dsn_job_add (job, "dmarc.external_unauthorized", "destination", e->domain, "name", e->name, NULL);
+      dsn_job_add (job, "dmarc.external_unauthorized", "destination", e->domain, "name", e->name,
+                   NULL);
     else if (e->authorized < 0)
       dsn_job_add (job, "dmarc.dns_error", "query", e->name, "status", "failed", NULL);
   }

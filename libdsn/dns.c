@@ -343,7 +343,8 @@ ares_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     GPollFD *p = &g_array_index (todo, GPollFD, i);
     gboolean readable = p->revents & (G_IO_IN | G_IO_HUP | G_IO_ERR);
     gboolean writable = p->revents & G_IO_OUT;
-    ares_process_fd (dns->channel, readable ? p->fd : ARES_SOCKET_BAD, writable ? p->fd : ARES_SOCKET_BAD);
+    ares_process_fd (dns->channel, readable ? p->fd : ARES_SOCKET_BAD,
+                     writable ? p->fd : ARES_SOCKET_BAD);
   }
   g_array_unref (todo);
   /* Timeouts and retries. */
@@ -353,10 +354,7 @@ ares_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 }
 
 static GSourceFuncs ares_source_funcs = {
-  ares_source_prepare,
-  ares_source_check,
-  ares_source_dispatch,
-  NULL, NULL, NULL,
+  ares_source_prepare, ares_source_check, ares_source_dispatch, NULL, NULL, NULL,
 };
 
 static void
@@ -407,8 +405,8 @@ dsn_dns_new (DsnResolver *res, GMainContext *context, GError **error)
   g_source_attach ((GSource *) dns->source, dns->context);
 
   struct ares_options opts = { 0 };
-  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
-             ARES_OPT_EDNSPSZ | ARES_OPT_DOMAINS | ARES_OPT_NDOTS;
+  int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB
+             | ARES_OPT_EDNSPSZ | ARES_OPT_DOMAINS | ARES_OPT_NDOTS;
   opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   opts.timeout = (int) res->timeout_ms;
   opts.tries = (int) res->retries + 1;
@@ -420,7 +418,8 @@ dsn_dns_new (DsnResolver *res, GMainContext *context, GError **error)
   opts.ndots = 1;
   int rc = ares_init_options (&dns->channel, &opts, mask);
   if (rc != ARES_SUCCESS) {
-    g_set_error (error, DSN_ERROR, DSN_ERROR_FAILED, "cannot start the DNS resolver: %s", ares_strerror (rc));
+    g_set_error (error, DSN_ERROR, DSN_ERROR_FAILED, "cannot start the DNS resolver: %s",
+                 ares_strerror (rc));
     return NULL;
   }
   dns->channel_ok = TRUE;
@@ -437,7 +436,8 @@ dsn_dns_new (DsnResolver *res, GMainContext *context, GError **error)
     rc = ares_set_servers_ports (dns->channel, nodes);
     g_free (nodes);
     if (rc != ARES_SUCCESS) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_FAILED, "cannot set the DNS servers: %s", ares_strerror (rc));
+      g_set_error (error, DSN_ERROR, DSN_ERROR_FAILED, "cannot set the DNS servers: %s",
+                   ares_strerror (rc));
       return NULL;
     }
   }

@@ -100,7 +100,8 @@ reversed (const char *address)
   g_autofree char *rev = dsn_dns_reverse_name (address);
   if (!rev)
     return NULL;
-  char *suffix = strstr (rev, g_str_has_suffix (rev, ".in-addr.arpa") ? ".in-addr.arpa" : ".ip6.arpa");
+  char *suffix
+      = strstr (rev, g_str_has_suffix (rev, ".in-addr.arpa") ? ".in-addr.arpa" : ".ip6.arpa");
   return g_strndup (rev, (gsize) (suffix - rev));
 }
 

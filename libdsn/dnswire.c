@@ -76,7 +76,8 @@ dsn_dns_build_query (const char *name, guint16 type)
   put16 (q, 1); /* IN */
   /* OPT pseudo-RR (RFC 6891 §6.1.2), last and exactly 11 bytes: c-ares strips
    * it that way when a server answers FORMERR. */
-  static const guint8 opt[] = { 0, 0, 41, DNS_EDNS_PAYLOAD >> 8, DNS_EDNS_PAYLOAD & 0xff, 0, 0, 0, 0, 0, 0 };
+  static const guint8 opt[]
+      = { 0, 0, 41, DNS_EDNS_PAYLOAD >> 8, DNS_EDNS_PAYLOAD & 0xff, 0, 0, 0, 0, 0, 0 };
   g_byte_array_append (q, opt, sizeof opt);
   return g_byte_array_free_to_bytes (g_steal_pointer (&q));
 }
@@ -104,8 +105,8 @@ get32 (Reader *r, guint32 *v)
 {
   if (r->pos + 4 > r->len)
     return FALSE;
-  *v = (guint32) r->buf[r->pos] << 24 | (guint32) r->buf[r->pos + 1] << 16 |
-       (guint32) r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
+  *v = (guint32) r->buf[r->pos] << 24 | (guint32) r->buf[r->pos + 1] << 16
+       | (guint32) r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
   r->pos += 4;
   return TRUE;
 }
@@ -231,8 +232,7 @@ parse_rdata (const guint8 *buf, gsize len, gsize start, guint16 rdlen, guint16 t
     rr->data = g_string_free (text, FALSE);
     break;
   }
-  default:
-    return NULL;
+  default: return NULL;
   }
   return g_steal_pointer (&rr);
 }
@@ -254,8 +254,8 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
 {
   Reader r = { buf, len, 0 };
   guint16 id, flags, qd, an, ns, ar;
-  if (!get16 (&r, &id) || !get16 (&r, &flags) || !get16 (&r, &qd) || !get16 (&r, &an) ||
-      !get16 (&r, &ns) || !get16 (&r, &ar))
+  if (!get16 (&r, &id) || !get16 (&r, &flags) || !get16 (&r, &qd) || !get16 (&r, &an)
+      || !get16 (&r, &ns) || !get16 (&r, &ar))
     return FALSE;
   if (!(flags & 0x8000))
     return FALSE; /* not a response */
@@ -272,8 +272,8 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
     g_autofree char *owner = get_name (buf, len, &r.pos);
     guint16 type, klass, rdlen;
     guint32 ttl;
-    if (!owner || !get16 (&r, &type) || !get16 (&r, &klass) || !get32 (&r, &ttl) || !get16 (&r, &rdlen) ||
-        r.pos + rdlen > len)
+    if (!owner || !get16 (&r, &type) || !get16 (&r, &klass) || !get32 (&r, &ttl)
+        || !get16 (&r, &rdlen) || r.pos + rdlen > len)
       return FALSE;
     gsize start = r.pos;
     r.pos += rdlen;

@@ -14,9 +14,9 @@ static const struct {
   DsnArea area;
   const char *name;
 } areas[DSN_N_AREAS] = {
-  { DSN_AREA_MX, "mx" },           { DSN_AREA_SPF, "spf" },         { DSN_AREA_DMARC, "dmarc" },
-  { DSN_AREA_DKIM, "dkim" },       { DSN_AREA_MTA_STS, "mta-sts" }, { DSN_AREA_TLS_RPT, "tls-rpt" },
-  { DSN_AREA_BIMI, "bimi" },       { DSN_AREA_PTR, "ptr" },         { DSN_AREA_DNSBL, "dnsbl" },
+  { DSN_AREA_MX, "mx" },         { DSN_AREA_SPF, "spf" },         { DSN_AREA_DMARC, "dmarc" },
+  { DSN_AREA_DKIM, "dkim" },     { DSN_AREA_MTA_STS, "mta-sts" }, { DSN_AREA_TLS_RPT, "tls-rpt" },
+  { DSN_AREA_BIMI, "bimi" },     { DSN_AREA_PTR, "ptr" },         { DSN_AREA_DNSBL, "dnsbl" },
   { DSN_AREA_DNSSEC, "dnssec" },
 };
 
@@ -125,9 +125,9 @@ load_catalogue (gpointer data)
   Catalogue *cat = g_new0 (Catalogue, 1);
   cat->defs = g_ptr_array_new_with_free_func ((GDestroyNotify) def_free);
   cat->by_code = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GBytes) bytes = g_resource_lookup_data (dsn_mailcheck_get_resource (),
-                                                     "/org/libdsn/mailcheck/mailcheck-findings.keys",
-                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autoptr (GBytes) bytes = g_resource_lookup_data (
+      dsn_mailcheck_get_resource (), "/org/libdsn/mailcheck/mailcheck-findings.keys",
+      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
   gsize len = 0;

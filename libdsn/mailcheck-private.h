@@ -28,15 +28,15 @@ enum {
 };
 
 typedef enum {
-  DSN_DNS_OK,          /* NOERROR; no record of the type is NODATA */
-  DSN_DNS_NXDOMAIN,    /* the name does not exist */
+  DSN_DNS_OK,       /* NOERROR; no record of the type is NODATA */
+  DSN_DNS_NXDOMAIN, /* the name does not exist */
   DSN_DNS_SERVFAIL,
   DSN_DNS_REFUSED,
   DSN_DNS_TIMEOUT,     /* no answer in time from any server */
   DSN_DNS_UNREACHABLE, /* no server could be reached (connection refused, no route) */
   DSN_DNS_BADNAME,     /* the name cannot be queried (empty or long label) */
   DSN_DNS_CANCELLED,
-  DSN_DNS_ERROR,       /* any other failure (FORMERR, NOTIMP, malformed answer) */
+  DSN_DNS_ERROR, /* any other failure (FORMERR, NOTIMP, malformed answer) */
 } DsnDnsStatus;
 
 /* One resource record of the answer section. */
@@ -164,7 +164,7 @@ typedef struct {
   GPtrArray *terms;           /* DsnSpfTerm, in order */
   const DsnSpfTerm *redirect; /* NULL if none */
   const DsnSpfTerm *exp;
-  char *error;                /* the first syntax error, or NULL */
+  char *error; /* the first syntax error, or NULL */
 } DsnSpfRecord;
 
 /* TRUE if TEXT (LEN bytes) is an SPF record: "v=spf1" in any case, followed
@@ -216,7 +216,8 @@ DSN_INTERNAL GAsyncResult *dsn_run_sync (DsnStartFunc start, gpointer data);
  * (may be NULL) has released FREE_DATA: a session is never freed from
  * inside one of its own callbacks. */
 DSN_INTERNAL void dsn_task_return_later (GTask *task, gpointer result, GDestroyNotify result_free,
-                                         GError *error, GDestroyNotify free_func, gpointer free_data);
+                                         GError *error, GDestroyNotify free_func,
+                                         gpointer free_data);
 
 /* ------------------------------------------------------------ spf.c */
 
@@ -234,7 +235,8 @@ struct _DsnSpfResult {
  * (RFC 7208 §5). */
 DSN_INTERNAL gboolean dsn_parse_ip (const char *ip, int *family, guint8 addr[16]);
 /* TRUE if ADDR (of FAMILY) is in NET/PREFIX. */
-DSN_INTERNAL gboolean dsn_ip_in_network (int family, const guint8 *addr, const guint8 *net, int prefix);
+DSN_INTERNAL gboolean dsn_ip_in_network (int family, const guint8 *addr, const guint8 *net,
+                                         int prefix);
 
 /* ------------------------------------------------------------ records.c */
 
@@ -286,10 +288,10 @@ DSN_INTERNAL int dsn_dmarc_policy_rank (const char *p);
 
 typedef struct {
   GPtrArray *tags;
-  char *key_type;  /* k=, "rsa" by default */
-  char *key;       /* p=, white space removed */
+  char *key_type; /* k=, "rsa" by default */
+  char *key;      /* p=, white space removed */
   gboolean revoked, testing;
-  guint key_bits;  /* 0 if unknown */
+  guint key_bits; /* 0 if unknown */
   GPtrArray *issues;
 } DsnDkimKey;
 
@@ -312,7 +314,7 @@ DSN_INTERNAL void dsn_sts_record_free (DsnStsRecord *r);
 
 typedef struct {
   char *version, *mode;
-  GPtrArray *mx; /* patterns */
+  GPtrArray *mx;  /* patterns */
   gint64 max_age; /* -1 when absent */
   GPtrArray *issues;
 } DsnStsPolicy;
@@ -389,7 +391,7 @@ DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
 /* A mail server of the domain, as the MX check found it. */
 typedef struct {
-  char *name;          /* exchange; "" for a null MX */
+  char *name; /* exchange; "" for a null MX */
   guint16 preference;
   GPtrArray *addresses; /* char*, A then AAAA, sorted */
   gboolean cname;       /* the name is an alias */
@@ -415,10 +417,10 @@ struct _DsnJob {
   char **dnsbl_zones;
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
   /* shared between checks */
-  GPtrArray *mx_hosts;    /* DsnMxHost, once the MX check is done */
-  gboolean mx_null;       /* the domain has a null MX */
-  gboolean mx_failed;     /* the MX lookup failed */
-  char *dmarc_policy;     /* p= (or the inherited sp=) in force, NULL if none */
+  GPtrArray *mx_hosts; /* DsnMxHost, once the MX check is done */
+  gboolean mx_null;    /* the domain has a null MX */
+  gboolean mx_failed;  /* the MX lookup failed */
+  char *dmarc_policy;  /* p= (or the inherited sp=) in force, NULL if none */
   gint dmarc_pct;
   gpointer state[DSN_N_AREAS]; /* each check's private state */
   GDestroyNotify state_free[DSN_N_AREAS];
@@ -433,7 +435,8 @@ DSN_INTERNAL void dsn_job_lookup (DsnJob *job, const char *name, guint16 type, D
 DSN_INTERNAL void dsn_job_add (DsnJob *job, const char *code, ...) G_GNUC_NULL_TERMINATED;
 /* Adds a parser's issues as findings, each with the extra argument NAME =
  * VALUE first when NAME is not NULL. */
-DSN_INTERNAL void dsn_job_add_issues (DsnJob *job, GPtrArray *issues, const char *name, const char *value);
+DSN_INTERNAL void dsn_job_add_issues (DsnJob *job, GPtrArray *issues, const char *name,
+                                      const char *value);
 /* TRUE if AREA has no error, warning or could-not-check finding yet. */
 DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* Adds the "could not check" finding CODE for a failed ANS. */

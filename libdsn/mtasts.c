@@ -32,7 +32,7 @@ typedef struct {
 typedef struct {
   GPtrArray *records; /* every TXT record */
   DsnDnsStatus txt_status;
-  guint n_sts;        /* records starting with v=STSv1 */
+  guint n_sts; /* records starting with v=STSv1 */
   DsnStsRecord *rec;
   GPtrArray *addresses; /* of mta-sts.DOMAIN */
   guint pending;
@@ -134,8 +134,9 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (h, CURLOPT_WRITEDATA, f);
   if (f->address) {
-    g_autofree char *entry = strchr (f->address, ':') ? g_strdup_printf ("%s:443:[%s]", f->host, f->address)
-                                                      : g_strdup_printf ("%s:443:%s", f->host, f->address);
+    g_autofree char *entry = strchr (f->address, ':')
+                                 ? g_strdup_printf ("%s:443:[%s]", f->host, f->address)
+                                 : g_strdup_printf ("%s:443:%s", f->host, f->address);
     resolve = curl_slist_append (NULL, entry);
     curl_easy_setopt (h, CURLOPT_RESOLVE, resolve);
   }
@@ -284,7 +285,8 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
     return;
   }
   if (f->status >= 300 && f->status < 400) {
-    dsn_job_add (job, "mta_sts.redirect", "url", f->url, "location", f->location ? f->location : "", NULL);
+    dsn_job_add (job, "mta_sts.redirect", "url", f->url, "location", f->location ? f->location : "",
+                 NULL);
     return;
   }
   if (f->status != 200) {
@@ -292,9 +294,10 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
     dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail", detail, NULL);
     return;
   }
-  if (!f->content_type || g_ascii_strncasecmp (f->content_type, "text/plain", 10) ||
-      (f->content_type[10] && f->content_type[10] != ';' && f->content_type[10] != ' '))
-    dsn_job_add (job, "mta_sts.content_type", "type", f->content_type ? f->content_type : "(none)", NULL);
+  if (!f->content_type || g_ascii_strncasecmp (f->content_type, "text/plain", 10)
+      || (f->content_type[10] && f->content_type[10] != ';' && f->content_type[10] != ' '))
+    dsn_job_add (job, "mta_sts.content_type", "type", f->content_type ? f->content_type : "(none)",
+                 NULL);
   DsnStsPolicy *p = st->policy;
   json_object_set_object_member (o, "policy", policy_json (f, p));
   dsn_job_add_issues (job, p->issues, "url", f->url);
@@ -311,7 +314,8 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
   /* Every MX host must match a pattern, or senders that enforce the policy
    * will not deliver to it (§4.1). */
   JsonArray *matches = json_array_new ();
-  for (guint i = 0; job->mx_hosts && !job->mx_null && strcmp (p->mode, "none") && i < job->mx_hosts->len; i++) {
+  for (guint i = 0;
+       job->mx_hosts && !job->mx_null && strcmp (p->mode, "none") && i < job->mx_hosts->len; i++) {
     const DsnMxHost *h = job->mx_hosts->pdata[i];
     if (!*h->name)
       continue;

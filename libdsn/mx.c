@@ -61,9 +61,9 @@ private_address (const char *text)
   if (!dsn_parse_ip (text, &family, a))
     return FALSE;
   if (family == AF_INET)
-    return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254) ||
-           (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
-           (a[0] == 100 && (a[1] & 0xc0) == 64);
+    return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254)
+           || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168)
+           || (a[0] == 100 && (a[1] & 0xc0) == 64);
   static const guint8 zero[16] = { 0 };
   if (!memcmp (a, zero, 15) && (a[15] == 0 || a[15] == 1))
     return TRUE; /* :: and ::1 */
@@ -259,7 +259,8 @@ dsn_mx_finish (DsnJob *job)
       dsn_job_add (job, st->implicit ? "mx.none" : "mx.no_address", "host", h->name, NULL);
     for (guint k = 0; k < h->addresses->len; k++)
       if (private_address (h->addresses->pdata[k]))
-        dsn_job_add (job, "mx.private_address", "host", h->name, "address", h->addresses->pdata[k], NULL);
+        dsn_job_add (job, "mx.private_address", "host", h->name, "address", h->addresses->pdata[k],
+                     NULL);
   }
   json_object_set_array_member (o, "records", records);
   if (st->null_mx) {

@@ -151,7 +151,8 @@ dsn_ptr_finish (DsnJob *job)
     dsn_json_set_string (r, "host", e->host);
     json_object_set_array_member (r, "ptr", dsn_json_strv (e->names));
     json_object_set_array_member (r, "confirmed", dsn_json_strv (e->confirmed));
-    static const char *const names[] = { "pending", "confirmed", "not-confirmed", "missing", "dns-error" };
+    static const char *const names[]
+        = { "pending", "confirmed", "not-confirmed", "missing", "dns-error" };
     json_object_set_string_member (r, "status", names[e->status]);
     json_array_add_object_element (arr, r);
     g_autofree char *server = server_label (e);

@@ -268,7 +268,8 @@ dsn_dmarc_parse (const char *text)
     return r;
   }
   if (!version_first (r->tags, "DMARC1")) {
-    dsn_issue_add (r->issues, "dmarc.syntax", "detail", "the record must start with v=DMARC1", NULL);
+    dsn_issue_add (r->issues, "dmarc.syntax", "detail", "the record must start with v=DMARC1",
+                   NULL);
     return r;
   }
   r->valid = TRUE;
@@ -437,10 +438,12 @@ dsn_rsa_key_bits (const guint8 *der, gsize len)
   gsize seq_len, alg_len, bits_len;
   if (der_next (der, len, &pos, &seq, &seq_len) != 0x30)
     return 0;
-  if (der_next (seq, seq_len, &inner, &alg, &alg_len) == 0x30 &&
-      der_next (seq, seq_len, &inner, &bits, &bits_len) == 0x03 && bits_len > 1 && bits[0] == 0) {
+  if (der_next (seq, seq_len, &inner, &alg, &alg_len) == 0x30
+      && der_next (seq, seq_len, &inner, &bits, &bits_len) == 0x03 && bits_len > 1
+      && bits[0] == 0) {
     /* rsaEncryption 1.2.840.113549.1.1.1 */
-    static const guint8 rsa_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+    static const guint8 rsa_oid[]
+        = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
     if (alg_len < sizeof rsa_oid || memcmp (alg, rsa_oid, sizeof rsa_oid) != 0)
       return 0;
     return rsa_public_key_bits (bits + 1, bits_len - 1);
@@ -585,7 +588,8 @@ dsn_sts_record_parse (const char *text)
     return r;
   }
   if (!version_first (r->tags, "STSv1")) {
-    dsn_issue_add (r->issues, "mta_sts.txt_syntax", "detail", "the record must start with v=STSv1", NULL);
+    dsn_issue_add (r->issues, "mta_sts.txt_syntax", "detail", "the record must start with v=STSv1",
+                   NULL);
     return r;
   }
   /* sts-id = 1*32(ALPHA / DIGIT) */
@@ -663,8 +667,10 @@ dsn_sts_policy_parse (const char *text, gsize len)
   }
   if (!p->version || strcmp (p->version, "STSv1"))
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "version: STSv1 is missing", NULL);
-  if (!p->mode || (strcmp (p->mode, "enforce") && strcmp (p->mode, "testing") && strcmp (p->mode, "none")))
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "mode must be enforce, testing or none", NULL);
+  if (!p->mode
+      || (strcmp (p->mode, "enforce") && strcmp (p->mode, "testing") && strcmp (p->mode, "none")))
+    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail",
+                   "mode must be enforce, testing or none", NULL);
   if (!max_age_seen)
     dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "max_age is missing", NULL);
   if (!p->mx->len && (!p->mode || strcmp (p->mode, "none")))
@@ -721,12 +727,14 @@ dsn_tlsrpt_parse (const char *text)
     return r;
   }
   if (!version_first (r->tags, "TLSRPTv1")) {
-    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "the record must start with v=TLSRPTv1", NULL);
+    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "the record must start with v=TLSRPTv1",
+                   NULL);
     return r;
   }
   const char *rua = dsn_taglist_get (r->tags, "rua");
   if (!rua || !*rua) {
-    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "no rua= tag (where to send reports)", NULL);
+    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "no rua= tag (where to send reports)",
+                   NULL);
     return r;
   }
   r->rua = parse_uris (rua);

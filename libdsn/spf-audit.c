@@ -20,12 +20,12 @@ typedef struct _Node Node;
 
 typedef struct {
   const DsnSpfTerm *term;
-  Node *child;         /* include/redirect target */
-  gboolean loop;       /* the target is an ancestor */
-  gboolean dynamic;    /* has macros: depends on the message */
-  gboolean evaluated;  /* looked up */
-  gboolean is_void;    /* the lookup found nothing */
-  gboolean failed;     /* the lookup failed */
+  Node *child;        /* include/redirect target */
+  gboolean loop;      /* the target is an ancestor */
+  gboolean dynamic;   /* has macros: depends on the message */
+  gboolean evaluated; /* looked up */
+  gboolean is_void;   /* the lookup found nothing */
+  gboolean failed;    /* the lookup failed */
   DsnDnsStatus status;
   guint mx_count;
   GPtrArray *addresses;
@@ -40,8 +40,8 @@ struct _Node {
   guint depth;
   gboolean done;
   DsnDnsStatus status;
-  GPtrArray *txt;   /* every TXT record, as text */
-  GPtrArray *spf;   /* the v=spf1 ones */
+  GPtrArray *txt; /* every TXT record, as text */
+  GPtrArray *spf; /* the v=spf1 ones */
   DsnSpfRecord *rec;
   GPtrArray *terms; /* Term, parallel to rec->terms */
 };
@@ -200,8 +200,8 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     const DsnSpfTerm *st = t->term;
     if (st->kind == DSN_SPF_REDIRECT && has_all)
       continue; /* never used (RFC 7208 §6.1) */
-    if (st->kind == DSN_SPF_EXP || st->kind == DSN_SPF_UNKNOWN_MODIFIER || st->kind == DSN_SPF_ALL ||
-        st->kind == DSN_SPF_IP4 || st->kind == DSN_SPF_IP6)
+    if (st->kind == DSN_SPF_EXP || st->kind == DSN_SPF_UNKNOWN_MODIFIER || st->kind == DSN_SPF_ALL
+        || st->kind == DSN_SPF_IP4 || st->kind == DSN_SPF_IP6)
       continue;
     if (st->has_macros) {
       t->dynamic = TRUE;
@@ -209,7 +209,8 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     }
     if (st->kind == DSN_SPF_PTR)
       continue; /* depends on the sending address */
-    g_autofree char *target = st->domain_spec ? dsn_spf_domain_fit (st->domain_spec) : g_strdup (n->domain);
+    g_autofree char *target
+        = st->domain_spec ? dsn_spf_domain_fit (st->domain_spec) : g_strdup (n->domain);
     t->evaluated = TRUE;
     switch (st->kind) {
     case DSN_SPF_INCLUDE:
@@ -224,14 +225,9 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
       dsn_job_lookup (job, target, DSN_DNS_A, on_address, t);
       dsn_job_lookup (job, target, DSN_DNS_AAAA, on_address, t);
       break;
-    case DSN_SPF_MX:
-      dsn_job_lookup (job, target, DSN_DNS_MX, on_mx, t);
-      break;
-    case DSN_SPF_EXISTS:
-      dsn_job_lookup (job, target, DSN_DNS_A, on_exists, t);
-      break;
-    default:
-      break;
+    case DSN_SPF_MX: dsn_job_lookup (job, target, DSN_DNS_MX, on_mx, t); break;
+    case DSN_SPF_EXISTS: dsn_job_lookup (job, target, DSN_DNS_A, on_exists, t); break;
+    default: break;
     }
   }
 }
@@ -366,7 +362,8 @@ effective_all (Node *n)
 static const char *
 kind_name (DsnSpfTermKind k)
 {
-  static const char *const names[] = { "all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists", "redirect", "exp", "modifier" };
+  static const char *const names[] = { "all", "include", "a",        "mx",  "ptr",     "ip4",
+                                       "ip6", "exists",  "redirect", "exp", "modifier" };
   return names[k];
 }
 
@@ -393,7 +390,8 @@ term_json (Term *t)
   dsn_json_set_string (o, "target", st->domain_spec ? st->domain_spec : st->value);
   guint own = dsn_spf_term_counts (st) ? 1 : 0;
   json_object_set_int_member (o, "lookups", own);
-  json_object_set_int_member (o, "lookups_total", own + (t->child ? subtree_lookups (t->child) : 0));
+  json_object_set_int_member (o, "lookups_total",
+                              own + (t->child ? subtree_lookups (t->child) : 0));
   json_object_set_boolean_member (o, "dynamic", t->dynamic);
   json_object_set_boolean_member (o, "void", t->is_void);
   if (t->failed)
@@ -440,15 +438,16 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
 {
   if (dsn_dns_status_failed (n->status) && n->status != DSN_DNS_BADNAME) {
     g_autofree char *query = g_strdup_printf ("%s TXT", n->domain);
-    dsn_job_add (job, "spf.dns_error", "query", query, "status", dsn_dns_status_to_string (n->status), NULL);
+    dsn_job_add (job, "spf.dns_error", "query", query, "status",
+                 dsn_dns_status_to_string (n->status), NULL);
     return;
   }
   if (n->spf->len == 0) {
     if (!from)
       dsn_job_add (job, "spf.missing", "domain", n->domain, NULL);
     else
-      dsn_job_add (job, !strcmp (via, "include") ? "spf.include_missing" : "spf.redirect_missing", "domain",
-                   from->domain, "target", n->domain, NULL);
+      dsn_job_add (job, !strcmp (via, "include") ? "spf.include_missing" : "spf.redirect_missing",
+                   "domain", from->domain, "target", n->domain, NULL);
     return;
   }
   if (n->spf->len > 1) {
@@ -484,7 +483,8 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
       dsn_job_add (job, "spf.redirect_ignored", "domain", n->domain, NULL);
     if (t->failed) {
       g_autofree char *query = g_strdup_printf ("%s (%s)", st->text, n->domain);
-      dsn_job_add (job, "spf.dns_error", "query", query, "status", dsn_dns_status_to_string (t->status), NULL);
+      dsn_job_add (job, "spf.dns_error", "query", query, "status",
+                   dsn_dns_status_to_string (t->status), NULL);
     } else if (t->is_void) {
       dsn_job_add (job, "spf.void_lookup", "domain", n->domain, "term", st->text, NULL);
     }
@@ -495,7 +495,8 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
     if (t->child) {
       check_node (job, t->child, n, kind_name (st->kind));
       if (st->kind == DSN_SPF_INCLUDE && effective_all (t->child) == '+')
-        dsn_job_add (job, "spf.include_pass_all", "domain", n->domain, "target", t->child->domain, NULL);
+        dsn_job_add (job, "spf.include_pass_all", "domain", n->domain, "target", t->child->domain,
+                     NULL);
     }
   }
 }

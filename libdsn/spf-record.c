@@ -385,8 +385,7 @@ parse_term (const char *s, gsize n, char **error)
     }
     break;
   }
-  default:
-    break;
+  default: break;
   }
 done:
   if (t->domain_spec) {
@@ -416,8 +415,9 @@ dsn_spf_record_parse (const char *text, gsize len)
   for (gsize i = 0; i < len; i++) {
     guchar c = (guchar) text[i];
     if (c < 0x20 || c > 0x7e) {
-      rec->error = c >= 0x80 ? g_strdup_printf ("non-ASCII byte at position %zu", i + 1)
-                             : g_strdup_printf ("control character 0x%02x at position %zu", c, i + 1);
+      rec->error = c >= 0x80
+                       ? g_strdup_printf ("non-ASCII byte at position %zu", i + 1)
+                       : g_strdup_printf ("control character 0x%02x at position %zu", c, i + 1);
       return rec;
     }
   }
@@ -487,9 +487,7 @@ macro_value (char letter, const DsnSpfMacroEnv *env)
   case 'o': return g_strdup (env->sender_domain ? env->sender_domain : "");
   case 'd': return g_strdup (env->domain ? env->domain : "");
   case 'i': return ip_dotted (env);
-  case 'c':
-    inet_ntop (env->family, env->addr, buf, sizeof buf);
-    return g_strdup (buf);
+  case 'c': inet_ntop (env->family, env->addr, buf, sizeof buf); return g_strdup (buf);
   case 'p': return g_strdup (env->validated ? env->validated : "unknown");
   case 'h': return g_strdup (env->helo ? env->helo : "");
   case 'r': return g_strdup (env->receiver ? env->receiver : "unknown");

@@ -121,8 +121,8 @@ struct _Frame {
   guint pending;
   gboolean matched, failed;
   char *target;
-  GPtrArray *names;      /* ptr: names to validate */
-  GPtrArray *valid;      /* ptr/p: validated names */
+  GPtrArray *names; /* ptr: names to validate */
+  GPtrArray *valid; /* ptr/p: validated names */
   Frame *child;
 };
 
@@ -188,7 +188,9 @@ frame_finish (Frame *f, DsnSpfCode code, const char *problem)
   f->done (f, f->done_data);
 }
 
-static void G_GNUC_PRINTF (3, 4)
+static void frame_finishf (Frame *f, DsnSpfCode code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
 frame_finishf (Frame *f, DsnSpfCode code, const char *fmt, ...)
 {
   va_list ap;
@@ -259,7 +261,8 @@ static gboolean
 count_lookup (Frame *f)
 {
   if (++f->chk->lookups > SPF_MAX_LOOKUPS) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "more than %d DNS-querying terms (RFC 7208 §4.6.4)", SPF_MAX_LOOKUPS);
+    frame_finishf (f, DSN_SPF_PERMERROR, "more than %d DNS-querying terms (RFC 7208 §4.6.4)",
+                   SPF_MAX_LOOKUPS);
     return FALSE;
   }
   return TRUE;
@@ -270,7 +273,8 @@ count_void (Frame *f, const DsnDnsAnswer *ans)
 {
   if (ans->status == DSN_DNS_BADNAME || dsn_dns_void (ans)) {
     if (++f->chk->voids > SPF_MAX_VOID) {
-      frame_finishf (f, DSN_SPF_PERMERROR, "more than %d void lookups (RFC 7208 §4.6.4)", SPF_MAX_VOID);
+      frame_finishf (f, DSN_SPF_PERMERROR, "more than %d void lookups (RFC 7208 §4.6.4)",
+                     SPF_MAX_VOID);
       return FALSE;
     }
   }
@@ -478,8 +482,8 @@ ptr_done (Frame *f)
     gsize ln = strlen (n);
     if (ln && n[ln - 1] == '.')
       n[--ln] = '\0';
-    if ((ln == lt && !g_ascii_strcasecmp (n, f->target)) ||
-        (ln > lt && n[ln - lt - 1] == '.' && !g_ascii_strcasecmp (n + ln - lt, f->target))) {
+    if ((ln == lt && !g_ascii_strcasecmp (n, f->target))
+        || (ln > lt && n[ln - lt - 1] == '.' && !g_ascii_strcasecmp (n + ln - lt, f->target))) {
       conclude (f, f->term);
       return;
     }
@@ -528,7 +532,8 @@ on_exists (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status != DSN_DNS_BADNAME && dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s A", dsn_dns_status_to_string (ans->status), ans->name);
+    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s A", dsn_dns_status_to_string (ans->status),
+                   ans->name);
     return;
   }
   if (!count_void (f, ans))
@@ -567,14 +572,16 @@ on_mx (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status != DSN_DNS_BADNAME && dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s MX", dsn_dns_status_to_string (ans->status), ans->name);
+    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s MX", dsn_dns_status_to_string (ans->status),
+                   ans->name);
     return;
   }
   if (!count_void (f, ans))
     return;
   if (ans->rrs->len > SPF_MAX_MX) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "%s has %u MX records; at most %d may be looked up (RFC 7208 §4.6.4)",
-                   ans->name, ans->rrs->len, SPF_MAX_MX);
+    frame_finishf (f, DSN_SPF_PERMERROR,
+                   "%s has %u MX records; at most %d may be looked up (RFC 7208 §4.6.4)", ans->name,
+                   ans->rrs->len, SPF_MAX_MX);
     return;
   }
   f->matched = f->failed = FALSE;
@@ -646,7 +653,8 @@ on_redirect_done (Frame *child, gpointer data)
 {
   Frame *f = data;
   f->child = NULL;
-  add_step (f, f->rec->redirect->text, child->code == DSN_SPF_NONE ? DSN_SPF_PERMERROR : child->code);
+  add_step (f, f->rec->redirect->text,
+            child->code == DSN_SPF_NONE ? DSN_SPF_PERMERROR : child->code);
   take_path (f, child);
   DsnSpfCode code = child->code;
   /* The redirected record's explanation, not ours (§6.2). */
@@ -654,7 +662,8 @@ on_redirect_done (Frame *child, gpointer data)
   g_autofree char *problem = g_steal_pointer (&child->problem);
   frame_free (child);
   if (code == DSN_SPF_NONE)
-    frame_finishf (f, DSN_SPF_PERMERROR, "redirect=%s finds no SPF record (RFC 7208 §6.1)", f->target);
+    frame_finishf (f, DSN_SPF_PERMERROR, "redirect=%s finds no SPF record (RFC 7208 §6.1)",
+                   f->target);
   else
     frame_finish (f, code, problem);
 }
@@ -705,19 +714,17 @@ frame_eval (Frame *f)
     if (dsn_spf_term_counts (t) && !count_lookup (f))
       return;
     switch (t->kind) {
-    case DSN_SPF_ALL:
-      conclude (f, t);
-      return;
+    case DSN_SPF_ALL: conclude (f, t); return;
     case DSN_SPF_IP4:
     case DSN_SPF_IP6:
-      if ((t->kind == DSN_SPF_IP4) == (chk->family == AF_INET) &&
-          dsn_ip_in_network (chk->family, chk->addr, t->network, t->kind == DSN_SPF_IP4 ? t->cidr4 : t->cidr6)) {
+      if ((t->kind == DSN_SPF_IP4) == (chk->family == AF_INET)
+          && dsn_ip_in_network (chk->family, chk->addr, t->network,
+                                t->kind == DSN_SPF_IP4 ? t->cidr4 : t->cidr6)) {
         conclude (f, t);
         return;
       }
       continue;
-    default:
-      break;
+    default: break;
     }
     g_free (f->target);
     f->target = target_name (f, t->domain_spec);
@@ -726,12 +733,8 @@ frame_eval (Frame *f)
       return;
     }
     switch (t->kind) {
-    case DSN_SPF_A:
-      dsn_dns_lookup (chk->dns, f->target, addr_type (chk), on_a, f);
-      return;
-    case DSN_SPF_MX:
-      dsn_dns_lookup (chk->dns, f->target, DSN_DNS_MX, on_mx, f);
-      return;
+    case DSN_SPF_A: dsn_dns_lookup (chk->dns, f->target, addr_type (chk), on_a, f); return;
+    case DSN_SPF_MX: dsn_dns_lookup (chk->dns, f->target, DSN_DNS_MX, on_mx, f); return;
     case DSN_SPF_EXISTS:
       /* Always an A lookup, whatever the client's address family (§5.7). */
       dsn_dns_lookup (chk->dns, f->target, DSN_DNS_A, on_exists, f);
@@ -747,8 +750,7 @@ frame_eval (Frame *f)
       f->child = frame_new (chk, f->target, TRUE, on_include_done, f);
       frame_start (f->child);
       return;
-    default:
-      break;
+    default: break;
     }
   }
   if (f->rec->redirect) {
@@ -776,7 +778,8 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     return;
   }
   if (dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s TXT", dsn_dns_status_to_string (ans->status), f->domain);
+    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s TXT",
+                   dsn_dns_status_to_string (ans->status), f->domain);
     return;
   }
   const DsnDnsRR *found = NULL;
@@ -800,7 +803,8 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   if (f->chk->result && !f->chk->result->record)
     f->chk->result->record = g_strndup (found->data, found->len);
   if (f->rec->error) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "syntax error in the SPF record of %s: %s", f->domain, f->rec->error);
+    frame_finishf (f, DSN_SPF_PERMERROR, "syntax error in the SPF record of %s: %s", f->domain,
+                   f->rec->error);
     return;
   }
   f->index = 0;
@@ -880,7 +884,8 @@ on_top_done (Frame *f, gpointer data)
   }
   GTask *task = chk->task;
   chk->task = NULL;
-  dsn_task_return_later (task, r, (GDestroyNotify) dsn_spf_result_free, error, (GDestroyNotify) check_free, chk);
+  dsn_task_return_later (task, r, (GDestroyNotify) dsn_spf_result_free, error,
+                         (GDestroyNotify) check_free, chk);
 }
 
 static gboolean
@@ -893,9 +898,9 @@ on_cancelled (GCancellable *cancellable, gpointer data)
 }
 
 void
-dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *domain, const char *sender,
-                              const char *helo, GCancellable *cancellable, GAsyncReadyCallback callback,
-                              gpointer user_data)
+dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *domain,
+                              const char *sender, const char *helo, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (res);
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
@@ -904,13 +909,15 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *doma
   chk->p_waiters = g_ptr_array_new ();
   chk->now = g_get_real_time () / G_USEC_PER_SEC;
   if (!dsn_parse_ip (ip, &chk->family, chk->addr)) {
-    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE, "\"%s\" is not an IP address", ip ? ip : "");
+    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE, "\"%s\" is not an IP address",
+                             ip ? ip : "");
     g_object_unref (task);
     check_free (chk);
     return;
   }
   if ((!sender || !*sender) && (!helo || !*helo) && (!domain || !*domain)) {
-    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE, "a domain, a sender or a HELO name is needed");
+    g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE,
+                             "a domain, a sender or a HELO name is needed");
     g_object_unref (task);
     check_free (chk);
     return;
@@ -952,7 +959,8 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *doma
 
   if (cancellable) {
     chk->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (chk->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, chk, NULL);
+    g_source_set_callback (chk->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, chk,
+                           NULL);
     g_source_attach (chk->cancel_source, g_task_get_context (task));
   }
   Frame *f = frame_new (chk, r->domain, FALSE, on_top_done, chk);
@@ -976,8 +984,8 @@ static void
 start_spf (gpointer data, GAsyncReadyCallback callback, gpointer callback_data)
 {
   SpfArgs *a = data;
-  dsn_resolver_check_spf_async (a->res, a->ip, a->domain, a->sender, a->helo, a->cancellable, callback,
-                                callback_data);
+  dsn_resolver_check_spf_async (a->res, a->ip, a->domain, a->sender, a->helo, a->cancellable,
+                                callback, callback_data);
 }
 
 DsnSpfResult *

@@ -11,10 +11,11 @@ test_query (void)
   gsize len;
   const guint8 *b = g_bytes_get_data (q, &len);
   static const guint8 want[] = {
-    0, 0, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, 1,                     /* RD, AD; 1 question, 1 additional */
-    2, 'm', 'x', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, /* name as given */
-    0, 15, 0, 1,                                                 /* MX IN */
-    0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,                      /* OPT, 1232 bytes */
+    0, 0,   0x01, 0x20, 0,    1,   0,   0,   0,   0,   0,   1, /* RD, AD; 1 question, 1 additional
+                                                                */
+    2, 'm', 'x',  7,    'E',  'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, /* name as given */
+    0, 15,  0,    1,                                                             /* MX IN */
+    0, 0,   41,   0x04, 0xd0, 0,   0,   0,   0,   0,   0, /* OPT, 1232 bytes */
   };
   g_assert_cmpmem (b, len, want, sizeof want);
 
@@ -56,7 +57,8 @@ response (guint16 flags, guint16 an)
   GByteArray *b = g_byte_array_new ();
   guint8 h[12] = { 0x12, 0x34, flags >> 8, flags & 0xff, 0, 1, an >> 8, an & 0xff, 0, 0, 0, 0 };
   g_byte_array_append (b, h, 12);
-  static const guint8 q[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 16, 0, 1 };
+  static const guint8 q[]
+      = { 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 16, 0, 1 };
   g_byte_array_append (b, q, sizeof q);
   return b;
 }
@@ -75,7 +77,8 @@ test_txt (void)
   /* Two records: one of two strings (joined without space, RFC 7208 §3.3),
    * one empty. */
   g_autoptr (GByteArray) b = response (0x8580, 2);
-  static const guint8 two[] = { 11, 'v', '=', 's', 'p', 'f', '1', ' ', 'i', 'p', '4', ':', 11, '1', '9', '2', '.', '0', '.', '2', '.', '0', ' ', 'a' };
+  static const guint8 two[] = { 11, 'v', '=', 's', 'p', 'f', '1', ' ', 'i', 'p', '4', ':',
+                                11, '1', '9', '2', '.', '0', '.', '2', '.', '0', ' ', 'a' };
   add_rr (b, DSN_DNS_TXT, two, sizeof two);
   add_rr (b, DSN_DNS_TXT, NULL, 0);
   DsnDnsAnswer *a = answer_new ();
@@ -129,8 +132,8 @@ test_rcode_and_flags (void)
     guint16 flags;
     DsnDnsStatus status;
   } cases[] = {
-    { 0x8180, DSN_DNS_OK }, { 0x8183, DSN_DNS_NXDOMAIN }, { 0x8182, DSN_DNS_SERVFAIL },
-    { 0x8185, DSN_DNS_REFUSED }, { 0x8184, DSN_DNS_ERROR }, { 0x81a0, DSN_DNS_OK },
+    { 0x8180, DSN_DNS_OK },      { 0x8183, DSN_DNS_NXDOMAIN }, { 0x8182, DSN_DNS_SERVFAIL },
+    { 0x8185, DSN_DNS_REFUSED }, { 0x8184, DSN_DNS_ERROR },    { 0x81a0, DSN_DNS_OK },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GByteArray) b = response (cases[i].flags, 0);
@@ -181,7 +184,8 @@ test_reverse (void)
   g_autofree char *v4 = dsn_dns_reverse_name ("192.0.2.3");
   g_assert_cmpstr (v4, ==, "3.2.0.192.in-addr.arpa");
   g_autofree char *v6 = dsn_dns_reverse_name ("2001:db8::cb01");
-  g_assert_cmpstr (v6, ==, "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  g_assert_cmpstr (v6, ==,
+                   "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
   g_assert_null (dsn_dns_reverse_name ("mx.example.org"));
 }
 

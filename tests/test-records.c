@@ -19,7 +19,8 @@ static void
 test_taglist (void)
 {
   char *error = NULL;
-  g_autoptr (GPtrArray) t = dsn_taglist_parse (" v = DMARC1 ;p=reject;; rua = mailto:a@b.example ; ", &error);
+  g_autoptr (GPtrArray) t
+      = dsn_taglist_parse (" v = DMARC1 ;p=reject;; rua = mailto:a@b.example ; ", &error);
   g_assert_nonnull (t);
   g_assert_cmpuint (t->len, ==, 3);
   g_assert_cmpstr (dsn_taglist_get (t, "v"), ==, "DMARC1");
@@ -36,7 +37,9 @@ test_taglist (void)
 static void
 test_dmarc (void)
 {
-  DsnDmarcRecord *r = dsn_dmarc_parse ("v=DMARC1; p=Reject; sp=none; pct=50; rua=mailto:d@example.org!10m,https://r.example; ruf=mailto:bad; np=reject; foo=1; adkim=x");
+  DsnDmarcRecord *r = dsn_dmarc_parse (
+      "v=DMARC1; p=Reject; sp=none; pct=50; rua=mailto:d@example.org!10m,https://r.example; "
+      "ruf=mailto:bad; np=reject; foo=1; adkim=x");
   g_assert_true (r->valid);
   g_assert_cmpstr (r->p, ==, "reject");
   g_assert_cmpstr (r->sp, ==, "none");
@@ -71,11 +74,24 @@ test_dmarc (void)
 static void
 test_dkim (void)
 {
-  DsnDkimKey *k = dsn_dkim_parse ("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4r8NRbW3t/RqKjywx0q+2gDnqbb5qss14YEv3Tx6e+drCvlLkyZhT8mK RyQ8orqBneHS/Rxy9JUnaqxzXrBQzHe89251w4VxIkd67CH8gnUVDgNCCfSHNiC35rUoKJCD5DvUqVyOb1KmT7Vx47ObOy83fTM2QxekYgdn5bxsnxwFteEDmXRuOehxxbDqRmMGWmkpQAuu+z2LfNBCC4qpi9N0tZSwUVyDG9T1dA3sXF5OubPP+5PfyRaOAlsGvq/9Lom4EH0E/1y5f+8dLw27+/2Wg+uc0D3x6k3HkL3ro9e9jTbf54mTJwV2xP5SSW+7/yzSt9z4nI9zOQurPP1RKQIDAQAB");
+  DsnDkimKey *k = dsn_dkim_parse (
+      "v=DKIM1; k=rsa; "
+      "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4r8NRbW3t/"
+      "RqKjywx0q+2gDnqbb5qss14YEv3Tx6e+drCvlLkyZhT8mK "
+      "RyQ8orqBneHS/"
+      "Rxy9JUnaqxzXrBQzHe89251w4VxIkd67CH8gnUVDgNCCfSHNiC35rUoKJCD5DvUqVyOb1KmT7Vx47ObOy83fTM2QxekY"
+      "gdn5bxsnxwFteEDmXRuOehxxbDqRmMGWmkpQAuu+z2LfNBCC4qpi9N0tZSwUVyDG9T1dA3sXF5OubPP+"
+      "5PfyRaOAlsGvq/9Lom4EH0E/1y5f+8dLw27+/2Wg+uc0D3x6k3HkL3ro9e9jTbf54mTJwV2xP5SSW+7/"
+      "yzSt9z4nI9zOQurPP1RKQIDAQAB");
   g_assert_cmpuint (k->issues->len, ==, 0);
   g_assert_cmpuint (k->key_bits, ==, 2048);
   dsn_dkim_key_free (k);
-  k = dsn_dkim_parse ("v=DKIM1; t=y; h=sha1; s=email; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC2h/Jevde+LvJl9kZatSJnvhElQaT2RsRpFIfSA7gh7P1frRx0xbnzOMYTgMuIDhwl1gh8uxNlKGw3szG1kiLp5237jCqztqt7rx5kFh1xxfpWIlyvAs2xYGwmbkHCPByUG1JIw4yBfrj2G9CT5uZX2ZzjBxV7vf56ada+GOqfqQIDAQAB");
+  k = dsn_dkim_parse (
+      "v=DKIM1; t=y; h=sha1; s=email; "
+      "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC2h/"
+      "Jevde+"
+      "LvJl9kZatSJnvhElQaT2RsRpFIfSA7gh7P1frRx0xbnzOMYTgMuIDhwl1gh8uxNlKGw3szG1kiLp5237jCqztqt7rx5k"
+      "Fh1xxfpWIlyvAs2xYGwmbkHCPByUG1JIw4yBfrj2G9CT5uZX2ZzjBxV7vf56ada+GOqfqQIDAQAB");
   g_assert_cmpuint (k->key_bits, ==, 1024);
   g_assert_true (k->testing);
   g_assert_true (has (k->issues, "dkim.short_key"));
@@ -98,7 +114,14 @@ test_dkim (void)
   k = dsn_dkim_parse ("p=AAAA; v=DKIM1");
   g_assert_true (has (k->issues, "dkim.syntax"));
   dsn_dkim_key_free (k);
-  k = dsn_dkim_parse ("v=DKIM1; s=tlsrpt; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4r8NRbW3t/RqKjywx0q+2gDnqbb5qss14YEv3Tx6e+drCvlLkyZhT8mKRyQ8orqBneHS/Rxy9JUnaqxzXrBQzHe89251w4VxIkd67CH8gnUVDgNCCfSHNiC35rUoKJCD5DvUqVyOb1KmT7Vx47ObOy83fTM2QxekYgdn5bxsnxwFteEDmXRuOehxxbDqRmMGWmkpQAuu+z2LfNBCC4qpi9N0tZSwUVyDG9T1dA3sXF5OubPP+5PfyRaOAlsGvq/9Lom4EH0E/1y5f+8dLw27+/2Wg+uc0D3x6k3HkL3ro9e9jTbf54mTJwV2xP5SSW+7/yzSt9z4nI9zOQurPP1RKQIDAQAB");
+  k = dsn_dkim_parse (
+      "v=DKIM1; s=tlsrpt; "
+      "p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA4r8NRbW3t/"
+      "RqKjywx0q+2gDnqbb5qss14YEv3Tx6e+drCvlLkyZhT8mKRyQ8orqBneHS/"
+      "Rxy9JUnaqxzXrBQzHe89251w4VxIkd67CH8gnUVDgNCCfSHNiC35rUoKJCD5DvUqVyOb1KmT7Vx47ObOy83fTM2QxekY"
+      "gdn5bxsnxwFteEDmXRuOehxxbDqRmMGWmkpQAuu+z2LfNBCC4qpi9N0tZSwUVyDG9T1dA3sXF5OubPP+"
+      "5PfyRaOAlsGvq/9Lom4EH0E/1y5f+8dLw27+/2Wg+uc0D3x6k3HkL3ro9e9jTbf54mTJwV2xP5SSW+7/"
+      "yzSt9z4nI9zOQurPP1RKQIDAQAB");
   g_assert_true (has (k->issues, "dkim.not_email"));
   dsn_dkim_key_free (k);
   /* Garbage DER never reads out of bounds. */
@@ -118,7 +141,8 @@ test_mta_sts (void)
   g_assert_true (has (r->issues, "mta_sts.txt_syntax"));
   dsn_sts_record_free (r);
 
-  const char *text = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n";
+  const char *text = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: "
+                     "*.example.net\r\nmax_age: 604800\r\n";
   DsnStsPolicy *p = dsn_sts_policy_parse (text, strlen (text));
   g_assert_cmpuint (p->issues->len, ==, 0);
   g_assert_cmpstr (p->mode, ==, "enforce");
@@ -142,7 +166,8 @@ test_mta_sts (void)
 static void
 test_tlsrpt_bimi (void)
 {
-  DsnTlsRptRecord *t = dsn_tlsrpt_parse ("v=TLSRPTv1; rua=mailto:tls@example.org,https://r.example.org/v1");
+  DsnTlsRptRecord *t
+      = dsn_tlsrpt_parse ("v=TLSRPTv1; rua=mailto:tls@example.org,https://r.example.org/v1");
   g_assert_cmpuint (t->issues->len, ==, 0);
   g_assert_cmpuint (t->rua->len, ==, 2);
   dsn_tlsrpt_record_free (t);
@@ -153,7 +178,8 @@ test_tlsrpt_bimi (void)
   g_assert_true (has (t->issues, "tls_rpt.syntax"));
   dsn_tlsrpt_record_free (t);
 
-  DsnBimiRecord *b = dsn_bimi_parse ("v=BIMI1; l=https://example.org/logo.svg; a=https://example.org/vmc.pem");
+  DsnBimiRecord *b
+      = dsn_bimi_parse ("v=BIMI1; l=https://example.org/logo.svg; a=https://example.org/vmc.pem");
   g_assert_cmpuint (b->issues->len, ==, 0);
   dsn_bimi_record_free (b);
   b = dsn_bimi_parse ("v=BIMI1; l=http://example.org/logo.png");

@@ -47,11 +47,13 @@ test_usage (void)
   g_assert_true (dsn_resolver_add_server (res, "[2001:db8::53]:5353", NULL));
   g_assert_true (dsn_resolver_add_server (res, "192.0.2.53", NULL));
 
-  g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, "not a domain", DSN_AREA_ALL, NULL, NULL, NULL, &error);
+  g_autoptr (DsnAudit) audit
+      = dsn_resolver_audit (res, "not a domain", DSN_AREA_ALL, NULL, NULL, NULL, &error);
   g_assert_null (audit);
   g_assert_error (error, DSN_ERROR, DSN_ERROR_USAGE);
   g_clear_error (&error);
-  g_autoptr (DsnSpfResult) spf = dsn_resolver_check_spf (res, "1.2.3", NULL, "a@example.org", NULL, NULL, &error);
+  g_autoptr (DsnSpfResult) spf
+      = dsn_resolver_check_spf (res, "1.2.3", NULL, "a@example.org", NULL, NULL, &error);
   g_assert_null (spf);
   g_assert_error (error, DSN_ERROR, DSN_ERROR_USAGE);
 }
@@ -65,7 +67,8 @@ test_unreachable (void)
   dsn_resolver_set_timeout (res, 300);
   dsn_resolver_set_retries (res, 0);
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, "example.org", DSN_AREA_MX | DSN_AREA_SPF, NULL, NULL, NULL, &error);
+  g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, "example.org", DSN_AREA_MX | DSN_AREA_SPF,
+                                                   NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (dsn_audit_get_dns_unreachable (audit));
   g_assert_cmpint (dsn_audit_get_verdict (audit, DSN_AREA_MX), ==, DSN_VERDICT_UNKNOWN);
@@ -80,7 +83,8 @@ test_unreachable (void)
   g_assert_cmpstr (json_object_get_string_member (o, "verdict"), ==, "dns-unreachable");
 
   /* A DNS failure is a temperror, not an error of the call. */
-  g_autoptr (DsnSpfResult) spf = dsn_resolver_check_spf (res, "192.0.2.1", NULL, "a@example.org", NULL, NULL, &error);
+  g_autoptr (DsnSpfResult) spf
+      = dsn_resolver_check_spf (res, "192.0.2.1", NULL, "a@example.org", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (dsn_spf_result_get_code (spf), ==, DSN_SPF_TEMPERROR);
   g_assert_nonnull (dsn_spf_result_get_problem (spf));
@@ -124,8 +128,10 @@ test_cancel (void)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Results r = { NULL, NULL };
   gint64 start = g_get_monotonic_time ();
-  dsn_resolver_audit_async (res, "example.org", DSN_AREA_ALL, NULL, NULL, cancellable, on_audit, &r);
-  dsn_resolver_check_spf_async (res, "192.0.2.1", NULL, "a@example.org", NULL, cancellable, on_spf, &r);
+  dsn_resolver_audit_async (res, "example.org", DSN_AREA_ALL, NULL, NULL, cancellable, on_audit,
+                            &r);
+  dsn_resolver_check_spf_async (res, "192.0.2.1", NULL, "a@example.org", NULL, cancellable, on_spf,
+                                &r);
   GSource *timer = g_timeout_source_new (100);
   g_source_set_callback (timer, cancel, cancellable, NULL);
   g_source_attach (timer, ctx);

@@ -143,7 +143,9 @@ test_macros (void)
   g_autofree char *v6 = dsn_spf_expand ("%{ir}.%{v}._spf.%{d2}", &env, FALSE);
   /* The nibbles come upper case, as the openspf suite expects; a DNS name's
    * case does not matter. */
-  g_assert_cmpstr (v6, ==, "1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6._spf.example.com");
+  g_assert_cmpstr (
+      v6, ==,
+      "1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6._spf.example.com");
   env.local = "~jack&jill=up-a_b3.c";
   g_autofree char *up = dsn_spf_expand ("%{L}", &env, FALSE);
   g_assert_cmpstr (up, ==, "~jack%26jill%3Dup-a_b3.c");
