@@ -442,5 +442,7 @@ main (int argc, char **argv)
     return cmd_usage_error ("--dnsbl and --no-dnsbl cannot be used together");
   if (no_dnsbl)
     areas_wanted &= ~DSN_AREA_DNSBL;
-  return run_audit (res, argv[1], areas_wanted, selectors, zones);
+  /* An address stands for its domain: "mailcheck alice@example.org". */
+  const char *at = strrchr (argv[1], '@');
+  return run_audit (res, at ? at + 1 : argv[1], areas_wanted, selectors, zones);
 }

@@ -414,7 +414,9 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsn_resolver_audit_async);
   DsnJob *job = g_new0 (DsnJob, 1);
-  job->domain = g_ascii_strdown (domain, -1);
+  /* An internationalized name is looked up in its A-label form (RFC 5891). */
+  g_autofree char *ascii = g_str_is_ascii (domain) ? g_strdup (domain) : g_hostname_to_ascii (domain);
+  job->domain = g_ascii_strdown (ascii ? ascii : domain, -1);
   gsize n = strlen (job->domain);
   if (n > 1 && job->domain[n - 1] == '.')
     job->domain[n - 1] = '\0';

@@ -162,8 +162,10 @@ dsn_dnsbl_finish (DsnJob *job)
       g_ptr_array_add (e->codes, NULL);
       g_autofree char *codes = g_strjoinv (", ", (char **) e->codes->pdata);
       g_ptr_array_remove_index (e->codes, e->codes->len - 1);
+      /* The list's own words, quoted, when it gives any. */
+      g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");
       dsn_job_add (job, "dnsbl.listed", "server", server, "zone", e->zone, "code", codes, "text",
-                   e->text ? e->text : "", NULL);
+                   e->text ? e->text : "", "quote", quote, NULL);
     } else if (e->status == BL_CLEAN) {
       clean++;
     }

@@ -54,12 +54,14 @@ def find_knotd():
     return None
 
 
-def dns_ready(port, name='test.', timeout=10.0):
-    """Waits until a server answers an SOA query for NAME over UDP."""
+def dns_ready(port, name='test.', timeout=10.0, proc=None):
+    """Waits until a server answers an SOA query for NAME over UDP (or PROC exits)."""
     labels = b''.join(bytes([len(l)]) + l.encode() for l in name.strip('.').split('.') if l)
     query = struct.pack('!HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0) + labels + b'\0' + struct.pack('!HH', 6, 1)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(0.2)
         try:
@@ -120,7 +122,7 @@ zone:
                     f.write(f'  - domain: "{name}"\n    file: "{z}.zone"\n')
             self.log = open(os.path.join(self.tmp, 'knot.log'), 'w')
             self.proc = subprocess.Popen([knotd, '-c', conf], stdout=self.log, stderr=subprocess.STDOUT)
-            if dns_ready(self.port):
+            if dns_ready(self.port, proc=self.proc):
                 return self.port
             self.stop()
         raise RuntimeError('knotd did not start: ' + open(os.path.join(self.tmp, 'knot.log')).read())
