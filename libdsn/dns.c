@@ -203,6 +203,7 @@ struct _DsnDns {
   GHashTable *cache; /* "TYPE name" -> Entry */
   GQueue ready;      /* Entry with an answer and waiters to call */
   gboolean destroying;
+  gboolean cancelled; /* later lookups fail at once */
   guint n_queries, n_answered;
 };
 
@@ -467,6 +468,11 @@ dsn_dns_lookup (DsnDns *dns, const char *name, guint16 type, DsnDnsFunc func, gp
   e->waiters = g_array_new (FALSE, FALSE, sizeof (Waiter));
   g_array_append_val (e->waiters, w);
   g_hash_table_insert (dns->cache, g_steal_pointer (&key), e);
+  if (dns->cancelled) {
+    e->answer = answer_new (lower, type, DSN_DNS_CANCELLED);
+    entry_ready (e);
+    return;
+  }
   g_autoptr (GBytes) q = dsn_dns_build_query (lower, type);
   if (!q) {
     e->answer = answer_new (lower, type, DSN_DNS_BADNAME);
@@ -484,7 +490,10 @@ dsn_dns_lookup (DsnDns *dns, const char *name, guint16 type, DsnDnsFunc func, gp
 void
 dsn_dns_cancel (DsnDns *dns)
 {
-  if (dns && dns->channel_ok)
+  if (!dns)
+    return;
+  dns->cancelled = TRUE;
+  if (dns->channel_ok)
     ares_cancel (dns->channel);
 }
 

@@ -21,6 +21,7 @@
 
 typedef struct {
   char *url, *host, *address, *ca_file, *connect_to;
+  GCancellable *cancellable; /* the audit's: stops the transfer */
   GByteArray *body;
   gboolean too_large;
   long status;
@@ -51,6 +52,7 @@ fetch_free (Fetch *f)
   g_free (f->address);
   g_free (f->ca_file);
   g_free (f->connect_to);
+  g_clear_object (&f->cancellable);
   if (f->body)
     g_byte_array_unref (f->body);
   g_free (f->content_type);
@@ -89,6 +91,14 @@ on_body (char *data, size_t size, size_t n, void *user)
   }
   g_byte_array_append (f->body, (const guint8 *) data, (guint) len);
   return len;
+}
+
+/* Called by libcurl during the transfer: a non-zero return aborts it. */
+static int
+on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+  Fetch *f = user;
+  return f->cancellable && g_cancellable_is_cancelled (f->cancellable);
 }
 
 static gpointer
@@ -133,6 +143,9 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (h, CURLOPT_WRITEDATA, f);
+  curl_easy_setopt (h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt (h, CURLOPT_XFERINFODATA, f);
   if (f->address) {
     g_autofree char *entry = strchr (f->address, ':')
                                  ? g_strdup_printf ("%s:443:[%s]", f->host, f->address)
@@ -187,6 +200,8 @@ start_fetch (DsnJob *job)
   f->address = g_strdup (st->addresses->pdata[0]);
   f->ca_file = g_strdup (res->test_ca_file);
   f->connect_to = g_strdup (res->test_connect_to);
+  GCancellable *cancellable = g_task_get_cancellable (job->task);
+  f->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   st->fetch = f;
   dsn_job_hold (job);
   GTask *task = g_task_new (NULL, NULL, on_fetched, job);
