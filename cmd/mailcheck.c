@@ -213,11 +213,16 @@ print_audit (const DsnAudit *audit)
 {
   Palette p;
   cmd_palette (&p, opt.color);
-  guint errors = 0, warnings = 0;
+  guint errors = 0, warnings = 0, unchecked = 0;
   for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
-    DsnSeverity s = dsn_finding_get_severity (dsn_audit_get_finding (audit, i));
-    errors += s == DSN_SEVERITY_ERROR;
-    warnings += s == DSN_SEVERITY_WARNING;
+    const DsnFinding *f = dsn_audit_get_finding (audit, i);
+    DsnSeverity s = dsn_finding_get_severity (f);
+    if (dsn_finding_get_unchecked (f))
+      unchecked++;
+    else if (s == DSN_SEVERITY_ERROR)
+      errors++;
+    else if (s == DSN_SEVERITY_WARNING)
+      warnings++;
   }
   printf ("%s%s%s: ", p.bold, dsn_audit_get_domain (audit), p.reset);
   if (dsn_audit_get_dns_unreachable (audit))
@@ -225,13 +230,17 @@ print_audit (const DsnAudit *audit)
             L ("no DNS server answered, nothing could be checked",
                "aucun serveur DNS n'a répondu, rien n'a pu être vérifié"),
             p.reset);
-  else if (errors + warnings == 0)
+  else if (errors + warnings + unchecked == 0)
     printf ("%s%s%s\n", p.green,
             L ("everything checked looks right", "tout ce qui a été vérifié semble correct"),
             p.reset);
-  else
-    printf ("%s%u %s, %u %s%s\n", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"),
-            warnings, L ("warning(s)", "avertissement(s)"), p.reset);
+  else {
+    printf ("%s%u %s, %u %s", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"),
+            warnings, L ("warning(s)", "avertissement(s)"));
+    if (unchecked)
+      printf (", %u %s", unchecked, L ("could not be checked", "non vérifiable(s)"));
+    printf ("%s\n", p.reset);
+  }
   putchar ('\n');
   for (gsize i = 0; i < G_N_ELEMENTS (areas); i++) {
     DsnVerdict v = dsn_audit_get_verdict (audit, areas[i].area);
@@ -273,8 +282,8 @@ print_audit (const DsnAudit *audit)
     for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
       const DsnFinding *f = dsn_audit_get_finding (audit, i);
       DsnSeverity sev = dsn_finding_get_severity (f);
-      gboolean unchecked = dsn_finding_get_unchecked (f);
-      int rank = sev == DSN_SEVERITY_OK ? -1 : unchecked ? 1 : sev >= DSN_SEVERITY_WARNING ? 0 : 2;
+      gboolean not_done = dsn_finding_get_unchecked (f);
+      int rank = sev == DSN_SEVERITY_OK ? -1 : not_done ? 1 : sev >= DSN_SEVERITY_WARNING ? 0 : 2;
       if (rank != sections[s].rank)
         continue;
       if (!header) {

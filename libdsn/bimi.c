@@ -65,9 +65,13 @@ dsn_bimi_finish (DsnJob *job)
     return;
   /* Mailbox providers show the logo only for mail that passes DMARC under
    * an enforced policy. */
-  if (dsn_dmarc_policy_rank (job->dmarc_policy) < 1 || job->dmarc_pct < 100)
-    dsn_job_add (job, "bimi.dmarc_not_enforced", "policy",
-                 job->dmarc_policy ? job->dmarc_policy : "(none)", NULL);
+  if (dsn_dmarc_policy_rank (job->dmarc_policy) < 1 || job->dmarc_pct < 100) {
+    g_autofree char *policy
+        = !job->dmarc_policy     ? g_strdup ("(none)")
+          : job->dmarc_pct < 100 ? g_strdup_printf ("%s, pct=%d", job->dmarc_policy, job->dmarc_pct)
+                                 : g_strdup (job->dmarc_policy);
+    dsn_job_add (job, "bimi.dmarc_not_enforced", "policy", policy, NULL);
+  }
   if (dsn_job_area_clean (job, DSN_AREA_BIMI))
     dsn_job_add (job, "bimi.ok", NULL);
 }
