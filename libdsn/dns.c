@@ -134,7 +134,6 @@ static DsnDnsAnswer *
 answer_new (const char *name, guint16 type, DsnDnsStatus status)
 {
   DsnDnsAnswer *ans = g_new0 (DsnDnsAnswer, 1);
-  ans->ref = 1;
   ans->name = g_strdup (name);
   ans->type = type;
   ans->status = status;

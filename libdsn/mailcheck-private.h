@@ -54,8 +54,8 @@ typedef struct {
   guint8 addr[16];    /* A/AAAA in network order */
 } DsnDnsRR;
 
+/* An answer, owned by the session's cache: valid during the callback. */
 typedef struct {
-  gint ref;
   char *name;
   guint16 type;
   DsnDnsStatus status;
@@ -113,7 +113,9 @@ DSN_INTERNAL void dsn_dns_lookup (DsnDns *dns, const char *name, guint16 type, D
                                   gpointer user_data);
 /* Fails every lookup in flight with DSN_DNS_CANCELLED (their callbacks run). */
 DSN_INTERNAL void dsn_dns_cancel (DsnDns *dns);
-/* Frees the session; callbacks of lookups in flight are not called. */
+/* Frees the session; callbacks of lookups in flight are not called. Never
+ * call it from a lookup callback (complete the operation from an idle, see
+ * dsn_task_return_later()). */
 DSN_INTERNAL void dsn_dns_free (DsnDns *dns);
 /* Queries sent, and how many got an answer (any rcode) from a server. */
 DSN_INTERNAL guint dsn_dns_get_n_queries (const DsnDns *dns);
