@@ -47,6 +47,17 @@ def free_port():
     raise RuntimeError('no free port')
 
 
+def _die_with_parent():
+    """In the child: get SIGTERM when the test program dies, so that no knotd
+    outlives a test killed by a timeout (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def find_knotd():
     for p in (shutil.which('knotd'), '/usr/sbin/knotd', '/usr/local/sbin/knotd'):
         if p and os.access(p, os.X_OK):
@@ -121,7 +132,8 @@ zone:
                     name = '.' if z == 'root' else z + '.'
                     f.write(f'  - domain: "{name}"\n    file: "{z}.zone"\n')
             self.log = open(os.path.join(self.tmp, 'knot.log'), 'w')
-            self.proc = subprocess.Popen([knotd, '-c', conf], stdout=self.log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([knotd, '-c', conf], stdout=self.log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_die_with_parent)
             if dns_ready(self.port, proc=self.proc):
                 return self.port
             self.stop()
@@ -244,9 +256,16 @@ class Servers:
     }
 
     def __init__(self, source_dir):
+        import signal
+        # A test killed by its timeout still stops its servers and removes
+        # its directory: SIGTERM unwinds like an exception.
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         self.source_dir = source_dir
         self.tmp = tempfile.mkdtemp(prefix='libdsn-dns-')
         self.knot = self.fake = self.https = None
+        self.closed = False
+        import atexit
+        atexit.register(self.__exit__, None, None, None)
 
     def __enter__(self):
         try:
@@ -270,21 +289,24 @@ class Servers:
         return self
 
     def __exit__(self, *exc):
-        for s in (self.https, self.fake, self.knot):
-            if s:
-                try:
-                    s.stop()
-                except Exception:
-                    pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.closed:
+            return False
+        self.closed = True
+        try:
+            for s in (self.https, self.fake, self.knot):
+                if s:
+                    try:
+                        s.stop()
+                    except Exception:
+                        pass
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
 
 def serve(source_dir, ports_file):
     """Runs the servers until standard input closes or SIGTERM, after
     writing their ports to PORTS_FILE as shell assignments."""
-    import signal
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     try:
         with Servers(source_dir) as s:
             tmp = ports_file + '.tmp'
