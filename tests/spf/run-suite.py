@@ -6,7 +6,8 @@ that scenario's zone data. Prints TAP: one line per case, and fails the run
 only if fewer than MINIMUM cases pass, the pass count being the figure of
 merit (the best-known implementation passes 202 of 203 over real DNS).
 
-usage: run-suite.py MAILCHECK YAML [MINIMUM]
+usage: run-suite.py MAILCHECK YAML [MINIMUM [WRAPPER...]]
+(WRAPPER: a command to run mailcheck under, such as valgrind)
 """
 import json
 import os
@@ -24,8 +25,8 @@ except ImportError as e:
     sys.exit(0)
 
 
-def run_case(exe, port, test):
-    args = [exe, '--json', '--dns-server', f'127.0.0.1:{port}', '--timeout', '0.3', '--retries', '0',
+def run_case(exe, port, test, wrapper=()):
+    args = list(wrapper) + [exe, '--json', '--dns-server', f'127.0.0.1:{port}', '--timeout', '0.3', '--retries', '0',
             '--spf-ip', str(test['host']), '--sender', str(test.get('mailfrom', '')),
             '--helo', str(test.get('helo', ''))]
     p = subprocess.run(args, capture_output=True, timeout=60)
@@ -60,6 +61,7 @@ def main():
     exe = os.path.abspath(sys.argv[1])
     path = sys.argv[2]
     minimum = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+    wrapper = sys.argv[4:]
     with open(path, encoding='utf-8') as f:
         scenarios = list(yaml.safe_load_all(f))
     server = fakedns.FakeDNS()
@@ -71,7 +73,7 @@ def main():
     server.start()
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(lambda c: run_case(exe, c[2], c[3]), cases))
+            results = list(pool.map(lambda c: run_case(exe, c[2], c[3], wrapper), cases))
     finally:
         server.stop()
     print(f'1..{len(cases) + 1}')
