@@ -6,20 +6,397 @@
 #include <locale.h>
 #include <string.h>
 
+typedef struct {
+  gboolean json;
+  const char *lang;
+  gboolean color;
+} Options;
+
+static Options opt;
+
+static const char *
+L (const char *en, const char *fr)
+{
+  return strcmp (opt.lang, "fr") == 0 ? fr : en;
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+/* ------------------------------------------------------------ --spf-ip */
+
+static int
+run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sender, const char *helo)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnSpfResult) r = dsn_resolver_check_spf (res, ip, domain, sender, helo, NULL, &error);
+  if (!r) {
+    cmd_error ("%s", error->message);
+    return EXIT_USAGE;
+  }
+  DsnSpfCode code = dsn_spf_result_get_code (r);
+  g_autoptr (JsonNode) node = dsn_spf_result_to_json (r);
+  if (opt.json) {
+    g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
+    JsonObject *o = json_object_new ();
+    json_node_take_object (out, o);
+    json_object_set_int_member (o, "schema", 1);
+    json_object_set_member (o, "spf", json_node_ref (node));
+    print_json (out);
+  } else {
+    Palette p;
+    cmd_palette (&p, opt.color);
+    JsonObject *o = json_node_get_object (node);
+    const char *color = code == DSN_SPF_PASS                                ? p.green
+                        : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red
+                                                                            : p.yellow;
+    printf ("%s%s%s %s %s%s%s\n", p.bold, L ("SPF result:", "Résultat SPF :"), p.reset, color,
+            dsn_spf_code_to_string (code), p.reset, "");
+    printf ("  %-14s %s\n", L ("Domain:", "Domaine :"),
+            json_object_get_string_member (o, "domain"));
+    printf ("  %-14s %s\n", L ("Address:", "Adresse :"), json_object_get_string_member (o, "ip"));
+    printf ("  %-14s %s\n", L ("Sender:", "Expéditeur :"),
+            json_object_get_string_member (o, "sender"));
+    if (*json_object_get_string_member (o, "helo"))
+      printf ("  %-14s %s\n", "HELO:", json_object_get_string_member (o, "helo"));
+    const char *record = json_object_get_string_member_with_default (o, "record", NULL);
+    if (record)
+      printf ("  %-14s %s\n", L ("Record:", "Enregistrement :"), record);
+    if (dsn_spf_result_get_explanation (r))
+      printf ("  %-14s %s\n", L ("Explanation:", "Explication :"),
+              dsn_spf_result_get_explanation (r));
+    if (dsn_spf_result_get_problem (r))
+      printf ("  %-14s %s\n", L ("Problem:", "Problème :"), dsn_spf_result_get_problem (r));
+    JsonArray *path = json_object_get_array_member (o, "path");
+    if (json_array_get_length (path)) {
+      printf ("  %s\n", L ("Decided by:", "Décidé par :"));
+      for (guint i = 0; i < json_array_get_length (path); i++) {
+        JsonObject *s = json_array_get_object_element (path, i);
+        printf ("    %s%s%s: %s → %s\n", p.dim, json_object_get_string_member (s, "domain"),
+                p.reset, json_object_get_string_member (s, "term"),
+                json_object_get_string_member (s, "result"));
+      }
+    }
+    printf ("  %-14s %" G_GINT64_FORMAT "/10, %s %" G_GINT64_FORMAT "/2\n",
+            L ("DNS lookups:", "Requêtes DNS :"), json_object_get_int_member (o, "lookups"),
+            L ("void", "vides"), json_object_get_int_member (o, "void_lookups"));
+  }
+  if (code == DSN_SPF_PASS)
+    return EXIT_OK;
+  if (code == DSN_SPF_TEMPERROR)
+    return EXIT_INPUT;
+  return EXIT_NOTHING;
+}
+
+/* ------------------------------------------------------------ audit */
+
+static const struct {
+  DsnArea area;
+  const char *label;
+} areas[] = {
+  { DSN_AREA_MX, "MX" },         { DSN_AREA_SPF, "SPF" },         { DSN_AREA_DMARC, "DMARC" },
+  { DSN_AREA_DKIM, "DKIM" },     { DSN_AREA_MTA_STS, "MTA-STS" }, { DSN_AREA_TLS_RPT, "TLS-RPT" },
+  { DSN_AREA_BIMI, "BIMI" },     { DSN_AREA_PTR, "PTR" },         { DSN_AREA_DNSBL, "DNSBL" },
+  { DSN_AREA_DNSSEC, "DNSSEC" },
+};
+
+/* Parses "mx,spf,dmarc" into areas; FALSE if a name is unknown. */
+static gboolean
+parse_areas (const char *list, DsnArea *out)
+{
+  *out = 0;
+  g_auto (GStrv) names = g_strsplit (list, ",", -1);
+  for (char **n = names; *n; n++) {
+    g_strstrip (*n);
+    if (!**n)
+      continue;
+    if (!g_ascii_strcasecmp (*n, "all")) {
+      *out |= DSN_AREA_ALL;
+      continue;
+    }
+    gboolean found = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS (areas); i++)
+      if (!g_ascii_strcasecmp (*n, dsn_area_to_string (areas[i].area))
+          || !g_ascii_strcasecmp (*n, areas[i].label)) {
+        *out |= areas[i].area;
+        found = TRUE;
+      }
+    if (!found)
+      return FALSE;
+  }
+  return *out != 0;
+}
+
+static const char *
+verdict_text (DsnVerdict v)
+{
+  switch (v) {
+  case DSN_VERDICT_OK: return L ("ok", "ok");
+  case DSN_VERDICT_NONE: return L ("not set up", "absent");
+  case DSN_VERDICT_WARNING: return L ("warning", "attention");
+  case DSN_VERDICT_ERROR: return L ("error", "erreur");
+  case DSN_VERDICT_UNKNOWN: return L ("could not check", "non vérifié");
+  case DSN_VERDICT_SKIPPED: return L ("skipped", "non demandé");
+  }
+  return "";
+}
+
+/* Wraps TEXT at WIDTH columns; the first line continues after FIRST_COL
+ * columns already used, the others start with INDENT. */
+static void
+print_wrapped (const char *text, guint first_col, const char *indent, guint width)
+{
+  g_auto (GStrv) words = g_strsplit_set (text, " \n", -1);
+  guint col = first_col;
+  gboolean first = TRUE;
+  for (char **w = words; *w; w++) {
+    if (!**w)
+      continue;
+    guint n = (guint) g_utf8_strlen (*w, -1);
+    if (!first && col + 1 + n > width) {
+      printf ("\n%s", indent);
+      col = (guint) g_utf8_strlen (indent, -1);
+    } else if (!first) {
+      putchar (' ');
+      col++;
+    }
+    fputs (*w, stdout);
+    col += n;
+    first = FALSE;
+  }
+  putchar ('\n');
+}
+
+static const DsnFinding *
+area_headline (const DsnAudit *audit, DsnArea area)
+{
+  /* The worst finding of the area, or its good news. */
+  const DsnFinding *best = NULL;
+  for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
+    const DsnFinding *f = dsn_audit_get_finding (audit, i);
+    if (dsn_finding_get_area (f) != area)
+      continue;
+    if (!best)
+      best = f;
+    if (dsn_finding_get_severity (f) == DSN_SEVERITY_OK)
+      return dsn_audit_get_verdict (audit, area) == DSN_VERDICT_OK ? f : best;
+  }
+  return best;
+}
+
+static void
+print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const char *color)
+{
+  const char *rfc = dsn_finding_get_rfc (f);
+  printf ("  %s%s%s ", color, bullet, p->reset);
+  print_wrapped (dsn_finding_get_message (f, opt.lang), 4, "    ", 78);
+  const char *advice = dsn_finding_get_advice (f, opt.lang);
+  if (advice) {
+    printf ("    %s→%s ", p->bold, p->reset);
+    print_wrapped (advice, 6, "      ", 78);
+  }
+  printf ("    %s[%s%s%s]%s\n", p->dim, dsn_finding_get_code (f), rfc ? ", " : "", rfc ? rfc : "",
+          p->reset);
+}
+
+static void
+print_audit (const DsnAudit *audit)
+{
+  Palette p;
+  cmd_palette (&p, opt.color);
+  guint errors = 0, warnings = 0, unchecked = 0;
+  for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
+    const DsnFinding *f = dsn_audit_get_finding (audit, i);
+    DsnSeverity s = dsn_finding_get_severity (f);
+    if (dsn_finding_get_unchecked (f))
+      unchecked++;
+    else if (s == DSN_SEVERITY_ERROR)
+      errors++;
+    else if (s == DSN_SEVERITY_WARNING)
+      warnings++;
+  }
+  printf ("%s%s%s: ", p.bold, dsn_audit_get_domain (audit), p.reset);
+  if (dsn_audit_get_dns_unreachable (audit))
+    printf ("%s%s%s\n", p.red,
+            L ("no DNS server answered, nothing could be checked",
+               "aucun serveur DNS n'a répondu, rien n'a pu être vérifié"),
+            p.reset);
+  else if (errors + warnings + unchecked == 0)
+    printf ("%s%s%s\n", p.green,
+            L ("everything checked looks right", "tout ce qui a été vérifié semble correct"),
+            p.reset);
+  else {
+    printf ("%s%u %s, %u %s", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"),
+            warnings, L ("warning(s)", "avertissement(s)"));
+    if (unchecked)
+      printf (", %u %s", unchecked, L ("could not be checked", "non vérifiable(s)"));
+    printf ("%s\n", p.reset);
+  }
+  putchar ('\n');
+  for (gsize i = 0; i < G_N_ELEMENTS (areas); i++) {
+    DsnVerdict v = dsn_audit_get_verdict (audit, areas[i].area);
+    if (v == DSN_VERDICT_SKIPPED)
+      continue;
+    const char *color = v == DSN_VERDICT_OK        ? p.green
+                        : v == DSN_VERDICT_ERROR   ? p.red
+                        : v == DSN_VERDICT_WARNING ? p.yellow
+                        : v == DSN_VERDICT_UNKNOWN ? p.cyan
+                                                   : p.dim;
+    const char *mark = !opt.color                 ? ""
+                       : v == DSN_VERDICT_OK      ? "✔ "
+                       : v == DSN_VERDICT_ERROR   ? "✘ "
+                       : v == DSN_VERDICT_WARNING ? "⚠ "
+                       : v == DSN_VERDICT_UNKNOWN ? "? "
+                                                  : "· ";
+    g_autofree char *word = g_strdup_printf ("%s%s", mark, verdict_text (v));
+    guint pad = 18 - MIN (17, (guint) g_utf8_strlen (word, -1));
+    printf ("  %s%-8s%s %s%s%s%*s", p.bold, areas[i].label, p.reset, color, word, p.reset,
+            (int) pad, "");
+    const DsnFinding *f = area_headline (audit, areas[i].area);
+    if (f)
+      print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ",
+                     100);
+    else
+      putchar ('\n');
+  }
+  /* Then every finding, by what to fix first. */
+  static const struct {
+    int rank;
+    const char *en, *fr;
+  } sections[] = {
+    { 0, "Fix first:", "À corriger d'abord :" },
+    { 1, "Could not check:", "Non vérifié :" },
+    { 2, "Good to know:", "Bon à savoir :" },
+  };
+  for (gsize s = 0; s < G_N_ELEMENTS (sections); s++) {
+    gboolean header = FALSE;
+    for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
+      const DsnFinding *f = dsn_audit_get_finding (audit, i);
+      DsnSeverity sev = dsn_finding_get_severity (f);
+      gboolean not_done = dsn_finding_get_unchecked (f);
+      int rank = sev == DSN_SEVERITY_OK ? -1 : not_done ? 1 : sev >= DSN_SEVERITY_WARNING ? 0 : 2;
+      if (rank != sections[s].rank)
+        continue;
+      if (!header) {
+        printf ("\n%s%s%s\n", p.bold, L (sections[s].en, sections[s].fr), p.reset);
+        header = TRUE;
+      }
+      const char *bullet = sev == DSN_SEVERITY_ERROR ? "✘"
+                           : rank == 0               ? "⚠"
+                           : rank == 1               ? "?"
+                                                     : "-";
+      const char *color = sev == DSN_SEVERITY_ERROR ? p.red
+                          : rank == 0               ? p.yellow
+                          : rank == 1               ? p.cyan
+                                                    : p.dim;
+      print_finding (f, &p, bullet, color);
+    }
+  }
+}
+
+static int
+audit_status (const DsnAudit *audit)
+{
+  if (dsn_audit_get_dns_unreachable (audit))
+    return EXIT_INPUT;
+  for (gsize i = 0; i < G_N_ELEMENTS (areas); i++) {
+    DsnVerdict v = dsn_audit_get_verdict (audit, areas[i].area);
+    if (v == DSN_VERDICT_ERROR || v == DSN_VERDICT_WARNING || v == DSN_VERDICT_UNKNOWN)
+      return EXIT_NOTHING;
+  }
+  return EXIT_OK;
+}
+
+static int
+run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selectors, char **zones)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnAudit) audit
+      = dsn_resolver_audit (res, domain, checks, (const char *const *) selectors,
+                            (const char *const *) zones, NULL, &error);
+  if (!audit) {
+    if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
+      return cmd_usage_error (error->message);
+    cmd_error ("%s", error->message);
+    return EXIT_INPUT;
+  }
+  if (opt.json) {
+    g_autoptr (JsonNode) node = dsn_audit_to_json (audit, opt.lang);
+    print_json (node);
+  } else {
+    print_audit (audit);
+  }
+  return audit_status (audit);
+}
+
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("mailcheck");
   cmd_init_signals ();
-  gboolean version = FALSE;
+  gboolean version = FALSE, json = FALSE, no_dnsbl = FALSE;
+  g_autofree char *lang = NULL, *color = NULL, *spf_ip = NULL, *sender = NULL, *helo = NULL;
+  g_autofree char *test_ca = NULL, *test_connect_to = NULL, *checks = NULL;
+  g_auto (GStrv) servers = NULL, selectors = NULL, zones = NULL;
+  double timeout = 0;
+  int retries = -1;
   GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
+      "Language of the texts: en, fr (default: from the locale)", "LANG" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color,
+      "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
+    { "dns-server", 's', 0, G_OPTION_ARG_STRING_ARRAY, &servers,
+      "Ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
+    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout,
+      "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
+    { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)",
+      "N" },
+    { "check", 'c', 0, G_OPTION_ARG_STRING, &checks,
+      "Check only these areas: mx, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, dnssec "
+      "(comma-separated; default: all)",
+      "AREA,..." },
+    { "dkim-selector", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &selectors,
+      "Check the DKIM key of this selector (repeatable; default: probe common ones)", "SELECTOR" },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &zones,
+      "Query this DNS blocklist zone instead of the built-in list (repeatable)", "ZONE" },
+    { "no-dnsbl", 0, 0, G_OPTION_ARG_NONE, &no_dnsbl, "Query no blocklist", NULL },
+    { "spf-ip", 0, 0, G_OPTION_ARG_STRING, &spf_ip,
+      "Evaluate SPF for mail from this address instead of auditing", "IP" },
+    { "sender", 0, 0, G_OPTION_ARG_STRING, &sender,
+      "With --spf-ip: the envelope sender (default: postmaster@DOMAIN)", "ADDRESS" },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "With --spf-ip: the HELO name", "NAME" },
+    { "test-ca", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &test_ca,
+      "For tests: trust this CA file for HTTPS", "FILE" },
+    { "test-connect-to", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &test_connect_to,
+      "For tests: make every HTTPS connection to HOST:PORT", "HOST:PORT" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("DOMAIN");
   g_option_context_set_summary (ctx, "Audit a domain's mail setup from DNS: MX, SPF, DMARC, DKIM,\n"
                                      "MTA-STS, TLS-RPT, BIMI, PTR and blocklists.");
+  g_option_context_set_description (
+      ctx, "Exit status: 0 everything checked looks right, 1 problems found (or some\n"
+           "check could not be done), 2 usage error, 3 no DNS server answered.\n"
+           "With --spf-ip: 0 pass, 1 any other result, 3 temperror.\n\n"
+           "Examples:\n"
+           "  mailcheck example.org\n"
+           "  mailcheck --dkim-selector s1 --json example.org\n"
+           "  mailcheck --check spf,dmarc --dns-server 9.9.9.9 example.org\n"
+           "  mailcheck --spf-ip 192.0.2.1 --sender user@example.org\n"
+           "  mailcheck 192.0.2.1          (reverse DNS and blocklists of an address)\n\n"
+           "See mailcheck(1).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -28,8 +405,53 @@ main (int argc, char **argv)
     printf ("mailcheck (libdsn) %s\n", DSN_VERSION_STRING);
     return EXIT_OK;
   }
+  opt.json = json;
+  if (lang && g_ascii_strncasecmp (lang, "en", 2) != 0 && g_ascii_strncasecmp (lang, "fr", 2) != 0)
+    return cmd_usage_error ("--lang: supported languages are en and fr");
+  opt.lang = cmd_language (lang);
+  ColorMode cm;
+  if (!cmd_parse_color (color, &cm))
+    return cmd_usage_error ("--color: expected auto, always or never");
+  opt.color = !json && cmd_use_color (cm, stdout);
+
+  g_autoptr (DsnResolver) res = dsn_resolver_new ();
+  for (char **s = servers; s && *s; s++)
+    if (!dsn_resolver_add_server (res, *s, &error))
+      return cmd_usage_error (error->message);
+  if (timeout < 0 || timeout > 60)
+    return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
+  if (timeout > 0)
+    dsn_resolver_set_timeout (res, MAX (1, (guint) (timeout * 1000 + 0.5)));
+  if (retries > 10)
+    return cmd_usage_error ("--retries: expected a number from 0 to 10");
+  if (retries >= 0)
+    dsn_resolver_set_retries (res, (guint) retries);
+  if (test_ca || test_connect_to)
+    dsn_resolver_set_test_https (res, test_ca, test_connect_to);
+
+  if (spf_ip) {
+    if (argc > 2)
+      return cmd_usage_error ("expected at most one DOMAIN");
+    const char *domain = argc == 2 ? argv[1] : NULL;
+    /* Without --sender, the domain's postmaster (RFC 7208 §4.3). */
+    g_autofree char *s = sender   ? g_strdup (sender)
+                         : domain ? g_strconcat ("postmaster@", domain, NULL)
+                                  : NULL;
+    return run_spf (res, spf_ip, domain, s, helo);
+  }
   if (argc != 2)
     return cmd_usage_error ("expected one DOMAIN");
-  cmd_error ("checks are not available yet");
-  return EXIT_INPUT;
+  if (argv[1][0] == '-')
+    return cmd_usage_error ("unknown option");
+  DsnArea areas_wanted = DSN_AREA_ALL;
+  if (checks && !parse_areas (checks, &areas_wanted))
+    return cmd_usage_error ("--check: expected areas among mx, spf, dmarc, dkim, mta-sts, tls-rpt, "
+                            "bimi, ptr, dnsbl, dnssec");
+  if (no_dnsbl && zones)
+    return cmd_usage_error ("--dnsbl and --no-dnsbl cannot be used together");
+  if (no_dnsbl)
+    areas_wanted &= ~DSN_AREA_DNSBL;
+  /* An address stands for its domain: "mailcheck alice@example.org". */
+  const char *at = strrchr (argv[1], '@');
+  return run_audit (res, at ? at + 1 : argv[1], areas_wanted, selectors, zones);
 }

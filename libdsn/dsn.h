@@ -160,10 +160,10 @@ DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guin
 /* Findings of the delivery headers analysis (kind DSN_KIND_HEADERS): a
  * stable code ("align.dkim", "route.slow_hop", ...), a sentence and what to
  * do, in LANG ("en" or "fr"; NULL means "en"). */
-DSN_API guint dsn_report_get_n_findings (const DsnReport *rep);
-DSN_API const char *dsn_report_get_finding_code (const DsnReport *rep, guint i);
-DSN_API const char *dsn_report_get_finding_text (const DsnReport *rep, guint i, const char *lang);
-DSN_API const char *dsn_report_get_finding_advice (const DsnReport *rep, guint i, const char *lang);
+DSN_API guint dsn_report_get_n_header_findings (const DsnReport *rep);
+DSN_API const char *dsn_report_get_header_finding_code (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, guint i, const char *lang);
+DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i, const char *lang);
 
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
@@ -242,9 +242,202 @@ DSN_API DsnFormat dsn_reader_get_format (const DsnReader *reader);
 
 DSN_API void dsn_reader_free (DsnReader *reader);
 
+/* ------------------------------------------------------------------ DNS checks
+ *
+ * The DNS engine behind mailcheck(1): c-ares lookups driven by the GLib main
+ * loop, and checks of a domain's mail setup built on it (MX, SPF, DMARC, DKIM,
+ * MTA-STS, TLS-RPT, BIMI, reverse DNS, blocklists, DNSSEC).
+ *
+ * A DsnResolver holds the settings. Every check comes in two forms: _async()
+ * runs its queries in parallel on the caller's thread-default GMainContext and
+ * calls back there; the plain form blocks, running a private GMainContext.
+ * A DNS failure (timeout, SERVFAIL, no server reachable) is reported as "could
+ * not check", never as a missing record.
+ *
+ *   g_autoptr (DsnResolver) res = dsn_resolver_new ();
+ *   g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, "example.org", DSN_AREA_ALL,
+ *                                                    NULL, NULL, NULL, &error);
+ *   for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++)
+ *     puts (dsn_finding_get_message (dsn_audit_get_finding (audit, i), "en"));
+ */
+
+#include <gio/gio.h> /* GAsyncResult, GCancellable */
+
+typedef struct _DsnResolver DsnResolver;
+typedef struct _DsnAudit DsnAudit;
+typedef struct _DsnFinding DsnFinding;
+typedef struct _DsnSpfResult DsnSpfResult;
+
+/* What an audit looks at; combine with |. */
+typedef enum {
+  DSN_AREA_MX = 1 << 0,      /* MX records and their addresses (RFC 5321 §5.1, RFC 7505) */
+  DSN_AREA_SPF = 1 << 1,     /* the SPF record and its term tree (RFC 7208) */
+  DSN_AREA_DMARC = 1 << 2,   /* the DMARC policy (RFC 9989, RFC 7489) */
+  DSN_AREA_DKIM = 1 << 3,    /* DKIM keys of given or guessed selectors (RFC 6376) */
+  DSN_AREA_MTA_STS = 1 << 4, /* MTA-STS record and HTTPS policy (RFC 8461) */
+  DSN_AREA_TLS_RPT = 1 << 5, /* TLS reporting (RFC 8460) */
+  DSN_AREA_BIMI = 1 << 6,    /* brand indicator record */
+  DSN_AREA_PTR = 1 << 7,     /* reverse DNS of each mail server, forward-confirmed */
+  DSN_AREA_DNSBL = 1 << 8,   /* each mail server's address against DNS blocklists */
+  DSN_AREA_DNSSEC = 1 << 9,  /* whether the resolver validated the answers (AD bit) */
+  DSN_AREA_ALL = 0x3ff,
+} DsnArea;
+
+typedef enum {
+  DSN_SEVERITY_OK,
+  DSN_SEVERITY_INFO,
+  DSN_SEVERITY_WARNING,
+  DSN_SEVERITY_ERROR,
+} DsnSeverity;
+
+/* The verdict on one area. */
+typedef enum {
+  DSN_VERDICT_OK,
+  DSN_VERDICT_NONE,    /* an optional feature that is not set up */
+  DSN_VERDICT_WARNING,
+  DSN_VERDICT_ERROR,
+  DSN_VERDICT_UNKNOWN, /* could not check: the DNS failed */
+  DSN_VERDICT_SKIPPED, /* not asked for */
+} DsnVerdict;
+
+/* Results of SPF's check_host() (RFC 7208 §2.6). */
+typedef enum {
+  DSN_SPF_NONE,
+  DSN_SPF_NEUTRAL,
+  DSN_SPF_PASS,
+  DSN_SPF_FAIL,
+  DSN_SPF_SOFTFAIL,
+  DSN_SPF_TEMPERROR,
+  DSN_SPF_PERMERROR,
+} DsnSpfCode;
+
+/* Static lower-case names: "mx", "mta-sts", ... (one area only; NULL for a
+ * combination), "warning", "unknown", "softfail". */
+DSN_API const char *dsn_area_to_string (DsnArea area);
+DSN_API const char *dsn_severity_to_string (DsnSeverity severity);
+DSN_API const char *dsn_verdict_to_string (DsnVerdict verdict);
+DSN_API const char *dsn_spf_code_to_string (DsnSpfCode code);
+
+/* ---- resolver */
+
+/* Returns a new resolver: the system's DNS servers, a 2 s timeout per try,
+ * 1 retry. Reference-counted: checks in flight hold a reference. */
+DSN_API DsnResolver *dsn_resolver_new (void);
+DSN_API DsnResolver *dsn_resolver_ref (DsnResolver *res);
+DSN_API void dsn_resolver_unref (DsnResolver *res);
+
+/* Adds a DNS server to ask instead of the system's: "IP", "IP:PORT" or
+ * "[IPv6]:PORT". Returns FALSE and sets ERROR (DSN_ERROR_USAGE) if SERVER is
+ * not such an address. Servers are tried in the order added. */
+DSN_API gboolean dsn_resolver_add_server (DsnResolver *res, const char *server, GError **error);
+/* Time to wait for one answer, in milliseconds (0: the default, 2000); each
+ * retry waits twice as long as the previous try. */
+DSN_API void dsn_resolver_set_timeout (DsnResolver *res, guint msec);
+/* Retries after a timeout (default 1, at most 10). */
+DSN_API void dsn_resolver_set_retries (DsnResolver *res, guint retries);
+/* For tests only: HTTPS fetches (MTA-STS) trust CA_FILE instead of the
+ * system's certificates, and connect to CONNECT_TO ("HOST:PORT") whatever the
+ * URL says. NULL restores the normal behaviour. */
+DSN_API void dsn_resolver_set_test_https (DsnResolver *res, const char *ca_file,
+                                          const char *connect_to);
+
+/* ---- audit */
+
+/* Audits the mail setup of DOMAIN for the AREAS asked. DKIM_SELECTORS
+ * (NULL-terminated, may be NULL) are the DKIM selectors to check; with none, a
+ * short list of common selectors is probed and what is found is labelled as a
+ * guess. DNSBL_ZONES (NULL-terminated) are the blocklists to query; NULL means
+ * a built-in list of well-known ones, an empty array none.
+ * DOMAIN may also be an IP address: then only DSN_AREA_PTR and DSN_AREA_DNSBL
+ * apply, to that address.
+ * The callback runs on the thread-default main context of the caller. */
+DSN_API void dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
+                                       const char *const *dkim_selectors,
+                                       const char *const *dnsbl_zones, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+/* Returns the audit (free with dsn_audit_free()), or NULL with ERROR set if
+ * it could not run at all: an invalid domain (DSN_ERROR_USAGE), cancellation
+ * (G_IO_ERROR_CANCELLED). DNS failures are results, not errors. */
+DSN_API DsnAudit *dsn_resolver_audit_finish (DsnResolver *res, GAsyncResult *result,
+                                             GError **error);
+/* The blocking form of dsn_resolver_audit_async(). */
+DSN_API DsnAudit *dsn_resolver_audit (DsnResolver *res, const char *domain, DsnArea areas,
+                                      const char *const *dkim_selectors,
+                                      const char *const *dnsbl_zones, GCancellable *cancellable,
+                                      GError **error);
+
+/* The domain (or address) audited, lower case. */
+DSN_API const char *dsn_audit_get_domain (const DsnAudit *audit);
+/* The verdict on one AREA; DSN_VERDICT_SKIPPED if it was not asked for. */
+DSN_API DsnVerdict dsn_audit_get_verdict (const DsnAudit *audit, DsnArea area);
+/* TRUE if no DNS server answered at all: nothing could be checked. */
+DSN_API gboolean dsn_audit_get_dns_unreachable (const DsnAudit *audit);
+DSN_API guint dsn_audit_get_n_findings (const DsnAudit *audit);
+/* Returns finding I, owned by the audit. Findings come in the order to fix
+ * them: errors first, then warnings, could-not-check, information, good news. */
+DSN_API const DsnFinding *dsn_audit_get_finding (const DsnAudit *audit, guint i);
+/* Returns the audit as JSON (schema 1, see mailcheck(1)): every record seen,
+ * even invalid ones, the parsed form, the SPF term tree and every finding,
+ * with texts in LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
+DSN_API JsonNode *dsn_audit_to_json (const DsnAudit *audit, const char *lang);
+DSN_API void dsn_audit_free (DsnAudit *audit);
+
+/* A stable code such as "spf.too_many_lookups" (listed in mailcheck(1)). */
+DSN_API const char *dsn_finding_get_code (const DsnFinding *finding);
+DSN_API DsnArea dsn_finding_get_area (const DsnFinding *finding);
+DSN_API DsnSeverity dsn_finding_get_severity (const DsnFinding *finding);
+/* TRUE for "could not check": a DNS failure kept the check from being made,
+ * which says nothing about the domain's records. */
+DSN_API gboolean dsn_finding_get_unchecked (const DsnFinding *finding);
+/* The specification behind the finding ("RFC 7208 §4.6.4"), or NULL. */
+DSN_API const char *dsn_finding_get_rfc (const DsnFinding *finding);
+/* What was found, in plain words, in LANG ("en" or "fr"; NULL means "en"). */
+DSN_API const char *dsn_finding_get_message (const DsnFinding *finding, const char *lang);
+/* What to do about it, or NULL when there is nothing to do. */
+DSN_API const char *dsn_finding_get_advice (const DsnFinding *finding, const char *lang);
+
+/* ---- SPF check_host() */
+
+/* Evaluates SPF's check_host() (RFC 7208 §4, macros included) for a message
+ * from IP (IPv4 or IPv6 text) with envelope sender SENDER (may be NULL or ""
+ * for a bounce: then postmaster@HELO stands for it, §2.4) and HELO name HELO
+ * (may be NULL). DOMAIN is the domain whose policy is evaluated; NULL means
+ * the sender's domain (or HELO for an empty sender), the usual case.
+ * The callback runs on the caller's thread-default main context. */
+DSN_API void dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *domain,
+                                           const char *sender, const char *helo,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+/* Returns the result (free with dsn_spf_result_free()), or NULL with ERROR
+ * set if IP is not an address or both SENDER and HELO are empty
+ * (DSN_ERROR_USAGE), or on cancellation. A DNS failure is a temperror result. */
+DSN_API DsnSpfResult *dsn_resolver_check_spf_finish (DsnResolver *res, GAsyncResult *result,
+                                                     GError **error);
+/* The blocking form of dsn_resolver_check_spf_async(). */
+DSN_API DsnSpfResult *dsn_resolver_check_spf (DsnResolver *res, const char *ip, const char *domain,
+                                              const char *sender, const char *helo,
+                                              GCancellable *cancellable, GError **error);
+
+DSN_API DsnSpfCode dsn_spf_result_get_code (const DsnSpfResult *result);
+/* The domain whose policy was evaluated. */
+DSN_API const char *dsn_spf_result_get_domain (const DsnSpfResult *result);
+/* For a fail, the domain owner's explanation (the exp= modifier, macros
+ * expanded); NULL when there is none. */
+DSN_API const char *dsn_spf_result_get_explanation (const DsnSpfResult *result);
+/* Why the result is none, temperror or permerror ("no SPF record", "more than
+ * 10 DNS lookups", ...); NULL otherwise. */
+DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result);
+/* Returns the result as JSON: inputs, result, explanation, DNS lookups used,
+ * and the path of terms that decided it. Free with json_node_unref(). */
+DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result);
+DSN_API void dsn_spf_result_free (DsnSpfResult *result);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnResolver, dsn_resolver_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAudit, dsn_audit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnSpfResult, dsn_spf_result_free)
 
 G_END_DECLS
 

@@ -46,7 +46,7 @@ auth_free (DsnAuthResult *a)
 }
 
 static void
-finding_free (DsnFinding *f)
+finding_free (DsnHeaderFinding *f)
 {
   g_free (f->code);
   for (int l = 0; l < 2; l++) {
@@ -405,7 +405,7 @@ static void
 add_finding (DsnHeaders *h, const char *code, DsnHdrSeverity sev, char *en, char *fr, char *advice_en,
              char *advice_fr)
 {
-  DsnFinding *f = g_new0 (DsnFinding, 1);
+  DsnHeaderFinding *f = g_new0 (DsnHeaderFinding, 1);
   f->code = g_strdup (code);
   f->severity = sev;
   f->text[0] = en;
@@ -707,9 +707,9 @@ static void
 set_verdict (DsnHeaders *h)
 {
   DsnHdrSeverity worst = DSN_HDR_OK;
-  const DsnFinding *first = NULL;
+  const DsnHeaderFinding *first = NULL;
   for (guint i = 0; i < h->findings->len; i++) {
-    const DsnFinding *f = h->findings->pdata[i];
+    const DsnHeaderFinding *f = h->findings->pdata[i];
     if (f->severity > worst || !first) {
       if (f->severity >= worst)
         first = f;
@@ -878,7 +878,7 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   dsn_json_set_member_name (b, "findings");
   dsn_json_begin_array (b);
   for (guint i = 0; i < h->findings->len; i++) {
-    const DsnFinding *f = h->findings->pdata[i];
+    const DsnHeaderFinding *f = h->findings->pdata[i];
     dsn_json_begin_object (b);
     dsn_json_member (b, "code", f->code);
     dsn_json_member (b, "severity", severity_name (f->severity));

@@ -45,13 +45,13 @@ typedef struct {
   DsnHdrSeverity severity;
   char *text[2];   /* en, fr */
   char *advice[2];
-} DsnFinding;
+} DsnHeaderFinding;
 
 struct _DsnHeaders {
   GPtrArray *hops;     /* DsnHop, first hop first */
   GPtrArray *auth;     /* DsnAuthResult, receiving server's first */
   GPtrArray *spam;     /* "Header: value" strings of spam filters' verdicts */
-  GPtrArray *findings; /* DsnFinding, in the order checked */
+  GPtrArray *findings; /* DsnHeaderFinding, in the order checked */
   char *from_domain;
   char *mailfrom_domain;
   const DsnHop *slowest;

@@ -325,31 +325,31 @@ dsn_recipient_get_hard_bounce (const DsnRecipient *r)
 /* ------------------------------------------------------------ findings */
 
 guint
-dsn_report_get_n_findings (const DsnReport *rep)
+dsn_report_get_n_header_findings (const DsnReport *rep)
 {
   g_return_val_if_fail (rep, 0);
   return rep->headers ? rep->headers->findings->len : 0;
 }
 
 const char *
-dsn_report_get_finding_code (const DsnReport *rep, guint i)
+dsn_report_get_header_finding_code (const DsnReport *rep, guint i)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
-  return ((DsnFinding *) rep->headers->findings->pdata[i])->code;
+  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
+  return ((DsnHeaderFinding *) rep->headers->findings->pdata[i])->code;
 }
 
 const char *
-dsn_report_get_finding_text (const DsnReport *rep, guint i, const char *lang)
+dsn_report_get_header_finding_text (const DsnReport *rep, guint i, const char *lang)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
-  const DsnFinding *f = rep->headers->findings->pdata[i];
+  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
+  const DsnHeaderFinding *f = rep->headers->findings->pdata[i];
   return f->text[lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0];
 }
 
 const char *
-dsn_report_get_finding_advice (const DsnReport *rep, guint i, const char *lang)
+dsn_report_get_header_finding_advice (const DsnReport *rep, guint i, const char *lang)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
-  const DsnFinding *f = rep->headers->findings->pdata[i];
+  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
+  const DsnHeaderFinding *f = rep->headers->findings->pdata[i];
   return f->advice[lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0];
 }
