@@ -123,11 +123,14 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
   } else {
     DsnMatchInput in = {
       .text = r->diagnostic,
-      .status = r->status,
-      .reply_code = r->reply_code,
-      .remote_mta = r->remote_mta,
-      .dialect = rep->dialect,
-      .command = r->command,
+      .fact = {
+        [DSN_FACT_STATUS] = r->status,
+        [DSN_FACT_REPLY] = r->reply_code,
+        [DSN_FACT_REMOTE] = r->remote_mta,
+        [DSN_FACT_DIALECT] = rep->dialect,
+        [DSN_FACT_COMMAND] = r->command,
+        [DSN_FACT_DIAGNOSTIC_TYPE] = r->diagnostic_type,
+      },
       .action = r->action,
     };
     const DsnRule *best = dsn_rules_match (rules, &in, NULL);
@@ -227,16 +230,15 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
     const DsnRule *r = dsn_rules_get (rules, i);
     for (char **ex = r->examples; ex && *ex; ex++) {
       char status[12], reply[4];
-      DsnMatchInput in = {
-        .text = *ex,
-        .status = r->example_status ? r->example_status
-                                    : (dsn_text_find_status (*ex, status) ? status : NULL),
-        .reply_code = dsn_text_find_reply_code (*ex, reply) ? reply : NULL,
-        .remote_mta = r->example_remote,
-        .dialect = r->example_dialect,
-        .command = r->example_command,
-        .action = r->action ? r->action : DSN_ACTION_FAILED,
-      };
+      DsnMatchInput in = { .text = *ex };
+      for (int f = 0; f < DSN_N_FACTS; f++)
+        in.fact[f] = r->example[f];
+      if (!in.fact[DSN_FACT_STATUS] && dsn_text_find_status (*ex, status))
+        in.fact[DSN_FACT_STATUS] = status;
+      if (dsn_text_find_reply_code (*ex, reply))
+        in.fact[DSN_FACT_REPLY] = reply;
+      in.action = r->example_action ? r->example_action
+                                    : r->action ? r->action : DSN_ACTION_FAILED;
       const DsnRule *got = dsn_rules_match (rules, &in, NULL);
       if (got != r)
         PROBLEM ("%s: [rule %s]: example \"%s\" is classified by %s", r->file, r->name, *ex,

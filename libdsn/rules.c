@@ -202,10 +202,25 @@ category_free (DsnCategory *c)
 }
 
 static void
-pspecs_free (GPtrArray *a)
+cond_free (DsnCond *c)
 {
-  if (a)
-    g_ptr_array_unref (a);
+  if (!c)
+    return;
+  if (c->any)
+    g_ptr_array_unref (c->any);
+  if (c->none)
+    g_ptr_array_unref (c->none);
+  g_free (c);
+}
+
+/* Drops the text conditions (phrases, regex) of R. */
+static void
+rule_clear_text (DsnRule *r)
+{
+  g_clear_pointer (&r->phrases, g_strfreev);
+  g_clear_pointer (&r->regex, g_regex_unref);
+  g_clear_pointer (&r->regex_src, g_free);
+  g_clear_pointer (&r->literal, g_free);
 }
 
 static void
@@ -214,21 +229,13 @@ rule_free (DsnRule *r)
   g_free (r->name);
   g_free (r->file);
   g_free (r->category_id);
-  g_strfreev (r->phrases);
-  if (r->regex)
-    g_regex_unref (r->regex);
-  g_free (r->regex_src);
-  g_free (r->literal);
-  pspecs_free (r->status);
-  pspecs_free (r->remote);
-  pspecs_free (r->reply);
-  g_strfreev (r->dialects);
-  g_strfreev (r->commands);
+  g_free (r->like);
+  rule_clear_text (r);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    cond_free (r->cond[f]);
+    g_free (r->example[f]);
+  }
   g_strfreev (r->examples);
-  g_free (r->example_status);
-  g_free (r->example_remote);
-  g_free (r->example_dialect);
-  g_free (r->example_command);
   g_free (r->blocklist);
   g_free (r);
 }
@@ -374,23 +381,33 @@ regex_required_literal (const char *re)
 
 /* ------------------------------------------------------------ loading */
 
-static GPtrArray *
-load_globs (GKeyFile *kf, const char *group, const char *key)
+/* A ";"-separated list of globs, "!glob" for an exclusion. */
+static DsnCond *
+load_cond (GKeyFile *kf, const char *group, const char *key)
 {
   gsize n = 0;
   g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, &n, NULL);
   if (!list)
     return NULL;
-  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  DsnCond *c = g_new0 (DsnCond, 1);
   for (gsize i = 0; i < n; i++) {
-    g_strstrip (list[i]);
-    if (!*list[i])
+    char *item = g_strstrip (list[i]);
+    gboolean exclude = item[0] == '!';
+    if (exclude)
+      item = g_strstrip (item + 1);
+    if (!*item)
       continue;
-    char *low = g_ascii_strdown (list[i], -1);
-    g_ptr_array_add (a, g_pattern_spec_new (low));
-    g_free (low);
+    GPtrArray **set = exclude ? &c->none : &c->any;
+    if (!*set)
+      *set = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+    g_autofree char *low = g_ascii_strdown (item, -1);
+    g_ptr_array_add (*set, g_pattern_spec_new (low));
   }
-  return a;
+  if (!c->any && !c->none) {
+    cond_free (c);
+    return NULL;
+  }
+  return c;
 }
 
 static char **
@@ -409,11 +426,21 @@ load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
   return (char **) g_ptr_array_free (a, FALSE);
 }
 
+/* Condition keys, in DsnFact order, and the matching example context keys. */
+static const char *const fact_keys[DSN_N_FACTS] = {
+  "status", "reply", "remote", "dialect", "command", "diagnostic-type",
+};
+static const char *const example_fact_keys[DSN_N_FACTS] = {
+  "example-status", NULL, "example-remote", "example-dialect", "example-command",
+  "example-diagnostic-type",
+};
+
 static const char *const rule_keys[] = {
-  "category", "reason", "phrase", "regex", "status", "reply", "remote", "dialect",
-  "command", "action", "strength", "example", "example2", "example3", "example4", "example5",
-  "example6", "example7", "example8", "example9", "example-status", "example-remote",
-  "example-dialect", "example-command", "blocklist", "comment", NULL,
+  "category", "reason", "like", "phrase", "regex", "status", "reply", "remote", "dialect",
+  "command", "diagnostic-type", "action", "strength", "example", "example2", "example3",
+  "example4", "example5", "example6", "example7", "example8", "example9", "example-status",
+  "example-remote", "example-dialect", "example-command", "example-diagnostic-type",
+  "example-action", "blocklist", "comment", NULL,
 };
 
 static const char *const category_keys[] = {
@@ -515,8 +542,16 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
+  r->like = g_key_file_get_string (kf, group, "like", NULL);
   r->phrases = load_list (kf, group, "phrase", TRUE);
   r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
+  if (r->like && (r->phrases || r->regex_src)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [%s]: a rule with \"like\" takes its phrases and regex from that rule", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
   if (r->regex_src) {
     r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &e);
     if (!r->regex) {
@@ -528,21 +563,29 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     if (!r->phrases)
       r->literal = regex_required_literal (r->regex_src);
   }
-  r->status = load_globs (kf, group, "status");
-  r->reply = load_globs (kf, group, "reply");
-  r->remote = load_globs (kf, group, "remote");
-  r->dialects = load_list (kf, group, "dialect", FALSE);
-  r->commands = load_list (kf, group, "command", FALSE);
-  g_autofree char *action = g_key_file_get_string (kf, group, "action", NULL);
-  if (action) {
-    r->action = dsn_action_from_string (action);
-    if (r->action == DSN_ACTION_NONE) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"", file,
-                   group, action);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    r->cond[f] = load_cond (kf, group, fact_keys[f]);
+    if (r->cond[f])
+      r->n_conds++;
+    if (example_fact_keys[f])
+      r->example[f] = g_key_file_get_string (kf, group, example_fact_keys[f], NULL);
+  }
+  static const char *const action_keys[] = { "action", "example-action" };
+  for (gsize i = 0; i < G_N_ELEMENTS (action_keys); i++) {
+    DsnAction *slot = i == 0 ? &r->action : &r->example_action;
+    g_autofree char *action = g_key_file_get_string (kf, group, action_keys[i], NULL);
+    if (!action)
+      continue;
+    *slot = dsn_action_from_string (action);
+    if (*slot == DSN_ACTION_NONE) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"",
+                   file, group, action);
       rule_free (r);
       return FALSE;
     }
   }
+  if (r->action)
+    r->n_conds++;
   if (g_key_file_has_key (kf, group, "strength", NULL)) {
     r->strength = g_key_file_get_integer (kf, group, "strength", &e);
     if (e || r->strength < 0 || r->strength > 100) {
@@ -553,7 +596,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     }
   } else {
     /* Defaults documented in dsn-patterns(5): words beat codes. */
-    r->strength = (r->phrases || r->regex) ? 50 : 30;
+    r->strength = (r->phrases || r->regex || r->like) ? 50 : 30;
   }
   /* Examples are plain strings (";" is common in server replies): "example"
    * and "example2" to "example9". */
@@ -568,10 +611,6 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   }
   g_ptr_array_add (ex, NULL);
   r->examples = (char **) g_ptr_array_free (ex, FALSE);
-  r->example_status = g_key_file_get_string (kf, group, "example-status", NULL);
-  r->example_remote = g_key_file_get_string (kf, group, "example-remote", NULL);
-  r->example_dialect = g_key_file_get_string (kf, group, "example-dialect", NULL);
-  r->example_command = g_key_file_get_string (kf, group, "example-command", NULL);
   r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
   if (!r->examples || !r->examples[0]) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
@@ -579,8 +618,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  if (!r->phrases && !r->regex && !r->status && !r->reply && !r->remote && !r->dialects &&
-      !r->commands && !r->action) {
+  if (!r->phrases && !r->regex && !r->like && r->n_conds == 0) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs a condition", file,
                  group);
     rule_free (r);
@@ -627,7 +665,53 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
   return TRUE;
 }
 
-/* Resolves category references and builds the automaton. */
+/* The rule named NAME in RULES or, failing that, in MORE (may be NULL). */
+static DsnRule *
+find_rule2 (const DsnRules *rules, const DsnRules *more, const char *name)
+{
+  DsnRule *r = (DsnRule *) dsn_rules_find_rule (rules, name);
+  if (!r && more)
+    r = (DsnRule *) dsn_rules_find_rule (more, name);
+  return r;
+}
+
+/* The rule whose phrases and regex R reuses ("like="), following chains;
+ * NULL if it is missing or the chain loops. */
+static const DsnRule *
+like_target (const DsnRules *rules, const DsnRules *more, const DsnRule *r)
+{
+  const DsnRule *t = r;
+  for (int depth = 0; t && t->like; depth++) {
+    if (depth > 8)
+      return NULL;
+    t = find_rule2 (rules, more, t->like);
+  }
+  return t;
+}
+
+/* Copies the text conditions of the rule R is "like", again at each compile
+ * so that a user file redefining that rule also changes R. */
+static gboolean
+inherit_text (DsnRules *rules, DsnRule *r, GError **error)
+{
+  if (!r->like)
+    return TRUE;
+  const DsnRule *t = like_target (rules, NULL, r);
+  if (!t) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+    return FALSE;
+  }
+  rule_clear_text (r);
+  r->phrases = g_strdupv (t->phrases);
+  r->regex = t->regex ? g_regex_ref (t->regex) : NULL;
+  r->regex_src = g_strdup (t->regex_src);
+  r->literal = g_strdup (t->literal);
+  r->inherited = TRUE;
+  return TRUE;
+}
+
+/* Resolves category and "like" references and builds the automaton. */
 static gboolean
 compile (DsnRules *rules, GError **error)
 {
@@ -639,7 +723,10 @@ compile (DsnRules *rules, GError **error)
                    r->file, r->name, r->category_id);
       return FALSE;
     }
+    if (!inherit_text (rules, r, error))
+      return FALSE;
     r->index = i;
+    r->specificity = r->n_conds + ((r->phrases || r->regex) ? 1 : 0);
   }
   automaton_free (rules->ac);
   if (rules->phrases)
@@ -753,6 +840,13 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       dsn_rules_free (scratch);
       return FALSE;
     }
+    /* The user's rules are looked up first: they replace built-in ones. */
+    if (r->like && !like_target (scratch, rules, r)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
   }
   while (scratch->categories->len > 0) {
     DsnCategory *c = g_ptr_array_steal_index (scratch->categories, 0);
@@ -794,28 +888,21 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
 /* ------------------------------------------------------------ matching */
 
 static gboolean
-glob_any (GPtrArray *globs, const char *value)
+cond_holds (const DsnCond *c, const char *value)
 {
-  if (!globs)
+  if (!c)
     return TRUE;
   if (!value)
-    return FALSE;
+    return c->any == NULL; /* an unknown fact passes only exclusions */
   g_autofree char *low = g_ascii_strdown (value, -1);
-  for (guint i = 0; i < globs->len; i++)
-    if (g_pattern_spec_match_string (globs->pdata[i], low))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-list_any (char **list, const char *value)
-{
-  if (!list)
+  if (c->none)
+    for (guint i = 0; i < c->none->len; i++)
+      if (g_pattern_spec_match_string (c->none->pdata[i], low))
+        return FALSE;
+  if (!c->any)
     return TRUE;
-  if (!value)
-    return FALSE;
-  for (char **p = list; *p; p++)
-    if (g_ascii_strcasecmp (*p, value) == 0)
+  for (guint i = 0; i < c->any->len; i++)
+    if (g_pattern_spec_match_string (c->any->pdata[i], low))
       return TRUE;
   return FALSE;
 }
@@ -825,9 +912,10 @@ conditions_hold (const DsnRule *r, const DsnMatchInput *in)
 {
   if (r->action && r->action != in->action)
     return FALSE;
-  return glob_any (r->status, in->status) && glob_any (r->reply, in->reply_code) &&
-         glob_any (r->remote, in->remote_mta) && list_any (r->dialects, in->dialect) &&
-         list_any (r->commands, in->command);
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    if (!cond_holds (r->cond[f], in->fact[f]))
+      return FALSE;
+  return TRUE;
 }
 
 /* The longest phrase of R that occurs in the folded text: the more specific
@@ -847,8 +935,9 @@ specificity (const DsnRule *r, const char *folded)
   return best;
 }
 
-/* Is A a better match than B? Strength first, then the more specific phrase,
- * then the rule loaded first. */
+/* Is A a better match than B? Strength first, then the rule with more
+ * conditions (a refinement beats the rule it refines), then the more
+ * specific phrase, then the rule loaded first. */
 static gboolean
 better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
 {
@@ -856,6 +945,8 @@ better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
     return TRUE;
   if (a->strength != b->strength)
     return a->strength > b->strength;
+  if (a->specificity != b->specificity)
+    return a->specificity > b->specificity;
   if (spec_a != spec_b)
     return spec_a > spec_b;
   return a->order < b->order;
@@ -884,7 +975,7 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
     last = r;
     if (!conditions_hold (r, in))
       continue;
-    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
+    if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
       continue;
     gsize spec = specificity (r, folded);
     if (better (r, spec, best, best_spec)) {
@@ -896,7 +987,7 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];
     if (r == exclude || !conditions_hold (r, in))
       continue;
-    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
+    if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
       continue;
     if (better (r, 0, best, best_spec)) {
       best = r;
