@@ -20,7 +20,7 @@
 #include <string.h>
 
 /* Strength at or above which a rule beats a dialect's hint. */
-#define HINT_STRENGTH 40
+#define HINT_STRENGTH 60
 
 /* The reference classifier's pseudo status codes (X.0.9NN), used when a
  * message gives no code at all, so that scripts written for it keep working. */
@@ -80,9 +80,18 @@ complete_codes (DsnRecipient *r)
   if (!r->diagnostic)
     return;
   char code[12];
-  if (!r->status && dsn_text_find_status (r->diagnostic, code)) {
-    r->status = g_strdup (code);
-    r->status_source = DSN_SOURCE_TEXT;
+  /* The first failure code: a transcript may quote earlier 2xx replies. */
+  const char *at = r->diagnostic;
+  while ((at = dsn_text_find_status (at, code)) && code[0] == '2')
+    at += strlen (code);
+  if (at) {
+    /* The remote server's own code is more precise than the one the
+     * reporting MTA wrote in Status: (often a generic X.0.0, or its own
+     * guess), as long as both agree on temporary or permanent. */
+    if (!r->status || (strcmp (r->status, code) != 0 && r->status[0] == code[0])) {
+      dsn_set (&r->status, code);
+      r->status_source = DSN_SOURCE_TEXT;
+    }
   }
   char reply[4];
   if (!r->reply_code && dsn_text_find_reply_code (r->diagnostic, reply)) {
@@ -146,6 +155,10 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
       r->rule = "dialect";
     } else if (r->action == DSN_ACTION_DELAYED) {
       set_category (rules, r, "delayed", "action:delayed");
+    } else if (r->diagnostic && *r->diagnostic) {
+      /* Words that no rule recognises: undecided rather than unknown, as
+       * the reference classifier says ("onhold"). */
+      set_category (rules, r, "on-hold", NULL);
     } else {
       set_category (rules, r, "undetermined", NULL);
     }

@@ -952,10 +952,56 @@ better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
   return a->order < b->order;
 }
 
+/* Length of an SMTP reply prefix at P ("550-", "550-5.7.1 ", "550 5.7.1 "),
+ * or 0. A bare "550 " is not one: it may be part of a phrase. */
+static gsize
+reply_prefix_len (const char *p)
+{
+  if (p[0] < '2' || p[0] > '5' || !g_ascii_isdigit (p[1]) || !g_ascii_isdigit (p[2]))
+    return 0;
+  if (p[3] != '-' && p[3] != ' ')
+    return 0;
+  const char *q = p + 4;
+  if ((*q == '2' || *q == '4' || *q == '5') && q[1] == '.' && g_ascii_isdigit (q[2])) {
+    q += 2;
+    while (g_ascii_isdigit (*q))
+      q++;
+    if (*q == '.' && g_ascii_isdigit (q[1])) {
+      q++;
+      while (g_ascii_isdigit (*q))
+        q++;
+      if (*q == ' ' || !*q)
+        return (*q ? q + 1 : q) - p;
+    }
+  }
+  return p[3] == '-' ? 4 : 0;
+}
+
+/* Removes the reply prefixes that a multi-line SMTP reply repeats on each
+ * line ("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From:"), so
+ * that phrases spanning two lines still match. The first one stays. In place. */
+static void
+strip_continuations (char *folded)
+{
+  char *w = folded;
+  for (const char *p = folded; *p;) {
+    if (p > folded && p[-1] == ' ') {
+      gsize n = reply_prefix_len (p);
+      if (n) {
+        p += n;
+        continue;
+      }
+    }
+    *w++ = *p++;
+  }
+  *w = '\0';
+}
+
 const DsnRule *
 dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *exclude)
 {
   g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
+  strip_continuations (folded);
   guint np = rules->phrases->len;
   guint8 stack_seen[512];
   g_autofree guint8 *heap_seen = NULL;
