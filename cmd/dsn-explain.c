@@ -155,6 +155,120 @@ L (const char *en, const char *fr)
   return strcmp (opt.lang, "fr") == 0 ? fr : en;
 }
 
+static const char *
+jget (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
+}
+
+static void
+format_duration (GString *out, gint64 s)
+{
+  if (s < 0) {
+    g_string_append_c (out, '-');
+    s = -s;
+  }
+  if (s < 120)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " s", s);
+  else if (s < 7200)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s", s / 60, s % 60);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600, (s % 3600) / 60);
+}
+
+/* The delivery headers analysis, rendered from the report's JSON so the
+ * library needs no getter per detail. */
+static void
+format_headers (GString *out, const DsnReport *rep, const Palette *p)
+{
+  g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
+  JsonObject *h = json_object_get_object_member (json_node_get_object (root), "headers");
+  JsonArray *findings = json_object_get_array_member (h, "findings");
+  const char *sev = jget (h, "severity");
+  const char *color = !strcmp (sev, "error") ? p->red : !strcmp (sev, "warning") ? p->yellow : p->green;
+  const char *headline = NULL;
+  for (guint i = 0; i < json_array_get_length (findings) && !headline; i++) {
+    JsonObject *f = json_array_get_object_element (findings, i);
+    if (!g_strcmp0 (jget (f, "code"), jget (h, "verdict")))
+      headline = jget (f, "text");
+  }
+  g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
+                          headline ? headline : L ("Delivery headers: nothing to report.", "En-têtes de remise : rien à signaler."),
+                          p->reset);
+  const char *from = jget (h, "from_domain"), *mailfrom = jget (h, "mailfrom_domain");
+  if (from || mailfrom)
+    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold, L ("From domain:", "Domaine From :"), p->reset,
+                            from ? from : "?", mailfrom ? L (" (envelope: ", " (enveloppe : ") : "", mailfrom ? mailfrom : "",
+                            mailfrom ? ")" : "");
+  JsonArray *hops = json_object_get_array_member (h, "hops");
+  guint nh = json_array_get_length (hops);
+  if (nh) {
+    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset, nh,
+                            nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
+    JsonNode *t = json_object_get_member (h, "transit_seconds");
+    if (t && !json_node_is_null (t)) {
+      g_string_append (out, ", ");
+      format_duration (out, json_node_get_int (t));
+    }
+    g_string_append_c (out, '\n');
+    for (guint i = 0; i < nh; i++) {
+      JsonObject *hop = json_array_get_object_element (hops, i);
+      g_string_append_printf (out, "    %2u. %s", i + 1, jget (hop, "from_host") ? jget (hop, "from_host") : "");
+      if (jget (hop, "from_ip"))
+        g_string_append_printf (out, " [%s]", jget (hop, "from_ip"));
+      g_string_append_printf (out, " → %s", jget (hop, "by_host") ? jget (hop, "by_host") : "?");
+      if (jget (hop, "with"))
+        g_string_append_printf (out, " %s(%s)%s", p->dim, jget (hop, "with"), p->reset);
+      JsonNode *d = json_object_get_member (hop, "delay_seconds");
+      if (d && !json_node_is_null (d)) {
+        gboolean slow = json_object_get_boolean_member (hop, "slowest");
+        g_string_append_printf (out, "  %s+", slow ? p->yellow : p->dim);
+        format_duration (out, json_node_get_int (d));
+        g_string_append_printf (out, "%s%s", slow ? L (" ← slowest", " ← la plus lente") : "", p->reset);
+      }
+      g_string_append_c (out, '\n');
+    }
+  }
+  JsonArray *auth = json_object_get_array_member (h, "authentication");
+  if (json_array_get_length (auth)) {
+    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"), p->reset);
+    for (guint i = 0; i < json_array_get_length (auth); i++) {
+      JsonObject *a = json_array_get_object_element (auth, i);
+      const char *res = jget (a, "result");
+      const char *c = !strcmp (res, "pass") ? p->green : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim : p->red;
+      g_string_append_printf (out, "    %-6s %s%-9s%s %s", jget (a, "method"), c, res, p->reset,
+                              jget (a, "domain") ? jget (a, "domain") : "");
+      JsonNode *al = json_object_get_member (a, "aligned");
+      if (al && !json_node_is_null (al) && !json_node_get_boolean (al))
+        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"), p->reset);
+      g_string_append_printf (out, "  %s%s%s\n", p->dim, jget (a, "authserv") ? jget (a, "authserv") : "", p->reset);
+    }
+  }
+  JsonArray *spam = json_object_get_array_member (h, "spam");
+  if (json_array_get_length (spam)) {
+    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"), p->reset);
+    for (guint i = 0; i < json_array_get_length (spam); i++) {
+      g_autofree char *line = g_utf8_substring (json_array_get_string_element (spam, i), 0,
+                                                MIN (g_utf8_strlen (json_array_get_string_element (spam, i), -1), 100));
+      g_string_append_printf (out, "    %s\n", line);
+    }
+  }
+  if (json_array_get_length (findings)) {
+    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Findings:", "Constats :"), p->reset);
+    for (guint i = 0; i < json_array_get_length (findings); i++) {
+      JsonObject *f = json_array_get_object_element (findings, i);
+      const char *fs = jget (f, "severity");
+      const char *c = !strcmp (fs, "error") ? p->red : !strcmp (fs, "warning") ? p->yellow : !strcmp (fs, "ok") ? p->green : p->dim;
+      const char *mark = opt.color ? (!strcmp (fs, "error") ? "✘ " : !strcmp (fs, "warning") ? "⚠ " : !strcmp (fs, "ok") ? "✔ " : "• ")
+                                   : (!strcmp (fs, "error") ? "[error] " : !strcmp (fs, "warning") ? "[warning] " : !strcmp (fs, "ok") ? "[ok] " : "[info] ");
+      g_autofree char *text = g_strdup_printf ("%s%s%s%s", c, mark, jget (f, "text"), p->reset);
+      append_wrapped (out, text, "    ", 78);
+      append_wrapped (out, jget (f, "advice"), "      ", 78);
+    }
+  }
+}
+
 static char *
 format_text (const Item *it, const DsnReport *rep)
 {
@@ -171,7 +285,9 @@ format_text (const Item *it, const DsnReport *rep)
     g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
   g_string_append_c (out, '\n');
 
-  if (kind == DSN_KIND_NOT_BOUNCE) {
+  if (kind == DSN_KIND_HEADERS) {
+    format_headers (out, rep, &p);
+  } else if (kind == DSN_KIND_NOT_BOUNCE) {
     g_string_append_printf (out, "  %s\n",
                             L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
                                "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
@@ -639,8 +755,8 @@ main (int argc, char **argv)
   cmd_init_signals ();
 
   gboolean json = FALSE, summary = FALSE, version = FALSE, quiet = FALSE, no_progress = FALSE;
-  char *lang = NULL, *color = NULL, *format = NULL;
-  char **patterns = NULL;
+  g_autofree char *lang = NULL, *color = NULL, *format = NULL;
+  g_auto (GStrv) patterns = NULL;
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
@@ -703,7 +819,6 @@ main (int argc, char **argv)
       cmd_error ("%s", error->message);
       return EXIT_USAGE;
     }
-  g_strfreev (patterns);
   analyzer = an;
 
   Totals totals = { 0 };
@@ -761,8 +876,5 @@ main (int argc, char **argv)
   g_hash_table_unref (totals.by_domain);
   g_hash_table_unref (totals.by_diagnostic);
   g_hash_table_unref (totals.suppress);
-  g_free (lang);
-  g_free (color);
-  g_free (format);
   return status;
 }

@@ -4,6 +4,7 @@
  * classify them.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
+#include "headers.h"
 
 #include <string.h>
 
@@ -96,10 +97,9 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
       g_free (out);
     }
   }
-  if (g_utf8_validate (buf, len, NULL))
-    return g_strndup (buf, len);
-  /* ISO-2022-JP is 7-bit: its escape sequences mark it even when unlabelled. */
-  if (memchr (buf, 0x1b, len)) {
+  /* ISO-2022-JP is 7-bit, so valid UTF-8 too: its escape sequences mark it
+   * even when unlabelled. */
+  if (memchr (buf, 0x1b, len) && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
     iconv_t cd = g_mime_iconv_open ("UTF-8", "ISO-2022-JP");
     if (cd != (iconv_t) -1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
@@ -109,6 +109,8 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
       g_free (out);
     }
   }
+  if (g_utf8_validate (buf, len, NULL))
+    return g_strndup (buf, len);
   return g_mime_utils_decode_8bit (NULL, buf, len);
 }
 
@@ -552,6 +554,13 @@ decoded_header (GMimeMessage *msg, const char *name)
 DsnReport *
 dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
 {
+  return dsn_analyze_with (an, data, len, NULL, error);
+}
+
+DsnReport *
+dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *only,
+                  GError **error)
+{
   g_return_val_if_fail (an, NULL);
   ((DsnAnalyzer *) an)->sealed = TRUE;
 
@@ -619,7 +628,7 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   w.in.first_text = w.first_text ? w.first_text : "";
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
-    if (!(*d)->detect (&w.in))
+    if (only ? *d != only : !(*d)->detect (&w.in))
       continue;
     if ((*d)->extract (&w.in)) {
       rep->dialect = (*d)->name;
@@ -628,8 +637,13 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   }
   if (rep->kind == DSN_KIND_NOT_BOUNCE && rep->recipients->len > 0)
     rep->kind = DSN_KIND_DELIVERY_STATUS;
-  if (rep->kind == DSN_KIND_NOT_BOUNCE)
+  if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
+    /* Not a report: explain how the message itself was delivered. */
+    rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
+    if (rep->headers)
+      rep->kind = DSN_KIND_HEADERS;
+  }
 
   gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
   if (rep->recipients->len > max_rcpt) {

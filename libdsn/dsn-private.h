@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 typedef struct _DsnRules DsnRules;       /* rules.c */
 typedef struct _DsnCategory DsnCategory; /* rules.c */
+typedef struct _DsnHeaders DsnHeaders;   /* headers.c */
 
 struct _DsnAnalyzer {
   DsnRules *rules;
@@ -67,6 +68,7 @@ struct _DsnReport {
   char *original_ip;
   char *subject;                /* the report's own Subject and From, decoded */
   char *from;
+  DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
   const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
 };
 
@@ -176,6 +178,11 @@ typedef struct {
 
 /* NULL-terminated, in detection order: specific dialects before generic ones. */
 DSN_INTERNAL extern const DsnDialect *const dsn_dialects[];
+
+/* dsn_analyzer_analyze(), but with ONLY (if not NULL) as the one dialect
+ * tried, without its detect(): lets the fuzzers reach every extractor. */
+DSN_INTERNAL DsnReport *dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len,
+                                          const DsnDialect *only, GError **error);
 
 /* ------------------------------------------------------------ status.c */
 

@@ -52,6 +52,7 @@ typedef enum {
   DSN_KIND_DELIVERY_STATUS, /* a bounce or delay notice (RFC 3464 or a text report) */
   DSN_KIND_FEEDBACK,        /* an abuse / feedback-loop report (RFC 5965) */
   DSN_KIND_AUTO_REPLY,      /* a vacation or other automatic reply (RFC 3834) */
+  DSN_KIND_HEADERS,         /* not a report: the analysis of a message's delivery headers */
 } DsnKind;
 
 /* RFC 3464 §2.3.3 action values, plus NONE when the report did not say. */
@@ -145,6 +146,14 @@ DSN_API const char *dsn_report_get_original_ip (const DsnReport *rep);
 DSN_API guint dsn_report_get_n_recipients (const DsnReport *rep);
 /* Returns recipient I (0-based), owned by the report. */
 DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guint i);
+
+/* Findings of the delivery headers analysis (kind DSN_KIND_HEADERS): a
+ * stable code ("align.dkim", "route.slow_hop", ...), a sentence and what to
+ * do, in LANG ("en" or "fr"; NULL means "en"). */
+DSN_API guint dsn_report_get_n_findings (const DsnReport *rep);
+DSN_API const char *dsn_report_get_finding_code (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_finding_text (const DsnReport *rep, guint i, const char *lang);
+DSN_API const char *dsn_report_get_finding_advice (const DsnReport *rep, guint i, const char *lang);
 
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);

@@ -40,12 +40,20 @@ dsn_intake_normalize (const char *data, gsize len, gsize *nuls)
 
 /* ------------------------------------------------------------ reader */
 
+#define READ_BUF (256 * 1024)
+
 struct _DsnReader {
   DsnFormat format;
   char *path;
   /* mbox and single-file input */
   FILE *fp;
   gboolean own_fp;
+  /* Our own buffer, so that lines may end in LF, CRLF or a lone CR (old Mac
+   * mboxes) and the format can be sniffed without consuming input. */
+  char *buf;
+  gsize buf_pos, buf_len;
+  gboolean eof;
+  int read_errno;
   GString *pending;  /* the "From " line that started the next message */
   guint index;
   gboolean done;
@@ -54,6 +62,8 @@ struct _DsnReader {
   guint next_file;
   char *current;     /* path of the file last returned */
 };
+
+static gboolean fill (DsnReader *r);
 
 static gboolean
 is_from_line (const char *line, gsize len)
@@ -130,14 +140,13 @@ dsn_reader_new (const char *path, DsnFormat format, GError **error)
     r->own_fp = TRUE;
   }
   r->format = format;
+  r->buf = g_malloc (READ_BUF);
   if (format == DSN_FORMAT_AUTO) {
     /* An mbox starts with a "From " line; anything else is one message. */
-    char head[5];
-    int c, n = 0;
-    while (n < 5 && (c = getc (r->fp)) != EOF)
-      head[n++] = (char) c;
-    r->format = (n == 5 && memcmp (head, "From ", 5) == 0) ? DSN_FORMAT_MBOX : DSN_FORMAT_MESSAGE;
-    g_string_append_len (r->pending, head, n);
+    fill (r);
+    r->format = (r->buf_len - r->buf_pos >= 5 && memcmp (r->buf + r->buf_pos, "From ", 5) == 0)
+                  ? DSN_FORMAT_MBOX
+                  : DSN_FORMAT_MESSAGE;
   }
   return g_steal_pointer (&r);
 }
@@ -148,35 +157,63 @@ dsn_reader_get_format (const DsnReader *reader)
   return reader->format;
 }
 
-static GBytes *
-read_all (FILE *fp, GString *prefix, GError **error)
+/* Refills the buffer when it is exhausted; FALSE at end of input. */
+static gboolean
+fill (DsnReader *r)
 {
-  GString *s = g_string_sized_new (prefix->len + 65536);
-  g_string_append_len (s, prefix->str, prefix->len);
-  g_string_truncate (prefix, 0);
-  char buf[65536];
-  size_t n;
-  while ((n = fread (buf, 1, sizeof buf, fp)) > 0)
-    g_string_append_len (s, buf, n);
-  if (ferror (fp)) {
-    int e = errno;
+  if (r->buf_pos < r->buf_len)
+    return TRUE;
+  if (r->eof)
+    return FALSE;
+  r->buf_pos = 0;
+  r->buf_len = fread (r->buf, 1, READ_BUF, r->fp);
+  if (r->buf_len == 0) {
+    r->eof = TRUE;
+    if (ferror (r->fp))
+      r->read_errno = errno ? errno : EIO;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GBytes *
+read_all (DsnReader *r, GError **error)
+{
+  GString *s = g_string_sized_new (65536);
+  while (fill (r)) {
+    g_string_append_len (s, r->buf + r->buf_pos, r->buf_len - r->buf_pos);
+    r->buf_pos = r->buf_len;
+  }
+  if (r->read_errno) {
     g_string_free (s, TRUE);
-    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "read error: %s", g_strerror (e));
+    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path, g_strerror (r->read_errno));
     return NULL;
   }
   return g_string_free_to_bytes (s);
 }
 
-/* Reads one line (with its newline) into LINE; FALSE at end of file. */
+/* Reads one line into LINE, ending it with LF whatever its newline was;
+ * FALSE at end of input. */
 static gboolean
-read_line (FILE *fp, GString *line)
+read_line (DsnReader *r, GString *line)
 {
   g_string_truncate (line, 0);
-  char buf[4096];
-  while (fgets (buf, sizeof buf, fp)) {
-    g_string_append (line, buf);
-    if (line->len && line->str[line->len - 1] == '\n')
-      return TRUE;
+  while (fill (r)) {
+    const char *start = r->buf + r->buf_pos;
+    const char *end = r->buf + r->buf_len;
+    const char *p = start;
+    while (p < end && *p != '\n' && *p != '\r')
+      p++;
+    g_string_append_len (line, start, p - start);
+    if (p == end) {
+      r->buf_pos = r->buf_len;
+      continue;
+    }
+    r->buf_pos = p - r->buf + 1;
+    if (*p == '\r' && fill (r) && r->buf[r->buf_pos] == '\n')
+      r->buf_pos++;
+    g_string_append_c (line, '\n');
+    return TRUE;
   }
   return line->len > 0;
 }
@@ -189,27 +226,19 @@ read_mbox_message (DsnReader *r)
   GString *msg = g_string_new (NULL);
   g_autoptr (GString) line = g_string_new (NULL);
   gboolean have_from = FALSE;
-  /* The first 5 bytes were peeked; complete the envelope line. */
   if (r->pending->len > 0) {
     g_string_assign (line, r->pending->str);
     g_string_truncate (r->pending, 0);
-    if (line->str[line->len - 1] != '\n') {
-      g_autoptr (GString) rest = g_string_new (NULL);
-      read_line (r->fp, rest);
-      g_string_append_len (line, rest->str, rest->len);
-    }
-    have_from = is_from_line (line->str, line->len);
-  } else if (!read_line (r->fp, line)) {
+  } else if (!read_line (r, line)) {
     g_string_free (msg, TRUE);
     return NULL;
-  } else {
-    have_from = is_from_line (line->str, line->len);
   }
+  have_from = is_from_line (line->str, line->len);
   /* The envelope line is not part of the message. */
   if (!have_from)
     g_string_append_len (msg, line->str, line->len);
   gboolean prev_blank = FALSE;
-  while (read_line (r->fp, line)) {
+  while (read_line (r, line)) {
     if (is_from_line (line->str, line->len) && (prev_blank || msg->len == 0)) {
       g_string_assign (r->pending, line->str);
       break;
@@ -222,7 +251,7 @@ read_mbox_message (DsnReader *r)
       g_string_append_len (msg, l + 1, line->len - 1);
     else
       g_string_append_len (msg, l, line->len);
-    prev_blank = line->len == 1 || (line->len == 2 && l[0] == '\r');
+    prev_blank = line->len == 1;
   }
   /* The blank line that separates messages belongs to the mbox, not the message. */
   if (r->pending->len > 0 && msg->len > 0 && msg->str[msg->len - 1] == '\n')
@@ -265,11 +294,11 @@ dsn_reader_next (DsnReader *r, GBytes **data, const char **path, guint *index, G
     return FALSE;
   if (r->format == DSN_FORMAT_MESSAGE) {
     r->done = TRUE;
-    *data = read_all (r->fp, r->pending, error);
+    *data = read_all (r, error);
     return TRUE;
   }
   /* mbox */
-  if (feof (r->fp) && r->pending->len == 0) {
+  if (!fill (r) && r->pending->len == 0) {
     r->done = TRUE;
     return FALSE;
   }
@@ -281,10 +310,9 @@ dsn_reader_next (DsnReader *r, GBytes **data, const char **path, guint *index, G
   r->index++;
   if (index)
     *index = r->index;
-  if (ferror (r->fp)) {
-    int e = errno;
+  if (r->read_errno) {
     g_bytes_unref (msg);
-    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path, g_strerror (e));
+    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path, g_strerror (r->read_errno));
     r->done = TRUE;
     return TRUE;
   }
@@ -300,6 +328,7 @@ dsn_reader_free (DsnReader *r)
   if (r->own_fp && r->fp)
     fclose (r->fp);
   g_free (r->path);
+  g_free (r->buf);
   g_free (r->current);
   if (r->pending)
     g_string_free (r->pending, TRUE);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
 #include "rules.h"
+#include "headers.h"
 
 #include <string.h>
 
@@ -104,6 +105,12 @@ dsn_report_to_json (const DsnReport *rep, const char *lang)
   member_str (b, "date", dsn_report_get_original_header (rep, "Date"));
   member_str (b, "sending_ip", rep->original_ip);
   json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "headers");
+  if (rep->headers)
+    dsn_headers_to_json (rep->headers, b, lang);
+  else
+    json_builder_add_null_value (b);
 
   json_builder_set_member_name (b, "recipients");
   json_builder_begin_array (b);

@@ -1,6 +1,7 @@
 /* Reports and recipients: construction and the public getters.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
+#include "headers.h"
 
 #include <string.h>
 
@@ -13,6 +14,7 @@ dsn_kind_to_string (DsnKind kind)
   case DSN_KIND_DELIVERY_STATUS: return "delivery-status";
   case DSN_KIND_FEEDBACK: return "feedback";
   case DSN_KIND_AUTO_REPLY: return "auto-reply";
+  case DSN_KIND_HEADERS: return "headers";
   case DSN_KIND_NOT_BOUNCE: break;
   }
   return "not-a-bounce";
@@ -106,6 +108,7 @@ dsn_report_free (DsnReport *rep)
   g_free (rep->original_ip);
   g_free (rep->subject);
   g_free (rep->from);
+  dsn_headers_free (rep->headers);
   g_free (rep);
 }
 
@@ -304,4 +307,36 @@ dsn_recipient_get_hard_bounce (const DsnRecipient *r)
 {
   g_return_val_if_fail (r, FALSE);
   return r->hard_bounce;
+}
+
+/* ------------------------------------------------------------ findings */
+
+guint
+dsn_report_get_n_findings (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->findings->len : 0;
+}
+
+const char *
+dsn_report_get_finding_code (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
+  return ((DsnFinding *) rep->headers->findings->pdata[i])->code;
+}
+
+const char *
+dsn_report_get_finding_text (const DsnReport *rep, guint i, const char *lang)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
+  const DsnFinding *f = rep->headers->findings->pdata[i];
+  return f->text[lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0];
+}
+
+const char *
+dsn_report_get_finding_advice (const DsnReport *rep, guint i, const char *lang)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_findings (rep), NULL);
+  const DsnFinding *f = rep->headers->findings->pdata[i];
+  return f->advice[lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0];
 }

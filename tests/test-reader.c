@@ -48,6 +48,32 @@ test_mbox (void)
   g_rmdir (dir);
 }
 
+/* Old Mac mboxes end lines with a lone CR. */
+static void
+test_mbox_cr (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = write_tmp ("box", "From a Mon Jan  1 00:00:00 2024\rSubject: one\r\rbody\r\r"
+                                            "From b Mon Jan  1 00:00:01 2024\rSubject: two\r\rtext\r",
+                                     &dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnReader) r = dsn_reader_new (path, DSN_FORMAT_AUTO, &error);
+  g_assert_cmpint (dsn_reader_get_format (r), ==, DSN_FORMAT_MBOX);
+  GBytes *data;
+  gsize len;
+  g_assert_true (dsn_reader_next (r, &data, NULL, NULL, &error));
+  const char *s = g_bytes_get_data (data, &len);
+  g_assert_cmpmem (s, len, "Subject: one\n\nbody\n", 19);
+  g_bytes_unref (data);
+  g_assert_true (dsn_reader_next (r, &data, NULL, NULL, &error));
+  s = g_bytes_get_data (data, &len);
+  g_assert_cmpmem (s, len, "Subject: two\n\ntext\n", 19);
+  g_bytes_unref (data);
+  g_assert_false (dsn_reader_next (r, &data, NULL, NULL, &error));
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 static void
 test_dir (void)
 {
@@ -108,6 +134,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reader/mbox", test_mbox);
+  g_test_add_func ("/reader/mbox-cr", test_mbox_cr);
   g_test_add_func ("/reader/dir", test_dir);
   g_test_add_func ("/reader/missing", test_missing);
   g_test_add_func ("/reader/normalize", test_normalize);

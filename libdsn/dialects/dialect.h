@@ -64,6 +64,26 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
 /* -- Gateways and regional providers -- */
 
+/* TRUE if the bounce's last Received field, the one written where the report
+ * was made, contains NEEDLE (case-insensitive, white space runs collapsed).
+ * The fields above it name the relays that carried the report, filtering
+ * gateways included, and say nothing of who wrote it. */
+DSN_INTERNAL gboolean dsn_gw_origin_received_has (const DsnInput *in, const char *needle);
+/* The start of the line that follows the first line of TEXT containing
+ * MARKER (case-insensitive), or NULL. */
+DSN_INTERNAL const char *dsn_gw_after_marker (const char *text, const char *marker);
+/* Where the report's own words end in TEXT, at or after FROM: the earliest
+ * of the NULL-terminated MARKERS (may be NULL) and the usual returned-message
+ * separators, or the end of TEXT. When a separator is found, the headers that
+ * follow it are recorded as the returned message's. */
+DSN_INTERNAL const char *dsn_gw_report_end (const DsnInput *in, const char *text, const char *from,
+                                            const char *const *markers);
+/* TRUE if the line LINE (LEN bytes) holds only white space. */
+DSN_INTERNAL gboolean dsn_gw_blank (const char *line, gsize len);
+/* Final touches common to the family: the SMTP command from the diagnostic
+ * when no better source gave it, and "failed" when the report has no Action. */
+DSN_INTERNAL void dsn_gw_finish (const DsnInput *in);
+
 G_END_DECLS
 
 #endif

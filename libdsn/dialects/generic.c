@@ -39,6 +39,18 @@ extract (const DsnInput *in)
     const char *at = dsn_strcasestr (text, r->address);
     if (at && at < end && (!r->diagnostic || strlen (r->diagnostic) <= strlen (r->address) + 2))
       dsn_recipient_set_diagnostic (r, dsn_next_line (at), end - dsn_next_line (at));
+    /* The paragraph naming the address may only paraphrase; a line quoting
+     * the server's reply ("550 5.1.1 ...") elsewhere in the report is better. */
+    char code[12];
+    if (r->diagnostic && !dsn_text_find_status (r->diagnostic, code)) {
+      const char *q = dsn_text_find_status (text, code);
+      if (q && q < end) {
+        const char *ls = dsn_line_start (text, q);
+        const char *le = dsn_next_line (q);
+        g_autofree char *both = g_strdup_printf ("%s %.*s", r->diagnostic, (int) (le - ls), ls);
+        dsn_recipient_set_diagnostic (r, both, -1);
+      }
+    }
   }
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
