@@ -3,15 +3,20 @@
  * Precedence (documented in dsn-patterns(5)):
  *  1. the kind of report decides outright: a feedback report is "feedback", an
  *     automatic reply "vacation", a success notice "delivered";
- *  2. otherwise every rule whose conditions hold competes, and the strongest
- *     wins: the remote server's words (phrase rules, strength 50 by default)
- *     beat a bare status code (code-only rules, 30), a vendor's exact phrase
- *     can be made stronger than a generic one, and among equals the longer
- *     phrase wins;
- *  3. the dialect's structural hint (a report section that says "expired")
- *     refines a result decided by a code alone, or decides when nothing
- *     matched;
- *  4. failing all that, a delay is "expired" and the rest "undefined".
+ *  2. otherwise every rule whose conditions hold competes and the strongest
+ *     wins; among equals, the one with more conditions, then the longer
+ *     phrase. Strengths encode the order of the reason families (see
+ *     patterns/20-phrases.rules), so the remote server's words beat a bare
+ *     status code, a specific phrase beats a generic one, a provider's own
+ *     code beats both, and a context rule beats the family it refines;
+ *  3. a dialect's structural hint (a vendor's error code, a report section
+ *     saying the queue expired) competes as a rule would: a definite reason
+ *     is decisive (strength 90), one that the reference classifier would
+ *     check again against the words (an unknown user or host, a system,
+ *     network or security error, an expiry) only beats rules of strength 40
+ *     or less, that is status codes;
+ *  4. failing all that, a delay is "expired", words nothing recognises are
+ *     "onhold", and a report without words "undefined".
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
@@ -19,8 +24,23 @@
 
 #include <string.h>
 
-/* Strength at or above which a rule beats a dialect's hint. */
-#define HINT_STRENGTH 60
+/* How strong a dialect's hint is: reasons the reference classifier takes
+ * as final, and reasons it checks again against the words. */
+#define HINT_DECISIVE 90
+#define HINT_TENTATIVE 40
+
+static int
+hint_strength (const char *reason)
+{
+  static const char *const tentative[] = {
+    "undefined", "onhold", "systemerror", "securityerror", "expired",
+    "networkerror", "hostunknown", "userunknown",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (tentative); i++)
+    if (strcmp (reason, tentative[i]) == 0)
+      return HINT_TENTATIVE;
+  return HINT_DECISIVE;
+}
 
 /* The reference classifier's pseudo status codes (X.0.9NN), used when a
  * message gives no code at all, so that scripts written for it keep working. */
@@ -88,7 +108,8 @@ complete_codes (DsnRecipient *r)
     /* The remote server's own code is more precise than the one the
      * reporting MTA wrote in Status: (often a generic X.0.0, or its own
      * guess), as long as both agree on temporary or permanent. */
-    if (!r->status || (strcmp (r->status, code) != 0 && r->status[0] == code[0])) {
+    gboolean generic = g_str_has_suffix (code, ".0.0");
+    if (!r->status || (strcmp (r->status, code) != 0 && r->status[0] == code[0] && !generic)) {
       dsn_set (&r->status, code);
       r->status_source = DSN_SOURCE_TEXT;
     }
@@ -143,15 +164,19 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
       .action = r->action,
     };
     const DsnRule *best = dsn_rules_match (rules, &in, NULL);
-    if (best && (best->strength >= HINT_STRENGTH || !r->reason_hint)) {
+    const char *hint = dsn_reason_intern (r->reason_hint);
+    if (best && (!hint || best->strength > hint_strength (hint))) {
       r->category = best->category;
       r->reason = best->reason ? best->reason : best->category->reason;
       r->rule = best->name;
       if (best->blocklist)
         dsn_set (&r->blocklist, best->blocklist);
-    } else if (r->reason_hint) {
-      r->category = category_for_reason (rules, r->reason_hint);
-      r->reason = dsn_reason_intern (r->reason_hint);
+    } else if (hint) {
+      if (strcmp (hint, "expired") == 0 && r->action == DSN_ACTION_DELAYED)
+        r->category = dsn_rules_find_category (rules, "delayed");
+      else
+        r->category = category_for_reason (rules, hint);
+      r->reason = hint;
       r->rule = "dialect";
     } else if (r->action == DSN_ACTION_DELAYED) {
       set_category (rules, r, "delayed", "action:delayed");
