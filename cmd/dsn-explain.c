@@ -102,7 +102,7 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
     g_autoptr (GList) members = json_object_get_members (ro);
     for (GList *l = members; l; l = l->next)
       if (strcmp (l->data, "schema") != 0)
-        json_object_set_member (o, l->data, json_node_copy (json_object_get_member (ro, l->data)));
+        json_object_set_member (o, l->data, json_node_ref (json_object_get_member (ro, l->data)));
   } else {
     json_object_set_string_member (o, "kind", "error");
     json_object_set_string_member (o, "error", error ? error->message : "unknown error");
@@ -285,6 +285,26 @@ format_text (const Item *it, const DsnReport *rep)
     g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
   g_string_append_c (out, '\n');
 
+  /* Backscatter first: it changes how to read everything below. */
+  const char *bs = dsn_report_get_backscatter (rep);
+  if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
+    g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
+    JsonObject *b = json_object_get_object_member (json_node_get_object (root), "backscatter");
+    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, p.yellow, opt.color ? "⚠ " : "",
+                            !strcmp (bs, "forged") ? L ("Backscatter: you most likely never sent this message",
+                                                        "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
+                                                   : L ("Possible backscatter: this message may not come from you",
+                                                        "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
+                            p.reset);
+    JsonArray *ev = json_object_get_array_member (b, "evidence");
+    for (guint i = 0; i < json_array_get_length (ev); i++) {
+      g_autofree char *line = g_strdup_printf ("- %s", jget (json_array_get_object_element (ev, i), "text"));
+      append_wrapped (out, line, "    ", 78);
+    }
+    append_wrapped (out, jget (b, "explanation"), "  ", 78);
+    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
+    append_wrapped (out, jget (b, "advice"), "    ", 78);
+  }
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p);
   } else if (kind == DSN_KIND_NOT_BOUNCE) {
@@ -757,12 +777,16 @@ main (int argc, char **argv)
   gboolean json = FALSE, summary = FALSE, version = FALSE, quiet = FALSE, no_progress = FALSE;
   g_autofree char *lang = NULL, *color = NULL, *format = NULL;
   g_auto (GStrv) patterns = NULL;
+  g_auto (GStrv) my_domains = NULL;
+  g_auto (GStrv) my_relays = NULL;
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
     { "summary", 's', 0, G_OPTION_ARG_NONE, &summary, "Totals for the whole input instead of one result per message", NULL },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the explanations: en, fr (default: from the locale)", "LANG" },
     { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns, "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
+    { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains, "Your own domain, to recognise bounces for mail you never sent (repeatable)", "DOMAIN" },
+    { "my-relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_relays, "A server of your sending path: host name, IP address or CIDR (repeatable)", "HOST" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
     { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs, "Analyse with N threads; output keeps input order (default: 1)", "N" },
@@ -818,6 +842,13 @@ main (int argc, char **argv)
     if (!dsn_analyzer_add_patterns_dir (an, *d, &error)) {
       cmd_error ("%s", error->message);
       return EXIT_USAGE;
+    }
+  for (char **d = my_domains; d && *d; d++)
+    dsn_analyzer_add_own_domain (an, *d);
+  for (char **r = my_relays; r && *r; r++)
+    if (!dsn_analyzer_add_own_relay (an, *r, &error)) {
+      g_autofree char *msg = g_strdup_printf ("--my-relay: %s", error->message);
+      return cmd_usage_error (msg);
     }
   analyzer = an;
 

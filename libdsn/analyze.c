@@ -42,6 +42,10 @@ dsn_analyzer_free (DsnAnalyzer *an)
   if (!an)
     return;
   dsn_rules_free (an->rules);
+  if (an->own_domains)
+    g_ptr_array_unref (an->own_domains);
+  if (an->own_relays)
+    g_ptr_array_unref (an->own_relays);
   g_free (an);
 }
 
@@ -290,6 +294,27 @@ record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
     if (v && !dsn_report_get_original_header (rep, wanted[i])) {
       g_autofree char *dec = g_mime_utils_header_decode_text (NULL, v);
       dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
+    }
+  }
+  /* The chain and signatures, for the backscatter check. */
+  if (!rep->original_hops) {
+    rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
+    rep->original_dkim = g_ptr_array_new_with_free_func (g_free);
+    int n = g_mime_header_list_get_count (headers);
+    for (int i = n - 1; i >= 0; i--) {
+      GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
+      const char *name = g_mime_header_get_name (h);
+      const char *value = g_mime_header_get_value (h);
+      if (!value)
+        continue;
+      if (!g_ascii_strcasecmp (name, "Received")) {
+        g_autofree char *v = dsn_text_squeeze (g_strdup (value));
+        g_ptr_array_add (rep->original_hops, dsn_headers_parse_received (v));
+      } else if (!g_ascii_strcasecmp (name, "DKIM-Signature")) {
+        char *d = dsn_headers_tag (value, "d");
+        if (d)
+          g_ptr_array_add (rep->original_dkim, d);
+      }
     }
   }
   /* The topmost Received with a public client address: the last hop before
@@ -621,6 +646,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   g_autofree char *subject = decoded_header (msg, "Subject");
   rep->from = g_strdup (from);
   rep->subject = g_strdup (subject);
+  rep->to = decoded_header (msg, "To");
   w.in.from = from;
   w.in.subject = subject;
   w.in.body = w.body->str;
@@ -652,6 +678,8 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
   dsn_classify_report (an, rep);
+  if (rep->kind == DSN_KIND_DELIVERY_STATUS)
+    dsn_backscatter_assess (an, rep);
 
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);

@@ -15,10 +15,13 @@ G_BEGIN_DECLS
 typedef struct _DsnRules DsnRules;       /* rules.c */
 typedef struct _DsnCategory DsnCategory; /* rules.c */
 typedef struct _DsnHeaders DsnHeaders;   /* headers.c */
+typedef struct _DsnBackscatter DsnBackscatter; /* backscatter.c */
 
 struct _DsnAnalyzer {
   DsnRules *rules;
   gsize limits[4];
+  GPtrArray *own_domains; /* the user's domains, lower case */
+  GPtrArray *own_relays;  /* host names (suffixes) or addresses/CIDR of the user's sending path */
   gboolean sealed; /* set by the first analysis; later changes are refused */
 };
 
@@ -68,7 +71,12 @@ struct _DsnReport {
   char *original_ip;
   char *subject;                /* the report's own Subject and From, decoded */
   char *from;
+  char *to;                     /* the report's own To: whom the bounce was sent to */
   DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
+  /* Facts about the returned original, for the backscatter check. */
+  GPtrArray *original_dkim;     /* d= domains of its DKIM-Signature fields */
+  GPtrArray *original_hops;     /* DsnHop: its Received chain, first hop first */
+  DsnBackscatter *backscatter;
   const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
 };
 
@@ -189,6 +197,13 @@ DSN_INTERNAL DsnReport *dsn_analyze_with (const DsnAnalyzer *an, const char *dat
 /* RFC 3463 subject/detail description of a code ("Bad destination mailbox
  * address"), or NULL. */
 DSN_INTERNAL const char *dsn_status_describe (const char *status);
+
+/* ------------------------------------------------------------ backscatter.c */
+
+/* Judges whether a bounce is for a message the user never sent. */
+DSN_INTERNAL void dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep);
+DSN_INTERNAL void dsn_backscatter_free (DsnBackscatter *b);
+DSN_INTERNAL void dsn_backscatter_to_json (const DsnBackscatter *b, JsonBuilder *jb, const char *lang);
 
 /* ------------------------------------------------------------ classify.c */
 

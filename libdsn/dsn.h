@@ -86,6 +86,16 @@ typedef struct _DsnAnalyzer DsnAnalyzer;
 typedef struct _DsnReport DsnReport;
 typedef struct _DsnRecipient DsnRecipient;
 
+/* Backscatter check (bounces for messages the user never sent): declares one
+ * of the user's own domains, and a host of the user's sending path — a host
+ * name (also covering its subdomains; ".example.com" for subdomains only),
+ * an IP address or a CIDR block. Without them the check relies on DKIM
+ * signatures and Message-IDs alone. Must be called before the first
+ * analysis; add_own_relay returns FALSE with ERROR (DSN_ERROR_USAGE) for an
+ * invalid address. */
+DSN_API void dsn_analyzer_add_own_domain (DsnAnalyzer *an, const char *domain);
+DSN_API gboolean dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error);
+
 /* Returns a new analyzer with the built-in rules (compiled into the library).
  * Free with dsn_analyzer_free(). */
 DSN_API DsnAnalyzer *dsn_analyzer_new (void);
@@ -157,6 +167,11 @@ DSN_API const char *dsn_report_get_finding_advice (const DsnReport *rep, guint i
 
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
+
+/* For a bounce: whether the returned original was really sent by the user:
+ * "genuine", "suspicious", "forged" (backscatter) or "unknown"; NULL for
+ * other kinds of messages. Static string. */
+DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
 
 /* Returns the report as a JSON object (see doc/json-schema.json), texts in
  * LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */

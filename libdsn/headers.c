@@ -20,8 +20,8 @@
 
 /* ------------------------------------------------------------ objects */
 
-static void
-hop_free (DsnHop *h)
+void
+dsn_headers_hop_free (DsnHop *h)
 {
   g_free (h->from_host);
   g_free (h->from_ip);
@@ -75,7 +75,7 @@ static DsnHeaders *
 headers_new (void)
 {
   DsnHeaders *h = g_new0 (DsnHeaders, 1);
-  h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify) hop_free);
+  h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
   h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify) auth_free);
   h->spam = g_ptr_array_new_with_free_func (g_free);
   h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) finding_free);
@@ -180,6 +180,28 @@ dsn_headers_aligned (const char *a, const char *b)
   g_autofree char *oa = dsn_headers_org_domain (a);
   g_autofree char *ob = dsn_headers_org_domain (b);
   return g_ascii_strcasecmp (oa, ob) == 0;
+}
+
+char *
+dsn_headers_tag (const char *list, const char *tag)
+{
+  g_auto (GStrv) parts = g_strsplit (list, ";", -1);
+  for (char **p = parts; *p; p++) {
+    char *eq = strchr (*p, '=');
+    if (!eq)
+      continue;
+    g_autofree char *name = g_strstrip (g_strndup (*p, eq - *p));
+    if (g_ascii_strcasecmp (name, tag) == 0) {
+      /* Folding white space may appear inside values (RFC 6376 §3.2). */
+      g_autofree char *v = g_strdup (eq + 1);
+      GString *out = g_string_new (NULL);
+      for (const char *c = v; *c; c++)
+        if (!g_ascii_isspace (*c))
+          g_string_append_c (out, g_ascii_tolower (*c));
+      return out->len ? g_string_free (out, FALSE) : (g_string_free (out, TRUE), NULL);
+    }
+  }
+  return NULL;
 }
 
 /* ------------------------------------------------------------ Received */

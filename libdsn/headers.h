@@ -62,6 +62,10 @@ struct _DsnHeaders {
  * Received, Authentication-Results or Received-SPF field). */
 DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);
 DSN_INTERNAL void dsn_headers_free (DsnHeaders *h);
+DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
+/* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
+ * lower-cased, or NULL. */
+DSN_INTERNAL char *dsn_headers_tag (const char *list, const char *tag);
 DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value);
 DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);
 DSN_INTERNAL char *dsn_headers_strip_comments (const char *s);

@@ -18,19 +18,35 @@ dsn_intake_normalize (const char *data, gsize len, gsize *nuls)
   GByteArray *out = g_byte_array_sized_new (len + 2);
   g_byte_array_set_size (out, len + 1);
   guint8 *w = out->data;
-  gsize n = 0;
+  gsize n = 0, i = 0;
   *nuls = 0;
-  for (gsize i = 0; i < len; i++) {
-    char c = data[i];
-    if (c == '\r') {
+  /* Copy the runs between special bytes whole: most messages have none. */
+  const char *end = data + len;
+  const char *next_cr = memchr (data, '\r', len);
+  const char *next_nul = memchr (data, '\0', len);
+  while (i < len) {
+    const char *p = data + i;
+    if (next_cr && next_cr < p)
+      next_cr = memchr (p, '\r', end - p);
+    if (next_nul && next_nul < p)
+      next_nul = memchr (p, '\0', end - p);
+    const char *stop = end;
+    if (next_cr && next_cr < stop)
+      stop = next_cr;
+    if (next_nul && next_nul < stop)
+      stop = next_nul;
+    memcpy (w + n, p, stop - p);
+    n += stop - p;
+    i = stop - data;
+    if (i >= len)
+      break;
+    if (*stop == '\r') {
       w[n++] = '\n';
-      if (i + 1 < len && data[i + 1] == '\n')
-        i++;
-    } else if (c == '\0') {
+      i += (i + 1 < len && data[i + 1] == '\n') ? 2 : 1;
+    } else {
       w[n++] = ' ';
       (*nuls)++;
-    } else {
-      w[n++] = c;
+      i++;
     }
   }
   w[n] = '\0';

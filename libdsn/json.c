@@ -112,6 +112,12 @@ dsn_report_to_json (const DsnReport *rep, const char *lang)
   else
     json_builder_add_null_value (b);
 
+  json_builder_set_member_name (b, "backscatter");
+  if (rep->backscatter)
+    dsn_backscatter_to_json (rep->backscatter, b, lang);
+  else
+    json_builder_add_null_value (b);
+
   json_builder_set_member_name (b, "recipients");
   json_builder_begin_array (b);
   for (guint i = 0; i < rep->recipients->len; i++)

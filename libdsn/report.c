@@ -108,7 +108,13 @@ dsn_report_free (DsnReport *rep)
   g_free (rep->original_ip);
   g_free (rep->subject);
   g_free (rep->from);
+  g_free (rep->to);
   dsn_headers_free (rep->headers);
+  if (rep->original_dkim)
+    g_ptr_array_unref (rep->original_dkim);
+  if (rep->original_hops)
+    g_ptr_array_unref (rep->original_hops);
+  dsn_backscatter_free (rep->backscatter);
   g_free (rep);
 }
 

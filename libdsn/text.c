@@ -19,13 +19,16 @@ dsn_strcasestr (const char *haystack, const char *needle)
   gsize n = strlen (needle);
   if (n == 0)
     return haystack;
-  guchar first = g_ascii_tolower (needle[0]);
-  guchar first_up = g_ascii_toupper (needle[0]);
-  for (const char *p = haystack; *p; p++) {
-    /* Scan for either case of the first byte before the full compare. */
-    if ((guchar) *p != first && (guchar) *p != first_up)
-      continue;
-    if (g_ascii_strncasecmp (p, needle, n) == 0)
+  /* strpbrk finds either case of the first byte with the C library's
+   * vectorised scan; only then compare the rest. */
+  char set[3] = { g_ascii_tolower (needle[0]), g_ascii_toupper (needle[0]), '\0' };
+  if (set[0] == set[1])
+    set[1] = '\0';
+  for (const char *p = strpbrk (haystack, set); p; p = strpbrk (p + 1, set)) {
+    gsize i = 1;
+    while (i < n && p[i] && g_ascii_tolower (p[i]) == g_ascii_tolower (needle[i]))
+      i++;
+    if (i == n)
       return p;
   }
   return NULL;

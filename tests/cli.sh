@@ -146,6 +146,21 @@ assert o[\"kind\"]==\"summary\" and o[\"messages\"]==$count
 assert sum(o[\"by_category\"].values())==o[\"recipients\"]
 "'
 
+check "backscatter with --my-relay" 0 "$exe" --json --my-relay mail.example.com --my-domain domain.xyz "$data/core-backscatter.eml"
+expect "a bounce for a forged message is flagged" 'json "
+o=json.loads(sys.stdin.readline())
+assert o[\"backscatter\"][\"verdict\"]==\"forged\", o[\"backscatter\"]
+"'
+
+check "bad --my-relay" 2 "$exe" --my-relay 300.1.2.3/99 "$data/core-backscatter.eml"
+expect "bad --my-relay: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
+
+check "headers only" 0 "$exe" --json "$src/testdata/headers/gmail-dkim-not-aligned.eml"
+expect "a delivered message's headers are explained" 'json "
+o=json.loads(sys.stdin.readline())
+assert o[\"kind\"]==\"headers\" and o[\"headers\"][\"verdict\"]==\"align.dkim\"
+"'
+
 check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
 expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
 
