@@ -266,6 +266,11 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
 
   for (guint i = 0; i < dsn_rules_count (rules); i++) {
     const DsnRule *r = dsn_rules_get (rules, i);
+    /* Matching stays fast only if no regex runs on every text. */
+    if (r->regex && !r->phrases && !r->literal)
+      PROBLEM ("%s: [rule %s]: the regex requires no literal of 3 characters or more: add a "
+               "phrase= to filter on",
+               r->file, r->name);
     for (char **ex = r->examples; ex && *ex; ex++) {
       char status[12], reply[4];
       DsnMatchInput in = { .text = *ex };
