@@ -11,10 +11,10 @@
  *     code beats both, and a context rule beats the family it refines;
  *  3. a dialect's structural hint (a vendor's error code, a report section
  *     saying the queue expired) competes as a rule would: a definite reason
- *     is decisive (strength 90), one that the reference classifier would
- *     check again against the words (an unknown user or host, a system,
- *     network or security error, an expiry) only beats rules of strength 40
- *     or less, that is status codes;
+ *     is decisive (strength 90); one that the reference classifier checks
+ *     again against the words is weaker: an unknown user (60) or host (51)
+ *     keeps the place of its family, a system, network or security error,
+ *     an expiry only beat rules of strength 40 or less (status codes);
  *  4. failing all that, a delay is "expired", words nothing recognises are
  *     "onhold", and a report without words "undefined".
  *
@@ -24,22 +24,25 @@
 
 #include <string.h>
 
-/* How strong a dialect's hint is: reasons the reference classifier takes
- * as final, and reasons it checks again against the words. */
-#define HINT_DECISIVE 90
-#define HINT_TENTATIVE 40
-
+/* How strong a dialect's hint is. The reference classifier takes most
+ * reasons a report's structure gives as final (decisive); it checks a few
+ * again against the words: an unknown user or host keeps the place of its
+ * family, the other tentative reasons only beat status codes. */
 static int
 hint_strength (const char *reason)
 {
-  static const char *const tentative[] = {
-    "undefined", "onhold", "systemerror", "securityerror", "expired",
-    "networkerror", "hostunknown", "userunknown",
+  static const struct {
+    const char *reason;
+    int strength;
+  } tentative[] = {
+    { "userunknown", 60 }, { "hostunknown", 51 },  { "undefined", 40 },
+    { "onhold", 40 },      { "systemerror", 40 },  { "securityerror", 40 },
+    { "expired", 40 },     { "networkerror", 40 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tentative); i++)
-    if (strcmp (reason, tentative[i]) == 0)
-      return HINT_TENTATIVE;
-  return HINT_DECISIVE;
+    if (strcmp (reason, tentative[i].reason) == 0)
+      return tentative[i].strength;
+  return 90;
 }
 
 /* The reference classifier's pseudo status codes (X.0.9NN), used when a
