@@ -85,6 +85,10 @@ category_for_reason (const DsnRules *rules, const char *reason)
   return NULL;
 }
 
+/* Whether the failure is temporary, for the pseudo status code and the hard
+ * bounce: from the codes, else from the words. As the reference classifier
+ * does, a delay notice without codes or words saying so counts as
+ * permanent. */
 static gboolean
 is_temporary (const DsnRecipient *r)
 {
@@ -92,36 +96,68 @@ is_temporary (const DsnRecipient *r)
     return r->status[0] == '4';
   if (r->reply_code)
     return r->reply_code[0] == '4';
-  return r->action == DSN_ACTION_DELAYED;
+  return r->diagnostic && dsn_strcasestr (r->diagnostic, "temporar") != NULL;
+}
+
+/* Reply codes of RFC 5321 and its extensions (RFC 3207, 4954, 7504, ...):
+ * any other three digits in a text are something else. */
+static gboolean
+is_reply_code (const char *code)
+{
+  static const char *const known[] = {
+    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354", "421", "422",
+    "430", "432", "450", "451", "452", "453", "454", "455", "458", "459", "500", "501",
+    "502", "503", "504", "521", "523", "530", "534", "535", "538", "550", "551", "552",
+    "553", "554", "555", "556", "557",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    if (strcmp (code, known[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 /* Fills status and reply code from the server's words when the report's
- * fields did not give them. */
+ * fields did not give them, and prefers the server's own status code to a
+ * vaguer one in the Status: field. */
 static void
 complete_codes (DsnRecipient *r)
 {
   if (!r->diagnostic)
     return;
+  gboolean success = r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
+                     r->action == DSN_ACTION_EXPANDED;
   char code[12];
   /* The first failure code: a transcript may quote earlier 2xx replies. */
   const char *at = r->diagnostic;
-  while ((at = dsn_text_find_status (at, code)) && code[0] == '2')
+  while ((at = dsn_text_find_status (at, code)) && code[0] == '2' && !success)
     at += strlen (code);
-  if (at) {
+  char reply[4];
+  const char *reply_at = dsn_text_find_reply_code (r->diagnostic, reply);
+  if (at && !r->status) {
+    dsn_set (&r->status, code);
+    r->status_source = DSN_SOURCE_TEXT;
+  } else if (at && r->status_source == DSN_SOURCE_REPORT && strcmp (r->status, code) != 0) {
     /* The remote server's own code is more precise than the one the
      * reporting MTA wrote in Status: (often a generic X.0.0, or its own
-     * guess), as long as both agree on temporary or permanent. */
+     * guess), as long as both agree on temporary or permanent and the code
+     * agrees with the reply it came with ("554 4.4.7" is a relay's wrapper). */
     gboolean generic = g_str_has_suffix (code, ".0.0");
-    if (!r->status || (strcmp (r->status, code) != 0 && r->status[0] == code[0] && !generic)) {
+    gboolean agrees = !reply_at || reply_at > at || reply[0] == code[0];
+    if (r->status[0] == code[0] && !generic && agrees) {
       dsn_set (&r->status, code);
       r->status_source = DSN_SOURCE_TEXT;
     }
   }
-  char reply[4];
-  if (!r->reply_code && dsn_text_find_reply_code (r->diagnostic, reply)) {
-    /* A reply code disagreeing with the status class is some other number. */
-    if (!r->status || r->status[0] == reply[0] || r->status[0] == '2')
+  if (r->reply_code)
+    return;
+  /* The first reply code of the status's class: "220-mx ... 421 4.2.1". */
+  for (const char *p = r->diagnostic; (p = dsn_text_find_reply_code (p, reply)); p += 3) {
+    if (!is_reply_code (reply))
+      continue;
+    if (!r->status || r->status[0] == reply[0] || r->status[0] == '2') {
       r->reply_code = g_strdup (reply);
+      break;
+    }
   }
 }
 
@@ -197,11 +233,12 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
     r->category = category_for_reason (rules, r->reason);
 
   gboolean temporary = is_temporary (r);
-  /* As the reference defines it: retrying can never succeed. */
-  r->hard_bounce = !temporary && (!strcmp (r->reason, "userunknown") ||
-                                  !strcmp (r->reason, "hostunknown") ||
-                                  !strcmp (r->reason, "hasmoved") ||
-                                  !strcmp (r->reason, "notaccept"));
+  /* As the reference defines it: retrying can never succeed because the
+   * address itself is wrong (whatever the code), or the domain accepts no
+   * mail at all (a permanent failure). */
+  r->hard_bounce = !strcmp (r->reason, "userunknown") || !strcmp (r->reason, "hostunknown") ||
+                   !strcmp (r->reason, "hasmoved") ||
+                   (!temporary && !strcmp (r->reason, "notaccept"));
   if (!r->status && strcmp (r->reason, "feedback") != 0 && strcmp (r->reason, "vacation") != 0 &&
       strcmp (r->reason, "delivered") != 0) {
     r->status = pseudo_status (r->reason, temporary);
