@@ -243,6 +243,512 @@ dsn_find_returned_marker (const char *text)
 
 /* ------------------------------------------------------------ providers */
 
+static void
+move_string (char **to, char **from)
+{
+  if (!*to && *from) {
+    *to = *from;
+    *from = NULL;
+  }
+}
+
+void
+dsn_provider_join_split_recipients (DsnReport *rep)
+{
+  for (guint i = 0; i + 1 < rep->recipients->len;) {
+    DsnRecipient *a = rep->recipients->pdata[i];
+    DsnRecipient *b = rep->recipients->pdata[i + 1];
+    gboolean halves = a->address && b->address && g_ascii_strcasecmp (a->address, b->address) == 0 &&
+                      !(a->status && b->status) && !(a->diagnostic && b->diagnostic) &&
+                      !(a->action != DSN_ACTION_NONE && b->action != DSN_ACTION_NONE);
+    if (!halves) {
+      i++;
+      continue;
+    }
+    if (b->action == DSN_ACTION_NONE)
+      b->action = a->action;
+    if (!b->status) {
+      move_string (&b->status, &a->status);
+      b->status_source = a->status_source;
+    }
+    if (!b->diagnostic) {
+      move_string (&b->diagnostic, &a->diagnostic);
+      g_free (b->diagnostic_type);
+      b->diagnostic_type = g_steal_pointer (&a->diagnostic_type);
+    }
+    move_string (&b->original, &a->original);
+    move_string (&b->reply_code, &a->reply_code);
+    move_string (&b->remote_mta, &a->remote_mta);
+    move_string (&b->command, &a->command);
+    move_string (&b->last_attempt, &a->last_attempt);
+    move_string (&b->will_retry_until, &a->will_retry_until);
+    if (a->extensions) {
+      if (!b->extensions)
+        b->extensions = g_ptr_array_new_with_free_func (g_free);
+      for (guint k = 0; k < a->extensions->len; k++)
+        g_ptr_array_add (b->extensions, g_strdup (a->extensions->pdata[k]));
+    }
+    g_ptr_array_remove_index (rep->recipients, i);
+  }
+}
+
+void
+dsn_provider_refine_status (DsnRecipient *r)
+{
+  char code[12];
+  if (!r->diagnostic || !dsn_text_find_status (r->diagnostic, code))
+    return;
+  gboolean class_only = r->status && g_str_has_suffix (r->status, ".0.0");
+  if (r->status && !(class_only && code[0] == r->status[0] && !g_str_has_suffix (code, ".0.0")))
+    return;
+  dsn_set (&r->status, code);
+  r->status_source = DSN_SOURCE_TEXT;
+}
+
+const char *
+dsn_provider_report_end (const DsnInput *in, const char *text)
+{
+  const char *after = dsn_find_returned_marker (text);
+  if (!after)
+    return text + strlen (text);
+  dsn_input_set_returned_text (in, after);
+  /* AFTER is the line after the separator. */
+  return dsn_line_start (text, after > text ? after - 1 : after);
+}
+
+void
+dsn_provider_finish_recipients (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->action == DSN_ACTION_NONE)
+      r->action = DSN_ACTION_FAILED;
+    if (!r->command)
+      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
+  }
+}
+
+gboolean
+dsn_provider_take_wrapped_reply (DsnRecipient *r)
+{
+  const char *expired = r->diagnostic ? dsn_strcasestr (r->diagnostic, "expired") : NULL;
+  const char *inner = expired ? strchr (expired, '<') : NULL;
+  char code[12], reply[4];
+  /* The answer starts right after the '<' with its reply code. */
+  if (!inner || dsn_text_find_reply_code (inner + 1, reply) != inner + 1 ||
+      !dsn_text_find_status (inner + 1, code))
+    return FALSE;
+  dsn_set (&r->reply_code, reply);
+  dsn_set (&r->status, code);
+  r->status_source = DSN_SOURCE_TEXT;
+  r->reason_hint = "expired";
+  return TRUE;
+}
+
+guint
+dsn_provider_add_failed_recipients (const DsnInput *in)
+{
+  const char *value = dsn_input_header (in, "X-Failed-Recipients");
+  if (!value)
+    return 0;
+  guint added = 0;
+  g_auto (GStrv) parts = g_strsplit (value, ",", -1);
+  for (char **p = parts; *p; p++) {
+    g_autofree char *addr = dsn_text_find_address (*p);
+    if (!addr || dsn_report_find_recipient (in->report, addr))
+      continue;
+    DsnRecipient *r = dsn_report_add_recipient (in->report, addr);
+    r->action = DSN_ACTION_FAILED;
+    added++;
+  }
+  return added;
+}
+
+char *
+dsn_provider_text_after (const char *text, const char *marker)
+{
+  const char *p = dsn_strcasestr (text, marker);
+  if (!p)
+    return NULL;
+  const char *end = p + strlen (p);
+  p += strlen (marker);
+  /* Blank lines between the heading and its text do not end it. */
+  const char *s = p;
+  while (s < end && g_ascii_isspace (*s))
+    s++;
+  const char *e = s;
+  while (e < end) {
+    const char *nl = memchr (e, '\n', end - e);
+    if (!nl) {
+      e = end;
+      break;
+    }
+    const char *q = nl + 1;
+    while (q < end && (*q == ' ' || *q == '\t'))
+      q++;
+    if (q >= end || *q == '\n') {
+      e = nl;
+      break;
+    }
+    e = nl + 1;
+  }
+  if (e <= s)
+    return NULL;
+  char *out = dsn_text_squeeze (g_strndup (s, e - s));
+  if (!*out) {
+    g_free (out);
+    return NULL;
+  }
+  return out;
+}
+
+/* An address standing alone on its line, maybe quoted, bracketed or followed
+ * by a colon: 'user@example.org', '"user@example.org":', '<user@example.org>'. */
+static char *
+lone_address (const char *line, gsize len)
+{
+  while (len && g_ascii_isspace (*line))
+    line++, len--;
+  while (len && (g_ascii_isspace (line[len - 1]) || line[len - 1] == ':'))
+    len--;
+  if (len >= 2 && ((line[0] == '<' && line[len - 1] == '>') || (line[0] == '"' && line[len - 1] == '"')))
+    line++, len -= 2;
+  if (!len || memchr (line, ' ', len) || memchr (line, '\t', len))
+    return NULL;
+  g_autofree char *s = g_strndup (line, len);
+  return dsn_text_is_address (s) ? g_steal_pointer (&s) : NULL;
+}
+
+/* A host name (or address) alone on its line. */
+static char *
+lone_host (const char *line, gsize len)
+{
+  while (len && g_ascii_isspace (*line))
+    line++, len--;
+  while (len && g_ascii_isspace (line[len - 1]))
+    len--;
+  if (!len || !memchr (line, '.', len))
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (line[i]) && line[i] != '.' && line[i] != '-' && line[i] != '_')
+      return NULL;
+  return g_strndup (line, len);
+}
+
+typedef struct {
+  GString *text; /* the server's words */
+  char *host;    /* "Remote Server at HOST returned" */
+  gboolean open; /* the quoted words continue on the next line */
+} ExchangeAttempt;
+
+static void
+exchange_attempt_clear (gpointer p)
+{
+  ExchangeAttempt *a = p;
+  g_string_free (a->text, TRUE);
+  g_free (a->host);
+}
+
+/* Reads an error line of the admin section into A:
+ *   #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##
+ *   #< #5.1.1 smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found> #SMTP#
+ *   Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
+ *   3/09/2016 8:05:56 PM - Remote Server at mx.example.org (192.0.2.3) returned '441 4.4.1 ...' */
+static gboolean
+exchange_error_line (const char *line, gsize len, ExchangeAttempt *a)
+{
+  g_autofree char *s = g_strndup (line, len);
+  g_strstrip (s);
+  if (s[0] == '#' && (g_ascii_isdigit (s[1]) || s[1] == '<')) {
+    const char *t = s + 1;
+    const char *smtp = dsn_strcasestr (t, "smtp;");
+    if (smtp)
+      t = smtp + 5;
+    const char *e = strstr (t, "##");
+    if (!e && smtp)
+      e = strrchr (t, '>');
+    if (!e)
+      e = t + strlen (t);
+    while (*t == '<' || *t == ' ')
+      t++;
+    if (e <= t)
+      return FALSE;
+    a->text = g_string_new_len (t, e - t);
+    return TRUE;
+  }
+  const char *ret = dsn_strcasestr (s, "returned '");
+  if (!ret)
+    return FALSE;
+  const char *t = ret + strlen ("returned '");
+  const char *q = strrchr (t, '\'');
+  a->open = !q;
+  a->text = g_string_new_len (t, q ? q - t : (gssize) strlen (t));
+  const char *at = dsn_strcasestr (s, "Server at ");
+  if (at && at < ret) {
+    at += strlen ("Server at ");
+    gsize n = strcspn (at, " (");
+    if (n)
+      a->host = g_strndup (at, n);
+  }
+  return TRUE;
+}
+
+/* The report's own expiry notice ("550 4.4.7 QUEUE.Expired; message expired"),
+ * listed before the remote server's last answer. */
+static gboolean
+is_expiry_notice (const char *text)
+{
+  char code[12];
+  if (dsn_text_find_status (text, code) && g_str_has_prefix (code + 1, ".4.7"))
+    return TRUE;
+  return dsn_strcasestr (text, "expired") != NULL;
+}
+
+static guint
+exchange_apply (const DsnInput *in, const char *addr, const char *host, GArray *attempts, gboolean add)
+{
+  if (!addr || attempts->len == 0)
+    return 0;
+  DsnRecipient *r = dsn_report_find_recipient (in->report, addr);
+  if (!r && !add)
+    return 0;
+  if (!r) {
+    r = dsn_report_add_recipient (in->report, addr);
+    r->action = DSN_ACTION_FAILED;
+  }
+  ExchangeAttempt *last = &g_array_index (attempts, ExchangeAttempt, 0);
+  ExchangeAttempt *cause = NULL;
+  /* Attempts are listed newest first: behind an expiry notice, the remote
+   * server's last answer is the cause. */
+  if (attempts->len > 1 && is_expiry_notice (last->text->str))
+    cause = &g_array_index (attempts, ExchangeAttempt, 1);
+  if (!r->diagnostic)
+    dsn_recipient_set_diagnostic (r, last->text->str, last->text->len);
+  const char *rhost = cause ? cause->host : last->host;
+  if (!r->remote_mta)
+    dsn_set (&r->remote_mta, rhost ? rhost : host);
+  if (cause) {
+    char code[12], reply[4];
+    if (dsn_text_find_status (cause->text->str, code)) {
+      dsn_set (&r->status, code);
+      r->status_source = DSN_SOURCE_TEXT;
+    }
+    if (dsn_text_find_reply_code (cause->text->str, reply))
+      dsn_set (&r->reply_code, reply);
+    r->reason_hint = "expired";
+  }
+  return 1;
+}
+
+static guint
+read_exchange_admin (const DsnInput *in, gboolean add)
+{
+  guint found = 0;
+  char *addr = NULL, *host = NULL;
+  GArray *attempts = g_array_new (FALSE, TRUE, sizeof (ExchangeAttempt));
+  g_array_set_clear_func (attempts, exchange_attempt_clear);
+  const char *end = dsn_find_returned_marker (in->body);
+  const char *pos = in->body, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len) && (!end || line < end)) {
+    ExchangeAttempt a = { 0 };
+    char *s;
+    ExchangeAttempt *prev = attempts->len ? &g_array_index (attempts, ExchangeAttempt, attempts->len - 1) : NULL;
+    if (prev && prev->open) {
+      const char *q = NULL;
+      for (gsize i = len; i > 0 && !q; i--)
+        if (line[i - 1] == '\'')
+          q = line + i - 1;
+      g_string_append_c (prev->text, ' ');
+      g_string_append_len (prev->text, line, q ? (gsize) (q - line) : len);
+      prev->open = !q;
+    } else if ((s = lone_address (line, len))) {
+      found += exchange_apply (in, addr, host, attempts, add);
+      g_free (addr);
+      g_clear_pointer (&host, g_free);
+      g_array_set_size (attempts, 0);
+      addr = s;
+    } else if (addr && exchange_error_line (line, len, &a)) {
+      g_array_append_val (attempts, a);
+    } else if (addr && attempts->len == 0 && !host && (s = lone_host (line, len))) {
+      host = s;
+    } else {
+      found += exchange_apply (in, addr, host, attempts, add);
+      g_clear_pointer (&addr, g_free);
+      g_clear_pointer (&host, g_free);
+      g_array_set_size (attempts, 0);
+    }
+  }
+  found += exchange_apply (in, addr, host, attempts, add);
+  g_free (addr);
+  g_free (host);
+  g_array_unref (attempts);
+  return found;
+}
+
+/* The list at the top of the report, for reports without the admin section:
+ * "Delivery has failed to these recipients or groups:", then for each one
+ * "Name<mailto:user@example.org>" and Exchange's explanation. */
+static guint
+read_exchange_summary (const DsnInput *in)
+{
+  guint found = 0;
+  DsnRecipient *cur = NULL;
+  GString *diag = g_string_new (NULL);
+  const char *end = dsn_find_returned_marker (in->body);
+  const char *pos = in->body, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len) && (!end || line < end)) {
+    const char *mailto = g_strstr_len (line, len, "<mailto:");
+    if (mailto) {
+      if (cur)
+        dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
+      g_string_truncate (diag, 0);
+      g_autofree char *addr = dsn_text_find_address_len (mailto, line + len - mailto);
+      cur = NULL;
+      if (addr && !dsn_report_find_recipient (in->report, addr)) {
+        cur = dsn_report_add_recipient (in->report, addr);
+        cur->action = DSN_ACTION_FAILED;
+        found++;
+      }
+    } else if (cur && len) {
+      if (diag->len)
+        g_string_append_c (diag, ' ');
+      g_string_append_len (diag, line, len);
+    } else if (cur && diag->len) {
+      dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
+      g_string_truncate (diag, 0);
+      cur = NULL;
+    }
+  }
+  if (cur)
+    dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
+  g_string_free (diag, TRUE);
+  return found;
+}
+
+gboolean
+dsn_provider_extract_exchange (const DsnInput *in)
+{
+  DsnReport *rep = in->report;
+  gboolean from_fields = rep->recipients->len > 0;
+  read_exchange_admin (in, !from_fields);
+  if (rep->recipients->len == 0)
+    read_exchange_summary (in);
+  /* A report without its delivery-status part quotes the original's headers. */
+  const char *orig = dsn_strcasestr (in->body, "Original message headers:");
+  if (orig && !in->has_returned)
+    dsn_input_set_returned_text (in, dsn_next_line (orig));
+  dsn_provider_finish_recipients (rep);
+  return rep->recipients->len > 0;
+}
+
+/* "SMTP error from remote server after RCPT command:", "... for TEXT command,". */
+static const char *
+nemesis_command (const char *line)
+{
+  static const struct {
+    const char *phrase;
+    const char *command;
+  } map[] = {
+    { "rcpt command", "RCPT" }, { "mail command", "MAIL" }, { "data command", "DATA" },
+    /* The message text, sent after DATA. */
+    { "text command", "DATA" }, { "helo command", "HELO" }, { "ehlo command", "HELO" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
+    if (dsn_strcasestr (line, map[i].phrase))
+      return map[i].command;
+  return NULL;
+}
+
+static void
+nemesis_finish (DsnRecipient *r, GString *diag)
+{
+  if (!r)
+    return;
+  dsn_recipient_set_diagnostic (r, diag->str, diag->len);
+  g_string_truncate (diag, 0);
+  /* The mail system's own words for a queue timeout. */
+  if (r->diagnostic && dsn_strcasestr (r->diagnostic, "retry timeout exceeded"))
+    r->reason_hint = "expired";
+}
+
+guint
+dsn_provider_read_nemesis (const DsnInput *in)
+{
+  const char *text = in->body;
+  const char *end = dsn_strcasestr (text, "--- The header of the original message is following. ---");
+  if (!end)
+    end = dsn_find_returned_marker (text);
+  if (!end)
+    end = text + strlen (text);
+  else
+    dsn_input_set_returned_text (in, dsn_next_line (end));
+  /* The recipients follow "The following address(es) failed:". */
+  const char *start = NULL;
+  for (const char *p = dsn_strcasestr (text, "failed:"); p && p < end; p = dsn_strcasestr (p + 1, "failed:")) {
+    const char *q = p + strlen ("failed:");
+    while (*q == ' ' || *q == '\t')
+      q++;
+    if (*q == '\n' || !*q) {
+      start = q;
+      break;
+    }
+  }
+  if (!start)
+    return 0;
+  guint found = 0;
+  DsnRecipient *cur = NULL;
+  GString *diag = g_string_new (NULL);
+  const char *pos = start, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len) && line < end) {
+    g_autofree char *addr = lone_address (line, len);
+    if (addr) {
+      nemesis_finish (cur, diag);
+      cur = dsn_report_find_recipient (in->report, addr);
+      if (!cur) {
+        cur = dsn_report_add_recipient (in->report, addr);
+        cur->action = DSN_ACTION_FAILED;
+        found++;
+      }
+      continue;
+    }
+    if (!cur)
+      continue;
+    g_autofree char *l = g_strndup (line, len);
+    g_strstrip (l);
+    if (!*l || g_ascii_strcasecmp (l, "Reason:") == 0 ||
+        g_ascii_strcasecmp (l, "For the following reason:") == 0)
+      continue;
+    if (dsn_has_prefix_ci (l, "SMTP error from remote server")) {
+      dsn_set (&cur->command, nemesis_command (l));
+      /* "... for TEXT command, host: mx.example.org (192.0.2.1) reason: 550 ..." */
+      const char *h = dsn_strcasestr (l, "host:");
+      if (h) {
+        h += strlen ("host:");
+        while (*h == ' ')
+          h++;
+        dsn_set_len (&cur->remote_mta, h, strcspn (h, " (,"));
+      }
+      const char *why = dsn_strcasestr (l, "reason:");
+      if (why)
+        g_string_append (diag, why + strlen ("reason:"));
+      continue;
+    }
+    if (dsn_has_prefix_ci (l, "host:")) {
+      dsn_set (&cur->remote_mta, l + strlen ("host:"));
+      continue;
+    }
+    if (diag->len)
+      g_string_append_c (diag, ' ');
+    g_string_append (diag, l);
+  }
+  nemesis_finish (cur, diag);
+  g_string_free (diag, TRUE);
+  return found;
+}
+
 /* ------------------------------------------------------------ gateways and regional providers */
 
 gboolean

@@ -62,6 +62,51 @@ DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
 
 /* -- Providers (Microsoft, Google, Yahoo, Amazon, ...) -- */
 
+/* Joins the halves of recipients the RFC 3464 reader split because a relay
+ * wrote Action before Final-Recipient and Original-Recipient after it (as
+ * Amazon SES does): a recipient followed by one for the same address, the
+ * two never both holding a fact. */
+DSN_INTERNAL void dsn_provider_join_split_recipients (DsnReport *rep);
+
+/* Replaces a class-only status ("5.0.0"), or none, with the precise code of
+ * the same class that the recipient's diagnostic gives. */
+DSN_INTERNAL void dsn_provider_refine_status (DsnRecipient *r);
+
+/* Where the report proper ends in TEXT: at the line of the returned-message
+ * separator (whose headers it then records), or at the end of TEXT. */
+DSN_INTERNAL const char *dsn_provider_report_end (const DsnInput *in, const char *text);
+
+/* For a diagnostic where the sending server's expiry notice wraps the remote
+ * server's last answer ("554 4.4.7 Message expired: unable to deliver in 840
+ * minutes.<421 4.4.2 Connection timed out>", as Amazon SES writes it): takes
+ * the status and reply code of that answer and marks the recipient expired.
+ * Returns TRUE if it did. */
+DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
+
+/* The last touch common to provider dialects: a recipient without an action
+ * failed, and its command is the one its diagnostic names. */
+DSN_INTERNAL void dsn_provider_finish_recipients (DsnReport *rep);
+
+/* Adds a failed recipient for each address of the X-Failed-Recipients
+ * header that the report lacks. Returns the number added. */
+DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);
+
+/* The text after MARKER (case-insensitive) in TEXT up to the next blank line
+ * that follows some text, white space squeezed; newly allocated, or NULL. */
+DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker);
+
+/* Extracts a Microsoft Exchange 2007+ / Office 365 non-delivery report:
+ * completes the recipients of its delivery-status part (or finds them when
+ * it has none) from the "Diagnostic information for administrators" section,
+ * where each recipient has a paragraph: the address alone on its line, the
+ * remote host, the error lines. Returns TRUE if the report has recipients. */
+DSN_INTERNAL gboolean dsn_provider_extract_exchange (const DsnInput *in);
+
+/* Reads the text report of the GMX / 1&1 mail system ("The following address
+ * failed:", one paragraph per recipient, "--- The header of the original
+ * message is following. ---"). Returns the number of recipients added. */
+DSN_INTERNAL guint dsn_provider_read_nemesis (const DsnInput *in);
+
 /* -- Gateways and regional providers -- */
 
 /* TRUE if the bounce's last Received field, the one written where the report

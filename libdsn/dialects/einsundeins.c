@@ -1,17 +1,20 @@
-/* einsundeins: not written yet.
+/* 1&1 / IONOS (kundenserver.de): the same "Nemesis" mail system as GMX,
+ * "The following address failed:" then "For the following reason:".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
 static gboolean
 detect (const DsnInput *in)
 {
-  return FALSE;
+  static const char *const senders[] = { "kundenserver.", "1and1.", "1und1.", "ionos.", NULL };
+  return dsn_from_has (in, senders) && dsn_body_find (in, "The header of the original message is following");
 }
 
 static gboolean
 extract (const DsnInput *in)
 {
-  return FALSE;
+  dsn_provider_read_nemesis (in);
+  return in->report->recipients->len > 0;
 }
 
 DSN_DIALECT (einsundeins);

@@ -1,17 +1,21 @@
-/* gmx: not written yet.
+/* GMX and mail.com (United Internet's "Nemesis" mail system): "The
+ * following address failed:", one paragraph per recipient, and "--- The
+ * header of the original message is following. ---".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
 static gboolean
 detect (const DsnInput *in)
 {
-  return FALSE;
+  static const char *const senders[] = { "@gmx.", ".gmx.", "@mail.com", NULL };
+  return dsn_from_has (in, senders) && dsn_body_find (in, "The header of the original message is following");
 }
 
 static gboolean
 extract (const DsnInput *in)
 {
-  return FALSE;
+  dsn_provider_read_nemesis (in);
+  return in->report->recipients->len > 0;
 }
 
 DSN_DIALECT (gmx);

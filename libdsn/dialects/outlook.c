@@ -1,17 +1,25 @@
-/* outlook: not written yet.
+/* Outlook.com / Hotmail before its move to Exchange Online: RFC 3464 reports
+ * from postmaster@*.hotmail.com with a short English text.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
 static gboolean
 detect (const DsnInput *in)
 {
-  return FALSE;
+  static const char *const subjects[] = { "Delivery Status Notification", NULL };
+  static const char *const senders[] = { "hotmail.com", NULL };
+  if (!dsn_subject_has (in, subjects) || !in->has_delivery_status)
+    return FALSE;
+  /* Headers Hotmail's servers stamp on their own messages. */
+  return dsn_header_has (in, "X-Message-Delivery", NULL) || dsn_header_has (in, "X-Message-Info", NULL) ||
+         dsn_from_has (in, senders) || dsn_header_has (in, "Message-ID", ".hotmail.com>");
 }
 
 static gboolean
 extract (const DsnInput *in)
 {
-  return FALSE;
+  dsn_provider_finish_recipients (in->report);
+  return in->report->recipients->len > 0;
 }
 
 DSN_DIALECT (outlook);
