@@ -107,8 +107,8 @@ is_reply_code (const char *code)
   static const char *const known[] = {
     "211", "214", "220", "221", "235", "250", "251", "252", "334", "354", "421", "422",
     "430", "432", "450", "451", "452", "453", "454", "455", "458", "459", "500", "501",
-    "502", "503", "504", "521", "523", "530", "534", "535", "538", "550", "551", "552",
-    "553", "554", "555", "556", "557",
+    "502", "503", "504", "521", "523", "524", "525", "530", "534", "535", "538", "550",
+    "551", "552", "553", "554", "555", "556", "557",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
     if (strcmp (code, known[i]) == 0)
@@ -122,6 +122,10 @@ is_reply_code (const char *code)
 static void
 complete_codes (DsnRecipient *r)
 {
+  /* Three digits that no SMTP server sends ("441 4.4.1" in Exchange's own
+   * words) are not a reply code, wherever they were read. */
+  if (r->reply_code && !is_reply_code (r->reply_code))
+    g_clear_pointer (&r->reply_code, g_free);
   if (!r->diagnostic)
     return;
   gboolean success = r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
