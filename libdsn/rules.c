@@ -172,9 +172,10 @@ automaton_build (GPtrArray *phrases)
   return a;
 }
 
-/* Calls HIT for each phrase occurring in the folded TEXT. */
+/* Appends to HITS (guint) the index of each phrase occurring in the folded
+ * TEXT, once, in no particular order. SEEN has a byte per phrase, all zero. */
 static void
-automaton_scan (const Automaton *a, const char *text, guint8 *seen_phrase)
+automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
 {
   guint s = 0;
   guint nc = a->n_classes;
@@ -182,9 +183,21 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen_phrase)
     s = a->next[s * nc + a->cls[*p]];
     GArray *o = a->out[s];
     if (o)
-      for (guint i = 0; i < o->len; i++)
-        seen_phrase[g_array_index (o, guint, i)] = 1;
+      for (guint i = 0; i < o->len; i++) {
+        guint k = g_array_index (o, guint, i);
+        if (!seen[k]) {
+          seen[k] = 1;
+          g_array_append_val (hits, k);
+        }
+      }
   }
+}
+
+static int
+cmp_guint (const void *a, const void *b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
 }
 
 /* ------------------------------------------------------------ objects */
@@ -553,7 +566,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     return FALSE;
   }
   if (r->regex_src) {
-    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &e);
+    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS, 0, &e);
     if (!r->regex) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: regex: %s", file, group,
                    e->message);
@@ -887,6 +900,7 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
 
 /* ------------------------------------------------------------ matching */
 
+/* VALUE is already lower-case (see lower_facts). */
 static gboolean
 cond_holds (const DsnCond *c, const char *value)
 {
@@ -894,45 +908,42 @@ cond_holds (const DsnCond *c, const char *value)
     return TRUE;
   if (!value)
     return c->any == NULL; /* an unknown fact passes only exclusions */
-  g_autofree char *low = g_ascii_strdown (value, -1);
   if (c->none)
     for (guint i = 0; i < c->none->len; i++)
-      if (g_pattern_spec_match_string (c->none->pdata[i], low))
+      if (g_pattern_spec_match_string (c->none->pdata[i], value))
         return FALSE;
   if (!c->any)
     return TRUE;
   for (guint i = 0; i < c->any->len; i++)
-    if (g_pattern_spec_match_string (c->any->pdata[i], low))
+    if (g_pattern_spec_match_string (c->any->pdata[i], value))
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-conditions_hold (const DsnRule *r, const DsnMatchInput *in)
+conditions_hold (const DsnRule *r, const DsnMatchInput *in, char *const *facts)
 {
   if (r->action && r->action != in->action)
     return FALSE;
   for (int f = 0; f < DSN_N_FACTS; f++)
-    if (!cond_holds (r->cond[f], in->fact[f]))
+    if (!cond_holds (r->cond[f], facts[f]))
       return FALSE;
   return TRUE;
 }
 
-/* The longest phrase of R that occurs in the folded text: the more specific
- * a phrase, the better it describes the text. */
-static gsize
-specificity (const DsnRule *r, const char *folded)
+/* Lower-case copies of IN's facts, made once per match: globs are lower-case. */
+static void
+lower_facts (const DsnMatchInput *in, char **facts)
 {
-  gsize best = 0;
-  if (r->phrases)
-    for (char **p = r->phrases; *p; p++) {
-      gsize n = strlen (*p);
-      if (n > best && strstr (folded, *p))
-        best = n;
-    }
-  if (r->literal)
-    best = MAX (best, strlen (r->literal));
-  return best;
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    facts[f] = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+}
+
+static void
+free_facts (char **facts)
+{
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    g_free (facts[f]);
 }
 
 /* Is A a better match than B? Strength first, then the rule with more
@@ -1003,35 +1014,43 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
   strip_continuations (folded);
   guint np = rules->phrases->len;
-  guint8 stack_seen[512];
-  g_autofree guint8 *heap_seen = NULL;
-  guint8 *seen = np <= sizeof stack_seen ? stack_seen : (heap_seen = g_malloc (np));
-  memset (seen, 0, np);
-  automaton_scan (rules->ac, folded, seen);
+  g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
+  g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
+  automaton_scan (rules->ac, folded, seen, hits);
+  /* In phrase order, so that each rule's phrases (consecutive) come together. */
+  g_array_sort (hits, cmp_guint);
+  char *facts[DSN_N_FACTS];
+  lower_facts (in, facts);
 
   const DsnRule *best = NULL;
   gsize best_spec = 0;
-  const DsnRule *last = NULL;
-  for (guint i = 0; i < np; i++) {
-    if (!seen[i])
-      continue;
-    const DsnRule *r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
-    if (r == last || r == exclude)
-      continue; /* a rule's phrases are consecutive */
-    last = r;
-    if (!conditions_hold (r, in))
-      continue;
-    if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
-      continue;
-    gsize spec = specificity (r, folded);
-    if (better (r, spec, best, best_spec)) {
-      best = r;
-      best_spec = spec;
+  /* Gather each rule's longest phrase that occurred (the more specific the
+   * words, the better they describe the text), then weigh the rule once. */
+  const DsnRule *cur = NULL;
+  gsize cur_spec = 0;
+  for (guint h = 0; h <= hits->len; h++) {
+    const DsnRule *r = NULL;
+    guint i = 0;
+    if (h < hits->len) {
+      i = g_array_index (hits, guint, h);
+      r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
+      if (r == cur) {
+        cur_spec = MAX (cur_spec, strlen (rules->phrases->pdata[i]));
+        continue;
+      }
     }
+    if (cur && cur != exclude && conditions_hold (cur, in, facts) &&
+        (!cur->regex || g_regex_match (cur->regex, folded, 0, NULL)) &&
+        better (cur, cur_spec, best, best_spec)) {
+      best = cur;
+      best_spec = cur_spec;
+    }
+    cur = r;
+    cur_spec = r ? strlen (rules->phrases->pdata[i]) : 0;
   }
   for (guint i = 0; i < rules->textless->len; i++) {
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];
-    if (r == exclude || !conditions_hold (r, in))
+    if (r == exclude || !conditions_hold (r, in, facts))
       continue;
     if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
       continue;
@@ -1040,6 +1059,7 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
       best_spec = 0;
     }
   }
+  free_facts (facts);
   return best;
 }
 
