@@ -87,26 +87,26 @@ to_json_line (JsonNode *node)
   return json_generator_to_data (gen, NULL);
 }
 
-/* The result object with "source" right after "schema". */
+/* The result object with "source" right after "schema": the library's
+ * one-line JSON starts with {"schema":1, and the source goes in there. */
 static char *
 format_json (const Item *it, const DsnReport *rep, const GError *error)
 {
+  g_autoptr (JsonNode) src = source_node (it);
+  g_autofree char *source = json_to_string (src, FALSE);
+  if (rep) {
+    g_autofree char *body = dsn_report_to_json_string (rep, opt.lang);
+    static const char prefix[] = "{\"schema\":1,";
+    g_assert (g_str_has_prefix (body, prefix));
+    return g_strdup_printf ("%s\"source\":%s,%s", prefix, source, body + strlen (prefix));
+  }
   g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
   JsonObject *o = json_object_new ();
   json_node_take_object (out, o);
   json_object_set_int_member (o, "schema", 1);
-  json_object_set_member (o, "source", source_node (it));
-  if (rep) {
-    g_autoptr (JsonNode) r = dsn_report_to_json (rep, opt.lang);
-    JsonObject *ro = json_node_get_object (r);
-    g_autoptr (GList) members = json_object_get_members (ro);
-    for (GList *l = members; l; l = l->next)
-      if (strcmp (l->data, "schema") != 0)
-        json_object_set_member (o, l->data, json_node_ref (json_object_get_member (ro, l->data)));
-  } else {
-    json_object_set_string_member (o, "kind", "error");
-    json_object_set_string_member (o, "error", error ? error->message : "unknown error");
-  }
+  json_object_set_member (o, "source", json_node_ref (src));
+  json_object_set_string_member (o, "kind", "error");
+  json_object_set_string_member (o, "error", error ? error->message : "unknown error");
   return to_json_line (out);
 }
 
@@ -528,7 +528,9 @@ worker (gpointer data)
     analyse_item (job->item);
     g_mutex_lock (&pool->lock);
     pool->ready[job->seq % WINDOW] = TRUE;
-    g_cond_broadcast (&pool->done_cond);
+    /* Only the item the printer waits for is worth waking it up. */
+    if (job->seq == pool->next_print)
+      g_cond_signal (&pool->done_cond);
     g_mutex_unlock (&pool->lock);
     g_free (job);
   }

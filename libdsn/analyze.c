@@ -162,12 +162,17 @@ html_to_text (const char *html)
 {
   GString *out = g_string_sized_new (strlen (html));
   const char *p = html;
+  gboolean pre = FALSE; /* inside <pre>, newlines are the text's own */
   while (*p) {
     if (*p == '<') {
       const char *end = strchr (p, '>');
       if (!end)
         break;
       gsize n = end - p;
+      if (dsn_has_prefix_ci (p, "<pre"))
+        pre = TRUE;
+      else if (dsn_has_prefix_ci (p, "</pre"))
+        pre = FALSE;
       /* Skip style and script contents entirely. */
       if (dsn_has_prefix_ci (p, "<style") || dsn_has_prefix_ci (p, "<script")) {
         const char *close = dsn_strcasestr (end, dsn_has_prefix_ci (p, "<style") ? "</style" : "</script");
@@ -209,7 +214,7 @@ html_to_text (const char *html)
       if (done)
         continue;
     }
-    if (*p == '\n' || *p == '\t')
+    if ((*p == '\n' && !pre) || *p == '\t')
       g_string_append_c (out, ' ');
     else
       g_string_append_c (out, *p);
@@ -284,74 +289,128 @@ received_ip (const char *value)
   return NULL;
 }
 
+/* The returned original's headers, read one field at a time (top to bottom)
+ * from a parsed message or from a quoted header block. */
+typedef struct {
+  DsnReport *rep;
+  gboolean first;   /* the first original met: the one recorded */
+  GPtrArray *hops;  /* Received, top to bottom; reversed at the end */
+} OriginalReader;
+
 static void
-record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
+original_begin (OriginalReader *o, DsnReport *rep)
 {
-  static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
-  for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++) {
-    GMimeHeader *h = g_mime_header_list_get_header (headers, wanted[i]);
-    const char *v = h ? g_mime_header_get_value (h) : NULL;
-    if (v && !dsn_report_get_original_header (rep, wanted[i])) {
-      g_autofree char *dec = g_mime_utils_header_decode_text (NULL, v);
-      dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
-    }
-  }
-  /* The chain and signatures, for the backscatter check. */
-  if (!rep->original_hops) {
+  o->rep = rep;
+  o->first = !rep->original_hops;
+  if (o->first) {
     rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
     rep->original_dkim = g_ptr_array_new_with_free_func (g_free);
-    int n = g_mime_header_list_get_count (headers);
-    for (int i = n - 1; i >= 0; i--) {
-      GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-      const char *name = g_mime_header_get_name (h);
-      const char *value = g_mime_header_get_value (h);
-      if (!value)
-        continue;
-      if (!g_ascii_strcasecmp (name, "Received")) {
-        g_autofree char *v = dsn_text_squeeze (g_strdup (value));
-        g_ptr_array_add (rep->original_hops, dsn_headers_parse_received (v));
-      } else if (!g_ascii_strcasecmp (name, "DKIM-Signature")) {
-        char *d = dsn_headers_tag (value, "d");
-        if (d)
-          g_ptr_array_add (rep->original_dkim, d);
-      }
-    }
-  }
-  /* The topmost Received with a public client address: the last hop before
-   * the server that produced the report. */
-  if (!rep->original_ip) {
-    int n = g_mime_header_list_get_count (headers);
-    for (int i = 0; i < n && !rep->original_ip; i++) {
-      GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-      if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Received") == 0)
-        rep->original_ip = received_ip (g_mime_header_get_value (h));
-    }
   }
 }
 
-/* Parses a block of header lines (text/rfc822-headers, or an original quoted
- * in a text report) and records the original's headers. */
+static void
+original_field (OriginalReader *o, const char *name, const char *value)
+{
+  DsnReport *rep = o->rep;
+  static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
+  for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
+    if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
+      g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value);
+      dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
+      return;
+    }
+  if (!g_ascii_strcasecmp (name, "Received")) {
+    /* The topmost Received with a public client address: the last hop
+     * before the server that produced the report. */
+    if (!rep->original_ip)
+      rep->original_ip = received_ip (value);
+    if (o->first) {
+      g_autofree char *v = dsn_text_squeeze (g_strdup (value));
+      g_ptr_array_add (rep->original_hops, dsn_headers_parse_received (v, FALSE));
+    }
+  } else if (o->first && !g_ascii_strcasecmp (name, "DKIM-Signature")) {
+    char *d = dsn_headers_tag (value, "d");
+    if (d)
+      g_ptr_array_add (rep->original_dkim, d);
+  }
+}
+
+static void
+original_end (OriginalReader *o)
+{
+  /* Received fields are prepended by each hop: first hop last. */
+  GPtrArray *h = o->rep->original_hops;
+  if (o->first)
+    for (guint i = 0; i < h->len / 2; i++) {
+      gpointer t = h->pdata[i];
+      h->pdata[i] = h->pdata[h->len - 1 - i];
+      h->pdata[h->len - 1 - i] = t;
+    }
+}
+
+static void
+record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
+{
+  OriginalReader o;
+  original_begin (&o, rep);
+  int n = g_mime_header_list_get_count (headers);
+  for (int i = 0; i < n; i++) {
+    GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
+    const char *name = g_mime_header_get_name (h);
+    /* Values are unfolded on demand: only ask for those used. */
+    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature") &&
+        g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To") &&
+        g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID") &&
+        g_ascii_strcasecmp (name, "Date"))
+      continue;
+    const char *value = g_mime_header_get_value (h);
+    if (value)
+      original_field (&o, name, value);
+  }
+  original_end (&o);
+}
+
+/* Reads a block of header lines (text/rfc822-headers, or an original quoted
+ * in a text report) up to its first blank line, unfolding fields (RFC 5322
+ * §2.2.3). Lines that are not fields end the block. */
 static void
 record_original_text (DsnReport *rep, const char *text, gsize len)
 {
-  /* Only the header block: stop at the first blank line. */
+  OriginalReader o;
+  original_begin (&o, rep);
   const char *end = text + len;
-  for (const char *p = text; p < end; p++) {
-    if (*p == '\n' && (p + 1 == end || p[1] == '\n')) {
-      end = p + 1;
-      break;
+  const char *p = text;
+  GString *value = g_string_new (NULL);
+  char *name = NULL;
+  while (p < end) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    if (le == p)
+      break; /* blank line: end of the header block */
+    if ((*p == ' ' || *p == '\t') && name) {
+      g_string_append_len (value, p, le - p);
+    } else {
+      if (name)
+        original_field (&o, name, value->str);
+      g_free (name);
+      name = NULL;
+      const char *colon = memchr (p, ':', le - p);
+      const char *q = p;
+      while (q < (colon ? colon : le) && *q > ' ' && *q < 127)
+        q++;
+      if (!colon || q != colon || colon == p)
+        break;
+      name = g_strndup (p, colon - p);
+      g_string_assign (value, "");
+      g_string_append_len (value, colon + 1, le - colon - 1);
     }
+    p = nl ? nl + 1 : end;
   }
-  g_autoptr (GByteArray) arr = g_byte_array_sized_new (end - text + 2);
-  g_byte_array_append (arr, (const guint8 *) text, end - text);
-  g_byte_array_append (arr, (const guint8 *) "\n", 1);
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (arr);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (mem);
-  g_object_unref (mem);
-  g_autoptr (GMimeMessage) msg = g_mime_parser_construct_message (parser, NULL);
-  if (msg)
-    record_original_headers (rep, g_mime_object_get_header_list (GMIME_OBJECT (msg)));
+  if (name)
+    original_field (&o, name, g_strstrip (value->str));
+  g_free (name);
+  g_string_free (value, TRUE);
+  original_end (&o);
 }
 
 void
@@ -534,6 +593,37 @@ parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gp
   }
 }
 
+/* Cuts every field of the top-level header block to LIMIT bytes (its
+ * continuation lines included): hostile input should not make every later
+ * step work on megabytes of one header. Returns the number of fields cut. */
+static guint
+cut_long_fields (GByteArray *buf, gsize limit)
+{
+  guint cut = 0;
+  gsize i = 0;
+  while (i < buf->len && buf->data[i] != '\n') {
+    /* One field: this line and the folded ones after it. */
+    gsize start = i;
+    for (;;) {
+      guint8 *nl = memchr (buf->data + i, '\n', buf->len - i);
+      i = nl ? (gsize) (nl - buf->data) + 1 : buf->len;
+      if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
+        break;
+    }
+    if (i - start > limit) {
+      /* Keep the first LIMIT bytes and the newline that ends the field. */
+      gsize keep = limit - 1;
+      g_byte_array_remove_range (buf, start + keep, i - 1 - (start + keep));
+      i = start + keep + 1;
+      cut++;
+    }
+  }
+  /* remove_range may have moved the terminating NUL away: restore it. */
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  g_byte_array_set_size (buf, buf->len - 1);
+  return cut;
+}
+
 /* TRUE if the text starts with a header field (or an mbox "From " line). */
 static gboolean
 starts_with_header (const char *s)
@@ -616,6 +706,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_byte_array_prepend (buf, (const guint8 *) "\n", 1);
     dsn_report_warn (rep, "no header block: analysed as a pasted report body");
   }
+  gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
+  guint cut = cut_long_fields (buf, header_limit);
+  if (cut)
+    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut, header_limit);
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");

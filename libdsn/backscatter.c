@@ -152,6 +152,59 @@ msgid_domain (const char *id)
   return n ? g_ascii_strdown (at + 1, n) : NULL;
 }
 
+/* Mail services that mint the Message-IDs of the domains they host: a
+ * Message-ID of theirs says nothing about forgery. */
+static gboolean
+is_hosting_minter (const char *domain)
+{
+  static const char *const minters[] = {
+    "mail.gmail.com", "gmail.com", "google.com", "prod.outlook.com", "outlook.com", "phx.gbl",
+    "hotmail.com", "amazonses.com", "sendgrid.net", "mailgun.org", "mailgun.net",
+    "mandrillapp.com", "mcsv.net", "mailchimp.com", "sparkpostmail.com", "mail.yahoo.com",
+    "yahoo.com", "zoho.com", "zohomail.com", "gmx.net", "gmx.de", "web.de", "icloud.com",
+    "me.com", "protonmail.com", "proton.me", "fastmail.com", "messagingengine.com",
+    "infomaniak.ch", "ovh.net", "mail.ru", "yandex.ru", NULL,
+  };
+  for (const char *const *m = minters; *m; m++)
+    if (host_matches (domain, *m))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_public (const char *ip)
+{
+  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
+  return a && !g_inet_address_get_is_loopback (a) && !g_inet_address_get_is_site_local (a) &&
+         !g_inet_address_get_is_link_local (a);
+}
+
+static gboolean
+hop_is_recipient_side (const DsnReport *rep, const DsnHop *hop)
+{
+  if (!hop->by_host)
+    return FALSE;
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    const DsnRecipient *r = rep->recipients->pdata[i];
+    const char *at = r->address ? strrchr (r->address, '@') : NULL;
+    if (at && dsn_headers_aligned (hop->by_host, at + 1))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Did every hop happen in a failed recipient's domain? Then no server of
+ * the sender's ever handled the message: a genuine one passes through its
+ * sender's own server first. */
+static gboolean
+route_is_recipient_side (const DsnReport *rep)
+{
+  for (guint i = 0; i < rep->original_hops->len; i++)
+    if (!hop_is_recipient_side (rep, rep->original_hops->pdata[i]))
+      return FALSE;
+  return rep->original_hops->len > 0;
+}
+
 /* ------------------------------------------------------------ the check */
 
 void
@@ -214,7 +267,8 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
   }
 
   g_autofree char *mid = msgid_domain (dsn_report_get_original_header (rep, "Message-ID"));
-  gboolean mid_aligned = mid && (dsn_headers_aligned (mid, from_domain) || dsn_headers_aligned (mid, bounce_to));
+  gboolean mid_aligned = mid && (dsn_headers_aligned (mid, from_domain) || dsn_headers_aligned (mid, bounce_to) ||
+                                 is_hosting_minter (mid));
   if (mid && !mid_aligned)
     add (b, "original.message_id_foreign",
          g_strdup_printf ("Its Message-ID was made by %s, not by the sender's domain%s%s.", mid, from_domain ? " " : "",
@@ -229,8 +283,19 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
     add (b, "original.other_sender",
          g_strdup_printf ("The original claims to be from %s, but the report was sent to %s.", from_domain, bounce_to),
          g_strdup_printf ("L'original prétend venir de %s, mais le rapport a été envoyé à %s.", from_domain, bounce_to));
-  if (b->verdict == VERDICT_UNKNOWN && !any_dkim && mid && !mid_aligned)
+  /* Spam forged in the user's name typically goes straight from some
+   * internet host into the recipient's server, with no signature and no
+   * login: a genuine message passes through its sender's own server first. */
+  const DsnHop *first = rep->original_hops && rep->original_hops->len ? rep->original_hops->pdata[0] : NULL;
+  if (b->verdict == VERDICT_UNKNOWN && !any_dkim && first && first->from_ip && !first->authenticated &&
+      is_public (first->from_ip) && route_is_recipient_side (rep)) {
+    add (b, "route.direct",
+         g_strdup_printf ("It went straight from %s into the recipient's server, without logging in to a server of the sender's domain.",
+                          first->from_ip),
+         g_strdup_printf ("Il est allé directement de %s au serveur du destinataire, sans authentification auprès d'un serveur du domaine de l'expéditeur.",
+                          first->from_ip));
     b->verdict = VERDICT_SUSPICIOUS;
+  }
 }
 
 /* ------------------------------------------------------------ output */
@@ -257,36 +322,36 @@ static const char *const advice[2] = {
 };
 
 void
-dsn_backscatter_to_json (const DsnBackscatter *b, JsonBuilder *jb, const char *lang)
+dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
 {
   int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
-  json_builder_begin_object (jb);
-  json_builder_set_member_name (jb, "verdict");
-  json_builder_add_string_value (jb, verdict_names[b->verdict]);
-  json_builder_set_member_name (jb, "evidence");
-  json_builder_begin_array (jb);
+  dsn_json_begin_object (jb);
+  dsn_json_set_member_name (jb, "verdict");
+  dsn_json_add_string_value (jb, verdict_names[b->verdict]);
+  dsn_json_set_member_name (jb, "evidence");
+  dsn_json_begin_array (jb);
   for (guint i = 0; i < b->evidence->len; i++) {
     const Evidence *e = &g_array_index (b->evidence, Evidence, i);
-    json_builder_begin_object (jb);
-    json_builder_set_member_name (jb, "code");
-    json_builder_add_string_value (jb, e->code);
-    json_builder_set_member_name (jb, "text");
-    json_builder_add_string_value (jb, e->text[l]);
-    json_builder_end_object (jb);
+    dsn_json_begin_object (jb);
+    dsn_json_set_member_name (jb, "code");
+    dsn_json_add_string_value (jb, e->code);
+    dsn_json_set_member_name (jb, "text");
+    dsn_json_add_string_value (jb, e->text[l]);
+    dsn_json_end_object (jb);
   }
-  json_builder_end_array (jb);
+  dsn_json_end_array (jb);
   gboolean forged = b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
-  json_builder_set_member_name (jb, "explanation");
+  dsn_json_set_member_name (jb, "explanation");
   if (forged)
-    json_builder_add_string_value (jb, explanation[l]);
+    dsn_json_add_string_value (jb, explanation[l]);
   else
-    json_builder_add_null_value (jb);
-  json_builder_set_member_name (jb, "advice");
+    dsn_json_add_null_value (jb);
+  dsn_json_set_member_name (jb, "advice");
   if (forged)
-    json_builder_add_string_value (jb, advice[l]);
+    dsn_json_add_string_value (jb, advice[l]);
   else
-    json_builder_add_null_value (jb);
-  json_builder_end_object (jb);
+    dsn_json_add_null_value (jb);
+  dsn_json_end_object (jb);
 }
 
 const char *

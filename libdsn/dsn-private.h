@@ -16,6 +16,7 @@ typedef struct _DsnRules DsnRules;       /* rules.c */
 typedef struct _DsnCategory DsnCategory; /* rules.c */
 typedef struct _DsnHeaders DsnHeaders;   /* headers.c */
 typedef struct _DsnBackscatter DsnBackscatter; /* backscatter.c */
+typedef struct _DsnJson DsnJson;         /* json.c: a JSON tree or text writer */
 
 struct _DsnAnalyzer {
   DsnRules *rules;
@@ -198,12 +199,28 @@ DSN_INTERNAL DsnReport *dsn_analyze_with (const DsnAnalyzer *an, const char *dat
  * address"), or NULL. */
 DSN_INTERNAL const char *dsn_status_describe (const char *status);
 
+/* ------------------------------------------------------------ json.c */
+
+/* The JSON writer: the json_builder calls, writing a tree or text. */
+DSN_INTERNAL void dsn_json_begin_object (DsnJson *w);
+DSN_INTERNAL void dsn_json_end_object (DsnJson *w);
+DSN_INTERNAL void dsn_json_begin_array (DsnJson *w);
+DSN_INTERNAL void dsn_json_end_array (DsnJson *w);
+DSN_INTERNAL void dsn_json_set_member_name (DsnJson *w, const char *name);
+/* NULL writes null. */
+DSN_INTERNAL void dsn_json_add_string_value (DsnJson *w, const char *value);
+DSN_INTERNAL void dsn_json_add_null_value (DsnJson *w);
+DSN_INTERNAL void dsn_json_add_int_value (DsnJson *w, gint64 value);
+DSN_INTERNAL void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
+/* A member NAME with the string VALUE (NULL: null). */
+DSN_INTERNAL void dsn_json_member (DsnJson *w, const char *name, const char *value);
+
 /* ------------------------------------------------------------ backscatter.c */
 
 /* Judges whether a bounce is for a message the user never sent. */
 DSN_INTERNAL void dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep);
 DSN_INTERNAL void dsn_backscatter_free (DsnBackscatter *b);
-DSN_INTERNAL void dsn_backscatter_to_json (const DsnBackscatter *b, JsonBuilder *jb, const char *lang);
+DSN_INTERNAL void dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang);
 
 /* ------------------------------------------------------------ classify.c */
 

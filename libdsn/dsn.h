@@ -177,6 +177,10 @@ DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
  * LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
 DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
 
+/* The same object serialized on one line, written directly (no tree is
+ * built: use this to print many reports). Free with g_free(). */
+DSN_API char *dsn_report_to_json_string (const DsnReport *rep, const char *lang);
+
 DSN_API void dsn_report_free (DsnReport *rep);
 
 /* ------------------------------------------------------------------ recipient */

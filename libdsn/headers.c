@@ -244,14 +244,15 @@ bracket_ip (const char *s, const char *end)
 }
 
 DsnHop *
-dsn_headers_parse_received (const char *value)
+dsn_headers_parse_received (const char *value, gboolean with_date)
 {
   DsnHop *h = g_new0 (DsnHop, 1);
   h->timestamp = -1;
   const char *semi = strrchr (value, ';');
   if (semi) {
     h->date = g_strstrip (g_strdup (semi + 1));
-    g_autoptr (GDateTime) dt = g_mime_utils_header_decode_date (h->date);
+    /* Parsing dates is the costly part: only when delays are wanted. */
+    g_autoptr (GDateTime) dt = with_date ? g_mime_utils_header_decode_date (h->date) : NULL;
     if (dt)
       h->timestamp = g_date_time_to_unix (dt);
   }
@@ -275,6 +276,10 @@ dsn_headers_parse_received (const char *value)
     h->by_host = word_after (by, "by");
   h->with = word_after (clause, "with");
   h->id = word_after (clause, "id");
+  /* RFC 3848: ESMTPA/ESMTPSA/LMTPA mean the client authenticated. */
+  h->authenticated = (h->with && (dsn_has_prefix_ci (h->with, "esmtpa") || dsn_has_prefix_ci (h->with, "esmtpsa") ||
+                                  dsn_has_prefix_ci (h->with, "lmtpa") || dsn_has_prefix_ci (h->with, "lmtpsa"))) ||
+                     dsn_strcasestr (clause, "authenticated") != NULL;
   return h;
 }
 
@@ -731,7 +736,7 @@ dsn_headers_analyze (GMimeObject *message)
       continue;
     if (!g_ascii_strcasecmp (name, "Received")) {
       g_autofree char *v = dsn_text_squeeze (g_strdup (value));
-      g_ptr_array_add (h->hops, dsn_headers_parse_received (v));
+      g_ptr_array_add (h->hops, dsn_headers_parse_received (v, TRUE));
       any = TRUE;
     }
   }
@@ -797,26 +802,17 @@ severity_name (DsnHdrSeverity s)
   return names[s];
 }
 
-static void
-jstr (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
 
 void
-dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang)
+dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
 {
   int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
-  json_builder_begin_object (b);
-  jstr (b, "from_domain", h->from_domain);
-  jstr (b, "mailfrom_domain", h->mailfrom_domain);
-  jstr (b, "severity", severity_name (h->worst));
-  jstr (b, "verdict", h->verdict);
-  json_builder_set_member_name (b, "transit_seconds");
+  dsn_json_begin_object (b);
+  dsn_json_member (b, "from_domain", h->from_domain);
+  dsn_json_member (b, "mailfrom_domain", h->mailfrom_domain);
+  dsn_json_member (b, "severity", severity_name (h->worst));
+  dsn_json_member (b, "verdict", h->verdict);
+  dsn_json_set_member_name (b, "transit_seconds");
   gint64 first = -1, last = -1;
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
@@ -827,69 +823,69 @@ dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang)
     }
   }
   if (first >= 0 && last >= first)
-    json_builder_add_int_value (b, last - first);
+    dsn_json_add_int_value (b, last - first);
   else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "hops");
-  json_builder_begin_array (b);
+    dsn_json_add_null_value (b);
+  dsn_json_set_member_name (b, "hops");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
-    json_builder_begin_object (b);
-    jstr (b, "from_host", hop->from_host);
-    jstr (b, "from_ip", hop->from_ip);
-    jstr (b, "by_host", hop->by_host);
-    jstr (b, "with", hop->with);
-    jstr (b, "id", hop->id);
-    jstr (b, "date", hop->date);
-    json_builder_set_member_name (b, "delay_seconds");
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "from_host", hop->from_host);
+    dsn_json_member (b, "from_ip", hop->from_ip);
+    dsn_json_member (b, "by_host", hop->by_host);
+    dsn_json_member (b, "with", hop->with);
+    dsn_json_member (b, "id", hop->id);
+    dsn_json_member (b, "date", hop->date);
+    dsn_json_set_member_name (b, "delay_seconds");
     if (hop->has_delay)
-      json_builder_add_int_value (b, hop->delay);
+      dsn_json_add_int_value (b, hop->delay);
     else
-      json_builder_add_null_value (b);
-    json_builder_set_member_name (b, "slowest");
-    json_builder_add_boolean_value (b, hop == h->slowest);
-    json_builder_end_object (b);
+      dsn_json_add_null_value (b);
+    dsn_json_set_member_name (b, "slowest");
+    dsn_json_add_boolean_value (b, hop == h->slowest);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "authentication");
-  json_builder_begin_array (b);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "authentication");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->auth->len; i++) {
     const DsnAuthResult *a = h->auth->pdata[i];
-    json_builder_begin_object (b);
-    jstr (b, "method", a->method);
-    jstr (b, "result", a->result);
-    jstr (b, "domain", a->domain);
-    json_builder_set_member_name (b, "aligned");
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "method", a->method);
+    dsn_json_member (b, "result", a->result);
+    dsn_json_member (b, "domain", a->domain);
+    dsn_json_set_member_name (b, "aligned");
     if (a->domain && h->from_domain && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
-      json_builder_add_boolean_value (b, dsn_headers_aligned (a->domain, h->from_domain));
+      dsn_json_add_boolean_value (b, dsn_headers_aligned (a->domain, h->from_domain));
     else
-      json_builder_add_null_value (b);
-    jstr (b, "reason", a->reason);
-    jstr (b, "authserv", a->authserv);
-    json_builder_set_member_name (b, "properties");
-    json_builder_begin_array (b);
+      dsn_json_add_null_value (b);
+    dsn_json_member (b, "reason", a->reason);
+    dsn_json_member (b, "authserv", a->authserv);
+    dsn_json_set_member_name (b, "properties");
+    dsn_json_begin_array (b);
     for (guint j = 0; j < a->props->len; j++)
-      json_builder_add_string_value (b, a->props->pdata[j]);
-    json_builder_end_array (b);
-    json_builder_end_object (b);
+      dsn_json_add_string_value (b, a->props->pdata[j]);
+    dsn_json_end_array (b);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "spam");
-  json_builder_begin_array (b);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "spam");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->spam->len; i++)
-    json_builder_add_string_value (b, h->spam->pdata[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
+    dsn_json_add_string_value (b, h->spam->pdata[i]);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "findings");
+  dsn_json_begin_array (b);
   for (guint i = 0; i < h->findings->len; i++) {
     const DsnFinding *f = h->findings->pdata[i];
-    json_builder_begin_object (b);
-    jstr (b, "code", f->code);
-    jstr (b, "severity", severity_name (f->severity));
-    jstr (b, "text", f->text[l]);
-    jstr (b, "advice", f->advice[l]);
-    json_builder_end_object (b);
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "code", f->code);
+    dsn_json_member (b, "severity", severity_name (f->severity));
+    dsn_json_member (b, "text", f->text[l]);
+    dsn_json_member (b, "advice", f->advice[l]);
+    dsn_json_end_object (b);
   }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
+  dsn_json_end_array (b);
+  dsn_json_end_object (b);
 }

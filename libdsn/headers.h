@@ -23,6 +23,7 @@ typedef struct {
   char *with;      /* protocol: ESMTP, ESMTPS, LMTP, ... */
   char *id;
   char *date;
+  gboolean authenticated; /* the client logged in (ESMTPA, ESMTPSA, "Authenticated sender") */
   gint64 timestamp; /* Unix time, -1 when the date does not parse */
   gint64 delay;     /* seconds since the previous hop */
   gboolean has_delay;
@@ -66,12 +67,13 @@ DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
 /* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
  * lower-cased, or NULL. */
 DSN_INTERNAL char *dsn_headers_tag (const char *list, const char *tag);
-DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value);
+/* Parses a Received field; its date too when WITH_DATE. */
+DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value, gboolean with_date);
 DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);
 DSN_INTERNAL char *dsn_headers_strip_comments (const char *s);
 DSN_INTERNAL char *dsn_headers_org_domain (const char *domain);
 DSN_INTERNAL gboolean dsn_headers_aligned (const char *a, const char *b);
-DSN_INTERNAL void dsn_headers_to_json (const DsnHeaders *h, JsonBuilder *b, const char *lang);
+DSN_INTERNAL void dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang);
 
 G_END_DECLS
 

@@ -47,8 +47,9 @@ dsn_set_len (char **slot, const char *value, gssize len)
     value++, len--;
   while (len > 0 && g_ascii_isspace (value[len - 1]))
     len--;
+  /* Every string of a report is valid UTF-8, whatever the input. */
   if (len > 0)
-    *slot = g_strndup (value, len);
+    *slot = g_utf8_validate (value, len, NULL) ? g_strndup (value, len) : g_utf8_make_valid (value, len);
 }
 
 void
@@ -162,11 +163,17 @@ dsn_report_find_recipient (const DsnReport *rep, const char *address)
   return NULL;
 }
 
+static char *
+valid_dup (const char *s)
+{
+  return g_utf8_validate (s, -1, NULL) ? g_strdup (s) : g_utf8_make_valid (s, -1);
+}
+
 static void
 pairs_add (GPtrArray *pairs, const char *name, const char *value)
 {
-  g_ptr_array_add (pairs, g_strdup (name));
-  g_ptr_array_add (pairs, g_strdup (value ? value : ""));
+  g_ptr_array_add (pairs, valid_dup (name));
+  g_ptr_array_add (pairs, valid_dup (value ? value : ""));
 }
 
 static const char *

@@ -177,55 +177,88 @@ apply_recipient_field (DsnReport *rep, DsnRecipient *r, const Field *f)
   }
 }
 
+/* Fields that only make sense per message (RFC 3464 §2.2). */
+static gboolean
+is_per_message_field (const char *name)
+{
+  static const char *const names[] = { "Reporting-MTA", "Received-From-MTA", "Arrival-Date",
+                                       "DSN-Gateway", "Original-Envelope-Id", NULL };
+  for (const char *const *n = names; *n; n++)
+    if (g_ascii_strcasecmp (name, *n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_per_message_field (DsnReport *rep, const Field *f)
+{
+  /* Typed per-message fields keep their value only ("dns; mx.example"). */
+  if (g_ascii_strcasecmp (f->name, "Reporting-MTA") == 0 ||
+      g_ascii_strcasecmp (f->name, "Received-From-MTA") == 0 ||
+      g_ascii_strcasecmp (f->name, "DSN-Gateway") == 0) {
+    g_autofree char *v = dsn_rfc3464_typed_value (f->value, NULL);
+    dsn_report_add_field (rep, f->name, v);
+  } else {
+    dsn_report_add_field (rep, f->name, f->value);
+  }
+}
+
 static void
 apply_group (DsnReport *rep, GArray *group, guint *added)
 {
   if (group->len == 0)
     return;
+  /* Where the recipient part starts: its first field that is neither a
+   * per-message field nor an extension (X-*) written among them. */
+  guint start = group->len;
   gboolean per_recipient = FALSE;
-  for (guint i = 0; i < group->len && !per_recipient; i++)
-    per_recipient = is_recipient_field (g_array_index (group, Field, i).name);
+  for (guint i = 0; i < group->len; i++) {
+    const char *n = g_array_index (group, Field, i).name;
+    if (is_recipient_field (n))
+      per_recipient = TRUE;
+    if (start == group->len && !is_per_message_field (n) && g_ascii_strncasecmp (n, "X-", 2) != 0)
+      start = i;
+  }
 
   if (!per_recipient) {
     for (guint i = 0; i < group->len; i++) {
       Field *f = &g_array_index (group, Field, i);
-      /* Typed per-message fields keep their value only ("dns; mx.example"). */
-      if (g_ascii_strcasecmp (f->name, "Reporting-MTA") == 0 ||
-          g_ascii_strcasecmp (f->name, "Received-From-MTA") == 0 ||
-          g_ascii_strcasecmp (f->name, "DSN-Gateway") == 0) {
-        g_autofree char *v = dsn_rfc3464_typed_value (f->value, NULL);
-        dsn_report_add_field (rep, f->name, v);
-      } else {
-        dsn_report_add_field (rep, f->name, f->value);
-      }
+      add_per_message_field (rep, f);
       /* Per-recipient fields in a group with no recipient: a broken report. */
       if (g_ascii_strcasecmp (f->name, "Action") == 0 || g_ascii_strcasecmp (f->name, "Status") == 0)
         dsn_report_warn (rep, "delivery-status: %s field outside a recipient group", f->name);
     }
     return;
   }
+  /* Per-message fields with no blank line before the first recipient. */
+  if (start > 0 && start < group->len) {
+    for (guint i = 0; i < start; i++)
+      add_per_message_field (rep, &g_array_index (group, Field, i));
+    dsn_report_warn (rep, "delivery-status: no blank line after the per-message fields");
+  }
 
   /* One group may hold several recipients when the blank lines are missing:
-   * a second Final-Recipient (or an Original-Recipient after a Final-Recipient's
-   * Action) starts the next one. */
+   * a second Final-Recipient, or an Original-Recipient after a complete
+   * Final-Recipient group, starts the next one. */
   DsnRecipient *r = NULL;
-  gboolean has_final = FALSE, has_orig = FALSE, has_other = FALSE;
-  for (guint i = 0; i < group->len; i++) {
+  gboolean has_final = FALSE, has_orig = FALSE, after_final = FALSE;
+  for (guint i = start < group->len ? start : 0; i < group->len; i++) {
     Field *f = &g_array_index (group, Field, i);
     gboolean final = g_ascii_strcasecmp (f->name, "Final-Recipient") == 0;
     gboolean orig = g_ascii_strcasecmp (f->name, "Original-Recipient") == 0;
-    if (r && ((final && has_final) || (orig && (has_orig || (has_final && has_other))))) {
+    if (r && ((final && has_final) || (orig && (has_orig || (has_final && after_final))))) {
       dsn_report_warn (rep, "delivery-status: recipient groups not separated by a blank line");
       r = NULL;
     }
     if (!r) {
       r = dsn_report_add_recipient (rep, "");
       (*added)++;
-      has_final = has_orig = has_other = FALSE;
+      has_final = has_orig = after_final = FALSE;
     }
+    if (!final && !orig && has_final)
+      after_final = TRUE;
     has_final |= final;
     has_orig |= orig;
-    has_other |= !final && !orig;
     apply_recipient_field (rep, r, f);
   }
 }

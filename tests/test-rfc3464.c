@@ -70,6 +70,37 @@ test_tolerance (void)
   g_assert_cmpuint (dsn_report_get_n_warnings (rep), ==, 2);
 }
 
+/* Seen from Amazon SES (Action first) and AOL (no blank line at all). */
+static void
+test_field_order (void)
+{
+  g_autoptr (DsnReport) ses = parse ("Reporting-MTA: dns; inbound.example\n\n"
+                                     "Action: failed\n"
+                                     "Final-Recipient: rfc822; a@example.org\n"
+                                     "Original-Recipient: rfc822; a@example.org\n"
+                                     "Status: 5.1.1\n");
+  g_assert_cmpuint (dsn_report_get_n_recipients (ses), ==, 1);
+  g_assert_cmpuint (dsn_report_get_n_warnings (ses), ==, 0);
+  g_assert_cmpstr (dsn_report_get_recipient (ses, 0)->status, ==, "5.1.1");
+
+  g_autoptr (DsnReport) aol = parse ("Reporting-MTA: dns; omr.example\n"
+                                     "X-Queue-ID: 42\n"
+                                     "Final-Recipient: rfc822; a@example.org\n"
+                                     "Original-Recipient: rfc822;a@example.org\n"
+                                     "Action: failed\n"
+                                     "Status: 5.2.2\n"
+                                     "Final-Recipient: rfc822; b@example.org\n"
+                                     "Original-Recipient: rfc822;b@example.org\n"
+                                     "Action: failed\n"
+                                     "Status: 5.1.1\n");
+  g_assert_cmpstr (dsn_report_get_field (aol, "Reporting-MTA"), ==, "omr.example");
+  g_assert_cmpstr (dsn_report_get_field (aol, "X-Queue-ID"), ==, "42");
+  g_assert_cmpuint (dsn_report_get_n_recipients (aol), ==, 2);
+  g_assert_cmpstr (dsn_report_get_recipient (aol, 0)->status, ==, "5.2.2");
+  g_assert_cmpstr (dsn_report_get_recipient (aol, 1)->address, ==, "b@example.org");
+  g_assert_cmpstr (dsn_report_get_recipient (aol, 1)->status, ==, "5.1.1");
+}
+
 /* RFC 6533: utf-8 address type with \x{...} escapes. */
 static void
 test_utf8 (void)
@@ -99,6 +130,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rfc3464/groups", test_groups);
   g_test_add_func ("/rfc3464/tolerance", test_tolerance);
   g_test_add_func ("/rfc3464/utf8", test_utf8);
+  g_test_add_func ("/rfc3464/field-order", test_field_order);
   g_test_add_func ("/rfc3464/typed-value", test_typed_value);
   return g_test_run ();
 }

@@ -5,54 +5,11 @@
 
 #include <string.h>
 
-/* A line that starts with FIELD ":" (case-insensitive). */
-static const char *
-find_field_line (const char *text, const char *field)
-{
-  gsize n = strlen (field);
-  for (const char *p = dsn_strcasestr (text, field); p; p = dsn_strcasestr (p + 1, field))
-    if ((p == text || p[-1] == '\n') && p[n] == ':')
-      return p;
-  return NULL;
-}
-
 static gboolean
 detect (const DsnInput *in)
 {
-  return in->has_delivery_status || find_field_line (in->body, "Final-Recipient") ||
-         find_field_line (in->body, "Original-Recipient");
-}
-
-/* The inline field block: from the earliest per-message or recipient field to
- * the first line that is neither a field, a continuation nor blank. */
-static void
-parse_inline (const DsnInput *in)
-{
-  static const char *const first_fields[] = { "Reporting-MTA", "Original-Envelope-Id",
-                                              "Final-Recipient", "Original-Recipient", NULL };
-  const char *start = NULL;
-  for (const char *const *f = first_fields; *f; f++) {
-    const char *p = find_field_line (in->body, *f);
-    if (p && (!start || p < start))
-      start = p;
-  }
-  if (!start)
-    return;
-  const char *end = start;
-  while (*end) {
-    const char *nl = dsn_next_line (end);
-    const char *q = end;
-    gboolean ok = *q == '\n' || *q == ' ' || *q == '\t';
-    if (!ok) {
-      while (*q && *q != ':' && *q != '\n' && *q > ' ')
-        q++;
-      ok = *q == ':';
-    }
-    if (!ok)
-      break;
-    end = nl;
-  }
-  dsn_rfc3464_parse (in->report, start, end - start);
+  return in->has_delivery_status || dsn_field_line (in->body, "Final-Recipient") ||
+         dsn_field_line (in->body, "Original-Recipient");
 }
 
 static gboolean
@@ -60,7 +17,7 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   if (!in->has_delivery_status)
-    parse_inline (in);
+    dsn_read_inline_fields (rep, in->body);
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     if (!r->command)
