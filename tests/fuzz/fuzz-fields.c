@@ -9,6 +9,11 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+  /* Creating an analyzer initialises GMime, whose charset tables
+   * dsn_to_utf8 uses. */
+  static DsnAnalyzer *an;
+  if (!an)
+    an = dsn_analyzer_new ();
   /* The parser receives decoded UTF-8 text: give it the same. */
   char *text = dsn_to_utf8 ((const char *) data, size, NULL);
   DsnReport *rep = dsn_report_new ();
