@@ -3,15 +3,20 @@
  * Precedence (documented in dsn-patterns(5)):
  *  1. the kind of report decides outright: a feedback report is "feedback", an
  *     automatic reply "vacation", a success notice "delivered";
- *  2. otherwise every rule whose conditions hold competes, and the strongest
- *     wins: the remote server's words (phrase rules, strength 50 by default)
- *     beat a bare status code (code-only rules, 30), a vendor's exact phrase
- *     can be made stronger than a generic one, and among equals the longer
- *     phrase wins;
- *  3. the dialect's structural hint (a report section that says "expired")
- *     refines a result decided by a code alone, or decides when nothing
- *     matched;
- *  4. failing all that, a delay is "expired" and the rest "undefined".
+ *  2. otherwise every rule whose conditions hold competes and the strongest
+ *     wins; among equals, the one with more conditions, then the longer
+ *     phrase. Strengths encode the order of the reason families (see
+ *     patterns/20-phrases.rules), so the remote server's words beat a bare
+ *     status code, a specific phrase beats a generic one, a provider's own
+ *     code beats both, and a context rule beats the family it refines;
+ *  3. a dialect's structural hint (a vendor's error code, a report section
+ *     saying the queue expired) competes as a rule would: a definite reason
+ *     is decisive (strength 90); one that the reference classifier checks
+ *     again against the words is weaker: an unknown user (60) or host (51)
+ *     keeps the place of its family, a system, network or security error,
+ *     an expiry only beat rules of strength 40 or less (status codes);
+ *  4. failing all that, a delay is "expired", words nothing recognises are
+ *     "onhold", and a report without words "undefined".
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dsn-private.h"
@@ -19,8 +24,26 @@
 
 #include <string.h>
 
-/* Strength at or above which a rule beats a dialect's hint. */
-#define HINT_STRENGTH 40
+/* How strong a dialect's hint is. The reference classifier takes most
+ * reasons a report's structure gives as final (decisive); it checks a few
+ * again against the words: an unknown user or host keeps the place of its
+ * family, the other tentative reasons only beat status codes. */
+static int
+hint_strength (const char *reason)
+{
+  static const struct {
+    const char *reason;
+    int strength;
+  } tentative[] = {
+    { "userunknown", 60 }, { "hostunknown", 51 },  { "undefined", 40 },
+    { "onhold", 40 },      { "systemerror", 40 },  { "securityerror", 40 },
+    { "expired", 40 },     { "networkerror", 40 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (tentative); i++)
+    if (strcmp (reason, tentative[i].reason) == 0)
+      return tentative[i].strength;
+  return 90;
+}
 
 /* The reference classifier's pseudo status codes (X.0.9NN), used when a
  * message gives no code at all, so that scripts written for it keep working. */
@@ -62,6 +85,10 @@ category_for_reason (const DsnRules *rules, const char *reason)
   return NULL;
 }
 
+/* Whether the failure is temporary, for the pseudo status code and the hard
+ * bounce: from the codes, else from the words. As the reference classifier
+ * does, a delay notice without codes or words saying so counts as
+ * permanent. */
 static gboolean
 is_temporary (const DsnRecipient *r)
 {
@@ -69,26 +96,72 @@ is_temporary (const DsnRecipient *r)
     return r->status[0] == '4';
   if (r->reply_code)
     return r->reply_code[0] == '4';
-  return r->action == DSN_ACTION_DELAYED;
+  return r->diagnostic && dsn_strcasestr (r->diagnostic, "temporar") != NULL;
+}
+
+/* Reply codes of RFC 5321 and its extensions (RFC 3207, 4954, 7504, ...):
+ * any other three digits in a text are something else. */
+static gboolean
+is_reply_code (const char *code)
+{
+  static const char *const known[] = {
+    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354", "421", "422",
+    "430", "432", "450", "451", "452", "453", "454", "455", "458", "459", "500", "501",
+    "502", "503", "504", "521", "523", "524", "525", "530", "534", "535", "538", "550",
+    "551", "552", "553", "554", "555", "556", "557",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    if (strcmp (code, known[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 /* Fills status and reply code from the server's words when the report's
- * fields did not give them. */
+ * fields did not give them, and prefers the server's own status code to a
+ * vaguer one in the Status: field. */
 static void
 complete_codes (DsnRecipient *r)
 {
+  /* Three digits that no SMTP server sends ("441 4.4.1" in Exchange's own
+   * words) are not a reply code, wherever they were read. */
+  if (r->reply_code && !is_reply_code (r->reply_code))
+    g_clear_pointer (&r->reply_code, g_free);
   if (!r->diagnostic)
     return;
+  gboolean success = r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
+                     r->action == DSN_ACTION_EXPANDED;
   char code[12];
-  if (!r->status && dsn_text_find_status (r->diagnostic, code)) {
-    r->status = g_strdup (code);
-    r->status_source = DSN_SOURCE_TEXT;
-  }
+  /* The first failure code: a transcript may quote earlier 2xx replies. */
+  const char *at = r->diagnostic;
+  while ((at = dsn_text_find_status (at, code)) && code[0] == '2' && !success)
+    at += strlen (code);
   char reply[4];
-  if (!r->reply_code && dsn_text_find_reply_code (r->diagnostic, reply)) {
-    /* A reply code disagreeing with the status class is some other number. */
-    if (!r->status || r->status[0] == reply[0] || r->status[0] == '2')
+  const char *reply_at = dsn_text_find_reply_code (r->diagnostic, reply);
+  if (at && !r->status) {
+    dsn_set (&r->status, code);
+    r->status_source = DSN_SOURCE_TEXT;
+  } else if (at && r->status_source == DSN_SOURCE_REPORT && strcmp (r->status, code) != 0) {
+    /* The remote server's own code is more precise than the one the
+     * reporting MTA wrote in Status: (often a generic X.0.0, or its own
+     * guess), as long as both agree on temporary or permanent and the code
+     * agrees with the reply it came with ("554 4.4.7" is a relay's wrapper). */
+    gboolean generic = g_str_has_suffix (code, ".0.0");
+    gboolean agrees = !reply_at || reply_at > at || reply[0] == code[0];
+    if (r->status[0] == code[0] && !generic && agrees) {
+      dsn_set (&r->status, code);
+      r->status_source = DSN_SOURCE_TEXT;
+    }
+  }
+  if (r->reply_code)
+    return;
+  /* The first reply code of the status's class: "220-mx ... 421 4.2.1". */
+  for (const char *p = r->diagnostic; (p = dsn_text_find_reply_code (p, reply)); p += 3) {
+    if (!is_reply_code (reply))
+      continue;
+    if (!r->status || r->status[0] == reply[0] || r->status[0] == '2') {
       r->reply_code = g_strdup (reply);
+      break;
+    }
   }
 }
 
@@ -123,26 +196,37 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
   } else {
     DsnMatchInput in = {
       .text = r->diagnostic,
-      .status = r->status,
-      .reply_code = r->reply_code,
-      .remote_mta = r->remote_mta,
-      .dialect = rep->dialect,
-      .command = r->command,
+      .fact = {
+        [DSN_FACT_STATUS] = r->status,
+        [DSN_FACT_REPLY] = r->reply_code,
+        [DSN_FACT_REMOTE] = r->remote_mta,
+        [DSN_FACT_DIALECT] = rep->dialect,
+        [DSN_FACT_COMMAND] = r->command,
+        [DSN_FACT_DIAGNOSTIC_TYPE] = r->diagnostic_type,
+      },
       .action = r->action,
     };
     const DsnRule *best = dsn_rules_match (rules, &in, NULL);
-    if (best && (best->strength >= HINT_STRENGTH || !r->reason_hint)) {
+    const char *hint = dsn_reason_intern (r->reason_hint);
+    if (best && (!hint || best->strength > hint_strength (hint))) {
       r->category = best->category;
       r->reason = best->reason ? best->reason : best->category->reason;
       r->rule = best->name;
       if (best->blocklist)
         dsn_set (&r->blocklist, best->blocklist);
-    } else if (r->reason_hint) {
-      r->category = category_for_reason (rules, r->reason_hint);
-      r->reason = dsn_reason_intern (r->reason_hint);
+    } else if (hint) {
+      if (strcmp (hint, "expired") == 0 && r->action == DSN_ACTION_DELAYED)
+        r->category = dsn_rules_find_category (rules, "delayed");
+      else
+        r->category = category_for_reason (rules, hint);
+      r->reason = hint;
       r->rule = "dialect";
     } else if (r->action == DSN_ACTION_DELAYED) {
       set_category (rules, r, "delayed", "action:delayed");
+    } else if (r->diagnostic && *r->diagnostic) {
+      /* Words that no rule recognises: undecided rather than unknown, as
+       * the reference classifier says ("onhold"). */
+      set_category (rules, r, "on-hold", NULL);
     } else {
       set_category (rules, r, "undetermined", NULL);
     }
@@ -153,11 +237,12 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
     r->category = category_for_reason (rules, r->reason);
 
   gboolean temporary = is_temporary (r);
-  /* As the reference defines it: retrying can never succeed. */
-  r->hard_bounce = !temporary && (!strcmp (r->reason, "userunknown") ||
-                                  !strcmp (r->reason, "hostunknown") ||
-                                  !strcmp (r->reason, "hasmoved") ||
-                                  !strcmp (r->reason, "notaccept"));
+  /* As the reference defines it: retrying can never succeed because the
+   * address itself is wrong (whatever the code), or the domain accepts no
+   * mail at all (a permanent failure). */
+  r->hard_bounce = !strcmp (r->reason, "userunknown") || !strcmp (r->reason, "hostunknown") ||
+                   !strcmp (r->reason, "hasmoved") ||
+                   (!temporary && !strcmp (r->reason, "notaccept"));
   if (!r->status && strcmp (r->reason, "feedback") != 0 && strcmp (r->reason, "vacation") != 0 &&
       strcmp (r->reason, "delivered") != 0) {
     r->status = pseudo_status (r->reason, temporary);
@@ -225,18 +310,22 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
 
   for (guint i = 0; i < dsn_rules_count (rules); i++) {
     const DsnRule *r = dsn_rules_get (rules, i);
+    /* Matching stays fast only if no regex runs on every text. */
+    if (r->regex && !r->phrases && !r->literal)
+      PROBLEM ("%s: [rule %s]: the regex requires no literal of 3 characters or more: add a "
+               "phrase= to filter on",
+               r->file, r->name);
     for (char **ex = r->examples; ex && *ex; ex++) {
       char status[12], reply[4];
-      DsnMatchInput in = {
-        .text = *ex,
-        .status = r->example_status ? r->example_status
-                                    : (dsn_text_find_status (*ex, status) ? status : NULL),
-        .reply_code = dsn_text_find_reply_code (*ex, reply) ? reply : NULL,
-        .remote_mta = r->example_remote,
-        .dialect = r->example_dialect,
-        .command = r->example_command,
-        .action = r->action ? r->action : DSN_ACTION_FAILED,
-      };
+      DsnMatchInput in = { .text = *ex };
+      for (int f = 0; f < DSN_N_FACTS; f++)
+        in.fact[f] = r->example[f];
+      if (!in.fact[DSN_FACT_STATUS] && dsn_text_find_status (*ex, status))
+        in.fact[DSN_FACT_STATUS] = status;
+      if (dsn_text_find_reply_code (*ex, reply))
+        in.fact[DSN_FACT_REPLY] = reply;
+      in.action = r->example_action ? r->example_action
+                                    : r->action ? r->action : DSN_ACTION_FAILED;
       const DsnRule *got = dsn_rules_match (rules, &in, NULL);
       if (got != r)
         PROBLEM ("%s: [rule %s]: example \"%s\" is classified by %s", r->file, r->name, *ex,

@@ -172,9 +172,10 @@ automaton_build (GPtrArray *phrases)
   return a;
 }
 
-/* Calls HIT for each phrase occurring in the folded TEXT. */
+/* Appends to HITS (guint) the index of each phrase occurring in the folded
+ * TEXT, once, in no particular order. SEEN has a byte per phrase, all zero. */
 static void
-automaton_scan (const Automaton *a, const char *text, guint8 *seen_phrase)
+automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
 {
   guint s = 0;
   guint nc = a->n_classes;
@@ -182,9 +183,21 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen_phrase)
     s = a->next[s * nc + a->cls[*p]];
     GArray *o = a->out[s];
     if (o)
-      for (guint i = 0; i < o->len; i++)
-        seen_phrase[g_array_index (o, guint, i)] = 1;
+      for (guint i = 0; i < o->len; i++) {
+        guint k = g_array_index (o, guint, i);
+        if (!seen[k]) {
+          seen[k] = 1;
+          g_array_append_val (hits, k);
+        }
+      }
   }
+}
+
+static int
+cmp_guint (const void *a, const void *b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
 }
 
 /* ------------------------------------------------------------ objects */
@@ -202,10 +215,25 @@ category_free (DsnCategory *c)
 }
 
 static void
-pspecs_free (GPtrArray *a)
+cond_free (DsnCond *c)
 {
-  if (a)
-    g_ptr_array_unref (a);
+  if (!c)
+    return;
+  if (c->any)
+    g_ptr_array_unref (c->any);
+  if (c->none)
+    g_ptr_array_unref (c->none);
+  g_free (c);
+}
+
+/* Drops the text conditions (phrases, regex) of R. */
+static void
+rule_clear_text (DsnRule *r)
+{
+  g_clear_pointer (&r->phrases, g_strfreev);
+  g_clear_pointer (&r->regex, g_regex_unref);
+  g_clear_pointer (&r->regex_src, g_free);
+  g_clear_pointer (&r->literal, g_free);
 }
 
 static void
@@ -214,21 +242,13 @@ rule_free (DsnRule *r)
   g_free (r->name);
   g_free (r->file);
   g_free (r->category_id);
-  g_strfreev (r->phrases);
-  if (r->regex)
-    g_regex_unref (r->regex);
-  g_free (r->regex_src);
-  g_free (r->literal);
-  pspecs_free (r->status);
-  pspecs_free (r->remote);
-  pspecs_free (r->reply);
-  g_strfreev (r->dialects);
-  g_strfreev (r->commands);
+  g_free (r->like);
+  rule_clear_text (r);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    cond_free (r->cond[f]);
+    g_free (r->example[f]);
+  }
   g_strfreev (r->examples);
-  g_free (r->example_status);
-  g_free (r->example_remote);
-  g_free (r->example_dialect);
-  g_free (r->example_command);
   g_free (r->blocklist);
   g_free (r);
 }
@@ -374,23 +394,33 @@ regex_required_literal (const char *re)
 
 /* ------------------------------------------------------------ loading */
 
-static GPtrArray *
-load_globs (GKeyFile *kf, const char *group, const char *key)
+/* A ";"-separated list of globs, "!glob" for an exclusion. */
+static DsnCond *
+load_cond (GKeyFile *kf, const char *group, const char *key)
 {
   gsize n = 0;
   g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, &n, NULL);
   if (!list)
     return NULL;
-  GPtrArray *a = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  DsnCond *c = g_new0 (DsnCond, 1);
   for (gsize i = 0; i < n; i++) {
-    g_strstrip (list[i]);
-    if (!*list[i])
+    char *item = g_strstrip (list[i]);
+    gboolean exclude = item[0] == '!';
+    if (exclude)
+      item = g_strstrip (item + 1);
+    if (!*item)
       continue;
-    char *low = g_ascii_strdown (list[i], -1);
-    g_ptr_array_add (a, g_pattern_spec_new (low));
-    g_free (low);
+    GPtrArray **set = exclude ? &c->none : &c->any;
+    if (!*set)
+      *set = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+    g_autofree char *low = g_ascii_strdown (item, -1);
+    g_ptr_array_add (*set, g_pattern_spec_new (low));
   }
-  return a;
+  if (!c->any && !c->none) {
+    cond_free (c);
+    return NULL;
+  }
+  return c;
 }
 
 static char **
@@ -409,11 +439,21 @@ load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
   return (char **) g_ptr_array_free (a, FALSE);
 }
 
+/* Condition keys, in DsnFact order, and the matching example context keys. */
+static const char *const fact_keys[DSN_N_FACTS] = {
+  "status", "reply", "remote", "dialect", "command", "diagnostic-type",
+};
+static const char *const example_fact_keys[DSN_N_FACTS] = {
+  "example-status", NULL, "example-remote", "example-dialect", "example-command",
+  "example-diagnostic-type",
+};
+
 static const char *const rule_keys[] = {
-  "category", "reason", "phrase", "regex", "status", "reply", "remote", "dialect",
-  "command", "action", "strength", "example", "example2", "example3", "example4", "example5",
-  "example6", "example7", "example8", "example9", "example-status", "example-remote",
-  "example-dialect", "example-command", "blocklist", "comment", NULL,
+  "category", "reason", "like", "phrase", "regex", "status", "reply", "remote", "dialect",
+  "command", "diagnostic-type", "action", "strength", "example", "example2", "example3",
+  "example4", "example5", "example6", "example7", "example8", "example9", "example-status",
+  "example-remote", "example-dialect", "example-command", "example-diagnostic-type",
+  "example-action", "blocklist", "comment", NULL,
 };
 
 static const char *const category_keys[] = {
@@ -515,10 +555,18 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
+  r->like = g_key_file_get_string (kf, group, "like", NULL);
   r->phrases = load_list (kf, group, "phrase", TRUE);
   r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
+  if (r->like && (r->phrases || r->regex_src)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [%s]: a rule with \"like\" takes its phrases and regex from that rule", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
   if (r->regex_src) {
-    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &e);
+    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS, 0, &e);
     if (!r->regex) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: regex: %s", file, group,
                    e->message);
@@ -528,21 +576,29 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     if (!r->phrases)
       r->literal = regex_required_literal (r->regex_src);
   }
-  r->status = load_globs (kf, group, "status");
-  r->reply = load_globs (kf, group, "reply");
-  r->remote = load_globs (kf, group, "remote");
-  r->dialects = load_list (kf, group, "dialect", FALSE);
-  r->commands = load_list (kf, group, "command", FALSE);
-  g_autofree char *action = g_key_file_get_string (kf, group, "action", NULL);
-  if (action) {
-    r->action = dsn_action_from_string (action);
-    if (r->action == DSN_ACTION_NONE) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"", file,
-                   group, action);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    r->cond[f] = load_cond (kf, group, fact_keys[f]);
+    if (r->cond[f])
+      r->n_conds++;
+    if (example_fact_keys[f])
+      r->example[f] = g_key_file_get_string (kf, group, example_fact_keys[f], NULL);
+  }
+  static const char *const action_keys[] = { "action", "example-action" };
+  for (gsize i = 0; i < G_N_ELEMENTS (action_keys); i++) {
+    DsnAction *slot = i == 0 ? &r->action : &r->example_action;
+    g_autofree char *action = g_key_file_get_string (kf, group, action_keys[i], NULL);
+    if (!action)
+      continue;
+    *slot = dsn_action_from_string (action);
+    if (*slot == DSN_ACTION_NONE) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"",
+                   file, group, action);
       rule_free (r);
       return FALSE;
     }
   }
+  if (r->action)
+    r->n_conds++;
   if (g_key_file_has_key (kf, group, "strength", NULL)) {
     r->strength = g_key_file_get_integer (kf, group, "strength", &e);
     if (e || r->strength < 0 || r->strength > 100) {
@@ -553,7 +609,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     }
   } else {
     /* Defaults documented in dsn-patterns(5): words beat codes. */
-    r->strength = (r->phrases || r->regex) ? 50 : 30;
+    r->strength = (r->phrases || r->regex || r->like) ? 50 : 30;
   }
   /* Examples are plain strings (";" is common in server replies): "example"
    * and "example2" to "example9". */
@@ -568,10 +624,6 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   }
   g_ptr_array_add (ex, NULL);
   r->examples = (char **) g_ptr_array_free (ex, FALSE);
-  r->example_status = g_key_file_get_string (kf, group, "example-status", NULL);
-  r->example_remote = g_key_file_get_string (kf, group, "example-remote", NULL);
-  r->example_dialect = g_key_file_get_string (kf, group, "example-dialect", NULL);
-  r->example_command = g_key_file_get_string (kf, group, "example-command", NULL);
   r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
   if (!r->examples || !r->examples[0]) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
@@ -579,8 +631,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  if (!r->phrases && !r->regex && !r->status && !r->reply && !r->remote && !r->dialects &&
-      !r->commands && !r->action) {
+  if (!r->phrases && !r->regex && !r->like && r->n_conds == 0) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs a condition", file,
                  group);
     rule_free (r);
@@ -627,7 +678,53 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
   return TRUE;
 }
 
-/* Resolves category references and builds the automaton. */
+/* The rule named NAME in RULES or, failing that, in MORE (may be NULL). */
+static DsnRule *
+find_rule2 (const DsnRules *rules, const DsnRules *more, const char *name)
+{
+  DsnRule *r = (DsnRule *) dsn_rules_find_rule (rules, name);
+  if (!r && more)
+    r = (DsnRule *) dsn_rules_find_rule (more, name);
+  return r;
+}
+
+/* The rule whose phrases and regex R reuses ("like="), following chains;
+ * NULL if it is missing or the chain loops. */
+static const DsnRule *
+like_target (const DsnRules *rules, const DsnRules *more, const DsnRule *r)
+{
+  const DsnRule *t = r;
+  for (int depth = 0; t && t->like; depth++) {
+    if (depth > 8)
+      return NULL;
+    t = find_rule2 (rules, more, t->like);
+  }
+  return t;
+}
+
+/* Copies the text conditions of the rule R is "like", again at each compile
+ * so that a user file redefining that rule also changes R. */
+static gboolean
+inherit_text (DsnRules *rules, DsnRule *r, GError **error)
+{
+  if (!r->like)
+    return TRUE;
+  const DsnRule *t = like_target (rules, NULL, r);
+  if (!t) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+    return FALSE;
+  }
+  rule_clear_text (r);
+  r->phrases = g_strdupv (t->phrases);
+  r->regex = t->regex ? g_regex_ref (t->regex) : NULL;
+  r->regex_src = g_strdup (t->regex_src);
+  r->literal = g_strdup (t->literal);
+  r->inherited = TRUE;
+  return TRUE;
+}
+
+/* Resolves category and "like" references and builds the automaton. */
 static gboolean
 compile (DsnRules *rules, GError **error)
 {
@@ -639,7 +736,10 @@ compile (DsnRules *rules, GError **error)
                    r->file, r->name, r->category_id);
       return FALSE;
     }
+    if (!inherit_text (rules, r, error))
+      return FALSE;
     r->index = i;
+    r->specificity = r->n_conds + ((r->phrases || r->regex) ? 1 : 0);
   }
   automaton_free (rules->ac);
   if (rules->phrases)
@@ -753,6 +853,13 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       dsn_rules_free (scratch);
       return FALSE;
     }
+    /* The user's rules are looked up first: they replace built-in ones. */
+    if (r->like && !like_target (scratch, rules, r)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
   }
   while (scratch->categories->len > 0) {
     DsnCategory *c = g_ptr_array_steal_index (scratch->categories, 0);
@@ -793,62 +900,55 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
 
 /* ------------------------------------------------------------ matching */
 
+/* VALUE is already lower-case (see lower_facts). */
 static gboolean
-glob_any (GPtrArray *globs, const char *value)
+cond_holds (const DsnCond *c, const char *value)
 {
-  if (!globs)
+  if (!c)
     return TRUE;
   if (!value)
-    return FALSE;
-  g_autofree char *low = g_ascii_strdown (value, -1);
-  for (guint i = 0; i < globs->len; i++)
-    if (g_pattern_spec_match_string (globs->pdata[i], low))
+    return c->any == NULL; /* an unknown fact passes only exclusions */
+  if (c->none)
+    for (guint i = 0; i < c->none->len; i++)
+      if (g_pattern_spec_match_string (c->none->pdata[i], value))
+        return FALSE;
+  if (!c->any)
+    return TRUE;
+  for (guint i = 0; i < c->any->len; i++)
+    if (g_pattern_spec_match_string (c->any->pdata[i], value))
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-list_any (char **list, const char *value)
-{
-  if (!list)
-    return TRUE;
-  if (!value)
-    return FALSE;
-  for (char **p = list; *p; p++)
-    if (g_ascii_strcasecmp (*p, value) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-conditions_hold (const DsnRule *r, const DsnMatchInput *in)
+conditions_hold (const DsnRule *r, const DsnMatchInput *in, char *const *facts)
 {
   if (r->action && r->action != in->action)
     return FALSE;
-  return glob_any (r->status, in->status) && glob_any (r->reply, in->reply_code) &&
-         glob_any (r->remote, in->remote_mta) && list_any (r->dialects, in->dialect) &&
-         list_any (r->commands, in->command);
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    if (!cond_holds (r->cond[f], facts[f]))
+      return FALSE;
+  return TRUE;
 }
 
-/* The longest phrase of R that occurs in the folded text: the more specific
- * a phrase, the better it describes the text. */
-static gsize
-specificity (const DsnRule *r, const char *folded)
+/* Lower-case copies of IN's facts, made once per match: globs are lower-case. */
+static void
+lower_facts (const DsnMatchInput *in, char **facts)
 {
-  gsize best = 0;
-  if (r->phrases)
-    for (char **p = r->phrases; *p; p++) {
-      gsize n = strlen (*p);
-      if (n > best && strstr (folded, *p))
-        best = n;
-    }
-  if (r->literal)
-    best = MAX (best, strlen (r->literal));
-  return best;
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    facts[f] = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
 }
 
-/* Is A a better match than B? Strength first, then the more specific phrase,
- * then the rule loaded first. */
+static void
+free_facts (char **facts)
+{
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    g_free (facts[f]);
+}
+
+/* Is A a better match than B? Strength first, then the rule with more
+ * conditions (a refinement beats the rule it refines), then the more
+ * specific phrase, then the rule loaded first. */
 static gboolean
 better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
 {
@@ -856,53 +956,110 @@ better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
     return TRUE;
   if (a->strength != b->strength)
     return a->strength > b->strength;
+  if (a->specificity != b->specificity)
+    return a->specificity > b->specificity;
   if (spec_a != spec_b)
     return spec_a > spec_b;
   return a->order < b->order;
+}
+
+/* Length of an SMTP reply prefix at P ("550-", "550-5.7.1 ", "550 5.7.1 "),
+ * or 0. A bare "550 " is not one: it may be part of a phrase. */
+static gsize
+reply_prefix_len (const char *p)
+{
+  if (p[0] < '2' || p[0] > '5' || !g_ascii_isdigit (p[1]) || !g_ascii_isdigit (p[2]))
+    return 0;
+  if (p[3] != '-' && p[3] != ' ')
+    return 0;
+  const char *q = p + 4;
+  if ((*q == '2' || *q == '4' || *q == '5') && q[1] == '.' && g_ascii_isdigit (q[2])) {
+    q += 2;
+    while (g_ascii_isdigit (*q))
+      q++;
+    if (*q == '.' && g_ascii_isdigit (q[1])) {
+      q++;
+      while (g_ascii_isdigit (*q))
+        q++;
+      if (*q == ' ' || !*q)
+        return (*q ? q + 1 : q) - p;
+    }
+  }
+  return p[3] == '-' ? 4 : 0;
+}
+
+/* Removes the reply prefixes that a multi-line SMTP reply repeats on each
+ * line ("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From:"), so
+ * that phrases spanning two lines still match. The first one stays. In place. */
+static void
+strip_continuations (char *folded)
+{
+  char *w = folded;
+  for (const char *p = folded; *p;) {
+    if (p > folded && p[-1] == ' ') {
+      gsize n = reply_prefix_len (p);
+      if (n) {
+        p += n;
+        continue;
+      }
+    }
+    *w++ = *p++;
+  }
+  *w = '\0';
 }
 
 const DsnRule *
 dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *exclude)
 {
   g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
+  strip_continuations (folded);
   guint np = rules->phrases->len;
-  guint8 stack_seen[512];
-  g_autofree guint8 *heap_seen = NULL;
-  guint8 *seen = np <= sizeof stack_seen ? stack_seen : (heap_seen = g_malloc (np));
-  memset (seen, 0, np);
-  automaton_scan (rules->ac, folded, seen);
+  g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
+  g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
+  automaton_scan (rules->ac, folded, seen, hits);
+  /* In phrase order, so that each rule's phrases (consecutive) come together. */
+  g_array_sort (hits, cmp_guint);
+  char *facts[DSN_N_FACTS];
+  lower_facts (in, facts);
 
   const DsnRule *best = NULL;
   gsize best_spec = 0;
-  const DsnRule *last = NULL;
-  for (guint i = 0; i < np; i++) {
-    if (!seen[i])
-      continue;
-    const DsnRule *r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
-    if (r == last || r == exclude)
-      continue; /* a rule's phrases are consecutive */
-    last = r;
-    if (!conditions_hold (r, in))
-      continue;
-    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
-      continue;
-    gsize spec = specificity (r, folded);
-    if (better (r, spec, best, best_spec)) {
-      best = r;
-      best_spec = spec;
+  /* Gather each rule's longest phrase that occurred (the more specific the
+   * words, the better they describe the text), then weigh the rule once. */
+  const DsnRule *cur = NULL;
+  gsize cur_spec = 0;
+  for (guint h = 0; h <= hits->len; h++) {
+    const DsnRule *r = NULL;
+    guint i = 0;
+    if (h < hits->len) {
+      i = g_array_index (hits, guint, h);
+      r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
+      if (r == cur) {
+        cur_spec = MAX (cur_spec, strlen (rules->phrases->pdata[i]));
+        continue;
+      }
     }
+    if (cur && cur != exclude && conditions_hold (cur, in, facts) &&
+        (!cur->regex || g_regex_match (cur->regex, folded, 0, NULL)) &&
+        better (cur, cur_spec, best, best_spec)) {
+      best = cur;
+      best_spec = cur_spec;
+    }
+    cur = r;
+    cur_spec = r ? strlen (rules->phrases->pdata[i]) : 0;
   }
   for (guint i = 0; i < rules->textless->len; i++) {
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];
-    if (r == exclude || !conditions_hold (r, in))
+    if (r == exclude || !conditions_hold (r, in, facts))
       continue;
-    if (r->regex && !g_regex_match (r->regex, in->text ? in->text : "", 0, NULL))
+    if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
       continue;
     if (better (r, 0, best, best_spec)) {
       best = r;
       best_spec = 0;
     }
   }
+  free_facts (facts);
   return best;
 }
 

@@ -25,28 +25,44 @@ struct _DsnCategory {
   char *text[DSN_N_TEXTS][DSN_N_LANGS];
 };
 
+/* A condition on one fact: glob patterns, any of which may match, and
+ * exclusions ("!pattern"), none of which may. Matched case-insensitively. */
+typedef struct {
+  GPtrArray *any;  /* GPatternSpec, NULL if only exclusions */
+  GPtrArray *none; /* GPatternSpec, NULL if no exclusion */
+} DsnCond;
+
+/* The facts a rule may test, in DsnRule.cond and DsnMatchInput.fact. */
+typedef enum {
+  DSN_FACT_STATUS,
+  DSN_FACT_REPLY,
+  DSN_FACT_REMOTE,
+  DSN_FACT_DIALECT,
+  DSN_FACT_COMMAND,
+  DSN_FACT_DIAGNOSTIC_TYPE,
+  DSN_N_FACTS,
+} DsnFact;
+
 typedef struct {
   char *name;
   char *file;
   char *category_id;
   const DsnCategory *category;
   const char *reason;      /* overrides the category's, or NULL */
+  char *like;              /* rule whose text conditions this one reuses, or NULL */
+  gboolean inherited;      /* phrases/regex below were copied from LIKE */
   char **phrases;          /* folded literals; any one matches */
   GRegex *regex;
   char *regex_src;
   char *literal;           /* prefilter derived from the regex */
-  GPtrArray *status;       /* GPatternSpec conditions */
-  GPtrArray *reply;
-  GPtrArray *remote;
-  char **dialects;
-  char **commands;
+  DsnCond *cond[DSN_N_FACTS];
+  guint n_conds;           /* conditions besides the text */
+  guint specificity;       /* conditions including the text: the more, the more specific */
   DsnAction action;
   int strength;
   char **examples;
-  char *example_status;
-  char *example_remote;
-  char *example_dialect;
-  char *example_command;
+  char *example[DSN_N_FACTS]; /* context for the lint; [DSN_FACT_REPLY] unused */
+  DsnAction example_action;
   char *blocklist;
   guint order;
   guint index;
@@ -54,12 +70,8 @@ typedef struct {
 
 /* What a rule is matched against. */
 typedef struct {
-  const char *text;        /* the server's words */
-  const char *status;
-  const char *reply_code;
-  const char *remote_mta;
-  const char *dialect;
-  const char *command;
+  const char *text;                /* the server's words */
+  const char *fact[DSN_N_FACTS];   /* status, reply code, remote MTA, ...; NULL if unknown */
   DsnAction action;
 } DsnMatchInput;
 

@@ -46,6 +46,118 @@ test_precedence (void)
   g_assert_cmpstr (classify (an, "MAILBOX\n   FULL", NULL), ==, "mailbox-full");
 }
 
+/* Classifies one recipient with the given facts (NULL: unknown). Returns
+ * "category/reason/status" in a static buffer. */
+typedef struct {
+  const char *text, *status, *reply, *command, *dialect, *remote, *hint, *type;
+  DsnAction action;
+} Facts;
+
+static const char *
+classify_facts (DsnAnalyzer *an, const Facts *f)
+{
+  static char out[128];
+  g_autoptr (DsnReport) rep = dsn_report_new ();
+  rep->analyzer = an;
+  rep->kind = DSN_KIND_DELIVERY_STATUS;
+  rep->dialect = f->dialect ? f->dialect : "generic";
+  DsnRecipient *r = dsn_report_add_recipient (rep, "anna@example.org");
+  r->action = f->action ? f->action : DSN_ACTION_FAILED;
+  dsn_set (&r->diagnostic, f->text);
+  dsn_set (&r->status, f->status);
+  if (f->status)
+    r->status_source = DSN_SOURCE_REPORT;
+  dsn_set (&r->reply_code, f->reply);
+  dsn_set (&r->command, f->command);
+  dsn_set (&r->remote_mta, f->remote);
+  dsn_set (&r->diagnostic_type, f->type);
+  r->reason_hint = f->hint;
+  dsn_classify_report (an, rep);
+  g_snprintf (out, sizeof out, "%s/%s/%s", dsn_recipient_get_category (r),
+              dsn_recipient_get_reason (r), dsn_recipient_get_status (r));
+  return out;
+}
+
+/* The same words mean different things at different SMTP stages. */
+static void
+test_context (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  const char *uu = "550 Unknown user anna@example.org";
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "RCPT" }), ==,
+                   "user-unknown/userunknown/5.0.911");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "DATA" }), ==,
+                   "recipient-filtered/filtered/5.0.910");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu }), ==,
+                   "recipient-filtered/filtered/5.0.910");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "MAIL" }), ==,
+                   "sender-rejected/rejected/5.0.918");
+  /* A 5.1.x code confirms it, at any stage but MAIL FROM. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .status = "5.1.1", .command = "DATA" }),
+                   ==, "user-unknown/userunknown/5.1.1");
+  /* The recipient's own mail system says so after looking it up. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "The email address does not exist.",
+                                                 .dialect = "gmail" }),
+                   ==, "user-unknown/userunknown/5.0.911");
+  /* A refusal at connection time is about the sending host. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 Go away", .reply = "550",
+                                                 .command = "CONN" }),
+                   ==, "blocked/blocked/5.0.971");
+  /* x-unix: a local delivery program failed, whatever its words. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "procmail: Couldn't create \"/var/mail/anna\" No such user",
+                                                 .status = "5.1.1", .type = "x-unix" }),
+                   ==, "mailer-error/mailererror/5.1.1");
+  /* A delay stays a delay, unless the words name another cause. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out",
+                                                 .status = "4.4.1", .action = DSN_ACTION_DELAYED }),
+                   ==, "delayed/expired/4.4.1");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: No route to host",
+                                                 .status = "4.4.1", .action = DSN_ACTION_DELAYED }),
+                   ==, "network-error/networkerror/4.4.1");
+  /* A temporary "domain not found" is a DNS failure, not a missing domain. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "DNS Error: Domain name not found: example.org",
+                                                 .status = "4.0.0" }),
+                   ==, "dns-error/networkerror/4.0.0");
+}
+
+/* How rules, codes and hints weigh against each other. */
+static void
+test_weights (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  /* Codes that name their cause decide over other words... */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.2.2 <anna@example.org>... User unknown",
+                                                 .status = "5.2.2" }),
+                   ==, "mailbox-full/mailboxfull/5.2.2");
+  /* ...vague ones do not. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.7.1 Message rejected as spam",
+                                                 .status = "5.7.1" }),
+                   ==, "spam-content/spamdetected/5.7.1");
+  /* The remote server's own code replaces a generic Status:. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.1.1 <anna@example.org>: Recipient address rejected",
+                                                 .status = "5.0.0" }),
+                   ==, "user-unknown/userunknown/5.1.1");
+  /* A provider's own code beats generic words. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]",
+                                                 .status = "5.2.0" }),
+                   ==, "spam-content/spamdetected/5.2.0");
+  /* A multi-line reply's repeated prefixes do not hide a phrase. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: header are not accepted.",
+                                                 .status = "5.7.1" }),
+                   ==, "not-rfc-compliant/notcompliantrfc/5.7.1");
+  /* A dialect's definite hint is decisive, a tentative one only beats codes. */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 Mailbox unavailable", .hint = "filtered" }),
+                   ==, "content-filtered/filtered/5.0.910");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "452 4.2.2 Mailbox full", .status = "4.2.2",
+                                                 .hint = "expired" }),
+                   ==, "mailbox-full/mailboxfull/4.2.2");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "Too many retries", .status = "4.4.7", .hint = "expired" }),
+                   ==, "expired/expired/4.4.7");
+  /* Words nothing recognises are "onhold"; no words at all, "undefined". */
+  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "Nyaan" }), ==, "on-hold/onhold/5.0.901");
+  g_assert_cmpstr (classify_facts (an, &(Facts){ 0 }), ==, "undetermined/undefined/5.0.900");
+}
+
 static void
 test_override (void)
 {
@@ -77,8 +189,71 @@ test_override (void)
   g_assert_true (g_file_set_contents (path, "[rule bad]\ncategory=mailbox-full\nregex=(unclosed\nexample=x\n", -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an2, dir, &error));
   g_assert_nonnull (strstr (error->message, "regex"));
+  g_clear_error (&error);
+
+  /* A refinement of a built-in rule, stronger at one provider only. */
+  g_assert_true (g_file_set_contents (path,
+                                      "[rule local.example-net-policy]\n"
+                                      "category=spam-content\n"
+                                      "like=policy-violation\n"
+                                      "remote=*.mx.example.net\n"
+                                      "strength=81\n"
+                                      "example=554 5.7.1 Message refused: violation of policy\n"
+                                      "example-remote=in1.mx.example.net\n",
+                                      -1, NULL));
+  g_autoptr (DsnAnalyzer) an3 = dsn_analyzer_new ();
+  g_assert_true (dsn_analyzer_add_patterns_dir (an3, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (dsn_analyzer_lint (an3, NULL));
+  const char *policy = "554 5.7.1 Message refused: violation of policy";
+  g_assert_cmpstr (classify_facts (an3, &(Facts){ .text = policy, .remote = "in1.mx.example.net" }), ==,
+                   "spam-content/spamdetected/5.7.1");
+  g_assert_cmpstr (classify_facts (an3, &(Facts){ .text = policy, .remote = "mx.example.com" }), ==,
+                   "policy-violation/policyviolation/5.7.1");
+
+  /* like= must name a rule. */
+  g_autoptr (DsnAnalyzer) an4 = dsn_analyzer_new ();
+  g_assert_true (g_file_set_contents (path, "[rule bad]\ncategory=blocked\nlike=nope\nexample=x\n", -1, NULL));
+  g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
+  g_assert_nonnull (strstr (error->message, "like=nope"));
+  g_assert_cmpuint (dsn_analyzer_get_n_rules (an4), ==, before);
   g_remove (path);
   g_rmdir (dir);
+}
+
+/* dsn-patterns(5) lists every built-in category. */
+static void
+test_man_categories (void)
+{
+  /* __FILE__ is relative to the build root, the parent of this test's directory. */
+  g_autofree char *src = g_path_get_dirname (__FILE__);
+  g_autofree char *page =
+    g_path_is_absolute (src)
+      ? g_build_filename (src, "..", "man", "dsn-patterns.5", NULL)
+      : g_build_filename (g_test_get_dir (G_TEST_BUILT), "..", src, "..", "man", "dsn-patterns.5", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (page, &text, NULL, NULL)) {
+    g_test_skip ("man/dsn-patterns.5 not found from the test's directory");
+    return;
+  }
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  const DsnRules *rules = dsn_analyzer_rules (an);
+  for (guint i = 0; i < dsn_rules_n_categories (rules); i++) {
+    const DsnCategory *c = dsn_rules_get_category (rules, i);
+    g_autofree char *escaped = NULL;
+    GString *e = g_string_new (".B ");
+    for (const char *p = c->id; *p; p++) {
+      if (*p == '-')
+        g_string_append (e, "\\-");
+      else
+        g_string_append_c (e, *p);
+    }
+    g_string_append_c (e, '\n');
+    escaped = g_string_free (e, FALSE);
+    if (!strstr (text, escaped))
+      g_test_message ("category %s is not in dsn-patterns(5)", c->id);
+    g_assert_nonnull (strstr (text, escaped));
+  }
 }
 
 int
@@ -87,6 +262,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rules/lint", test_lint);
   g_test_add_func ("/rules/precedence", test_precedence);
+  g_test_add_func ("/rules/context", test_context);
+  g_test_add_func ("/rules/weights", test_weights);
   g_test_add_func ("/rules/override", test_override);
+  g_test_add_func ("/rules/man-categories", test_man_categories);
   return g_test_run ();
 }
