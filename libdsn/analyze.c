@@ -553,6 +553,19 @@ walk (Walk *w, GMimeObject *obj, guint depth)
     int n = g_mime_multipart_get_count (mp);
     for (int i = 0; i < n; i++)
       walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+    /* A multipart whose boundary never occurs has its whole content as the
+     * prologue: read it as the report's text. */
+    const char *prologue = n == 0 ? g_mime_multipart_get_prologue (mp) : NULL;
+    if (prologue && *prologue) {
+      dsn_report_warn (w->in.report, "multipart without any part: read as text");
+      g_autofree char *text = dsn_to_utf8 (prologue, strlen (prologue), NULL);
+      if (w->body->len > 0 && w->body->str[w->body->len - 1] != '\n')
+        g_string_append_c (w->body, '\n');
+      g_string_append (w->body, text);
+      if (!w->first_text)
+        w->first_text = g_strdup (text);
+      w->saw_plain = TRUE;
+    }
   } else if (GMIME_IS_MESSAGE_PART (obj)) {
     walk_message_part (w, GMIME_MESSAGE_PART (obj), depth);
   } else if (GMIME_IS_PART (obj)) {

@@ -13,7 +13,8 @@ dsn_action_from_string (const char *s)
     return DSN_ACTION_NONE;
   while (g_ascii_isspace (*s))
     s++;
-  /* RFC 3464 §2.3.3; "expired" and "deferred" are seen in the wild. */
+  /* RFC 3464 §2.3.3; "expired", "deferred" and Postfix's address
+   * verification "deliverable" are seen in the wild. */
   static const struct {
     const char *word;
     DsnAction action;
@@ -21,7 +22,8 @@ dsn_action_from_string (const char *s)
     { "failed", DSN_ACTION_FAILED },       { "failure", DSN_ACTION_FAILED },
     { "fail", DSN_ACTION_FAILED },         { "expired", DSN_ACTION_FAILED },
     { "delayed", DSN_ACTION_DELAYED },     { "deferred", DSN_ACTION_DELAYED },
-    { "delivered", DSN_ACTION_DELIVERED }, { "relayed", DSN_ACTION_RELAYED },
+    { "delivered", DSN_ACTION_DELIVERED }, { "deliverable", DSN_ACTION_DELIVERED },
+    { "relayed", DSN_ACTION_RELAYED },
     { "expanded", DSN_ACTION_EXPANDED },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
