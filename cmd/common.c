@@ -2,6 +2,9 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "common.h"
 
+#ifdef HAVE_MIMALLOC
+#include <mimalloc.h>
+#endif
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,6 +83,11 @@ cmd_palette (Palette *p, gboolean color)
 void
 cmd_init_signals (void)
 {
+#ifdef HAVE_MIMALLOC
+  /* The allocator reports nothing on stderr: the tools' errors are their own. */
+  mi_option_disable (mi_option_show_errors);
+  mi_option_disable (mi_option_verbose);
+#endif
   /* Default SIGPIPE: "dsn-explain mbox | head" ends without an error message. */
   signal (SIGPIPE, SIG_DFL);
 }
