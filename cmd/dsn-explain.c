@@ -18,6 +18,7 @@ typedef struct {
   int jobs;
   gboolean quiet;
   gboolean progress;
+  gboolean check;
 } Options;
 
 /* Totals over the run, for --summary and the exit status. */
@@ -59,6 +60,8 @@ item_free (Item *it)
 }
 
 static const DsnAnalyzer *analyzer;
+static DsnResolver *resolver;        /* with --check */
+static const char *const *dnsbl_zones; /* with --check --dnsbl */
 static Options opt;
 
 /* ------------------------------------------------------------ formatting */
@@ -358,6 +361,16 @@ format_text (const Item *it, const DsnReport *rep)
       g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
       append_wrapped (out, quoted, "    ", 78);
     }
+    const char *check = dsn_recipient_get_check_status (r);
+    if (check) {
+      const char *cc = !strcmp (check, "still-holds") ? p.red : !strcmp (check, "no-longer-holds") ? p.green : p.yellow;
+      const char *outcome = !strcmp (check, "still-holds") ? L ("still the case", "toujours le cas")
+                          : !strcmp (check, "no-longer-holds") ? L ("no longer the case", "ce n'est plus le cas")
+                                                             : L ("could not check", "vérification impossible");
+      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold, L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc,
+                              outcome, p.reset);
+      append_wrapped (out, dsn_recipient_get_check_text (r, opt.lang), "    ", 78);
+    }
     g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"), p.reset);
     append_wrapped (out, dsn_recipient_get_explanation (r, opt.lang), "    ", 78);
     g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
@@ -387,6 +400,8 @@ analyse_item (Item *it)
     gsize len;
     const char *data = g_bytes_get_data (it->data, &len);
     rep = dsn_analyzer_analyze (analyzer, data ? data : "", len, &error);
+    if (rep && opt.check)
+      dsn_report_check (rep, resolver, dnsbl_zones, NULL);
   }
   if (!rep) {
     it->failed = TRUE;
@@ -781,6 +796,10 @@ main (int argc, char **argv)
   g_auto (GStrv) patterns = NULL;
   g_auto (GStrv) my_domains = NULL;
   g_auto (GStrv) my_relays = NULL;
+  g_auto (GStrv) dns_servers = NULL;
+  g_auto (GStrv) dnsbl = NULL;
+  gboolean check = FALSE;
+  double dns_timeout = 0;
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
@@ -789,6 +808,10 @@ main (int argc, char **argv)
     { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns, "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
     { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains, "Your own domain, to recognise bounces for mail you never sent (repeatable)", "DOMAIN" },
     { "my-relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_relays, "A server of your sending path: host name, IP address or CIDR (repeatable)", "HOST" },
+    { "check", 'c', 0, G_OPTION_ARG_NONE, &check, "Re-check now, in the DNS, the causes that live there (SPF, DKIM, DMARC, MX, blocklists, reverse DNS)", NULL },
+    { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers, "With --check: ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
+    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout, "With --check: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl, "With --check: blocklist zone to query when the server named none (repeatable)", "ZONE" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
     { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs, "Analyse with N threads; output keeps input order (default: 1)", "N" },
@@ -853,6 +876,24 @@ main (int argc, char **argv)
       return cmd_usage_error (msg);
     }
   analyzer = an;
+  if ((dns_servers || dns_timeout || dnsbl) && !check)
+    return cmd_usage_error ("--dns-server, --dns-timeout and --dnsbl go with --check");
+  if (dns_timeout < 0 || dns_timeout > 60)
+    return cmd_usage_error ("--dns-timeout: expected seconds between 0 and 60");
+  g_autoptr (DsnResolver) res = NULL;
+  if (check) {
+    opt.check = TRUE;
+    res = dsn_resolver_new ();
+    for (char **s = dns_servers; s && *s; s++)
+      if (!dsn_resolver_add_server (res, *s, &error)) {
+        g_autofree char *msg = g_strdup_printf ("--dns-server: %s", error->message);
+        return cmd_usage_error (msg);
+      }
+    if (dns_timeout > 0)
+      dsn_resolver_set_timeout (res, (guint) (dns_timeout * 1000));
+    resolver = res;
+    dnsbl_zones = (const char *const *) dnsbl;
+  }
 
   Totals totals = { 0 };
   totals.by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -305,6 +305,7 @@ original_begin (OriginalReader *o, DsnReport *rep)
   if (o->first) {
     rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
     rep->original_dkim = g_ptr_array_new_with_free_func (g_free);
+    rep->original_dkim_selectors = g_ptr_array_new_with_free_func (g_free);
   }
 }
 
@@ -330,8 +331,11 @@ original_field (OriginalReader *o, const char *name, const char *value)
     }
   } else if (o->first && !g_ascii_strcasecmp (name, "DKIM-Signature")) {
     char *d = dsn_headers_tag (value, "d");
-    if (d)
+    if (d) {
+      char *sel = dsn_headers_tag (value, "s");
       g_ptr_array_add (rep->original_dkim, d);
+      g_ptr_array_add (rep->original_dkim_selectors, sel ? sel : g_strdup (""));
+    }
   }
 }
 

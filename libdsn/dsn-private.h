@@ -17,6 +17,7 @@ typedef struct _DsnCategory DsnCategory; /* rules.c */
 typedef struct _DsnHeaders DsnHeaders;   /* headers.c */
 typedef struct _DsnBackscatter DsnBackscatter; /* backscatter.c */
 typedef struct _DsnJson DsnJson;         /* json.c: a JSON tree or text writer */
+typedef struct _DsnCheck DsnCheck;       /* check.c: a live re-check of a cause */
 
 struct _DsnAnalyzer {
   DsnRules *rules;
@@ -54,6 +55,8 @@ struct _DsnRecipient {
    * "too many retries" block, a vendor error code); classification weighs it. */
   const char *reason_hint;
 
+  DsnCheck *check;               /* live confirmation (check.c), when asked */
+
   /* Classification (classify.c). */
   const char *reason;            /* static string */
   const DsnCategory *category;   /* owned by the analyzer's rules */
@@ -76,6 +79,7 @@ struct _DsnReport {
   DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
   /* Facts about the returned original, for the backscatter check. */
   GPtrArray *original_dkim;     /* d= domains of its DKIM-Signature fields */
+  GPtrArray *original_dkim_selectors; /* their s= selectors, "" when absent */
   GPtrArray *original_hops;     /* DsnHop: its Received chain, first hop first */
   DsnBackscatter *backscatter;
   const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
@@ -214,6 +218,13 @@ DSN_INTERNAL void dsn_json_add_int_value (DsnJson *w, gint64 value);
 DSN_INTERNAL void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
 /* A member NAME with the string VALUE (NULL: null). */
 DSN_INTERNAL void dsn_json_member (DsnJson *w, const char *name, const char *value);
+/* A JSON value built elsewhere (copied). */
+DSN_INTERNAL void dsn_json_add_node (DsnJson *w, JsonNode *node);
+
+/* ------------------------------------------------------------ check.c */
+
+DSN_INTERNAL void dsn_check_free (DsnCheck *c);
+DSN_INTERNAL void dsn_check_to_json (const DsnCheck *c, DsnJson *w, const char *lang);
 
 /* ------------------------------------------------------------ backscatter.c */
 

@@ -432,6 +432,26 @@ DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result);
 DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result);
 DSN_API void dsn_spf_result_free (DsnSpfResult *result);
 
+/* ---- live confirmation of a bounce's cause */
+
+/* Re-checks now, through RES, the causes of REP's diagnoses that live in the
+ * DNS, and attaches the answer to each such recipient: an SPF failure (the
+ * sender domain's SPF evaluated for the sending address found in the
+ * returned message), a DKIM or DMARC rejection (the key or the policy), a
+ * recipient domain not found or accepting no mail (its MX), a blocklist (the
+ * list the server named, else DNSBL_ZONES, else the usual ones, queried for
+ * the sending address), a missing reverse DNS (PTR and forward
+ * confirmation). Recipients with the same cause share one check. Blocking;
+ * returns the number of checks made. Nothing touches the network otherwise. */
+DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *const *dnsbl_zones,
+                                GCancellable *cancellable);
+/* The outcome for recipient R: "still-holds" (the cause is still there),
+ * "no-longer-holds" or "could-not-check"; NULL when R's diagnosis has no DNS cause or no check
+ * was asked. Static string. */
+DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
+/* What the check found, in LANG ("en", "fr"; NULL means "en"). */
+DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)

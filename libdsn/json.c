@@ -179,6 +179,18 @@ dsn_json_add_int_value (DsnJson *w, gint64 value)
 }
 
 void
+dsn_json_add_node (DsnJson *w, JsonNode *node)
+{
+  if (w->builder) {
+    json_builder_add_value (w->builder, json_node_copy (node));
+    return;
+  }
+  text_separator (w);
+  g_autofree char *s = json_to_string (node, FALSE);
+  g_string_append (w->out, s);
+}
+
+void
 dsn_json_add_boolean_value (DsnJson *w, gboolean value)
 {
   if (w->builder) {
@@ -237,6 +249,11 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
   dsn_json_member (b, "advice", dsn_category_text (r->category, DSN_TEXT_ADVICE, lang));
   dsn_json_member (b, "who", r->category ? r->category->who : NULL);
   dsn_json_member (b, "rule", r->rule);
+  dsn_json_set_member_name (b, "check");
+  if (r->check)
+    dsn_check_to_json (r->check, b, lang);
+  else
+    dsn_json_add_null_value (b);
   dsn_json_set_member_name (b, "extensions");
   dsn_json_begin_object (b);
   if (r->extensions)

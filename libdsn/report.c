@@ -81,6 +81,7 @@ dsn_recipient_free (DsnRecipient *r)
   g_free (r->will_retry_until);
   g_free (r->feedback_type);
   g_free (r->blocklist);
+  dsn_check_free (r->check);
   if (r->extensions)
     g_ptr_array_unref (r->extensions);
   g_free (r);
@@ -113,6 +114,8 @@ dsn_report_free (DsnReport *rep)
   dsn_headers_free (rep->headers);
   if (rep->original_dkim)
     g_ptr_array_unref (rep->original_dkim);
+  if (rep->original_dkim_selectors)
+    g_ptr_array_unref (rep->original_dkim_selectors);
   if (rep->original_hops)
     g_ptr_array_unref (rep->original_hops);
   dsn_backscatter_free (rep->backscatter);

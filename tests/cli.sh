@@ -161,6 +161,9 @@ o=json.loads(sys.stdin.readline())
 assert o[\"kind\"]==\"headers\" and o[\"headers\"][\"verdict\"]==\"align.dkim\"
 "'
 
+check "--dns-server without --check" 2 "$exe" --dns-server 127.0.0.1 "$data/seed-quota.eml"
+expect "DNS options need --check: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q -- --check "$tmp/err"'
+
 check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
 expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
 
