@@ -355,6 +355,9 @@ format_text (const Item *it, const DsnReport *rep)
       g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"), p.reset, p.dim,
                               reason, dsn_recipient_get_category (r), p.reset);
     }
+    const char *blocklist = dsn_recipient_get_blocklist (r);
+    if (blocklist)
+      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset, blocklist);
     const char *diag = dsn_recipient_get_diagnostic (r);
     if (diag && *diag) {
       g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("The server said:", "Le serveur a dit :"), p.reset);

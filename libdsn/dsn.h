@@ -204,6 +204,8 @@ DSN_API const char *dsn_recipient_get_reason (const DsnRecipient *r);
 DSN_API const char *dsn_recipient_get_category (const DsnRecipient *r);
 /* TRUE when retrying can never succeed. */
 DSN_API gboolean dsn_recipient_get_hard_bounce (const DsnRecipient *r);
+/* The blocklist the server named ("Spamhaus"), or NULL. */
+DSN_API const char *dsn_recipient_get_blocklist (const DsnRecipient *r);
 /* Texts of the category in LANG ("en" or "fr"; NULL means "en"): a one-line
  * summary, what happened and who must act, and what to do. */
 DSN_API const char *dsn_recipient_get_summary (const DsnRecipient *r, const char *lang);

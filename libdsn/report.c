@@ -317,6 +317,7 @@ GETTER (diagnostic)
 GETTER (last_attempt)
 GETTER (will_retry_until)
 GETTER (reason)
+GETTER (blocklist)
 
 gboolean
 dsn_recipient_get_hard_bounce (const DsnRecipient *r)

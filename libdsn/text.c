@@ -100,8 +100,13 @@ dsn_text_find_status (const char *text, char out[static 12])
       continue;
     if (p[1] != '.')
       continue;
-    if (p > text && (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) ||
-                     p[-1] == '-' || p[-1] == '/' || p[-1] == '_'))
+    /* After "-", only as a multi-line reply's continuation: "550-5.1.1". */
+    gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2]) &&
+                            g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4]) &&
+                            (p - text == 4 || !g_ascii_isalnum (p[-5]));
+    if (p > text && !continuation &&
+        (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-' ||
+         p[-1] == '/' || p[-1] == '_'))
       continue;
     int ns, nd;
     if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')

@@ -20,6 +20,8 @@ test_status (void)
     { "Status: 2.0.0", "2.0.0" },
     { "1.2.3 is not a status", NULL },
     { "x5.1.1 glued", NULL },
+    { "550-5.1.1 The email account", "5.1.1" },
+    { "id 2024-5.1.1", NULL },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     const char *got = dsn_text_find_status (cases[i].text, code);
