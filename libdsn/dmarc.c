@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "mailcheck-private.h"
+#include "headers.h"
 
 #include <string.h>
 
@@ -83,24 +84,13 @@ walk_targets (const char *domain)
   return t;
 }
 
-/* Last two labels: an approximation of the organizational domain without
- * the public suffix list, good enough to tell "our own" report addresses. */
-static const char *
-registered_part (const char *domain)
-{
-  const char *last = strrchr (domain, '.');
-  if (!last)
-    return domain;
-  const char *p = last;
-  while (p > domain && p[-1] != '.')
-    p--;
-  return p == domain ? domain : p;
-}
-
+/* Report destinations are "external" (RFC 7489 §7.1) when they are not in
+ * the same organization: same organizational domain, from the Public Suffix
+ * List, as DMARC alignment decides it. */
 static gboolean
 same_organization (const char *a, const char *b)
 {
-  return !g_ascii_strcasecmp (registered_part (a), registered_part (b));
+  return dsn_headers_aligned (a, b);
 }
 
 static void walk (DsnJob *job);
