@@ -129,16 +129,6 @@ hop_is_own (const DsnHop *hop, const GPtrArray *relays, const GPtrArray *domains
   return FALSE;
 }
 
-static char *
-domain_of (const char *addr)
-{
-  if (!addr)
-    return NULL;
-  g_autofree char *a = dsn_text_find_address (addr);
-  const char *at = a ? strrchr (a, '@') : NULL;
-  return at ? g_ascii_strdown (at + 1, -1) : NULL;
-}
-
 /* The Message-ID's right-hand side (RFC 5322 §3.6.4). */
 static char *
 msgid_domain (const char *id)
@@ -222,8 +212,8 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
          g_strdup ("Le rapport ne contient pas le message d'origine : sa provenance ne peut pas être vérifiée."));
     return;
   }
-  g_autofree char *from_domain = domain_of (orig_from);
-  g_autofree char *bounce_to = domain_of (rep->to);
+  g_autofree char *from_domain = dsn_text_address_domain (orig_from);
+  g_autofree char *bounce_to = dsn_text_address_domain (rep->to);
 
   /* A DKIM signature by the sender's domain (or the user's) is proof enough. */
   for (guint i = 0; rep->original_dkim && i < rep->original_dkim->len; i++) {

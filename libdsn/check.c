@@ -47,16 +47,6 @@ check_new (const char *what, const char *target)
   return c;
 }
 
-static char *
-domain_of (const char *addr)
-{
-  if (!addr)
-    return NULL;
-  g_autofree char *a = dsn_text_find_address (addr);
-  const char *at = a ? strrchr (a, '@') : NULL;
-  return at && at[1] ? g_ascii_strdown (at + 1, -1) : NULL;
-}
-
 /* The envelope sender of the original: bounces go back to it, so it is the
  * report's own To; failing that, the original's From. */
 static char *
@@ -115,7 +105,7 @@ static DsnCheck *
 check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
 {
   g_autofree char *sender = sender_of (rep);
-  g_autofree char *domain = domain_of (sender);
+  g_autofree char *domain = dsn_text_address_domain (sender);
   DsnCheck *c = check_new ("spf", domain);
   if (!domain) {
     unchecked (c, "The sender's address is not in the report: SPF cannot be checked.",
@@ -208,11 +198,11 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     return check_spf (rep, res, cancellable);
 
   if (!strcmp (cat, "dmarc-rejection") || !strcmp (cat, "dkim-failure") || !strcmp (cat, "auth-failure")) {
-    g_autofree char *from = domain_of (dsn_report_get_original_header (rep, "From"));
+    g_autofree char *from = dsn_text_address_domain (dsn_report_get_original_header (rep, "From"));
     if (!from) {
       g_autofree char *sender = sender_of (rep);
       g_free (from);
-      from = domain_of (sender);
+      from = dsn_text_address_domain (sender);
     }
     if (!from) {
       DsnCheck *c = check_new (strcmp (cat, "dkim-failure") ? "dmarc" : "dkim", NULL);

@@ -116,6 +116,9 @@ DSN_INTERNAL const char *dsn_text_find_reply_code (const char *text, char out[st
 DSN_INTERNAL char *dsn_text_find_address (const char *text);
 /* Same, for LEN bytes of TEXT. */
 DSN_INTERNAL char *dsn_text_find_address_len (const char *text, gsize len);
+/* The domain of the first address in TEXT, lower case, newly allocated; NULL
+ * if there is none. */
+DSN_INTERNAL char *dsn_text_address_domain (const char *text);
 /* TRUE if S looks like an addr-spec (local@domain, no spaces). */
 DSN_INTERNAL gboolean dsn_text_is_address (const char *s);
 /* Collapses runs of white space (including newlines) into one space, trims. In place. */
@@ -127,6 +130,9 @@ DSN_INTERNAL gboolean dsn_has_prefix_ci (const char *s, const char *prefix);
 /* Iterates the lines of a text: set *POS to the text before the first call.
  * Returns each line (without its newline) in LINE/LEN, FALSE at the end. */
 DSN_INTERNAL gboolean dsn_text_next_line (const char **pos, const char **line, gsize *len);
+/* The same, for the text from *POS to END (not NUL-terminated there). */
+DSN_INTERNAL gboolean dsn_text_next_line_until (const char **pos, const char *end, const char **line,
+                                                gsize *len);
 
 /* ------------------------------------------------------------ rfc3464.c */
 

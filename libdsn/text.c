@@ -52,6 +52,19 @@ dsn_text_next_line (const char **pos, const char **line, gsize *len)
   return TRUE;
 }
 
+gboolean
+dsn_text_next_line_until (const char **pos, const char *end, const char **line, gsize *len)
+{
+  const char *p = *pos;
+  if (!p || p >= end)
+    return FALSE;
+  const char *nl = memchr (p, '\n', end - p);
+  *line = p;
+  *len = (nl ? nl : end) - p;
+  *pos = nl ? nl + 1 : end;
+  return TRUE;
+}
+
 char *
 dsn_text_squeeze (char *s)
 {
@@ -217,4 +230,12 @@ char *
 dsn_text_find_address (const char *text)
 {
   return text ? dsn_text_find_address_len (text, strlen (text)) : NULL;
+}
+
+char *
+dsn_text_address_domain (const char *text)
+{
+  g_autofree char *a = text ? dsn_text_find_address (text) : NULL;
+  const char *at = a ? strrchr (a, '@') : NULL;
+  return at && at[1] ? g_ascii_strdown (at + 1, -1) : NULL;
 }

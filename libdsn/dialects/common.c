@@ -312,19 +312,6 @@ dsn_read_inline_fields (DsnReport *rep, const char *text)
 
 /* ------------------------------------------------------------ Unix MTAs */
 
-gboolean
-dsn_unix_next_line (const char **pos, const char *end, const char **line, gsize *len)
-{
-  const char *p = *pos;
-  if (!p || p >= end)
-    return FALSE;
-  const char *nl = memchr (p, '\n', end - p);
-  *line = p;
-  *len = (nl ? nl : end) - p;
-  *pos = nl ? nl + 1 : end;
-  return TRUE;
-}
-
 const char *
 dsn_unix_report_text (const DsnInput *in)
 {
@@ -500,7 +487,7 @@ read_exchanges (const char *start, const char *end)
   gboolean in_reply = FALSE, closed = FALSE;
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     const char *le = line + len;
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
@@ -642,7 +629,7 @@ dsn_unix_add_listed (DsnReport *rep, const char *start, const char *end, const c
   gsize n = strlen (marker);
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
     if (len <= n || g_ascii_strncasecmp (line, marker, n) != 0)

@@ -68,11 +68,6 @@ DSN_INTERNAL guint dsn_read_inline_fields (DsnReport *rep, const char *text);
 
 /* -- Unix MTAs (Postfix, Exim, Sendmail, qmail, ...) -- */
 
-/* Iterates the lines of the text from *POS to END, as dsn_text_next_line()
- * does for a whole text: LINE and LEN receive each line without its newline;
- * FALSE at END. */
-DSN_INTERNAL gboolean dsn_unix_next_line (const char **pos, const char *end, const char **line,
-                                          gsize *len);
 
 /* The report's text: its first text part, else all of them, else (a
  * multipart whose boundaries GMime could not use) the raw body after the

@@ -144,7 +144,7 @@ read_blocks (const char *start, const char *end)
   g_array_set_clear_func (blocks, block_clear);
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     gsize indent = 0;
     while (indent < len && (line[indent] == ' ' || line[indent] == '\t'))
       indent++;

@@ -130,13 +130,10 @@ read_report (const DsnInput *in, const char *start, const char *end)
   GString *explanation = g_string_new (NULL);
   Entry *cur = NULL;
   gboolean in_entry = FALSE; /* the last line belonged to a recipient */
-  const char *p = start;
-  while (p < end) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *line = p;
-    gsize len = le - line;
-    p = nl ? nl + 1 : end;
+  const char *p = start, *line;
+  gsize len;
+  while (dsn_text_next_line_until (&p, end, &line, &len)) {
+    const char *le = line + len;
     if (dsn_gw_blank (line, len) || !is_ascii (line, len))
       continue;
     const char *rest = NULL;

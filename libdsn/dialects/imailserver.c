@@ -30,7 +30,7 @@ extract (const DsnInput *in)
   const char *list_end = response ? response : end;
   const char *pos = text, *l;
   gsize len;
-  while (dsn_unix_next_line (&pos, list_end, &l, &len)) {
+  while (dsn_text_next_line_until (&pos, list_end, &l, &len)) {
     g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     /* "Some reason: user@example.org" (not a header line such as "To:
      * user@example.org") or "undeliverable to user@example.org" */

@@ -34,13 +34,9 @@ extract (const DsnInput *in)
 
   DsnRecipient *cur = NULL;
   GString *diag = g_string_new (NULL);
-  const char *p = start;
-  while (p < end) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *line = p;
-    gsize len = le - line;
-    p = nl ? nl + 1 : end;
+  const char *p = start, *line;
+  gsize len;
+  while (dsn_text_next_line_until (&p, end, &line, &len)) {
     gboolean indented = len && (*line == ' ' || *line == '\t');
     while (len && g_ascii_isspace (*line))
       line++, len--;

@@ -39,7 +39,7 @@ extract (const DsnInput *in)
   /* The addresses are listed, one per line, before the server's message. */
   const char *pos = text, *l;
   gsize len;
-  while (dsn_unix_next_line (&pos, server, &l, &len)) {
+  while (dsn_text_next_line_until (&pos, server, &l, &len)) {
     g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (dsn_text_is_address (line) && !dsn_report_find_recipient (rep, line))
       dsn_report_add_recipient (rep, line);

@@ -84,13 +84,10 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0) {
     DsnRecipient *cur = NULL;
     GString *diag = g_string_new (NULL);
-    const char *p = start;
-    while (p < end) {
-      const char *nl = memchr (p, '\n', end - p);
-      const char *le = nl ? nl : end;
-      const char *line = p;
-      gsize len = le - line;
-      p = nl ? nl + 1 : end;
+    const char *p = start, *line;
+    gsize len;
+    while (dsn_text_next_line_until (&p, end, &line, &len)) {
+      const char *le = line + len;
       if (dsn_gw_blank (line, len)) {
         if (cur && diag->len) {
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);

@@ -91,7 +91,7 @@ paragraph_words (const char *start, const char *end, gboolean *expired)
   GString *out = g_string_new (NULL);
   const char *pos = start, *l;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &l, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &l, &len)) {
     g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (strstr (line, "I'm not going to try again")) {
       *expired = TRUE;
@@ -144,7 +144,7 @@ extract (const DsnInput *in)
   const char *para = NULL;
   const char *pos = text, *p;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &p, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &p, &len)) {
     const char *le = p + len;
     const char *rest = NULL;
     g_autofree char *addr = paragraph_address (p, len, &rest);

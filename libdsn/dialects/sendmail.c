@@ -56,7 +56,7 @@ read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction ac
   DsnRecipient *r = NULL;
   const char *pos = start, *l;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &l, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &l, &len)) {
     g_autofree char *line = dsn_text_squeeze (g_strndup (l, len));
     if (!*line)
       continue;
@@ -81,7 +81,7 @@ read_verdicts (DsnReport *rep, const char *start, const char *end, DsnAction act
 {
   const char *pos = start, *line, *words;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     g_autofree char *addr = dsn_unix_verdict_address (line, len, &words);
     if (addr && !dsn_report_find_recipient (rep, addr))
       dsn_report_add_recipient (rep, addr)->action = action;
@@ -95,11 +95,11 @@ listed_reason (const DsnRecipient *r, const char *start, const char *end)
 {
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len))
+  while (dsn_text_next_line_until (&pos, end, &line, &len))
     if (dsn_unix_line_has_address (line, len, r->address))
       break;
   /* The indented lines that follow the address. */
-  while (dsn_unix_next_line (&pos, end, &line, &len) && len && (*line == ' ' || *line == '\t')) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len) && len && (*line == ' ' || *line == '\t')) {
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
     if (len < 9 || !dsn_has_prefix_ci (line, "(reason: "))
@@ -120,7 +120,7 @@ verdict (const DsnRecipient *r, const char *start, const char *end)
   g_autofree char *local = g_strndup (r->address, strcspn (r->address, "@"));
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     if (len < 4 || !strncmp (line, "<<<", 3) || !strncmp (line, ">>>", 3))
       continue;
     const char *dots = g_strstr_len (line, len, "... ");
@@ -144,7 +144,7 @@ sessions_start (const char *start, const char *end)
 {
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len))
+  while (dsn_text_next_line_until (&pos, end, &line, &len))
     if ((len >= 3 && (!strncmp (line, ">>>", 3) || !strncmp (line, "<<<", 3))) ||
         g_strstr_len (line, len, "hile talking to "))
       return line;
@@ -159,7 +159,7 @@ coded_line (const char *start, const char *end)
   char *found = NULL;
   const char *pos = start, *line;
   gsize len;
-  while (dsn_unix_next_line (&pos, end, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
     char code[4];
     if (len > 4 && dsn_text_find_reply_code (line, code) == line) {
       if (found) {

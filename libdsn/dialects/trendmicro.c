@@ -45,13 +45,10 @@ extract (const DsnInput *in)
   const char *end = dsn_gw_report_end (in, text, text, NULL);
 
   DsnRecipient *cur = NULL;
-  const char *p = text;
-  while (p < end) {
-    const char *nl = memchr (p, '\n', end - p);
-    const char *le = nl ? nl : end;
-    const char *line = p;
-    gsize len = le - line;
-    p = nl ? nl + 1 : end;
+  const char *p = text, *line;
+  gsize len;
+  while (dsn_text_next_line_until (&p, end, &line, &len)) {
+    const char *le = line + len;
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
 

@@ -37,7 +37,7 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0) {
     const char *pos = tr, *line;
     gsize len;
-    while (dsn_unix_next_line (&pos, end, &line, &len)) {
+    while (dsn_text_next_line_until (&pos, end, &line, &len)) {
       const char *words = NULL;
       while (len && (*line == ' ' || *line == '\t'))
         line++, len--;
