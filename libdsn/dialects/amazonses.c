@@ -260,7 +260,7 @@ extract (const DsnInput *in)
       dsn_set (&r->remote_mta, lit);
     }
   }
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

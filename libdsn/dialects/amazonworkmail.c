@@ -35,7 +35,7 @@ extract (const DsnInput *in)
   dsn_provider_join_split_recipients (rep);
   for (guint i = 0; i < rep->recipients->len; i++)
     dsn_provider_take_wrapped_reply (rep->recipients->pdata[i]);
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

@@ -88,7 +88,7 @@ extract (const DsnInput *in)
       break;
     }
   }
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   /* "We were unable to deliver your message to the following address
    * user@example.org because: Mailbox is full" */
   dsn_fill_diagnostics_from_text (rep, in->body);

@@ -62,7 +62,7 @@ extract (const DsnInput *in)
     if (spam && !r->reason_hint)
       r->reason_hint = "spamdetected";
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -91,7 +91,7 @@ extract (const DsnInput *in)
   const char *t = dsn_gw_after_marker (text, "----- Transcript of session follows");
   if (t && t < end)
     read_transcript (rep, t, end);
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

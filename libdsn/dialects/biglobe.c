@@ -71,7 +71,7 @@ extract (const DsnInput *in)
         dsn_recipient_set_diagnostic (r, info, iend - info);
     }
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

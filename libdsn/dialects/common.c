@@ -310,6 +310,20 @@ dsn_read_inline_fields (DsnReport *rep, const char *text)
   return dsn_rfc3464_parse (rep, start, end - start);
 }
 
+void
+dsn_finish_recipients (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->action == DSN_ACTION_NONE)
+      r->action = DSN_ACTION_FAILED;
+    if (r->diagnostic && !*r->diagnostic)
+      g_clear_pointer (&r->diagnostic, g_free);
+    if (!r->command)
+      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
+  }
+}
+
 /* ------------------------------------------------------------ Unix MTAs */
 
 const char *
@@ -376,14 +390,9 @@ dsn_unix_clean_remote_mta (DsnRecipient *r)
 void
 dsn_unix_finish (DsnReport *rep)
 {
+  dsn_finish_recipients (rep);
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-    if (r->diagnostic && !*r->diagnostic)
-      g_clear_pointer (&r->diagnostic, g_free);
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
     dsn_unix_prefer_reply_status (r);
     dsn_unix_clean_remote_mta (r);
   }
@@ -756,18 +765,6 @@ dsn_provider_report_end (const DsnInput *in, const char *text)
   return dsn_line_start (text, after > text ? after - 1 : after);
 }
 
-void
-dsn_provider_finish_recipients (DsnReport *rep)
-{
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-  }
-}
-
 gboolean
 dsn_provider_take_wrapped_reply (DsnRecipient *r)
 {
@@ -1079,7 +1076,7 @@ dsn_provider_extract_exchange (const DsnInput *in)
   const char *orig = dsn_strcasestr (in->body, "Original message headers:");
   if (orig && !in->has_returned)
     dsn_input_set_returned_text (in, dsn_next_line (orig));
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 
@@ -1267,15 +1264,3 @@ dsn_gw_report_end (const DsnInput *in, const char *text, const char *from,
   return end;
 }
 
-void
-dsn_gw_finish (const DsnInput *in)
-{
-  DsnReport *rep = in->report;
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-  }
-}

@@ -63,6 +63,10 @@ DSN_INTERNAL const char *dsn_field_line (const char *text, const char *field);
  * first line that is no field. Returns the number of recipients added. */
 DSN_INTERNAL guint dsn_read_inline_fields (DsnReport *rep, const char *text);
 
+/* The last touch of most dialects: a recipient without an action failed,
+ * and the SMTP command is read from the diagnostic when not known. */
+DSN_INTERNAL void dsn_finish_recipients (DsnReport *rep);
+
 /* Helpers shared by several dialects of one family: keep each family's
  * declarations in its own section. */
 
@@ -157,9 +161,6 @@ DSN_INTERNAL const char *dsn_provider_report_end (const DsnInput *in, const char
  * Returns TRUE if it did. */
 DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
 
-/* The last touch common to provider dialects: a recipient without an action
- * failed, and its command is the one its diagnostic names. */
-DSN_INTERNAL void dsn_provider_finish_recipients (DsnReport *rep);
 
 /* Adds a failed recipient for each address of the X-Failed-Recipients
  * header that the report lacks. Returns the number added. */
@@ -199,9 +200,6 @@ DSN_INTERNAL const char *dsn_gw_report_end (const DsnInput *in, const char *text
                                             const char *const *markers);
 /* TRUE if the line LINE (LEN bytes) holds only white space. */
 DSN_INTERNAL gboolean dsn_gw_blank (const char *line, gsize len);
-/* Final touches common to the family: the SMTP command from the diagnostic
- * when no better source gave it, and "failed" when the report has no Action. */
-DSN_INTERNAL void dsn_gw_finish (const DsnInput *in);
 
 G_END_DECLS
 

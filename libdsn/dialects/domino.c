@@ -162,7 +162,7 @@ extract (const DsnInput *in)
   dsn_text_squeeze (fallback);
   for (guint i = 0; i < rep->recipients->len; i++)
     give_reason (rep->recipients->pdata[i], fallback);
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

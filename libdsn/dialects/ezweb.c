@@ -219,7 +219,7 @@ extract (const DsnInput *in)
       DsnRecipient *r = rep->recipients->pdata[i];
       r->reason_hint = "filtered";
     }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -52,13 +52,7 @@ extract (const DsnInput *in)
       }
     }
   }
-  for (guint i = 0; i < rep->recipients->len; i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (!r->command)
-      dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
-    if (r->action == DSN_ACTION_NONE)
-      r->action = DSN_ACTION_FAILED;
-  }
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

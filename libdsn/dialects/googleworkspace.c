@@ -53,7 +53,7 @@ extract (const DsnInput *in)
     if (!r->diagnostic)
       dsn_recipient_set_diagnostic (r, why, -1);
   }
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

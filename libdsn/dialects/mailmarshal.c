@@ -83,7 +83,7 @@ extract (const DsnInput *in)
       p = nl;
     }
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -59,7 +59,7 @@ extract (const DsnInput *in)
     if (open && shut > open + 1)
       dsn_recipient_set_diagnostic (r, open + 1, shut - 1 - open - 1);
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -174,7 +174,7 @@ extract (const DsnInput *in)
   g_ptr_array_unref (addrs);
   for (guint i = 0; i < rep->recipients->len; i++)
     refine_status (rep->recipients->pdata[i]);
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -142,7 +142,7 @@ extract (const DsnInput *in)
     if (r->action == DSN_ACTION_NONE && dsn_body_find (in, "has not yet been delivered"))
       r->action = DSN_ACTION_DELAYED;
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

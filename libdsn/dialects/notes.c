@@ -113,7 +113,7 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0)
     recipient_from_returned (in, dsn_gw_after_marker (end, end_markers[0]), reason->str);
   g_string_free (reason, TRUE);
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

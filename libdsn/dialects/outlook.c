@@ -18,7 +18,7 @@ detect (const DsnInput *in)
 static gboolean
 extract (const DsnInput *in)
 {
-  dsn_provider_finish_recipients (in->report);
+  dsn_finish_recipients (in->report);
   return in->report->recipients->len > 0;
 }
 

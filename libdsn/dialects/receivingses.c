@@ -19,7 +19,7 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   dsn_provider_join_split_recipients (rep);
-  dsn_provider_finish_recipients (rep);
+  dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
 

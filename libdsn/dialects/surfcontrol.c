@@ -66,7 +66,7 @@ extract (const DsnInput *in)
     if (!r->diagnostic && reply < nl)
       dsn_recipient_set_diagnostic (r, reply, nl - reply);
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 

@@ -95,7 +95,7 @@ extract (const DsnInput *in)
         dsn_recipient_set_diagnostic (cur, s, e - s);
     }
   }
-  dsn_gw_finish (in);
+  dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
 
