@@ -114,12 +114,19 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
 }
 
 static const char *
+L (const char *en, const char *fr)
+{
+  return strcmp (opt.lang, "fr") == 0 ? fr : en;
+}
+
+static const char *
 source_label (const Item *it, char *buf, gsize size)
 {
+  const char *path = strcmp (it->path, "-") ? it->path : L ("standard input", "entrée standard");
   if (it->index)
-    g_snprintf (buf, size, "%s #%u", it->path, it->index);
+    g_snprintf (buf, size, "%s #%u", path, it->index);
   else
-    g_snprintf (buf, size, "%s", it->path);
+    g_snprintf (buf, size, "%s", path);
   return buf;
 }
 
@@ -152,11 +159,6 @@ append_wrapped (GString *out, const char *text, const char *indent, guint width)
   g_string_append_c (out, '\n');
 }
 
-static const char *
-L (const char *en, const char *fr)
-{
-  return strcmp (opt.lang, "fr") == 0 ? fr : en;
-}
 
 static const char *
 jget (JsonObject *o, const char *name)
