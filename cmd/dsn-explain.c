@@ -805,6 +805,7 @@ main (int argc, char **argv)
   g_auto (GStrv) dnsbl = NULL;
   gboolean check = FALSE;
   double dns_timeout = 0;
+  g_auto (GStrv) limits = NULL;
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
@@ -817,6 +818,7 @@ main (int argc, char **argv)
     { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers, "With --check: ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
     { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout, "With --check: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl, "With --check: blocklist zone to query when the server named none (repeatable)", "ZONE" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &limits, "Change a limit: size=BYTES, depth=N, recipients=N, header=BYTES (repeatable)", "NAME=VALUE" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
     { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs, "Analyse with N threads; output keeps input order (default: 1)", "N" },
@@ -873,6 +875,26 @@ main (int argc, char **argv)
       cmd_error ("%s", error->message);
       return EXIT_USAGE;
     }
+  for (char **l = limits; l && *l; l++) {
+    static const struct {
+      const char *name;
+      DsnLimit limit;
+    } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE }, { "depth", DSN_LIMIT_MIME_DEPTH },
+                  { "recipients", DSN_LIMIT_RECIPIENTS }, { "header", DSN_LIMIT_HEADER_LENGTH } };
+    char *eq = strchr (*l, '=');
+    char *end = NULL;
+    guint64 value = eq ? g_ascii_strtoull (eq + 1, &end, 10) : 0;
+    gsize i = 0;
+    while (eq && i < G_N_ELEMENTS (names) && strncmp (*l, names[i].name, eq - *l) != 0)
+      i++;
+    if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize) (eq - *l) || !end ||
+        *end || value == 0 || value > G_MAXSIZE / 2) {
+      g_autofree char *msg = g_strdup_printf ("--limit %s: expected size=, depth=, recipients= or header= "
+                                              "and a positive number", *l);
+      return cmd_usage_error (msg);
+    }
+    dsn_analyzer_set_limit (an, names[i].limit, (gsize) value);
+  }
   for (char **d = my_domains; d && *d; d++)
     dsn_analyzer_add_own_domain (an, *d);
   for (char **r = my_relays; r && *r; r++)

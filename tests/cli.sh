@@ -164,6 +164,15 @@ assert o[\"kind\"]==\"headers\" and o[\"headers\"][\"verdict\"]==\"align.dkim\"
 check "--dns-server without --check" 2 "$exe" --dns-server 127.0.0.1 "$data/seed-quota.eml"
 expect "DNS options need --check: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q -- --check "$tmp/err"'
 
+check "--limit size" 3 "$exe" --json --limit size=1000 "$data/seed-quota.eml"
+expect "a message over the size limit is an error result" 'json "
+o=json.loads(sys.stdin.readline())
+assert o[\"kind\"]==\"error\" and \"size limit\" in o[\"error\"], o
+"'
+
+check "bad --limit" 2 "$exe" --limit colour=3 "$data/seed-quota.eml"
+expect "bad --limit: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
+
 check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
 expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
 
