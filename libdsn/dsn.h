@@ -86,16 +86,6 @@ typedef struct _DsnAnalyzer DsnAnalyzer;
 typedef struct _DsnReport DsnReport;
 typedef struct _DsnRecipient DsnRecipient;
 
-/* Backscatter check (bounces for messages the user never sent): declares one
- * of the user's own domains, and a host of the user's sending path — a host
- * name (also covering its subdomains; ".example.com" for subdomains only),
- * an IP address or a CIDR block. Without them the check relies on DKIM
- * signatures and Message-IDs alone. Must be called before the first
- * analysis; add_own_relay returns FALSE with ERROR (DSN_ERROR_USAGE) for an
- * invalid address. */
-DSN_API void dsn_analyzer_add_own_domain (DsnAnalyzer *an, const char *domain);
-DSN_API gboolean dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error);
-
 /* Returns a new analyzer with the built-in rules (compiled into the library).
  * Free with dsn_analyzer_free(). */
 DSN_API DsnAnalyzer *dsn_analyzer_new (void);
@@ -105,6 +95,16 @@ DSN_API DsnAnalyzer *dsn_analyzer_new (void);
  * and sets ERROR (DSN_ERROR_PATTERNS) if a file is invalid; the analyzer is then
  * unchanged. Must be called before the first analysis. */
 DSN_API gboolean dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error);
+
+/* Backscatter check (bounces for messages the user never sent): declares one
+ * of the user's own domains, and a host of the user's sending path — a host
+ * name (also covering its subdomains; ".example.com" for subdomains only),
+ * an IP address or a CIDR block. Without them the check relies on DKIM
+ * signatures and Message-IDs alone. Must be called before the first
+ * analysis; add_own_relay returns FALSE with ERROR (DSN_ERROR_USAGE) for an
+ * invalid address. */
+DSN_API void dsn_analyzer_add_own_domain (DsnAnalyzer *an, const char *domain);
+DSN_API gboolean dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error);
 
 /* Sets a resource limit (see DsnLimit). 0 restores the default. */
 DSN_API void dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value);
@@ -119,7 +119,7 @@ DSN_API DsnReport *dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data
 
 DSN_API void dsn_analyzer_free (DsnAnalyzer *an);
 
-/* Number of rules and categories loaded (for diagnostics and tests). */
+/* Number of rules loaded (for diagnostics and tests). */
 DSN_API guint dsn_analyzer_get_n_rules (const DsnAnalyzer *an);
 
 /* Checks the loaded rules: every example is classified by its own rule, no
