@@ -88,6 +88,113 @@ dsn_text_squeeze (char *s)
   return s;
 }
 
+/* The folded form of one non-ASCII character C into OUT: lower case,
+ * diacritics of Latin letters dropped ("É" -> "e"), the ligatures and "ß"
+ * spelt out, typographic quotes made ASCII. Other scripts are kept as they
+ * are. Returns FALSE for white space (no-break spaces included). */
+static gboolean
+fold_char (gunichar c, GString *out)
+{
+  if (g_unichar_isspace (c) || c == 0x00a0 || c == 0x202f || c == 0x2007)
+    return FALSE;
+  switch (c) {
+  case 0x00df: /* ß */
+  case 0x1e9e:
+    g_string_append (out, "ss");
+    return TRUE;
+  case 0x00e6: /* æ */
+  case 0x00c6:
+    g_string_append (out, "ae");
+    return TRUE;
+  case 0x0153: /* œ */
+  case 0x0152:
+    g_string_append (out, "oe");
+    return TRUE;
+  case 0x2018: /* ‘ ’ ‛ ′ */
+  case 0x2019:
+  case 0x201b:
+  case 0x2032:
+    g_string_append_c (out, '\'');
+    return TRUE;
+  case 0x201c: /* “ ” « » */
+  case 0x201d:
+  case 0x00ab:
+  case 0x00bb:
+    g_string_append_c (out, '"');
+    return TRUE;
+  case 0x2010: /* hyphens and dashes */
+  case 0x2011:
+  case 0x2013:
+  case 0x2014:
+    g_string_append_c (out, '-');
+    return TRUE;
+  default:
+    break;
+  }
+  gunichar lower = g_unichar_tolower (c);
+  gunichar parts[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+  gsize n = g_unichar_fully_decompose (lower, FALSE, parts, G_N_ELEMENTS (parts));
+  /* A Latin letter with marks: keep the letter. */
+  if (n > 1 && parts[0] < 0x80) {
+    gboolean marks = TRUE;
+    for (gsize i = 1; i < n && marks; i++)
+      marks = g_unichar_type (parts[i]) == G_UNICODE_NON_SPACING_MARK;
+    if (marks) {
+      g_string_append_c (out, g_ascii_tolower ((char) parts[0]));
+      return TRUE;
+    }
+  }
+  g_string_append_unichar (out, lower);
+  return TRUE;
+}
+
+char *
+dsn_text_fold (const char *text)
+{
+  if (!text)
+    return g_strdup ("");
+  GString *out = g_string_sized_new (strlen (text));
+  gboolean space = TRUE; /* drops leading space */
+  for (const char *p = text; *p;) {
+    guchar c = *p;
+    gboolean blank;
+    if (c < 0x80) {
+      blank = g_ascii_isspace (c);
+      if (!blank)
+        g_string_append_c (out, g_ascii_tolower (c));
+      p++;
+    } else {
+      gunichar u = g_utf8_get_char_validated (p, -1);
+      if (u == (gunichar) -1 || u == (gunichar) -2) {
+        /* Not UTF-8: the byte as it is. */
+        g_string_append_c (out, c);
+        blank = FALSE;
+        p++;
+      } else {
+        blank = !fold_char (u, out);
+        p = g_utf8_next_char (p);
+      }
+    }
+    if (blank) {
+      if (!space)
+        g_string_append_c (out, ' ');
+      space = TRUE;
+    } else {
+      space = FALSE;
+    }
+  }
+  if (out->len && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}
+
+const char *
+dsn_text_fold_find (const char *folded, const char *needle)
+{
+  g_autofree char *n = dsn_text_fold (needle);
+  return *n ? strstr (folded, n) : NULL;
+}
+
 static gboolean
 digits (const char *p, int min, int max, int *n)
 {

@@ -10,22 +10,28 @@ dsn_body_find (const DsnInput *in, const char *needle)
   return dsn_strcasestr (in->body, needle);
 }
 
-gboolean
-dsn_from_has (const DsnInput *in, const char *const *needles)
+/* Senders and subjects are short: they are compared folded, so that
+ * "ÉCHEC DE LA REMISE" and "Echec de la remise" match "échec de la remise". */
+static gboolean
+folded_has (const char *text, const char *const *needles)
 {
+  g_autofree char *folded = dsn_text_fold (text);
   for (; *needles; needles++)
-    if (dsn_strcasestr (in->from, *needles))
+    if (dsn_text_fold_find (folded, *needles))
       return TRUE;
   return FALSE;
 }
 
 gboolean
+dsn_from_has (const DsnInput *in, const char *const *needles)
+{
+  return folded_has (in->from, needles);
+}
+
+gboolean
 dsn_subject_has (const DsnInput *in, const char *const *needles)
 {
-  for (; *needles; needles++)
-    if (dsn_strcasestr (in->subject, *needles))
-      return TRUE;
-  return FALSE;
+  return folded_has (in->subject, needles);
 }
 
 gboolean

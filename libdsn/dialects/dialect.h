@@ -16,9 +16,9 @@ G_BEGIN_DECLS
 /* Case-insensitive search for NEEDLE in the report's text; NULL if absent. */
 DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
 /* TRUE if the From header contains any of the NULL-terminated NEEDLES
- * (case-insensitive). */
+ * (compared folded: case and diacritics ignored, see dsn_text_fold()). */
 DSN_INTERNAL gboolean dsn_from_has (const DsnInput *in, const char *const *needles);
-/* TRUE if the Subject contains any of NEEDLES (case-insensitive). */
+/* TRUE if the Subject contains any of NEEDLES (compared folded). */
 DSN_INTERNAL gboolean dsn_subject_has (const DsnInput *in, const char *const *needles);
 /* TRUE if header NAME is present and contains NEEDLE (case-insensitive; a
  * NULL needle tests presence only). */
