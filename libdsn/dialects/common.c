@@ -35,6 +35,12 @@ dsn_subject_has (const DsnInput *in, const char *const *needles)
 }
 
 gboolean
+dsn_text_has_folded (const char *text, const char *const *needles)
+{
+  return text && folded_has (text, needles);
+}
+
+gboolean
 dsn_header_has (const DsnInput *in, const char *name, const char *needle)
 {
   const char *v = dsn_input_header (in, name);
@@ -234,6 +240,31 @@ dsn_find_returned_marker (const char *text)
     "Content-Type: message/rfc822",
     "----- Message header follows -----",
     "------ The body of the message is",
+    /* The same separators, translated by providers or by the MTA's own
+     * localized templates. */
+    "------ Ceci est une copie du message",
+    "----- Message d'origine -----",
+    "------ Message d'origine ------",
+    "----- Message original -----",
+    "------ Message original ------",
+    "--- Ci-dessous se trouve une copie du message",
+    "Voici une copie du message d'origine",
+    "Le message d'origine suit.",
+    "------ Dies ist eine Kopie der Nachricht",
+    "----- Ursprüngliche Nachricht -----",
+    "------ Ursprüngliche Nachricht ------",
+    "--- Unterhalb dieser Zeile folgt eine Kopie der Nachricht",
+    "Die ursprüngliche Nachricht folgt.",
+    "------ Questa è una copia del messaggio",
+    "----- Messaggio originale -----",
+    "------ Messaggio originale ------",
+    "--- Sotto questa riga c'è una copia del messaggio",
+    "Segue il messaggio originale.",
+    "------ Esta es una copia del mensaje",
+    "----- Mensaje original -----",
+    "------ Mensaje original ------",
+    "--- Debajo de esta línea hay una copia del mensaje",
+    "Sigue el mensaje original.",
     NULL,
   };
   const char *best = NULL;
@@ -815,10 +846,19 @@ dsn_provider_text_after (const char *text, const char *marker)
     return NULL;
   const char *end = p + strlen (p);
   p += strlen (marker);
-  /* Blank lines between the heading and its text do not end it. */
+  /* Blank lines between the heading and its text do not end it; French
+   * typography puts a (no-break) space before the heading's colon. */
   const char *s = p;
-  while (s < end && g_ascii_isspace (*s))
-    s++;
+  for (;;) {
+    if (s < end && (g_ascii_isspace (*s) || *s == ':'))
+      s++;
+    else if (g_str_has_prefix (s, "\xc2\xa0")) /* U+00A0 */
+      s += 2;
+    else if (g_str_has_prefix (s, "\xe2\x80\xaf")) /* U+202F */
+      s += 3;
+    else
+      break;
+  }
   const char *e = s;
   while (e < end) {
     const char *nl = memchr (e, '\n', end - e);
@@ -892,6 +932,45 @@ exchange_attempt_clear (gpointer p)
   g_free (a->host);
 }
 
+/* The server's reply quoted on an admin line: after "returned '" in
+ * English, after the quote that opens a reply in the translations ("Le
+ * serveur distant a renvoyé '550 5.1.1 ...'", "Remoteserver hat '550 ...'
+ * zurückgegeben", "Il server remoto ha restituito '...'", "El servidor
+ * remoto devolvió '...'"). NULL if the line quotes none. */
+static const char *
+quoted_reply (const char *line)
+{
+  const char *ret = dsn_strcasestr (line, "returned '");
+  if (ret)
+    return ret + strlen ("returned '");
+  char reply[4], code[12];
+  for (const char *q = strchr (line, '\''); q; q = strchr (q + 1, '\'')) {
+    const char *t = q + 1;
+    if (dsn_text_find_reply_code (t, reply) == t || dsn_text_find_status (t, code) == t)
+      return t;
+  }
+  return NULL;
+}
+
+/* The remote host a translated admin line names before the quoted reply:
+ * "Le serveur distant à mx.example.org (192.0.2.3) a renvoyé '...'",
+ * "Remoteserver unter mx.example.org (192.0.2.3) hat '...'": the word
+ * before the parenthesised address. */
+static char *
+host_before_address (const char *line, const char *reply)
+{
+  for (const char *p = strstr (line, " ("); p && p < reply; p = strstr (p + 1, " (")) {
+    if (!g_ascii_isdigit (p[2]) && !(p[2] == ':' || g_ascii_isxdigit (p[2])))
+      continue;
+    const char *w = p;
+    while (w > line && (g_ascii_isalnum (w[-1]) || w[-1] == '.' || w[-1] == '-' || w[-1] == '_'))
+      w--;
+    if (p - w > 2 && memchr (w, '.', p - w) && g_ascii_isalnum (*w))
+      return g_strndup (w, p - w);
+  }
+  return NULL;
+}
+
 /* Reads an error line of the admin section into A:
  *   #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##
  *   #< #5.1.1 smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found> #SMTP#
@@ -919,19 +998,20 @@ exchange_error_line (const char *line, gsize len, ExchangeAttempt *a)
     a->text = g_string_new_len (t, e - t);
     return TRUE;
   }
-  const char *ret = dsn_strcasestr (s, "returned '");
-  if (!ret)
+  const char *t = quoted_reply (s);
+  if (!t)
     return FALSE;
-  const char *t = ret + strlen ("returned '");
   const char *q = strrchr (t, '\'');
   a->open = !q;
   a->text = g_string_new_len (t, q ? q - t : (gssize) strlen (t));
   const char *at = dsn_strcasestr (s, "Server at ");
-  if (at && at < ret) {
+  if (at && at < t) {
     at += strlen ("Server at ");
     gsize n = strcspn (at, " (");
     if (n)
       a->host = g_strndup (at, n);
+  } else {
+    a->host = host_before_address (s, t);
   }
   return TRUE;
 }
@@ -1070,6 +1150,83 @@ read_exchange_summary (const DsnInput *in)
   return found;
 }
 
+/* The admin section's heading, as Exchange writes it in the languages of
+ * its users. */
+static const char *const exchange_admin_headings[] = {
+  "Diagnostic information for administrators",
+  "Informations de diagnostic pour les administrateurs",
+  "Diagnoseinformationen für Administratoren",
+  "Informazioni di diagnostica per gli amministratori",
+  "Información de diagnóstico para administradores",
+  NULL,
+};
+
+/* "Generating server: HOST" and its translations. */
+static const char *const exchange_generating[] = {
+  "Generating server:",
+  "Serveur de génération",
+  "Generierender Server",
+  "Server di generazione",
+  "Servidor de generación",
+  NULL,
+};
+
+/* The first line of the report's summary: "Delivery has failed to these
+ * recipients or groups:" (Exchange 2010 and later), "Your message to
+ * user@example.org couldn't be delivered." (Exchange Online since 2017). */
+static const char *const exchange_summaries[] = {
+  "Delivery has failed to these recipients",
+  "rejected your message to the following",
+  "couldn't be delivered",
+  "Échec de la remise pour ces destinataires",
+  "Échec de remise à ces destinataires",
+  "n'a pas pu être remis",
+  "Fehler bei der Zustellung an diese Empfänger",
+  "Die Zustellung an diese Empfänger oder Gruppen ist fehlgeschlagen",
+  "konnte nicht übermittelt werden",
+  "konnte nicht zugestellt werden",
+  "Il recapito non è riuscito per i seguenti destinatari",
+  "Recapito non riuscito per questi destinatari",
+  "non è stato possibile recapitare",
+  "non è stato recapitato",
+  "Error en la entrega a estos destinatarios",
+  "No se pudo entregar a estos destinatarios",
+  "no se pudo entregar",
+  NULL,
+};
+
+const char *
+dsn_provider_exchange_admin (const DsnInput *in)
+{
+  for (const char *const *m = exchange_admin_headings; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+const char *
+dsn_provider_exchange_generating (const DsnInput *in)
+{
+  for (const char *const *m = exchange_generating; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+gboolean
+dsn_provider_exchange_summary (const DsnInput *in)
+{
+  g_autofree char *head = g_strndup (in->first_text, 600);
+  for (const char *const *m = exchange_summaries; *m; m++)
+    if (dsn_strcasestr (head, *m))
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 dsn_provider_extract_exchange (const DsnInput *in)
 {
@@ -1078,10 +1235,25 @@ dsn_provider_extract_exchange (const DsnInput *in)
   read_exchange_admin (in, !from_fields);
   if (rep->recipients->len == 0)
     read_exchange_summary (in);
-  /* A report without its delivery-status part quotes the original's headers. */
-  const char *orig = dsn_strcasestr (in->body, "Original message headers:");
-  if (orig && !in->has_returned)
-    dsn_input_set_returned_text (in, dsn_next_line (orig));
+  /* A report without its delivery-status part quotes the original's headers,
+   * under a heading in the server's language. */
+  static const char *const headings[] = {
+    "Original message headers:",
+    "En-têtes de message d'origine",
+    "En-têtes du message d'origine",
+    "Ursprüngliche Nachrichtenkopfzeilen",
+    "Kopfzeilen der ursprünglichen Nachricht",
+    "Intestazioni originali del messaggio",
+    "Intestazioni del messaggio originale",
+    "Encabezados del mensaje original",
+    "Encabezados de mensaje originales",
+    NULL,
+  };
+  for (const char *const *h = headings; *h && !in->has_returned; h++) {
+    const char *orig = dsn_strcasestr (in->body, *h);
+    if (orig)
+      dsn_input_set_returned_text (in, dsn_next_line (orig));
+  }
   dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }

@@ -20,6 +20,10 @@ DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
 DSN_INTERNAL gboolean dsn_from_has (const DsnInput *in, const char *const *needles);
 /* TRUE if the Subject contains any of NEEDLES (compared folded). */
 DSN_INTERNAL gboolean dsn_subject_has (const DsnInput *in, const char *const *needles);
+/* TRUE if TEXT contains any of NEEDLES, both compared folded: for report
+ * texts whose translations capitalise accented letters ("QUESTO È SOLO UN
+ * AVVISO"). Folds the whole of TEXT: keep it for short texts. */
+DSN_INTERNAL gboolean dsn_text_has_folded (const char *text, const char *const *needles);
 /* TRUE if header NAME is present and contains NEEDLE (case-insensitive; a
  * NULL needle tests presence only). */
 DSN_INTERNAL gboolean dsn_header_has (const DsnInput *in, const char *name, const char *needle);
@@ -169,6 +173,18 @@ DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);
 /* The text after MARKER (case-insensitive) in TEXT up to the next blank line
  * that follows some text, white space squeezed; newly allocated, or NULL. */
 DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker);
+
+/* Where an Exchange 2007+ report's admin section begins: "Diagnostic
+ * information for administrators" or its French, German, Italian or Spanish
+ * translation; NULL if absent. */
+DSN_INTERNAL const char *dsn_provider_exchange_admin (const DsnInput *in);
+/* Where it names the generating server ("Generating server: HOST",
+ * "Serveur de génération : HOST", ...); NULL if absent. */
+DSN_INTERNAL const char *dsn_provider_exchange_generating (const DsnInput *in);
+/* TRUE if the start of the report is an Exchange summary ("Delivery has
+ * failed to these recipients or groups:", "Your message to ... couldn't be
+ * delivered.") in one of those languages. */
+DSN_INTERNAL gboolean dsn_provider_exchange_summary (const DsnInput *in);
 
 /* Extracts a Microsoft Exchange 2007+ / Office 365 non-delivery report:
  * completes the recipients of its delivery-status part (or finds them when
