@@ -1,5 +1,8 @@
 /* The last resort for text bounces no dialect claims: a report from a
- * mailer-daemon, or with a bounce subject, scanned for address paragraphs.
+ * mailer-daemon, or with a bounce subject (in English, French, German,
+ * Italian or Spanish), scanned for address paragraphs. Providers' own
+ * reports in those languages (French, Swiss, German, Italian, Spanish ISPs)
+ * mostly come this way: an address, the server's words after it.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
@@ -7,13 +10,73 @@
 
 static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
                                        "maildelivery", "mail administrator", NULL };
+/* Compared folded: case and accents do not matter. */
 static const char *const subjects[] = {
   "undeliver", "undelivered", "delivery status notification", "returned mail",
   "failure notice", "delivery failure", "delivery failed", "mail delivery failed",
-  "non-delivery", "nondeliverable", "non remis", "could not be delivered",
+  "non-delivery", "nondeliverable", "could not be delivered",
   "delivery has failed", "delivery problem", "returned to sender", "mail system error",
-  "delivery notification", "unzustellbar", "warning: could not send", NULL,
+  "delivery notification", "warning: could not send", "delivery delayed", "delayed mail",
+  /* French */
+  "non remis", "non distribué", "non délivré", "non distribuable", "échec de la remise",
+  "échec de remise", "échec de la distribution", "échec de distribution", "échec de livraison",
+  "notification d'état de la remise", "retourné à l'expéditeur", "renvoyé à l'expéditeur",
+  "renvoi du message à l'expéditeur", "remise différée", "message retardé",
+  "distribution différée", "distribution retardée",
+  /* German */
+  "unzustellbar", "nicht zustellbar", "rückläufer", "zustellung fehlgeschlagen",
+  "fehlgeschlagene zustellung", "nicht zugestellt", "übermittlungsstatus",
+  "zustellungsbenachrichtigung", "zustellstatus", "an absender zurück", "verzögerte zustellung",
+  "zustellung verzögert",
+  /* Italian */
+  "non recapitabile", "non recapitato", "mancato recapito", "consegna non riuscita",
+  "consegna fallita", "non consegnato", "notifica stato recapito", "notifica sullo stato",
+  "restituito al mittente", "consegna ritardata", "recapito ritardato",
+  /* Spanish */
+  "no se puede entregar", "no entregado", "no se pudo entregar", "error de entrega",
+  "error en la entrega", "fallo en la entrega", "notificación de estado de entrega",
+  "devuelto al remitente", "entrega retrasada", "entrega demorada",
+  NULL,
 };
+
+/* A delay notice: the subject says so ("Delivery delayed", "Message
+ * retardé", "Verzögerte Zustellung", ...) or the text says it is only a
+ * warning and the server keeps trying. */
+static const char *const delay_subjects[] = {
+  "delivery delayed", "delayed mail", "delivery status notification (delay)",
+  "warning: could not send", "remise différée", "message retardé", "distribution différée",
+  "distribution retardée", "(retard)", "verzögerte zustellung", "zustellung verzögert",
+  "(verzögerung)", "consegna ritardata", "recapito ritardato", "(ritardo)",
+  "entrega retrasada", "entrega demorada", "(retraso)", NULL,
+};
+static const char *const delay_sentences[] = {
+  "THIS IS A WARNING ONLY",
+  "will keep trying",
+  "CECI EST UN AVERTISSEMENT",
+  "CECI N'EST QU'UN AVERTISSEMENT",
+  "nouvelles tentatives",
+  "continuera d'essayer",
+  "continuera à essayer",
+  "DIES IST NUR EINE WARNUNG",
+  "weitere Zustellversuche",
+  "wird weiterhin versuchen",
+  "QUESTO È SOLO UN AVVISO",
+  "continuerà a tentare",
+  "continuerà a provare",
+  "ESTO ES SOLO UNA ADVERTENCIA",
+  "seguirá intentando",
+  "seguirá intentándolo",
+  NULL,
+};
+
+static gboolean
+is_delay_notice (const DsnInput *in, const char *text, const char *end)
+{
+  if (dsn_subject_has (in, delay_subjects))
+    return TRUE;
+  g_autofree char *report = g_strndup (text, MIN ((gsize) (end - text), 4096));
+  return dsn_text_has_folded (report, delay_sentences);
+}
 
 static gboolean
 detect (const DsnInput *in)
@@ -52,6 +115,12 @@ extract (const DsnInput *in)
       }
     }
   }
+  if (is_delay_notice (in, text, end))
+    for (guint i = 0; i < rep->recipients->len; i++) {
+      DsnRecipient *r = rep->recipients->pdata[i];
+      if (r->action == DSN_ACTION_NONE)
+        r->action = DSN_ACTION_DELAYED;
+    }
   dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
