@@ -235,6 +235,7 @@ dsn_find_returned_marker (const char *text)
     "----- Original message follows -----",
     "------ Returned message follows ------",
     "--- The header of the original message is following. ---",
+    "--- Der Header der ursprünglichen Nachricht folgt. ---",
     "Original message follows.",
     "Below is a copy of the original message:",
     "Content-Type: message/rfc822",
@@ -1288,11 +1289,42 @@ nemesis_finish (DsnRecipient *r, GString *diag)
     r->reason_hint = "expired";
 }
 
+/* The separator before the original's header, in English and in the German
+ * of WEB.DE's and GMX's German users. */
+static const char *const nemesis_separators[] = {
+  "--- The header of the original message is following. ---",
+  "--- Der Header der ursprünglichen Nachricht folgt. ---",
+  "--- Es folgt der Header der ursprünglichen Nachricht. ---",
+  NULL,
+};
+
+const char *
+dsn_provider_nemesis_separator (const DsnInput *in)
+{
+  for (const char *const *m = nemesis_separators; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+/* The end of the heading before the list: "The following address failed:",
+ * "Die folgende Adresse ist fehlgeschlagen:", ... */
+static const char *const nemesis_headings[] = {
+  "failed:", "fehlgeschlagen:", "nicht zugestellt werden:", NULL,
+};
+
+/* The labels that introduce the reason: skipped. */
+static const char *const nemesis_labels[] = {
+  "Reason:", "For the following reason:", "Grund:", "Aus folgendem Grund:", NULL,
+};
+
 guint
 dsn_provider_read_nemesis (const DsnInput *in)
 {
   const char *text = in->body;
-  const char *end = dsn_strcasestr (text, "--- The header of the original message is following. ---");
+  const char *end = dsn_provider_nemesis_separator (in);
   if (!end)
     end = dsn_find_returned_marker (text);
   if (!end)
@@ -1301,15 +1333,16 @@ dsn_provider_read_nemesis (const DsnInput *in)
     dsn_input_set_returned_text (in, dsn_next_line (end));
   /* The recipients follow "The following address(es) failed:". */
   const char *start = NULL;
-  for (const char *p = dsn_strcasestr (text, "failed:"); p && p < end; p = dsn_strcasestr (p + 1, "failed:")) {
-    const char *q = p + strlen ("failed:");
-    while (*q == ' ' || *q == '\t')
-      q++;
-    if (*q == '\n' || !*q) {
-      start = q;
-      break;
+  for (const char *const *h = nemesis_headings; *h; h++)
+    for (const char *p = dsn_strcasestr (text, *h); p && p < end; p = dsn_strcasestr (p + 1, *h)) {
+      const char *q = p + strlen (*h);
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if ((*q == '\n' || !*q) && (!start || q < start)) {
+        start = q;
+        break;
+      }
     }
-  }
   if (!start)
     return 0;
   guint found = 0;
@@ -1333,8 +1366,10 @@ dsn_provider_read_nemesis (const DsnInput *in)
       continue;
     g_autofree char *l = g_strndup (line, len);
     g_strstrip (l);
-    if (!*l || g_ascii_strcasecmp (l, "Reason:") == 0 ||
-        g_ascii_strcasecmp (l, "For the following reason:") == 0)
+    gboolean label = FALSE;
+    for (const char *const *lb = nemesis_labels; *lb && !label; lb++)
+      label = g_ascii_strcasecmp (l, *lb) == 0;
+    if (!*l || label)
       continue;
     if (dsn_has_prefix_ci (l, "SMTP error from remote server")) {
       dsn_set (&cur->command, nemesis_command (l));

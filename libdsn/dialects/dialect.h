@@ -193,9 +193,15 @@ DSN_INTERNAL gboolean dsn_provider_exchange_summary (const DsnInput *in);
  * remote host, the error lines. Returns TRUE if the report has recipients. */
 DSN_INTERNAL gboolean dsn_provider_extract_exchange (const DsnInput *in);
 
+/* Where the GMX / 1&1 mail system's report shows the original's header
+ * ("--- The header of the original message is following. ---", or its German
+ * translation), or NULL. */
+DSN_INTERNAL const char *dsn_provider_nemesis_separator (const DsnInput *in);
+
 /* Reads the text report of the GMX / 1&1 mail system ("The following address
  * failed:", one paragraph per recipient, "--- The header of the original
- * message is following. ---"). Returns the number of recipients added. */
+ * message is following. ---"), in English or German. Returns the number of
+ * recipients added. */
 DSN_INTERNAL guint dsn_provider_read_nemesis (const DsnInput *in);
 
 /* -- Gateways and regional providers -- */

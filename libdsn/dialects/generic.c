@@ -78,6 +78,66 @@ is_delay_notice (const DsnInput *in, const char *text, const char *end)
   return dsn_text_has_folded (report, delay_sentences);
 }
 
+/* Where the server's reply starts on LINE (LEN bytes): a reply code
+ * followed by a status code ("Raison : 552 5.2.2 Boîte pleine"), or a reply
+ * code that starts the line ("550 utente sconosciuto"). NULL if none. */
+static const char *
+reply_on_line (const char *line, gsize len)
+{
+  g_autofree char *l = g_strndup (line, len);
+  char reply[4], code[12];
+  for (const char *q = dsn_text_find_reply_code (l, reply); q; q = dsn_text_find_reply_code (q + 3, reply)) {
+    gboolean starts = TRUE;
+    for (const char *p = l; p < q && starts; p++)
+      starts = g_ascii_isspace (*p);
+    if ((q[3] == ' ' && dsn_text_find_status (q + 4, code) == q + 4) ||
+        (starts && (q[3] == ' ' || q[3] == '-')))
+      return line + (q - l);
+  }
+  return NULL;
+}
+
+/* The reports of providers quote the server's reply in their prose
+ * ("Raison : ...", "Motivo: ...", "Antwort des Servers: ...", "Remote server
+ * returned '...'"): when the recipient's part of TEXT (from its address up
+ * to the next recipient's) holds such a line, its reply is the diagnostic. */
+static void
+take_quoted_reply (DsnReport *rep, DsnRecipient *r, const char *text, const char *end)
+{
+  const char *from = dsn_strcasestr (text, r->address);
+  if (!from || from >= end) {
+    if (rep->recipients->len > 1)
+      return;
+    from = text;
+  }
+  from = dsn_line_start (text, from);
+  const char *until = end;
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    const DsnRecipient *o = rep->recipients->pdata[i];
+    const char *p = o == r ? NULL : dsn_strcasestr (dsn_next_line (from), o->address);
+    if (p && p < until)
+      until = dsn_line_start (text, p);
+  }
+  const char *pos = from, *line;
+  gsize len;
+  while (dsn_text_next_line_until (&pos, until, &line, &len)) {
+    const char *q = reply_on_line (line, len);
+    if (!q)
+      continue;
+    const char *e = line + len;
+    /* "returned '550 ...'", "<550 ...>": the quote around the reply. */
+    if (q > line && (q[-1] == '\'' || q[-1] == '"' || q[-1] == '<')) {
+      char close = q[-1] == '<' ? '>' : q[-1];
+      while (e > q && g_ascii_isspace (e[-1]))
+        e--;
+      if (e > q && e[-1] == close)
+        e--;
+    }
+    dsn_recipient_set_diagnostic (r, q, e - q);
+    return;
+  }
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
@@ -115,6 +175,8 @@ extract (const DsnInput *in)
       }
     }
   }
+  for (guint i = 0; i < rep->recipients->len; i++)
+    take_quoted_reply (rep, rep->recipients->pdata[i], text, end);
   if (is_delay_notice (in, text, end))
     for (guint i = 0; i < rep->recipients->len; i++) {
       DsnRecipient *r = rep->recipients->pdata[i];
