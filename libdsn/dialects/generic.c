@@ -99,28 +99,31 @@ reply_on_line (const char *line, gsize len)
 
 /* The reports of providers quote the server's reply in their prose
  * ("Raison : ...", "Motivo: ...", "Antwort des Servers: ...", "Remote server
- * returned '...'"): when the recipient's part of TEXT (from its address up
- * to the next recipient's) holds such a line, its reply is the diagnostic. */
+ * returned '...'"): the first such line in a recipient's part of TEXT (from
+ * the line naming it to the line naming another; the whole report when it
+ * names one recipient) holds the diagnostic. One pass over the lines. */
 static void
-take_quoted_reply (DsnReport *rep, DsnRecipient *r, const char *text, const char *end)
+take_quoted_replies (DsnReport *rep, const char *text, const char *end)
 {
-  const char *from = dsn_strcasestr (text, r->address);
-  if (!from || from >= end) {
-    if (rep->recipients->len > 1)
-      return;
-    from = text;
-  }
-  from = dsn_line_start (text, from);
-  const char *until = end;
+  g_autoptr (GHashTable) by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < rep->recipients->len; i++) {
-    const DsnRecipient *o = rep->recipients->pdata[i];
-    const char *p = o == r ? NULL : dsn_strcasestr (dsn_next_line (from), o->address);
-    if (p && p < until)
-      until = dsn_line_start (text, p);
+    DsnRecipient *r = rep->recipients->pdata[i];
+    g_hash_table_insert (by_address, g_ascii_strdown (r->address, -1), r);
   }
-  const char *pos = from, *line;
+  g_autoptr (GHashTable) taken = g_hash_table_new (NULL, NULL);
+  DsnRecipient *cur = rep->recipients->len == 1 ? rep->recipients->pdata[0] : NULL;
+  const char *pos = text, *line;
   gsize len;
-  while (dsn_text_next_line_until (&pos, until, &line, &len)) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
+    g_autofree char *addr = dsn_text_find_address_len (line, len);
+    if (addr) {
+      g_autofree char *key = g_ascii_strdown (addr, -1);
+      DsnRecipient *r = g_hash_table_lookup (by_address, key);
+      if (r)
+        cur = r;
+    }
+    if (!cur || g_hash_table_contains (taken, cur))
+      continue;
     const char *q = reply_on_line (line, len);
     if (!q)
       continue;
@@ -133,8 +136,8 @@ take_quoted_reply (DsnReport *rep, DsnRecipient *r, const char *text, const char
       if (e > q && e[-1] == close)
         e--;
     }
-    dsn_recipient_set_diagnostic (r, q, e - q);
-    return;
+    dsn_recipient_set_diagnostic (cur, q, e - q);
+    g_hash_table_add (taken, cur);
   }
 }
 
@@ -175,8 +178,7 @@ extract (const DsnInput *in)
       }
     }
   }
-  for (guint i = 0; i < rep->recipients->len; i++)
-    take_quoted_reply (rep, rep->recipients->pdata[i], text, end);
+  take_quoted_replies (rep, text, end);
   if (is_delay_notice (in, text, end))
     for (guint i = 0; i < rep->recipients->len; i++) {
       DsnRecipient *r = rep->recipients->pdata[i];
