@@ -170,6 +170,8 @@ typedef struct {
   gsize raw_len;
   const char *from;          /* decoded From header, "" if none */
   const char *subject;       /* decoded Subject, "" if none */
+  const char *from_folded;   /* the same, folded (dsn_text_fold()) for comparisons */
+  const char *subject_folded;
   /* The human-readable text of the report: every text part outside the
    * returned message, decoded to UTF-8 with LF newlines, joined by newlines.
    * For a single-part bounce this includes a returned message written inline. */

@@ -10,12 +10,11 @@ dsn_body_find (const DsnInput *in, const char *needle)
   return dsn_strcasestr (in->body, needle);
 }
 
-/* Senders and subjects are short: they are compared folded, so that
- * "ÉCHEC DE LA REMISE" and "Echec de la remise" match "échec de la remise". */
+/* Senders and subjects are compared folded, so that "ÉCHEC DE LA REMISE"
+ * and "Echec de la remise" match "échec de la remise". */
 static gboolean
-folded_has (const char *text, const char *const *needles)
+folded_has (const char *folded, const char *const *needles)
 {
-  g_autofree char *folded = dsn_text_fold (text);
   for (; *needles; needles++)
     if (dsn_text_fold_find (folded, *needles))
       return TRUE;
@@ -25,19 +24,22 @@ folded_has (const char *text, const char *const *needles)
 gboolean
 dsn_from_has (const DsnInput *in, const char *const *needles)
 {
-  return folded_has (in->from, needles);
+  return folded_has (in->from_folded ? in->from_folded : "", needles);
 }
 
 gboolean
 dsn_subject_has (const DsnInput *in, const char *const *needles)
 {
-  return folded_has (in->subject, needles);
+  return folded_has (in->subject_folded ? in->subject_folded : "", needles);
 }
 
 gboolean
 dsn_text_has_folded (const char *text, const char *const *needles)
 {
-  return text && folded_has (text, needles);
+  if (!text)
+    return FALSE;
+  g_autofree char *folded = dsn_text_fold (text);
+  return folded_has (folded, needles);
 }
 
 gboolean
@@ -269,7 +271,26 @@ dsn_find_returned_marker (const char *text)
     NULL,
   };
   const char *best = NULL;
+  /* Most separators start with a rule of dashes: look at each run of three
+   * or more instead of scanning the text once per separator. A separator
+   * of D dashes can only match where a run of as many or more ends. */
+  for (const char *p = strstr (text, "---"); p; p = strstr (p, "---")) {
+    const char *run = p;
+    while (*p == '-')
+      p++;
+    gsize k = p - run;
+    for (const char *const *m = markers; *m; m++) {
+      gsize d = strspn (*m, "-");
+      if (d >= 3 && d <= k && g_ascii_strncasecmp (p - d, *m, strlen (*m)) == 0 &&
+          (!best || p - d < best))
+        best = p - d;
+    }
+    if (best)
+      break;
+  }
   for (const char *const *m = markers; *m; m++) {
+    if ((*m)[0] == '-' && (*m)[1] == '-' && (*m)[2] == '-')
+      continue;
     const char *p = dsn_strcasestr (text, *m);
     if (p && (!best || p < best))
       best = p;

@@ -337,7 +337,9 @@ extract (const DsnInput *in)
   if (start > end)
     start = text;
   g_autoptr (GArray) blocks = read_blocks (start, end);
-  gboolean delayed = dsn_text_has_folded (text, delays);
+  /* The report's own prose, before the returned message. */
+  g_autofree char *prose = g_strndup (text, end - text);
+  gboolean delayed = dsn_text_has_folded (prose, delays);
 
   if (rep->recipients->len == 0 && !in->has_delivery_status)
     dsn_read_inline_fields (rep, in->body);

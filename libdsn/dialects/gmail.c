@@ -86,9 +86,11 @@ static gboolean
 detect (const DsnInput *in)
 {
   gboolean google = dsn_from_has (in, senders);
-  if (find_any (in->body, leads))
-    return google || find_any (in->body, details_headings);
-  return google && in->has_delivery_status;
+  /* The translations only from Google's own senders: searching them all in
+   * every message would cost more than they are worth. */
+  if (google)
+    return in->has_delivery_status || find_any (in->body, leads);
+  return dsn_body_find (in, leads[0]) && dsn_body_find (in, details_headings[0]);
 }
 
 /* The SMTP state Gmail names in "(state 14)": the step of the session its

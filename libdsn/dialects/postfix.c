@@ -328,7 +328,8 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0) {
     /* No delivery-status part (Postfix before 2.0, or a pasted report). A
      * delay notice says "THIS IS A WARNING ONLY". */
-    gboolean delayed = dsn_text_has_folded (text, warnings);
+    g_autofree char *head = g_strndup (text, 4096); /* the banner is at the top */
+    gboolean delayed = dsn_text_has_folded (head, warnings);
     for (guint i = 0; i < paras->len; i++) {
       const Paragraph *p = &g_array_index (paras, Paragraph, i);
       if (dsn_report_find_recipient (rep, p->address))
