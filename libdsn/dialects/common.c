@@ -1249,6 +1249,22 @@ dsn_provider_exchange_summary (const DsnInput *in)
   return FALSE;
 }
 
+/* The summary of a delay notice: "Delivery is delayed to these recipients
+ * or groups:" and its translations. */
+static const char *const exchange_delays[] = {
+  "Delivery is delayed to these recipients",
+  "hasn't been delivered yet",
+  "La remise est retardée",
+  "n'a pas encore été remis",
+  "ist verzögert",
+  "wurde noch nicht zugestellt",
+  "è stato ritardato",
+  "non è ancora stato recapitato",
+  "se ha retrasado",
+  "todavía no se ha entregado",
+  NULL,
+};
+
 gboolean
 dsn_provider_extract_exchange (const DsnInput *in)
 {
@@ -1257,6 +1273,14 @@ dsn_provider_extract_exchange (const DsnInput *in)
   read_exchange_admin (in, !from_fields);
   if (rep->recipients->len == 0)
     read_exchange_summary (in);
+  /* Recipients read from the text of a delay notice (no delivery-status
+   * part to say so): not failed yet. */
+  if (!from_fields) {
+    g_autofree char *head = g_strndup (in->first_text, 1000);
+    gboolean delayed = dsn_text_has_folded (head, exchange_delays);
+    for (guint i = 0; delayed && i < rep->recipients->len; i++)
+      ((DsnRecipient *) rep->recipients->pdata[i])->action = DSN_ACTION_DELAYED;
+  }
   /* A report without its delivery-status part quotes the original's headers,
    * under a heading in the server's language. */
   static const char *const headings[] = {

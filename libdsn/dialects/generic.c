@@ -26,16 +26,18 @@ static const char *const subjects[] = {
   /* German */
   "unzustellbar", "nicht zustellbar", "rückläufer", "zustellung fehlgeschlagen",
   "fehlgeschlagene zustellung", "nicht zugestellt", "übermittlungsstatus",
-  "zustellungsbenachrichtigung", "zustellstatus", "an absender zurück", "verzögerte zustellung",
+  "zustellungsbenachrichtigung", "zustellstatus", "an absender zurück",
+  "an den absender zurück", "verzögerte zustellung",
   "zustellung verzögert",
   /* Italian */
   "non recapitabile", "non recapitato", "mancato recapito", "consegna non riuscita",
-  "consegna fallita", "non consegnato", "notifica stato recapito", "notifica sullo stato",
+  "consegna fallita", "consegna del messaggio non riuscita", "recapito non riuscito",
+  "non consegnato", "notifica stato recapito", "notifica sullo stato",
   "restituito al mittente", "consegna ritardata", "recapito ritardato",
   /* Spanish */
   "no se puede entregar", "no entregado", "no se pudo entregar", "error de entrega",
   "error en la entrega", "fallo en la entrega", "notificación de estado de entrega",
-  "devuelto al remitente", "entrega retrasada", "entrega demorada",
+  "devuelto al remitente", "devolviendo el mensaje", "entrega retrasada", "entrega demorada",
   NULL,
 };
 
