@@ -212,7 +212,8 @@ is_folded (const char *s)
     return FALSE;
   for (const char *p = s; *p; p++) {
     guchar c = *p;
-    if (c >= 0x80 || g_ascii_isupper (c) || (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
+    if (c >= 0x80 || g_ascii_isupper (c) ||
+        (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
       return FALSE;
   }
   return TRUE;

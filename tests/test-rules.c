@@ -57,7 +57,8 @@ test_languages (void)
   } cases[] = {
     { "552 BO\xc3\x8eTE AUX LETTRES PLEINE", NULL, "mailbox-full" },
     { "552 Boite aux lettres pleine", NULL, "mailbox-full" },
-    { "452 bo\xc3\xaete satur\xc3\xa9" "e\xc2\xa0: quota d\xc3\xa9pass\xc3\xa9", NULL, "mailbox-full" },
+    { "452 bo\xc3\xaete satur\xc3\xa9" "e\xc2\xa0: quota d\xc3\xa9pass\xc3\xa9", NULL,
+      "mailbox-full" },
     { "550 5.1.1 Utilisateur inconnu", NULL, "user-unknown" },
     { "550 5.1.1 <anna@example.org>: EMPF\xc3\x84NGER UNBEKANNT", NULL, "user-unknown" },
     { "550 5.1.1 <anna@example.org>: Empfaenger unbekannt", NULL, "user-unknown" },

@@ -88,7 +88,8 @@ reply_on_line (const char *line, gsize len)
 {
   g_autofree char *l = g_strndup (line, len);
   char reply[4], code[12];
-  for (const char *q = dsn_text_find_reply_code (l, reply); q; q = dsn_text_find_reply_code (q + 3, reply)) {
+  for (const char *q = dsn_text_find_reply_code (l, reply); q;
+       q = dsn_text_find_reply_code (q + 3, reply)) {
     gboolean starts = TRUE;
     for (const char *p = l; p < q && starts; p++)
       starts = g_ascii_isspace (*p);
