@@ -982,7 +982,10 @@ static char *
 host_before_address (const char *line, const char *reply)
 {
   for (const char *p = strstr (line, " ("); p && p < reply; p = strstr (p + 1, " (")) {
-    if (!g_ascii_isdigit (p[2]) && !(p[2] == ':' || g_ascii_isxdigit (p[2])))
+    /* "(192.0.2.3)", "(2001:db8::25)" */
+    const char *close = strchr (p + 2, ')');
+    if (!close || close > reply ||
+        !(g_ascii_isdigit (p[2]) || memchr (p + 2, ':', close - p - 2)))
       continue;
     const char *w = p;
     while (w > line && (g_ascii_isalnum (w[-1]) || w[-1] == '.' || w[-1] == '-' || w[-1] == '_'))

@@ -130,7 +130,22 @@ take_quoted_replies (DsnReport *rep, const char *text, const char *end)
     const char *q = reply_on_line (line, len);
     if (!q)
       continue;
+    /* The reply goes on over the lines that repeat its code ("550-5.1.1
+     * ...", a multi-line reply) or are indented deeper (a wrapped one). */
+    gsize indent = strspn (line, " \t");
     const char *e = line + len;
+    const char *next;
+    gsize next_len;
+    const char *peek = pos;
+    while (dsn_text_next_line_until (&peek, end, &next, &next_len)) {
+      gsize ni = strspn (next, " \t");
+      gboolean repeats = next_len >= ni + 4 && strncmp (next + ni, q, 3) == 0 &&
+                         (next[ni + 3] == '-' || next[ni + 3] == ' ');
+      if (ni >= next_len || (!repeats && ni <= indent))
+        break;
+      e = next + next_len;
+      pos = peek;
+    }
     /* "returned '550 ...'", "<550 ...>": the quote around the reply. */
     if (q > line && (q[-1] == '\'' || q[-1] == '"' || q[-1] == '<')) {
       char close = q[-1] == '<' ? '>' : q[-1];
