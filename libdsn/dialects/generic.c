@@ -81,8 +81,10 @@ is_delay_notice (const DsnInput *in, const char *text, const char *end)
 }
 
 /* Where the server's reply starts on LINE (LEN bytes): a reply code
- * followed by a status code ("Raison : 552 5.2.2 Boîte pleine"), or a reply
- * code that starts the line ("550 utente sconosciuto"). NULL if none. */
+ * followed by a status code ("Raison : 552 5.2.2 Boîte pleine"), or one
+ * that starts the line ("550 utente sconosciuto"), follows a label's colon
+ * ("Motivo: 552 Buzón lleno") or opens a quote ("returned '550 ..."). NULL
+ * if none. */
 static const char *
 reply_on_line (const char *line, gsize len)
 {
@@ -90,11 +92,14 @@ reply_on_line (const char *line, gsize len)
   char reply[4], code[12];
   for (const char *q = dsn_text_find_reply_code (l, reply); q;
        q = dsn_text_find_reply_code (q + 3, reply)) {
-    gboolean starts = TRUE;
-    for (const char *p = l; p < q && starts; p++)
-      starts = g_ascii_isspace (*p);
-    if ((q[3] == ' ' && dsn_text_find_status (q + 4, code) == q + 4) ||
-        (starts && (q[3] == ' ' || q[3] == '-')))
+    if (q[3] != ' ' && q[3] != '-')
+      continue;
+    if (q[3] == ' ' && dsn_text_find_status (q + 4, code) == q + 4)
+      return line + (q - l);
+    const char *b = q;
+    while (b > l && g_ascii_isspace (b[-1]))
+      b--;
+    if (b == l || (b < q && b[-1] == ':') || (b == q && strchr ("'\"<", b[-1])))
       return line + (q - l);
   }
   return NULL;
