@@ -758,8 +758,12 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   rep->from = g_strdup (from);
   rep->subject = g_strdup (subject);
   rep->to = decoded_header (msg, "To");
+  g_autofree char *from_folded = dsn_text_fold (from);
+  g_autofree char *subject_folded = dsn_text_fold (subject);
   w.in.from = from;
   w.in.subject = subject;
+  w.in.from_folded = from_folded;
+  w.in.subject_folded = subject_folded;
   w.in.body = w.body->str;
   w.in.body_len = w.body->len;
   w.in.first_text = w.first_text ? w.first_text : "";

@@ -123,6 +123,13 @@ DSN_INTERNAL char *dsn_text_address_domain (const char *text);
 DSN_INTERNAL gboolean dsn_text_is_address (const char *s);
 /* Collapses runs of white space (including newlines) into one space, trims. In place. */
 DSN_INTERNAL char *dsn_text_squeeze (char *s);
+/* TEXT folded for comparison with phrases written in any Latin-script
+ * language: lower case, diacritics dropped ("Échec" -> "echec", "ß" ->
+ * "ss"), typographic quotes made ASCII, white space runs (no-break spaces
+ * included) made one space, trimmed. Newly allocated; never NULL. */
+DSN_INTERNAL char *dsn_text_fold (const char *text);
+/* NEEDLE, folded, in FOLDED (a text folded by dsn_text_fold()); NULL if absent. */
+DSN_INTERNAL const char *dsn_text_fold_find (const char *folded, const char *needle);
 /* Case-insensitive substring search; NULL if absent. */
 DSN_INTERNAL const char *dsn_strcasestr (const char *haystack, const char *needle);
 /* Case-insensitive prefix test. */
@@ -163,6 +170,8 @@ typedef struct {
   gsize raw_len;
   const char *from;          /* decoded From header, "" if none */
   const char *subject;       /* decoded Subject, "" if none */
+  const char *from_folded;   /* the same, folded (dsn_text_fold()) for comparisons */
+  const char *subject_folded;
   /* The human-readable text of the report: every text part outside the
    * returned message, decoded to UTF-8 with LF newlines, joined by newlines.
    * For a single-part bounce this includes a returned message written inline. */

@@ -51,30 +51,13 @@ dsn_lang_index (const char *lang)
 
 /* ------------------------------------------------------------ text folding */
 
-/* Lower-cases ASCII and collapses white space: phrases and texts are compared
- * in this form, so "Mailbox  full" in a folded reply matches "mailbox full". */
+/* Phrases and texts are compared folded (dsn_text_fold(): lower case, no
+ * diacritics, one space for each white space run), so "Mailbox  full" in a
+ * folded reply matches "mailbox full" and "BOÎTE PLEINE" "boite pleine". */
 char *
 dsn_rules_fold (const char *text)
 {
-  gsize n = strlen (text);
-  char *out = g_malloc (n + 1);
-  char *w = out;
-  gboolean space = TRUE;
-  for (const char *p = text; *p; p++) {
-    guchar c = *p;
-    if (g_ascii_isspace (c)) {
-      if (!space)
-        *w++ = ' ';
-      space = TRUE;
-      continue;
-    }
-    *w++ = g_ascii_tolower (c);
-    space = FALSE;
-  }
-  if (w > out && w[-1] == ' ')
-    w--;
-  *w = '\0';
-  return out;
+  return dsn_text_fold (text);
 }
 
 /* ------------------------------------------------------------ automaton */

@@ -88,6 +88,146 @@ dsn_text_squeeze (char *s)
   return s;
 }
 
+/* Writes the folded form of one non-ASCII character C at OUT (room for 6
+ * bytes): lower case, diacritics of Latin letters dropped ("É" -> "e"), the
+ * ligatures and "ß" spelt out, typographic quotes made ASCII. Other scripts
+ * are kept as they are. Returns the bytes written, 0 for white space
+ * (no-break spaces included). */
+static gsize
+fold_char (gunichar c, char *out)
+{
+  if (g_unichar_isspace (c) || c == 0x00a0 || c == 0x202f || c == 0x2007)
+    return 0;
+  const char *spelt = NULL;
+  switch (c) {
+  case 0x00df: /* ß */
+  case 0x1e9e:
+    spelt = "ss";
+    break;
+  case 0x00e6: /* æ */
+  case 0x00c6:
+    spelt = "ae";
+    break;
+  case 0x0153: /* œ */
+  case 0x0152:
+    spelt = "oe";
+    break;
+  case 0x2018: /* ‘ ’ ‛ ′ */
+  case 0x2019:
+  case 0x201b:
+  case 0x2032:
+    spelt = "'";
+    break;
+  case 0x201c: /* “ ” « » */
+  case 0x201d:
+  case 0x00ab:
+  case 0x00bb:
+    spelt = "\"";
+    break;
+  case 0x2010: /* hyphens and dashes */
+  case 0x2011:
+  case 0x2013:
+  case 0x2014:
+    spelt = "-";
+    break;
+  default:
+    break;
+  }
+  if (spelt) {
+    gsize n = strlen (spelt);
+    memcpy (out, spelt, n);
+    return n;
+  }
+  gunichar lower = g_unichar_tolower (c);
+  gunichar parts[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+  gsize n = g_unichar_fully_decompose (lower, FALSE, parts, G_N_ELEMENTS (parts));
+  /* A Latin letter with marks: keep the letter. */
+  if (n > 1 && parts[0] < 0x80) {
+    gboolean marks = TRUE;
+    for (gsize i = 1; i < n && marks; i++)
+      marks = g_unichar_type (parts[i]) == G_UNICODE_NON_SPACING_MARK;
+    if (marks) {
+      out[0] = g_ascii_tolower ((char) parts[0]);
+      return 1;
+    }
+  }
+  return g_unichar_to_utf8 (lower, out);
+}
+
+char *
+dsn_text_fold (const char *text)
+{
+  if (!text)
+    return g_strdup ("");
+  gsize n = strlen (text);
+  /* A character of 2 bytes or more folds to at most 6 bytes, and most
+   * texts are ASCII: grow only when a character needs it. */
+  gsize cap = n + 16;
+  char *out = g_malloc (cap);
+  gsize w = 0;
+  gboolean space = TRUE; /* drops leading space */
+  for (const char *p = text; *p;) {
+    guchar c = *p;
+    gsize wrote;
+    if (cap - w < 8) {
+      cap = cap * 2;
+      out = g_realloc (out, cap);
+    }
+    if (c < 0x80) {
+      wrote = g_ascii_isspace (c) ? 0 : 1;
+      if (wrote)
+        out[w] = g_ascii_tolower (c);
+      p++;
+    } else {
+      gunichar u = g_utf8_get_char_validated (p, -1);
+      if (u == (gunichar) -1 || u == (gunichar) -2) {
+        /* Not UTF-8: the byte as it is. */
+        out[w] = c;
+        wrote = 1;
+        p++;
+      } else {
+        wrote = fold_char (u, out + w);
+        p = g_utf8_next_char (p);
+      }
+    }
+    if (wrote) {
+      w += wrote;
+      space = FALSE;
+    } else if (!space) {
+      out[w++] = ' ';
+      space = TRUE;
+    }
+  }
+  if (w && out[w - 1] == ' ')
+    w--;
+  out[w] = '\0';
+  return out;
+}
+
+/* TRUE if S is its own folded form: lower-case ASCII, single spaces inside. */
+static gboolean
+is_folded (const char *s)
+{
+  if (!*s || *s == ' ')
+    return FALSE;
+  for (const char *p = s; *p; p++) {
+    guchar c = *p;
+    if (c >= 0x80 || g_ascii_isupper (c) ||
+        (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+const char *
+dsn_text_fold_find (const char *folded, const char *needle)
+{
+  if (is_folded (needle))
+    return strstr (folded, needle);
+  g_autofree char *n = dsn_text_fold (needle);
+  return *n ? strstr (folded, n) : NULL;
+}
+
 static gboolean
 digits (const char *p, int min, int max, int *n)
 {

@@ -46,6 +46,41 @@ test_precedence (void)
   g_assert_cmpstr (classify (an, "MAILBOX\n   FULL", NULL), ==, "mailbox-full");
 }
 
+/* Servers answering in French, German, Italian or Spanish: the phrases match
+ * whatever the case, the accents and the spaces (no-break ones included). */
+static void
+test_languages (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  static const struct {
+    const char *text, *status, *want;
+  } cases[] = {
+    { "552 BO\xc3\x8eTE AUX LETTRES PLEINE", NULL, "mailbox-full" },
+    { "552 Boite aux lettres pleine", NULL, "mailbox-full" },
+    { "452 bo\xc3\xaete satur\xc3\xa9" "e\xc2\xa0: quota d\xc3\xa9pass\xc3\xa9", NULL,
+      "mailbox-full" },
+    { "550 5.1.1 Utilisateur inconnu", NULL, "user-unknown" },
+    { "550 5.1.1 <anna@example.org>: EMPF\xc3\x84NGER UNBEKANNT", NULL, "user-unknown" },
+    { "550 5.1.1 <anna@example.org>: Empfaenger unbekannt", NULL, "user-unknown" },
+    { "452 4.2.2 Postfach voll", NULL, "mailbox-full" },
+    { "550 Sendequota \xc3\xbc" "berschritten", NULL, "rate-limited" },
+    { "552 5.2.2 casella piena", NULL, "mailbox-full" },
+    { "550 5.1.1 utente sconosciuto", NULL, "user-unknown" },
+    { "552 buz\xc3\xb3n lleno", NULL, "mailbox-full" },
+    { "550 5.1.1 Usuario desconocido", NULL, "user-unknown" },
+    { "550 Dominio inexistente", "5.1.2", "domain-not-found" },
+    { "554 5.7.1 Message consid\xc3\xa9r\xc3\xa9 comme spam", NULL, "spam-content" },
+    { "550 5.7.1 Relais refus\xc3\xa9", NULL, "relay-denied" },
+    { "l\xe2\x80\x99" "adresse est introuvable", "5.1.1", "user-unknown" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *got = classify (an, cases[i].text, cases[i].status);
+    if (g_strcmp0 (got, cases[i].want) != 0)
+      g_test_message ("\"%s\": %s", cases[i].text, got);
+    g_assert_cmpstr (got, ==, cases[i].want);
+  }
+}
+
 /* Classifies one recipient with the given facts (NULL: unknown). Returns
  * "category/reason/status" in a static buffer. */
 typedef struct {
@@ -262,6 +297,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rules/lint", test_lint);
   g_test_add_func ("/rules/precedence", test_precedence);
+  g_test_add_func ("/rules/languages", test_languages);
   g_test_add_func ("/rules/context", test_context);
   g_test_add_func ("/rules/weights", test_weights);
   g_test_add_func ("/rules/override", test_override);

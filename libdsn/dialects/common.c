@@ -10,22 +10,36 @@ dsn_body_find (const DsnInput *in, const char *needle)
   return dsn_strcasestr (in->body, needle);
 }
 
-gboolean
-dsn_from_has (const DsnInput *in, const char *const *needles)
+/* Senders and subjects are compared folded, so that "ÉCHEC DE LA REMISE"
+ * and "Echec de la remise" match "échec de la remise". */
+static gboolean
+folded_has (const char *folded, const char *const *needles)
 {
   for (; *needles; needles++)
-    if (dsn_strcasestr (in->from, *needles))
+    if (dsn_text_fold_find (folded, *needles))
       return TRUE;
   return FALSE;
 }
 
 gboolean
+dsn_from_has (const DsnInput *in, const char *const *needles)
+{
+  return folded_has (in->from_folded ? in->from_folded : "", needles);
+}
+
+gboolean
 dsn_subject_has (const DsnInput *in, const char *const *needles)
 {
-  for (; *needles; needles++)
-    if (dsn_strcasestr (in->subject, *needles))
-      return TRUE;
-  return FALSE;
+  return folded_has (in->subject_folded ? in->subject_folded : "", needles);
+}
+
+gboolean
+dsn_text_has_folded (const char *text, const char *const *needles)
+{
+  if (!text)
+    return FALSE;
+  g_autofree char *folded = dsn_text_fold (text);
+  return folded_has (folded, needles);
 }
 
 gboolean
@@ -223,15 +237,60 @@ dsn_find_returned_marker (const char *text)
     "----- Original message follows -----",
     "------ Returned message follows ------",
     "--- The header of the original message is following. ---",
+    "--- Der Header der ursprünglichen Nachricht folgt. ---",
     "Original message follows.",
     "Below is a copy of the original message:",
     "Content-Type: message/rfc822",
     "----- Message header follows -----",
     "------ The body of the message is",
+    /* The same separators, translated by providers or by the MTA's own
+     * localized templates. */
+    "------ Ceci est une copie du message",
+    "----- Message d'origine -----",
+    "------ Message d'origine ------",
+    "----- Message original -----",
+    "------ Message original ------",
+    "--- Ci-dessous se trouve une copie du message",
+    "Voici une copie du message d'origine",
+    "Le message d'origine suit.",
+    "------ Dies ist eine Kopie der Nachricht",
+    "----- Ursprüngliche Nachricht -----",
+    "------ Ursprüngliche Nachricht ------",
+    "--- Unterhalb dieser Zeile folgt eine Kopie der Nachricht",
+    "Die ursprüngliche Nachricht folgt.",
+    "------ Questa è una copia del messaggio",
+    "----- Messaggio originale -----",
+    "------ Messaggio originale ------",
+    "--- Sotto questa riga c'è una copia del messaggio",
+    "Segue il messaggio originale.",
+    "------ Esta es una copia del mensaje",
+    "----- Mensaje original -----",
+    "------ Mensaje original ------",
+    "--- Debajo de esta línea hay una copia del mensaje",
+    "Sigue el mensaje original.",
     NULL,
   };
   const char *best = NULL;
+  /* Most separators start with a rule of dashes: look at each run of three
+   * or more instead of scanning the text once per separator. A separator
+   * of D dashes can only match where a run of as many or more ends. */
+  for (const char *p = strstr (text, "---"); p; p = strstr (p, "---")) {
+    const char *run = p;
+    while (*p == '-')
+      p++;
+    gsize k = p - run;
+    for (const char *const *m = markers; *m; m++) {
+      gsize d = strspn (*m, "-");
+      if (d >= 3 && d <= k && g_ascii_strncasecmp (p - d, *m, strlen (*m)) == 0 &&
+          (!best || p - d < best))
+        best = p - d;
+    }
+    if (best)
+      break;
+  }
   for (const char *const *m = markers; *m; m++) {
+    if ((*m)[0] == '-' && (*m)[1] == '-' && (*m)[2] == '-')
+      continue;
     const char *p = dsn_strcasestr (text, *m);
     if (p && (!best || p < best))
       best = p;
@@ -809,10 +868,19 @@ dsn_provider_text_after (const char *text, const char *marker)
     return NULL;
   const char *end = p + strlen (p);
   p += strlen (marker);
-  /* Blank lines between the heading and its text do not end it. */
+  /* Blank lines between the heading and its text do not end it; French
+   * typography puts a (no-break) space before the heading's colon. */
   const char *s = p;
-  while (s < end && g_ascii_isspace (*s))
-    s++;
+  for (;;) {
+    if (s < end && (g_ascii_isspace (*s) || *s == ':'))
+      s++;
+    else if (g_str_has_prefix (s, "\xc2\xa0")) /* U+00A0 */
+      s += 2;
+    else if (g_str_has_prefix (s, "\xe2\x80\xaf")) /* U+202F */
+      s += 3;
+    else
+      break;
+  }
   const char *e = s;
   while (e < end) {
     const char *nl = memchr (e, '\n', end - e);
@@ -886,6 +954,48 @@ exchange_attempt_clear (gpointer p)
   g_free (a->host);
 }
 
+/* The server's reply quoted on an admin line: after "returned '" in
+ * English, after the quote that opens a reply in the translations ("Le
+ * serveur distant a renvoyé '550 5.1.1 ...'", "Remoteserver hat '550 ...'
+ * zurückgegeben", "Il server remoto ha restituito '...'", "El servidor
+ * remoto devolvió '...'"). NULL if the line quotes none. */
+static const char *
+quoted_reply (const char *line)
+{
+  const char *ret = dsn_strcasestr (line, "returned '");
+  if (ret)
+    return ret + strlen ("returned '");
+  char reply[4], code[12];
+  for (const char *q = strchr (line, '\''); q; q = strchr (q + 1, '\'')) {
+    const char *t = q + 1;
+    if (dsn_text_find_reply_code (t, reply) == t || dsn_text_find_status (t, code) == t)
+      return t;
+  }
+  return NULL;
+}
+
+/* The remote host a translated admin line names before the quoted reply:
+ * "Le serveur distant à mx.example.org (192.0.2.3) a renvoyé '...'",
+ * "Remoteserver unter mx.example.org (192.0.2.3) hat '...'": the word
+ * before the parenthesised address. */
+static char *
+host_before_address (const char *line, const char *reply)
+{
+  for (const char *p = strstr (line, " ("); p && p < reply; p = strstr (p + 1, " (")) {
+    /* "(192.0.2.3)", "(2001:db8::25)" */
+    const char *close = strchr (p + 2, ')');
+    if (!close || close > reply ||
+        !(g_ascii_isdigit (p[2]) || memchr (p + 2, ':', close - p - 2)))
+      continue;
+    const char *w = p;
+    while (w > line && (g_ascii_isalnum (w[-1]) || w[-1] == '.' || w[-1] == '-' || w[-1] == '_'))
+      w--;
+    if (p - w > 2 && memchr (w, '.', p - w) && g_ascii_isalnum (*w))
+      return g_strndup (w, p - w);
+  }
+  return NULL;
+}
+
 /* Reads an error line of the admin section into A:
  *   #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##
  *   #< #5.1.1 smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found> #SMTP#
@@ -913,19 +1023,20 @@ exchange_error_line (const char *line, gsize len, ExchangeAttempt *a)
     a->text = g_string_new_len (t, e - t);
     return TRUE;
   }
-  const char *ret = dsn_strcasestr (s, "returned '");
-  if (!ret)
+  const char *t = quoted_reply (s);
+  if (!t)
     return FALSE;
-  const char *t = ret + strlen ("returned '");
   const char *q = strrchr (t, '\'');
   a->open = !q;
   a->text = g_string_new_len (t, q ? q - t : (gssize) strlen (t));
   const char *at = dsn_strcasestr (s, "Server at ");
-  if (at && at < ret) {
+  if (at && at < t) {
     at += strlen ("Server at ");
     gsize n = strcspn (at, " (");
     if (n)
       a->host = g_strndup (at, n);
+  } else {
+    a->host = host_before_address (s, t);
   }
   return TRUE;
 }
@@ -1064,6 +1175,99 @@ read_exchange_summary (const DsnInput *in)
   return found;
 }
 
+/* The admin section's heading, as Exchange writes it in the languages of
+ * its users. */
+static const char *const exchange_admin_headings[] = {
+  "Diagnostic information for administrators",
+  "Informations de diagnostic pour les administrateurs",
+  "Diagnoseinformationen für Administratoren",
+  "Informazioni di diagnostica per gli amministratori",
+  "Información de diagnóstico para administradores",
+  NULL,
+};
+
+/* "Generating server: HOST" and its translations. */
+static const char *const exchange_generating[] = {
+  "Generating server:",
+  "Serveur de génération",
+  "Generierender Server",
+  "Server di generazione",
+  "Servidor de generación",
+  NULL,
+};
+
+/* The first line of the report's summary: "Delivery has failed to these
+ * recipients or groups:" (Exchange 2010 and later), "Your message to
+ * user@example.org couldn't be delivered." (Exchange Online since 2017). */
+static const char *const exchange_summaries[] = {
+  "Delivery has failed to these recipients",
+  "rejected your message to the following",
+  "couldn't be delivered",
+  "Échec de la remise pour ces destinataires",
+  "Échec de remise à ces destinataires",
+  "n'a pas pu être remis",
+  "Fehler bei der Zustellung an diese Empfänger",
+  "Die Zustellung an diese Empfänger oder Gruppen ist fehlgeschlagen",
+  "konnte nicht übermittelt werden",
+  "konnte nicht zugestellt werden",
+  "Il recapito non è riuscito per i seguenti destinatari",
+  "Recapito non riuscito per questi destinatari",
+  "non è stato possibile recapitare",
+  "non è stato recapitato",
+  "Error en la entrega a estos destinatarios",
+  "No se pudo entregar a estos destinatarios",
+  "no se pudo entregar",
+  NULL,
+};
+
+const char *
+dsn_provider_exchange_admin (const DsnInput *in)
+{
+  for (const char *const *m = exchange_admin_headings; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+const char *
+dsn_provider_exchange_generating (const DsnInput *in)
+{
+  for (const char *const *m = exchange_generating; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+gboolean
+dsn_provider_exchange_summary (const DsnInput *in)
+{
+  g_autofree char *head = g_strndup (in->first_text, 600);
+  for (const char *const *m = exchange_summaries; *m; m++)
+    if (dsn_strcasestr (head, *m))
+      return TRUE;
+  return FALSE;
+}
+
+/* The summary of a delay notice: "Delivery is delayed to these recipients
+ * or groups:" and its translations. */
+static const char *const exchange_delays[] = {
+  "Delivery is delayed to these recipients",
+  "hasn't been delivered yet",
+  "La remise est retardée",
+  "n'a pas encore été remis",
+  "ist verzögert",
+  "wurde noch nicht zugestellt",
+  "è stato ritardato",
+  "non è ancora stato recapitato",
+  "se ha retrasado",
+  "todavía no se ha entregado",
+  NULL,
+};
+
 gboolean
 dsn_provider_extract_exchange (const DsnInput *in)
 {
@@ -1072,10 +1276,33 @@ dsn_provider_extract_exchange (const DsnInput *in)
   read_exchange_admin (in, !from_fields);
   if (rep->recipients->len == 0)
     read_exchange_summary (in);
-  /* A report without its delivery-status part quotes the original's headers. */
-  const char *orig = dsn_strcasestr (in->body, "Original message headers:");
-  if (orig && !in->has_returned)
-    dsn_input_set_returned_text (in, dsn_next_line (orig));
+  /* Recipients read from the text of a delay notice (no delivery-status
+   * part to say so): not failed yet. */
+  if (!from_fields) {
+    g_autofree char *head = g_strndup (in->first_text, 1000);
+    gboolean delayed = dsn_text_has_folded (head, exchange_delays);
+    for (guint i = 0; delayed && i < rep->recipients->len; i++)
+      ((DsnRecipient *) rep->recipients->pdata[i])->action = DSN_ACTION_DELAYED;
+  }
+  /* A report without its delivery-status part quotes the original's headers,
+   * under a heading in the server's language. */
+  static const char *const headings[] = {
+    "Original message headers:",
+    "En-têtes de message d'origine",
+    "En-têtes du message d'origine",
+    "Ursprüngliche Nachrichtenkopfzeilen",
+    "Kopfzeilen der ursprünglichen Nachricht",
+    "Intestazioni originali del messaggio",
+    "Intestazioni del messaggio originale",
+    "Encabezados del mensaje original",
+    "Encabezados de mensaje originales",
+    NULL,
+  };
+  for (const char *const *h = headings; *h && !in->has_returned; h++) {
+    const char *orig = dsn_strcasestr (in->body, *h);
+    if (orig)
+      dsn_input_set_returned_text (in, dsn_next_line (orig));
+  }
   dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }
@@ -1110,11 +1337,42 @@ nemesis_finish (DsnRecipient *r, GString *diag)
     r->reason_hint = "expired";
 }
 
+/* The separator before the original's header, in English and in the German
+ * of WEB.DE's and GMX's German users. */
+static const char *const nemesis_separators[] = {
+  "--- The header of the original message is following. ---",
+  "--- Der Header der ursprünglichen Nachricht folgt. ---",
+  "--- Es folgt der Header der ursprünglichen Nachricht. ---",
+  NULL,
+};
+
+const char *
+dsn_provider_nemesis_separator (const DsnInput *in)
+{
+  for (const char *const *m = nemesis_separators; *m; m++) {
+    const char *p = dsn_body_find (in, *m);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+/* The end of the heading before the list: "The following address failed:",
+ * "Die folgende Adresse ist fehlgeschlagen:", ... */
+static const char *const nemesis_headings[] = {
+  "failed:", "fehlgeschlagen:", "nicht zugestellt werden:", NULL,
+};
+
+/* The labels that introduce the reason: skipped. */
+static const char *const nemesis_labels[] = {
+  "Reason:", "For the following reason:", "Grund:", "Aus folgendem Grund:", NULL,
+};
+
 guint
 dsn_provider_read_nemesis (const DsnInput *in)
 {
   const char *text = in->body;
-  const char *end = dsn_strcasestr (text, "--- The header of the original message is following. ---");
+  const char *end = dsn_provider_nemesis_separator (in);
   if (!end)
     end = dsn_find_returned_marker (text);
   if (!end)
@@ -1123,15 +1381,16 @@ dsn_provider_read_nemesis (const DsnInput *in)
     dsn_input_set_returned_text (in, dsn_next_line (end));
   /* The recipients follow "The following address(es) failed:". */
   const char *start = NULL;
-  for (const char *p = dsn_strcasestr (text, "failed:"); p && p < end; p = dsn_strcasestr (p + 1, "failed:")) {
-    const char *q = p + strlen ("failed:");
-    while (*q == ' ' || *q == '\t')
-      q++;
-    if (*q == '\n' || !*q) {
-      start = q;
-      break;
+  for (const char *const *h = nemesis_headings; *h; h++)
+    for (const char *p = dsn_strcasestr (text, *h); p && p < end; p = dsn_strcasestr (p + 1, *h)) {
+      const char *q = p + strlen (*h);
+      while (*q == ' ' || *q == '\t')
+        q++;
+      if ((*q == '\n' || !*q) && (!start || q < start)) {
+        start = q;
+        break;
+      }
     }
-  }
   if (!start)
     return 0;
   guint found = 0;
@@ -1155,8 +1414,10 @@ dsn_provider_read_nemesis (const DsnInput *in)
       continue;
     g_autofree char *l = g_strndup (line, len);
     g_strstrip (l);
-    if (!*l || g_ascii_strcasecmp (l, "Reason:") == 0 ||
-        g_ascii_strcasecmp (l, "For the following reason:") == 0)
+    gboolean label = FALSE;
+    for (const char *const *lb = nemesis_labels; *lb && !label; lb++)
+      label = g_ascii_strcasecmp (l, *lb) == 0;
+    if (!*l || label)
       continue;
     if (dsn_has_prefix_ci (l, "SMTP error from remote server")) {
       dsn_set (&cur->command, nemesis_command (l));

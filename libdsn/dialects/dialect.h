@@ -16,10 +16,14 @@ G_BEGIN_DECLS
 /* Case-insensitive search for NEEDLE in the report's text; NULL if absent. */
 DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
 /* TRUE if the From header contains any of the NULL-terminated NEEDLES
- * (case-insensitive). */
+ * (compared folded: case and diacritics ignored, see dsn_text_fold()). */
 DSN_INTERNAL gboolean dsn_from_has (const DsnInput *in, const char *const *needles);
-/* TRUE if the Subject contains any of NEEDLES (case-insensitive). */
+/* TRUE if the Subject contains any of NEEDLES (compared folded). */
 DSN_INTERNAL gboolean dsn_subject_has (const DsnInput *in, const char *const *needles);
+/* TRUE if TEXT contains any of NEEDLES, both compared folded: for report
+ * texts whose translations capitalise accented letters ("QUESTO È SOLO UN
+ * AVVISO"). Folds the whole of TEXT: keep it for short texts. */
+DSN_INTERNAL gboolean dsn_text_has_folded (const char *text, const char *const *needles);
 /* TRUE if header NAME is present and contains NEEDLE (case-insensitive; a
  * NULL needle tests presence only). */
 DSN_INTERNAL gboolean dsn_header_has (const DsnInput *in, const char *name, const char *needle);
@@ -170,6 +174,18 @@ DSN_INTERNAL guint dsn_provider_add_failed_recipients (const DsnInput *in);
  * that follows some text, white space squeezed; newly allocated, or NULL. */
 DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker);
 
+/* Where an Exchange 2007+ report's admin section begins: "Diagnostic
+ * information for administrators" or its French, German, Italian or Spanish
+ * translation; NULL if absent. */
+DSN_INTERNAL const char *dsn_provider_exchange_admin (const DsnInput *in);
+/* Where it names the generating server ("Generating server: HOST",
+ * "Serveur de génération : HOST", ...); NULL if absent. */
+DSN_INTERNAL const char *dsn_provider_exchange_generating (const DsnInput *in);
+/* TRUE if the start of the report is an Exchange summary ("Delivery has
+ * failed to these recipients or groups:", "Your message to ... couldn't be
+ * delivered.") in one of those languages. */
+DSN_INTERNAL gboolean dsn_provider_exchange_summary (const DsnInput *in);
+
 /* Extracts a Microsoft Exchange 2007+ / Office 365 non-delivery report:
  * completes the recipients of its delivery-status part (or finds them when
  * it has none) from the "Diagnostic information for administrators" section,
@@ -177,9 +193,15 @@ DSN_INTERNAL char *dsn_provider_text_after (const char *text, const char *marker
  * remote host, the error lines. Returns TRUE if the report has recipients. */
 DSN_INTERNAL gboolean dsn_provider_extract_exchange (const DsnInput *in);
 
+/* Where the GMX / 1&1 mail system's report shows the original's header
+ * ("--- The header of the original message is following. ---", or its German
+ * translation), or NULL. */
+DSN_INTERNAL const char *dsn_provider_nemesis_separator (const DsnInput *in);
+
 /* Reads the text report of the GMX / 1&1 mail system ("The following address
  * failed:", one paragraph per recipient, "--- The header of the original
- * message is following. ---"). Returns the number of recipients added. */
+ * message is following. ---"), in English or German. Returns the number of
+ * recipients added. */
 DSN_INTERNAL guint dsn_provider_read_nemesis (const DsnInput *in);
 
 /* -- Gateways and regional providers -- */

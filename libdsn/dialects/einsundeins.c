@@ -7,7 +7,7 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "kundenserver.", "1and1.", "1und1.", "ionos.", NULL };
-  return dsn_from_has (in, senders) && dsn_body_find (in, "The header of the original message is following");
+  return dsn_from_has (in, senders) && dsn_provider_nemesis_separator (in);
 }
 
 static gboolean

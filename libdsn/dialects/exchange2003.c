@@ -2,7 +2,9 @@
  * "user@example.org on <date>" and Exchange's words below it. The Internet
  * Mail Service ("did not reach the following recipient(s):") adds its MSEXCH
  * error code; Exchange 2000/2003 ("The following recipient(s) cannot be
- * reached:") ends with "<host #5.1.1 smtp;550 ...>".
+ * reached:") ends with "<host #5.1.1 smtp;550 ...>". Both were sold
+ * translated: the headings below are matched in French, German, Italian and
+ * Spanish too.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
@@ -12,8 +14,34 @@ static const char *const starts[] = {
   "did not reach the following recipient",
   "The following recipient(s) cannot be reached:",
   "The following recipient(s) could not be reached:",
+  /* The same heading in French, German, Italian and Spanish Exchange. */
+  "Impossible de joindre le ou les destinataires suivants",
+  "Impossible d'atteindre le ou les destinataires suivants",
+  "Les destinataires suivants sont inaccessibles",
+  "Folgende(r) Empfänger kann/können nicht erreicht werden",
+  "Die folgenden Empfänger können nicht erreicht werden",
+  "Impossibile raggiungere i seguenti destinatari",
+  "I seguenti destinatari non sono raggiungibili",
+  "No se puede tener acceso a los siguientes destinatarios",
+  "No se pudo llegar a los siguientes destinatarios",
   NULL,
 };
+
+/* "Your message did not reach some or all of the intended recipients." */
+static const char *const intros[] = {
+  "Your message did not reach some or all of the intended recipients",
+  "n'a pas atteint certains ou l'ensemble des destinataires",
+  "n'a pas atteint certains ou la totalité des destinataires",
+  "hat einige oder alle Empfänger nicht erreicht",
+  "non ha raggiunto alcuni o tutti i destinatari",
+  "no llegó a algunos o a todos los destinatarios",
+  "no llegó a alguno o a todos los destinatarios",
+  NULL,
+};
+
+/* The word between the address and the date on a recipient line:
+ * "user@example.org on 4/29/2010", "... le 29/04/2010", "... am 29.04.2010". */
+static const char *const date_words[] = { " on ", " le ", " am ", " il ", " el ", " en ", NULL };
 
 static const char *
 list_start (const DsnInput *in)
@@ -34,8 +62,12 @@ detect (const DsnInput *in)
     return TRUE;
   if (dsn_body_find (in, "did not reach the following recipient") && dsn_body_find (in, "MSEXCH:"))
     return TRUE;
-  return dsn_body_find (in, "Your message did not reach some or all of the intended recipients") &&
-         dsn_body_find (in, "cannot be reached:");
+  if (!list_start (in))
+    return FALSE;
+  for (const char *const *i = intros; *i; i++)
+    if (dsn_body_find (in, *i))
+      return TRUE;
+  return FALSE;
 }
 
 /* The reasons of Exchange's own error codes, "MSEXCH:IMS:... 0 (000C05A6)". */
@@ -53,14 +85,18 @@ static const struct {
   { "000B0981", "securityerror" }, /* The server does not support AUTH */
 };
 
-/* "user@example.org on Thu, 29 Apr 2010 00:00:00 -0000": the recipient line. */
+/* "user@example.org on Thu, 29 Apr 2010 00:00:00 -0000" (or "le", "am", ...
+ * in a translated report): the recipient line. */
 static char *
 recipient_line (const char *line, gsize len)
 {
   while (len && g_ascii_isspace (*line))
     line++, len--;
   const char *sp = memchr (line, ' ', len);
-  if (!sp || !g_str_has_prefix (sp, " on "))
+  gboolean dated = FALSE;
+  for (const char *const *w = date_words; sp && *w && !dated; w++)
+    dated = g_str_has_prefix (sp, *w);
+  if (!dated)
     return NULL;
   g_autofree char *addr = g_strndup (line, sp - line);
   return dsn_text_is_address (addr) ? g_steal_pointer (&addr) : NULL;

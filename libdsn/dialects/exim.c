@@ -9,6 +9,8 @@
  * (older versions put "host ...: " before the reply). Exim 4.9x adds a
  * delivery-status part, and always an X-Failed-Recipients header on failures.
  * Delay warnings list the addresses "not yet delivered" the same way.
+ * Providers translate the templates; the layout stays, so the markers below
+ * are in French, German, Italian and Spanish too.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
@@ -19,6 +21,38 @@ static const char *const markers[] = {
   "This message was created automatically by the SMTP relay",
   "------ This is a copy of the message, including all the headers. ------",
   "------ This is a copy of your message, including all the headers. ------",
+  /* Translations of the bounce and warning templates (bounce_message_file,
+   * warn_message_file), as providers install them. */
+  "Ce message a été créé automatiquement par le logiciel de distribution",
+  "Ce message a été généré automatiquement par le logiciel de distribution",
+  "------ Ceci est une copie du message, y compris tous les en-têtes",
+  "Diese Nachricht wurde automatisch von der Mail-Zustellungssoftware",
+  "Diese Nachricht wurde automatisch von der Zustellsoftware",
+  "Diese Nachricht wurde automatisch vom Mailserver",
+  "------ Dies ist eine Kopie der Nachricht, einschließlich aller",
+  "Questo messaggio è stato creato automaticamente dal software di consegna",
+  "Questo messaggio è stato generato automaticamente dal software di consegna",
+  "------ Questa è una copia del messaggio, incluse tutte le intestazioni",
+  "Este mensaje fue creado automáticamente por el software de entrega",
+  "Este mensaje ha sido creado automáticamente por el software de entrega",
+  "------ Esta es una copia del mensaje, incluyendo todas las cabeceras",
+  NULL,
+};
+
+/* A delay warning: "The message identifier is: ... The address to which the
+ * message has not yet been delivered is:" and its translations. */
+static const char *const delays[] = {
+  "has not yet been delivered",
+  "n'a pas encore été remis",
+  "n'a pas encore été distribué",
+  "n'a pas encore été livré",
+  "noch nicht zugestellt",
+  "non è ancora stato recapitato",
+  "non è ancora stato consegnato",
+  "non è stato ancora consegnato",
+  "todavía no ha sido entregado",
+  "aún no ha sido entregado",
+  "aún no se ha entregado",
   NULL,
 };
 
@@ -52,6 +86,8 @@ list_start (const char *text)
     if (p && (!best || p < best))
       best = p;
   }
+  /* A translated heading is not needed: the addresses are the first
+   * indented lines after the prose. */
   return best ? dsn_next_line (best) : text;
 }
 
@@ -301,7 +337,9 @@ extract (const DsnInput *in)
   if (start > end)
     start = text;
   g_autoptr (GArray) blocks = read_blocks (start, end);
-  gboolean delayed = dsn_strcasestr (text, "has not yet been delivered") != NULL;
+  /* The report's own prose, before the returned message. */
+  g_autofree char *prose = g_strndup (text, end - text);
+  gboolean delayed = dsn_text_has_folded (prose, delays);
 
   if (rep->recipients->len == 0 && !in->has_delivery_status)
     dsn_read_inline_fields (rep, in->body);

@@ -1,5 +1,8 @@
 /* The last resort for text bounces no dialect claims: a report from a
- * mailer-daemon, or with a bounce subject, scanned for address paragraphs.
+ * mailer-daemon, or with a bounce subject (in English, French, German,
+ * Italian or Spanish), scanned for address paragraphs. Providers' own
+ * reports in those languages (French, Swiss, German, Italian, Spanish ISPs)
+ * mostly come this way: an address, the server's words after it.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
@@ -7,13 +10,159 @@
 
 static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
                                        "maildelivery", "mail administrator", NULL };
+/* Compared folded: case and accents do not matter. */
 static const char *const subjects[] = {
   "undeliver", "undelivered", "delivery status notification", "returned mail",
   "failure notice", "delivery failure", "delivery failed", "mail delivery failed",
-  "non-delivery", "nondeliverable", "non remis", "could not be delivered",
+  "non-delivery", "nondeliverable", "could not be delivered",
   "delivery has failed", "delivery problem", "returned to sender", "mail system error",
-  "delivery notification", "unzustellbar", "warning: could not send", NULL,
+  "delivery notification", "warning: could not send", "delivery delayed", "delayed mail",
+  /* French */
+  "non remis", "non distribué", "non délivré", "non distribuable", "échec de la remise",
+  "échec de remise", "échec de la distribution", "échec de distribution", "échec de livraison",
+  "notification d'état de la remise", "retourné à l'expéditeur", "renvoyé à l'expéditeur",
+  "renvoi du message à l'expéditeur", "remise différée", "message retardé",
+  "distribution différée", "distribution retardée",
+  /* German */
+  "unzustellbar", "nicht zustellbar", "rückläufer", "zustellung fehlgeschlagen",
+  "fehlgeschlagene zustellung", "nicht zugestellt", "übermittlungsstatus",
+  "zustellungsbenachrichtigung", "zustellstatus", "an absender zurück",
+  "an den absender zurück", "verzögerte zustellung",
+  "zustellung verzögert",
+  /* Italian */
+  "non recapitabile", "non recapitato", "mancato recapito", "consegna non riuscita",
+  "consegna fallita", "consegna del messaggio non riuscita", "recapito non riuscito",
+  "non consegnato", "notifica stato recapito", "notifica sullo stato",
+  "restituito al mittente", "consegna ritardata", "recapito ritardato",
+  /* Spanish */
+  "no se puede entregar", "no entregado", "no se pudo entregar", "error de entrega",
+  "error en la entrega", "fallo en la entrega", "notificación de estado de entrega",
+  "devuelto al remitente", "devolviendo el mensaje", "entrega retrasada", "entrega demorada",
+  NULL,
 };
+
+/* A delay notice: the subject says so ("Delivery delayed", "Message
+ * retardé", "Verzögerte Zustellung", ...) or the text says it is only a
+ * warning and the server keeps trying. */
+static const char *const delay_subjects[] = {
+  "delivery delayed", "delayed mail", "delivery status notification (delay)",
+  "warning: could not send", "remise différée", "message retardé", "distribution différée",
+  "distribution retardée", "(retard)", "verzögerte zustellung", "zustellung verzögert",
+  "(verzögerung)", "consegna ritardata", "recapito ritardato", "(ritardo)",
+  "entrega retrasada", "entrega demorada", "(retraso)", NULL,
+};
+static const char *const delay_sentences[] = {
+  "THIS IS A WARNING ONLY",
+  "will keep trying",
+  "CECI EST UN AVERTISSEMENT",
+  "CECI N'EST QU'UN AVERTISSEMENT",
+  "nouvelles tentatives",
+  "continuera d'essayer",
+  "continuera à essayer",
+  "DIES IST NUR EINE WARNUNG",
+  "weitere Zustellversuche",
+  "wird weiterhin versuchen",
+  "QUESTO È SOLO UN AVVISO",
+  "continuerà a tentare",
+  "continuerà a provare",
+  "ESTO ES SOLO UNA ADVERTENCIA",
+  "seguirá intentando",
+  "seguirá intentándolo",
+  NULL,
+};
+
+static gboolean
+is_delay_notice (const DsnInput *in, const char *text, const char *end)
+{
+  if (dsn_subject_has (in, delay_subjects))
+    return TRUE;
+  g_autofree char *report = g_strndup (text, MIN ((gsize) (end - text), 4096));
+  return dsn_text_has_folded (report, delay_sentences);
+}
+
+/* Where the server's reply starts on LINE (LEN bytes): a reply code
+ * followed by a status code ("Raison : 552 5.2.2 Boîte pleine"), or one
+ * that starts the line ("550 utente sconosciuto"), follows a label's colon
+ * ("Motivo: 552 Buzón lleno") or opens a quote ("returned '550 ..."). NULL
+ * if none. */
+static const char *
+reply_on_line (const char *line, gsize len)
+{
+  g_autofree char *l = g_strndup (line, len);
+  char reply[4], code[12];
+  for (const char *q = dsn_text_find_reply_code (l, reply); q;
+       q = dsn_text_find_reply_code (q + 3, reply)) {
+    if (q[3] != ' ' && q[3] != '-')
+      continue;
+    if (q[3] == ' ' && dsn_text_find_status (q + 4, code) == q + 4)
+      return line + (q - l);
+    const char *b = q;
+    while (b > l && g_ascii_isspace (b[-1]))
+      b--;
+    if (b == l || (b < q && b[-1] == ':') || (b == q && strchr ("'\"<", b[-1])))
+      return line + (q - l);
+  }
+  return NULL;
+}
+
+/* The reports of providers quote the server's reply in their prose
+ * ("Raison : ...", "Motivo: ...", "Antwort des Servers: ...", "Remote server
+ * returned '...'"): the first such line in a recipient's part of TEXT (from
+ * the line naming it to the line naming another; the whole report when it
+ * names one recipient) holds the diagnostic. One pass over the lines. */
+static void
+take_quoted_replies (DsnReport *rep, const char *text, const char *end)
+{
+  g_autoptr (GHashTable) by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    g_hash_table_insert (by_address, g_ascii_strdown (r->address, -1), r);
+  }
+  g_autoptr (GHashTable) taken = g_hash_table_new (NULL, NULL);
+  DsnRecipient *cur = rep->recipients->len == 1 ? rep->recipients->pdata[0] : NULL;
+  const char *pos = text, *line;
+  gsize len;
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
+    g_autofree char *addr = dsn_text_find_address_len (line, len);
+    if (addr) {
+      g_autofree char *key = g_ascii_strdown (addr, -1);
+      DsnRecipient *r = g_hash_table_lookup (by_address, key);
+      if (r)
+        cur = r;
+    }
+    if (!cur || g_hash_table_contains (taken, cur))
+      continue;
+    const char *q = reply_on_line (line, len);
+    if (!q)
+      continue;
+    /* The reply goes on over the lines that repeat its code ("550-5.1.1
+     * ...", a multi-line reply) or are indented deeper (a wrapped one). */
+    gsize indent = strspn (line, " \t");
+    const char *e = line + len;
+    const char *next;
+    gsize next_len;
+    const char *peek = pos;
+    while (dsn_text_next_line_until (&peek, end, &next, &next_len)) {
+      gsize ni = strspn (next, " \t");
+      gboolean repeats = next_len >= ni + 4 && strncmp (next + ni, q, 3) == 0 &&
+                         (next[ni + 3] == '-' || next[ni + 3] == ' ');
+      if (ni >= next_len || (!repeats && ni <= indent))
+        break;
+      e = next + next_len;
+      pos = peek;
+    }
+    /* "returned '550 ...'", "<550 ...>": the quote around the reply. */
+    if (q > line && (q[-1] == '\'' || q[-1] == '"' || q[-1] == '<')) {
+      char close = q[-1] == '<' ? '>' : q[-1];
+      while (e > q && g_ascii_isspace (e[-1]))
+        e--;
+      if (e > q && e[-1] == close)
+        e--;
+    }
+    dsn_recipient_set_diagnostic (cur, q, e - q);
+    g_hash_table_add (taken, cur);
+  }
+}
 
 static gboolean
 detect (const DsnInput *in)
@@ -52,6 +201,13 @@ extract (const DsnInput *in)
       }
     }
   }
+  take_quoted_replies (rep, text, end);
+  if (is_delay_notice (in, text, end))
+    for (guint i = 0; i < rep->recipients->len; i++) {
+      DsnRecipient *r = rep->recipients->pdata[i];
+      if (r->action == DSN_ACTION_NONE)
+        r->action = DSN_ACTION_DELAYED;
+    }
   dsn_finish_recipients (rep);
   return rep->recipients->len > 0;
 }

@@ -1,7 +1,10 @@
 /* Gmail: the current RFC 3464 reports ("** Address not found **", a
  * delivery-status part whose Remote-MTA carries a comment), and the older text
  * reports ("Delivery to the following recipient failed permanently:" with a
- * "Technical details of permanent failure:" paragraph).
+ * "Technical details of permanent failure:" paragraph). Both are written in
+ * the sender's language: "** Adresse introuvable **", "Réponse du serveur
+ * distant :", "Die Zustellung an folgenden Empfänger ist endgültig
+ * fehlgeschlagen:", ...
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "dialect.h"
 
@@ -10,13 +13,84 @@
 
 static const char *const senders[] = { "@googlemail.com", "@google.com", NULL };
 
+/* The older text report's first sentence, in the sender's language. */
+static const char *const leads[] = {
+  "Delivery to the following recipient",
+  "La remise au destinataire suivant",
+  "La distribution au destinataire suivant",
+  "Die Zustellung an folgenden Empfänger",
+  "Die Zustellung an den folgenden Empfänger",
+  "Recapito al seguente destinatario",
+  "Il recapito al seguente destinatario",
+  "La consegna al seguente destinatario",
+  "Error permanente al entregar el mensaje al siguiente destinatario",
+  "La entrega al siguiente destinatario",
+  "Se ha retrasado la entrega al siguiente destinatario",
+  NULL,
+};
+
+/* Its heading before the server's words: "Technical details of permanent
+ * failure:" and translations. */
+static const char *const details_headings[] = {
+  "Technical details of",
+  "Détails techniques de l'échec",
+  "Détails techniques",
+  "Technische Details des",
+  "Technische Details",
+  "Dettagli tecnici dell'errore",
+  "Dettagli tecnici",
+  "Detalles técnicos del error",
+  "Detalles técnicos",
+  NULL,
+};
+
+/* Words of a first sentence announcing a delay, not a failure. */
+static const char *const delay_words[] = {
+  "delayed",   "temporarily", "différée",  "retardée",   "temporaire", "verzögert",
+  "vorübergehend", "ritardat", "temporane",  "retrasad",   "temporal",   NULL,
+};
+
+/* "The response from the remote server was:" and translations: the server's
+ * words follow. */
+static const char *const responses[] = {
+  "The response from the remote server was:",
+  "The response was:",
+  "La réponse du serveur distant était",
+  "Réponse du serveur distant",
+  "La réponse était",
+  "L'erreur renvoyée par l'autre serveur était",
+  "Die Antwort des Remote-Servers lautete:",
+  "Die Antwort vom Remote-Server lautete:",
+  "Die Antwort des Remote-Servers war:",
+  "Die Antwort war:",
+  "La risposta del server remoto è stata:",
+  "La risposta è stata:",
+  "La respuesta del servidor remoto fue:",
+  "La respuesta fue:",
+  NULL,
+};
+
+static const char *
+find_any (const char *text, const char *const *needles)
+{
+  const char *best = NULL;
+  for (const char *const *n = needles; *n; n++) {
+    const char *p = dsn_strcasestr (text, *n);
+    if (p && (!best || p < best))
+      best = p;
+  }
+  return best;
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
   gboolean google = dsn_from_has (in, senders);
-  if (dsn_body_find (in, "Delivery to the following recipient"))
-    return google || dsn_body_find (in, "Technical details of");
-  return google && in->has_delivery_status;
+  /* The translations only from Google's own senders: searching them all in
+   * every message would cost more than they are worth. */
+  if (google)
+    return in->has_delivery_status || find_any (in->body, leads);
+  return dsn_body_find (in, leads[0]) && dsn_body_find (in, details_headings[0]);
 }
 
 /* The SMTP state Gmail names in "(state 14)": the step of the session its
@@ -87,9 +161,9 @@ extract_text_report (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   const char *text = in->body;
-  const char *start = dsn_strcasestr (text, "Delivery to the following recipient");
+  const char *start = find_any (text, leads);
   const char *end = dsn_provider_report_end (in, text);
-  const char *details = dsn_strcasestr (start, "Technical details of");
+  const char *details = find_any (start, details_headings);
   if (details && details >= end)
     details = NULL;
   if (details)
@@ -97,7 +171,7 @@ extract_text_report (const DsnInput *in)
   DsnAction action = DSN_ACTION_FAILED;
   const char *eol = strchr (start, '\n');
   g_autofree char *lead = eol ? g_strndup (start, eol - start) : g_strdup (start);
-  if (dsn_strcasestr (lead, "delayed") || dsn_strcasestr (lead, "temporarily"))
+  if (dsn_text_has_folded (lead, delay_words))
     action = DSN_ACTION_DELAYED;
 
   const char *pos = dsn_next_line (start), *line;
@@ -139,16 +213,16 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  if (rep->recipients->len == 0 && dsn_body_find (in, "Delivery to the following recipient"))
+  if (rep->recipients->len == 0 && find_any (in->body, leads))
     extract_text_report (in);
   if (rep->recipients->len == 0)
     return FALSE;
   /* The text quotes the server's words when there is one recipient. */
   DsnRecipient *only = rep->recipients->len == 1 ? rep->recipients->pdata[0] : NULL;
   if (only && !only->diagnostic) {
-    g_autofree char *response = dsn_provider_text_after (in->first_text, "The response from the remote server was:");
-    if (!response)
-      response = dsn_provider_text_after (in->first_text, "The response was:");
+    g_autofree char *response = NULL;
+    for (const char *const *m = responses; *m && !response; m++)
+      response = dsn_provider_text_after (in->first_text, *m);
     dsn_recipient_set_diagnostic (only, response, -1);
   }
   for (guint i = 0; i < rep->recipients->len; i++) {

@@ -6,7 +6,15 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  static const char *const subjects[] = { "Delivery Status Notification", NULL };
+  static const char *const subjects[] = {
+    "Delivery Status Notification",
+    /* Hotmail wrote the subject in the sender's language. */
+    "Notification d'état de la remise",
+    "Benachrichtigung zum Übermittlungsstatus",
+    "Notifica stato recapito",
+    "Notificación de estado de entrega",
+    NULL,
+  };
   static const char *const senders[] = { "hotmail.com", NULL };
   if (!dsn_subject_has (in, subjects) || !in->has_delivery_status)
     return FALSE;

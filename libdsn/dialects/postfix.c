@@ -11,6 +11,33 @@
 static const char *const intros[] = {
   "This is the mail system at host",
   "This is the Postfix program at host",
+  /* Translations of the bounce templates (bounce_template_file), as
+   * providers install them. */
+  "Ceci est le système de messagerie",
+  "Ceci est le programme Postfix",
+  "Dies ist das Mailsystem",
+  "Dies ist das Mail-System",
+  "Dies ist das E-Mail-System",
+  "Dies ist das Postfix-Programm",
+  "Questo è il sistema di posta",
+  "Questo è il programma Postfix",
+  "Este es el sistema de correo",
+  "Este es el programa Postfix",
+  NULL,
+};
+
+/* The first line of a delay notice: "THIS IS A WARNING ONLY. YOU DO NOT NEED
+ * TO RESEND YOUR MESSAGE." and its translations. */
+static const char *const warnings[] = {
+  "THIS IS A WARNING ONLY",
+  "CECI EST UN AVERTISSEMENT SEULEMENT",
+  "CECI N'EST QU'UN AVERTISSEMENT",
+  "CECI EST UN SIMPLE AVERTISSEMENT",
+  "DIES IST NUR EINE WARNUNG",
+  "QUESTO È SOLO UN AVVISO",
+  "QUESTO È SOLTANTO UN AVVISO",
+  "ESTO ES SOLO UNA ADVERTENCIA",
+  "ESTO ES ÚNICAMENTE UNA ADVERTENCIA",
   NULL,
 };
 
@@ -301,7 +328,8 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0) {
     /* No delivery-status part (Postfix before 2.0, or a pasted report). A
      * delay notice says "THIS IS A WARNING ONLY". */
-    gboolean delayed = dsn_strcasestr (text, "THIS IS A WARNING ONLY") != NULL;
+    g_autofree char *head = g_strndup (text, 4096); /* the banner is at the top */
+    gboolean delayed = dsn_text_has_folded (head, warnings);
     for (guint i = 0; i < paras->len; i++) {
       const Paragraph *p = &g_array_index (paras, Paragraph, i);
       if (dsn_report_find_recipient (rep, p->address))

@@ -16,11 +16,29 @@
 
 #include <string.h>
 
+/* qmail-send's greeting, and the translations that providers patch in. */
+static const char *const intros[] = {
+  "This is the qmail-send program at",
+  "This is the qmail program at",
+  "Ceci est le programme qmail-send",
+  "Je suis le programme qmail-send",
+  "Hier ist das qmail-send Programm",
+  "Dies ist das qmail-send Programm",
+  "Dies ist das qmail-send-Programm",
+  "Questo è il programma qmail-send",
+  "Sono il programma qmail-send",
+  "Este es el programa qmail-send",
+  "Soy el programa qmail-send",
+  NULL,
+};
+
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "This is the qmail-send program at") != NULL ||
-         dsn_body_find (in, "This is the qmail program at") != NULL;
+  for (const char *const *i = intros; *i; i++)
+    if (dsn_body_find (in, *i))
+      return TRUE;
+  return FALSE;
 }
 
 /* qmail-remote's sentences (qmail-remote.c) and what they tell. */

@@ -7,12 +7,23 @@
 
 #include <string.h>
 
+/* Compared folded: case and accents do not matter. */
 static const char *const subjects[] = {
   "auto:", "automatic reply", "auto reply", "autoreply", "auto-reply", "autoresponse",
   "autorespons", "auto response", "out of office", "out of the office", "away from",
-  "away until", "on vacation", "vacation", "abwesenheit", "absence", "réponse automatique",
-  "reponse automatique", "respuesta automática", "risposta automatica", "automatisch antwoord",
-  "automatische antwort", "不在", "自動応答", NULL,
+  "away until", "on vacation", "vacation", "automatisch antwoord", "不在", "自動応答",
+  /* French */
+  "réponse automatique", "réponse auto", "absence", "absent du bureau", "hors du bureau",
+  "en congé", "en vacances", "message d'absence",
+  /* German */
+  "abwesenheit", "automatische antwort", "automatische rückantwort", "abwesend",
+  "nicht im büro", "außer haus", "im urlaub",
+  /* Italian */
+  "risposta automatica", "fuori sede", "fuori ufficio", "assente", "assenza",
+  "in ferie", "in vacanza",
+  /* Spanish */
+  "respuesta automática", "fuera de la oficina", "fuera de oficina", "ausente",
+  "ausencia", "de vacaciones", NULL,
 };
 
 static gboolean
