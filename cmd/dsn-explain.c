@@ -410,7 +410,9 @@ analyse_item (Item *it)
   }
   if (!rep) {
     it->failed = TRUE;
-    it->errline = g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
+    /* The reader's errors already name the file. */
+    it->errline = it->read_error ? g_strdup (error->message)
+                                 : g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
     if (opt.json && !opt.summary)
       it->output = format_json (it, NULL, error);
   } else if (opt.summary) {

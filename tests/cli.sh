@@ -118,7 +118,7 @@ assert \"empty\" in errs[0][\"error\"]
 expect "errors reported on stderr, one line each" '[ $(wc -l <"$tmp/err") = $((1 + unreadable)) ]'
 
 check "missing file" 3 "$exe" /nonexistent/bounce.eml
-expect "missing file: one-line error naming it" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q "/nonexistent/bounce.eml" "$tmp/err"'
+expect "missing file: one-line error naming it once" '[ $(wc -l <"$tmp/err") = 1 ] && [ "$(grep -o "/nonexistent/bounce.eml" "$tmp/err" | wc -l)" = 1 ] && grep -q "^dsn-explain: /nonexistent/bounce.eml: " "$tmp/err"'
 
 printf 'Subject: hello\nFrom: a@example.org\n\nJust a note.\n' >"$tmp/plain.eml"
 check "not a bounce" 1 "$exe" --json "$tmp/plain.eml"
