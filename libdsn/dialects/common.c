@@ -1525,3 +1525,18 @@ dsn_gw_report_end (const DsnInput *in, const char *text, const char *from,
   return end;
 }
 
+
+void
+dsn_gw_spasign_hint (const DsnInput *in)
+{
+  const char *v = dsn_input_header (in, "X-SPASIGN");
+  while (v && g_ascii_isspace (*v))
+    v++;
+  if (!v || !dsn_has_prefix_ci (v, "NG"))
+    return;
+  GPtrArray *rcpts = in->report->recipients;
+  for (guint i = 0; i < rcpts->len; i++) {
+    DsnRecipient *r = rcpts->pdata[i];
+    r->reason_hint = "filtered";
+  }
+}

@@ -222,6 +222,9 @@ DSN_INTERNAL const char *dsn_gw_report_end (const DsnInput *in, const char *text
                                             const char *const *markers);
 /* TRUE if the line LINE (LEN bytes) holds only white space. */
 DSN_INTERNAL gboolean dsn_gw_blank (const char *line, gsize len);
+/* Japanese carriers (au/KDDI) mark a message their own filter stopped with
+ * "X-SPASIGN: NG": every recipient of such a report is hinted "filtered". */
+DSN_INTERNAL void dsn_gw_spasign_hint (const DsnInput *in);
 
 G_END_DECLS
 

@@ -210,15 +210,7 @@ extract (const DsnInput *in)
   if (start)
     read_report (in, start, end);
 
-  /* X-SPASIGN: NG marks a message stopped by the carrier's own filter. */
-  const char *spasign = dsn_input_header (in, "X-SPASIGN");
-  while (spasign && g_ascii_isspace (*spasign))
-    spasign++;
-  if (spasign && dsn_has_prefix_ci (spasign, "NG"))
-    for (guint i = 0; i < rep->recipients->len; i++) {
-      DsnRecipient *r = rep->recipients->pdata[i];
-      r->reason_hint = "filtered";
-    }
+  dsn_gw_spasign_hint (in);
   dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }

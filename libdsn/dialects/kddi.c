@@ -72,14 +72,7 @@ extract (const DsnInput *in)
     dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
   g_string_free (diag, TRUE);
 
-  const char *spasign = dsn_input_header (in, "X-SPASIGN");
-  while (spasign && g_ascii_isspace (*spasign))
-    spasign++;
-  if (spasign && dsn_has_prefix_ci (spasign, "NG"))
-    for (guint i = 0; i < rep->recipients->len; i++) {
-      DsnRecipient *r = rep->recipients->pdata[i];
-      r->reason_hint = "filtered";
-    }
+  dsn_gw_spasign_hint (in);
   dsn_finish_recipients (in->report);
   return rep->recipients->len > 0;
 }
