@@ -186,6 +186,20 @@ is_service_address (const char *addr)
   return dsn_has_prefix_ci (addr, "mailer-daemon@") || dsn_has_prefix_ci (addr, "postmaster@");
 }
 
+/* A message identifier looks like an address but names no one. */
+static gboolean
+is_message_id_line (const char *line, gsize len)
+{
+  static const char *const fields[] = { "Message-ID:", "In-Reply-To:", "References:",
+                                        "Original-Envelope-Id:", NULL };
+  for (const char *const *f = fields; *f; f++) {
+    gsize n = strlen (*f);
+    if (len >= n && g_ascii_strncasecmp (line, *f, n) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 guint
 dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
 {
@@ -204,7 +218,7 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
         cur = NULL;
       }
     } else {
-      g_autofree char *addr = dsn_text_find_address_len (p, len);
+      g_autofree char *addr = is_message_id_line (p, len) ? NULL : dsn_text_find_address_len (p, len);
       if (addr && !is_service_address (addr) && !dsn_report_find_recipient (rep, addr)) {
         if (cur && diag->len)
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
@@ -296,6 +310,60 @@ dsn_find_returned_marker (const char *text)
       best = p;
   }
   return best ? dsn_next_line (best) : NULL;
+}
+
+/* The length of the header field name LINE starts with, if it is one of the
+ * fields a returned header block shows first; 0 otherwise. *STRONG is set
+ * for the fields no report prose writes. */
+static gsize
+returned_field (const char *line, const char *end, gboolean *strong)
+{
+  static const struct {
+    const char *name;
+    gboolean strong;
+  } fields[] = {
+    { "Message-ID", TRUE }, { "Received", TRUE }, { "Return-Path", TRUE },
+    { "MIME-Version", TRUE }, { "Date", FALSE }, { "From", FALSE }, { "To", FALSE },
+    { "Cc", FALSE }, { "Subject", FALSE }, { "Reply-To", FALSE }, { "Sender", FALSE },
+    { "Content-Type", FALSE }, { "Content-Transfer-Encoding", FALSE }, { "DKIM-Signature", TRUE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
+    gsize n = strlen (fields[i].name);
+    if ((gsize) (end - line) > n && line[n] == ':' && g_ascii_strncasecmp (line, fields[i].name, n) == 0) {
+      *strong = fields[i].strong;
+      return n;
+    }
+  }
+  return 0;
+}
+
+const char *
+dsn_find_header_block (const char *text, const char *end)
+{
+  const char *block = NULL;
+  guint fields = 0;
+  gboolean strong = FALSE;
+  for (const char *p = text; p < end && *p; p = dsn_next_line (p)) {
+    const char *le = memchr (p, '\n', end - p);
+    if (!le)
+      le = end;
+    gboolean s = FALSE;
+    if (block && (*p == ' ' || *p == '\t') && !is_blank_line (p, le - p))
+      continue; /* a folded field goes on */
+    if (returned_field (p, le, &s)) {
+      if (!block)
+        block = p;
+      fields++;
+      strong |= s;
+      if (fields >= 3 && strong)
+        return block;
+    } else {
+      block = NULL;
+      fields = 0;
+      strong = FALSE;
+    }
+  }
+  return NULL;
 }
 
 /* A line of TEXT that starts with FIELD ":" (case-insensitive), or NULL. */

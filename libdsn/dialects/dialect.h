@@ -58,6 +58,11 @@ DSN_INTERNAL guint dsn_scan_address_paragraphs (DsnReport *rep, const char *star
  * separators ("------ This is a copy of the message", "--- Below this line is
  * a copy", "Original message follows", ...), or NULL. */
 DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
+/* Where a returned message's header block begins in TEXT (before END) when
+ * no separator announces it: the first run of three or more header lines at
+ * the start of a line, one of them a field that only a message's header has
+ * (Message-ID, Received, Return-Path, MIME-Version). NULL if none. */
+DSN_INTERNAL const char *dsn_find_header_block (const char *text, const char *end);
 
 /* A line of TEXT that starts with FIELD ":" (case-insensitive), or NULL. */
 DSN_INTERNAL const char *dsn_field_line (const char *text, const char *field);

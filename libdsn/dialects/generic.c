@@ -164,6 +164,50 @@ take_quoted_replies (DsnReport *rep, const char *text, const char *end)
   }
 }
 
+/* TRUE if DIAG says nothing but ADDRESS after a label ("target mail
+ * address: anna@example.org", "Recipient: <anna@example.org>"). */
+static gboolean
+is_label_and_address (const char *diag, const char *address)
+{
+  const char *at = dsn_strcasestr (diag, address);
+  if (!at)
+    return FALSE;
+  const char *colon = memchr (diag, ':', at - diag);
+  if (!colon)
+    return FALSE;
+  for (const char *p = colon + 1; p < at; p++)
+    if (!g_ascii_isspace (*p) && *p != '<' && *p != '"')
+      return FALSE;
+  for (const char *p = at + strlen (address); *p; p++)
+    if (!g_ascii_isspace (*p) && *p != '>' && *p != '"' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* The paragraph of TEXT (up to END) around P: from the blank line before it
+ * to the blank line after it, at most a few lines either way. */
+static void
+paragraph_around (const char *text, const char *end, const char *p, const char **from,
+                  const char **to)
+{
+  const char *s = dsn_line_start (text, p);
+  for (int n = 0; n < 8 && s > text; n++) {
+    const char *prev = dsn_line_start (text, s - 1);
+    if (dsn_gw_blank (prev, s - prev))
+      break;
+    s = prev;
+  }
+  const char *e = dsn_next_line (p);
+  for (int n = 0; n < 8 && e < end && *e; n++) {
+    const char *next = dsn_next_line (e);
+    if (dsn_gw_blank (e, next - e))
+      break;
+    e = next;
+  }
+  *from = s;
+  *to = e < end ? e : end;
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
@@ -177,6 +221,8 @@ extract (const DsnInput *in)
   const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
   const char *end = dsn_find_returned_marker (text);
   if (!end)
+    end = dsn_find_header_block (text, text + strlen (text));
+  if (!end)
     end = text + strlen (text);
   else
     dsn_input_set_returned_text (in, end);
@@ -188,6 +234,15 @@ extract (const DsnInput *in)
     const char *at = dsn_strcasestr (text, r->address);
     if (at && at < end && (!r->diagnostic || strlen (r->diagnostic) <= strlen (r->address) + 2))
       dsn_recipient_set_diagnostic (r, dsn_next_line (at), end - dsn_next_line (at));
+    /* A form of labelled lines ("reject reason: Mailbox full", "target mail
+     * address: anna@example.org"): the reason is on a line beside the
+     * address's, so the whole block is the diagnostic. */
+    else if (at && at < end && r->diagnostic && is_label_and_address (r->diagnostic, r->address)) {
+      const char *from, *to;
+      paragraph_around (text, end, at, &from, &to);
+      if (to - from > (gssize) strlen (r->diagnostic) + 2)
+        dsn_recipient_set_diagnostic (r, from, to - from);
+    }
     /* The paragraph naming the address may only paraphrase; a line quoting
      * the server's reply ("550 5.1.1 ...") elsewhere in the report is better. */
     char code[12];
