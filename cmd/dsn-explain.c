@@ -220,17 +220,23 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
     for (guint i = 0; i < nh; i++) {
       JsonObject *hop = json_array_get_object_element (hops, i);
       g_string_append_printf (out, "    %2u. %s", i + 1, jget (hop, "from_host") ? jget (hop, "from_host") : "");
-      if (jget (hop, "from_ip"))
-        g_string_append_printf (out, " [%s]", jget (hop, "from_ip"));
+      const char *fh = jget (hop, "from_host"), *fip = jget (hop, "from_ip");
+      if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
+        g_string_append_printf (out, " [%s]", fip);
       g_string_append_printf (out, " → %s", jget (hop, "by_host") ? jget (hop, "by_host") : "?");
       if (jget (hop, "with"))
         g_string_append_printf (out, " %s(%s)%s", p->dim, jget (hop, "with"), p->reset);
       JsonNode *d = json_object_get_member (hop, "delay_seconds");
       if (d && !json_node_is_null (d)) {
         gboolean slow = json_object_get_boolean_member (hop, "slowest");
-        g_string_append_printf (out, "  %s+", slow ? p->yellow : p->dim);
-        format_duration (out, json_node_get_int (d));
-        g_string_append_printf (out, "%s%s", slow ? L (" ← slowest", " ← la plus lente") : "", p->reset);
+        gint64 delay = json_node_get_int (d);
+        /* A hop dated before the previous one is a clock error, not a delay. */
+        g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim, delay < 0 ? "" : "+");
+        format_duration (out, delay);
+        g_string_append_printf (out, "%s%s",
+                                slow ? L (" ← slowest", " ← la plus lente")
+                                     : delay < 0 ? L (" ← clock skew", " ← horloge décalée") : "",
+                                p->reset);
       }
       g_string_append_c (out, '\n');
     }

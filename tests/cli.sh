@@ -161,6 +161,26 @@ o=json.loads(sys.stdin.readline())
 assert o[\"kind\"]==\"headers\" and o[\"headers\"][\"verdict\"]==\"align.dkim\"
 "'
 
+# A hop stamped an hour before the one below it: a wrong clock, not a delay.
+cat >"$tmp/skew.eml" <<'EOF2'
+Received: from relay.example.net (relay.example.net [192.0.2.20])
+	by mx.example.org (Postfix) with ESMTPS id 4Q2
+	for <anna@example.org>; Mon, 2 Nov 2026 09:00:05 +0000
+Received: from [198.51.100.7] (unknown [198.51.100.7])
+	by relay.example.net (Postfix) with ESMTPSA id 9F1
+	for <anna@example.org>; Mon, 2 Nov 2026 10:00:02 +0000
+From: Jean <jean@example.net>
+To: anna@example.org
+Subject: Hello
+Date: Mon, 2 Nov 2026 10:00:00 +0000
+Message-ID: <skew-1@example.net>
+
+Hi.
+EOF2
+check "headers with clock skew, text" 0 env LANG=C "$exe" --color=never "$tmp/skew.eml"
+expect "a negative hop delay is shown as clock skew, without a plus sign" \
+  'grep -q -- "-59 min 57 s ← clock skew" "$tmp/out" && ! grep -q -- "+-" "$tmp/out" && ! grep -q "\[198.51.100.7\] \[198.51.100.7\]" "$tmp/out"'
+
 check "--dns-server without --check" 2 "$exe" --dns-server 127.0.0.1 "$data/seed-quota.eml"
 expect "DNS options need --check: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q -- --check "$tmp/err"'
 
