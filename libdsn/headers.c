@@ -391,7 +391,8 @@ parse_received_spf (DsnHeaders *h, const char *value)
     const char *kv = parts->pdata[i];
     if (dsn_has_prefix_ci (kv, "envelope-from=")) {
       g_ptr_array_add (a->props, g_strdup_printf ("smtp.mailfrom=%s", kv + 14));
-      a->domain = domain_of (kv + 14);
+      if (!a->domain) /* the first one counts, as for the other keys */
+        a->domain = domain_of (kv + 14);
     } else if (dsn_has_prefix_ci (kv, "client-ip=") || dsn_has_prefix_ci (kv, "helo=")) {
       g_ptr_array_add (a->props, g_strdup (kv));
     }
