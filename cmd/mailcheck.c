@@ -348,7 +348,7 @@ main (int argc, char **argv)
   g_autofree char *lang = NULL, *color = NULL, *spf_ip = NULL, *sender = NULL, *helo = NULL;
   g_autofree char *test_ca = NULL, *test_connect_to = NULL, *checks = NULL;
   g_auto (GStrv) servers = NULL, selectors = NULL, zones = NULL;
-  double timeout = 0;
+  double timeout = 0, https_timeout = 0;
   int retries = -1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
@@ -360,6 +360,8 @@ main (int argc, char **argv)
       "Ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout,
       "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
+    { "https-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &https_timeout,
+      "Seconds allowed for fetching the MTA-STS policy over HTTPS (default: 10)", "SECONDS" },
     { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)",
       "N" },
     { "check", 'c', 0, G_OPTION_ARG_STRING, &checks,
@@ -422,6 +424,10 @@ main (int argc, char **argv)
     return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
   if (timeout > 0)
     dsn_resolver_set_timeout (res, MAX (1, (guint) (timeout * 1000 + 0.5)));
+  if (https_timeout < 0 || https_timeout > 60)
+    return cmd_usage_error ("--https-timeout: expected seconds from 0.01 to 60");
+  if (https_timeout > 0)
+    dsn_resolver_set_https_timeout (res, MAX (1, (guint) (https_timeout * 1000 + 0.5)));
   if (retries > 10)
     return cmd_usage_error ("--retries: expected a number from 0 to 10");
   if (retries >= 0)

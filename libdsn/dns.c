@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 2000
+#define DEFAULT_HTTPS_TIMEOUT_MS 10000
 #define DEFAULT_RETRIES 1
 
 /* ------------------------------------------------------------ resolver */
@@ -33,6 +34,7 @@ dsn_resolver_new (void)
   res->ref = 1;
   res->servers = g_array_new (FALSE, TRUE, sizeof (DsnServer));
   res->timeout_ms = DEFAULT_TIMEOUT_MS;
+  res->https_timeout_ms = DEFAULT_HTTPS_TIMEOUT_MS;
   res->retries = DEFAULT_RETRIES;
   return res;
 }
@@ -109,6 +111,13 @@ dsn_resolver_set_timeout (DsnResolver *res, guint msec)
 {
   g_return_if_fail (res);
   res->timeout_ms = msec ? msec : DEFAULT_TIMEOUT_MS;
+}
+
+void
+dsn_resolver_set_https_timeout (DsnResolver *res, guint msec)
+{
+  g_return_if_fail (res);
+  res->https_timeout_ms = msec ? MIN (msec, 60000) : DEFAULT_HTTPS_TIMEOUT_MS;
 }
 
 void

@@ -335,6 +335,9 @@ DSN_API gboolean dsn_resolver_add_server (DsnResolver *res, const char *server, 
 /* Time to wait for one answer, in milliseconds (0: the default, 2000); each
  * retry waits twice as long as the previous try. */
 DSN_API void dsn_resolver_set_timeout (DsnResolver *res, guint msec);
+/* Time allowed for a whole HTTPS fetch (the MTA-STS policy), connection
+ * included, in milliseconds (0: the default, 10000; at most 60000). */
+DSN_API void dsn_resolver_set_https_timeout (DsnResolver *res, guint msec);
 /* Retries after a timeout (default 1, at most 10). */
 DSN_API void dsn_resolver_set_retries (DsnResolver *res, guint retries);
 /* For tests only: HTTPS fetches (MTA-STS) trust CA_FILE instead of the

@@ -96,6 +96,7 @@ struct _DsnResolver {
   GArray *servers; /* DsnServer; empty: the system's resolver configuration */
   guint timeout_ms;
   guint retries;
+  guint https_timeout_ms; /* a whole HTTPS fetch (MTA-STS policy) */
   char *test_ca_file;    /* HTTPS: trust this CA instead of the system's (tests only) */
   char *test_connect_to; /* HTTPS: connect to this HOST:PORT whatever the URL (tests only) */
 };

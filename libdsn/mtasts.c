@@ -16,11 +16,11 @@
 #include <string.h>
 
 #define POLICY_MAX_SIZE (64 * 1024)
-#define FETCH_TIMEOUT_MS 10000
 #define CONNECT_TIMEOUT_MS 5000
 
 typedef struct {
   char *url, *host, *address, *ca_file, *connect_to;
+  guint timeout_ms;          /* the whole transfer */
   GCancellable *cancellable; /* the audit's: stops the transfer */
   GByteArray *body;
   gboolean too_large;
@@ -133,8 +133,8 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
 #endif
   curl_easy_setopt (h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, (long) FETCH_TIMEOUT_MS);
-  curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT_MS, (long) CONNECT_TIMEOUT_MS);
+  curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, (long) f->timeout_ms);
+  curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT_MS, (long) MIN (f->timeout_ms, CONNECT_TIMEOUT_MS));
   curl_easy_setopt (h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) POLICY_MAX_SIZE);
   curl_easy_setopt (h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -200,6 +200,7 @@ start_fetch (DsnJob *job)
   f->address = g_strdup (st->addresses->pdata[0]);
   f->ca_file = g_strdup (res->test_ca_file);
   f->connect_to = g_strdup (res->test_connect_to);
+  f->timeout_ms = res->https_timeout_ms;
   GCancellable *cancellable = g_task_get_cancellable (job->task);
   f->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   st->fetch = f;

@@ -109,7 +109,7 @@ expect "temperror when the DNS fails" 'json "assert o[\"spf\"][\"result\"]==\"te
 # ------------------------------------------------------------ with servers
 
 if ! "$py" -c 'import dnslib' 2>/dev/null; then
-  for t in colour language json tls size truncation; do skip "$t" "python3-dnslib is not installed"; done
+  for t in colour language json tls size https-timeout truncation; do skip "$t" "python3-dnslib is not installed"; done
   echo "1..$n"
   exit 0
 fi
@@ -121,7 +121,7 @@ for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.1; done
 # shellcheck disable=SC1091
 . "$tmp/ports" 2>/dev/null
 if [ -n "${SKIP:-}" ] || [ -z "${KNOT:-}" ]; then
-  for t in colour language json tls size truncation; do skip "$t" "${SKIP:-servers did not start}"; done
+  for t in colour language json tls size https-timeout truncation; do skip "$t" "${SKIP:-servers did not start}"; done
   echo "1..$n"
   exit 0
 fi
@@ -159,6 +159,15 @@ assert f and \"certificate\" in f[0][\"details\"][\"detail\"].lower(), o[\"findi
 
 check "MTA-STS policy over 64 KiB" 1 "${mc[@]}" --check mx,mta-sts --json stshuge.test
 expect "mta_sts.too_large" 'json "assert [x for x in o[\"findings\"] if x[\"code\"]==\"mta_sts.too_large\"]"'
+
+check "a slow MTA-STS server is given up" 1 "${mc[@]}" --https-timeout 0.5 --check mx,mta-sts --json stsslow.test
+expect "mta_sts.fetch_failed, timed out" 'json "
+f=[x for x in o[\"findings\"] if x[\"code\"]==\"mta_sts.fetch_failed\"]
+assert f and \"timed out\" in f[0][\"details\"][\"detail\"].lower(), o[\"findings\"]
+"'
+
+check "bad --https-timeout" 2 "$exe" --https-timeout 99 example.test
+expect "bad --https-timeout: one line naming it" 'one_line_err && grep -q -- "--https-timeout" "$tmp/err"'
 
 check "an answer too big for UDP is fetched over TCP" 0 "$exe" --dns-server "127.0.0.1:$FAKE" --timeout 0.5 --check spf --json huge.test
 expect "41 TXT records, the SPF one found" 'json "

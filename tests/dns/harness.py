@@ -177,7 +177,8 @@ def make_certificates(tmp, hosts):
 class PolicyHandler(http.server.BaseHTTPRequestHandler):
     """Serves testdata/dns/https/HOST.txt at /.well-known/mta-sts.txt.
     HOST.redirect makes it answer 301 to the file's content, HOST.html
-    serves the policy as text/html, HOST.huge sends 100 KiB."""
+    serves the policy as text/html, HOST.huge sends 100 KiB, HOST.slow
+    serves its content after the number of seconds on its first line."""
     policy_dir = None
 
     def log_message(self, *args):
@@ -195,7 +196,11 @@ class PolicyHandler(http.server.BaseHTTPRequestHandler):
             self.send_header('Content-Length', '0')
             self.end_headers()
             return
-        if os.path.exists(base + '.huge'):
+        if os.path.exists(base + '.slow'):
+            delay, _, body = open(base + '.slow', 'rb').read().partition(b'\n')
+            time.sleep(float(delay))
+            ctype = 'text/plain'
+        elif os.path.exists(base + '.huge'):
             body = b'version: STSv1\n' + b'# padding\n' * 10240
             ctype = 'text/plain'
         elif os.path.exists(base + '.txt'):
