@@ -220,8 +220,13 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
   const char *end = dsn_find_returned_marker (text);
-  if (!end)
+  if (!end) {
+    /* Only after some prose: a text that opens with header lines is a
+     * pasted message, not a report followed by its original. */
     end = dsn_find_header_block (text, text + strlen (text));
+    if (end && dsn_gw_blank (text, end - text))
+      end = NULL;
+  }
   if (!end)
     end = text + strlen (text);
   else
