@@ -20,6 +20,11 @@ dsn_intake_normalize (const char *data, gsize len, gsize *nuls)
   guint8 *w = out->data;
   gsize n = 0, i = 0;
   *nuls = 0;
+  if (len == 0) { /* DATA may then be NULL (an empty GByteArray's) */
+    w[0] = '\0';
+    g_byte_array_set_size (out, 0);
+    return out;
+  }
   /* Copy the runs between special bytes whole: most messages have none. */
   const char *end = data + len;
   const char *next_cr = memchr (data, '\r', len);
