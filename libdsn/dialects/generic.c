@@ -208,10 +208,58 @@ paragraph_around (const char *text, const char *end, const char *p, const char *
   *to = e < end ? e : end;
 }
 
+/* TRUE if the message says a program sent it: a mailer-daemon's address, the
+ * null reverse path of a bounce (RFC 5321 §4.5.5), Auto-Submitted (RFC
+ * 3834) or Exim's X-Failed-Recipients. */
+static gboolean
+machine_sent (const DsnInput *in)
+{
+  if (dsn_from_has (in, senders) || dsn_input_header (in, "X-Failed-Recipients"))
+    return TRUE;
+  const char *rp = dsn_input_header (in, "Return-Path");
+  if (rp) {
+    while (g_ascii_isspace (*rp))
+      rp++;
+    if (g_str_has_prefix (rp, "<>") || *rp == '\0')
+      return TRUE;
+  }
+  const char *as = dsn_input_header (in, "Auto-Submitted");
+  if (as) {
+    while (g_ascii_isspace (*as))
+      as++;
+    if (*as && !dsn_has_prefix_ci (as, "no"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* TRUE if TEXT reads like a delivery report: it quotes a server's reply or
+ * a status code, or says in its own words what a bounce subject says. A
+ * person writing about a failed delivery does neither. */
+static gboolean
+reads_like_report (const char *text)
+{
+  char code[12];
+  if (dsn_text_find_status (text, code) || dsn_text_has_folded (text, subjects))
+    return TRUE;
+  for (const char *p = text; *p; p = dsn_next_line (p)) {
+    const char *nl = strchr (p, '\n');
+    if (reply_on_line (p, nl ? (gsize) (nl - p) : strlen (p)))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
-  return in->pasted || dsn_from_has (in, senders) || dsn_subject_has (in, subjects);
+  if (in->pasted || machine_sent (in))
+    return TRUE;
+  /* A bounce subject from a person's address: only with a report inside. */
+  if (!dsn_subject_has (in, subjects))
+    return FALSE;
+  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  return text && reads_like_report (text);
 }
 
 static gboolean
