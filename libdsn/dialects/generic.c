@@ -253,10 +253,17 @@ reads_like_report (const char *text)
 static gboolean
 detect (const DsnInput *in)
 {
-  if (in->pasted || machine_sent (in))
+  if (in->pasted)
     return TRUE;
-  /* A bounce subject from a person's address: only with a report inside. */
-  if (!dsn_subject_has (in, subjects))
+  /* A program's message with a bounce subject is a report; a person's, or a
+   * program's about something else (a postmaster's newsletter), only with a
+   * report inside. */
+  static const char *const subject_only[] = { "bounce", NULL }; /* a person may write it */
+  gboolean machine = machine_sent (in);
+  gboolean subject = dsn_subject_has (in, subjects) || dsn_subject_has (in, subject_only);
+  if (machine && subject)
+    return TRUE;
+  if (!machine && !subject)
     return FALSE;
   const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
   return text && reads_like_report (text);
