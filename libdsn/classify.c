@@ -96,6 +96,8 @@ is_temporary (const DsnRecipient *r)
     return r->status[0] == '4';
   if (r->reply_code)
     return r->reply_code[0] == '4';
+  if (r->deferred)
+    return TRUE;
   return r->diagnostic && dsn_strcasestr (r->diagnostic, "temporar") != NULL;
 }
 

@@ -54,6 +54,10 @@ struct _DsnRecipient {
   /* A dialect may know the reason from the report's structure (a qmail
    * "too many retries" block, a vendor error code); classification weighs it. */
   const char *reason_hint;
+  /* The dialect knows every attempt failed temporarily and the MTA then gave
+   * up (Exim's retry timeout): with no code in the report, the inferred
+   * status is of class 4, as the reference classifier has it. */
+  gboolean deferred;
 
   DsnCheck *check;               /* live confirmation (check.c), when asked */
 

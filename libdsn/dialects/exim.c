@@ -258,8 +258,10 @@ complete_from_block (DsnRecipient *r, const Block *b, const char *output)
   /* Exim's own verdicts on a queue timeout. */
   if (!reply && (dsn_strcasestr (d, "retry timeout exceeded") ||
                  dsn_strcasestr (d, "have been failing for a long time") ||
-                 dsn_strcasestr (d, "retry time not reached for any host after a long failure")))
+                 dsn_strcasestr (d, "retry time not reached for any host after a long failure"))) {
     r->reason_hint = "expired";
+    r->deferred = TRUE;
+  }
 }
 
 /* "The following text was generated during the delivery attempt:", then

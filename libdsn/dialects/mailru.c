@@ -45,8 +45,10 @@ explain (DsnRecipient *r, GString *text)
       words = code;
   }
   dsn_recipient_set_diagnostic (r, words, -1);
-  if (dsn_strcasestr (s, "retry timeout exceeded"))
+  if (dsn_strcasestr (s, "retry timeout exceeded")) { /* Exim's words */
     r->reason_hint = "expired";
+    r->deferred = TRUE;
+  }
 }
 
 static gboolean
