@@ -635,9 +635,57 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
 }
 
 /* Parses one patterns file. Groups are "[category ID]" or "[rule NAME]". */
+/* GKeyFile keeps the last of two equal keys and merges two equal groups
+ * without a word; in a rules file either is a mistake that would silently
+ * drop a phrase list or an example, so refuse it. */
+static gboolean
+check_duplicates (const char *data, gsize len, const char *file, GError **error)
+{
+  g_autoptr (GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *end = data + len;
+  for (const char *p = data; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    const char *s = p;
+    while (s < le && g_ascii_isspace (*s))
+      s++;
+    const char *e = le;
+    while (e > s && g_ascii_isspace (e[-1]))
+      e--;
+    if (s < e && *s == '[' && e[-1] == ']') {
+      g_free (group);
+      group = g_strndup (s + 1, e - s - 2);
+      if (!g_hash_table_add (groups, g_strdup (group))) {
+        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: the group is given twice", file, group);
+        return FALSE;
+      }
+      g_hash_table_remove_all (keys);
+    } else if (s < e && *s != '#' && group) {
+      const char *eq = memchr (s, '=', e - s);
+      if (eq) {
+        const char *k = eq;
+        while (k > s && g_ascii_isspace (k[-1]))
+          k--;
+        g_autofree char *key = g_strndup (s, k - s);
+        if (g_hash_table_contains (keys, key)) {
+          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s= is given twice", file, group, key);
+          return FALSE;
+        }
+        g_hash_table_add (keys, g_steal_pointer (&key));
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+  return TRUE;
+}
+
 static gboolean
 load_data (DsnRules *rules, const char *data, gsize len, const char *file, GError **error)
 {
+  if (!check_duplicates (data, len, file, error))
+    return FALSE;
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) e = NULL;
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {

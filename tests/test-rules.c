@@ -252,6 +252,21 @@ test_override (void)
   g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
   g_assert_nonnull (strstr (error->message, "like=nope"));
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an4), ==, before);
+  g_clear_error (&error);
+
+  /* A key or a group given twice would silently lose the first: refused. */
+  g_assert_true (g_file_set_contents (path,
+                                      "[rule twice]\ncategory=blocked\nphrase=a b c\n"
+                                      "example=a b c\nexample = a b c d\n", -1, NULL));
+  g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
+  g_assert_nonnull (strstr (error->message, "[rule twice]: example= is given twice"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path,
+                                      "[rule twice]\ncategory=blocked\nphrase=a b c\nexample=a b c\n"
+                                      "# comment=\n\n[rule twice]\nstrength=70\n", -1, NULL));
+  g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
+  g_assert_nonnull (strstr (error->message, "[rule twice]: the group is given twice"));
+  g_assert_cmpuint (dsn_analyzer_get_n_rules (an4), ==, before);
   g_remove (path);
   g_rmdir (dir);
 }
