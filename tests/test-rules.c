@@ -300,9 +300,16 @@ test_man_categories (void)
     }
     g_string_append_c (e, '\n');
     escaped = g_string_free (e, FALSE);
-    if (!strstr (text, escaped))
+    const char *at = strstr (text, escaped);
+    if (!at)
       g_test_message ("category %s is not in dsn-patterns(5)", c->id);
-    g_assert_nonnull (strstr (text, escaped));
+    g_assert_nonnull (at);
+    /* In the list of categories, the line after it names the reason the
+     * category maps to. */
+    g_autofree char *entry = g_strdup_printf ("%s.RI \"(\" %s ", escaped, c->reason);
+    if (!strstr (text, entry))
+      g_test_message ("dsn-patterns(5) does not list %s with the reason %s", c->id, c->reason);
+    g_assert_nonnull (strstr (text, entry));
   }
 }
 
