@@ -186,12 +186,15 @@ is_service_address (const char *addr)
   return dsn_has_prefix_ci (addr, "mailer-daemon@") || dsn_has_prefix_ci (addr, "postmaster@");
 }
 
-/* A message identifier looks like an address but names no one. */
+/* A line that names no recipient though it holds an address: a message
+ * identifier, or a header field of the returned message that names the
+ * sender or a relay. */
 static gboolean
-is_message_id_line (const char *line, gsize len)
+names_no_recipient (const char *line, gsize len)
 {
   static const char *const fields[] = { "Message-ID:", "In-Reply-To:", "References:",
-                                        "Original-Envelope-Id:", NULL };
+                                        "Original-Envelope-Id:", "Return-Path:", "Received:",
+                                        "From:", "Sender:", "Reply-To:", "DKIM-Signature:", NULL };
   for (const char *const *f = fields; *f; f++) {
     gsize n = strlen (*f);
     if (len >= n && g_ascii_strncasecmp (line, *f, n) == 0)
@@ -218,7 +221,7 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
         cur = NULL;
       }
     } else {
-      g_autofree char *addr = is_message_id_line (p, len) ? NULL : dsn_text_find_address_len (p, len);
+      g_autofree char *addr = names_no_recipient (p, len) ? NULL : dsn_text_find_address_len (p, len);
       if (addr && !is_service_address (addr) && !dsn_report_find_recipient (rep, addr)) {
         if (cur && diag->len)
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);

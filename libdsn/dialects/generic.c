@@ -277,10 +277,14 @@ extract (const DsnInput *in)
   const char *end = dsn_find_returned_marker (text);
   if (!end) {
     /* Only after some prose: a text that opens with header lines is a
-     * pasted message, not a report followed by its original. */
+     * pasted message, not a report followed by its original. And only if
+     * the prose before it names a recipient: some reports quote the
+     * original's headers first and say what failed after them. */
+    guint had = rep->recipients->len;
     end = dsn_find_header_block (text, text + strlen (text));
-    if (end && dsn_gw_blank (text, end - text))
+    if (end && (dsn_gw_blank (text, end - text) || dsn_scan_address_paragraphs (rep, text, end) == 0))
       end = NULL;
+    g_ptr_array_set_size (rep->recipients, had); /* that was a probe; scanned again below */
   }
   if (!end)
     end = text + strlen (text);
