@@ -70,6 +70,8 @@ typedef struct {
   guint n_states;
   gint32 *next;       /* n_states * n_classes */
   GArray **out;       /* per state: phrase indexes ending here (incl. via fail links) */
+  guint *len;         /* per phrase: its length in bytes */
+  guint8 *word;       /* per phrase: 1 if it starts with a letter or digit */
 } Automaton;
 
 static void
@@ -82,6 +84,8 @@ automaton_free (Automaton *a)
       g_array_unref (a->out[i]);
   g_free (a->out);
   g_free (a->next);
+  g_free (a->len);
+  g_free (a->word);
   g_free (a);
 }
 
@@ -91,7 +95,12 @@ automaton_build (GPtrArray *phrases)
 {
   Automaton *a = g_new0 (Automaton, 1);
   guint total = 1;
+  a->len = g_new (guint, phrases->len ? phrases->len : 1);
+  a->word = g_new (guint8, phrases->len ? phrases->len : 1);
   for (guint i = 0; i < phrases->len; i++) {
+    const char *ph = phrases->pdata[i];
+    a->len[i] = strlen (ph);
+    a->word[i] = g_ascii_isalnum (ph[0]);
     for (const guchar *p = phrases->pdata[i]; *p; p++)
       if (!a->cls[*p])
         a->cls[*p] = ++a->n_classes;
@@ -168,6 +177,11 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
     if (o)
       for (guint i = 0; i < o->len; i++) {
         guint k = g_array_index (o, guint, i);
+        /* A phrase that starts with a letter or digit starts a word:
+         * "rbl" is not in "garbled", nor "dkim" in a queue id "3DKIMa9". */
+        const guchar *start = p + 1 - a->len[k];
+        if (a->word[k] && start > (const guchar *) text && g_ascii_isalnum (start[-1]))
+          continue;
         if (!seen[k]) {
           seen[k] = 1;
           g_array_append_val (hits, k);

@@ -30,6 +30,23 @@ classify (DsnAnalyzer *an, const char *text, const char *status)
   return category;
 }
 
+/* A phrase that starts with a letter or digit matches at the start of a
+ * word only: ids and longer words hide nothing. */
+static void
+test_word_start (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  g_assert_cmpstr (classify (an, "554 Message garbled", NULL), !=, "blocklist");   /* "rbl" */
+  g_assert_cmpstr (classify (an, "550 rejected id=AbIB607xQ", NULL), !=, "rate-limited");
+  g_assert_cmpstr (classify (an, "550 no such user, queue id 3DKIMa9", "5.1.1"), ==, "user-unknown");
+  g_assert_cmpstr (classify (an, "550 the avirus scanner is down", NULL), !=, "malware");
+  /* At a word's start, or after punctuation, they match. */
+  g_assert_cmpstr (classify (an, "550 listed in an RBL", NULL), ==, "blocklist");
+  g_assert_cmpstr (classify (an, "550 blocked using zen.spamhaus.org", NULL), ==, "blocklist");
+  g_assert_cmpstr (classify (an, "550 IB607 too many recipients this hour", NULL), ==, "rate-limited");
+  g_assert_cmpstr (classify (an, "554 Message greylisted, try later", NULL), ==, "greylisting");
+}
+
 static void
 test_precedence (void)
 {
@@ -319,6 +336,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rules/lint", test_lint);
   g_test_add_func ("/rules/precedence", test_precedence);
+  g_test_add_func ("/rules/word-start", test_word_start);
   g_test_add_func ("/rules/languages", test_languages);
   g_test_add_func ("/rules/context", test_context);
   g_test_add_func ("/rules/weights", test_weights);
