@@ -320,6 +320,16 @@ extract (const DsnInput *in)
       }
     }
   }
+  /* A report that names no address in its text: Exim-style servers list
+   * the failed ones in X-Failed-Recipients, and the text explains them. */
+  if (rep->recipients->len == 0 && dsn_provider_add_failed_recipients (in) > 0) {
+    const char *s = text;
+    while (s < end && g_ascii_isspace (*s))
+      s++;
+    gsize n = MIN ((gsize) (end - s), 1000);
+    for (guint i = 0; i < rep->recipients->len && n; i++)
+      dsn_recipient_set_diagnostic (rep->recipients->pdata[i], s, n);
+  }
   take_quoted_replies (rep, text, end);
   if (is_delay_notice (in, text, end))
     for (guint i = 0; i < rep->recipients->len; i++) {
