@@ -98,6 +98,8 @@ DSN_INTERNAL void dsn_recipient_free (DsnRecipient *r);
 DSN_INTERNAL DsnRecipient *dsn_report_add_recipient (DsnReport *rep, const char *address);
 /* Returns the recipient whose address matches (case-insensitively), or NULL. */
 DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (const DsnReport *rep, const char *address);
+/* The same among the first N recipients only. */
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -115,6 +117,11 @@ DSN_INTERNAL const char *dsn_text_find_status (const char *text, char out[static
 /* An SMTP reply code (RFC 5321 §4.2) at the start of a word in TEXT. Writes it
  * to OUT and returns its position, or NULL. */
 DSN_INTERNAL const char *dsn_text_find_reply_code (const char *text, char out[static 4]);
+/* TRUE if a status code, or a reply code, starts right at P (as if P began
+ * the text); writes it to OUT. Cheap, unlike comparing a find's result
+ * with P, which scans the rest of the text. */
+DSN_INTERNAL gboolean dsn_text_status_at (const char *p, char out[static 12]);
+DSN_INTERNAL gboolean dsn_text_reply_code_at (const char *p, char out[static 4]);
 /* Returns the first e-mail address in TEXT (with or without angle brackets),
  * newly allocated, or NULL. */
 DSN_INTERNAL char *dsn_text_find_address (const char *text);

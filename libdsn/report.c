@@ -153,10 +153,16 @@ dsn_report_add_recipient (DsnReport *rep, const char *address)
 DsnRecipient *
 dsn_report_find_recipient (const DsnReport *rep, const char *address)
 {
+  return dsn_report_find_recipient_n (rep, address, rep->recipients->len);
+}
+
+DsnRecipient *
+dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n)
+{
   if (!address)
     return NULL;
   g_autofree char *want = clean_address (address);
-  for (guint i = 0; i < rep->recipients->len; i++) {
+  for (guint i = 0; i < MIN (n, rep->recipients->len); i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     if (r->address && g_ascii_strcasecmp (r->address, want) == 0)
       return r;

@@ -243,67 +243,93 @@ digits (const char *p, int min, int max, int *n)
 /* RFC 3463 §2: status-code = class "." subject "." detail, class 2/4/5,
  * subject and detail 1*3digit. It must stand alone: not part of an IP
  * address, a version number or a date. */
+/* TRUE if a status code starts at P in TEXT; writes it to OUT. */
+static gboolean
+status_here (const char *text, const char *p, char out[static 12])
+{
+  if (*p != '2' && *p != '4' && *p != '5')
+    return FALSE;
+  if (p[1] != '.')
+    return FALSE;
+  /* After "-", only as a multi-line reply's continuation: "550-5.1.1". */
+  gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2]) &&
+                          g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4]) &&
+                          (p - text == 4 || !g_ascii_isalnum (p[-5]));
+  if (p > text && !continuation &&
+      (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-' ||
+       p[-1] == '/' || p[-1] == '_'))
+    return FALSE;
+  int ns, nd;
+  if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')
+    return FALSE;
+  if (!digits (p + 3 + ns, 1, 3, &nd))
+    return FALSE;
+  const char *end = p + 3 + ns + nd;
+  /* "5.1.1.4" is an address or version, not a status; a final dot is fine. */
+  if (*end == '.' && g_ascii_isdigit (end[1]))
+    return FALSE;
+  if (g_ascii_isalpha (*end) || (*end == '-' && g_ascii_isdigit (end[1])))
+    return FALSE;
+  gsize len = end - p;
+  memcpy (out, p, len);
+  out[len] = '\0';
+  return TRUE;
+}
+
 const char *
 dsn_text_find_status (const char *text, char out[static 12])
 {
   if (!text)
     return NULL;
-  for (const char *p = text; *p; p++) {
-    if (*p != '2' && *p != '4' && *p != '5')
-      continue;
-    if (p[1] != '.')
-      continue;
-    /* After "-", only as a multi-line reply's continuation: "550-5.1.1". */
-    gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2]) &&
-                            g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4]) &&
-                            (p - text == 4 || !g_ascii_isalnum (p[-5]));
-    if (p > text && !continuation &&
-        (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-' ||
-         p[-1] == '/' || p[-1] == '_'))
-      continue;
-    int ns, nd;
-    if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')
-      continue;
-    if (!digits (p + 3 + ns, 1, 3, &nd))
-      continue;
-    const char *end = p + 3 + ns + nd;
-    /* "5.1.1.4" is an address or version, not a status; a final dot is fine. */
-    if (*end == '.' && g_ascii_isdigit (end[1]))
-      continue;
-    if (g_ascii_isalpha (*end) || (*end == '-' && g_ascii_isdigit (end[1])))
-      continue;
-    gsize len = end - p;
-    memcpy (out, p, len);
-    out[len] = '\0';
-    return p;
-  }
+  for (const char *p = text; *p; p++)
+    if (status_here (text, p, out))
+      return p;
   return NULL;
+}
+
+gboolean
+dsn_text_status_at (const char *p, char out[static 12])
+{
+  return p && status_here (p, p, out);
 }
 
 /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, followed by SP, "-" or
  * the end of the line. */
+/* TRUE if a reply code starts at P in TEXT; writes it to OUT. */
+static gboolean
+reply_here (const char *text, const char *p, char out[static 4])
+{
+  if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '5' || !g_ascii_isdigit (p[2]))
+    return FALSE;
+  if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' ||
+                   p[-1] == '/' || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' ||
+                   p[-1] == ',' || p[-1] == '@'))
+    return FALSE;
+  char c = p[3];
+  if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
+        (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']' || c == ';' ||
+        (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
+    return FALSE;
+  memcpy (out, p, 3);
+  out[3] = '\0';
+  return TRUE;
+}
+
 const char *
 dsn_text_find_reply_code (const char *text, char out[static 4])
 {
   if (!text)
     return NULL;
-  for (const char *p = text; *p; p++) {
-    if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '5' || !g_ascii_isdigit (p[2]))
-      continue;
-    if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' ||
-                     p[-1] == '/' || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' ||
-                     p[-1] == ',' || p[-1] == '@'))
-      continue;
-    char c = p[3];
-    if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
-          (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']' || c == ';' ||
-          (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
-      continue;
-    memcpy (out, p, 3);
-    out[3] = '\0';
-    return p;
-  }
+  for (const char *p = text; *p; p++)
+    if (reply_here (text, p, out))
+      return p;
   return NULL;
+}
+
+gboolean
+dsn_text_reply_code_at (const char *p, char out[static 4])
+{
+  return p && reply_here (p, p, out);
 }
 
 static gboolean

@@ -112,6 +112,15 @@ check('50,000 MIME parts', [write('parts', parts)], 1, 1)
 check('a 10 MB header field is cut', [write('longhdr', b'From: a@b\nSubject: ' + b'x' * 10_000_000 + b'\n\nbody\n')], 1, 1,
       lambda o, p: None if any('cut' in w for w in o[0]['warnings']) and len(o[0]['subject']) < 70000 else 'not cut')
 check('a 10 MB line with no newline', [write('longline', b'From: MAILER-DAEMON@x\nSubject: Undelivered\n\n' + b'y' * 10_000_000)], 1, 1)
+# Inputs that made a scan quadratic: each must end in seconds, not hours.
+check('a 10 MB line of reply codes, bounce subject, from a person',
+      [write('replycodes', b'From: Person <p@example.com>\nSubject: Undelivered mail\n\n' + b'abc 550 ' * 1_300_000)],
+      1, 1, kinds('not-a-bounce'), timeout=60)
+check('200,000 address lines in a text report',
+      [write('addrlines', b'From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n\n'
+             b'Some text\n\n' + b''.join(b'user%d@example.org: 550 5.1.1 unknown\n' % i for i in range(200_000)))],
+      0, 1, lambda o, p: None if len(o[0]['recipients']) == 10_000 else f'{len(o[0]["recipients"])} recipients',
+      timeout=60)
 check('a boundary that never closes', [write('noclose', bounce().replace(b'\n--B--\n', b'\n'))], 0, 1)
 check('a delivery-status part of 200,000 garbage lines', [write('garbage-dsn', bounce().replace(b'Reporting-MTA', b'no colon here\n' * 200000 + b'Reporting-MTA'))], 0, 1,
       lambda o, p: None if len(o[0]['warnings']) < 10 else f'{len(o[0]["warnings"])} warnings')

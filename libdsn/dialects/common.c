@@ -209,6 +209,10 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
   guint found = 0;
   DsnRecipient *cur = NULL;
   GString *diag = g_string_new (NULL);
+  /* Those this scan adds, by address: a hostile report of thousands of
+   * address lines must not cost a search of the whole list for each. */
+  guint had = rep->recipients->len;
+  g_autoptr (GHashTable) added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *p = start;
   while (p < end) {
     const char *nl = memchr (p, '\n', end - p);
@@ -222,11 +226,14 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
       }
     } else {
       g_autofree char *addr = names_no_recipient (p, len) ? NULL : dsn_text_find_address_len (p, len);
-      if (addr && !is_service_address (addr) && !dsn_report_find_recipient (rep, addr)) {
+      g_autofree char *key = addr ? g_ascii_strdown (addr, -1) : NULL;
+      if (addr && !is_service_address (addr) && !g_hash_table_contains (added, key) &&
+          !dsn_report_find_recipient_n (rep, addr, had)) {
         if (cur && diag->len)
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
         g_string_truncate (diag, 0);
         cur = dsn_report_add_recipient (rep, addr);
+        g_hash_table_add (added, g_steal_pointer (&key));
         found++;
         g_string_append_len (diag, p, len);
       } else if (cur) {
@@ -744,7 +751,7 @@ dsn_unix_verdict_address (const char *line, gsize len, const char **text)
       p[3] == ' ') {
     p += 4;
     char code[12];
-    if (dsn_text_find_status (p, code) == p && p + strlen (code) < end && p[strlen (code)] == ' ')
+    if (dsn_text_status_at (p, code) && p + strlen (code) < end && p[strlen (code)] == ' ')
       p += strlen (code) + 1;
   }
   if (p >= end || *p != '<')
@@ -1039,7 +1046,7 @@ quoted_reply (const char *line)
   char reply[4], code[12];
   for (const char *q = strchr (line, '\''); q; q = strchr (q + 1, '\'')) {
     const char *t = q + 1;
-    if (dsn_text_find_reply_code (t, reply) == t || dsn_text_find_status (t, code) == t)
+    if (dsn_text_reply_code_at (t, reply) || dsn_text_status_at (t, code))
       return t;
   }
   return NULL;

@@ -117,7 +117,7 @@ read_trailer (DsnRecipient *r, const char *block)
   if (!hash)
     return;
   char code[12];
-  if (!r->status && dsn_text_find_status (hash + 2, code) == hash + 2) {
+  if (!r->status && dsn_text_status_at (hash + 2, code)) {
     dsn_set (&r->status, code);
     r->status_source = DSN_SOURCE_TEXT;
   }

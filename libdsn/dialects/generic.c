@@ -94,7 +94,7 @@ reply_on_line (const char *line, gsize len)
        q = dsn_text_find_reply_code (q + 3, reply)) {
     if (q[3] != ' ' && q[3] != '-')
       continue;
-    if (q[3] == ' ' && dsn_text_find_status (q + 4, code) == q + 4)
+    if (q[3] == ' ' && dsn_text_status_at (q + 4, code))
       return line + (q - l);
     const char *b = q;
     while (b > l && g_ascii_isspace (b[-1]))
