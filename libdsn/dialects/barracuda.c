@@ -22,9 +22,8 @@ detect (const DsnInput *in)
 {
   if (dsn_subject_has (in, subjects))
     return TRUE;
-  for (const char *const *m = markers; *m; m++)
-    if (dsn_body_find (in, *m))
-      return TRUE;
+  if (dsn_body_find_any (in, markers))
+    return TRUE;
   /* Not "(Spam Firewall)" in Received: a Barracuda in front of the sender's
    * domain stamps it on every bounce it lets through. */
   return FALSE;
@@ -34,7 +33,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   const char *end = dsn_gw_report_end (in, text, text, NULL);
 
   /* Without a delivery-status part: "Your message to: <address>". */

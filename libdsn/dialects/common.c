@@ -10,6 +10,23 @@ dsn_body_find (const DsnInput *in, const char *needle)
   return dsn_strcasestr (in->body, needle);
 }
 
+const char *
+dsn_input_report_text (const DsnInput *in)
+{
+  return in->first_text && *in->first_text ? in->first_text : in->body;
+}
+
+const char *
+dsn_body_find_any (const DsnInput *in, const char *const *needles)
+{
+  for (; *needles; needles++) {
+    const char *p = dsn_body_find (in, *needles);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
 /* Senders and subjects are compared folded, so that "ÉCHEC DE LA REMISE"
  * and "Echec de la remise" match "échec de la remise". */
 static gboolean
@@ -466,10 +483,9 @@ dsn_finish_recipients (DsnReport *rep)
 const char *
 dsn_unix_report_text (const DsnInput *in)
 {
-  if (in->first_text && *in->first_text)
-    return in->first_text;
-  if (in->body && *in->body)
-    return in->body;
+  const char *t = dsn_input_report_text (in);
+  if (t && *t)
+    return t;
   const char *p = strstr (in->raw, "\n\n");
   return p ? p + 2 : "";
 }
@@ -1301,23 +1317,13 @@ static const char *const exchange_summaries[] = {
 const char *
 dsn_provider_exchange_admin (const DsnInput *in)
 {
-  for (const char *const *m = exchange_admin_headings; *m; m++) {
-    const char *p = dsn_body_find (in, *m);
-    if (p)
-      return p;
-  }
-  return NULL;
+  return dsn_body_find_any (in, exchange_admin_headings);
 }
 
 const char *
 dsn_provider_exchange_generating (const DsnInput *in)
 {
-  for (const char *const *m = exchange_generating; *m; m++) {
-    const char *p = dsn_body_find (in, *m);
-    if (p)
-      return p;
-  }
-  return NULL;
+  return dsn_body_find_any (in, exchange_generating);
 }
 
 gboolean
@@ -1427,12 +1433,7 @@ static const char *const nemesis_separators[] = {
 const char *
 dsn_provider_nemesis_separator (const DsnInput *in)
 {
-  for (const char *const *m = nemesis_separators; *m; m++) {
-    const char *p = dsn_body_find (in, *m);
-    if (p)
-      return p;
-  }
-  return NULL;
+  return dsn_body_find_any (in, nemesis_separators);
 }
 
 /* The end of the heading before the list: "The following address failed:",

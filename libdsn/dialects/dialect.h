@@ -15,6 +15,12 @@ G_BEGIN_DECLS
 
 /* Case-insensitive search for NEEDLE in the report's text; NULL if absent. */
 DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
+/* The report's own words: its first text part, or the whole body when that
+ * part is empty. */
+DSN_INTERNAL const char *dsn_input_report_text (const DsnInput *in);
+/* The first of the NULL-terminated NEEDLES, in their order, found in the
+ * report's text (case-insensitive): where it is, or NULL if none is. */
+DSN_INTERNAL const char *dsn_body_find_any (const DsnInput *in, const char *const *needles);
 /* TRUE if the From header contains any of the NULL-terminated NEEDLES
  * (compared folded: case and diacritics ignored, see dsn_text_fold()). */
 DSN_INTERNAL gboolean dsn_from_has (const DsnInput *in, const char *const *needles);

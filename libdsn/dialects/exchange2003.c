@@ -46,12 +46,7 @@ static const char *const date_words[] = { " on ", " le ", " am ", " il ", " el "
 static const char *
 list_start (const DsnInput *in)
 {
-  for (const char *const *s = starts; *s; s++) {
-    const char *p = dsn_body_find (in, *s);
-    if (p)
-      return p;
-  }
-  return NULL;
+  return dsn_body_find_any (in, starts);
 }
 
 static gboolean
@@ -64,10 +59,7 @@ detect (const DsnInput *in)
     return TRUE;
   if (!list_start (in))
     return FALSE;
-  for (const char *const *i = intros; *i; i++)
-    if (dsn_body_find (in, *i))
-      return TRUE;
-  return FALSE;
+  return dsn_body_find_any (in, intros) != NULL;
 }
 
 /* The reasons of Exchange's own error codes, "MSEXCH:IMS:... 0 (000C05A6)". */

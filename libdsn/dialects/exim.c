@@ -59,9 +59,8 @@ static const char *const delays[] = {
 static gboolean
 detect (const DsnInput *in)
 {
-  for (const char *const *m = markers; *m; m++)
-    if (dsn_body_find (in, *m))
-      return TRUE;
+  if (dsn_body_find_any (in, markers))
+    return TRUE;
   /* Gmail sends X-Failed-Recipients too, from a "Mail Delivery Subsystem". */
   static const char *const senders[] = { "Mail Delivery System", NULL };
   return dsn_header_has (in, "X-Failed-Recipients", NULL) && dsn_from_has (in, senders);

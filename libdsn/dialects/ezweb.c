@@ -202,7 +202,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   static const char *const separators[]
       = { "\n--------------------------------------------------", NULL };
   const char *end = dsn_gw_report_end (in, text, text, separators);

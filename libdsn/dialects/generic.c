@@ -265,7 +265,7 @@ detect (const DsnInput *in)
     return TRUE;
   if (!machine && !subject)
     return FALSE;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   return text && reads_like_report (text);
 }
 
@@ -273,24 +273,27 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   const char *end = dsn_find_returned_marker (text);
+  gboolean scanned = FALSE;
   if (!end) {
     /* Only after some prose: a text that opens with header lines is a
      * pasted message, not a report followed by its original. And only if
-     * the prose before it names a recipient: some reports quote the
-     * original's headers first and say what failed after them. */
-    guint had = rep->recipients->len;
+     * the prose before it names a recipient (a scan that finds none adds
+     * nothing): some reports quote the original's headers first and say
+     * what failed after them. */
     end = dsn_find_header_block (text, text + strlen (text));
-    if (end && (dsn_gw_blank (text, end - text) || dsn_scan_address_paragraphs (rep, text, end) == 0))
+    if (end && !dsn_gw_blank (text, end - text) && dsn_scan_address_paragraphs (rep, text, end) > 0)
+      scanned = TRUE;
+    else
       end = NULL;
-    g_ptr_array_set_size (rep->recipients, had); /* that was a probe; scanned again below */
   }
   if (!end)
     end = text + strlen (text);
   else
     dsn_input_set_returned_text (in, end);
-  dsn_scan_address_paragraphs (rep, text, end);
+  if (!scanned)
+    dsn_scan_address_paragraphs (rep, text, end);
   /* One recipient named on a line of its own: the explanation is the text
    * that follows it ("Technical details of permanent failure: ..."). */
   if (rep->recipients->len == 1) {

@@ -138,7 +138,7 @@ extract (const DsnInput *in)
     }
   }
 
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   const char *end = dsn_gw_report_end (in, text, text, NULL);
   g_autofree char *problem = NULL;
   g_autofree char *info = NULL;

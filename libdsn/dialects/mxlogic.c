@@ -75,7 +75,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   const char *start = dsn_gw_after_marker (text, start_marker);
   if (!start)
     start = text;

@@ -47,9 +47,8 @@ detect (const DsnInput *in)
   if (dsn_report_get_field (in->report, "X-Postfix-Queue-ID") ||
       dsn_report_get_field (in->report, "X-Postfix-Sender"))
     return TRUE;
-  for (const char *const *m = intros; *m; m++)
-    if (dsn_body_find (in, *m))
-      return TRUE;
+  if (dsn_body_find_any (in, intros))
+    return TRUE;
   /* Its subjects ("Undelivered Mail Returned to Sender") are borrowed by
    * other systems; the SMTP server's notice to the postmaster is not. */
   return dsn_strcasestr (in->subject, "SMTP server: errors from") != NULL;

@@ -41,7 +41,7 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  const char *text = in->first_text && *in->first_text ? in->first_text : in->body;
+  const char *text = dsn_input_report_text (in);
   const char *end = dsn_gw_report_end (in, text, text, NULL);
 
   DsnRecipient *cur = NULL;
