@@ -60,8 +60,10 @@ item_free (Item *it)
 }
 
 static const DsnAnalyzer *analyzer;
+#if DSN_HAVE_DNS
 static DsnResolver *resolver;        /* with --check */
 static const char *const *dnsbl_zones; /* with --check --dnsbl */
+#endif
 static Options opt;
 
 /* ------------------------------------------------------------ formatting */
@@ -411,8 +413,10 @@ analyse_item (Item *it)
     gsize len;
     const char *data = g_bytes_get_data (it->data, &len);
     rep = dsn_analyzer_analyze (analyzer, data ? data : "", len, &error);
+#if DSN_HAVE_DNS
     if (rep && opt.check)
       dsn_report_check (rep, resolver, dnsbl_zones, NULL);
+#endif
   }
   if (!rep) {
     it->failed = TRUE;
@@ -915,6 +919,7 @@ main (int argc, char **argv)
     return cmd_usage_error ("--dns-server, --dns-timeout and --dnsbl go with --check");
   if (dns_timeout < 0 || dns_timeout > 60)
     return cmd_usage_error ("--dns-timeout: expected seconds between 0 and 60");
+#if DSN_HAVE_DNS
   g_autoptr (DsnResolver) res = NULL;
   if (check) {
     opt.check = TRUE;
@@ -929,6 +934,12 @@ main (int argc, char **argv)
     resolver = res;
     dnsbl_zones = (const char *const *) dnsbl;
   }
+#else
+  if (check) {
+    cmd_error ("--check is not built in: libdsn was built without its DNS wing (-Dmailcheck=false)");
+    return EXIT_USAGE;
+  }
+#endif
 
   Totals totals = { 0 };
   totals.by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

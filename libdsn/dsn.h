@@ -256,6 +256,9 @@ DSN_API void dsn_reader_free (DsnReader *reader);
  * A DNS failure (timeout, SERVFAIL, no server reachable) is reported as "could
  * not check", never as a missing record.
  *
+ * Present when DSN_HAVE_DNS is 1 (a library built with -Dmailcheck=false has
+ * none of it).
+ *
  *   g_autoptr (DsnResolver) res = dsn_resolver_new ();
  *   g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, "example.org", DSN_AREA_ALL,
  *                                                    NULL, NULL, NULL, &error);
@@ -263,6 +266,7 @@ DSN_API void dsn_reader_free (DsnReader *reader);
  *     puts (dsn_finding_get_message (dsn_audit_get_finding (audit, i), "en"));
  */
 
+#if DSN_HAVE_DNS
 #include <gio/gio.h> /* GAsyncResult, GCancellable */
 
 typedef struct _DsnResolver DsnResolver;
@@ -450,6 +454,8 @@ DSN_API void dsn_spf_result_free (DsnSpfResult *result);
  * returns the number of checks made. Nothing touches the network otherwise. */
 DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *const *dnsbl_zones,
                                 GCancellable *cancellable);
+#endif /* DSN_HAVE_DNS */
+
 /* The outcome for recipient R: "still-holds" (the cause is still there),
  * "no-longer-holds" or "could-not-check"; NULL when R's diagnosis has no DNS cause or no check
  * was asked. Static string. */
@@ -460,9 +466,11 @@ DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const c
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)
+#if DSN_HAVE_DNS
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnResolver, dsn_resolver_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAudit, dsn_audit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnSpfResult, dsn_spf_result_free)
+#endif
 
 G_END_DECLS
 

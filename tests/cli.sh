@@ -184,6 +184,11 @@ expect "a negative hop delay is shown as clock skew, without a plus sign" \
 check "--dns-server without --check" 2 "$exe" --dns-server 127.0.0.1 "$data/seed-quota.eml"
 expect "DNS options need --check: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q -- --check "$tmp/err"'
 
+if grep -q 'DSN_HAVE_DNS (0)' "$build/libdsn/dsn-version.h"; then
+  check "--check in a build without the DNS wing" 2 "$exe" --check "$data/seed-quota.eml"
+  expect "it says so in one line" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q "not built in" "$tmp/err"'
+fi
+
 check "--limit size" 3 "$exe" --json --limit size=1000 "$data/seed-quota.eml"
 expect "a message over the size limit is an error result" 'json "
 o=json.loads(sys.stdin.readline())

@@ -1,6 +1,6 @@
 /* Unit tests for DNS messages on the wire (libdsn/dnswire.c).
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "mailcheck-private.h"
+#include "dns/dns.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* The JSON writer (libdsn/json.c): the text form and the tree form of a
  * report are the same JSON, and text escaping is valid JSON for any input.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 #include <string.h>
 

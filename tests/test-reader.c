@@ -1,7 +1,7 @@
 /* Unit tests for message intake (libdsn/intake.c): mbox splitting and
  * quoting, directories, newline normalization.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Unit tests for the mail record parsers (libdsn/records.c): tag lists,
  * DMARC, DKIM keys, MTA-STS, TLS-RPT, BIMI.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "mailcheck-private.h"
+#include "dns/dns.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * without any DNS server: usage errors, an unreachable server, a silent one
  * and cancellation, both async on the caller's main context and blocking.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "mailcheck-private.h"
+#include "audit/audit.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

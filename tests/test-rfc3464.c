@@ -1,6 +1,6 @@
 /* Unit tests for the delivery-status field parser (libdsn/rfc3464.c).
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * own rule (so none is shadowed or unreachable), every category has its
  * texts in every language. Also checks precedence and user overrides.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "dsn-private.h"
-#include "rules.h"
+#include "bounce/bounce.h"
+#include "bounce/rules.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* Unit tests for the SPF record parser and macro expander
  * (libdsn/spf-record.c).
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "mailcheck-private.h"
+#include "dns/dns.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Unit tests for the text scanners (libdsn/text.c).
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 static void
 test_status (void)

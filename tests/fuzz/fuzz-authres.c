@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "fuzz.h"
 
-#include "headers.h"
+#include "bounce/headers.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

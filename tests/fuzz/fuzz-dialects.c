@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "fuzz.h"
 
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "fuzz.h"
 
-#include "dsn-private.h"
+#include "bounce/bounce.h"
 
 #include <string.h>
 

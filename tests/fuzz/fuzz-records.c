@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "fuzz.h"
 
-#include "mailcheck-private.h"
+#include "dns/dns.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "fuzz.h"
 
-#include "mailcheck-private.h"
+#include "dns/dns.h"
 
 #include <string.h>
 

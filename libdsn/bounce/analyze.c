@@ -1,0 +1,803 @@
+/* The analysis of one message: parse it with GMime, walk the MIME tree to
+ * find the report's text, its delivery-status and feedback parts and the
+ * returned original, then let the dialects extract the recipients, and
+ * classify them.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "headers.h"
+
+#include <string.h>
+
+static const gsize default_limits[] = {
+  [DSN_LIMIT_MESSAGE_SIZE] = 64 * 1024 * 1024,
+  [DSN_LIMIT_MIME_DEPTH] = 32,
+  [DSN_LIMIT_RECIPIENTS] = 10000,
+  [DSN_LIMIT_HEADER_LENGTH] = 64 * 1024,
+};
+
+static gpointer
+init_gmime (gpointer unused)
+{
+  g_mime_init ();
+  return NULL;
+}
+
+DsnAnalyzer *
+dsn_analyzer_new (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, init_gmime, NULL);
+  DsnAnalyzer *an = g_new0 (DsnAnalyzer, 1);
+  g_autoptr (GError) error = NULL;
+  an->rules = dsn_rules_new_builtin (&error);
+  /* The built-in rules are tested at build time; failing here is a bug. */
+  if (!an->rules)
+    g_error ("libdsn: built-in patterns: %s", error->message);
+  return an;
+}
+
+void
+dsn_analyzer_free (DsnAnalyzer *an)
+{
+  if (!an)
+    return;
+  dsn_rules_free (an->rules);
+  if (an->own_domains)
+    g_ptr_array_unref (an->own_domains);
+  if (an->own_relays)
+    g_ptr_array_unref (an->own_relays);
+  g_free (an);
+}
+
+gboolean
+dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error)
+{
+  g_return_val_if_fail (an && dir, FALSE);
+  if (an->sealed) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "patterns must be loaded before analysis");
+    return FALSE;
+  }
+  return dsn_rules_load_dir (an->rules, dir, error);
+}
+
+void
+dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value)
+{
+  g_return_if_fail (an && (guint) limit < G_N_ELEMENTS (an->limits));
+  g_return_if_fail (!an->sealed);
+  an->limits[limit] = value;
+}
+
+gsize
+dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit)
+{
+  g_return_val_if_fail (an && (guint) limit < G_N_ELEMENTS (an->limits), 0);
+  return an->limits[limit] ? an->limits[limit] : default_limits[limit];
+}
+
+/* ------------------------------------------------------------ part decoding */
+
+static gboolean
+is_utf8_name (const char *charset)
+{
+  return !g_ascii_strcasecmp (charset, "utf-8") || !g_ascii_strcasecmp (charset, "utf8") ||
+         !g_ascii_strcasecmp (charset, "us-ascii") || !g_ascii_strcasecmp (charset, "ascii");
+}
+
+/* Converts LEN bytes in CHARSET (may be NULL) to UTF-8. Never fails: bytes
+ * that cannot be converted are decoded as the likeliest 8-bit charset. */
+char *
+dsn_to_utf8 (const char *buf, gsize len, const char *charset)
+{
+  if (!buf || len == 0)
+    return g_strdup ("");
+  if (charset && !is_utf8_name (charset)) {
+    iconv_t cd = g_mime_iconv_open ("UTF-8", charset);
+    if (cd != (iconv_t) -1) {
+      char *out = g_mime_iconv_strndup (cd, buf, len);
+      g_mime_iconv_close (cd);
+      if (out && g_utf8_validate (out, -1, NULL))
+        return out;
+      g_free (out);
+    }
+  }
+  /* ISO-2022-JP is 7-bit, so valid UTF-8 too: its escape sequences mark it
+   * even when unlabelled. */
+  if (memchr (buf, 0x1b, len) && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
+    iconv_t cd = g_mime_iconv_open ("UTF-8", "ISO-2022-JP");
+    if (cd != (iconv_t) -1) {
+      char *out = g_mime_iconv_strndup (cd, buf, len);
+      g_mime_iconv_close (cd);
+      if (out && g_utf8_validate (out, -1, NULL))
+        return out;
+      g_free (out);
+    }
+  }
+  if (g_utf8_validate (buf, len, NULL))
+    return g_strndup (buf, len);
+  return g_mime_utils_decode_8bit (NULL, buf, len);
+}
+
+/* The decoded content of a leaf part (transfer encoding undone), newlines
+ * normalized to LF. */
+static GByteArray *
+part_bytes (GMimePart *part)
+{
+  GMimeDataWrapper *content = g_mime_part_get_content (part);
+  GByteArray *arr = g_byte_array_new ();
+  if (!content)
+    return arr;
+  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (arr);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+  g_mime_data_wrapper_write_to_stream (content, mem);
+  g_object_unref (mem);
+  /* Decoded base64 may carry CRLF. */
+  gsize w = 0;
+  for (gsize i = 0; i < arr->len; i++) {
+    guint8 c = arr->data[i];
+    if (c == '\r') {
+      if (i + 1 < arr->len && arr->data[i + 1] == '\n')
+        continue;
+      c = '\n';
+    } else if (c == '\0') {
+      c = ' ';
+    }
+    arr->data[w++] = c;
+  }
+  g_byte_array_set_size (arr, w);
+  return arr;
+}
+
+static char *
+part_text (GMimePart *part)
+{
+  g_autoptr (GByteArray) arr = part_bytes (part);
+  const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
+  return dsn_to_utf8 ((const char *) arr->data, arr->len, charset);
+}
+
+/* A crude but sufficient HTML to text: bounce pages are simple markup. */
+static char *
+html_to_text (const char *html)
+{
+  GString *out = g_string_sized_new (strlen (html));
+  const char *p = html;
+  gboolean pre = FALSE; /* inside <pre>, newlines are the text's own */
+  while (*p) {
+    if (*p == '<') {
+      const char *end = strchr (p, '>');
+      if (!end)
+        break;
+      gsize n = end - p;
+      if (dsn_has_prefix_ci (p, "<pre"))
+        pre = TRUE;
+      else if (dsn_has_prefix_ci (p, "</pre"))
+        pre = FALSE;
+      /* Skip style and script contents entirely. */
+      if (dsn_has_prefix_ci (p, "<style") || dsn_has_prefix_ci (p, "<script")) {
+        const char *close = dsn_strcasestr (end, dsn_has_prefix_ci (p, "<style") ? "</style" : "</script");
+        p = close ? close : end;
+        continue;
+      }
+      if (dsn_has_prefix_ci (p, "<br") || dsn_has_prefix_ci (p, "</p") ||
+          dsn_has_prefix_ci (p, "</div") || dsn_has_prefix_ci (p, "</tr") ||
+          dsn_has_prefix_ci (p, "<p") || dsn_has_prefix_ci (p, "</h") ||
+          dsn_has_prefix_ci (p, "<li") || dsn_has_prefix_ci (p, "</table"))
+        g_string_append_c (out, '\n');
+      else if (dsn_has_prefix_ci (p, "</td"))
+        g_string_append_c (out, ' ');
+      p += n + 1;
+      continue;
+    }
+    if (*p == '&') {
+      static const struct {
+        const char *name;
+        const char *text;
+      } ents[] = { { "&nbsp;", " " }, { "&lt;", "<" }, { "&gt;", ">" },
+                   { "&amp;", "&" },  { "&quot;", "\"" }, { "&#39;", "'" }, { "&apos;", "'" } };
+      gboolean done = FALSE;
+      for (gsize i = 0; i < G_N_ELEMENTS (ents) && !done; i++)
+        if (dsn_has_prefix_ci (p, ents[i].name)) {
+          g_string_append (out, ents[i].text);
+          p += strlen (ents[i].name);
+          done = TRUE;
+        }
+      if (!done && p[1] == '#') {
+        char *end;
+        gulong cp = p[2] == 'x' || p[2] == 'X' ? strtoul (p + 3, &end, 16) : strtoul (p + 2, &end, 10);
+        if (*end == ';' && cp > 0 && cp < 0x110000 && g_unichar_validate ((gunichar) cp)) {
+          g_string_append_unichar (out, (gunichar) cp);
+          p = end + 1;
+          done = TRUE;
+        }
+      }
+      if (done)
+        continue;
+    }
+    if ((*p == '\n' && !pre) || *p == '\t')
+      g_string_append_c (out, ' ');
+    else
+      g_string_append_c (out, *p);
+    p++;
+  }
+  /* Collapse the blank lines markup leaves behind, trim each line. */
+  GString *clean = g_string_sized_new (out->len);
+  const char *pos = out->str, *line;
+  gsize len;
+  gboolean blank_before = TRUE;
+  while (dsn_text_next_line (&pos, &line, &len)) {
+    while (len && g_ascii_isspace (*line))
+      line++, len--;
+    while (len && g_ascii_isspace (line[len - 1]))
+      len--;
+    if (len == 0) {
+      if (!blank_before)
+        g_string_append_c (clean, '\n');
+      blank_before = TRUE;
+      continue;
+    }
+    g_string_append_len (clean, line, len);
+    g_string_append_c (clean, '\n');
+    blank_before = FALSE;
+  }
+  g_string_free (out, TRUE);
+  return g_string_free (clean, FALSE);
+}
+
+/* ------------------------------------------------------------ the original */
+
+static gboolean
+is_public_ip (const char *s)
+{
+  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (s);
+  if (!a)
+    return FALSE;
+  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a) ||
+      g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a) ||
+      g_inet_address_get_is_multicast (a))
+    return FALSE;
+  /* IPv6 unique local fc00::/7 is not "site local" to GLib. */
+  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6) {
+    const guint8 *b = g_inet_address_to_bytes (a);
+    if ((b[0] & 0xfe) == 0xfc)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* The client address in a Received field's from-clause (RFC 5321 §4.4):
+ * "from name (rdns [192.0.2.1])" or "from [192.0.2.1]". */
+static char *
+received_ip (const char *value)
+{
+  const char *by = dsn_strcasestr (value, " by ");
+  const char *end = by ? by : value + strlen (value);
+  for (const char *p = value; p < end; p++) {
+    if (*p != '[')
+      continue;
+    const char *close = memchr (p, ']', end - p);
+    if (!close)
+      break;
+    const char *ip = p + 1;
+    if (dsn_has_prefix_ci (ip, "IPv6:"))
+      ip += 5;
+    g_autofree char *cand = g_strndup (ip, close - ip);
+    if (is_public_ip (cand))
+      return g_steal_pointer (&cand);
+    p = close;
+  }
+  return NULL;
+}
+
+/* The returned original's headers, read one field at a time (top to bottom)
+ * from a parsed message or from a quoted header block. */
+typedef struct {
+  DsnReport *rep;
+  gboolean first;   /* the first original met: the one recorded */
+  GPtrArray *hops;  /* Received, top to bottom; reversed at the end */
+} OriginalReader;
+
+static void
+original_begin (OriginalReader *o, DsnReport *rep)
+{
+  o->rep = rep;
+  o->first = !rep->original_hops;
+  if (o->first) {
+    rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
+    rep->original_dkim = g_ptr_array_new_with_free_func (g_free);
+    rep->original_dkim_selectors = g_ptr_array_new_with_free_func (g_free);
+  }
+}
+
+static void
+original_field (OriginalReader *o, const char *name, const char *value)
+{
+  DsnReport *rep = o->rep;
+  static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
+  for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
+    if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
+      g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value);
+      dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
+      return;
+    }
+  if (!g_ascii_strcasecmp (name, "Received")) {
+    /* The topmost Received with a public client address: the last hop
+     * before the server that produced the report. */
+    if (!rep->original_ip)
+      rep->original_ip = received_ip (value);
+    if (o->first) {
+      g_autofree char *v = dsn_text_squeeze (g_strdup (value));
+      g_ptr_array_add (rep->original_hops, dsn_headers_parse_received (v, FALSE));
+    }
+  } else if (o->first && !g_ascii_strcasecmp (name, "DKIM-Signature")) {
+    char *d = dsn_headers_tag (value, "d");
+    if (d) {
+      char *sel = dsn_headers_tag (value, "s");
+      g_ptr_array_add (rep->original_dkim, d);
+      g_ptr_array_add (rep->original_dkim_selectors, sel ? sel : g_strdup (""));
+    }
+  }
+}
+
+static void
+original_end (OriginalReader *o)
+{
+  /* Received fields are prepended by each hop: first hop last. */
+  GPtrArray *h = o->rep->original_hops;
+  if (o->first)
+    for (guint i = 0; i < h->len / 2; i++) {
+      gpointer t = h->pdata[i];
+      h->pdata[i] = h->pdata[h->len - 1 - i];
+      h->pdata[h->len - 1 - i] = t;
+    }
+}
+
+static void
+record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
+{
+  OriginalReader o;
+  original_begin (&o, rep);
+  int n = g_mime_header_list_get_count (headers);
+  for (int i = 0; i < n; i++) {
+    GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
+    const char *name = g_mime_header_get_name (h);
+    /* Values are unfolded on demand: only ask for those used. */
+    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature") &&
+        g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To") &&
+        g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID") &&
+        g_ascii_strcasecmp (name, "Date"))
+      continue;
+    const char *value = g_mime_header_get_value (h);
+    if (value)
+      original_field (&o, name, value);
+  }
+  original_end (&o);
+}
+
+/* Reads a block of header lines (text/rfc822-headers, or an original quoted
+ * in a text report) up to its first blank line, unfolding fields (RFC 5322
+ * §2.2.3). Lines that are not fields end the block. */
+static void
+record_original_text (DsnReport *rep, const char *text, gsize len)
+{
+  OriginalReader o;
+  original_begin (&o, rep);
+  const char *end = text + len;
+  const char *p = text;
+  GString *value = g_string_new (NULL);
+  char *name = NULL;
+  while (p < end) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    if (le == p)
+      break; /* blank line: end of the header block */
+    if ((*p == ' ' || *p == '\t') && name) {
+      g_string_append_len (value, p, le - p);
+    } else {
+      if (name)
+        original_field (&o, name, value->str);
+      g_free (name);
+      name = NULL;
+      const char *colon = memchr (p, ':', le - p);
+      const char *q = p;
+      while (q < (colon ? colon : le) && *q > ' ' && *q < 127)
+        q++;
+      if (!colon || q != colon || colon == p)
+        break;
+      name = g_strndup (p, colon - p);
+      g_string_assign (value, "");
+      g_string_append_len (value, colon + 1, le - colon - 1);
+    }
+    p = nl ? nl + 1 : end;
+  }
+  if (name)
+    original_field (&o, name, g_strstrip (value->str));
+  g_free (name);
+  g_string_free (value, TRUE);
+  original_end (&o);
+}
+
+void
+dsn_input_set_returned_text (const DsnInput *in, const char *headers)
+{
+  if (!headers)
+    return;
+  while (*headers == '\n' || *headers == ' ')
+    headers++;
+  record_original_text (in->report, headers, strlen (headers));
+  ((DsnInput *) in)->has_returned = TRUE;
+}
+
+/* ------------------------------------------------------------ MIME walk */
+
+typedef struct {
+  const DsnAnalyzer *an;
+  DsnInput in;
+  GString *body;
+  char *first_text;
+  gboolean saw_plain;  /* a text/plain part outside the original was seen */
+  GPtrArray *html;     /* HTML texts, used only when there is no plain text */
+  gsize depth_limit;
+} Walk;
+
+static void
+parse_feedback (DsnReport *rep, const char *text, gsize len)
+{
+  /* RFC 5965 §3.1: same field syntax as RFC 3464's; one group. */
+  const char *end = text + len;
+  const char *p = text;
+  GString *cur = NULL;
+  char *name = NULL;
+  while (p < end) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    if ((*p == ' ' || *p == '\t') && cur) {
+      g_string_append_c (cur, ' ');
+      g_string_append_len (cur, p, le - p);
+    } else {
+      if (name && cur)
+        dsn_report_add_field (rep, name, dsn_text_squeeze (cur->str));
+      g_free (name);
+      name = NULL;
+      if (cur)
+        g_string_free (cur, TRUE);
+      cur = NULL;
+      const char *colon = memchr (p, ':', le - p);
+      if (colon && colon > p) {
+        name = g_strndup (p, colon - p);
+        g_strstrip (name);
+        cur = g_string_new_len (colon + 1, le - colon - 1);
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+  if (name && cur)
+    dsn_report_add_field (rep, name, dsn_text_squeeze (cur->str));
+  g_free (name);
+  if (cur)
+    g_string_free (cur, TRUE);
+}
+
+static void walk (Walk *w, GMimeObject *obj, guint depth);
+
+static void
+walk_message_part (Walk *w, GMimeMessagePart *mp, guint depth)
+{
+  GMimeMessage *m = g_mime_message_part_get_message (mp);
+  if (!m)
+    return;
+  if (!w->in.has_returned) {
+    w->in.has_returned = TRUE;
+    record_original_headers (w->in.report, g_mime_object_get_header_list (GMIME_OBJECT (m)));
+  }
+}
+
+static void
+walk_part (Walk *w, GMimePart *part, guint depth)
+{
+  GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
+  const char *type = ct ? g_mime_content_type_get_media_type (ct) : "text";
+  const char *sub = ct ? g_mime_content_type_get_media_subtype (ct) : "plain";
+  DsnReport *rep = w->in.report;
+
+  if (!g_ascii_strcasecmp (type, "message") &&
+      (!g_ascii_strcasecmp (sub, "delivery-status") ||
+       !g_ascii_strcasecmp (sub, "global-delivery-status"))) {
+    g_autoptr (GByteArray) arr = part_bytes (part);
+    g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+    dsn_rfc3464_parse (rep, text, strlen (text));
+    w->in.has_delivery_status = TRUE;
+    return;
+  }
+  if (!g_ascii_strcasecmp (type, "message") && !g_ascii_strcasecmp (sub, "feedback-report")) {
+    g_autoptr (GByteArray) arr = part_bytes (part);
+    g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+    parse_feedback (rep, text, strlen (text));
+    return;
+  }
+  if ((!g_ascii_strcasecmp (type, "text") && (!g_ascii_strcasecmp (sub, "rfc822-headers") ||
+                                              !g_ascii_strcasecmp (sub, "rfc822-header") ||
+                                              !g_ascii_strcasecmp (sub, "rfc822"))) ||
+      (!g_ascii_strcasecmp (type, "message") &&
+       (!g_ascii_strcasecmp (sub, "global-headers") || !g_ascii_strcasecmp (sub, "rfc822") ||
+        !g_ascii_strcasecmp (sub, "global")))) {
+    if (!w->in.has_returned) {
+      g_autoptr (GByteArray) arr = part_bytes (part);
+      g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+      record_original_text (rep, text, strlen (text));
+      w->in.has_returned = TRUE;
+    }
+    return;
+  }
+  if (g_ascii_strcasecmp (type, "text") != 0)
+    return;
+  g_autofree char *text = part_text (part);
+  if (!g_ascii_strcasecmp (sub, "html")) {
+    g_ptr_array_add (w->html, html_to_text (text));
+    return;
+  }
+  if (w->body->len > 0 && w->body->str[w->body->len - 1] != '\n')
+    g_string_append_c (w->body, '\n');
+  g_string_append (w->body, text);
+  if (!w->first_text)
+    w->first_text = g_strdup (text);
+  w->saw_plain = TRUE;
+}
+
+static void
+walk (Walk *w, GMimeObject *obj, guint depth)
+{
+  if (depth > w->depth_limit) {
+    dsn_report_warn (w->in.report, "MIME nesting deeper than %" G_GSIZE_FORMAT " levels: ignored the rest",
+                     w->depth_limit);
+    return;
+  }
+  if (GMIME_IS_MULTIPART (obj)) {
+    GMimeMultipart *mp = GMIME_MULTIPART (obj);
+    int n = g_mime_multipart_get_count (mp);
+    for (int i = 0; i < n; i++)
+      walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+    /* A multipart whose boundary never occurs has its whole content as the
+     * prologue: read it as the report's text. */
+    const char *prologue = n == 0 ? g_mime_multipart_get_prologue (mp) : NULL;
+    if (prologue && *prologue) {
+      dsn_report_warn (w->in.report, "multipart without any part: read as text");
+      g_autofree char *text = dsn_to_utf8 (prologue, strlen (prologue), NULL);
+      if (w->body->len > 0 && w->body->str[w->body->len - 1] != '\n')
+        g_string_append_c (w->body, '\n');
+      g_string_append (w->body, text);
+      if (!w->first_text)
+        w->first_text = g_strdup (text);
+      w->saw_plain = TRUE;
+    }
+  } else if (GMIME_IS_MESSAGE_PART (obj)) {
+    walk_message_part (w, GMIME_MESSAGE_PART (obj), depth);
+  } else if (GMIME_IS_PART (obj)) {
+    walk_part (w, GMIME_PART (obj), depth);
+  }
+}
+
+const char *
+dsn_input_header (const DsnInput *in, const char *name)
+{
+  return g_mime_object_get_header (GMIME_OBJECT (in->message), name);
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static void
+parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer user_data)
+{
+  DsnReport *rep = user_data;
+  switch (errcode) {
+  case GMIME_WARN_MALFORMED_MULTIPART:
+    dsn_report_warn (rep, "malformed multipart (a boundary is missing)");
+    break;
+  case GMIME_WARN_TRUNCATED_MESSAGE:
+    dsn_report_warn (rep, "the message is truncated");
+    break;
+  case GMIME_WARN_INVALID_CONTENT_TYPE:
+    dsn_report_warn (rep, "invalid Content-Type");
+    break;
+  case GMIME_CRIT_INVALID_HEADER_NAME:
+    dsn_report_warn (rep, "invalid header line");
+    break;
+  case GMIME_WARN_UNENCODED_8BIT_HEADER:
+    dsn_report_warn (rep, "8-bit header not encoded (RFC 2047)");
+    break;
+  default:
+    break;
+  }
+}
+
+/* Cuts every field of the top-level header block to LIMIT bytes (its
+ * continuation lines included): hostile input should not make every later
+ * step work on megabytes of one header. Returns the number of fields cut. */
+static guint
+cut_long_fields (GByteArray *buf, gsize limit)
+{
+  guint cut = 0;
+  gsize i = 0;
+  while (i < buf->len && buf->data[i] != '\n') {
+    /* One field: this line and the folded ones after it. */
+    gsize start = i;
+    for (;;) {
+      guint8 *nl = memchr (buf->data + i, '\n', buf->len - i);
+      i = nl ? (gsize) (nl - buf->data) + 1 : buf->len;
+      if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
+        break;
+    }
+    if (i - start > limit) {
+      /* Keep the first LIMIT bytes and the newline that ends the field. */
+      gsize keep = limit - 1;
+      g_byte_array_remove_range (buf, start + keep, i - 1 - (start + keep));
+      i = start + keep + 1;
+      cut++;
+    }
+  }
+  /* remove_range may have moved the terminating NUL away: restore it. */
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  g_byte_array_set_size (buf, buf->len - 1);
+  return cut;
+}
+
+/* TRUE if the text starts with a header field (or an mbox "From " line). */
+static gboolean
+starts_with_header (const char *s)
+{
+  if (g_str_has_prefix (s, "From "))
+    return TRUE;
+  const char *p = s;
+  while (*p && *p != ':' && *p != '\n' && *p > ' ' && *p < 127)
+    p++;
+  return *p == ':' && p > s;
+}
+
+static GMimeMessage *
+parse_message (GByteArray *buf, DsnReport *rep)
+{
+  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (buf);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+  g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (mem);
+  g_object_unref (mem);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+  GMimeParserOptions *opts = g_mime_parser_options_new ();
+  g_mime_parser_options_set_warning_callback (opts, parser_warning, rep);
+  GMimeMessage *msg = g_mime_parser_construct_message (parser, opts);
+  g_mime_parser_options_free (opts);
+  return msg;
+}
+
+static char *
+decoded_header (GMimeMessage *msg, const char *name)
+{
+  const char *v = g_mime_object_get_header (GMIME_OBJECT (msg), name);
+  if (!v)
+    return g_strdup ("");
+  char *dec = g_mime_utils_header_decode_text (NULL, v);
+  if (!g_utf8_validate (dec, -1, NULL)) {
+    char *fixed = dsn_to_utf8 (dec, strlen (dec), NULL);
+    g_free (dec);
+    dec = fixed;
+  }
+  return dsn_text_squeeze (dec);
+}
+
+DsnReport *
+dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
+{
+  return dsn_analyze_with (an, data, len, NULL, error);
+}
+
+DsnReport *
+dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *only,
+                  GError **error)
+{
+  g_return_val_if_fail (an, NULL);
+  ((DsnAnalyzer *) an)->sealed = TRUE;
+
+  gsize limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MESSAGE_SIZE);
+  if (len > limit) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_LIMIT,
+                 "message of %" G_GSIZE_FORMAT " bytes exceeds the size limit (%" G_GSIZE_FORMAT ")",
+                 len, limit);
+    return NULL;
+  }
+  gsize start = 0;
+  while (start < len && g_ascii_isspace (data[start]))
+    start++;
+  if (start == len) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "empty message");
+    return NULL;
+  }
+
+  g_autoptr (DsnReport) rep = dsn_report_new ();
+  rep->analyzer = an;
+  gsize nuls;
+  g_autoptr (GByteArray) buf = dsn_intake_normalize (data + start, len - start, &nuls);
+  if (nuls)
+    dsn_report_warn (rep, "%" G_GSIZE_FORMAT " NUL bytes replaced by spaces", nuls);
+  /* Text pasted without its header block: give GMime an empty one. */
+  gboolean pasted = !starts_with_header ((const char *) buf->data);
+  if (pasted) {
+    g_byte_array_prepend (buf, (const guint8 *) "\n", 1);
+    dsn_report_warn (rep, "no header block: analysed as a pasted report body");
+  }
+  gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
+  guint cut = cut_long_fields (buf, header_limit);
+  if (cut)
+    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut, header_limit);
+  g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
+  if (!msg) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
+    return NULL;
+  }
+
+  Walk w = { 0 };
+  w.an = an;
+  w.in.message = msg;
+  w.in.raw = (const char *) buf->data;
+  w.in.raw_len = buf->len;
+  w.in.report = rep;
+  w.in.pasted = pasted;
+  w.body = g_string_new (NULL);
+  w.html = g_ptr_array_new_with_free_func (g_free);
+  w.depth_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_DEPTH);
+  GMimeObject *root = g_mime_message_get_mime_part (msg);
+  if (root)
+    walk (&w, root, 0);
+  /* HTML only counts when the report has no plain text (RFC 2046 §5.1.4). */
+  if (!w.saw_plain)
+    for (guint i = 0; i < w.html->len; i++) {
+      g_string_append (w.body, w.html->pdata[i]);
+      if (!w.first_text)
+        w.first_text = g_strdup (w.html->pdata[i]);
+    }
+  g_autofree char *from = decoded_header (msg, "From");
+  g_autofree char *subject = decoded_header (msg, "Subject");
+  rep->from = g_strdup (from);
+  rep->subject = g_strdup (subject);
+  rep->to = decoded_header (msg, "To");
+  g_autofree char *from_folded = dsn_text_fold (from);
+  g_autofree char *subject_folded = dsn_text_fold (subject);
+  w.in.from = from;
+  w.in.subject = subject;
+  w.in.from_folded = from_folded;
+  w.in.subject_folded = subject_folded;
+  w.in.body = w.body->str;
+  w.in.body_len = w.body->len;
+  w.in.first_text = w.first_text ? w.first_text : "";
+
+  for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
+    if (only ? *d != only : !(*d)->detect (&w.in))
+      continue;
+    if ((*d)->extract (&w.in)) {
+      rep->dialect = (*d)->name;
+      break;
+    }
+  }
+  if (rep->kind == DSN_KIND_NOT_BOUNCE && rep->recipients->len > 0)
+    rep->kind = DSN_KIND_DELIVERY_STATUS;
+  if (rep->kind == DSN_KIND_NOT_BOUNCE) {
+    rep->dialect = NULL;
+    /* Not a report: explain how the message itself was delivered. */
+    rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
+    rep->headers_free = (GDestroyNotify) dsn_headers_free;
+    if (rep->headers)
+      rep->kind = DSN_KIND_HEADERS;
+  }
+
+  gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
+  if (rep->recipients->len > max_rcpt) {
+    dsn_report_warn (rep, "%u recipients: only the first %" G_GSIZE_FORMAT " are reported",
+                     rep->recipients->len, max_rcpt);
+    g_ptr_array_set_size (rep->recipients, max_rcpt);
+  }
+  dsn_classify_report (an, rep);
+  if (rep->kind == DSN_KIND_DELIVERY_STATUS)
+    dsn_backscatter_assess (an, rep);
+
+  g_string_free (w.body, TRUE);
+  g_ptr_array_unref (w.html);
+  g_free (w.first_text);
+  return g_steal_pointer (&rep);
+}

@@ -1,0 +1,80 @@
+/* Raw headers analysis: internal types. Not installed.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#ifndef LIBDSN_HEADERS_H
+#define LIBDSN_HEADERS_H
+
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+/* Ordered: a larger value is worse. */
+typedef enum {
+  DSN_HDR_OK,
+  DSN_HDR_INFO,
+  DSN_HDR_WARNING,
+  DSN_HDR_ERROR,
+} DsnHdrSeverity;
+
+/* One Received field (RFC 5321 §4.4), in travel order. */
+typedef struct {
+  char *from_host; /* the client's HELO name */
+  char *from_ip;   /* the client's address */
+  char *by_host;   /* the server that added the field */
+  char *with;      /* protocol: ESMTP, ESMTPS, LMTP, ... */
+  char *id;
+  char *date;
+  gboolean authenticated; /* the client logged in (ESMTPA, ESMTPSA, "Authenticated sender") */
+  gint64 timestamp; /* Unix time, -1 when the date does not parse */
+  gint64 delay;     /* seconds since the previous hop */
+  gboolean has_delay;
+} DsnHop;
+
+/* One verdict of an Authentication-Results field (RFC 8601 §2.2), or of
+ * Received-SPF. */
+typedef struct {
+  char *authserv;  /* who judged */
+  char *method;    /* spf, dkim, dmarc, arc, ... (lower case) */
+  char *result;    /* pass, fail, softfail, ... (lower case) */
+  char *reason;
+  char *domain;    /* the domain it vouches for (header.d, smtp.mailfrom, header.from) */
+  GPtrArray *props; /* "ptype.property=value" strings */
+} DsnAuthResult;
+
+typedef struct {
+  char *code;      /* stable: "align.dkim", "route.slow_hop", ... */
+  DsnHdrSeverity severity;
+  char *text[2];   /* en, fr */
+  char *advice[2];
+} DsnHeaderFinding;
+
+struct _DsnHeaders {
+  GPtrArray *hops;     /* DsnHop, first hop first */
+  GPtrArray *auth;     /* DsnAuthResult, receiving server's first */
+  GPtrArray *spam;     /* "Header: value" strings of spam filters' verdicts */
+  GPtrArray *findings; /* DsnHeaderFinding, in the order checked */
+  char *from_domain;
+  char *mailfrom_domain;
+  const DsnHop *slowest;
+  DsnHdrSeverity worst;
+  char *verdict;       /* code of the most severe finding */
+};
+
+/* Analyses the delivery headers of MESSAGE; NULL if it has none (no
+ * Received, Authentication-Results or Received-SPF field). */
+DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);
+DSN_INTERNAL void dsn_headers_free (DsnHeaders *h);
+DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
+/* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
+ * lower-cased, or NULL. */
+DSN_INTERNAL char *dsn_headers_tag (const char *list, const char *tag);
+/* Parses a Received field; its date too when WITH_DATE. */
+DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value, gboolean with_date);
+DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);
+DSN_INTERNAL char *dsn_headers_strip_comments (const char *s);
+DSN_INTERNAL char *dsn_domain_org (const char *domain);
+DSN_INTERNAL gboolean dsn_domain_aligned (const char *a, const char *b);
+DSN_INTERNAL void dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang);
+
+G_END_DECLS
+
+#endif

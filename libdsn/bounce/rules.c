@@ -1,0 +1,1131 @@
+/* Classification rules: loading patterns/ files (GKeyFile), the built-in copy
+ * embedded with GResource, and the matcher.
+ *
+ * Matching must stay fast as rules grow: every phrase of every rule goes into
+ * one Aho-Corasick automaton, so a text is scanned once whatever the number of
+ * rules, and only rules whose phrase occurred (or that have no text condition)
+ * are checked further. A regex rule is prefiltered on a literal it requires.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "rules.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "dsn-patterns-resource.h"
+
+/* Sisimai's reason vocabulary, the values `reason` may take. */
+static const char *const reasons[] = {
+  "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit",
+  "expired", "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown",
+  "mailboxfull", "mailererror", "mesgtoobig", "networkerror", "norelaying", "notaccept",
+  "notcompliantrfc", "onhold", "policyviolation", "rejected", "requireptr", "securityerror",
+  "spamdetected", "speeding", "suppressed", "suspend", "syntaxerror", "systemerror",
+  "systemfull", "toomanyconn", "undefined", "userunknown", "vacation", "virusdetected",
+};
+
+const char *
+dsn_reason_intern (const char *name)
+{
+  if (!name)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (g_ascii_strcasecmp (reasons[i], name) == 0)
+      return reasons[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------ text folding */
+
+/* Phrases and texts are compared folded (dsn_text_fold(): lower case, no
+ * diacritics, one space for each white space run), so "Mailbox  full" in a
+ * folded reply matches "mailbox full" and "BOÎTE PLEINE" "boite pleine". */
+char *
+dsn_rules_fold (const char *text)
+{
+  return dsn_text_fold (text);
+}
+
+/* ------------------------------------------------------------ automaton */
+
+/* A DFA over a compressed alphabet: only bytes that occur in some phrase get
+ * their own class, every other byte is class 0. */
+typedef struct {
+  guint8 cls[256];
+  guint n_classes;
+  guint n_states;
+  gint32 *next;       /* n_states * n_classes */
+  GArray **out;       /* per state: phrase indexes ending here (incl. via fail links) */
+  guint *len;         /* per phrase: its length in bytes */
+  guint8 *word;       /* per phrase: 1 if it starts with a letter or digit */
+} Automaton;
+
+static void
+automaton_free (Automaton *a)
+{
+  if (!a)
+    return;
+  for (guint i = 0; i < a->n_states; i++)
+    if (a->out[i])
+      g_array_unref (a->out[i]);
+  g_free (a->out);
+  g_free (a->next);
+  g_free (a->len);
+  g_free (a->word);
+  g_free (a);
+}
+
+/* PHRASES: folded strings; returns the automaton matching all of them. */
+static Automaton *
+automaton_build (GPtrArray *phrases)
+{
+  Automaton *a = g_new0 (Automaton, 1);
+  guint total = 1;
+  a->len = g_new (guint, phrases->len ? phrases->len : 1);
+  a->word = g_new (guint8, phrases->len ? phrases->len : 1);
+  for (guint i = 0; i < phrases->len; i++) {
+    const char *ph = phrases->pdata[i];
+    a->len[i] = strlen (ph);
+    a->word[i] = g_ascii_isalnum (ph[0]);
+    for (const guchar *p = phrases->pdata[i]; *p; p++)
+      if (!a->cls[*p])
+        a->cls[*p] = ++a->n_classes;
+    total += strlen (phrases->pdata[i]);
+  }
+  a->n_classes++;
+  guint nc = a->n_classes;
+  /* Trie first (-1 = no edge), then the BFS that turns it into a DFA. */
+  a->next = g_new (gint32, (gsize) total * nc);
+  memset (a->next, 0xff, sizeof (gint32) * total * nc);
+  a->out = g_new0 (GArray *, total);
+  a->n_states = 1;
+  for (guint i = 0; i < phrases->len; i++) {
+    guint s = 0;
+    for (const guchar *p = phrases->pdata[i]; *p; p++) {
+      gint32 *t = &a->next[s * nc + a->cls[*p]];
+      if (*t < 0)
+        *t = a->n_states++;
+      s = *t;
+    }
+    if (!a->out[s])
+      a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
+    g_array_append_val (a->out[s], i);
+  }
+  gint32 *fail = g_new0 (gint32, a->n_states);
+  guint *queue = g_new (guint, a->n_states);
+  guint head = 0, tail = 0;
+  for (guint c = 0; c < nc; c++) {
+    gint32 t = a->next[c];
+    if (t < 0) {
+      a->next[c] = 0;
+    } else {
+      fail[t] = 0;
+      queue[tail++] = t;
+    }
+  }
+  while (head < tail) {
+    guint s = queue[head++];
+    /* Inherit the outputs of the failure state: a phrase that is a suffix of
+     * another also ends here. */
+    GArray *fo = a->out[fail[s]];
+    if (fo && fo->len) {
+      if (!a->out[s])
+        a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_array_append_vals (a->out[s], fo->data, fo->len);
+    }
+    for (guint c = 0; c < nc; c++) {
+      gint32 *t = &a->next[s * nc + c];
+      if (*t < 0) {
+        *t = a->next[fail[s] * nc + c];
+      } else {
+        fail[*t] = a->next[fail[s] * nc + c];
+        queue[tail++] = *t;
+      }
+    }
+  }
+  g_free (fail);
+  g_free (queue);
+  a->next = g_renew (gint32, a->next, (gsize) a->n_states * nc);
+  a->out = g_renew (GArray *, a->out, a->n_states);
+  return a;
+}
+
+/* Appends to HITS (guint) the index of each phrase occurring in the folded
+ * TEXT, once, in no particular order. SEEN has a byte per phrase, all zero. */
+static void
+automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
+{
+  guint s = 0;
+  guint nc = a->n_classes;
+  for (const guchar *p = (const guchar *) text; *p; p++) {
+    s = a->next[s * nc + a->cls[*p]];
+    GArray *o = a->out[s];
+    if (o)
+      for (guint i = 0; i < o->len; i++) {
+        guint k = g_array_index (o, guint, i);
+        /* A phrase that starts with a letter or digit starts a word:
+         * "rbl" is not in "garbled", nor "dkim" in a queue id "3DKIMa9". */
+        const guchar *start = p + 1 - a->len[k];
+        if (a->word[k] && start > (const guchar *) text && g_ascii_isalnum (start[-1]))
+          continue;
+        if (!seen[k]) {
+          seen[k] = 1;
+          g_array_append_val (hits, k);
+        }
+      }
+  }
+}
+
+static int
+cmp_guint (const void *a, const void *b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* ------------------------------------------------------------ objects */
+
+static void
+category_free (DsnCategory *c)
+{
+  g_free (c->id);
+  g_free (c->who);
+  g_free (c->file);
+  for (int t = 0; t < DSN_N_TEXTS; t++)
+    for (int l = 0; l < DSN_N_LANGS; l++)
+      g_free (c->text[t][l]);
+  g_free (c);
+}
+
+static void
+cond_free (DsnCond *c)
+{
+  if (!c)
+    return;
+  if (c->any)
+    g_ptr_array_unref (c->any);
+  if (c->none)
+    g_ptr_array_unref (c->none);
+  g_free (c);
+}
+
+/* Drops the text conditions (phrases, regex) of R. */
+static void
+rule_clear_text (DsnRule *r)
+{
+  g_clear_pointer (&r->phrases, g_strfreev);
+  g_clear_pointer (&r->regex, g_regex_unref);
+  g_clear_pointer (&r->regex_src, g_free);
+  g_clear_pointer (&r->literal, g_free);
+}
+
+static void
+rule_free (DsnRule *r)
+{
+  g_free (r->name);
+  g_free (r->file);
+  g_free (r->category_id);
+  g_free (r->like);
+  rule_clear_text (r);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    cond_free (r->cond[f]);
+    g_free (r->example[f]);
+  }
+  g_strfreev (r->examples);
+  g_free (r->blocklist);
+  g_free (r);
+}
+
+struct _DsnRules {
+  GPtrArray *categories; /* DsnCategory */
+  GPtrArray *rules;      /* DsnRule, in load order */
+  /* Built by compile(): */
+  Automaton *ac;
+  GPtrArray *phrases;    /* folded phrase strings, one per (rule, phrase) */
+  GArray *phrase_rule;   /* guint: rule index of each phrase */
+  GArray *textless;      /* guint: rules with no phrase or regex literal */
+};
+
+void
+dsn_rules_free (DsnRules *rules)
+{
+  if (!rules)
+    return;
+  g_ptr_array_unref (rules->categories);
+  g_ptr_array_unref (rules->rules);
+  automaton_free (rules->ac);
+  if (rules->phrases)
+    g_ptr_array_unref (rules->phrases);
+  if (rules->phrase_rule)
+    g_array_unref (rules->phrase_rule);
+  if (rules->textless)
+    g_array_unref (rules->textless);
+  g_free (rules);
+}
+
+static DsnRules *
+rules_new (void)
+{
+  DsnRules *r = g_new0 (DsnRules, 1);
+  r->categories = g_ptr_array_new_with_free_func ((GDestroyNotify) category_free);
+  r->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  return r;
+}
+
+const DsnCategory *
+dsn_rules_find_category (const DsnRules *rules, const char *id)
+{
+  for (guint i = 0; i < rules->categories->len; i++) {
+    const DsnCategory *c = rules->categories->pdata[i];
+    if (strcmp (c->id, id) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+const DsnRule *
+dsn_rules_find_rule (const DsnRules *rules, const char *name)
+{
+  for (guint i = 0; i < rules->rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[i];
+    if (strcmp (r->name, name) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+guint
+dsn_rules_count (const DsnRules *rules)
+{
+  return rules->rules->len;
+}
+
+const DsnRule *
+dsn_rules_get (const DsnRules *rules, guint i)
+{
+  return rules->rules->pdata[i];
+}
+
+/* ------------------------------------------------------------ regex literal */
+
+/* The longest run of literal characters a regex requires, or NULL when it
+ * has top-level alternation or no run of 3+ characters outside groups. Used
+ * as the prefilter so regex rules also go through the automaton. */
+static char *
+regex_required_literal (const char *re)
+{
+  g_autoptr (GString) best = g_string_new (NULL);
+  g_autoptr (GString) cur = g_string_new (NULL);
+  int depth = 0;
+  for (const char *p = re; *p; p++) {
+    char c = *p;
+    if (c == '|' && depth == 0)
+      return NULL;
+    gboolean literal = FALSE;
+    char lit = 0;
+    if (c == '\\' && p[1]) {
+      p++;
+      if (strchr (".*+?()[]{}|\\^$/-", *p)) {
+        literal = TRUE;
+        lit = *p;
+      } else if (*p == 's') {
+        literal = TRUE; /* white space is folded to one space */
+        lit = ' ';
+      }
+    } else if (c == '(') {
+      depth++;
+    } else if (c == ')') {
+      depth--;
+    } else if (c == '[') {
+      /* skip the class */
+      while (*p && *p != ']')
+        p++;
+      if (!*p)
+        break;
+    } else if (depth == 0 && !strchr (".*+?{}^$", c)) {
+      literal = TRUE;
+      lit = c;
+    }
+    /* A quantifier after a character makes it optional. */
+    if (literal && depth == 0) {
+      char q = p[1];
+      if (q == '?' || q == '*' || q == '{') {
+        literal = FALSE;
+      }
+    }
+    if (literal && depth == 0 && (lit != ' ' || cur->len == 0 || cur->str[cur->len - 1] != ' ')) {
+      g_string_append_c (cur, g_ascii_tolower (lit));
+      if (p[1] == '+') {
+        /* "a+" requires one "a" but ends the run */
+        if (cur->len > best->len)
+          g_string_assign (best, cur->str);
+        g_string_truncate (cur, 0);
+      }
+    } else if (!literal || depth != 0) {
+      if (cur->len > best->len)
+        g_string_assign (best, cur->str);
+      g_string_truncate (cur, 0);
+    }
+  }
+  if (cur->len > best->len)
+    g_string_assign (best, cur->str);
+  g_strstrip (best->str);
+  if (strlen (best->str) < 3)
+    return NULL;
+  return g_strdup (best->str);
+}
+
+/* ------------------------------------------------------------ loading */
+
+/* A ";"-separated list of globs, "!glob" for an exclusion. */
+static DsnCond *
+load_cond (GKeyFile *kf, const char *group, const char *key)
+{
+  gsize n = 0;
+  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, &n, NULL);
+  if (!list)
+    return NULL;
+  DsnCond *c = g_new0 (DsnCond, 1);
+  for (gsize i = 0; i < n; i++) {
+    char *item = g_strstrip (list[i]);
+    gboolean exclude = item[0] == '!';
+    if (exclude)
+      item = g_strstrip (item + 1);
+    if (!*item)
+      continue;
+    GPtrArray **set = exclude ? &c->none : &c->any;
+    if (!*set)
+      *set = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+    g_autofree char *low = g_ascii_strdown (item, -1);
+    g_ptr_array_add (*set, g_pattern_spec_new (low));
+  }
+  if (!c->any && !c->none) {
+    cond_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+static char **
+load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
+{
+  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+  if (!list)
+    return NULL;
+  GPtrArray *a = g_ptr_array_new ();
+  for (char **p = list; *p; p++) {
+    g_strstrip (*p);
+    if (**p)
+      g_ptr_array_add (a, fold ? dsn_rules_fold (*p) : g_strdup (*p));
+  }
+  g_ptr_array_add (a, NULL);
+  return (char **) g_ptr_array_free (a, FALSE);
+}
+
+/* Condition keys, in DsnFact order, and the matching example context keys. */
+static const char *const fact_keys[DSN_N_FACTS] = {
+  "status", "reply", "remote", "dialect", "command", "diagnostic-type",
+};
+static const char *const example_fact_keys[DSN_N_FACTS] = {
+  "example-status", NULL, "example-remote", "example-dialect", "example-command",
+  "example-diagnostic-type",
+};
+
+static const char *const rule_keys[] = {
+  "category", "reason", "like", "phrase", "regex", "status", "reply", "remote", "dialect",
+  "command", "diagnostic-type", "action", "strength", "example", "example2", "example3",
+  "example4", "example5", "example6", "example7", "example8", "example9", "example-status",
+  "example-remote", "example-dialect", "example-command", "example-diagnostic-type",
+  "example-action", "blocklist", "comment", NULL,
+};
+
+static const char *const category_keys[] = {
+  "reason", "who", "summary", "explanation", "advice", "comment", NULL,
+};
+
+static gboolean
+check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *file,
+            GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++) {
+    /* Localized keys: summary[fr] */
+    g_autofree char *base = g_strdup (*k);
+    char *br = strchr (base, '[');
+    if (br)
+      *br = '\0';
+    if (!g_strv_contains (allowed, base)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown key \"%s\"", file,
+                   group, *k);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id, const char *file,
+               GError **error)
+{
+  if (!check_keys (kf, group, category_keys, file, error))
+    return FALSE;
+  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  const char *r = dsn_reason_intern (reason);
+  if (!r) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s reason \"%s\"", file, group,
+                 reason ? "unknown" : "missing", reason ? reason : "");
+    return FALSE;
+  }
+  DsnCategory *c = g_new0 (DsnCategory, 1);
+  c->id = g_strdup (id);
+  c->reason = r;
+  c->file = g_strdup (file);
+  c->who = g_key_file_get_string (kf, group, "who", NULL);
+  static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (int t = 0; t < DSN_N_TEXTS; t++) {
+    c->text[t][0] = g_key_file_get_string (kf, group, text_keys[t], NULL);
+    for (int l = 1; l < DSN_N_LANGS; l++) {
+      /* Only an explicit translation counts: get_locale_string would fall
+       * back on the untranslated value. */
+      g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], dsn_lang_name (l));
+      if (g_strv_contains ((const char *const *) keys, key))
+        c->text[t][l] = g_key_file_get_locale_string (kf, group, text_keys[t], dsn_lang_name (l), NULL);
+    }
+    if (!c->text[t][0]) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
+                   text_keys[t]);
+      category_free (c);
+      return FALSE;
+    }
+  }
+  /* A category with an existing id replaces it (user override). */
+  for (guint i = 0; i < rules->categories->len; i++) {
+    DsnCategory *old = rules->categories->pdata[i];
+    if (strcmp (old->id, id) == 0) {
+      /* Rules point at categories: swap the contents, keep the address. */
+      DsnCategory tmp = *old;
+      *old = *c;
+      *c = tmp;
+      category_free (c);
+      return TRUE;
+    }
+  }
+  g_ptr_array_add (rules->categories, c);
+  return TRUE;
+}
+
+static gboolean
+load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+           GError **error)
+{
+  if (!check_keys (kf, group, rule_keys, file, error))
+    return FALSE;
+  g_autoptr (GError) e = NULL;
+  DsnRule *r = g_new0 (DsnRule, 1);
+  r->name = g_strdup (name);
+  r->file = g_strdup (file);
+  r->category_id = g_key_file_get_string (kf, group, "category", NULL);
+  if (!r->category_id) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing category", file, group);
+    rule_free (r);
+    return FALSE;
+  }
+  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  if (reason && !(r->reason = dsn_reason_intern (reason))) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown reason \"%s\"", file,
+                 group, reason);
+    rule_free (r);
+    return FALSE;
+  }
+  r->like = g_key_file_get_string (kf, group, "like", NULL);
+  r->phrases = load_list (kf, group, "phrase", TRUE);
+  r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
+  if (r->like && (r->phrases || r->regex_src)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [%s]: a rule with \"like\" takes its phrases and regex from that rule", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  if (r->regex_src) {
+    r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS, 0, &e);
+    if (!r->regex) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: regex: %s", file, group,
+                   e->message);
+      rule_free (r);
+      return FALSE;
+    }
+    if (!r->phrases)
+      r->literal = regex_required_literal (r->regex_src);
+  }
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    r->cond[f] = load_cond (kf, group, fact_keys[f]);
+    if (r->cond[f])
+      r->n_conds++;
+    if (example_fact_keys[f])
+      r->example[f] = g_key_file_get_string (kf, group, example_fact_keys[f], NULL);
+  }
+  static const char *const action_keys[] = { "action", "example-action" };
+  for (gsize i = 0; i < G_N_ELEMENTS (action_keys); i++) {
+    DsnAction *slot = i == 0 ? &r->action : &r->example_action;
+    g_autofree char *action = g_key_file_get_string (kf, group, action_keys[i], NULL);
+    if (!action)
+      continue;
+    *slot = dsn_action_from_string (action);
+    if (*slot == DSN_ACTION_NONE) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"",
+                   file, group, action);
+      rule_free (r);
+      return FALSE;
+    }
+  }
+  if (r->action)
+    r->n_conds++;
+  if (g_key_file_has_key (kf, group, "strength", NULL)) {
+    r->strength = g_key_file_get_integer (kf, group, "strength", &e);
+    if (e || r->strength < 0 || r->strength > 100) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100",
+                   file, group);
+      rule_free (r);
+      return FALSE;
+    }
+  } else {
+    /* Defaults documented in dsn-patterns(5): words beat codes. */
+    r->strength = (r->phrases || r->regex || r->like) ? 50 : 30;
+  }
+  /* Examples are plain strings (";" is common in server replies): "example"
+   * and "example2" to "example9". */
+  GPtrArray *ex = g_ptr_array_new ();
+  for (int i = 1; i <= 9; i++) {
+    g_autofree char *key = i == 1 ? g_strdup ("example") : g_strdup_printf ("example%d", i);
+    char *v = g_key_file_get_string (kf, group, key, NULL);
+    if (v && *g_strstrip (v))
+      g_ptr_array_add (ex, v);
+    else
+      g_free (v);
+  }
+  g_ptr_array_add (ex, NULL);
+  r->examples = (char **) g_ptr_array_free (ex, FALSE);
+  r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
+  if (!r->examples || !r->examples[0]) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  if (!r->phrases && !r->regex && !r->like && r->n_conds == 0) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs a condition", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *old = rules->rules->pdata[i];
+    if (strcmp (old->name, name) == 0) {
+      r->order = old->order;
+      rules->rules->pdata[i] = r;
+      rule_free (old);
+      return TRUE;
+    }
+  }
+  r->order = rules->rules->len;
+  g_ptr_array_add (rules->rules, r);
+  return TRUE;
+}
+
+/* Parses one patterns file. Groups are "[category ID]" or "[rule NAME]". */
+/* GKeyFile keeps the last of two equal keys and merges two equal groups
+ * without a word; in a rules file either is a mistake that would silently
+ * drop a phrase list or an example, so refuse it. */
+static gboolean
+check_duplicates (const char *data, gsize len, const char *file, GError **error)
+{
+  g_autoptr (GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  const char *end = data + len;
+  for (const char *p = data; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    const char *le = nl ? nl : end;
+    const char *s = p;
+    while (s < le && g_ascii_isspace (*s))
+      s++;
+    const char *e = le;
+    while (e > s && g_ascii_isspace (e[-1]))
+      e--;
+    if (s < e && *s == '[' && e[-1] == ']') {
+      g_free (group);
+      group = g_strndup (s + 1, e - s - 2);
+      if (!g_hash_table_add (groups, g_strdup (group))) {
+        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: the group is given twice", file, group);
+        return FALSE;
+      }
+      g_hash_table_remove_all (keys);
+    } else if (s < e && *s != '#' && group) {
+      const char *eq = memchr (s, '=', e - s);
+      if (eq) {
+        const char *k = eq;
+        while (k > s && g_ascii_isspace (k[-1]))
+          k--;
+        g_autofree char *key = g_strndup (s, k - s);
+        if (g_hash_table_contains (keys, key)) {
+          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s= is given twice", file, group, key);
+          return FALSE;
+        }
+        g_hash_table_add (keys, g_steal_pointer (&key));
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+  return TRUE;
+}
+
+static gboolean
+load_data (DsnRules *rules, const char *data, gsize len, const char *file, GError **error)
+{
+  if (!check_duplicates (data, len, file, error))
+    return FALSE;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) e = NULL;
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
+    return FALSE;
+  }
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (g_str_has_prefix (*g, "category ")) {
+      if (!load_category (rules, kf, *g, *g + 9, file, error))
+        return FALSE;
+    } else if (g_str_has_prefix (*g, "rule ")) {
+      if (!load_rule (rules, kf, *g, *g + 5, file, error))
+        return FALSE;
+    } else {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [%s]: a group is [category ID] or [rule NAME]", file, *g);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The rule named NAME in RULES or, failing that, in MORE (may be NULL). */
+static DsnRule *
+find_rule2 (const DsnRules *rules, const DsnRules *more, const char *name)
+{
+  DsnRule *r = (DsnRule *) dsn_rules_find_rule (rules, name);
+  if (!r && more)
+    r = (DsnRule *) dsn_rules_find_rule (more, name);
+  return r;
+}
+
+/* The rule whose phrases and regex R reuses ("like="), following chains;
+ * NULL if it is missing or the chain loops. */
+static const DsnRule *
+like_target (const DsnRules *rules, const DsnRules *more, const DsnRule *r)
+{
+  const DsnRule *t = r;
+  for (int depth = 0; t && t->like; depth++) {
+    if (depth > 8)
+      return NULL;
+    t = find_rule2 (rules, more, t->like);
+  }
+  return t;
+}
+
+/* Copies the text conditions of the rule R is "like", again at each compile
+ * so that a user file redefining that rule also changes R. */
+static gboolean
+inherit_text (DsnRules *rules, DsnRule *r, GError **error)
+{
+  if (!r->like)
+    return TRUE;
+  const DsnRule *t = like_target (rules, NULL, r);
+  if (!t) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+    return FALSE;
+  }
+  rule_clear_text (r);
+  r->phrases = g_strdupv (t->phrases);
+  r->regex = t->regex ? g_regex_ref (t->regex) : NULL;
+  r->regex_src = g_strdup (t->regex_src);
+  r->literal = g_strdup (t->literal);
+  r->inherited = TRUE;
+  return TRUE;
+}
+
+/* Resolves category and "like" references and builds the automaton. */
+static gboolean
+compile (DsnRules *rules, GError **error)
+{
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *r = rules->rules->pdata[i];
+    r->category = dsn_rules_find_category (rules, r->category_id);
+    if (!r->category) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: unknown category \"%s\"",
+                   r->file, r->name, r->category_id);
+      return FALSE;
+    }
+    if (!inherit_text (rules, r, error))
+      return FALSE;
+    r->index = i;
+    r->specificity = r->n_conds + ((r->phrases || r->regex) ? 1 : 0);
+  }
+  automaton_free (rules->ac);
+  if (rules->phrases)
+    g_ptr_array_unref (rules->phrases);
+  if (rules->phrase_rule)
+    g_array_unref (rules->phrase_rule);
+  if (rules->textless)
+    g_array_unref (rules->textless);
+  rules->phrases = g_ptr_array_new ();
+  rules->phrase_rule = g_array_new (FALSE, FALSE, sizeof (guint));
+  rules->textless = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *r = rules->rules->pdata[i];
+    if (r->phrases) {
+      for (char **p = r->phrases; *p; p++) {
+        g_ptr_array_add (rules->phrases, *p);
+        g_array_append_val (rules->phrase_rule, i);
+      }
+    } else if (r->literal) {
+      g_ptr_array_add (rules->phrases, r->literal);
+      g_array_append_val (rules->phrase_rule, i);
+    } else {
+      g_array_append_val (rules->textless, i);
+    }
+  }
+  rules->ac = automaton_build (rules->phrases);
+  return TRUE;
+}
+
+DsnRules *
+dsn_rules_new_builtin (GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  DsnRules *rules = rules_new ();
+  GResource *res = dsn_patterns_get_resource ();
+  const char *dir = "/org/libdsn/patterns/";
+  g_auto (GStrv) names = g_resource_enumerate_children (res, dir, 0, &e);
+  if (!names) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "built-in patterns: %s", e->message);
+    dsn_rules_free (rules);
+    return NULL;
+  }
+  /* Sorted, so load order (and thus tie-breaking) is stable. */
+  qsort (names, g_strv_length (names), sizeof (char *), (int (*) (const void *, const void *)) g_strcmp0);
+  for (char **n = names; *n; n++) {
+    g_autofree char *path = g_strconcat (dir, *n, NULL);
+    g_autoptr (GBytes) data = g_resource_lookup_data (res, path, 0, NULL);
+    gsize len;
+    const char *p = data ? g_bytes_get_data (data, &len) : NULL;
+    if (!p || !load_data (rules, p, len, *n, error)) {
+      dsn_rules_free (rules);
+      return NULL;
+    }
+  }
+  if (!compile (rules, error)) {
+    dsn_rules_free (rules);
+    return NULL;
+  }
+  return rules;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+gboolean
+dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &e);
+  if (!d) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s", e->message);
+    return FALSE;
+  }
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    if (g_str_has_suffix (n, ".rules"))
+      g_ptr_array_add (names, g_strdup (n));
+  if (names->len == 0) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: no *.rules file", dir);
+    return FALSE;
+  }
+  g_ptr_array_sort (names, cmp_str);
+  /* Load into a copy-on-failure: parse everything into a scratch set first. */
+  DsnRules *scratch = rules_new ();
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (!g_file_get_contents (path, &data, &len, &e)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s", e->message);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+    if (!load_data (scratch, data, len, path, error)) {
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+  }
+  /* Merge: categories first so rules resolve, then compile; on failure,
+   * rebuild from the unchanged built-in set is not possible, so check first. */
+  for (guint i = 0; i < scratch->rules->len; i++) {
+    DsnRule *r = scratch->rules->pdata[i];
+    if (!dsn_rules_find_category (rules, r->category_id) &&
+        !dsn_rules_find_category (scratch, r->category_id)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: unknown category \"%s\"",
+                   r->file, r->name, r->category_id);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+    /* The user's rules are looked up first: they replace built-in ones. */
+    if (r->like && !like_target (scratch, rules, r)) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [rule %s]: like=%s: no such rule (or a loop)", r->file, r->name, r->like);
+      dsn_rules_free (scratch);
+      return FALSE;
+    }
+  }
+  while (scratch->categories->len > 0) {
+    DsnCategory *c = g_ptr_array_steal_index (scratch->categories, 0);
+    gboolean replaced = FALSE;
+    for (guint i = 0; i < rules->categories->len && !replaced; i++) {
+      DsnCategory *old = rules->categories->pdata[i];
+      if (strcmp (old->id, c->id) == 0) {
+        DsnCategory tmp = *old;
+        *old = *c;
+        *c = tmp;
+        category_free (c);
+        replaced = TRUE;
+      }
+    }
+    if (!replaced)
+      g_ptr_array_add (rules->categories, c);
+  }
+  while (scratch->rules->len > 0) {
+    DsnRule *r = g_ptr_array_steal_index (scratch->rules, 0);
+    gboolean replaced = FALSE;
+    for (guint i = 0; i < rules->rules->len && !replaced; i++) {
+      DsnRule *old = rules->rules->pdata[i];
+      if (strcmp (old->name, r->name) == 0) {
+        r->order = old->order;
+        rules->rules->pdata[i] = r;
+        rule_free (old);
+        replaced = TRUE;
+      }
+    }
+    if (!replaced) {
+      r->order = rules->rules->len;
+      g_ptr_array_add (rules->rules, r);
+    }
+  }
+  dsn_rules_free (scratch);
+  return compile (rules, error);
+}
+
+/* ------------------------------------------------------------ matching */
+
+/* VALUE is already lower-case (see lower_facts). */
+static gboolean
+cond_holds (const DsnCond *c, const char *value)
+{
+  if (!c)
+    return TRUE;
+  if (!value)
+    return c->any == NULL; /* an unknown fact passes only exclusions */
+  if (c->none)
+    for (guint i = 0; i < c->none->len; i++)
+      if (g_pattern_spec_match_string (c->none->pdata[i], value))
+        return FALSE;
+  if (!c->any)
+    return TRUE;
+  for (guint i = 0; i < c->any->len; i++)
+    if (g_pattern_spec_match_string (c->any->pdata[i], value))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+conditions_hold (const DsnRule *r, const DsnMatchInput *in, char *const *facts)
+{
+  if (r->action && r->action != in->action)
+    return FALSE;
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    if (!cond_holds (r->cond[f], facts[f]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Lower-case copies of IN's facts, made once per match: globs are lower-case. */
+static void
+lower_facts (const DsnMatchInput *in, char **facts)
+{
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    facts[f] = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+}
+
+static void
+free_facts (char **facts)
+{
+  for (int f = 0; f < DSN_N_FACTS; f++)
+    g_free (facts[f]);
+}
+
+/* Is A a better match than B? Strength first, then the rule with more
+ * conditions (a refinement beats the rule it refines), then the more
+ * specific phrase, then the rule loaded first. */
+static gboolean
+better (const DsnRule *a, gsize spec_a, const DsnRule *b, gsize spec_b)
+{
+  if (!b)
+    return TRUE;
+  if (a->strength != b->strength)
+    return a->strength > b->strength;
+  if (a->specificity != b->specificity)
+    return a->specificity > b->specificity;
+  if (spec_a != spec_b)
+    return spec_a > spec_b;
+  return a->order < b->order;
+}
+
+/* Length of an SMTP reply prefix at P ("550-", "550-5.7.1 ", "550 5.7.1 "),
+ * or 0. A bare "550 " is not one: it may be part of a phrase. */
+static gsize
+reply_prefix_len (const char *p)
+{
+  if (p[0] < '2' || p[0] > '5' || !g_ascii_isdigit (p[1]) || !g_ascii_isdigit (p[2]))
+    return 0;
+  if (p[3] != '-' && p[3] != ' ')
+    return 0;
+  const char *q = p + 4;
+  if ((*q == '2' || *q == '4' || *q == '5') && q[1] == '.' && g_ascii_isdigit (q[2])) {
+    q += 2;
+    while (g_ascii_isdigit (*q))
+      q++;
+    if (*q == '.' && g_ascii_isdigit (q[1])) {
+      q++;
+      while (g_ascii_isdigit (*q))
+        q++;
+      if (*q == ' ' || !*q)
+        return (*q ? q + 1 : q) - p;
+    }
+  }
+  return p[3] == '-' ? 4 : 0;
+}
+
+/* Removes the reply prefixes that a multi-line SMTP reply repeats on each
+ * line ("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From:"), so
+ * that phrases spanning two lines still match. The first one stays. In place. */
+static void
+strip_continuations (char *folded)
+{
+  char *w = folded;
+  for (const char *p = folded; *p;) {
+    if (p > folded && p[-1] == ' ') {
+      gsize n = reply_prefix_len (p);
+      if (n) {
+        p += n;
+        continue;
+      }
+    }
+    *w++ = *p++;
+  }
+  *w = '\0';
+}
+
+const DsnRule *
+dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *exclude)
+{
+  g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
+  strip_continuations (folded);
+  guint np = rules->phrases->len;
+  g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
+  g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
+  automaton_scan (rules->ac, folded, seen, hits);
+  /* In phrase order, so that each rule's phrases (consecutive) come together. */
+  g_array_sort (hits, cmp_guint);
+  char *facts[DSN_N_FACTS];
+  lower_facts (in, facts);
+
+  const DsnRule *best = NULL;
+  gsize best_spec = 0;
+  /* Gather each rule's longest phrase that occurred (the more specific the
+   * words, the better they describe the text), then weigh the rule once. */
+  const DsnRule *cur = NULL;
+  gsize cur_spec = 0;
+  for (guint h = 0; h <= hits->len; h++) {
+    const DsnRule *r = NULL;
+    guint i = 0;
+    if (h < hits->len) {
+      i = g_array_index (hits, guint, h);
+      r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
+      if (r == cur) {
+        cur_spec = MAX (cur_spec, strlen (rules->phrases->pdata[i]));
+        continue;
+      }
+    }
+    if (cur && cur != exclude && conditions_hold (cur, in, facts) &&
+        (!cur->regex || g_regex_match (cur->regex, folded, 0, NULL)) &&
+        better (cur, cur_spec, best, best_spec)) {
+      best = cur;
+      best_spec = cur_spec;
+    }
+    cur = r;
+    cur_spec = r ? strlen (rules->phrases->pdata[i]) : 0;
+  }
+  for (guint i = 0; i < rules->textless->len; i++) {
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];
+    if (r == exclude || !conditions_hold (r, in, facts))
+      continue;
+    if (r->regex && !g_regex_match (r->regex, folded, 0, NULL))
+      continue;
+    if (better (r, 0, best, best_spec)) {
+      best = r;
+      best_spec = 0;
+    }
+  }
+  free_facts (facts);
+  return best;
+}
+
+guint
+dsn_analyzer_get_n_rules (const DsnAnalyzer *an)
+{
+  g_return_val_if_fail (an, 0);
+  return an->rules->rules->len;
+}
+
+const DsnRules *
+dsn_analyzer_rules (const DsnAnalyzer *an)
+{
+  return an->rules;
+}
+
+/* ------------------------------------------------------------ categories */
+
+const char *
+dsn_category_text (const DsnCategory *c, DsnText which, const char *lang)
+{
+  if (!c)
+    return NULL;
+  int l = dsn_lang_index (lang);
+  return c->text[which][l] ? c->text[which][l] : c->text[which][0];
+}
+
+guint
+dsn_rules_n_categories (const DsnRules *rules)
+{
+  return rules->categories->len;
+}
+
+const DsnCategory *
+dsn_rules_get_category (const DsnRules *rules, guint i)
+{
+  return rules->categories->pdata[i];
+}

@@ -1,0 +1,231 @@
+/* core: what both wings of the library stand on. The report model and its
+ * result records, text helpers, input intake, RFC 3463 status codes,
+ * languages, domain helpers and the JSON writer. Nothing here knows how a
+ * bounce is read (bounce/) or how the DNS is asked (dns/, audit/).
+ * Not installed.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#ifndef LIBDSN_CORE_H
+#define LIBDSN_CORE_H
+
+#include "dsn.h"
+
+G_BEGIN_DECLS
+
+#ifndef DSN_INTERNAL
+#define DSN_INTERNAL __attribute__ ((visibility ("hidden")))
+#endif
+
+/* Results the upper layers attach to a report; core holds them opaque. */
+typedef struct _DsnCategory DsnCategory;       /* bounce/rules.c */
+typedef struct _DsnHeaders DsnHeaders;         /* bounce/headers.c */
+typedef struct _DsnBackscatter DsnBackscatter; /* bounce/backscatter.c */
+typedef struct _DsnJson DsnJson;               /* json.c: a JSON tree or text writer */
+
+/* ------------------------------------------------------------ report.c */
+
+/* How a recipient's status code was obtained. */
+typedef enum {
+  DSN_SOURCE_NONE,
+  DSN_SOURCE_REPORT,   /* a machine-readable field (Status:, X-Postfix-...) */
+  DSN_SOURCE_TEXT,     /* found in the server's words or the report's text */
+  DSN_SOURCE_INFERRED, /* derived from the reason (no code in the message) */
+} DsnSource;
+
+/* The outcome of re-checking a recipient's cause in the DNS (recheck/). */
+typedef enum {
+  DSN_RECHECK_STILL,     /* the cause is still there */
+  DSN_RECHECK_GONE,      /* it no longer is */
+  DSN_RECHECK_UNCHECKED, /* the DNS did not answer, or a fact is missing */
+} DsnRecheckStatus;
+
+typedef struct {
+  const char *what; /* "spf", "dkim", "dmarc", "mx", "dnsbl", "ptr" */
+  char *target;     /* the domain or address checked */
+  DsnRecheckStatus status;
+  char *text[2];    /* en, fr */
+  JsonNode *details;
+} DsnRecheck;
+
+DSN_INTERNAL DsnRecheck *dsn_recheck_new (const char *what, const char *target);
+DSN_INTERNAL void dsn_recheck_free (DsnRecheck *c);
+/* "still-holds", "no-longer-holds", "could-not-check". */
+DSN_INTERNAL const char *dsn_recheck_status_to_string (DsnRecheckStatus status);
+
+struct _DsnRecipient {
+  char *address;          /* addr-spec, as written */
+  char *original;         /* Original-Recipient or "expanded from" address */
+  DsnAction action;
+  char *status;           /* RFC 3463 code */
+  DsnSource status_source;
+  char *reply_code;       /* three digits */
+  char *remote_mta;       /* host name or address */
+  char *diagnostic;       /* the remote server's words, verbatim */
+  char *diagnostic_type;  /* "smtp", "x-unix", ... */
+  char *command;          /* SMTP command that failed: "RCPT", "DATA", "MAIL", "CONN", "HELO", ... */
+  char *last_attempt;
+  char *will_retry_until;
+  char *feedback_type;    /* ARF only */
+  GPtrArray *extensions;  /* "X-Field: value" strings (RFC 3464 §2.4 extension fields) */
+
+  /* A dialect may know the reason from the report's structure (a qmail
+   * "too many retries" block, a vendor error code); classification weighs it. */
+  const char *reason_hint;
+  /* The dialect knows every attempt failed temporarily and the MTA then gave
+   * up (Exim's retry timeout): with no code in the report, the inferred
+   * status is of class 4, as the reference classifier has it. */
+  gboolean deferred;
+
+  DsnRecheck *check;             /* live confirmation (recheck/), when asked */
+
+  /* Classification (bounce/classify.c). */
+  const char *reason;            /* static string */
+  const DsnCategory *category;   /* owned by the analyzer's rules */
+  const char *rule;              /* name of the rule that decided, owned by the rules */
+  char *blocklist;               /* the list named by the text, if any */
+  gboolean hard_bounce;
+};
+
+struct _DsnReport {
+  DsnKind kind;
+  const char *dialect;          /* static name */
+  GPtrArray *fields;            /* per-message fields: pairs of name, value */
+  GPtrArray *recipients;        /* DsnRecipient */
+  GPtrArray *warnings;          /* char* */
+  GPtrArray *original;          /* returned message headers: pairs of name, value */
+  char *original_ip;
+  char *subject;                /* the report's own Subject and From, decoded */
+  char *from;
+  char *to;                     /* the report's own To: whom the bounce was sent to */
+  /* Facts about the returned original, for the backscatter check. */
+  GPtrArray *original_dkim;     /* d= domains of its DKIM-Signature fields */
+  GPtrArray *original_dkim_selectors; /* their s= selectors, "" when absent */
+  GPtrArray *original_hops;     /* its Received chain, first hop first (bounce/headers.h) */
+  /* Analyses made by bounce/, owned through their free functions. */
+  DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
+  GDestroyNotify headers_free;
+  DsnBackscatter *backscatter;
+  GDestroyNotify backscatter_free;
+  const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
+};
+
+DSN_INTERNAL DsnReport *dsn_report_new (void);
+DSN_INTERNAL DsnRecipient *dsn_recipient_new (void);
+DSN_INTERNAL void dsn_recipient_free (DsnRecipient *r);
+/* Appends a recipient with ADDRESS (copied, cleaned of <> and spaces) and returns it. */
+DSN_INTERNAL DsnRecipient *dsn_report_add_recipient (DsnReport *rep, const char *address);
+/* Returns the recipient whose address matches (case-insensitively), or NULL. */
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (const DsnReport *rep, const char *address);
+/* The same among the first N recipients only. */
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n);
+DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
+DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
+DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Replaces *SLOT with a copy of VALUE (NULL clears it); trims surrounding space. */
+DSN_INTERNAL void dsn_set (char **slot, const char *value);
+/* Same, for a value of LEN bytes. */
+DSN_INTERNAL void dsn_set_len (char **slot, const char *value, gssize len);
+/* Maps an Action: value (RFC 3464 §2.3.3, case-insensitive) to DsnAction. */
+DSN_INTERNAL DsnAction dsn_action_from_string (const char *s);
+
+/* ------------------------------------------------------------ text.c */
+
+/* An enhanced status code (RFC 3463 §2: class "." subject "." detail) found in
+ * TEXT; writes it to OUT (at least 12 bytes) and returns a pointer to it in
+ * TEXT, or NULL. Only classes 2, 4, 5. */
+DSN_INTERNAL const char *dsn_text_find_status (const char *text, char out[static 12]);
+/* An SMTP reply code (RFC 5321 §4.2) at the start of a word in TEXT. Writes it
+ * to OUT and returns its position, or NULL. */
+DSN_INTERNAL const char *dsn_text_find_reply_code (const char *text, char out[static 4]);
+/* TRUE if a status code, or a reply code, starts right at P (as if P began
+ * the text); writes it to OUT. Cheap, unlike comparing a find's result
+ * with P, which scans the rest of the text. */
+DSN_INTERNAL gboolean dsn_text_status_at (const char *p, char out[static 12]);
+DSN_INTERNAL gboolean dsn_text_reply_code_at (const char *p, char out[static 4]);
+/* Returns the first e-mail address in TEXT (with or without angle brackets),
+ * newly allocated, or NULL. */
+DSN_INTERNAL char *dsn_text_find_address (const char *text);
+/* Same, for LEN bytes of TEXT. */
+DSN_INTERNAL char *dsn_text_find_address_len (const char *text, gsize len);
+/* The domain of the first address in TEXT, lower case, newly allocated; NULL
+ * if there is none. */
+DSN_INTERNAL char *dsn_text_address_domain (const char *text);
+/* TRUE if S looks like an addr-spec (local@domain, no spaces). */
+DSN_INTERNAL gboolean dsn_text_is_address (const char *s);
+/* Collapses runs of white space (including newlines) into one space, trims. In place. */
+DSN_INTERNAL char *dsn_text_squeeze (char *s);
+/* TEXT folded for comparison with phrases written in any Latin-script
+ * language: lower case, diacritics dropped ("Échec" -> "echec", "ß" ->
+ * "ss"), typographic quotes made ASCII, white space runs (no-break spaces
+ * included) made one space, trimmed. Newly allocated; never NULL. */
+DSN_INTERNAL char *dsn_text_fold (const char *text);
+/* NEEDLE, folded, in FOLDED (a text folded by dsn_text_fold()); NULL if absent. */
+DSN_INTERNAL const char *dsn_text_fold_find (const char *folded, const char *needle);
+/* Case-insensitive substring search; NULL if absent. */
+DSN_INTERNAL const char *dsn_strcasestr (const char *haystack, const char *needle);
+/* Case-insensitive prefix test. */
+DSN_INTERNAL gboolean dsn_has_prefix_ci (const char *s, const char *prefix);
+/* Iterates the lines of a text: set *POS to the text before the first call.
+ * Returns each line (without its newline) in LINE/LEN, FALSE at the end. */
+DSN_INTERNAL gboolean dsn_text_next_line (const char **pos, const char **line, gsize *len);
+/* The same, for the text from *POS to END (not NUL-terminated there). */
+DSN_INTERNAL gboolean dsn_text_next_line_until (const char **pos, const char *end, const char **line,
+                                                gsize *len);
+
+/* ------------------------------------------------------------ intake.c */
+
+/* Copies DATA with CRLF and lone CR turned into LF and NUL bytes into spaces;
+ * NUL-terminated beyond its length. *NULS receives the number of NULs replaced. */
+DSN_INTERNAL GByteArray *dsn_intake_normalize (const char *data, gsize len, gsize *nuls);
+
+/* ------------------------------------------------------------ status.c */
+
+/* RFC 3463 subject/detail description of a code ("Bad destination mailbox
+ * address"), or NULL. */
+DSN_INTERNAL const char *dsn_status_describe (const char *status);
+
+/* ------------------------------------------------------------ lang.c */
+
+#define DSN_N_LANGS 2 /* en, fr */
+
+/* The index of LANG among the languages of every text ("en" 0, "fr" 1); an
+ * unknown or NULL language is English. */
+DSN_INTERNAL int dsn_lang_index (const char *lang);
+/* The code of language I ("en", "fr"), or NULL past the last. */
+DSN_INTERNAL const char *dsn_lang_name (int i);
+
+/* ------------------------------------------------------------ domain.c */
+
+/* The organizational domain of DOMAIN (RFC 7489 §3.2, from the Public
+ * Suffix List), newly allocated; NULL for NULL. */
+DSN_INTERNAL char *dsn_domain_org (const char *domain);
+/* Relaxed alignment (RFC 7489 §3.1.1): the same organizational domain. */
+DSN_INTERNAL gboolean dsn_domain_aligned (const char *a, const char *b);
+
+/* ------------------------------------------------------------ json.c */
+
+/* The JSON writer: the json_builder calls, writing a tree or text. */
+DSN_INTERNAL DsnJson *dsn_json_new_tree (void);
+DSN_INTERNAL DsnJson *dsn_json_new_text (void);
+/* Frees W and returns what it wrote: a JsonNode for a tree writer, a
+ * NUL-terminated string for a text writer (free with json_node_unref() or
+ * g_free()). */
+DSN_INTERNAL JsonNode *dsn_json_free_to_node (DsnJson *w);
+DSN_INTERNAL char *dsn_json_free_to_string (DsnJson *w);
+DSN_INTERNAL void dsn_json_begin_object (DsnJson *w);
+DSN_INTERNAL void dsn_json_end_object (DsnJson *w);
+DSN_INTERNAL void dsn_json_begin_array (DsnJson *w);
+DSN_INTERNAL void dsn_json_end_array (DsnJson *w);
+DSN_INTERNAL void dsn_json_set_member_name (DsnJson *w, const char *name);
+/* NULL writes null. */
+DSN_INTERNAL void dsn_json_add_string_value (DsnJson *w, const char *value);
+DSN_INTERNAL void dsn_json_add_null_value (DsnJson *w);
+DSN_INTERNAL void dsn_json_add_int_value (DsnJson *w, gint64 value);
+DSN_INTERNAL void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
+/* A member NAME with the string VALUE (NULL: null). */
+DSN_INTERNAL void dsn_json_member (DsnJson *w, const char *name, const char *value);
+/* A JSON value built elsewhere (copied). */
+DSN_INTERNAL void dsn_json_add_node (DsnJson *w, JsonNode *node);
+
+G_END_DECLS
+
+#endif

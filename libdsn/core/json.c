@@ -1,0 +1,238 @@
+/* The JSON writer of reports and audits: one code path writes either a
+ * JsonNode tree or text.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "core.h"
+
+#include <string.h>
+
+/* One code path writes the report either as a JsonNode tree (the API's
+ * dsn_report_to_json) or straight as text (dsn_report_to_json_string, what
+ * the tools print: building and then serialising a tree for every message
+ * would cost more than the analysis). */
+struct _DsnJson {
+  JsonBuilder *builder; /* tree mode */
+  GString *out;         /* text mode */
+  guint depth;
+  gboolean first[32];   /* text mode: no element written yet at this depth */
+  gboolean after_key;
+};
+
+static void
+text_separator (DsnJson *w)
+{
+  if (w->after_key) {
+    w->after_key = FALSE;
+    return;
+  }
+  if (w->depth > 0 && w->depth < G_N_ELEMENTS (w->first)) {
+    if (!w->first[w->depth])
+      g_string_append_c (w->out, ',');
+    w->first[w->depth] = FALSE;
+  }
+}
+
+static void
+text_string (GString *out, const char *s)
+{
+  g_autofree char *valid = g_utf8_validate (s, -1, NULL) ? NULL : g_utf8_make_valid (s, -1);
+  if (valid)
+    s = valid;
+  g_string_append_c (out, '"');
+  const char *run = s;
+  for (const char *p = s; *p; p++) {
+    guchar c = *p;
+    /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many line
+     * readers split on them: escaped, so one result stays one line. */
+    if ((c == 0xc2 && (guchar) p[1] == 0x85) ||
+        (c == 0xe2 && (guchar) p[1] == 0x80 && ((guchar) p[2] == 0xa8 || (guchar) p[2] == 0xa9))) {
+      g_string_append_len (out, run, p - run);
+      g_string_append_printf (out, "\\u%04x", c == 0xc2 ? 0x85 : (guchar) p[2] == 0xa8 ? 0x2028 : 0x2029);
+      p += c == 0xc2 ? 1 : 2;
+      run = p + 1;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    g_string_append_len (out, run, p - run);
+    switch (c) {
+    case '"': g_string_append (out, "\\\""); break;
+    case '\\': g_string_append (out, "\\\\"); break;
+    case '\n': g_string_append (out, "\\n"); break;
+    case '\r': g_string_append (out, "\\r"); break;
+    case '\t': g_string_append (out, "\\t"); break;
+    case '\b': g_string_append (out, "\\b"); break;
+    case '\f': g_string_append (out, "\\f"); break;
+    default: g_string_append_printf (out, "\\u%04x", c); break;
+    }
+    run = p + 1;
+  }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+void
+dsn_json_begin_object (DsnJson *w)
+{
+  if (w->builder) {
+    json_builder_begin_object (w->builder);
+    return;
+  }
+  text_separator (w);
+  g_string_append_c (w->out, '{');
+  if (++w->depth < G_N_ELEMENTS (w->first))
+    w->first[w->depth] = TRUE;
+}
+
+void
+dsn_json_end_object (DsnJson *w)
+{
+  if (w->builder) {
+    json_builder_end_object (w->builder);
+    return;
+  }
+  g_string_append_c (w->out, '}');
+  w->depth--;
+}
+
+void
+dsn_json_begin_array (DsnJson *w)
+{
+  if (w->builder) {
+    json_builder_begin_array (w->builder);
+    return;
+  }
+  text_separator (w);
+  g_string_append_c (w->out, '[');
+  if (++w->depth < G_N_ELEMENTS (w->first))
+    w->first[w->depth] = TRUE;
+}
+
+void
+dsn_json_end_array (DsnJson *w)
+{
+  if (w->builder) {
+    json_builder_end_array (w->builder);
+    return;
+  }
+  g_string_append_c (w->out, ']');
+  w->depth--;
+}
+
+void
+dsn_json_set_member_name (DsnJson *w, const char *name)
+{
+  if (w->builder) {
+    json_builder_set_member_name (w->builder, name);
+    return;
+  }
+  text_separator (w);
+  text_string (w->out, name);
+  g_string_append_c (w->out, ':');
+  w->after_key = TRUE;
+}
+
+void
+dsn_json_add_string_value (DsnJson *w, const char *value)
+{
+  if (!value) {
+    dsn_json_add_null_value (w);
+    return;
+  }
+  if (w->builder) {
+    if (g_utf8_validate (value, -1, NULL)) {
+      json_builder_add_string_value (w->builder, value);
+    } else {
+      g_autofree char *valid = g_utf8_make_valid (value, -1);
+      json_builder_add_string_value (w->builder, valid);
+    }
+    return;
+  }
+  text_separator (w);
+  text_string (w->out, value);
+}
+
+void
+dsn_json_add_null_value (DsnJson *w)
+{
+  if (w->builder) {
+    json_builder_add_null_value (w->builder);
+    return;
+  }
+  text_separator (w);
+  g_string_append (w->out, "null");
+}
+
+void
+dsn_json_add_int_value (DsnJson *w, gint64 value)
+{
+  if (w->builder) {
+    json_builder_add_int_value (w->builder, value);
+    return;
+  }
+  text_separator (w);
+  g_string_append_printf (w->out, "%" G_GINT64_FORMAT, value);
+}
+
+void
+dsn_json_add_node (DsnJson *w, JsonNode *node)
+{
+  if (w->builder) {
+    json_builder_add_value (w->builder, json_node_copy (node));
+    return;
+  }
+  text_separator (w);
+  g_autofree char *s = json_to_string (node, FALSE);
+  g_string_append (w->out, s);
+}
+
+void
+dsn_json_add_boolean_value (DsnJson *w, gboolean value)
+{
+  if (w->builder) {
+    json_builder_add_boolean_value (w->builder, value);
+    return;
+  }
+  text_separator (w);
+  g_string_append (w->out, value ? "true" : "false");
+}
+
+
+void
+dsn_json_member (DsnJson *w, const char *name, const char *value)
+{
+  dsn_json_set_member_name (w, name);
+  dsn_json_add_string_value (w, value);
+}
+
+DsnJson *
+dsn_json_new_tree (void)
+{
+  DsnJson *w = g_new0 (DsnJson, 1);
+  w->builder = json_builder_new ();
+  return w;
+}
+
+DsnJson *
+dsn_json_new_text (void)
+{
+  DsnJson *w = g_new0 (DsnJson, 1);
+  w->out = g_string_sized_new (4096);
+  return w;
+}
+
+JsonNode *
+dsn_json_free_to_node (DsnJson *w)
+{
+  JsonNode *root = json_builder_get_root (w->builder);
+  g_object_unref (w->builder);
+  g_free (w);
+  return root;
+}
+
+char *
+dsn_json_free_to_string (DsnJson *w)
+{
+  char *s = g_string_free (w->out, FALSE);
+  g_free (w);
+  return s;
+}

@@ -1,0 +1,410 @@
+/* Reports and recipients: construction and the public getters.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "core.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (dsn-error-quark, dsn_error)
+
+const char *
+dsn_kind_to_string (DsnKind kind)
+{
+  switch (kind) {
+  case DSN_KIND_DELIVERY_STATUS: return "delivery-status";
+  case DSN_KIND_FEEDBACK: return "feedback";
+  case DSN_KIND_AUTO_REPLY: return "auto-reply";
+  case DSN_KIND_HEADERS: return "headers";
+  case DSN_KIND_NOT_BOUNCE: break;
+  }
+  return "not-a-bounce";
+}
+
+const char *
+dsn_action_to_string (DsnAction action)
+{
+  switch (action) {
+  case DSN_ACTION_FAILED: return "failed";
+  case DSN_ACTION_DELAYED: return "delayed";
+  case DSN_ACTION_DELIVERED: return "delivered";
+  case DSN_ACTION_RELAYED: return "relayed";
+  case DSN_ACTION_EXPANDED: return "expanded";
+  case DSN_ACTION_NONE: break;
+  }
+  return NULL;
+}
+
+DsnAction
+dsn_action_from_string (const char *s)
+{
+  if (!s)
+    return DSN_ACTION_NONE;
+  while (g_ascii_isspace (*s))
+    s++;
+  /* RFC 3464 §2.3.3; "expired", "deferred" and Postfix's address
+   * verification "deliverable" are seen in the wild. */
+  static const struct {
+    const char *word;
+    DsnAction action;
+  } map[] = {
+    { "failed", DSN_ACTION_FAILED },       { "failure", DSN_ACTION_FAILED },
+    { "fail", DSN_ACTION_FAILED },         { "expired", DSN_ACTION_FAILED },
+    { "delayed", DSN_ACTION_DELAYED },     { "deferred", DSN_ACTION_DELAYED },
+    { "delivered", DSN_ACTION_DELIVERED }, { "deliverable", DSN_ACTION_DELIVERED },
+    { "relayed", DSN_ACTION_RELAYED },
+    { "expanded", DSN_ACTION_EXPANDED },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
+    if (dsn_has_prefix_ci (s, map[i].word))
+      return map[i].action;
+  return DSN_ACTION_NONE;
+}
+
+void
+dsn_set_len (char **slot, const char *value, gssize len)
+{
+  g_free (*slot);
+  *slot = NULL;
+  if (!value)
+    return;
+  if (len < 0)
+    len = strlen (value);
+  while (len > 0 && g_ascii_isspace (*value))
+    value++, len--;
+  while (len > 0 && g_ascii_isspace (value[len - 1]))
+    len--;
+  /* Every string of a report is valid UTF-8, whatever the input. */
+  if (len > 0)
+    *slot = g_utf8_validate (value, len, NULL) ? g_strndup (value, len) : g_utf8_make_valid (value, len);
+}
+
+void
+dsn_set (char **slot, const char *value)
+{
+  dsn_set_len (slot, value, -1);
+}
+
+DsnRecipient *
+dsn_recipient_new (void)
+{
+  return g_new0 (DsnRecipient, 1);
+}
+
+void
+dsn_recipient_free (DsnRecipient *r)
+{
+  if (!r)
+    return;
+  g_free (r->address);
+  g_free (r->original);
+  g_free (r->status);
+  g_free (r->reply_code);
+  g_free (r->remote_mta);
+  g_free (r->diagnostic);
+  g_free (r->diagnostic_type);
+  g_free (r->command);
+  g_free (r->last_attempt);
+  g_free (r->will_retry_until);
+  g_free (r->feedback_type);
+  g_free (r->blocklist);
+  dsn_recheck_free (r->check);
+  if (r->extensions)
+    g_ptr_array_unref (r->extensions);
+  g_free (r);
+}
+
+DsnReport *
+dsn_report_new (void)
+{
+  DsnReport *rep = g_new0 (DsnReport, 1);
+  rep->fields = g_ptr_array_new_with_free_func (g_free);
+  rep->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_recipient_free);
+  rep->warnings = g_ptr_array_new_with_free_func (g_free);
+  rep->original = g_ptr_array_new_with_free_func (g_free);
+  return rep;
+}
+
+void
+dsn_report_free (DsnReport *rep)
+{
+  if (!rep)
+    return;
+  g_ptr_array_unref (rep->fields);
+  g_ptr_array_unref (rep->recipients);
+  g_ptr_array_unref (rep->warnings);
+  g_ptr_array_unref (rep->original);
+  g_free (rep->original_ip);
+  g_free (rep->subject);
+  g_free (rep->from);
+  g_free (rep->to);
+  if (rep->headers)
+    rep->headers_free (rep->headers);
+  if (rep->original_dkim)
+    g_ptr_array_unref (rep->original_dkim);
+  if (rep->original_dkim_selectors)
+    g_ptr_array_unref (rep->original_dkim_selectors);
+  if (rep->original_hops)
+    g_ptr_array_unref (rep->original_hops);
+  if (rep->backscatter)
+    rep->backscatter_free (rep->backscatter);
+  g_free (rep);
+}
+
+/* Strips "<>", quotes, a "rfc822;" type and surrounding space from an address. */
+static char *
+clean_address (const char *address)
+{
+  const char *s = address;
+  const char *semi = strchr (s, ';');
+  const char *at = strchr (s, '@');
+  if (semi && (!at || semi < at))
+    s = semi + 1;
+  while (*s && (g_ascii_isspace (*s) || *s == '<' || *s == '"' || *s == '\''))
+    s++;
+  gsize len = strlen (s);
+  while (len > 0 && (g_ascii_isspace (s[len - 1]) || s[len - 1] == '>' || s[len - 1] == '"' ||
+                     s[len - 1] == '\'' || s[len - 1] == '.' || s[len - 1] == ',' ||
+                     s[len - 1] == ':' || s[len - 1] == ';'))
+    len--;
+  return g_strndup (s, len);
+}
+
+DsnRecipient *
+dsn_report_add_recipient (DsnReport *rep, const char *address)
+{
+  DsnRecipient *r = dsn_recipient_new ();
+  r->address = clean_address (address ? address : "");
+  g_ptr_array_add (rep->recipients, r);
+  return r;
+}
+
+DsnRecipient *
+dsn_report_find_recipient (const DsnReport *rep, const char *address)
+{
+  return dsn_report_find_recipient_n (rep, address, rep->recipients->len);
+}
+
+DsnRecipient *
+dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n)
+{
+  if (!address)
+    return NULL;
+  g_autofree char *want = clean_address (address);
+  for (guint i = 0; i < MIN (n, rep->recipients->len); i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    if (r->address && g_ascii_strcasecmp (r->address, want) == 0)
+      return r;
+    if (r->original && g_ascii_strcasecmp (r->original, want) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+static char *
+valid_dup (const char *s)
+{
+  return g_utf8_validate (s, -1, NULL) ? g_strdup (s) : g_utf8_make_valid (s, -1);
+}
+
+static void
+pairs_add (GPtrArray *pairs, const char *name, const char *value)
+{
+  g_ptr_array_add (pairs, valid_dup (name));
+  g_ptr_array_add (pairs, valid_dup (value ? value : ""));
+}
+
+static const char *
+pairs_get (GPtrArray *pairs, const char *name)
+{
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    if (g_ascii_strcasecmp (pairs->pdata[i], name) == 0)
+      return pairs->pdata[i + 1];
+  return NULL;
+}
+
+void
+dsn_report_add_field (DsnReport *rep, const char *name, const char *value)
+{
+  pairs_add (rep->fields, name, value);
+}
+
+void
+dsn_report_add_original (DsnReport *rep, const char *name, const char *value)
+{
+  if (!pairs_get (rep->original, name))
+    pairs_add (rep->original, name, value);
+}
+
+void
+dsn_report_warn (DsnReport *rep, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  /* The same anomaly met twice is one warning. */
+  for (guint i = 0; i < rep->warnings->len; i++)
+    if (strcmp (rep->warnings->pdata[i], msg) == 0) {
+      g_free (msg);
+      return;
+    }
+  g_ptr_array_add (rep->warnings, msg);
+}
+
+/* ------------------------------------------------------------ public getters */
+
+DsnKind
+dsn_report_get_kind (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, DSN_KIND_NOT_BOUNCE);
+  return rep->kind;
+}
+
+const char *
+dsn_report_get_dialect (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->dialect;
+}
+
+const char *
+dsn_report_get_field (const DsnReport *rep, const char *name)
+{
+  g_return_val_if_fail (rep && name, NULL);
+  return pairs_get (rep->fields, name);
+}
+
+const char *
+dsn_report_get_original_header (const DsnReport *rep, const char *name)
+{
+  g_return_val_if_fail (rep && name, NULL);
+  return pairs_get (rep->original, name);
+}
+
+const char *
+dsn_report_get_original_ip (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->original_ip;
+}
+
+guint
+dsn_report_get_n_recipients (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->recipients->len;
+}
+
+const DsnRecipient *
+dsn_report_get_recipient (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < rep->recipients->len, NULL);
+  return rep->recipients->pdata[i];
+}
+
+guint
+dsn_report_get_n_warnings (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->warnings->len;
+}
+
+const char *
+dsn_report_get_warning (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < rep->warnings->len, NULL);
+  return rep->warnings->pdata[i];
+}
+
+#define GETTER(field)                                                                              \
+  const char *dsn_recipient_get_##field (const DsnRecipient *r)                                    \
+  {                                                                                                \
+    g_return_val_if_fail (r, NULL);                                                                \
+    return r->field;                                                                               \
+  }
+
+const char *
+dsn_recipient_get_address (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->address;
+}
+
+const char *
+dsn_recipient_get_original_address (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->original;
+}
+
+DsnAction
+dsn_recipient_get_action (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, DSN_ACTION_NONE);
+  return r->action;
+}
+
+GETTER (status)
+GETTER (reply_code)
+GETTER (remote_mta)
+GETTER (diagnostic)
+GETTER (last_attempt)
+GETTER (will_retry_until)
+GETTER (reason)
+GETTER (blocklist)
+
+gboolean
+dsn_recipient_get_hard_bounce (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, FALSE);
+  return r->hard_bounce;
+}
+
+/* ------------------------------------------------------------ re-checks */
+
+static const char *const recheck_names[] = { "still-holds", "no-longer-holds", "could-not-check" };
+
+DsnRecheck *
+dsn_recheck_new (const char *what, const char *target)
+{
+  DsnRecheck *c = g_new0 (DsnRecheck, 1);
+  c->what = what;
+  c->target = g_strdup (target);
+  c->status = DSN_RECHECK_UNCHECKED;
+  return c;
+}
+
+void
+dsn_recheck_free (DsnRecheck *c)
+{
+  if (!c)
+    return;
+  g_free (c->target);
+  g_free (c->text[0]);
+  g_free (c->text[1]);
+  if (c->details)
+    json_node_unref (c->details);
+  g_free (c);
+}
+
+const char *
+dsn_recheck_status_to_string (DsnRecheckStatus status)
+{
+  return recheck_names[status];
+}
+
+const char *
+dsn_recipient_get_check_status (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->check ? recheck_names[r->check->status] : NULL;
+}
+
+const char *
+dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang)
+{
+  g_return_val_if_fail (r, NULL);
+  if (!r->check)
+    return NULL;
+  int l = dsn_lang_index (lang);
+  return r->check->text[l] ? r->check->text[l] : r->check->text[0];
+}

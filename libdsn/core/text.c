@@ -1,0 +1,407 @@
+/* Small text scanners shared by the RFC 3464 parser, the dialects and the
+ * classifier. All work on UTF-8 text with LF newlines.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "core.h"
+
+#include <string.h>
+
+gboolean
+dsn_has_prefix_ci (const char *s, const char *prefix)
+{
+  return g_ascii_strncasecmp (s, prefix, strlen (prefix)) == 0;
+}
+
+const char *
+dsn_strcasestr (const char *haystack, const char *needle)
+{
+  if (!haystack || !needle)
+    return NULL;
+  gsize n = strlen (needle);
+  if (n == 0)
+    return haystack;
+  /* strpbrk finds either case of the first byte with the C library's
+   * vectorised scan; only then compare the rest. */
+  char set[3] = { g_ascii_tolower (needle[0]), g_ascii_toupper (needle[0]), '\0' };
+  if (set[0] == set[1])
+    set[1] = '\0';
+  for (const char *p = strpbrk (haystack, set); p; p = strpbrk (p + 1, set)) {
+    gsize i = 1;
+    while (i < n && p[i] && g_ascii_tolower (p[i]) == g_ascii_tolower (needle[i]))
+      i++;
+    if (i == n)
+      return p;
+  }
+  return NULL;
+}
+
+gboolean
+dsn_text_next_line (const char **pos, const char **line, gsize *len)
+{
+  const char *p = *pos;
+  if (!p || !*p)
+    return FALSE;
+  const char *nl = strchr (p, '\n');
+  *line = p;
+  if (nl) {
+    *len = nl - p;
+    *pos = nl + 1;
+  } else {
+    *len = strlen (p);
+    *pos = p + *len;
+  }
+  return TRUE;
+}
+
+gboolean
+dsn_text_next_line_until (const char **pos, const char *end, const char **line, gsize *len)
+{
+  const char *p = *pos;
+  if (!p || p >= end)
+    return FALSE;
+  const char *nl = memchr (p, '\n', end - p);
+  *line = p;
+  *len = (nl ? nl : end) - p;
+  *pos = nl ? nl + 1 : end;
+  return TRUE;
+}
+
+char *
+dsn_text_squeeze (char *s)
+{
+  if (!s)
+    return NULL;
+  char *w = s;
+  gboolean space = TRUE; /* drops leading space */
+  for (const char *r = s; *r; r++) {
+    if (g_ascii_isspace (*r)) {
+      if (!space)
+        *w++ = ' ';
+      space = TRUE;
+    } else {
+      *w++ = *r;
+      space = FALSE;
+    }
+  }
+  if (w > s && w[-1] == ' ')
+    w--;
+  *w = '\0';
+  return s;
+}
+
+/* Writes the folded form of one non-ASCII character C at OUT (room for 6
+ * bytes): lower case, diacritics of Latin letters dropped ("É" -> "e"), the
+ * ligatures and "ß" spelt out, typographic quotes made ASCII. Other scripts
+ * are kept as they are. Returns the bytes written, 0 for white space
+ * (no-break spaces included). */
+static gsize
+fold_char (gunichar c, char *out)
+{
+  if (g_unichar_isspace (c) || c == 0x00a0 || c == 0x202f || c == 0x2007)
+    return 0;
+  const char *spelt = NULL;
+  switch (c) {
+  case 0x00df: /* ß */
+  case 0x1e9e:
+    spelt = "ss";
+    break;
+  case 0x00e6: /* æ */
+  case 0x00c6:
+    spelt = "ae";
+    break;
+  case 0x0153: /* œ */
+  case 0x0152:
+    spelt = "oe";
+    break;
+  case 0x2018: /* ‘ ’ ‛ ′ */
+  case 0x2019:
+  case 0x201b:
+  case 0x2032:
+    spelt = "'";
+    break;
+  case 0x201c: /* “ ” « » */
+  case 0x201d:
+  case 0x00ab:
+  case 0x00bb:
+    spelt = "\"";
+    break;
+  case 0x2010: /* hyphens and dashes */
+  case 0x2011:
+  case 0x2013:
+  case 0x2014:
+    spelt = "-";
+    break;
+  default:
+    break;
+  }
+  if (spelt) {
+    gsize n = strlen (spelt);
+    memcpy (out, spelt, n);
+    return n;
+  }
+  gunichar lower = g_unichar_tolower (c);
+  gunichar parts[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+  gsize n = g_unichar_fully_decompose (lower, FALSE, parts, G_N_ELEMENTS (parts));
+  /* A Latin letter with marks: keep the letter. */
+  if (n > 1 && parts[0] < 0x80) {
+    gboolean marks = TRUE;
+    for (gsize i = 1; i < n && marks; i++)
+      marks = g_unichar_type (parts[i]) == G_UNICODE_NON_SPACING_MARK;
+    if (marks) {
+      out[0] = g_ascii_tolower ((char) parts[0]);
+      return 1;
+    }
+  }
+  return g_unichar_to_utf8 (lower, out);
+}
+
+char *
+dsn_text_fold (const char *text)
+{
+  if (!text)
+    return g_strdup ("");
+  gsize n = strlen (text);
+  /* A character of 2 bytes or more folds to at most 6 bytes, and most
+   * texts are ASCII: grow only when a character needs it. */
+  gsize cap = n + 16;
+  char *out = g_malloc (cap);
+  gsize w = 0;
+  gboolean space = TRUE; /* drops leading space */
+  for (const char *p = text; *p;) {
+    guchar c = *p;
+    gsize wrote;
+    if (cap - w < 8) {
+      cap = cap * 2;
+      out = g_realloc (out, cap);
+    }
+    if (c < 0x80) {
+      wrote = g_ascii_isspace (c) ? 0 : 1;
+      if (wrote)
+        out[w] = g_ascii_tolower (c);
+      p++;
+    } else {
+      gunichar u = g_utf8_get_char_validated (p, -1);
+      if (u == (gunichar) -1 || u == (gunichar) -2) {
+        /* Not UTF-8: the byte as it is. */
+        out[w] = c;
+        wrote = 1;
+        p++;
+      } else {
+        wrote = fold_char (u, out + w);
+        p = g_utf8_next_char (p);
+      }
+    }
+    if (wrote) {
+      w += wrote;
+      space = FALSE;
+    } else if (!space) {
+      out[w++] = ' ';
+      space = TRUE;
+    }
+  }
+  if (w && out[w - 1] == ' ')
+    w--;
+  out[w] = '\0';
+  return out;
+}
+
+/* TRUE if S is its own folded form: lower-case ASCII, single spaces inside. */
+static gboolean
+is_folded (const char *s)
+{
+  if (!*s || *s == ' ')
+    return FALSE;
+  for (const char *p = s; *p; p++) {
+    guchar c = *p;
+    if (c >= 0x80 || g_ascii_isupper (c) ||
+        (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+const char *
+dsn_text_fold_find (const char *folded, const char *needle)
+{
+  if (is_folded (needle))
+    return strstr (folded, needle);
+  g_autofree char *n = dsn_text_fold (needle);
+  return *n ? strstr (folded, n) : NULL;
+}
+
+static gboolean
+digits (const char *p, int min, int max, int *n)
+{
+  int i = 0;
+  while (i < max && g_ascii_isdigit (p[i]))
+    i++;
+  if (i < min || g_ascii_isdigit (p[i]))
+    return FALSE;
+  *n = i;
+  return TRUE;
+}
+
+/* RFC 3463 §2: status-code = class "." subject "." detail, class 2/4/5,
+ * subject and detail 1*3digit. It must stand alone: not part of an IP
+ * address, a version number or a date. */
+/* TRUE if a status code starts at P in TEXT; writes it to OUT. */
+static gboolean
+status_here (const char *text, const char *p, char out[static 12])
+{
+  if (*p != '2' && *p != '4' && *p != '5')
+    return FALSE;
+  if (p[1] != '.')
+    return FALSE;
+  /* After "-", only as a multi-line reply's continuation: "550-5.1.1". */
+  gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2]) &&
+                          g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4]) &&
+                          (p - text == 4 || !g_ascii_isalnum (p[-5]));
+  if (p > text && !continuation &&
+      (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-' ||
+       p[-1] == '/' || p[-1] == '_'))
+    return FALSE;
+  int ns, nd;
+  if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')
+    return FALSE;
+  if (!digits (p + 3 + ns, 1, 3, &nd))
+    return FALSE;
+  const char *end = p + 3 + ns + nd;
+  /* "5.1.1.4" is an address or version, not a status; a final dot is fine. */
+  if (*end == '.' && g_ascii_isdigit (end[1]))
+    return FALSE;
+  if (g_ascii_isalpha (*end) || (*end == '-' && g_ascii_isdigit (end[1])))
+    return FALSE;
+  gsize len = end - p;
+  memcpy (out, p, len);
+  out[len] = '\0';
+  return TRUE;
+}
+
+const char *
+dsn_text_find_status (const char *text, char out[static 12])
+{
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++)
+    if (status_here (text, p, out))
+      return p;
+  return NULL;
+}
+
+gboolean
+dsn_text_status_at (const char *p, char out[static 12])
+{
+  return p && status_here (p, p, out);
+}
+
+/* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, followed by SP, "-" or
+ * the end of the line. */
+/* TRUE if a reply code starts at P in TEXT; writes it to OUT. */
+static gboolean
+reply_here (const char *text, const char *p, char out[static 4])
+{
+  if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '5' || !g_ascii_isdigit (p[2]))
+    return FALSE;
+  if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' ||
+                   p[-1] == '/' || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' ||
+                   p[-1] == ',' || p[-1] == '@'))
+    return FALSE;
+  char c = p[3];
+  if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
+        (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']' || c == ';' ||
+        (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
+    return FALSE;
+  memcpy (out, p, 3);
+  out[3] = '\0';
+  return TRUE;
+}
+
+const char *
+dsn_text_find_reply_code (const char *text, char out[static 4])
+{
+  if (!text)
+    return NULL;
+  for (const char *p = text; *p; p++)
+    if (reply_here (text, p, out))
+      return p;
+  return NULL;
+}
+
+gboolean
+dsn_text_reply_code_at (const char *p, char out[static 4])
+{
+  return p && reply_here (p, p, out);
+}
+
+static gboolean
+is_local_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || strchr ("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static gboolean
+is_domain_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' ||
+         c == ']' || c == ':';
+}
+
+gboolean
+dsn_text_is_address (const char *s)
+{
+  if (!s)
+    return FALSE;
+  const char *at = strrchr (s, '@');
+  if (!at || at == s || !at[1])
+    return FALSE;
+  for (const char *p = s; p < at; p++)
+    if (!is_local_char (*p) && *p != '"' && *p != ' ' && *p != '\\')
+      return FALSE;
+  for (const char *p = at + 1; *p; p++)
+    if (!is_domain_char (*p))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+dsn_text_find_address_len (const char *text, gsize len)
+{
+  if (!text)
+    return NULL;
+  const char *end = text + len;
+  for (const char *at = memchr (text, '@', len); at; at = memchr (at + 1, '@', end - at - 1)) {
+    const char *l = at;
+    while (l > text && is_local_char (l[-1]))
+      l--;
+    const char *r = at + 1;
+    while (r < end && is_domain_char (*r) && *r != ':' && *r != '[' && *r != ']')
+      r++;
+    /* A literal domain: user@[192.0.2.1]. */
+    if (r == at + 1 && r < end && *r == '[') {
+      const char *close = memchr (r, ']', end - r);
+      if (close)
+        r = close + 1;
+    }
+    while (l < at && *l == '.')
+      l++;
+    while (r > at + 1 && (r[-1] == '.' || r[-1] == '-'))
+      r--;
+    if (l == at || r == at + 1)
+      continue;
+    return g_strndup (l, r - l);
+  }
+  return NULL;
+}
+
+char *
+dsn_text_find_address (const char *text)
+{
+  return text ? dsn_text_find_address_len (text, strlen (text)) : NULL;
+}
+
+char *
+dsn_text_address_domain (const char *text)
+{
+  g_autofree char *a = text ? dsn_text_find_address (text) : NULL;
+  const char *at = a ? strrchr (a, '@') : NULL;
+  return at && at[1] ? g_ascii_strdown (at + 1, -1) : NULL;
+}

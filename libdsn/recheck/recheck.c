@@ -1,0 +1,256 @@
+/* Live confirmation: is a bounce's cause still there? For diagnoses whose
+ * cause lives in the DNS, the DNS engine re-checks it now and the answer is
+ * attached to the recipient. Nothing here runs unless the caller asks.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "bounce/rules.h"
+
+#include <string.h>
+
+/* The envelope sender of the original: bounces go back to it, so it is the
+ * report's own To; failing that, the original's From. */
+static char *
+sender_of (const DsnReport *rep)
+{
+  g_autofree char *to = rep->to ? dsn_text_find_address (rep->to) : NULL;
+  if (to)
+    return g_steal_pointer (&to);
+  const char *from = dsn_report_get_original_header (rep, "From");
+  return from ? dsn_text_find_address (from) : NULL;
+}
+
+static gboolean
+has_finding (DsnAudit *audit, const char *code)
+{
+  for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++)
+    if (!strcmp (dsn_finding_get_code (dsn_audit_get_finding (audit, i)), code))
+      return TRUE;
+  return FALSE;
+}
+
+/* Sets the check's outcome and text from the audit of AREA. */
+static void
+from_audit (DsnRecheck *c, DsnAudit *audit, DsnArea area)
+{
+  DsnVerdict v = dsn_audit_get_verdict (audit, area);
+  if (v == DSN_VERDICT_UNKNOWN)
+    c->status = DSN_RECHECK_UNCHECKED;
+  else if (area == DSN_AREA_DMARC)
+    /* A DMARC rejection holds as long as the domain asks receivers to
+     * reject or quarantine what fails: a sound record is the cause. */
+    c->status = has_finding (audit, "dmarc.missing") || has_finding (audit, "dmarc.policy_none") ? DSN_RECHECK_GONE
+                                                                                              : DSN_RECHECK_STILL;
+  else
+    c->status = v == DSN_VERDICT_OK ? DSN_RECHECK_GONE : DSN_RECHECK_STILL;
+  for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
+    const DsnFinding *f = dsn_audit_get_finding (audit, i);
+    if (dsn_finding_get_area (f) != area)
+      continue;
+    c->text[0] = g_strdup (dsn_finding_get_message (f, "en"));
+    c->text[1] = g_strdup (dsn_finding_get_message (f, "fr"));
+    break;
+  }
+  c->details = dsn_audit_to_json (audit, "en");
+}
+
+static void
+unchecked (DsnRecheck *c, const char *en, const char *fr)
+{
+  c->status = DSN_RECHECK_UNCHECKED;
+  c->text[0] = g_strdup (en);
+  c->text[1] = g_strdup (fr);
+}
+
+static DsnRecheck *
+check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
+{
+  g_autofree char *sender = sender_of (rep);
+  g_autofree char *domain = dsn_text_address_domain (sender);
+  DsnRecheck *c = dsn_recheck_new ("spf", domain);
+  if (!domain) {
+    unchecked (c, "The sender's address is not in the report: SPF cannot be checked.",
+               "L'adresse de l'expéditeur ne figure pas dans le rapport : SPF ne peut pas être vérifié.");
+    return c;
+  }
+  if (!rep->original_ip) {
+    unchecked (c, "The sending server's address is not in the returned message: SPF cannot be evaluated.",
+               "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé : SPF ne peut pas être évalué.");
+    return c;
+  }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnSpfResult) spf = dsn_resolver_check_spf (res, rep->original_ip, domain, sender, NULL,
+                                                         cancellable, &error);
+  if (!spf) {
+    unchecked (c, error->message, error->message);
+    return c;
+  }
+  DsnSpfCode code = dsn_spf_result_get_code (spf);
+  const char *name = dsn_spf_code_to_string (code);
+  const char *problem = dsn_spf_result_get_problem (spf);
+  c->details = dsn_spf_result_to_json (spf);
+  switch (code) {
+  case DSN_SPF_PASS:
+    c->status = DSN_RECHECK_GONE;
+    c->text[0] = g_strdup_printf ("SPF now passes: %s authorises %s.", domain, rep->original_ip);
+    c->text[1] = g_strdup_printf ("SPF réussit maintenant : %s autorise %s.", domain, rep->original_ip);
+    break;
+  case DSN_SPF_TEMPERROR:
+    unchecked (c, "SPF could not be evaluated: the DNS did not answer.",
+               "SPF n'a pas pu être évalué : le DNS n'a pas répondu.");
+    break;
+  default:
+    c->status = DSN_RECHECK_STILL;
+    c->text[0] = g_strdup_printf ("SPF still gives %s for %s from %s%s%s.", name, domain, rep->original_ip,
+                                  problem ? ": " : "", problem ? problem : "");
+    c->text[1] = g_strdup_printf ("SPF donne toujours %s pour %s depuis %s%s%s.", name, domain, rep->original_ip,
+                                  problem ? " : " : "", problem ? problem : "");
+    break;
+  }
+  return c;
+}
+
+static DsnRecheck *
+check_area (const char *what, const char *target, DsnArea area, const char *const *selectors,
+            const char *const *zones, DsnResolver *res, GCancellable *cancellable)
+{
+  DsnRecheck *c = dsn_recheck_new (what, target);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, target, area, selectors, zones, cancellable, &error);
+  if (!audit) {
+    unchecked (c, error->message, error->message);
+    return c;
+  }
+  from_audit (c, audit, area);
+  if (!c->text[0])
+    unchecked (c, "Nothing could be checked.", "Rien n'a pu être vérifié.");
+  return c;
+}
+
+/* DNS zones of the blocklists the rules name. */
+static const char *
+blocklist_zone (const char *name)
+{
+  static const struct {
+    const char *name;
+    const char *zone;
+  } zones[] = {
+    { "Spamhaus", "zen.spamhaus.org" },     { "SpamCop", "bl.spamcop.net" },
+    { "Barracuda", "b.barracudacentral.org" }, { "SORBS", "dnsbl.sorbs.net" },
+    { "UCEPROTECT", "dnsbl-1.uceprotect.net" }, { "PSBL", "psbl.surriel.com" },
+    { "Mailspike", "bl.mailspike.net" },    { "SpamRATS", "all.spamrats.com" },
+    { "Backscatterer", "ips.backscatterer.org" }, { "Hostkarma", "hostkarma.junkemailfilter.com" },
+    { "CBL (Abuseat)", "cbl.abuseat.org" },
+  };
+  for (gsize i = 0; name && i < G_N_ELEMENTS (zones); i++)
+    if (g_ascii_strcasecmp (zones[i].name, name) == 0)
+      return zones[i].zone;
+  return NULL;
+}
+
+static DsnRecheck *
+check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *const *dnsbl_zones,
+                 GCancellable *cancellable)
+{
+  const char *cat = r->category ? r->category->id : "";
+  const char *rcpt_domain = r->address && strrchr (r->address, '@') ? strrchr (r->address, '@') + 1 : NULL;
+
+  if (!strcmp (cat, "spf-failure"))
+    return check_spf (rep, res, cancellable);
+
+  if (!strcmp (cat, "dmarc-rejection") || !strcmp (cat, "dkim-failure") || !strcmp (cat, "auth-failure")) {
+    g_autofree char *from = dsn_text_address_domain (dsn_report_get_original_header (rep, "From"));
+    if (!from) {
+      g_autofree char *sender = sender_of (rep);
+      g_free (from);
+      from = dsn_text_address_domain (sender);
+    }
+    if (!from) {
+      DsnRecheck *c = dsn_recheck_new (strcmp (cat, "dkim-failure") ? "dmarc" : "dkim", NULL);
+      unchecked (c, "The sender's domain is not in the report.", "Le domaine de l'expéditeur ne figure pas dans le rapport.");
+      return c;
+    }
+    if (!strcmp (cat, "dkim-failure")) {
+      /* The selector the original was signed with, when it says. */
+      const char *sel[2] = { NULL, NULL };
+      for (guint i = 0; rep->original_dkim_selectors && i < rep->original_dkim->len; i++)
+        if (dsn_domain_aligned (rep->original_dkim->pdata[i], from))
+          sel[0] = rep->original_dkim_selectors->pdata[i];
+      return check_area ("dkim", from, DSN_AREA_DKIM, sel[0] ? sel : NULL, NULL, res, cancellable);
+    }
+    return check_area ("dmarc", from, DSN_AREA_DMARC, NULL, NULL, res, cancellable);
+  }
+
+  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error") || !strcmp (cat, "domain-no-mail")) {
+    if (!rcpt_domain) {
+      DsnRecheck *c = dsn_recheck_new ("mx", NULL);
+      unchecked (c, "The recipient's domain is unknown.", "Le domaine du destinataire est inconnu.");
+      return c;
+    }
+    return check_area ("mx", rcpt_domain, DSN_AREA_MX, NULL, NULL, res, cancellable);
+  }
+
+  if (!strcmp (cat, "blocklist") || !strcmp (cat, "missing-reverse-dns")) {
+    gboolean ptr = !strcmp (cat, "missing-reverse-dns");
+    if (!rep->original_ip) {
+      DsnRecheck *c = dsn_recheck_new (ptr ? "ptr" : "dnsbl", NULL);
+      unchecked (c, "The sending server's address is not in the returned message.",
+                 "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé.");
+      return c;
+    }
+    if (ptr)
+      return check_area ("ptr", rep->original_ip, DSN_AREA_PTR, NULL, NULL, res, cancellable);
+    const char *zone = blocklist_zone (r->blocklist);
+    if (r->blocklist && !zone && !dnsbl_zones) {
+      DsnRecheck *c = dsn_recheck_new ("dnsbl", rep->original_ip);
+      c->text[0] = g_strdup_printf ("The %s block list cannot be queried through the DNS; ask its owner.", r->blocklist);
+      c->text[1] = g_strdup_printf ("La liste de blocage %s ne s'interroge pas par le DNS ; adressez-vous à son propriétaire.",
+                                    r->blocklist);
+      return c;
+    }
+    const char *one[2] = { zone, NULL };
+    return check_area ("dnsbl", rep->original_ip, DSN_AREA_DNSBL, NULL, zone ? one : dnsbl_zones, res, cancellable);
+  }
+  return NULL;
+}
+
+/* Two recipients with the same cause share one check. */
+static char *
+check_key (const DsnReport *rep, const DsnRecipient *r)
+{
+  const char *cat = r->category ? r->category->id : "";
+  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error") || !strcmp (cat, "domain-no-mail")) {
+    const char *at = r->address ? strrchr (r->address, '@') : NULL;
+    return g_strdup_printf ("mx %s", at ? at : "");
+  }
+  return g_strdup_printf ("%s %s", cat, r->blocklist ? r->blocklist : "");
+}
+
+guint
+dsn_report_check (DsnReport *rep, DsnResolver *res, const char *const *dnsbl_zones,
+                  GCancellable *cancellable)
+{
+  g_return_val_if_fail (rep && res, 0);
+  guint n = 0;
+  g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    dsn_recheck_free (r->check);
+    r->check = NULL;
+    g_autofree char *key = check_key (rep, r);
+    DsnRecipient *same = g_hash_table_lookup (done, key);
+    if (same && same->check) {
+      DsnRecheck *c = dsn_recheck_new (same->check->what, same->check->target);
+      c->status = same->check->status;
+      c->text[0] = g_strdup (same->check->text[0]);
+      c->text[1] = g_strdup (same->check->text[1]);
+      c->details = same->check->details ? json_node_ref (same->check->details) : NULL;
+      r->check = c;
+      continue;
+    }
+    r->check = check_recipient (rep, r, res, dnsbl_zones, cancellable);
+    if (r->check) {
+      n++;
+      g_hash_table_insert (done, g_steal_pointer (&key), r);
+    }
+  }
+  return n;
+}
