@@ -14,3 +14,9 @@ dsn_lang_index (const char *lang)
       return i;
   return 0;
 }
+
+const char *
+dsn_lang_name (int i)
+{
+  return i >= 0 && i < DSN_N_LANGS ? langs[i] : NULL;
+}
