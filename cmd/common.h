@@ -9,10 +9,10 @@
 
 /* Exit statuses, documented in the man pages. */
 enum {
-  EXIT_OK = 0,          /* dsn-explain: diagnosed; mailcheck: all good */
-  EXIT_NOTHING = 1,     /* dsn-explain: nothing looks like a bounce; mailcheck: problems found */
-  EXIT_USAGE = 2,       /* bad options */
-  EXIT_INPUT = 3,       /* dsn-explain: input unreadable; mailcheck: DNS unreachable */
+  EXIT_OK = 0,      /* dsn-explain: diagnosed; mailcheck: all good */
+  EXIT_NOTHING = 1, /* dsn-explain: nothing looks like a bounce; mailcheck: problems found */
+  EXIT_USAGE = 2,   /* bad options */
+  EXIT_INPUT = 3,   /* dsn-explain: input unreadable; mailcheck: DNS unreachable */
 };
 
 typedef enum { COLOR_AUTO, COLOR_NEVER, COLOR_ALWAYS } ColorMode;

@@ -37,8 +37,8 @@ typedef struct {
   char *path;
   guint index;
   GError *read_error;
-  char *output;   /* formatted result */
-  char *errline;  /* one-line error for stderr */
+  char *output;      /* formatted result */
+  char *errline;     /* one-line error for stderr */
   DsnReport *report; /* kept for --summary */
   DsnKind kind;
   gboolean failed;
@@ -61,7 +61,7 @@ item_free (Item *it)
 
 static const DsnAnalyzer *analyzer;
 #if DSN_HAVE_DNS
-static DsnResolver *resolver;        /* with --check */
+static DsnResolver *resolver;          /* with --check */
 static const char *const *dnsbl_zones; /* with --check --dnsbl */
 #endif
 static Options opt;
@@ -161,7 +161,6 @@ append_wrapped (GString *out, const char *text, const char *indent, guint width)
   g_string_append_c (out, '\n');
 }
 
-
 static const char *
 jget (JsonObject *o, const char *name)
 {
@@ -181,7 +180,8 @@ format_duration (GString *out, gint64 s)
   else if (s < 7200)
     g_string_append_printf (out, "%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s", s / 60, s % 60);
   else
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600, (s % 3600) / 60);
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
+                            (s % 3600) / 60);
 }
 
 /* The delivery headers analysis, rendered from the report's JSON so the
@@ -193,7 +193,9 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
   JsonObject *h = json_object_get_object_member (json_node_get_object (root), "headers");
   JsonArray *findings = json_object_get_array_member (h, "findings");
   const char *sev = jget (h, "severity");
-  const char *color = !strcmp (sev, "error") ? p->red : !strcmp (sev, "warning") ? p->yellow : p->green;
+  const char *color = !strcmp (sev, "error")     ? p->red
+                      : !strcmp (sev, "warning") ? p->yellow
+                                                 : p->green;
   const char *headline = NULL;
   for (guint i = 0; i < json_array_get_length (findings) && !headline; i++) {
     JsonObject *f = json_array_get_object_element (findings, i);
@@ -201,18 +203,21 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
       headline = jget (f, "text");
   }
   g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
-                          headline ? headline : L ("Delivery headers: nothing to report.", "En-têtes de remise : rien à signaler."),
+                          headline ? headline
+                                   : L ("Delivery headers: nothing to report.",
+                                        "En-têtes de remise : rien à signaler."),
                           p->reset);
   const char *from = jget (h, "from_domain"), *mailfrom = jget (h, "mailfrom_domain");
   if (from || mailfrom)
-    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold, L ("From domain:", "Domaine From :"), p->reset,
-                            from ? from : "?", mailfrom ? L (" (envelope: ", " (enveloppe : ") : "", mailfrom ? mailfrom : "",
-                            mailfrom ? ")" : "");
+    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold,
+                            L ("From domain:", "Domaine From :"), p->reset, from ? from : "?",
+                            mailfrom ? L (" (envelope: ", " (enveloppe : ") : "",
+                            mailfrom ? mailfrom : "", mailfrom ? ")" : "");
   JsonArray *hops = json_object_get_array_member (h, "hops");
   guint nh = json_array_get_length (hops);
   if (nh) {
-    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset, nh,
-                            nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
+    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset,
+                            nh, nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
     JsonNode *t = json_object_get_member (h, "transit_seconds");
     if (t && !json_node_is_null (t)) {
       g_string_append (out, ", ");
@@ -221,7 +226,8 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
     g_string_append_c (out, '\n');
     for (guint i = 0; i < nh; i++) {
       JsonObject *hop = json_array_get_object_element (hops, i);
-      g_string_append_printf (out, "    %2u. %s", i + 1, jget (hop, "from_host") ? jget (hop, "from_host") : "");
+      g_string_append_printf (out, "    %2u. %s", i + 1,
+                              jget (hop, "from_host") ? jget (hop, "from_host") : "");
       const char *fh = jget (hop, "from_host"), *fip = jget (hop, "from_ip");
       if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
         g_string_append_printf (out, " [%s]", fip);
@@ -233,11 +239,13 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
         gboolean slow = json_object_get_boolean_member (hop, "slowest");
         gint64 delay = json_node_get_int (d);
         /* A hop dated before the previous one is a clock error, not a delay. */
-        g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim, delay < 0 ? "" : "+");
+        g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim,
+                                delay < 0 ? "" : "+");
         format_duration (out, delay);
         g_string_append_printf (out, "%s%s",
-                                slow ? L (" ← slowest", " ← la plus lente")
-                                     : delay < 0 ? L (" ← clock skew", " ← horloge décalée") : "",
+                                slow        ? L (" ← slowest", " ← la plus lente")
+                                : delay < 0 ? L (" ← clock skew", " ← horloge décalée")
+                                            : "",
                                 p->reset);
       }
       g_string_append_c (out, '\n');
@@ -245,25 +253,32 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
   }
   JsonArray *auth = json_object_get_array_member (h, "authentication");
   if (json_array_get_length (auth)) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"), p->reset);
+    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"),
+                            p->reset);
     for (guint i = 0; i < json_array_get_length (auth); i++) {
       JsonObject *a = json_array_get_object_element (auth, i);
       const char *res = jget (a, "result");
-      const char *c = !strcmp (res, "pass") ? p->green : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim : p->red;
+      const char *c = !strcmp (res, "pass")                               ? p->green
+                      : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim
+                                                                          : p->red;
       g_string_append_printf (out, "    %-6s %s%-9s%s %s", jget (a, "method"), c, res, p->reset,
                               jget (a, "domain") ? jget (a, "domain") : "");
       JsonNode *al = json_object_get_member (a, "aligned");
       if (al && !json_node_is_null (al) && !json_node_get_boolean (al))
-        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"), p->reset);
-      g_string_append_printf (out, "  %s%s%s\n", p->dim, jget (a, "authserv") ? jget (a, "authserv") : "", p->reset);
+        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"),
+                                p->reset);
+      g_string_append_printf (out, "  %s%s%s\n", p->dim,
+                              jget (a, "authserv") ? jget (a, "authserv") : "", p->reset);
     }
   }
   JsonArray *spam = json_object_get_array_member (h, "spam");
   if (json_array_get_length (spam)) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"), p->reset);
+    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"),
+                            p->reset);
     for (guint i = 0; i < json_array_get_length (spam); i++) {
-      g_autofree char *line = g_utf8_substring (json_array_get_string_element (spam, i), 0,
-                                                MIN (g_utf8_strlen (json_array_get_string_element (spam, i), -1), 100));
+      g_autofree char *line = g_utf8_substring (
+          json_array_get_string_element (spam, i), 0,
+          MIN (g_utf8_strlen (json_array_get_string_element (spam, i), -1), 100));
       g_string_append_printf (out, "    %s\n", line);
     }
   }
@@ -272,9 +287,18 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
     for (guint i = 0; i < json_array_get_length (findings); i++) {
       JsonObject *f = json_array_get_object_element (findings, i);
       const char *fs = jget (f, "severity");
-      const char *c = !strcmp (fs, "error") ? p->red : !strcmp (fs, "warning") ? p->yellow : !strcmp (fs, "ok") ? p->green : p->dim;
-      const char *mark = opt.color ? (!strcmp (fs, "error") ? "✘ " : !strcmp (fs, "warning") ? "⚠ " : !strcmp (fs, "ok") ? "✔ " : "• ")
-                                   : (!strcmp (fs, "error") ? "[error] " : !strcmp (fs, "warning") ? "[warning] " : !strcmp (fs, "ok") ? "[ok] " : "[info] ");
+      const char *c = !strcmp (fs, "error")     ? p->red
+                      : !strcmp (fs, "warning") ? p->yellow
+                      : !strcmp (fs, "ok")      ? p->green
+                                                : p->dim;
+      const char *mark = opt.color ? (!strcmp (fs, "error")     ? "✘ "
+                                      : !strcmp (fs, "warning") ? "⚠ "
+                                      : !strcmp (fs, "ok")      ? "✔ "
+                                                                : "• ")
+                                   : (!strcmp (fs, "error")     ? "[error] "
+                                      : !strcmp (fs, "warning") ? "[warning] "
+                                      : !strcmp (fs, "ok")      ? "[ok] "
+                                                                : "[info] ");
       g_autofree char *text = g_strdup_printf ("%s%s%s%s", c, mark, jget (f, "text"), p->reset);
       append_wrapped (out, text, "    ", 78);
       append_wrapped (out, jget (f, "advice"), "      ", 78);
@@ -303,15 +327,18 @@ format_text (const Item *it, const DsnReport *rep)
   if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
     g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
     JsonObject *b = json_object_get_object_member (json_node_get_object (root), "backscatter");
-    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, p.yellow, opt.color ? "⚠ " : "",
-                            !strcmp (bs, "forged") ? L ("Backscatter: you most likely never sent this message",
-                                                        "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
-                                                   : L ("Possible backscatter: this message may not come from you",
-                                                        "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
-                            p.reset);
+    g_string_append_printf (
+        out, "%s%s%s%s%s\n", p.bold, p.yellow, opt.color ? "⚠ " : "",
+        !strcmp (bs, "forged")
+            ? L ("Backscatter: you most likely never sent this message",
+                 "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
+            : L ("Possible backscatter: this message may not come from you",
+                 "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
+        p.reset);
     JsonArray *ev = json_object_get_array_member (b, "evidence");
     for (guint i = 0; i < json_array_get_length (ev); i++) {
-      g_autofree char *line = g_strdup_printf ("- %s", jget (json_array_get_object_element (ev, i), "text"));
+      g_autofree char *line
+          = g_strdup_printf ("- %s", jget (json_array_get_object_element (ev, i), "text"));
       append_wrapped (out, line, "    ", 78);
     }
     append_wrapped (out, jget (b, "explanation"), "  ", 78);
@@ -321,9 +348,10 @@ format_text (const Item *it, const DsnReport *rep)
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p);
   } else if (kind == DSN_KIND_NOT_BOUNCE) {
-    g_string_append_printf (out, "  %s\n",
-                            L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
-                               "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
+    g_string_append_printf (
+        out, "  %s\n",
+        L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
+           "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
   } else if (n == 0) {
     g_string_append_printf (out, "  %s%s%s\n", p.yellow,
                             L ("A report, but it names no recipient that could be read.",
@@ -342,10 +370,10 @@ format_text (const Item *it, const DsnReport *rep)
     g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
                             dsn_recipient_get_summary (r, opt.lang), p.reset);
     const char *addr = dsn_recipient_get_address (r);
-    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"), p.reset,
-                            addr && *addr ? addr : "?");
-    if (dsn_recipient_get_original_address (r) &&
-        g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
+    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"),
+                            p.reset, addr && *addr ? addr : "?");
+    if (dsn_recipient_get_original_address (r)
+        && g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
       g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
                               dsn_recipient_get_original_address (r));
     g_string_append_c (out, '\n');
@@ -360,39 +388,47 @@ format_text (const Item *it, const DsnReport *rep)
         g_string_append_printf (out, " %s", status);
       if (remote)
         g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
-      g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason, dsn_recipient_get_category (r), p.reset);
+      g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason,
+                              dsn_recipient_get_category (r), p.reset);
     } else {
-      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"), p.reset, p.dim,
-                              reason, dsn_recipient_get_category (r), p.reset);
+      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"),
+                              p.reset, p.dim, reason, dsn_recipient_get_category (r), p.reset);
     }
     const char *blocklist = dsn_recipient_get_blocklist (r);
     if (blocklist)
-      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset, blocklist);
+      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset,
+                              blocklist);
     const char *diag = dsn_recipient_get_diagnostic (r);
     if (diag && *diag) {
-      g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("The server said:", "Le serveur a dit :"), p.reset);
+      g_string_append_printf (out, "  %s%s%s\n", p.bold,
+                              L ("The server said:", "Le serveur a dit :"), p.reset);
       g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
       append_wrapped (out, quoted, "    ", 78);
     }
     const char *check = dsn_recipient_get_check_status (r);
     if (check) {
-      const char *cc = !strcmp (check, "still-holds") ? p.red : !strcmp (check, "no-longer-holds") ? p.green : p.yellow;
+      const char *cc = !strcmp (check, "still-holds")       ? p.red
+                       : !strcmp (check, "no-longer-holds") ? p.green
+                                                            : p.yellow;
       const char *outcome = !strcmp (check, "still-holds") ? L ("still the case", "toujours le cas")
-                          : !strcmp (check, "no-longer-holds") ? L ("no longer the case", "ce n'est plus le cas")
-                                                             : L ("could not check", "vérification impossible");
-      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold, L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc,
-                              outcome, p.reset);
+                            : !strcmp (check, "no-longer-holds")
+                                ? L ("no longer the case", "ce n'est plus le cas")
+                                : L ("could not check", "vérification impossible");
+      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold,
+                              L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc, outcome,
+                              p.reset);
       append_wrapped (out, dsn_recipient_get_check_text (r, opt.lang), "    ", 78);
     }
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"), p.reset);
+    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"),
+                            p.reset);
     append_wrapped (out, dsn_recipient_get_explanation (r, opt.lang), "    ", 78);
     g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
     append_wrapped (out, dsn_recipient_get_advice (r, opt.lang), "    ", 78);
   }
   const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
-    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim, L ("Original subject:", "Sujet d'origine :"),
-                            orig_subject, p.reset);
+    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim,
+                            L ("Original subject:", "Sujet d'origine :"), orig_subject, p.reset);
   for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
     g_string_append_printf (out, "  %s%s %s%s\n", p.dim, L ("note:", "remarque :"),
                             dsn_report_get_warning (rep, i), p.reset);
@@ -421,8 +457,10 @@ analyse_item (Item *it)
   if (!rep) {
     it->failed = TRUE;
     /* The reader's errors already name the file. */
-    it->errline = it->read_error ? g_strdup (error->message)
-                                 : g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
+    it->errline
+        = it->read_error
+              ? g_strdup (error->message)
+              : g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
     if (opt.json && !opt.summary)
       it->output = format_json (it, NULL, error);
   } else if (opt.summary) {
@@ -512,7 +550,7 @@ progress_update (Progress *pr, guint done)
   if (now - pr->start < G_USEC_PER_SEC || now - pr->last < G_USEC_PER_SEC / 4)
     return;
   pr->last = now;
-  double rate = done / ((now - pr->start) / (double) G_USEC_PER_SEC);
+  double rate = done / ((now - pr->start) / (double)G_USEC_PER_SEC);
   fprintf (stderr, "\r%s: %u messages (%.0f/s)\033[K", g_get_prgname (), done, rate);
   pr->shown = TRUE;
 }
@@ -669,11 +707,11 @@ process_path (Run *run, const char *path)
 static gint
 cmp_count_desc (gconstpointer a, gconstpointer b, gpointer table)
 {
-  guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **) a));
-  guint cb = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **) b));
+  guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **)a));
+  guint cb = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **)b));
   if (ca != cb)
     return ca > cb ? -1 : 1;
-  return strcmp (*(char **) a, *(char **) b);
+  return strcmp (*(char **)a, *(char **)b);
 }
 
 static GPtrArray *
@@ -692,7 +730,7 @@ sorted_keys (GHashTable *t)
 static int
 cmp_strptr (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char **) a, *(char **) b);
+  return strcmp (*(char **)a, *(char **)b);
 }
 
 static void
@@ -716,8 +754,9 @@ text_counts (GString *out, const Palette *p, const char *title, GHashTable *t, g
   g_string_append_printf (out, "%s%s%s\n", p->bold, title, p->reset);
   g_autoptr (GPtrArray) keys = sorted_keys (t);
   for (guint i = 0; i < keys->len && (!limit || i < limit); i++)
-    g_string_append_printf (out, "  %6u  %s\n", GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])),
-                            (char *) keys->pdata[i]);
+    g_string_append_printf (out, "  %6u  %s\n",
+                            GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])),
+                            (char *)keys->pdata[i]);
 }
 
 static void
@@ -764,20 +803,24 @@ print_summary (Totals *t)
   cmd_palette (&p, opt.color);
   GString *out = g_string_new (NULL);
   g_string_append_printf (out, "%s%u %s, %u %s, %u %s%s\n\n", p.bold, t->messages,
-                          L ("messages", "messages"), t->recipients, L ("recipients", "destinataires"),
-                          t->errors, L ("unreadable", "illisibles"), p.reset);
+                          L ("messages", "messages"), t->recipients,
+                          L ("recipients", "destinataires"), t->errors,
+                          L ("unreadable", "illisibles"), p.reset);
   text_counts (out, &p, L ("By kind", "Par type"), t->by_kind, 0);
   text_counts (out, &p, L ("By category", "Par catégorie"), t->by_category, 0);
   text_counts (out, &p, L ("By reason", "Par raison"), t->by_reason, 0);
-  text_counts (out, &p, L ("By recipient domain (top 20)", "Par domaine destinataire (20 premiers)"),
+  text_counts (out, &p,
+               L ("By recipient domain (top 20)", "Par domaine destinataire (20 premiers)"),
                t->by_domain, 20);
-  text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"), t->by_diagnostic, 10);
+  text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"),
+               t->by_diagnostic, 10);
   if (suppress->len) {
-    g_string_append_printf (out, "%s%s (%u)%s\n", p.bold,
-                            L ("Addresses to suppress (hard bounces)", "Adresses à retirer (échecs définitifs)"),
-                            suppress->len, p.reset);
+    g_string_append_printf (
+        out, "%s%s (%u)%s\n", p.bold,
+        L ("Addresses to suppress (hard bounces)", "Adresses à retirer (échecs définitifs)"),
+        suppress->len, p.reset);
     for (guint i = 0; i < suppress->len; i++)
-      g_string_append_printf (out, "  %s\n", (char *) suppress->pdata[i]);
+      g_string_append_printf (out, "  %s\n", (char *)suppress->pdata[i]);
   }
   fputs (out->str, stdout);
   g_string_free (out, TRUE);
@@ -791,8 +834,11 @@ parse_format (const char *v, DsnFormat *f)
   static const struct {
     const char *name;
     DsnFormat format;
-  } map[] = { { "auto", DSN_FORMAT_AUTO }, { "message", DSN_FORMAT_MESSAGE }, { "mbox", DSN_FORMAT_MBOX },
-              { "maildir", DSN_FORMAT_DIR }, { "dir", DSN_FORMAT_DIR } };
+  } map[] = { { "auto", DSN_FORMAT_AUTO },
+              { "message", DSN_FORMAT_MESSAGE },
+              { "mbox", DSN_FORMAT_MBOX },
+              { "maildir", DSN_FORMAT_DIR },
+              { "dir", DSN_FORMAT_DIR } };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
     if (!strcmp (v, map[i].name)) {
       *f = map[i].format;
@@ -821,38 +867,56 @@ main (int argc, char **argv)
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
-    { "summary", 's', 0, G_OPTION_ARG_NONE, &summary, "Totals for the whole input instead of one result per message", NULL },
-    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the explanations: en, fr (default: from the locale)", "LANG" },
-    { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns, "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
-    { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains, "Your own domain, to recognise bounces for mail you never sent (repeatable)", "DOMAIN" },
-    { "my-relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_relays, "A server of your sending path: host name, IP address or CIDR (repeatable)", "HOST" },
-    { "check", 'c', 0, G_OPTION_ARG_NONE, &check, "Re-check now, in the DNS, the causes that live there (SPF, DKIM, DMARC, MX, blocklists, reverse DNS)", NULL },
-    { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers, "With --check: ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
-    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout, "With --check: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
-    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl, "With --check: blocklist zone to query when the server named none (repeatable)", "ZONE" },
-    { "limit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &limits, "Change a limit: size=BYTES, depth=N, recipients=N, header=BYTES (repeatable)", "NAME=VALUE" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
-    { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
-    { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs, "Analyse with N threads; output keeps input order (default: 1)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not report unreadable messages on stderr", NULL },
+    { "summary", 's', 0, G_OPTION_ARG_NONE, &summary,
+      "Totals for the whole input instead of one result per message", NULL },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
+      "Language of the explanations: en, fr (default: from the locale)", "LANG" },
+    { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns,
+      "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
+    { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains,
+      "Your own domain, to recognise bounces for mail you never sent (repeatable)", "DOMAIN" },
+    { "my-relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_relays,
+      "A server of your sending path: host name, IP address or CIDR (repeatable)", "HOST" },
+    { "check", 'c', 0, G_OPTION_ARG_NONE, &check,
+      "Re-check now, in the DNS, the causes that live there (SPF, DKIM, DMARC, MX, blocklists, "
+      "reverse DNS)",
+      NULL },
+    { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers,
+      "With --check: ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
+    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout,
+      "With --check: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl,
+      "With --check: blocklist zone to query when the server named none (repeatable)", "ZONE" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &limits,
+      "Change a limit: size=BYTES, depth=N, recipients=N, header=BYTES (repeatable)",
+      "NAME=VALUE" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color,
+      "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
+    { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs,
+      "Analyse with N threads; output keeps input order (default: 1)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not report unreadable messages on stderr",
+      NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress, "No progress line on stderr", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("[PATH...]");
-  g_option_context_set_summary (ctx,
-    "Explain why an email bounced. Reads bounce messages (a file, an mbox, a\n"
-    "Maildir or a directory; standard input when no PATH or \"-\") and says, for\n"
-    "each recipient, what failed, why, and what to do.");
-  g_option_context_set_description (ctx,
-    "Exit status: 0 something was diagnosed, 1 nothing looks like a bounce,\n"
-    "2 usage error, 3 some input could not be read.\n\n"
-    "Examples:\n"
-    "  dsn-explain < bounce.eml\n"
-    "  dsn-explain ~/Maildir/.Bounces\n"
-    "  dsn-explain --json bounces.mbox | jq -r '.recipients[] | select(.hard_bounce) | .address'\n"
-    "  dsn-explain --summary bounces.mbox\n\n"
-    "See dsn-explain(1).");
+  g_option_context_set_summary (
+      ctx, "Explain why an email bounced. Reads bounce messages (a file, an mbox, a\n"
+           "Maildir or a directory; standard input when no PATH or \"-\") and says, for\n"
+           "each recipient, what failed, why, and what to do.");
+  g_option_context_set_description (
+      ctx, "Exit status: 0 something was diagnosed, 1 nothing looks like a bounce,\n"
+           "2 usage error, 3 some input could not be read.\n\n"
+           "Examples:\n"
+           "  dsn-explain < bounce.eml\n"
+           "  dsn-explain ~/Maildir/.Bounces\n"
+           "  dsn-explain --json bounces.mbox | jq -r '.recipients[] | select(.hard_bounce) | "
+           ".address'\n"
+           "  dsn-explain --summary bounces.mbox\n\n"
+           "See dsn-explain(1).");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -891,21 +955,25 @@ main (int argc, char **argv)
     static const struct {
       const char *name;
       DsnLimit limit;
-    } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE }, { "depth", DSN_LIMIT_MIME_DEPTH },
-                  { "recipients", DSN_LIMIT_RECIPIENTS }, { "header", DSN_LIMIT_HEADER_LENGTH } };
+    } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE },
+                  { "depth", DSN_LIMIT_MIME_DEPTH },
+                  { "recipients", DSN_LIMIT_RECIPIENTS },
+                  { "header", DSN_LIMIT_HEADER_LENGTH } };
     char *eq = strchr (*l, '=');
     char *end = NULL;
     guint64 value = eq ? g_ascii_strtoull (eq + 1, &end, 10) : 0;
     gsize i = 0;
     while (eq && i < G_N_ELEMENTS (names) && strncmp (*l, names[i].name, eq - *l) != 0)
       i++;
-    if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize) (eq - *l) || !end ||
-        *end || value == 0 || value > G_MAXSIZE / 2) {
-      g_autofree char *msg = g_strdup_printf ("--limit %s: expected size=, depth=, recipients= or header= "
-                                              "and a positive number", *l);
+    if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize)(eq - *l) || !end
+        || *end || value == 0 || value > G_MAXSIZE / 2) {
+      g_autofree char *msg
+          = g_strdup_printf ("--limit %s: expected size=, depth=, recipients= or header= "
+                             "and a positive number",
+                             *l);
       return cmd_usage_error (msg);
     }
-    dsn_analyzer_set_limit (an, names[i].limit, (gsize) value);
+    dsn_analyzer_set_limit (an, names[i].limit, (gsize)value);
   }
   for (char **d = my_domains; d && *d; d++)
     dsn_analyzer_add_own_domain (an, *d);
@@ -930,13 +998,14 @@ main (int argc, char **argv)
         return cmd_usage_error (msg);
       }
     if (dns_timeout > 0)
-      dsn_resolver_set_timeout (res, (guint) (dns_timeout * 1000));
+      dsn_resolver_set_timeout (res, (guint)(dns_timeout * 1000));
     resolver = res;
-    dnsbl_zones = (const char *const *) dnsbl;
+    dnsbl_zones = (const char *const *)dnsbl;
   }
 #else
   if (check) {
-    cmd_error ("--check is not built in: libdsn was built without its DNS wing (-Dmailcheck=false)");
+    cmd_error (
+        "--check is not built in: libdsn was built without its DNS wing (-Dmailcheck=false)");
     return EXIT_USAGE;
   }
 #endif

@@ -161,10 +161,10 @@ print_wrapped (const char *text, guint first_col, const char *indent, guint widt
   for (char **w = words; *w; w++) {
     if (!**w)
       continue;
-    guint n = (guint) g_utf8_strlen (*w, -1);
+    guint n = (guint)g_utf8_strlen (*w, -1);
     if (!first && col + 1 + n > width) {
       printf ("\n%s", indent);
-      col = (guint) g_utf8_strlen (indent, -1);
+      col = (guint)g_utf8_strlen (indent, -1);
     } else if (!first) {
       putchar (' ');
       col++;
@@ -258,9 +258,9 @@ print_audit (const DsnAudit *audit)
                        : v == DSN_VERDICT_UNKNOWN ? "? "
                                                   : "· ";
     g_autofree char *word = g_strdup_printf ("%s%s", mark, verdict_text (v));
-    guint pad = 18 - MIN (17, (guint) g_utf8_strlen (word, -1));
-    printf ("  %s%-8s%s %s%s%s%*s", p.bold, areas[i].label, p.reset, color, word, p.reset,
-            (int) pad, "");
+    guint pad = 18 - MIN (17, (guint)g_utf8_strlen (word, -1));
+    printf ("  %s%-8s%s %s%s%s%*s", p.bold, areas[i].label, p.reset, color, word, p.reset, (int)pad,
+            "");
     const DsnFinding *f = area_headline (audit, areas[i].area);
     if (f)
       print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ",
@@ -321,8 +321,8 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (DsnAudit) audit
-      = dsn_resolver_audit (res, domain, checks, (const char *const *) selectors,
-                            (const char *const *) zones, NULL, &error);
+      = dsn_resolver_audit (res, domain, checks, (const char *const *)selectors,
+                            (const char *const *)zones, NULL, &error);
   if (!audit) {
     if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
       return cmd_usage_error (error->message);
@@ -423,15 +423,15 @@ main (int argc, char **argv)
   if (timeout < 0 || timeout > 60)
     return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
   if (timeout > 0)
-    dsn_resolver_set_timeout (res, MAX (1, (guint) (timeout * 1000 + 0.5)));
+    dsn_resolver_set_timeout (res, MAX (1, (guint)(timeout * 1000 + 0.5)));
   if (https_timeout < 0 || https_timeout > 60)
     return cmd_usage_error ("--https-timeout: expected seconds from 0.01 to 60");
   if (https_timeout > 0)
-    dsn_resolver_set_https_timeout (res, MAX (1, (guint) (https_timeout * 1000 + 0.5)));
+    dsn_resolver_set_https_timeout (res, MAX (1, (guint)(https_timeout * 1000 + 0.5)));
   if (retries > 10)
     return cmd_usage_error ("--retries: expected a number from 0 to 10");
   if (retries >= 0)
-    dsn_resolver_set_retries (res, (guint) retries);
+    dsn_resolver_set_retries (res, (guint)retries);
   if (test_ca || test_connect_to)
     dsn_resolver_set_test_https (res, test_ca, test_connect_to);
 

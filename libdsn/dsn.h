@@ -74,7 +74,8 @@ typedef enum {
   DSN_LIMIT_MESSAGE_SIZE,  /* bytes; larger input is an error (default 64 MiB) */
   DSN_LIMIT_MIME_DEPTH,    /* nesting of multiparts and attached messages (default 32) */
   DSN_LIMIT_RECIPIENTS,    /* recipients kept per message; the rest is a warning (default 10000) */
-  DSN_LIMIT_HEADER_LENGTH, /* bytes of one unfolded field kept; longer is cut, with a warning (default 64 KiB) */
+  DSN_LIMIT_HEADER_LENGTH, /* bytes of one unfolded field kept; longer is cut, with a warning
+                              (default 64 KiB) */
 } DsnLimit;
 
 /* ------------------------------------------------------------------ analyzer */
@@ -162,8 +163,10 @@ DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guin
  * do, in LANG ("en" or "fr"; NULL means "en"). */
 DSN_API guint dsn_report_get_n_header_findings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_header_finding_code (const DsnReport *rep, guint i);
-DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, guint i, const char *lang);
-DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i, const char *lang);
+DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, guint i,
+                                                        const char *lang);
+DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i,
+                                                          const char *lang);
 
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
@@ -236,8 +239,8 @@ DSN_API DsnReader *dsn_reader_new (const char *path, DsnFormat format, GError **
  * NULL) receives the file the message came from, owned by the reader and valid
  * until the next call; *INDEX (may be NULL) its 1-based position in an mbox, 0
  * otherwise. */
-DSN_API gboolean dsn_reader_next (DsnReader *reader, GBytes **data, const char **path,
-                                  guint *index, GError **error);
+DSN_API gboolean dsn_reader_next (DsnReader *reader, GBytes **data, const char **path, guint *index,
+                                  GError **error);
 
 /* The format actually used (after DSN_FORMAT_AUTO was resolved). */
 DSN_API DsnFormat dsn_reader_get_format (const DsnReader *reader);
@@ -299,7 +302,7 @@ typedef enum {
 /* The verdict on one area. */
 typedef enum {
   DSN_VERDICT_OK,
-  DSN_VERDICT_NONE,    /* an optional feature that is not set up */
+  DSN_VERDICT_NONE, /* an optional feature that is not set up */
   DSN_VERDICT_WARNING,
   DSN_VERDICT_ERROR,
   DSN_VERDICT_UNKNOWN, /* could not check: the DNS failed */

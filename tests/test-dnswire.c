@@ -37,8 +37,8 @@ static DsnDnsAnswer *
 answer_new (void)
 {
   DsnDnsAnswer *a = g_new0 (DsnDnsAnswer, 1);
-  a->rrs = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_dns_rr_free);
-  a->cnames = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_dns_rr_free);
+  a->rrs = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_dns_rr_free);
+  a->cnames = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_dns_rr_free);
   return a;
 }
 
@@ -119,9 +119,9 @@ test_mx (void)
   DsnDnsAnswer *a = answer_new ();
   g_assert_true (dsn_dns_parse_response (b->data, b->len, DSN_DNS_MX, a));
   g_assert_cmpuint (a->rrs->len, ==, 2);
-  g_assert_cmpstr (((DsnDnsRR *) a->rrs->pdata[0])->data, ==, "");
-  g_assert_cmpuint (((DsnDnsRR *) a->rrs->pdata[1])->preference, ==, 10);
-  g_assert_cmpstr (((DsnDnsRR *) a->rrs->pdata[1])->data, ==, "mx.example.org");
+  g_assert_cmpstr (((DsnDnsRR *)a->rrs->pdata[0])->data, ==, "");
+  g_assert_cmpuint (((DsnDnsRR *)a->rrs->pdata[1])->preference, ==, 10);
+  g_assert_cmpstr (((DsnDnsRR *)a->rrs->pdata[1])->data, ==, "mx.example.org");
   answer_free (a);
 }
 
@@ -161,7 +161,7 @@ test_malformed (void)
   g_assert_false (dsn_dns_parse_response (b->data, b->len, DSN_DNS_TXT, a));
   answer_free (a);
   g_autoptr (GByteArray) loop = response (0x8580, 1);
-  guint16 self = (guint16) loop->len;
+  guint16 self = (guint16)loop->len;
   guint8 rr[] = { 0xc0 | (self >> 8), self & 0xff, 0, 16, 0, 1, 0, 0, 0, 1, 0, 0 };
   g_byte_array_append (loop, rr, sizeof rr);
   a = answer_new ();

@@ -25,7 +25,7 @@ static void
 test_testdata (void)
 {
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
-  for (const char *const *dir = (const char *const[]) { "bounces", "headers", NULL }; *dir; dir++) {
+  for (const char *const *dir = (const char *const[]){ "bounces", "headers", NULL }; *dir; dir++) {
     g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "testdata", *dir, NULL);
     g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
     g_assert_nonnull (d);
@@ -52,12 +52,17 @@ test_escaping (void)
 {
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
   /* Control characters, quotes, backslashes and invalid UTF-8. */
-  g_autoptr (DsnReport) rep = dsn_analyzer_classify_text (an, "550 \"quoted\" back\\slash \x01\t tab \xff\xfe end",
-                                                          NULL, NULL);
+  g_autoptr (DsnReport) rep = dsn_analyzer_classify_text (
+      an, "550 \"quoted\" back\\slash \x01\t tab \xff\xfe end", NULL, NULL);
   check_same (rep);
   g_autofree char *text = dsn_report_to_json_string (rep, NULL);
   g_assert_nonnull (strstr (text, "\\\"quoted\\\" back\\\\slash \\u0001"));
-  g_autoptr (DsnReport) seps = dsn_analyzer_classify_text (an, "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\xc2\x85" "d", NULL, NULL);
+  g_autoptr (DsnReport) seps = dsn_analyzer_classify_text (an,
+                                                           "a\xe2\x80\xa8"
+                                                           "b\xe2\x80\xa9"
+                                                           "c\xc2\x85"
+                                                           "d",
+                                                           NULL, NULL);
   check_same (seps);
   g_autofree char *t2 = dsn_report_to_json_string (seps, NULL);
   g_assert_nonnull (strstr (t2, "a\\u2028b\\u2029c\\u0085d"));

@@ -53,8 +53,9 @@ static void
 test_mbox_cr (void)
 {
   g_autofree char *dir = NULL;
-  g_autofree char *path = write_tmp ("box", "From a Mon Jan  1 00:00:00 2024\rSubject: one\r\rbody\r\r"
-                                            "From b Mon Jan  1 00:00:01 2024\rSubject: two\r\rtext\r",
+  g_autofree char *path = write_tmp ("box",
+                                     "From a Mon Jan  1 00:00:00 2024\rSubject: one\r\rbody\r\r"
+                                     "From b Mon Jan  1 00:00:01 2024\rSubject: two\r\rtext\r",
                                      &dir);
   g_autoptr (GError) error = NULL;
   g_autoptr (DsnReader) r = dsn_reader_new (path, DSN_FORMAT_AUTO, &error);

@@ -10,7 +10,7 @@ static gboolean
 has (GPtrArray *issues, const char *code)
 {
   for (guint i = 0; i < issues->len; i++)
-    if (!strcmp (((DsnIssue *) issues->pdata[i])->code, code))
+    if (!strcmp (((DsnIssue *)issues->pdata[i])->code, code))
       return TRUE;
   return FALSE;
 }

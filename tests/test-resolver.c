@@ -18,9 +18,9 @@ silent_server (int *fd)
   struct sockaddr_in sa = { 0 };
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (bind (*fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (bind (*fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
   socklen_t len = sizeof sa;
-  getsockname (*fd, (struct sockaddr *) &sa, &len);
+  getsockname (*fd, (struct sockaddr *)&sa, &len);
   return g_strdup_printf ("127.0.0.1:%u", ntohs (sa.sin_port));
 }
 
@@ -97,13 +97,13 @@ typedef struct {
 static void
 on_audit (GObject *source, GAsyncResult *result, gpointer data)
 {
-  ((Results *) data)->audit = g_object_ref (result);
+  ((Results *)data)->audit = g_object_ref (result);
 }
 
 static void
 on_spf (GObject *source, GAsyncResult *result, gpointer data)
 {
-  ((Results *) data)->spf = g_object_ref (result);
+  ((Results *)data)->spf = g_object_ref (result);
 }
 
 static gboolean

@@ -15,7 +15,7 @@ test_lint (void)
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   gboolean ok = dsn_analyzer_lint (an, problems);
   for (guint i = 0; i < problems->len; i++)
-    g_test_message ("%s", (char *) problems->pdata[i]);
+    g_test_message ("%s", (char *)problems->pdata[i]);
   g_assert_cmpuint (problems->len, ==, 0);
   g_assert_true (ok);
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an), >, 30);
@@ -26,7 +26,8 @@ classify (DsnAnalyzer *an, const char *text, const char *status)
 {
   static char category[64];
   g_autoptr (DsnReport) rep = dsn_analyzer_classify_text (an, text, status, NULL);
-  g_strlcpy (category, dsn_recipient_get_category (dsn_report_get_recipient (rep, 0)), sizeof category);
+  g_strlcpy (category, dsn_recipient_get_category (dsn_report_get_recipient (rep, 0)),
+             sizeof category);
   return category;
 }
 
@@ -36,14 +37,16 @@ static void
 test_word_start (void)
 {
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
-  g_assert_cmpstr (classify (an, "554 Message garbled", NULL), !=, "blocklist");   /* "rbl" */
+  g_assert_cmpstr (classify (an, "554 Message garbled", NULL), !=, "blocklist"); /* "rbl" */
   g_assert_cmpstr (classify (an, "550 rejected id=AbIB607xQ", NULL), !=, "rate-limited");
-  g_assert_cmpstr (classify (an, "550 no such user, queue id 3DKIMa9", "5.1.1"), ==, "user-unknown");
+  g_assert_cmpstr (classify (an, "550 no such user, queue id 3DKIMa9", "5.1.1"), ==,
+                   "user-unknown");
   g_assert_cmpstr (classify (an, "550 the avirus scanner is down", NULL), !=, "malware");
   /* At a word's start, or after punctuation, they match. */
   g_assert_cmpstr (classify (an, "550 listed in an RBL", NULL), ==, "blocklist");
   g_assert_cmpstr (classify (an, "550 blocked using zen.spamhaus.org", NULL), ==, "blocklist");
-  g_assert_cmpstr (classify (an, "550 IB607 too many recipients this hour", NULL), ==, "rate-limited");
+  g_assert_cmpstr (classify (an, "550 IB607 too many recipients this hour", NULL), ==,
+                   "rate-limited");
   g_assert_cmpstr (classify (an, "554 Message greylisted, try later", NULL), ==, "greylisting");
 }
 
@@ -57,7 +60,8 @@ test_precedence (void)
   g_assert_cmpstr (classify (an, "Sorry, no.", "5.1.1"), ==, "user-unknown");
   /* A named list beats a generic blocklist phrase. */
   g_assert_cmpstr (classify (an, "blocked using zen.spamhaus.org", NULL), ==, "blocklist");
-  g_autoptr (DsnReport) rep = dsn_analyzer_classify_text (an, "blocked using zen.spamhaus.org", NULL, NULL);
+  g_autoptr (DsnReport) rep
+      = dsn_analyzer_classify_text (an, "blocked using zen.spamhaus.org", NULL, NULL);
   g_assert_cmpstr (dsn_report_get_recipient (rep, 0)->blocklist, ==, "Spamhaus");
   /* White space and case do not matter. */
   g_assert_cmpstr (classify (an, "MAILBOX\n   FULL", NULL), ==, "mailbox-full");
@@ -74,13 +78,16 @@ test_languages (void)
   } cases[] = {
     { "552 BO\xc3\x8eTE AUX LETTRES PLEINE", NULL, "mailbox-full" },
     { "552 Boite aux lettres pleine", NULL, "mailbox-full" },
-    { "452 bo\xc3\xaete satur\xc3\xa9" "e\xc2\xa0: quota d\xc3\xa9pass\xc3\xa9", NULL,
-      "mailbox-full" },
+    { "452 bo\xc3\xaete satur\xc3\xa9"
+      "e\xc2\xa0: quota d\xc3\xa9pass\xc3\xa9",
+      NULL, "mailbox-full" },
     { "550 5.1.1 Utilisateur inconnu", NULL, "user-unknown" },
     { "550 5.1.1 <anna@example.org>: EMPF\xc3\x84NGER UNBEKANNT", NULL, "user-unknown" },
     { "550 5.1.1 <anna@example.org>: Empfaenger unbekannt", NULL, "user-unknown" },
     { "452 4.2.2 Postfach voll", NULL, "mailbox-full" },
-    { "550 Sendequota \xc3\xbc" "berschritten", NULL, "rate-limited" },
+    { "550 Sendequota \xc3\xbc"
+      "berschritten",
+      NULL, "rate-limited" },
     { "552 5.2.2 casella piena", NULL, "mailbox-full" },
     { "550 5.1.1 utente sconosciuto", NULL, "user-unknown" },
     { "552 buz\xc3\xb3n lleno", NULL, "mailbox-full" },
@@ -88,7 +95,9 @@ test_languages (void)
     { "550 Dominio inexistente", "5.1.2", "domain-not-found" },
     { "554 5.7.1 Message consid\xc3\xa9r\xc3\xa9 comme spam", NULL, "spam-content" },
     { "550 5.7.1 Relais refus\xc3\xa9", NULL, "relay-denied" },
-    { "l\xe2\x80\x99" "adresse est introuvable", "5.1.1", "user-unknown" },
+    { "l\xe2\x80\x99"
+      "adresse est introuvable",
+      "5.1.1", "user-unknown" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     const char *got = classify (an, cases[i].text, cases[i].status);
@@ -145,31 +154,42 @@ test_context (void)
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "MAIL" }), ==,
                    "sender-rejected/rejected/5.0.918");
   /* A 5.1.x code confirms it, at any stage but MAIL FROM. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .status = "5.1.1", .command = "DATA" }),
-                   ==, "user-unknown/userunknown/5.1.1");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = uu, .status = "5.1.1", .command = "DATA" }), ==,
+      "user-unknown/userunknown/5.1.1");
   /* The recipient's own mail system says so after looking it up. */
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "The email address does not exist.",
                                                  .dialect = "gmail" }),
                    ==, "user-unknown/userunknown/5.0.911");
   /* A refusal at connection time is about the sending host. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 Go away", .reply = "550",
-                                                 .command = "CONN" }),
-                   ==, "blocked/blocked/5.0.971");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "550 Go away", .reply = "550", .command = "CONN" }), ==,
+      "blocked/blocked/5.0.971");
   /* x-unix: a local delivery program failed, whatever its words. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "procmail: Couldn't create \"/var/mail/anna\" No such user",
-                                                 .status = "5.1.1", .type = "x-unix" }),
-                   ==, "mailer-error/mailererror/5.1.1");
+  g_assert_cmpstr (
+      classify_facts (an,
+                      &(Facts){ .text = "procmail: Couldn't create \"/var/mail/anna\" No such user",
+                                .status = "5.1.1",
+                                .type = "x-unix" }),
+      ==, "mailer-error/mailererror/5.1.1");
   /* A delay stays a delay, unless the words name another cause. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out",
-                                                 .status = "4.4.1", .action = DSN_ACTION_DELAYED }),
-                   ==, "delayed/expired/4.4.1");
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: No route to host",
-                                                 .status = "4.4.1", .action = DSN_ACTION_DELAYED }),
-                   ==, "network-error/networkerror/4.4.1");
+  g_assert_cmpstr (
+      classify_facts (
+          an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out",
+                        .status = "4.4.1",
+                        .action = DSN_ACTION_DELAYED }),
+      ==, "delayed/expired/4.4.1");
+  g_assert_cmpstr (
+      classify_facts (an,
+                      &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: No route to host",
+                                .status = "4.4.1",
+                                .action = DSN_ACTION_DELAYED }),
+      ==, "network-error/networkerror/4.4.1");
   /* A temporary "domain not found" is a DNS failure, not a missing domain. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "DNS Error: Domain name not found: example.org",
-                                                 .status = "4.0.0" }),
-                   ==, "dns-error/networkerror/4.0.0");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "DNS Error: Domain name not found: example.org",
+                                    .status = "4.0.0" }),
+      ==, "dns-error/networkerror/4.0.0");
 }
 
 /* How rules, codes and hints weigh against each other. */
@@ -178,33 +198,43 @@ test_weights (void)
 {
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
   /* Codes that name their cause decide over other words... */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.2.2 <anna@example.org>... User unknown",
-                                                 .status = "5.2.2" }),
-                   ==, "mailbox-full/mailboxfull/5.2.2");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "550 5.2.2 <anna@example.org>... User unknown",
+                                    .status = "5.2.2" }),
+      ==, "mailbox-full/mailboxfull/5.2.2");
   /* ...vague ones do not. */
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.7.1 Message rejected as spam",
                                                  .status = "5.7.1" }),
                    ==, "spam-content/spamdetected/5.7.1");
   /* The remote server's own code replaces a generic Status:. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.1.1 <anna@example.org>: Recipient address rejected",
-                                                 .status = "5.0.0" }),
-                   ==, "user-unknown/userunknown/5.1.1");
+  g_assert_cmpstr (
+      classify_facts (an,
+                      &(Facts){ .text = "550 5.1.1 <anna@example.org>: Recipient address rejected",
+                                .status = "5.0.0" }),
+      ==, "user-unknown/userunknown/5.1.1");
   /* A provider's own code beats generic words. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]",
-                                                 .status = "5.2.0" }),
-                   ==, "spam-content/spamdetected/5.2.0");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]",
+                                    .status = "5.2.0" }),
+      ==, "spam-content/spamdetected/5.2.0");
   /* A multi-line reply's repeated prefixes do not hide a phrase. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: header are not accepted.",
-                                                 .status = "5.7.1" }),
-                   ==, "not-rfc-compliant/notcompliantrfc/5.7.1");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "550-5.7.1 Messages with multiple 550-5.7.1 addresses "
+                                            "in From: header are not accepted.",
+                                    .status = "5.7.1" }),
+      ==, "not-rfc-compliant/notcompliantrfc/5.7.1");
   /* A dialect's definite hint is decisive, a tentative one only beats codes. */
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "550 Mailbox unavailable", .hint = "filtered" }),
-                   ==, "content-filtered/filtered/5.0.910");
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "452 4.2.2 Mailbox full", .status = "4.2.2",
-                                                 .hint = "expired" }),
-                   ==, "mailbox-full/mailboxfull/4.2.2");
-  g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "Too many retries", .status = "4.4.7", .hint = "expired" }),
-                   ==, "expired/expired/4.4.7");
+  g_assert_cmpstr (
+      classify_facts (an, &(Facts){ .text = "550 Mailbox unavailable", .hint = "filtered" }), ==,
+      "content-filtered/filtered/5.0.910");
+  g_assert_cmpstr (
+      classify_facts (
+          an, &(Facts){ .text = "452 4.2.2 Mailbox full", .status = "4.2.2", .hint = "expired" }),
+      ==, "mailbox-full/mailboxfull/4.2.2");
+  g_assert_cmpstr (
+      classify_facts (an,
+                      &(Facts){ .text = "Too many retries", .status = "4.4.7", .hint = "expired" }),
+      ==, "expired/expired/4.4.7");
   /* Words nothing recognises are "onhold"; no words at all, "undefined". */
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = "Nyaan" }), ==, "on-hold/onhold/5.0.901");
   g_assert_cmpstr (classify_facts (an, &(Facts){ 0 }), ==, "undetermined/undefined/5.0.900");
@@ -232,13 +262,15 @@ test_override (void)
 
   /* A bad file is refused with a message naming it, and nothing changes. */
   g_autoptr (DsnAnalyzer) an2 = dsn_analyzer_new ();
-  g_assert_true (g_file_set_contents (path, "[rule bad]\ncategory=nope\nphrase=x\nexample=x\n", -1, NULL));
+  g_assert_true (
+      g_file_set_contents (path, "[rule bad]\ncategory=nope\nphrase=x\nexample=x\n", -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an2, dir, &error));
   g_assert_error (error, DSN_ERROR, DSN_ERROR_PATTERNS);
   g_assert_nonnull (strstr (error->message, "nope"));
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an2), ==, before);
   g_clear_error (&error);
-  g_assert_true (g_file_set_contents (path, "[rule bad]\ncategory=mailbox-full\nregex=(unclosed\nexample=x\n", -1, NULL));
+  g_assert_true (g_file_set_contents (
+      path, "[rule bad]\ncategory=mailbox-full\nregex=(unclosed\nexample=x\n", -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an2, dir, &error));
   g_assert_nonnull (strstr (error->message, "regex"));
   g_clear_error (&error);
@@ -258,14 +290,15 @@ test_override (void)
   g_assert_no_error (error);
   g_assert_true (dsn_analyzer_lint (an3, NULL));
   const char *policy = "554 5.7.1 Message refused: violation of policy";
-  g_assert_cmpstr (classify_facts (an3, &(Facts){ .text = policy, .remote = "in1.mx.example.net" }), ==,
-                   "spam-content/spamdetected/5.7.1");
+  g_assert_cmpstr (classify_facts (an3, &(Facts){ .text = policy, .remote = "in1.mx.example.net" }),
+                   ==, "spam-content/spamdetected/5.7.1");
   g_assert_cmpstr (classify_facts (an3, &(Facts){ .text = policy, .remote = "mx.example.com" }), ==,
                    "policy-violation/policyviolation/5.7.1");
 
   /* like= must name a rule. */
   g_autoptr (DsnAnalyzer) an4 = dsn_analyzer_new ();
-  g_assert_true (g_file_set_contents (path, "[rule bad]\ncategory=blocked\nlike=nope\nexample=x\n", -1, NULL));
+  g_assert_true (
+      g_file_set_contents (path, "[rule bad]\ncategory=blocked\nlike=nope\nexample=x\n", -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
   g_assert_nonnull (strstr (error->message, "like=nope"));
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an4), ==, before);
@@ -274,13 +307,16 @@ test_override (void)
   /* A key or a group given twice would silently lose the first: refused. */
   g_assert_true (g_file_set_contents (path,
                                       "[rule twice]\ncategory=blocked\nphrase=a b c\n"
-                                      "example=a b c\nexample = a b c d\n", -1, NULL));
+                                      "example=a b c\nexample = a b c d\n",
+                                      -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
   g_assert_nonnull (strstr (error->message, "[rule twice]: example= is given twice"));
   g_clear_error (&error);
-  g_assert_true (g_file_set_contents (path,
-                                      "[rule twice]\ncategory=blocked\nphrase=a b c\nexample=a b c\n"
-                                      "# comment=\n\n[rule twice]\nstrength=70\n", -1, NULL));
+  g_assert_true (
+      g_file_set_contents (path,
+                           "[rule twice]\ncategory=blocked\nphrase=a b c\nexample=a b c\n"
+                           "# comment=\n\n[rule twice]\nstrength=70\n",
+                           -1, NULL));
   g_assert_false (dsn_analyzer_add_patterns_dir (an4, dir, &error));
   g_assert_nonnull (strstr (error->message, "[rule twice]: the group is given twice"));
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an4), ==, before);
@@ -294,10 +330,10 @@ test_man_categories (void)
 {
   /* __FILE__ is relative to the build root, the parent of this test's directory. */
   g_autofree char *src = g_path_get_dirname (__FILE__);
-  g_autofree char *page =
-    g_path_is_absolute (src)
-      ? g_build_filename (src, "..", "man", "dsn-patterns.5", NULL)
-      : g_build_filename (g_test_get_dir (G_TEST_BUILT), "..", src, "..", "man", "dsn-patterns.5", NULL);
+  g_autofree char *page = g_path_is_absolute (src)
+                              ? g_build_filename (src, "..", "man", "dsn-patterns.5", NULL)
+                              : g_build_filename (g_test_get_dir (G_TEST_BUILT), "..", src, "..",
+                                                  "man", "dsn-patterns.5", NULL);
   g_autofree char *text = NULL;
   if (!g_file_get_contents (page, &text, NULL, NULL)) {
     g_test_skip ("man/dsn-patterns.5 not found from the test's directory");

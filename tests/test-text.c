@@ -99,22 +99,36 @@ test_fold (void)
   } cases[] = {
     { "  Mailbox \n FULL ", "mailbox full" },
     { "BO\xc3\x8eTE AUX LETTRES PLEINE", "boite aux lettres pleine" },
-    { "\xc3\x89" "chec de la remise\xc2\xa0:", "echec de la remise :" },
-    { "Empf\xc3\xa4" "nger unbekannt, Gr\xc3\xb6\xc3\x9f" "e", "empfanger unbekannt, grosse" },
-    { "l\xe2\x80\x99" "adresse", "l'adresse" },
-    { "buz\xc3\xb3" "n lleno", "buzon lleno" },
+    { "\xc3\x89"
+      "chec de la remise\xc2\xa0:",
+      "echec de la remise :" },
+    { "Empf\xc3\xa4"
+      "nger unbekannt, Gr\xc3\xb6\xc3\x9f"
+      "e",
+      "empfanger unbekannt, grosse" },
+    { "l\xe2\x80\x99"
+      "adresse",
+      "l'adresse" },
+    { "buz\xc3\xb3"
+      "n lleno",
+      "buzon lleno" },
     { "\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e", /* Japanese: kept */
       "\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e" },
     { "\xe3\x81\x8c", "\xe3\x81\x8c" }, /* kana with a voicing mark: kept */
-    { "bad \xff" " byte", "bad \xff" " byte" },
+    { "bad \xff"
+      " byte",
+      "bad \xff"
+      " byte" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *got = dsn_text_fold (cases[i].text);
     g_assert_cmpstr (got, ==, cases[i].want);
   }
-  g_autofree char *folded = dsn_text_fold ("Non remis\xc2\xa0: R\xc3\xa9" "union");
+  g_autofree char *folded = dsn_text_fold ("Non remis\xc2\xa0: R\xc3\xa9"
+                                           "union");
   g_assert_nonnull (dsn_text_fold_find (folded, "NON REMIS :"));
-  g_assert_nonnull (dsn_text_fold_find (folded, "r\xc3\xa9" "union"));
+  g_assert_nonnull (dsn_text_fold_find (folded, "r\xc3\xa9"
+                                                "union"));
   g_assert_null (dsn_text_fold_find (folded, "remise"));
 }
 

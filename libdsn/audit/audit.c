@@ -272,7 +272,7 @@ args_key (const DsnFinding *f)
 static gint
 compare_findings (gconstpointer a, gconstpointer b)
 {
-  const DsnFinding *x = *(const DsnFinding *const *) a, *y = *(const DsnFinding *const *) b;
+  const DsnFinding *x = *(const DsnFinding *const *)a, *y = *(const DsnFinding *const *)b;
   int d = rank (x) - rank (y);
   if (d)
     return d;
@@ -333,7 +333,7 @@ job_complete (DsnJob *job)
   if (audit->dns_unreachable) {
     /* Say it once, not once per failed lookup. */
     for (guint i = 0; i < audit->findings->len;)
-      if (((DsnFinding *) audit->findings->pdata[i])->def->unchecked)
+      if (((DsnFinding *)audit->findings->pdata[i])->def->unchecked)
         g_ptr_array_remove_index (audit->findings, i);
       else
         i++;
@@ -377,8 +377,8 @@ job_complete (DsnJob *job)
   }
   GTask *task = job->task;
   job->task = NULL;
-  dsn_task_return_later (task, error ? NULL : audit, (GDestroyNotify) dsn_audit_free, error,
-                         (GDestroyNotify) job_free, job);
+  dsn_task_return_later (task, error ? NULL : audit, (GDestroyNotify)dsn_audit_free, error,
+                         (GDestroyNotify)job_free, job);
 }
 
 static gboolean
@@ -415,7 +415,8 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
   g_task_set_source_tag (task, dsn_resolver_audit_async);
   DsnJob *job = g_new0 (DsnJob, 1);
   /* An internationalized name is looked up in its A-label form (RFC 5891). */
-  g_autofree char *ascii = g_str_is_ascii (domain) ? g_strdup (domain) : g_hostname_to_ascii (domain);
+  g_autofree char *ascii
+      = g_str_is_ascii (domain) ? g_strdup (domain) : g_hostname_to_ascii (domain);
   job->domain = g_ascii_strdown (ascii ? ascii : domain, -1);
   gsize n = strlen (job->domain);
   if (n > 1 && job->domain[n - 1] == '.')
@@ -439,12 +440,12 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     return;
   }
   job->areas = areas & DSN_AREA_ALL;
-  job->dkim_selectors = g_strdupv ((char **) dkim_selectors);
-  job->dnsbl_zones = g_strdupv ((char **) (dnsbl_zones ? dnsbl_zones : default_dnsbl_zones));
+  job->dkim_selectors = g_strdupv ((char **)dkim_selectors);
+  job->dnsbl_zones = g_strdupv ((char **)(dnsbl_zones ? dnsbl_zones : default_dnsbl_zones));
   job->audit = g_new0 (DsnAudit, 1);
   job->audit->domain = g_strdup (job->domain);
   job->audit->areas = job->areas;
-  job->audit->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_finding_free);
+  job->audit->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   job->dmarc_pct = 100;
   GError *error = NULL;
   job->dns = dsn_dns_new (res, NULL, &error);
@@ -457,7 +458,7 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
   job->task = task;
   if (cancellable) {
     job->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (job->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, job,
+    g_source_set_callback (job->cancel_source, (GSourceFunc)(void (*) (void))on_cancelled, job,
                            NULL);
     g_source_attach (job->cancel_source, g_task_get_context (task));
   }

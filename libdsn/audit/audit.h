@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 
 /* ------------------------------------------------------------ findings.c */
 
-
 /* One entry of mailcheck-findings.keys. */
 typedef struct {
   char *code;

@@ -107,9 +107,9 @@ dsn_dkim_start (DsnJob *job)
 {
   int i = dsn_area_index (DSN_AREA_DKIM);
   DkimState *st = g_new0 (DkimState, 1);
-  st->sels = g_ptr_array_new_with_free_func ((GDestroyNotify) sel_free);
+  st->sels = g_ptr_array_new_with_free_func ((GDestroyNotify)sel_free);
   job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify) state_free;
+  job->state_free[i] = (GDestroyNotify)state_free;
   if (job->dkim_selectors && job->dkim_selectors[0]) {
     for (char **s = job->dkim_selectors; *s; s++)
       probe (job, st, *s, FALSE);

@@ -115,7 +115,7 @@ check_external (DsnJob *job, DmarcState *st, GPtrArray *uris)
       continue;
     gboolean seen = FALSE;
     for (guint k = 0; k < st->external->len; k++)
-      seen |= !strcmp (((External *) st->external->pdata[k])->domain, u->domain);
+      seen |= !strcmp (((External *)st->external->pdata[k])->domain, u->domain);
     if (seen)
       continue;
     External *e = g_new0 (External, 1);
@@ -174,7 +174,7 @@ walk (DsnJob *job)
   DmarcState *st = state (job);
   if (st->next >= st->targets->len)
     return;
-  g_autofree char *name = g_strconcat ("_dmarc.", (char *) st->targets->pdata[st->next++], NULL);
+  g_autofree char *name = g_strconcat ("_dmarc.", (char *)st->targets->pdata[st->next++], NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_dmarc, job);
 }
 
@@ -185,10 +185,10 @@ dsn_dmarc_start (DsnJob *job)
   DmarcState *st = g_new0 (DmarcState, 1);
   st->job = job;
   st->targets = walk_targets (job->domain);
-  st->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_free);
-  st->external = g_ptr_array_new_with_free_func ((GDestroyNotify) external_free);
+  st->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
+  st->external = g_ptr_array_new_with_free_func ((GDestroyNotify)external_free);
   job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify) state_free;
+  job->state_free[i] = (GDestroyNotify)state_free;
   walk (job);
 }
 

@@ -36,8 +36,8 @@ entries (DsnJob *job)
 {
   int i = dsn_area_index (DSN_AREA_DNSBL);
   if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-    job->state_free[i] = (GDestroyNotify) g_ptr_array_unref;
+    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
   }
   return job->state[i];
 }
@@ -85,7 +85,7 @@ on_a (const DsnDnsAnswer *ans, gpointer data)
   e->status = listed ? BL_LISTED : BL_REFUSED;
   if (refused && !listed) {
     g_ptr_array_add (e->codes, NULL);
-    g_autofree char *codes = g_strjoinv (", ", (char **) e->codes->pdata);
+    g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
     g_ptr_array_remove_index (e->codes, e->codes->len - 1);
     dsn_job_add (job, "dnsbl.refused", "zone", e->zone, "code", codes, NULL);
   }
@@ -102,7 +102,7 @@ reversed (const char *address)
     return NULL;
   char *suffix
       = strstr (rev, g_str_has_suffix (rev, ".in-addr.arpa") ? ".in-addr.arpa" : ".ip6.arpa");
-  return g_strndup (rev, (gsize) (suffix - rev));
+  return g_strndup (rev, (gsize)(suffix - rev));
 }
 
 void
@@ -127,7 +127,7 @@ dsn_dnsbl_check (DsnJob *job, const char *address, const char *host)
 static gint
 compare_entries (gconstpointer a, gconstpointer b)
 {
-  const BlEntry *x = *(const BlEntry *const *) a, *y = *(const BlEntry *const *) b;
+  const BlEntry *x = *(const BlEntry *const *)a, *y = *(const BlEntry *const *)b;
   int d = strcmp (x->address, y->address);
   return d ? d : strcmp (x->zone, y->zone);
 }
@@ -160,7 +160,7 @@ dsn_dnsbl_finish (DsnJob *job)
     if (e->status == BL_LISTED) {
       g_autofree char *server = server_label (e);
       g_ptr_array_add (e->codes, NULL);
-      g_autofree char *codes = g_strjoinv (", ", (char **) e->codes->pdata);
+      g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
       g_ptr_array_remove_index (e->codes, e->codes->len - 1);
       /* The list's own words, quoted, when it gives any. */
       g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");

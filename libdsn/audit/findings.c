@@ -82,7 +82,6 @@ dsn_verdict_to_string (DsnVerdict verdict)
   return "unknown";
 }
 
-
 /* ------------------------------------------------------------ catalogue */
 
 typedef struct {
@@ -108,7 +107,7 @@ parse_severity (const char *s, DsnSeverity *out)
   static const char *const names[] = { "ok", "info", "warning", "error" };
   for (gsize i = 0; s && i < G_N_ELEMENTS (names); i++)
     if (!strcmp (s, names[i])) {
-      *out = (DsnSeverity) i;
+      *out = (DsnSeverity)i;
       return TRUE;
     }
   return FALSE;
@@ -118,7 +117,7 @@ static gpointer
 load_catalogue (gpointer data)
 {
   Catalogue *cat = g_new0 (Catalogue, 1);
-  cat->defs = g_ptr_array_new_with_free_func ((GDestroyNotify) def_free);
+  cat->defs = g_ptr_array_new_with_free_func ((GDestroyNotify)def_free);
   cat->by_code = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GBytes) bytes = g_resource_lookup_data (
       dsn_mailcheck_get_resource (), "/org/libdsn/mailcheck/mailcheck-findings.keys",
@@ -186,7 +185,7 @@ fill (const char *tmpl, GPtrArray *args)
   for (const char *p = tmpl; *p;) {
     const char *close;
     if (*p == '{' && (close = strchr (p, '}'))) {
-      g_autofree char *name = g_strndup (p + 1, (gsize) (close - p - 1));
+      g_autofree char *name = g_strndup (p + 1, (gsize)(close - p - 1));
       const char *value = NULL;
       for (guint i = 0; i + 1 < args->len; i += 2)
         if (!strcmp (args->pdata[i], name))

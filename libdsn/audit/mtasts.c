@@ -89,7 +89,7 @@ on_body (char *data, size_t size, size_t n, void *user)
     f->too_large = TRUE;
     return 0; /* abort the transfer */
   }
-  g_byte_array_append (f->body, (const guint8 *) data, (guint) len);
+  g_byte_array_append (f->body, (const guint8 *)data, (guint)len);
   return len;
 }
 
@@ -128,14 +128,14 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   curl_easy_setopt (h, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt (h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 #else
-  curl_easy_setopt (h, CURLOPT_PROTOCOLS, (long) CURLPROTO_HTTPS);
-  curl_easy_setopt (h, CURLOPT_REDIR_PROTOCOLS, (long) CURLPROTO_HTTPS);
+  curl_easy_setopt (h, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
+  curl_easy_setopt (h, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
 #endif
   curl_easy_setopt (h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, (long) f->timeout_ms);
-  curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT_MS, (long) MIN (f->timeout_ms, CONNECT_TIMEOUT_MS));
-  curl_easy_setopt (h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) POLICY_MAX_SIZE);
+  curl_easy_setopt (h, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
+  curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT_MS, (long)MIN (f->timeout_ms, CONNECT_TIMEOUT_MS));
+  curl_easy_setopt (h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)POLICY_MAX_SIZE);
   curl_easy_setopt (h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (h, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt (h, CURLOPT_PROXY, "");
@@ -185,7 +185,7 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer data)
   StsState *st = state (job);
   Fetch *f = st->fetch;
   if (f->status == 200 && !f->error && !f->too_large)
-    st->policy = dsn_sts_policy_parse ((const char *) f->body->data, f->body->len);
+    st->policy = dsn_sts_policy_parse ((const char *)f->body->data, f->body->len);
   dsn_job_release (job);
 }
 
@@ -224,7 +224,7 @@ on_host (const DsnDnsAnswer *ans, gpointer data)
     st->host_failed = TRUE;
   }
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++)
-    g_ptr_array_add (st->addresses, g_strdup (((DsnDnsRR *) ans->rrs->pdata[i])->data));
+    g_ptr_array_add (st->addresses, g_strdup (((DsnDnsRR *)ans->rrs->pdata[i])->data));
   if (--st->pending)
     return;
   if (st->addresses->len)
@@ -264,7 +264,7 @@ dsn_mtasts_start (DsnJob *job)
   st->records = g_ptr_array_new_with_free_func (g_free);
   st->addresses = g_ptr_array_new_with_free_func (g_free);
   job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify) state_free;
+  job->state_free[i] = (GDestroyNotify)state_free;
   g_autofree char *name = g_strconcat ("_mta-sts.", job->domain, NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
@@ -275,7 +275,7 @@ static JsonObject *
 policy_json (const Fetch *f, const DsnStsPolicy *p)
 {
   JsonObject *o = json_object_new ();
-  g_autofree char *text = g_strndup ((const char *) f->body->data, f->body->len);
+  g_autofree char *text = g_strndup ((const char *)f->body->data, f->body->len);
   g_autofree char *valid = g_utf8_make_valid (text, -1);
   json_object_set_string_member (o, "text", valid);
   dsn_json_set_string (o, "version", p->version);

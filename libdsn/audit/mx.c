@@ -81,7 +81,7 @@ is_ip_literal (const char *name)
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static void
@@ -96,7 +96,7 @@ all_done (DsnJob *job)
     g_ptr_array_sort (h->addresses, compare_strings);
     for (guint k = 0; k < h->addresses->len; k++) {
       const char *addr = h->addresses->pdata[k];
-      if (!g_hash_table_add (seen, (gpointer) addr))
+      if (!g_hash_table_add (seen, (gpointer)addr))
         continue;
       if (dsn_job_wants (job, DSN_AREA_PTR))
         dsn_ptr_check (job, addr, h->name);
@@ -156,7 +156,7 @@ lookup_addresses (DsnJob *job, DsnMxHost *h)
 static gint
 compare_hosts (gconstpointer a, gconstpointer b)
 {
-  const DsnMxHost *x = *(const DsnMxHost *const *) a, *y = *(const DsnMxHost *const *) b;
+  const DsnMxHost *x = *(const DsnMxHost *const *)a, *y = *(const DsnMxHost *const *)b;
   if (x->preference != y->preference)
     return x->preference < y->preference ? -1 : 1;
   return g_ascii_strcasecmp (x->name, y->name);
@@ -218,9 +218,9 @@ dsn_mx_start (DsnJob *job)
 {
   int i = dsn_area_index (DSN_AREA_MX);
   MxState *st = g_new0 (MxState, 1);
-  st->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) host_free);
+  st->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify)host_free);
   job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify) state_free;
+  job->state_free[i] = (GDestroyNotify)state_free;
   dsn_job_lookup (job, job->domain, DSN_DNS_MX, on_mx, job);
 }
 
@@ -266,16 +266,16 @@ dsn_mx_finish (DsnJob *job)
   if (st->null_mx) {
     if (st->hosts->len > 1)
       dsn_job_add (job, "mx.null_mixed", NULL);
-    else if (((DsnMxHost *) st->hosts->pdata[0])->preference != 0)
+    else if (((DsnMxHost *)st->hosts->pdata[0])->preference != 0)
       dsn_job_add (job, "mx.null_preference", NULL);
     else
       dsn_job_add (job, "mx.null", NULL);
     return;
   }
-  if (st->implicit && real && ((DsnMxHost *) st->hosts->pdata[0])->addresses->len) {
+  if (st->implicit && real && ((DsnMxHost *)st->hosts->pdata[0])->addresses->len) {
     DsnMxHost *h = st->hosts->pdata[0];
     g_ptr_array_add (h->addresses, NULL);
-    g_autofree char *addrs = g_strjoinv (", ", (char **) h->addresses->pdata);
+    g_autofree char *addrs = g_strjoinv (", ", (char **)h->addresses->pdata);
     g_ptr_array_remove_index (h->addresses, h->addresses->len - 1);
     dsn_job_add (job, "mx.implicit", "addresses", addrs, NULL);
     return;

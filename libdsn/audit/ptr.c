@@ -42,8 +42,8 @@ entries (DsnJob *job)
 {
   int i = dsn_area_index (DSN_AREA_PTR);
   if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
-    job->state_free[i] = (GDestroyNotify) g_ptr_array_unref;
+    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
   }
   return job->state[i];
 }
@@ -123,7 +123,7 @@ dsn_ptr_check (DsnJob *job, const char *address, const char *host)
 static gint
 compare_entries (gconstpointer a, gconstpointer b)
 {
-  const PtrEntry *x = *(const PtrEntry *const *) a, *y = *(const PtrEntry *const *) b;
+  const PtrEntry *x = *(const PtrEntry *const *)a, *y = *(const PtrEntry *const *)b;
   return strcmp (x->address, y->address);
 }
 
@@ -131,7 +131,7 @@ static char *
 join (GPtrArray *names)
 {
   g_ptr_array_add (names, NULL);
-  char *s = g_strjoinv (", ", (char **) names->pdata);
+  char *s = g_strjoinv (", ", (char **)names->pdata);
   g_ptr_array_remove_index (names, names->len - 1);
   return s;
 }

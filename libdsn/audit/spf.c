@@ -181,7 +181,7 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   }
   if (n->spf->len != 1 || !n->rec)
     return;
-  n->terms = g_ptr_array_new_with_free_func ((GDestroyNotify) term_free);
+  n->terms = g_ptr_array_new_with_free_func ((GDestroyNotify)term_free);
   for (guint i = 0; i < n->rec->terms->len; i++) {
     Term *t = g_new0 (Term, 1);
     t->term = n->rec->terms->pdata[i];
@@ -193,7 +193,7 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     return;
   gboolean has_all = FALSE;
   for (guint i = 0; i < n->rec->terms->len; i++)
-    if (((DsnSpfTerm *) n->rec->terms->pdata[i])->kind == DSN_SPF_ALL)
+    if (((DsnSpfTerm *)n->rec->terms->pdata[i])->kind == DSN_SPF_ALL)
       has_all = TRUE;
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
@@ -269,7 +269,7 @@ dsn_spf_audit_start (DsnJob *job)
   SpfAudit *sa = g_new0 (SpfAudit, 1);
   sa->spf_rr = g_ptr_array_new_with_free_func (g_free);
   job->state[i] = sa;
-  job->state_free[i] = (GDestroyNotify) audit_free;
+  job->state_free[i] = (GDestroyNotify)audit_free;
   sa->root = node_new (job, NULL, job->domain);
   dsn_job_lookup (job, job->domain, DSN_DNS_SPF, on_spf_rr, sa);
 }
@@ -372,7 +372,7 @@ static JsonObject *node_json (Node *n);
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 static JsonObject *
@@ -466,7 +466,7 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
   }
   gboolean all = FALSE, warned_after = FALSE, has_all = FALSE;
   for (guint i = 0; i < n->terms->len; i++)
-    if (((Term *) n->terms->pdata[i])->term->kind == DSN_SPF_ALL)
+    if (((Term *)n->terms->pdata[i])->term->kind == DSN_SPF_ALL)
       has_all = TRUE;
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
@@ -542,7 +542,7 @@ dsn_spf_audit_finish (DsnJob *job)
       dsn_job_add (job, "spf.no_all", NULL);
     if (tot.dynamic->len) {
       g_ptr_array_add (tot.dynamic, NULL);
-      g_autofree char *list = g_strjoinv (" ", (char **) tot.dynamic->pdata);
+      g_autofree char *list = g_strjoinv (" ", (char **)tot.dynamic->pdata);
       dsn_job_add (job, "spf.macros", "terms", list, NULL);
     }
     if (dsn_job_area_clean (job, DSN_AREA_SPF)) {

@@ -33,16 +33,16 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   if (r->rua) {
     JsonArray *rua = json_array_new ();
     for (guint i = 0; i < r->rua->len; i++)
-      json_array_add_string_element (rua, ((DsnReportUri *) r->rua->pdata[i])->uri);
+      json_array_add_string_element (rua, ((DsnReportUri *)r->rua->pdata[i])->uri);
     json_object_set_array_member (o, "rua", rua);
   }
   dsn_job_add_issues (job, r->issues, NULL, NULL);
   if (!r->issues->len) {
     g_autoptr (GPtrArray) uris = g_ptr_array_new ();
     for (guint i = 0; i < r->rua->len; i++)
-      g_ptr_array_add (uris, ((DsnReportUri *) r->rua->pdata[i])->uri);
+      g_ptr_array_add (uris, ((DsnReportUri *)r->rua->pdata[i])->uri);
     g_ptr_array_add (uris, NULL);
-    g_autofree char *list = g_strjoinv (", ", (char **) uris->pdata);
+    g_autofree char *list = g_strjoinv (", ", (char **)uris->pdata);
     dsn_job_add (job, "tls_rpt.ok", "rua", list, NULL);
   }
   dsn_tlsrpt_record_free (r);

@@ -62,7 +62,7 @@ dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error)
 void
 dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value)
 {
-  g_return_if_fail (an && (guint) limit < G_N_ELEMENTS (an->limits));
+  g_return_if_fail (an && (guint)limit < G_N_ELEMENTS (an->limits));
   g_return_if_fail (!an->sealed);
   an->limits[limit] = value;
 }
@@ -70,7 +70,7 @@ dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value)
 gsize
 dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit)
 {
-  g_return_val_if_fail (an && (guint) limit < G_N_ELEMENTS (an->limits), 0);
+  g_return_val_if_fail (an && (guint)limit < G_N_ELEMENTS (an->limits), 0);
   return an->limits[limit] ? an->limits[limit] : default_limits[limit];
 }
 
@@ -79,8 +79,8 @@ dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit)
 static gboolean
 is_utf8_name (const char *charset)
 {
-  return !g_ascii_strcasecmp (charset, "utf-8") || !g_ascii_strcasecmp (charset, "utf8") ||
-         !g_ascii_strcasecmp (charset, "us-ascii") || !g_ascii_strcasecmp (charset, "ascii");
+  return !g_ascii_strcasecmp (charset, "utf-8") || !g_ascii_strcasecmp (charset, "utf8")
+         || !g_ascii_strcasecmp (charset, "us-ascii") || !g_ascii_strcasecmp (charset, "ascii");
 }
 
 /* Converts LEN bytes in CHARSET (may be NULL) to UTF-8. Never fails: bytes
@@ -92,7 +92,7 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
     return g_strdup ("");
   if (charset && !is_utf8_name (charset)) {
     iconv_t cd = g_mime_iconv_open ("UTF-8", charset);
-    if (cd != (iconv_t) -1) {
+    if (cd != (iconv_t)-1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
       g_mime_iconv_close (cd);
       if (out && g_utf8_validate (out, -1, NULL))
@@ -102,9 +102,10 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
   }
   /* ISO-2022-JP is 7-bit, so valid UTF-8 too: its escape sequences mark it
    * even when unlabelled. */
-  if (memchr (buf, 0x1b, len) && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
+  if (memchr (buf, 0x1b, len)
+      && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
     iconv_t cd = g_mime_iconv_open ("UTF-8", "ISO-2022-JP");
-    if (cd != (iconv_t) -1) {
+    if (cd != (iconv_t)-1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
       g_mime_iconv_close (cd);
       if (out && g_utf8_validate (out, -1, NULL))
@@ -152,7 +153,7 @@ part_text (GMimePart *part)
 {
   g_autoptr (GByteArray) arr = part_bytes (part);
   const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
-  return dsn_to_utf8 ((const char *) arr->data, arr->len, charset);
+  return dsn_to_utf8 ((const char *)arr->data, arr->len, charset);
 }
 
 /* A crude but sufficient HTML to text: bounce pages are simple markup. */
@@ -174,14 +175,15 @@ html_to_text (const char *html)
         pre = FALSE;
       /* Skip style and script contents entirely. */
       if (dsn_has_prefix_ci (p, "<style") || dsn_has_prefix_ci (p, "<script")) {
-        const char *close = dsn_strcasestr (end, dsn_has_prefix_ci (p, "<style") ? "</style" : "</script");
+        const char *close
+            = dsn_strcasestr (end, dsn_has_prefix_ci (p, "<style") ? "</style" : "</script");
         p = close ? close : end;
         continue;
       }
-      if (dsn_has_prefix_ci (p, "<br") || dsn_has_prefix_ci (p, "</p") ||
-          dsn_has_prefix_ci (p, "</div") || dsn_has_prefix_ci (p, "</tr") ||
-          dsn_has_prefix_ci (p, "<p") || dsn_has_prefix_ci (p, "</h") ||
-          dsn_has_prefix_ci (p, "<li") || dsn_has_prefix_ci (p, "</table"))
+      if (dsn_has_prefix_ci (p, "<br") || dsn_has_prefix_ci (p, "</p")
+          || dsn_has_prefix_ci (p, "</div") || dsn_has_prefix_ci (p, "</tr")
+          || dsn_has_prefix_ci (p, "<p") || dsn_has_prefix_ci (p, "</h")
+          || dsn_has_prefix_ci (p, "<li") || dsn_has_prefix_ci (p, "</table"))
         g_string_append_c (out, '\n');
       else if (dsn_has_prefix_ci (p, "</td"))
         g_string_append_c (out, ' ');
@@ -192,8 +194,8 @@ html_to_text (const char *html)
       static const struct {
         const char *name;
         const char *text;
-      } ents[] = { { "&nbsp;", " " }, { "&lt;", "<" }, { "&gt;", ">" },
-                   { "&amp;", "&" },  { "&quot;", "\"" }, { "&#39;", "'" }, { "&apos;", "'" } };
+      } ents[] = { { "&nbsp;", " " },  { "&lt;", "<" },  { "&gt;", ">" },  { "&amp;", "&" },
+                   { "&quot;", "\"" }, { "&#39;", "'" }, { "&apos;", "'" } };
       gboolean done = FALSE;
       for (gsize i = 0; i < G_N_ELEMENTS (ents) && !done; i++)
         if (dsn_has_prefix_ci (p, ents[i].name)) {
@@ -203,9 +205,10 @@ html_to_text (const char *html)
         }
       if (!done && p[1] == '#') {
         char *end;
-        gulong cp = p[2] == 'x' || p[2] == 'X' ? strtoul (p + 3, &end, 16) : strtoul (p + 2, &end, 10);
-        if (*end == ';' && cp > 0 && cp < 0x110000 && g_unichar_validate ((gunichar) cp)) {
-          g_string_append_unichar (out, (gunichar) cp);
+        gulong cp
+            = p[2] == 'x' || p[2] == 'X' ? strtoul (p + 3, &end, 16) : strtoul (p + 2, &end, 10);
+        if (*end == ';' && cp > 0 && cp < 0x110000 && g_unichar_validate ((gunichar)cp)) {
+          g_string_append_unichar (out, (gunichar)cp);
           p = end + 1;
           done = TRUE;
         }
@@ -251,9 +254,9 @@ is_public_ip (const char *s)
   g_autoptr (GInetAddress) a = g_inet_address_new_from_string (s);
   if (!a)
     return FALSE;
-  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a) ||
-      g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a) ||
-      g_inet_address_get_is_multicast (a))
+  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a)
+      || g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a)
+      || g_inet_address_get_is_multicast (a))
     return FALSE;
   /* IPv6 unique local fc00::/7 is not "site local" to GLib. */
   if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6) {
@@ -292,8 +295,8 @@ received_ip (const char *value)
  * from a parsed message or from a quoted header block. */
 typedef struct {
   DsnReport *rep;
-  gboolean first;   /* the first original met: the one recorded */
-  GPtrArray *hops;  /* Received, top to bottom; reversed at the end */
+  gboolean first;  /* the first original met: the one recorded */
+  GPtrArray *hops; /* Received, top to bottom; reversed at the end */
 } OriginalReader;
 
 static void
@@ -302,7 +305,7 @@ original_begin (OriginalReader *o, DsnReport *rep)
   o->rep = rep;
   o->first = !rep->original_hops;
   if (o->first) {
-    rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
+    rep->original_hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
     rep->original_dkim = g_ptr_array_new_with_free_func (g_free);
     rep->original_dkim_selectors = g_ptr_array_new_with_free_func (g_free);
   }
@@ -361,10 +364,10 @@ record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
     GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
     const char *name = g_mime_header_get_name (h);
     /* Values are unfolded on demand: only ask for those used. */
-    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature") &&
-        g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To") &&
-        g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID") &&
-        g_ascii_strcasecmp (name, "Date"))
+    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature")
+        && g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To")
+        && g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID")
+        && g_ascii_strcasecmp (name, "Date"))
       continue;
     const char *value = g_mime_header_get_value (h);
     if (value)
@@ -424,7 +427,7 @@ dsn_input_set_returned_text (const DsnInput *in, const char *headers)
   while (*headers == '\n' || *headers == ' ')
     headers++;
   record_original_text (in->report, headers, strlen (headers));
-  ((DsnInput *) in)->has_returned = TRUE;
+  ((DsnInput *)in)->has_returned = TRUE;
 }
 
 /* ------------------------------------------------------------ MIME walk */
@@ -434,8 +437,8 @@ typedef struct {
   DsnInput in;
   GString *body;
   char *first_text;
-  gboolean saw_plain;  /* a text/plain part outside the original was seen */
-  GPtrArray *html;     /* HTML texts, used only when there is no plain text */
+  gboolean saw_plain; /* a text/plain part outside the original was seen */
+  GPtrArray *html;    /* HTML texts, used only when there is no plain text */
   gsize depth_limit;
 } Walk;
 
@@ -499,30 +502,30 @@ walk_part (Walk *w, GMimePart *part, guint depth)
   const char *sub = ct ? g_mime_content_type_get_media_subtype (ct) : "plain";
   DsnReport *rep = w->in.report;
 
-  if (!g_ascii_strcasecmp (type, "message") &&
-      (!g_ascii_strcasecmp (sub, "delivery-status") ||
-       !g_ascii_strcasecmp (sub, "global-delivery-status"))) {
+  if (!g_ascii_strcasecmp (type, "message")
+      && (!g_ascii_strcasecmp (sub, "delivery-status")
+          || !g_ascii_strcasecmp (sub, "global-delivery-status"))) {
     g_autoptr (GByteArray) arr = part_bytes (part);
-    g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+    g_autofree char *text = dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
     dsn_rfc3464_parse (rep, text, strlen (text));
     w->in.has_delivery_status = TRUE;
     return;
   }
   if (!g_ascii_strcasecmp (type, "message") && !g_ascii_strcasecmp (sub, "feedback-report")) {
     g_autoptr (GByteArray) arr = part_bytes (part);
-    g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+    g_autofree char *text = dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
     parse_feedback (rep, text, strlen (text));
     return;
   }
-  if ((!g_ascii_strcasecmp (type, "text") && (!g_ascii_strcasecmp (sub, "rfc822-headers") ||
-                                              !g_ascii_strcasecmp (sub, "rfc822-header") ||
-                                              !g_ascii_strcasecmp (sub, "rfc822"))) ||
-      (!g_ascii_strcasecmp (type, "message") &&
-       (!g_ascii_strcasecmp (sub, "global-headers") || !g_ascii_strcasecmp (sub, "rfc822") ||
-        !g_ascii_strcasecmp (sub, "global")))) {
+  if ((!g_ascii_strcasecmp (type, "text")
+       && (!g_ascii_strcasecmp (sub, "rfc822-headers") || !g_ascii_strcasecmp (sub, "rfc822-header")
+           || !g_ascii_strcasecmp (sub, "rfc822")))
+      || (!g_ascii_strcasecmp (type, "message")
+          && (!g_ascii_strcasecmp (sub, "global-headers") || !g_ascii_strcasecmp (sub, "rfc822")
+              || !g_ascii_strcasecmp (sub, "global")))) {
     if (!w->in.has_returned) {
       g_autoptr (GByteArray) arr = part_bytes (part);
-      g_autofree char *text = dsn_to_utf8 ((const char *) arr->data, arr->len, NULL);
+      g_autofree char *text = dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
       record_original_text (rep, text, strlen (text));
       w->in.has_returned = TRUE;
     }
@@ -547,7 +550,8 @@ static void
 walk (Walk *w, GMimeObject *obj, guint depth)
 {
   if (depth > w->depth_limit) {
-    dsn_report_warn (w->in.report, "MIME nesting deeper than %" G_GSIZE_FORMAT " levels: ignored the rest",
+    dsn_report_warn (w->in.report,
+                     "MIME nesting deeper than %" G_GSIZE_FORMAT " levels: ignored the rest",
                      w->depth_limit);
     return;
   }
@@ -592,20 +596,13 @@ parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gp
   case GMIME_WARN_MALFORMED_MULTIPART:
     dsn_report_warn (rep, "malformed multipart (a boundary is missing)");
     break;
-  case GMIME_WARN_TRUNCATED_MESSAGE:
-    dsn_report_warn (rep, "the message is truncated");
-    break;
-  case GMIME_WARN_INVALID_CONTENT_TYPE:
-    dsn_report_warn (rep, "invalid Content-Type");
-    break;
-  case GMIME_CRIT_INVALID_HEADER_NAME:
-    dsn_report_warn (rep, "invalid header line");
-    break;
+  case GMIME_WARN_TRUNCATED_MESSAGE: dsn_report_warn (rep, "the message is truncated"); break;
+  case GMIME_WARN_INVALID_CONTENT_TYPE: dsn_report_warn (rep, "invalid Content-Type"); break;
+  case GMIME_CRIT_INVALID_HEADER_NAME: dsn_report_warn (rep, "invalid header line"); break;
   case GMIME_WARN_UNENCODED_8BIT_HEADER:
     dsn_report_warn (rep, "8-bit header not encoded (RFC 2047)");
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -622,7 +619,7 @@ cut_long_fields (GByteArray *buf, gsize limit)
     gsize start = i;
     for (;;) {
       guint8 *nl = memchr (buf->data + i, '\n', buf->len - i);
-      i = nl ? (gsize) (nl - buf->data) + 1 : buf->len;
+      i = nl ? (gsize)(nl - buf->data) + 1 : buf->len;
       if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
         break;
     }
@@ -635,7 +632,7 @@ cut_long_fields (GByteArray *buf, gsize limit)
     }
   }
   /* remove_range may have moved the terminating NUL away: restore it. */
-  g_byte_array_append (buf, (const guint8 *) "", 1);
+  g_byte_array_append (buf, (const guint8 *)"", 1);
   g_byte_array_set_size (buf, buf->len - 1);
   return cut;
 }
@@ -693,12 +690,13 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
                   GError **error)
 {
   g_return_val_if_fail (an, NULL);
-  ((DsnAnalyzer *) an)->sealed = TRUE;
+  ((DsnAnalyzer *)an)->sealed = TRUE;
 
   gsize limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MESSAGE_SIZE);
   if (len > limit) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_LIMIT,
-                 "message of %" G_GSIZE_FORMAT " bytes exceeds the size limit (%" G_GSIZE_FORMAT ")",
+                 "message of %" G_GSIZE_FORMAT " bytes exceeds the size limit (%" G_GSIZE_FORMAT
+                 ")",
                  len, limit);
     return NULL;
   }
@@ -717,15 +715,16 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   if (nuls)
     dsn_report_warn (rep, "%" G_GSIZE_FORMAT " NUL bytes replaced by spaces", nuls);
   /* Text pasted without its header block: give GMime an empty one. */
-  gboolean pasted = !starts_with_header ((const char *) buf->data);
+  gboolean pasted = !starts_with_header ((const char *)buf->data);
   if (pasted) {
-    g_byte_array_prepend (buf, (const guint8 *) "\n", 1);
+    g_byte_array_prepend (buf, (const guint8 *)"\n", 1);
     dsn_report_warn (rep, "no header block: analysed as a pasted report body");
   }
   gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
   guint cut = cut_long_fields (buf, header_limit);
   if (cut)
-    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut, header_limit);
+    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut,
+                     header_limit);
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
@@ -735,7 +734,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   Walk w = { 0 };
   w.an = an;
   w.in.message = msg;
-  w.in.raw = (const char *) buf->data;
+  w.in.raw = (const char *)buf->data;
   w.in.raw_len = buf->len;
   w.in.report = rep;
   w.in.pasted = pasted;
@@ -781,7 +780,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     rep->dialect = NULL;
     /* Not a report: explain how the message itself was delivered. */
     rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
-    rep->headers_free = (GDestroyNotify) dsn_headers_free;
+    rep->headers_free = (GDestroyNotify)dsn_headers_free;
     if (rep->headers)
       rep->kind = DSN_KIND_HEADERS;
   }

@@ -77,8 +77,9 @@ dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error)
   /* An address or a CIDR block must parse; anything else is a host name. */
   if (g_ascii_isdigit (relay[0]) || strchr (relay, ':')) {
     g_autoptr (GInetAddressMask) m = g_inet_address_mask_new_from_string (relay, NULL);
-    if (!m && (strchr (relay, '/') || strchr (relay, ':') || !strchr (relay, '.') ||
-               strspn (relay, "0123456789.") == strlen (relay))) {
+    if (!m
+        && (strchr (relay, '/') || strchr (relay, ':') || !strchr (relay, '.')
+            || strspn (relay, "0123456789.") == strlen (relay))) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "invalid address or network \"%s\"", relay);
       return FALSE;
     }
@@ -110,8 +111,8 @@ ip_matches (const char *ip, const char *pattern)
     return FALSE;
   g_autoptr (GInetAddressMask) m = g_inet_address_mask_new_from_string (pattern, NULL);
   g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
-  return m && a && g_inet_address_get_family (a) == g_inet_address_mask_get_family (m) &&
-         g_inet_address_mask_matches (m, a);
+  return m && a && g_inet_address_get_family (a) == g_inet_address_mask_get_family (m)
+         && g_inet_address_mask_matches (m, a);
 }
 
 static gboolean
@@ -119,7 +120,8 @@ hop_is_own (const DsnHop *hop, const GPtrArray *relays, const GPtrArray *domains
 {
   for (guint i = 0; relays && i < relays->len; i++) {
     const char *r = relays->pdata[i];
-    if (host_matches (hop->by_host, r) || host_matches (hop->from_host, r) || ip_matches (hop->from_ip, r))
+    if (host_matches (hop->by_host, r) || host_matches (hop->from_host, r)
+        || ip_matches (hop->from_ip, r))
       return TRUE;
   }
   for (guint i = 0; domains && i < domains->len; i++)
@@ -147,12 +149,39 @@ static gboolean
 is_hosting_minter (const char *domain)
 {
   static const char *const minters[] = {
-    "mail.gmail.com", "gmail.com", "google.com", "prod.outlook.com", "outlook.com", "phx.gbl",
-    "hotmail.com", "amazonses.com", "sendgrid.net", "mailgun.org", "mailgun.net",
-    "mandrillapp.com", "mcsv.net", "mailchimp.com", "sparkpostmail.com", "mail.yahoo.com",
-    "yahoo.com", "zoho.com", "zohomail.com", "gmx.net", "gmx.de", "web.de", "icloud.com",
-    "me.com", "protonmail.com", "proton.me", "fastmail.com", "messagingengine.com",
-    "infomaniak.ch", "ovh.net", "mail.ru", "yandex.ru", NULL,
+    "mail.gmail.com",
+    "gmail.com",
+    "google.com",
+    "prod.outlook.com",
+    "outlook.com",
+    "phx.gbl",
+    "hotmail.com",
+    "amazonses.com",
+    "sendgrid.net",
+    "mailgun.org",
+    "mailgun.net",
+    "mandrillapp.com",
+    "mcsv.net",
+    "mailchimp.com",
+    "sparkpostmail.com",
+    "mail.yahoo.com",
+    "yahoo.com",
+    "zoho.com",
+    "zohomail.com",
+    "gmx.net",
+    "gmx.de",
+    "web.de",
+    "icloud.com",
+    "me.com",
+    "protonmail.com",
+    "proton.me",
+    "fastmail.com",
+    "messagingengine.com",
+    "infomaniak.ch",
+    "ovh.net",
+    "mail.ru",
+    "yandex.ru",
+    NULL,
   };
   for (const char *const *m = minters; *m; m++)
     if (host_matches (domain, *m))
@@ -164,8 +193,8 @@ static gboolean
 is_public (const char *ip)
 {
   g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
-  return a && !g_inet_address_get_is_loopback (a) && !g_inet_address_get_is_site_local (a) &&
-         !g_inet_address_get_is_link_local (a);
+  return a && !g_inet_address_get_is_loopback (a) && !g_inet_address_get_is_site_local (a)
+         && !g_inet_address_get_is_link_local (a);
 }
 
 static gboolean
@@ -203,13 +232,15 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
   b->evidence = g_array_new (FALSE, TRUE, sizeof (Evidence));
   g_array_set_clear_func (b->evidence, evidence_clear);
   rep->backscatter = b;
-  rep->backscatter_free = (GDestroyNotify) dsn_backscatter_free;
+  rep->backscatter_free = (GDestroyNotify)dsn_backscatter_free;
 
   const char *orig_from = dsn_report_get_original_header (rep, "From");
   if (!orig_from && (!rep->original_hops || !rep->original_hops->len)) {
     add (b, "original.missing",
-         g_strdup ("The report does not include the original message, so where it came from cannot be checked."),
-         g_strdup ("Le rapport ne contient pas le message d'origine : sa provenance ne peut pas être vérifiée."));
+         g_strdup ("The report does not include the original message, so where it came from cannot "
+                   "be checked."),
+         g_strdup ("Le rapport ne contient pas le message d'origine : sa provenance ne peut pas "
+                   "être vérifiée."));
     return;
   }
   g_autofree char *from_domain = dsn_text_address_domain (orig_from);
@@ -223,8 +254,12 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
       own = dsn_domain_aligned (d, an->own_domains->pdata[j]);
     if (own) {
       add (b, "original.dkim_signed",
-           g_strdup_printf ("The original carries a DKIM signature of %s: it was sent by that domain's servers.", d),
-           g_strdup_printf ("L'original porte une signature DKIM de %s : il a été envoyé par les serveurs de ce domaine.", d));
+           g_strdup_printf (
+               "The original carries a DKIM signature of %s: it was sent by that domain's servers.",
+               d),
+           g_strdup_printf ("L'original porte une signature DKIM de %s : il a été envoyé par les "
+                            "serveurs de ce domaine.",
+                            d));
       b->verdict = VERDICT_GENUINE;
       return;
     }
@@ -237,8 +272,7 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
     for (guint i = 0; rep->original_hops && i < rep->original_hops->len && !through; i++)
       through = hop_is_own (rep->original_hops->pdata[i], an->own_relays, an->own_domains);
     if (through) {
-      add (b, "route.own",
-           g_strdup ("The original passed through your own sending servers."),
+      add (b, "route.own", g_strdup ("The original passed through your own sending servers."),
            g_strdup ("L'original est passé par vos propres serveurs d'envoi."));
       b->verdict = VERDICT_GENUINE;
       return;
@@ -246,43 +280,53 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
     if (rep->original_hops && rep->original_hops->len) {
       const DsnHop *first = rep->original_hops->pdata[0];
       add (b, "route.foreign",
-           g_strdup_printf ("The original never passed through your sending servers: it entered the mail system at %s%s%s%s.",
-                            first->by_host ? first->by_host : "an unknown server", first->from_ip ? " from " : "",
-                            first->from_ip ? first->from_ip : "", ""),
-           g_strdup_printf ("L'original n'est jamais passé par vos serveurs d'envoi : il est entré dans le système de messagerie par %s%s%s.",
-                            first->by_host ? first->by_host : "un serveur inconnu", first->from_ip ? " depuis " : "",
+           g_strdup_printf ("The original never passed through your sending servers: it entered "
+                            "the mail system at %s%s%s%s.",
+                            first->by_host ? first->by_host : "an unknown server",
+                            first->from_ip ? " from " : "", first->from_ip ? first->from_ip : "",
+                            ""),
+           g_strdup_printf ("L'original n'est jamais passé par vos serveurs d'envoi : il est entré "
+                            "dans le système de messagerie par %s%s%s.",
+                            first->by_host ? first->by_host : "un serveur inconnu",
+                            first->from_ip ? " depuis " : "",
                             first->from_ip ? first->from_ip : ""));
       b->verdict = VERDICT_FORGED;
     }
   }
 
   g_autofree char *mid = msgid_domain (dsn_report_get_original_header (rep, "Message-ID"));
-  gboolean mid_aligned = mid && (dsn_domain_aligned (mid, from_domain) || dsn_domain_aligned (mid, bounce_to) ||
-                                 is_hosting_minter (mid));
+  gboolean mid_aligned = mid
+                         && (dsn_domain_aligned (mid, from_domain)
+                             || dsn_domain_aligned (mid, bounce_to) || is_hosting_minter (mid));
   if (mid && !mid_aligned)
     add (b, "original.message_id_foreign",
-         g_strdup_printf ("Its Message-ID was made by %s, not by the sender's domain%s%s.", mid, from_domain ? " " : "",
-                          from_domain ? from_domain : ""),
-         g_strdup_printf ("Son Message-ID a été créé par %s, et non par le domaine de l'expéditeur%s%s.", mid,
-                          from_domain ? " " : "", from_domain ? from_domain : ""));
+         g_strdup_printf ("Its Message-ID was made by %s, not by the sender's domain%s%s.", mid,
+                          from_domain ? " " : "", from_domain ? from_domain : ""),
+         g_strdup_printf (
+             "Son Message-ID a été créé par %s, et non par le domaine de l'expéditeur%s%s.", mid,
+             from_domain ? " " : "", from_domain ? from_domain : ""));
   if (!any_dkim)
-    add (b, "original.unsigned",
-         g_strdup ("The original has no DKIM signature at all."),
+    add (b, "original.unsigned", g_strdup ("The original has no DKIM signature at all."),
          g_strdup ("L'original ne porte aucune signature DKIM."));
   if (from_domain && bounce_to && !dsn_domain_aligned (from_domain, bounce_to))
     add (b, "original.other_sender",
-         g_strdup_printf ("The original claims to be from %s, but the report was sent to %s.", from_domain, bounce_to),
-         g_strdup_printf ("L'original prétend venir de %s, mais le rapport a été envoyé à %s.", from_domain, bounce_to));
+         g_strdup_printf ("The original claims to be from %s, but the report was sent to %s.",
+                          from_domain, bounce_to),
+         g_strdup_printf ("L'original prétend venir de %s, mais le rapport a été envoyé à %s.",
+                          from_domain, bounce_to));
   /* Spam forged in the user's name typically goes straight from some
    * internet host into the recipient's server, with no signature and no
    * login: a genuine message passes through its sender's own server first. */
-  const DsnHop *first = rep->original_hops && rep->original_hops->len ? rep->original_hops->pdata[0] : NULL;
-  if (b->verdict == VERDICT_UNKNOWN && !any_dkim && first && first->from_ip && !first->authenticated &&
-      is_public (first->from_ip) && route_is_recipient_side (rep)) {
+  const DsnHop *first
+      = rep->original_hops && rep->original_hops->len ? rep->original_hops->pdata[0] : NULL;
+  if (b->verdict == VERDICT_UNKNOWN && !any_dkim && first && first->from_ip && !first->authenticated
+      && is_public (first->from_ip) && route_is_recipient_side (rep)) {
     add (b, "route.direct",
-         g_strdup_printf ("It went straight from %s into the recipient's server, without logging in to a server of the sender's domain.",
+         g_strdup_printf ("It went straight from %s into the recipient's server, without logging "
+                          "in to a server of the sender's domain.",
                           first->from_ip),
-         g_strdup_printf ("Il est allé directement de %s au serveur du destinataire, sans authentification auprès d'un serveur du domaine de l'expéditeur.",
+         g_strdup_printf ("Il est allé directement de %s au serveur du destinataire, sans "
+                          "authentification auprès d'un serveur du domaine de l'expéditeur.",
                           first->from_ip));
     b->verdict = VERDICT_SUSPICIOUS;
   }
@@ -293,22 +337,30 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
 static const char *const verdict_names[] = { "unknown", "genuine", "suspicious", "forged" };
 
 static const char *const explanation[2] = {
-  "Backscatter: bounces for messages you never wrote. Spammers or infected machines put your address "
+  "Backscatter: bounces for messages you never wrote. Spammers or infected machines put your "
+  "address "
   "as the sender; when their message meets a non-existent address, the remote server returns the "
   "error to the displayed sender: you. It does not mean your mailbox was hacked.",
-  "Rétrodiffusion (backscatter) : des rapports d'échec pour des messages que vous n'avez pas écrits. Des "
+  "Rétrodiffusion (backscatter) : des rapports d'échec pour des messages que vous n'avez pas "
+  "écrits. Des "
   "spammeurs ou des machines infectées mettent votre adresse comme expéditeur ; quand leur message "
-  "rencontre une adresse inexistante, le serveur distant renvoie l'erreur à l'expéditeur affiché : vous. "
+  "rencontre une adresse inexistante, le serveur distant renvoie l'erreur à l'expéditeur affiché : "
+  "vous. "
   "Cela ne signifie pas que votre boîte a été piratée.",
 };
 
 static const char *const advice[2] = {
-  "Delete these reports; do not resend anything. Protect your domain so that receivers reject forgeries "
-  "instead of bouncing them: an SPF record ending in -all, DKIM signing, and a DMARC policy (p=quarantine "
+  "Delete these reports; do not resend anything. Protect your domain so that receivers reject "
+  "forgeries "
+  "instead of bouncing them: an SPF record ending in -all, DKIM signing, and a DMARC policy "
+  "(p=quarantine "
   "or p=reject). Avoid catch-all addresses, which attract this traffic.",
-  "Supprimez ces rapports, ne renvoyez rien. Protégez votre domaine pour que les destinataires rejettent "
-  "les faux au lieu de les renvoyer : un enregistrement SPF terminé par -all, la signature DKIM et une "
-  "politique DMARC (p=quarantine ou p=reject). Évitez les adresses « catch-all », qui attirent ce trafic.",
+  "Supprimez ces rapports, ne renvoyez rien. Protégez votre domaine pour que les destinataires "
+  "rejettent "
+  "les faux au lieu de les renvoyer : un enregistrement SPF terminé par -all, la signature DKIM et "
+  "une "
+  "politique DMARC (p=quarantine ou p=reject). Évitez les adresses « catch-all », qui attirent ce "
+  "trafic.",
 };
 
 void

@@ -18,7 +18,7 @@ struct _DsnAnalyzer {
   gsize limits[4];
   GPtrArray *own_domains; /* the user's domains, lower case */
   GPtrArray *own_relays;  /* host names (suffixes) or addresses/CIDR of the user's sending path */
-  gboolean sealed; /* set by the first analysis; later changes are refused */
+  gboolean sealed;        /* set by the first analysis; later changes are refused */
 };
 
 /* ------------------------------------------------------------ rfc3464.c */
@@ -39,12 +39,12 @@ DSN_INTERNAL char *dsn_to_utf8 (const char *buf, gsize len, const char *charset)
 
 /* The message under analysis, as the dialects see it. */
 typedef struct {
-  GMimeMessage *message;     /* never NULL */
-  const char *raw;           /* the normalized bytes (LF newlines), NUL-terminated */
+  GMimeMessage *message; /* never NULL */
+  const char *raw;       /* the normalized bytes (LF newlines), NUL-terminated */
   gsize raw_len;
-  const char *from;          /* decoded From header, "" if none */
-  const char *subject;       /* decoded Subject, "" if none */
-  const char *from_folded;   /* the same, folded (dsn_text_fold()) for comparisons */
+  const char *from;        /* decoded From header, "" if none */
+  const char *subject;     /* decoded Subject, "" if none */
+  const char *from_folded; /* the same, folded (dsn_text_fold()) for comparisons */
   const char *subject_folded;
   /* The human-readable text of the report: every text part outside the
    * returned message, decoded to UTF-8 with LF newlines, joined by newlines.

@@ -34,9 +34,8 @@ hint_strength (const char *reason)
     const char *reason;
     int strength;
   } tentative[] = {
-    { "userunknown", 60 }, { "hostunknown", 51 },  { "undefined", 40 },
-    { "onhold", 40 },      { "systemerror", 40 },  { "securityerror", 40 },
-    { "expired", 40 },     { "networkerror", 40 },
+    { "userunknown", 60 }, { "hostunknown", 51 },   { "undefined", 40 }, { "onhold", 40 },
+    { "systemerror", 40 }, { "securityerror", 40 }, { "expired", 40 },   { "networkerror", 40 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tentative); i++)
     if (strcmp (reason, tentative[i].reason) == 0)
@@ -50,17 +49,17 @@ static const struct {
   const char *reason;
   int detail;
 } pseudo_codes[] = {
-  { "undefined", 900 },     { "onhold", 901 },        { "syntaxerror", 902 },
-  { "norelaying", 909 },    { "filtered", 910 },      { "userunknown", 911 },
-  { "hostunknown", 912 },   { "hasmoved", 916 },      { "rejected", 918 },
-  { "suspend", 921 },       { "mailboxfull", 922 },   { "exceedlimit", 923 },
-  { "systemerror", 930 },   { "systemfull", 931 },    { "notaccept", 932 },
-  { "mesgtoobig", 934 },    { "mailererror", 939 },   { "networkerror", 944 },
-  { "toomanyconn", 945 },   { "speeding", 946 },      { "expired", 947 },
-  { "contenterror", 960 },  { "securityerror", 970 }, { "blocked", 971 },
-  { "policyviolation", 972 }, { "requireptr", 973 },  { "authfailure", 974 },
-  { "badreputation", 975 }, { "failedstarttls", 976 }, { "virusdetected", 977 },
-  { "suppressed", 978 },    { "notcompliantrfc", 979 }, { "spamdetected", 980 },
+  { "undefined", 900 },       { "onhold", 901 },          { "syntaxerror", 902 },
+  { "norelaying", 909 },      { "filtered", 910 },        { "userunknown", 911 },
+  { "hostunknown", 912 },     { "hasmoved", 916 },        { "rejected", 918 },
+  { "suspend", 921 },         { "mailboxfull", 922 },     { "exceedlimit", 923 },
+  { "systemerror", 930 },     { "systemfull", 931 },      { "notaccept", 932 },
+  { "mesgtoobig", 934 },      { "mailererror", 939 },     { "networkerror", 944 },
+  { "toomanyconn", 945 },     { "speeding", 946 },        { "expired", 947 },
+  { "contenterror", 960 },    { "securityerror", 970 },   { "blocked", 971 },
+  { "policyviolation", 972 }, { "requireptr", 973 },      { "authfailure", 974 },
+  { "badreputation", 975 },   { "failedstarttls", 976 },  { "virusdetected", 977 },
+  { "suppressed", 978 },      { "notcompliantrfc", 979 }, { "spamdetected", 980 },
 };
 
 static char *
@@ -106,10 +105,10 @@ static gboolean
 is_reply_code (const char *code)
 {
   static const char *const known[] = {
-    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354", "421", "422",
-    "430", "432", "450", "451", "452", "453", "454", "455", "458", "459", "500", "501",
-    "502", "503", "504", "521", "523", "524", "525", "530", "534", "535", "538", "550",
-    "551", "552", "553", "554", "555", "556", "557",
+    "211", "214", "220", "221", "235", "250", "251", "252", "334", "354", "421",
+    "422", "430", "432", "450", "451", "452", "453", "454", "455", "458", "459",
+    "500", "501", "502", "503", "504", "521", "523", "524", "525", "530", "534",
+    "535", "538", "550", "551", "552", "553", "554", "555", "556", "557",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
     if (strcmp (code, known[i]) == 0)
@@ -129,8 +128,8 @@ complete_codes (DsnRecipient *r)
     g_clear_pointer (&r->reply_code, g_free);
   if (!r->diagnostic)
     return;
-  gboolean success = r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
-                     r->action == DSN_ACTION_EXPANDED;
+  gboolean success = r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED
+                     || r->action == DSN_ACTION_EXPANDED;
   char code[12];
   /* The first failure code: a transcript may quote earlier 2xx replies. */
   const char *at = r->diagnostic;
@@ -190,8 +189,8 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
   } else if (rep->kind == DSN_KIND_AUTO_REPLY) {
     set_category (rules, r, "auto-reply", "report:auto-reply");
     r->reason = dsn_reason_intern ("vacation");
-  } else if (r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED ||
-             r->action == DSN_ACTION_EXPANDED) {
+  } else if (r->action == DSN_ACTION_DELIVERED || r->action == DSN_ACTION_RELAYED
+             || r->action == DSN_ACTION_EXPANDED) {
     set_category (rules, r, "delivered", "report:delivered");
     r->reason = dsn_reason_intern ("delivered");
   } else {
@@ -241,11 +240,11 @@ classify_recipient (const DsnAnalyzer *an, const DsnReport *rep, DsnRecipient *r
   /* As the reference defines it: retrying can never succeed because the
    * address itself is wrong (whatever the code), or the domain accepts no
    * mail at all (a permanent failure). */
-  r->hard_bounce = !strcmp (r->reason, "userunknown") || !strcmp (r->reason, "hostunknown") ||
-                   !strcmp (r->reason, "hasmoved") ||
-                   (!temporary && !strcmp (r->reason, "notaccept"));
-  if (!r->status && strcmp (r->reason, "feedback") != 0 && strcmp (r->reason, "vacation") != 0 &&
-      strcmp (r->reason, "delivered") != 0) {
+  r->hard_bounce = !strcmp (r->reason, "userunknown") || !strcmp (r->reason, "hostunknown")
+                   || !strcmp (r->reason, "hasmoved")
+                   || (!temporary && !strcmp (r->reason, "notaccept"));
+  if (!r->status && strcmp (r->reason, "feedback") != 0 && strcmp (r->reason, "vacation") != 0
+      && strcmp (r->reason, "delivered") != 0) {
     r->status = pseudo_status (r->reason, temporary);
     r->status_source = r->status ? DSN_SOURCE_INFERRED : DSN_SOURCE_NONE;
   }
@@ -263,7 +262,7 @@ dsn_analyzer_classify_text (const DsnAnalyzer *an, const char *text, const char 
                             const char *reply_code)
 {
   g_return_val_if_fail (an && text, NULL);
-  ((DsnAnalyzer *) an)->sealed = TRUE;
+  ((DsnAnalyzer *)an)->sealed = TRUE;
   DsnReport *rep = dsn_report_new ();
   rep->analyzer = an;
   rep->kind = DSN_KIND_DELIVERY_STATUS;
@@ -303,8 +302,8 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
         if (!c->text[t][l] || !*c->text[t][l])
           PROBLEM ("%s: [category %s]: text %d missing in language %d", c->file, c->id, t, l);
   }
-  static const char *const fixed[] = { "feedback-complaint", "auto-reply", "delivered", "delayed",
-                                       "undetermined" };
+  static const char *const fixed[]
+      = { "feedback-complaint", "auto-reply", "delivered", "delayed", "undetermined" };
   for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
     if (!dsn_rules_find_category (rules, fixed[i]))
       PROBLEM ("category %s is required", fixed[i]);
@@ -325,8 +324,7 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
         in.fact[DSN_FACT_STATUS] = status;
       if (dsn_text_find_reply_code (*ex, reply))
         in.fact[DSN_FACT_REPLY] = reply;
-      in.action = r->example_action ? r->example_action
-                                    : r->action ? r->action : DSN_ACTION_FAILED;
+      in.action = r->example_action ? r->example_action : r->action ? r->action : DSN_ACTION_FAILED;
       const DsnRule *got = dsn_rules_match (rules, &in, NULL);
       if (got != r)
         PROBLEM ("%s: [rule %s]: example \"%s\" is classified by %s", r->file, r->name, *ex,

@@ -73,10 +73,10 @@ static DsnHeaders *
 headers_new (void)
 {
   DsnHeaders *h = g_new0 (DsnHeaders, 1);
-  h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_headers_hop_free);
-  h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify) auth_free);
+  h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
+  h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify)auth_free);
   h->spam = g_ptr_array_new_with_free_func (g_free);
-  h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify) finding_free);
+  h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)finding_free);
   return h;
 }
 
@@ -252,9 +252,11 @@ dsn_headers_parse_received (const char *value, gboolean with_date)
   h->with = word_after (clause, "with");
   h->id = word_after (clause, "id");
   /* RFC 3848: ESMTPA/ESMTPSA/LMTPA mean the client authenticated. */
-  h->authenticated = (h->with && (dsn_has_prefix_ci (h->with, "esmtpa") || dsn_has_prefix_ci (h->with, "esmtpsa") ||
-                                  dsn_has_prefix_ci (h->with, "lmtpa") || dsn_has_prefix_ci (h->with, "lmtpsa"))) ||
-                     dsn_strcasestr (clause, "authenticated") != NULL;
+  h->authenticated
+      = (h->with
+         && (dsn_has_prefix_ci (h->with, "esmtpa") || dsn_has_prefix_ci (h->with, "esmtpsa")
+             || dsn_has_prefix_ci (h->with, "lmtpa") || dsn_has_prefix_ci (h->with, "lmtpsa")))
+        || dsn_strcasestr (clause, "authenticated") != NULL;
   return h;
 }
 
@@ -311,13 +313,14 @@ add_auth (DsnHeaders *h, const char *authserv, const char *resinfo)
   if (!a)
     return;
   /* The domain the method vouches for. */
-  static const char *const keys[] = { "header.d=", "header.i=", "smtp.mailfrom=", "header.from=",
-                                      "smtp.helo=", "policy.d=", NULL };
+  static const char *const keys[] = {
+    "header.d=", "header.i=", "smtp.mailfrom=", "header.from=", "smtp.helo=", "policy.d=", NULL
+  };
   for (const char *const *k = keys; *k && !a->domain; k++)
     for (guint i = 0; i < a->props->len && !a->domain; i++)
-      if (dsn_has_prefix_ci (a->props->pdata[i], *k) &&
-          g_ascii_strcasecmp ((char *) a->props->pdata[i] + strlen (*k), "none") != 0)
-        a->domain = domain_of ((char *) a->props->pdata[i] + strlen (*k));
+      if (dsn_has_prefix_ci (a->props->pdata[i], *k)
+          && g_ascii_strcasecmp ((char *)a->props->pdata[i] + strlen (*k), "none") != 0)
+        a->domain = domain_of ((char *)a->props->pdata[i] + strlen (*k));
   g_ptr_array_add (h->auth, a);
 }
 
@@ -378,8 +381,8 @@ parse_received_spf (DsnHeaders *h, const char *value)
 /* ------------------------------------------------------------ findings */
 
 static void
-add_finding (DsnHeaders *h, const char *code, DsnHdrSeverity sev, char *en, char *fr, char *advice_en,
-             char *advice_fr)
+add_finding (DsnHeaders *h, const char *code, DsnHdrSeverity sev, char *en, char *fr,
+             char *advice_en, char *advice_fr)
 {
   DsnHeaderFinding *f = g_new0 (DsnHeaderFinding, 1);
   f->code = g_strdup (code);
@@ -421,7 +424,8 @@ human_duration (gint64 s, char *buf, gsize size)
   else if (s < 7200)
     g_snprintf (buf, size, "%" G_GINT64_FORMAT " min", s / 60);
   else if (s < 172800)
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600, (s % 3600) / 60);
+    g_snprintf (buf, size, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
+                (s % 3600) / 60);
   else
     g_snprintf (buf, size, "%" G_GINT64_FORMAT " days", s / 86400);
   return buf;
@@ -444,15 +448,20 @@ check_route (DsnHeaders *h)
       hop->delay = hop->timestamp - prev->timestamp;
       hop->has_delay = TRUE;
       if (hop->delay < -SKEW_SECONDS) {
-        add_finding (h, "route.clock_skew", DSN_HDR_WARNING,
-                     g_strdup_printf ("Hop %u (%s) is dated %s before the previous one: a server's clock is wrong.",
-                                      i + 1, hop->by_host ? hop->by_host : "?",
-                                      human_duration (hop->delay, d1, sizeof d1)),
-                     g_strdup_printf ("L'étape %u (%s) est datée %s avant la précédente : l'horloge d'un serveur est fausse.",
-                                      i + 1, hop->by_host ? hop->by_host : "?",
-                                      human_duration (hop->delay, d1, sizeof d1)),
-                     g_strdup ("Delays computed around this hop are unreliable. The administrator of the server with the wrong time should enable NTP."),
-                     g_strdup ("Les délais calculés autour de cette étape ne sont pas fiables. L'administrateur du serveur à l'heure fausse doit activer NTP."));
+        add_finding (
+            h, "route.clock_skew", DSN_HDR_WARNING,
+            g_strdup_printf (
+                "Hop %u (%s) is dated %s before the previous one: a server's clock is wrong.",
+                i + 1, hop->by_host ? hop->by_host : "?",
+                human_duration (hop->delay, d1, sizeof d1)),
+            g_strdup_printf ("L'étape %u (%s) est datée %s avant la précédente : l'horloge d'un "
+                             "serveur est fausse.",
+                             i + 1, hop->by_host ? hop->by_host : "?",
+                             human_duration (hop->delay, d1, sizeof d1)),
+            g_strdup ("Delays computed around this hop are unreliable. The administrator of the "
+                      "server with the wrong time should enable NTP."),
+            g_strdup ("Les délais calculés autour de cette étape ne sont pas fiables. "
+                      "L'administrateur du serveur à l'heure fausse doit activer NTP."));
       }
       if (hop->delay > worst) {
         worst = hop->delay;
@@ -467,17 +476,28 @@ check_route (DsnHeaders *h)
     for (guint i = 0; i < h->hops->len; i++)
       if (h->hops->pdata[i] == slowest)
         idx = i + 1;
-    add_finding (h, "route.slow_hop", DSN_HDR_WARNING,
-                 g_strdup_printf ("Hop %u took %s: the message waited at %s before %s accepted it.", idx,
-                                  human_duration (worst, d1, sizeof d1),
-                                  ((DsnHop *) h->hops->pdata[idx - 2])->by_host ? ((DsnHop *) h->hops->pdata[idx - 2])->by_host : "the previous server",
-                                  slowest->by_host ? slowest->by_host : "the next one"),
-                 g_strdup_printf ("L'étape %u a pris %s : le message a attendu sur %s avant que %s l'accepte.", idx,
-                                  human_duration (worst, d1, sizeof d1),
-                                  ((DsnHop *) h->hops->pdata[idx - 2])->by_host ? ((DsnHop *) h->hops->pdata[idx - 2])->by_host : "le serveur précédent",
-                                  slowest->by_host ? slowest->by_host : "le suivant"),
-                 g_strdup ("A long wait between two servers usually means the sending one retried after a temporary refusal (greylisting, rate limit) or was queueing. Look at that server's logs for the message."),
-                 g_strdup ("Une longue attente entre deux serveurs signifie en général que l'expéditeur a réessayé après un refus temporaire (greylisting, limite de débit) ou qu'il avait une file d'attente. Consultez les journaux de ce serveur pour ce message."));
+    add_finding (
+        h, "route.slow_hop", DSN_HDR_WARNING,
+        g_strdup_printf ("Hop %u took %s: the message waited at %s before %s accepted it.", idx,
+                         human_duration (worst, d1, sizeof d1),
+                         ((DsnHop *)h->hops->pdata[idx - 2])->by_host
+                             ? ((DsnHop *)h->hops->pdata[idx - 2])->by_host
+                             : "the previous server",
+                         slowest->by_host ? slowest->by_host : "the next one"),
+        g_strdup_printf (
+            "L'étape %u a pris %s : le message a attendu sur %s avant que %s l'accepte.", idx,
+            human_duration (worst, d1, sizeof d1),
+            ((DsnHop *)h->hops->pdata[idx - 2])->by_host
+                ? ((DsnHop *)h->hops->pdata[idx - 2])->by_host
+                : "le serveur précédent",
+            slowest->by_host ? slowest->by_host : "le suivant"),
+        g_strdup ("A long wait between two servers usually means the sending one retried after a "
+                  "temporary refusal (greylisting, rate limit) or was queueing. Look at that "
+                  "server's logs for the message."),
+        g_strdup (
+            "Une longue attente entre deux serveurs signifie en général que l'expéditeur a "
+            "réessayé après un refus temporaire (greylisting, limite de débit) ou qu'il avait une "
+            "file d'attente. Consultez les journaux de ce serveur pour ce message."));
   }
 }
 
@@ -491,31 +511,46 @@ check_auth (DsnHeaders *h)
 
   if (!h->auth->len) {
     add_finding (h, "auth.none", DSN_HDR_INFO,
-                 g_strdup ("No Authentication-Results or Received-SPF header: the receiving server recorded no SPF, DKIM or DMARC verdict."),
-                 g_strdup ("Aucun en-tête Authentication-Results ni Received-SPF : le serveur de réception n'a noté aucun verdict SPF, DKIM ou DMARC."),
-                 g_strdup ("Use the headers of the copy in the recipient's mailbox: the receiving server adds these verdicts on arrival."),
-                 g_strdup ("Utilisez les en-têtes de la copie dans la boîte du destinataire : le serveur de réception ajoute ces verdicts à l'arrivée."));
+                 g_strdup ("No Authentication-Results or Received-SPF header: the receiving server "
+                           "recorded no SPF, DKIM or DMARC verdict."),
+                 g_strdup ("Aucun en-tête Authentication-Results ni Received-SPF : le serveur de "
+                           "réception n'a noté aucun verdict SPF, DKIM ou DMARC."),
+                 g_strdup ("Use the headers of the copy in the recipient's mailbox: the receiving "
+                           "server adds these verdicts on arrival."),
+                 g_strdup ("Utilisez les en-têtes de la copie dans la boîte du destinataire : le "
+                           "serveur de réception ajoute ces verdicts à l'arrivée."));
     return;
   }
 
   if (spf && strcmp (spf->result, "pass") != 0 && strcmp (spf->result, "none") != 0) {
     gboolean bad = !strcmp (spf->result, "fail") || !strcmp (spf->result, "permerror");
-    add_finding (h, bad ? "auth.spf_fail" : "auth.spf_not_pass",
-                 bad ? DSN_HDR_ERROR : DSN_HDR_WARNING,
-                 g_strdup_printf ("SPF %s for %s: the sending server is not authorised by that domain's SPF record.",
-                                  spf->result, spf->domain ? spf->domain : "the envelope sender"),
-                 g_strdup_printf ("SPF %s pour %s : le serveur d'envoi n'est pas autorisé par l'enregistrement SPF de ce domaine.",
-                                  spf->result, spf->domain ? spf->domain : "l'expéditeur de l'enveloppe"),
-                 g_strdup ("Add the sending service to the domain's SPF record (\"include:\" its SPF domain), or send through a server the record already lists. \"mailcheck --spf-ip IP domain\" shows why an address fails."),
-                 g_strdup ("Ajoutez le service d'envoi à l'enregistrement SPF du domaine (« include: » de son domaine SPF), ou envoyez par un serveur déjà listé. « mailcheck --spf-ip IP domaine » montre pourquoi une adresse échoue."));
+    add_finding (
+        h, bad ? "auth.spf_fail" : "auth.spf_not_pass", bad ? DSN_HDR_ERROR : DSN_HDR_WARNING,
+        g_strdup_printf (
+            "SPF %s for %s: the sending server is not authorised by that domain's SPF record.",
+            spf->result, spf->domain ? spf->domain : "the envelope sender"),
+        g_strdup_printf ("SPF %s pour %s : le serveur d'envoi n'est pas autorisé par "
+                         "l'enregistrement SPF de ce domaine.",
+                         spf->result, spf->domain ? spf->domain : "l'expéditeur de l'enveloppe"),
+        g_strdup ("Add the sending service to the domain's SPF record (\"include:\" its SPF "
+                  "domain), or send through a server the record already lists. \"mailcheck "
+                  "--spf-ip IP domain\" shows why an address fails."),
+        g_strdup ("Ajoutez le service d'envoi à l'enregistrement SPF du domaine (« include: » de "
+                  "son domaine SPF), ou envoyez par un serveur déjà listé. « mailcheck --spf-ip IP "
+                  "domaine » montre pourquoi une adresse échoue."));
   } else if (!spf || !strcmp (spf->result, "none")) {
-    add_finding (h, "auth.spf_none", DSN_HDR_WARNING,
-                 g_strdup_printf ("No SPF verdict%s%s: the envelope sender's domain publishes no SPF record.",
-                                  h->mailfrom_domain ? " for " : "", h->mailfrom_domain ? h->mailfrom_domain : ""),
-                 g_strdup_printf ("Pas de verdict SPF%s%s : le domaine de l'expéditeur de l'enveloppe ne publie pas d'enregistrement SPF.",
-                                  h->mailfrom_domain ? " pour " : "", h->mailfrom_domain ? h->mailfrom_domain : ""),
-                 g_strdup ("Publish an SPF record listing the servers that send for the domain."),
-                 g_strdup ("Publiez un enregistrement SPF qui liste les serveurs qui envoient pour le domaine."));
+    add_finding (
+        h, "auth.spf_none", DSN_HDR_WARNING,
+        g_strdup_printf (
+            "No SPF verdict%s%s: the envelope sender's domain publishes no SPF record.",
+            h->mailfrom_domain ? " for " : "", h->mailfrom_domain ? h->mailfrom_domain : ""),
+        g_strdup_printf ("Pas de verdict SPF%s%s : le domaine de l'expéditeur de l'enveloppe ne "
+                         "publie pas d'enregistrement SPF.",
+                         h->mailfrom_domain ? " pour " : "",
+                         h->mailfrom_domain ? h->mailfrom_domain : ""),
+        g_strdup ("Publish an SPF record listing the servers that send for the domain."),
+        g_strdup (
+            "Publiez un enregistrement SPF qui liste les serveurs qui envoient pour le domaine."));
   }
 
   /* DKIM: every signature's verdict; alignment of the passing ones. */
@@ -541,69 +576,125 @@ check_auth (DsnHeaders *h)
       d = a;
   }
   if (dkim_any && !dkim_pass && d) {
-    add_finding (h, "auth.dkim_fail", DSN_HDR_ERROR,
-                 g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " for " : "", d->domain ? d->domain : "",
-                                  d->reason ? ": " : "", d->reason ? d->reason : ""),
-                 g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " pour " : "", d->domain ? d->domain : "",
-                                  d->reason ? " : " : "", d->reason ? d->reason : ""),
-                 g_strdup ("A signature that does not verify means the message changed in transit (a footer added by a list or a gateway) or the key in DNS does not match the signing key. Check the selector's record with \"mailcheck --dkim-selector\"."),
-                 g_strdup ("Une signature qui ne se vérifie pas signifie que le message a été modifié en route (pied de page ajouté par une liste ou une passerelle) ou que la clé du DNS ne correspond pas. Vérifiez l'enregistrement du sélecteur avec « mailcheck --dkim-selector »."));
+    add_finding (
+        h, "auth.dkim_fail", DSN_HDR_ERROR,
+        g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " for " : "",
+                         d->domain ? d->domain : "", d->reason ? ": " : "",
+                         d->reason ? d->reason : ""),
+        g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " pour " : "",
+                         d->domain ? d->domain : "", d->reason ? " : " : "",
+                         d->reason ? d->reason : ""),
+        g_strdup ("A signature that does not verify means the message changed in transit (a footer "
+                  "added by a list or a gateway) or the key in DNS does not match the signing key. "
+                  "Check the selector's record with \"mailcheck --dkim-selector\"."),
+        g_strdup ("Une signature qui ne se vérifie pas signifie que le message a été modifié en "
+                  "route (pied de page ajouté par une liste ou une passerelle) ou que la clé du "
+                  "DNS ne correspond pas. Vérifiez l'enregistrement du sélecteur avec « mailcheck "
+                  "--dkim-selector »."));
   } else if (!dkim_any) {
-    add_finding (h, "auth.dkim_none", DSN_HDR_WARNING,
-                 g_strdup ("The message carries no DKIM signature verified by the receiving server."),
-                 g_strdup ("Le message ne porte aucune signature DKIM vérifiée par le serveur de réception."),
-                 g_strdup ("Enable DKIM signing for the sending domain at the mail provider."),
-                 g_strdup ("Activez la signature DKIM du domaine d'envoi chez le fournisseur de messagerie."));
+    add_finding (
+        h, "auth.dkim_none", DSN_HDR_WARNING,
+        g_strdup ("The message carries no DKIM signature verified by the receiving server."),
+        g_strdup (
+            "Le message ne porte aucune signature DKIM vérifiée par le serveur de réception."),
+        g_strdup ("Enable DKIM signing for the sending domain at the mail provider."),
+        g_strdup (
+            "Activez la signature DKIM du domaine d'envoi chez le fournisseur de messagerie."));
   }
 
-  gboolean spf_aligned = spf && !strcmp (spf->result, "pass") && dsn_domain_aligned (spf->domain, from);
+  gboolean spf_aligned
+      = spf && !strcmp (spf->result, "pass") && dsn_domain_aligned (spf->domain, from);
   if (from && dkim_unaligned && !dkim_aligned) {
-    add_finding (h, "align.dkim", spf_aligned ? DSN_HDR_WARNING : DSN_HDR_ERROR,
-                 g_strdup_printf ("DKIM signed by %s but From is %s: not aligned%s.", dkim_unaligned->domain, from,
-                                  spf_aligned ? " (SPF is, so DMARC still passes)" : ", DMARC fails"),
-                 g_strdup_printf ("Signé en DKIM par %s mais le From est %s : pas d'alignement%s.", dkim_unaligned->domain,
-                                  from, spf_aligned ? " (SPF l'est, DMARC réussit donc quand même)" : ", DMARC échoue"),
-                 g_strdup_printf ("Have the sending service sign with %s (most services offer a custom DKIM domain: publish the keys they give you in your DNS).", from),
-                 g_strdup_printf ("Faites signer le service d'envoi avec %s (la plupart proposent un domaine DKIM personnalisé : publiez dans votre DNS les clés qu'ils fournissent).", from));
+    add_finding (
+        h, "align.dkim", spf_aligned ? DSN_HDR_WARNING : DSN_HDR_ERROR,
+        g_strdup_printf ("DKIM signed by %s but From is %s: not aligned%s.", dkim_unaligned->domain,
+                         from, spf_aligned ? " (SPF is, so DMARC still passes)" : ", DMARC fails"),
+        g_strdup_printf ("Signé en DKIM par %s mais le From est %s : pas d'alignement%s.",
+                         dkim_unaligned->domain, from,
+                         spf_aligned ? " (SPF l'est, DMARC réussit donc quand même)"
+                                     : ", DMARC échoue"),
+        g_strdup_printf ("Have the sending service sign with %s (most services offer a custom DKIM "
+                         "domain: publish the keys they give you in your DNS).",
+                         from),
+        g_strdup_printf (
+            "Faites signer le service d'envoi avec %s (la plupart proposent un domaine DKIM "
+            "personnalisé : publiez dans votre DNS les clés qu'ils fournissent).",
+            from));
   }
-  if (from && spf && !strcmp (spf->result, "pass") && spf->domain && !spf_aligned && !dkim_aligned) {
-    add_finding (h, "align.spf", DSN_HDR_WARNING,
-                 g_strdup_printf ("SPF passes for %s but From is %s: not aligned, so SPF does not count for DMARC.",
-                                  spf->domain, from),
-                 g_strdup_printf ("SPF réussit pour %s mais le From est %s : pas d'alignement, SPF ne compte donc pas pour DMARC.",
-                                  spf->domain, from),
-                 g_strdup_printf ("Use a return-path (bounce) domain under %s at the sending service, or rely on an aligned DKIM signature.", from),
-                 g_strdup_printf ("Utilisez chez le service d'envoi un domaine de retour (bounce) sous %s, ou comptez sur une signature DKIM alignée.", from));
+  if (from && spf && !strcmp (spf->result, "pass") && spf->domain && !spf_aligned
+      && !dkim_aligned) {
+    add_finding (
+        h, "align.spf", DSN_HDR_WARNING,
+        g_strdup_printf (
+            "SPF passes for %s but From is %s: not aligned, so SPF does not count for DMARC.",
+            spf->domain, from),
+        g_strdup_printf ("SPF réussit pour %s mais le From est %s : pas d'alignement, SPF ne "
+                         "compte donc pas pour DMARC.",
+                         spf->domain, from),
+        g_strdup_printf ("Use a return-path (bounce) domain under %s at the sending service, or "
+                         "rely on an aligned DKIM signature.",
+                         from),
+        g_strdup_printf ("Utilisez chez le service d'envoi un domaine de retour (bounce) sous %s, "
+                         "ou comptez sur une signature DKIM alignée.",
+                         from));
   }
   gboolean dmarc_ok = dkim_aligned || spf_aligned;
   if (dmarc && strcmp (dmarc->result, "pass") != 0 && strcmp (dmarc->result, "none") != 0) {
-    add_finding (h, "auth.dmarc_fail", DSN_HDR_ERROR,
-                 g_strdup_printf ("DMARC %s for %s: neither SPF nor DKIM passed aligned with the From domain.",
-                                  dmarc->result, dmarc->domain ? dmarc->domain : from ? from : "the From domain"),
-                 g_strdup_printf ("DMARC %s pour %s : ni SPF ni DKIM n'ont réussi en alignement avec le domaine du From.",
-                                  dmarc->result, dmarc->domain ? dmarc->domain : from ? from : "le domaine du From"),
-                 g_strdup ("Make every service that sends as this domain sign with DKIM for it, or use a return-path under it."),
-                 g_strdup ("Faites signer en DKIM pour ce domaine chaque service qui envoie en son nom, ou utilisez un domaine de retour sous ce domaine."));
+    add_finding (
+        h, "auth.dmarc_fail", DSN_HDR_ERROR,
+        g_strdup_printf (
+            "DMARC %s for %s: neither SPF nor DKIM passed aligned with the From domain.",
+            dmarc->result,
+            dmarc->domain ? dmarc->domain
+            : from        ? from
+                          : "the From domain"),
+        g_strdup_printf (
+            "DMARC %s pour %s : ni SPF ni DKIM n'ont réussi en alignement avec le domaine du From.",
+            dmarc->result,
+            dmarc->domain ? dmarc->domain
+            : from        ? from
+                          : "le domaine du From"),
+        g_strdup ("Make every service that sends as this domain sign with DKIM for it, or use a "
+                  "return-path under it."),
+        g_strdup ("Faites signer en DKIM pour ce domaine chaque service qui envoie en son nom, ou "
+                  "utilisez un domaine de retour sous ce domaine."));
   } else if (!dmarc && from && !dmarc_ok) {
-    add_finding (h, "auth.dmarc_would_fail", DSN_HDR_WARNING,
-                 g_strdup_printf ("No DMARC verdict recorded, and nothing passed aligned with %s: a receiver enforcing DMARC would treat the message as failing.", from),
-                 g_strdup_printf ("Aucun verdict DMARC noté, et rien n'a réussi en alignement avec %s : un destinataire appliquant DMARC considérerait le message en échec.", from),
-                 g_strdup ("Align DKIM (preferred) or SPF with the From domain."),
-                 g_strdup ("Alignez DKIM (de préférence) ou SPF sur le domaine du From."));
+    add_finding (
+        h, "auth.dmarc_would_fail", DSN_HDR_WARNING,
+        g_strdup_printf ("No DMARC verdict recorded, and nothing passed aligned with %s: a "
+                         "receiver enforcing DMARC would treat the message as failing.",
+                         from),
+        g_strdup_printf ("Aucun verdict DMARC noté, et rien n'a réussi en alignement avec %s : un "
+                         "destinataire appliquant DMARC considérerait le message en échec.",
+                         from),
+        g_strdup ("Align DKIM (preferred) or SPF with the From domain."),
+        g_strdup ("Alignez DKIM (de préférence) ou SPF sur le domaine du From."));
   }
   if (arc && !strcmp (arc->result, "pass") && dmarc && !strcmp (dmarc->result, "fail"))
-    add_finding (h, "auth.arc_forwarded", DSN_HDR_INFO,
-                 g_strdup ("The message was forwarded (ARC pass): a mailing list or forwarder changed it, which broke DKIM; its ARC seal vouches for the original verdicts."),
-                 g_strdup ("Le message a été redirigé (ARC pass) : une liste de diffusion ou un relais l'a modifié, ce qui a cassé DKIM ; son sceau ARC atteste des verdicts d'origine."),
-                 g_strdup ("Expected for list mail. Receivers that trust the forwarder's ARC accept it; the list operator can also rewrite the From address to avoid DMARC failures."),
-                 g_strdup ("Attendu pour le courrier de liste. Les destinataires qui font confiance à l'ARC du relais l'acceptent ; le gestionnaire de la liste peut aussi réécrire l'adresse From pour éviter les échecs DMARC."));
+    add_finding (
+        h, "auth.arc_forwarded", DSN_HDR_INFO,
+        g_strdup ("The message was forwarded (ARC pass): a mailing list or forwarder changed it, "
+                  "which broke DKIM; its ARC seal vouches for the original verdicts."),
+        g_strdup ("Le message a été redirigé (ARC pass) : une liste de diffusion ou un relais l'a "
+                  "modifié, ce qui a cassé DKIM ; son sceau ARC atteste des verdicts d'origine."),
+        g_strdup ("Expected for list mail. Receivers that trust the forwarder's ARC accept it; the "
+                  "list operator can also rewrite the From address to avoid DMARC failures."),
+        g_strdup ("Attendu pour le courrier de liste. Les destinataires qui font confiance à l'ARC "
+                  "du relais l'acceptent ; le gestionnaire de la liste peut aussi réécrire "
+                  "l'adresse From pour éviter les échecs DMARC."));
   if (arc && strcmp (arc->result, "pass") != 0 && strcmp (arc->result, "none") != 0)
-    add_finding (h, "auth.arc_fail", DSN_HDR_INFO,
-                 g_strdup_printf ("ARC %s: the chain of custody added by forwarders does not verify.", arc->result),
-                 g_strdup_printf ("ARC %s : la chaîne de traçabilité ajoutée par les relais ne se vérifie pas.", arc->result),
-                 g_strdup ("Only matters for forwarded mail: the forwarder's ARC signing is broken."),
-                 g_strdup ("Ne compte que pour le courrier redirigé : la signature ARC du relais est défaillante."));
-  if (dmarc_ok && spf && !strcmp (spf->result, "pass") && dkim_pass && (!dmarc || !strcmp (dmarc->result, "pass")))
+    add_finding (
+        h, "auth.arc_fail", DSN_HDR_INFO,
+        g_strdup_printf ("ARC %s: the chain of custody added by forwarders does not verify.",
+                         arc->result),
+        g_strdup_printf (
+            "ARC %s : la chaîne de traçabilité ajoutée par les relais ne se vérifie pas.",
+            arc->result),
+        g_strdup ("Only matters for forwarded mail: the forwarder's ARC signing is broken."),
+        g_strdup ("Ne compte que pour le courrier redirigé : la signature ARC du relais est "
+                  "défaillante."));
+  if (dmarc_ok && spf && !strcmp (spf->result, "pass") && dkim_pass
+      && (!dmarc || !strcmp (dmarc->result, "pass")))
     add_finding (h, "auth.ok", DSN_HDR_OK,
                  g_strdup ("SPF, DKIM and DMARC pass, aligned with the From domain."),
                  g_strdup ("SPF, DKIM et DMARC réussissent, alignés sur le domaine du From."),
@@ -643,25 +734,28 @@ check_spam (DsnHeaders *h, GMimeHeaderList *list)
     const char *value = g_mime_header_get_value (hd);
     if (!value)
       continue;
-    if (!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag") ||
-        !g_ascii_strcasecmp (name, "X-Spam-Score") || !g_ascii_strcasecmp (name, "X-Spam-Level") ||
-        !g_ascii_strcasecmp (name, "X-Spam") || !g_ascii_strcasecmp (name, "X-Rspamd-Score") ||
-        !g_ascii_strcasecmp (name, "X-Spamd-Result") || !g_ascii_strcasecmp (name, "X-Spam-Verdict")) {
+    if (!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
+        || !g_ascii_strcasecmp (name, "X-Spam-Score") || !g_ascii_strcasecmp (name, "X-Spam-Level")
+        || !g_ascii_strcasecmp (name, "X-Spam") || !g_ascii_strcasecmp (name, "X-Rspamd-Score")
+        || !g_ascii_strcasecmp (name, "X-Spamd-Result")
+        || !g_ascii_strcasecmp (name, "X-Spam-Verdict")) {
       spam_add (h, name, value);
       const char *v = value;
       while (g_ascii_isspace (*v))
         v++;
-      if ((!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag") ||
-           !g_ascii_strcasecmp (name, "X-Spam")) && dsn_has_prefix_ci (v, "yes")) {
+      if ((!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
+           || !g_ascii_strcasecmp (name, "X-Spam"))
+          && dsn_has_prefix_ci (v, "yes")) {
         flagged = TRUE;
         why = name;
       }
-    } else if (!g_ascii_strcasecmp (name, "X-Forefront-Antispam-Report") ||
-               !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL") ||
-               !g_ascii_strcasecmp (name, "X-Microsoft-Antispam")) {
+    } else if (!g_ascii_strcasecmp (name, "X-Forefront-Antispam-Report")
+               || !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
+               || !g_ascii_strcasecmp (name, "X-Microsoft-Antispam")) {
       spam_add (h, name, value);
-      int scl = !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL") ? atoi (value)
-                                                                             : ms_field_int (value, "SCL:");
+      int scl = !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
+                    ? atoi (value)
+                    : ms_field_int (value, "SCL:");
       /* SCL 5-9: junk (Microsoft's spam confidence level); SFV:SPM: spam verdict. */
       if (scl >= 5 || dsn_strcasestr (value, "SFV:SPM")) {
         flagged = TRUE;
@@ -670,11 +764,16 @@ check_spam (DsnHeaders *h, GMimeHeaderList *list)
     }
   }
   if (flagged)
-    add_finding (h, "spam.flagged", DSN_HDR_WARNING,
-                 g_strdup_printf ("The receiving server's spam filter marked the message as spam (%s).", why),
-                 g_strdup_printf ("Le filtre antispam du serveur de réception a marqué le message comme spam (%s).", why),
-                 g_strdup ("Fix any authentication finding above first; then review the content (links, wording) and the sending reputation."),
-                 g_strdup ("Corrigez d'abord les problèmes d'authentification ci-dessus ; revoyez ensuite le contenu (liens, formulation) et la réputation d'envoi."));
+    add_finding (
+        h, "spam.flagged", DSN_HDR_WARNING,
+        g_strdup_printf ("The receiving server's spam filter marked the message as spam (%s).",
+                         why),
+        g_strdup_printf (
+            "Le filtre antispam du serveur de réception a marqué le message comme spam (%s).", why),
+        g_strdup ("Fix any authentication finding above first; then review the content (links, "
+                  "wording) and the sending reputation."),
+        g_strdup ("Corrigez d'abord les problèmes d'authentification ci-dessus ; revoyez ensuite "
+                  "le contenu (liens, formulation) et la réputation d'envoi."));
 }
 
 /* ------------------------------------------------------------ entry point */
@@ -720,8 +819,8 @@ dsn_headers_analyze (GMimeObject *message)
    * ones carried along by forwarding. Received-SPF counts only when no
    * Authentication-Results gave SPF, ARC-Authentication-Results (a
    * forwarder's record) only when there is nothing else. */
-  static const char *const passes[] = { "Authentication-Results", "Received-SPF",
-                                         "ARC-Authentication-Results" };
+  static const char *const passes[]
+      = { "Authentication-Results", "Received-SPF", "ARC-Authentication-Results" };
   for (gsize pass = 0; pass < G_N_ELEMENTS (passes); pass++) {
     if (pass == 1 && first_result (h, "spf", FALSE))
       continue;
@@ -778,7 +877,6 @@ severity_name (DsnHdrSeverity s)
   return names[s];
 }
 
-
 void
 dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
 {
@@ -832,7 +930,8 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
     dsn_json_member (b, "result", a->result);
     dsn_json_member (b, "domain", a->domain);
     dsn_json_set_member_name (b, "aligned");
-    if (a->domain && h->from_domain && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
+    if (a->domain && h->from_domain
+        && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
       dsn_json_add_boolean_value (b, dsn_domain_aligned (a->domain, h->from_domain));
     else
       dsn_json_add_null_value (b);
@@ -879,7 +978,7 @@ const char *
 dsn_report_get_header_finding_code (const DsnReport *rep, guint i)
 {
   g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
-  return ((DsnHeaderFinding *) rep->headers->findings->pdata[i])->code;
+  return ((DsnHeaderFinding *)rep->headers->findings->pdata[i])->code;
 }
 
 const char *

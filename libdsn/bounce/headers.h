@@ -24,26 +24,26 @@ typedef struct {
   char *id;
   char *date;
   gboolean authenticated; /* the client logged in (ESMTPA, ESMTPSA, "Authenticated sender") */
-  gint64 timestamp; /* Unix time, -1 when the date does not parse */
-  gint64 delay;     /* seconds since the previous hop */
+  gint64 timestamp;       /* Unix time, -1 when the date does not parse */
+  gint64 delay;           /* seconds since the previous hop */
   gboolean has_delay;
 } DsnHop;
 
 /* One verdict of an Authentication-Results field (RFC 8601 §2.2), or of
  * Received-SPF. */
 typedef struct {
-  char *authserv;  /* who judged */
-  char *method;    /* spf, dkim, dmarc, arc, ... (lower case) */
-  char *result;    /* pass, fail, softfail, ... (lower case) */
+  char *authserv; /* who judged */
+  char *method;   /* spf, dkim, dmarc, arc, ... (lower case) */
+  char *result;   /* pass, fail, softfail, ... (lower case) */
   char *reason;
-  char *domain;    /* the domain it vouches for (header.d, smtp.mailfrom, header.from) */
+  char *domain;     /* the domain it vouches for (header.d, smtp.mailfrom, header.from) */
   GPtrArray *props; /* "ptype.property=value" strings */
 } DsnAuthResult;
 
 typedef struct {
-  char *code;      /* stable: "align.dkim", "route.slow_hop", ... */
+  char *code; /* stable: "align.dkim", "route.slow_hop", ... */
   DsnHdrSeverity severity;
-  char *text[2];   /* en, fr */
+  char *text[2]; /* en, fr */
   char *advice[2];
 } DsnHeaderFinding;
 
@@ -56,7 +56,7 @@ struct _DsnHeaders {
   char *mailfrom_domain;
   const DsnHop *slowest;
   DsnHdrSeverity worst;
-  char *verdict;       /* code of the most severe finding */
+  char *verdict; /* code of the most severe finding */
 };
 
 /* Analyses the delivery headers of MESSAGE; NULL if it has none (no

@@ -80,8 +80,8 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
       /* Keys stay unique: the first of a repeated extension field wins. */
       gboolean seen = FALSE;
       for (guint j = 0; j < i && !seen; j++)
-        seen = g_str_has_prefix (r->extensions->pdata[j], name) &&
-               ((char *) r->extensions->pdata[j])[colon - ext] == ':';
+        seen = g_str_has_prefix (r->extensions->pdata[j], name)
+               && ((char *)r->extensions->pdata[j])[colon - ext] == ':';
       if (seen)
         continue;
       dsn_json_set_member_name (b, name);

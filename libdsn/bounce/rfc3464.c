@@ -49,7 +49,7 @@ decode_utf8_address (char *addr)
       char *end;
       gulong cp = strtoul (p + 3, &end, 16);
       if (*end == '}' && cp > 0 && cp < 0x110000) {
-        g_string_append_unichar (s, (gunichar) cp);
+        g_string_append_unichar (s, (gunichar)cp);
         p = end;
         continue;
       }
@@ -108,8 +108,8 @@ is_field_name (const char *line, gsize len, gsize *colon)
 static gboolean
 is_recipient_field (const char *name)
 {
-  return g_ascii_strcasecmp (name, "Final-Recipient") == 0 ||
-         g_ascii_strcasecmp (name, "Original-Recipient") == 0;
+  return g_ascii_strcasecmp (name, "Final-Recipient") == 0
+         || g_ascii_strcasecmp (name, "Original-Recipient") == 0;
 }
 
 static void
@@ -145,8 +145,7 @@ apply_recipient_field (DsnReport *rep, DsnRecipient *r, const Field *f)
     dsn_set (&r->last_attempt, f->value);
   } else if (g_ascii_strcasecmp (n, "Will-Retry-Until") == 0) {
     dsn_set (&r->will_retry_until, f->value);
-  } else if (g_ascii_strcasecmp (n, "Final-Log-ID") == 0 ||
-             g_ascii_strncasecmp (n, "X-", 2) == 0) {
+  } else if (g_ascii_strcasecmp (n, "Final-Log-ID") == 0 || g_ascii_strncasecmp (n, "X-", 2) == 0) {
     if (!r->extensions)
       r->extensions = g_ptr_array_new_with_free_func (g_free);
     g_ptr_array_add (r->extensions, g_strdup_printf ("%s: %s", n, f->value));
@@ -157,8 +156,8 @@ apply_recipient_field (DsnReport *rep, DsnRecipient *r, const Field *f)
 static gboolean
 is_per_message_field (const char *name)
 {
-  static const char *const names[] = { "Reporting-MTA", "Received-From-MTA", "Arrival-Date",
-                                       "DSN-Gateway", "Original-Envelope-Id", NULL };
+  static const char *const names[] = { "Reporting-MTA", "Received-From-MTA",    "Arrival-Date",
+                                       "DSN-Gateway",   "Original-Envelope-Id", NULL };
   for (const char *const *n = names; *n; n++)
     if (g_ascii_strcasecmp (name, *n) == 0)
       return TRUE;
@@ -169,9 +168,9 @@ static void
 add_per_message_field (DsnReport *rep, const Field *f)
 {
   /* Typed per-message fields keep their value only ("dns; mx.example"). */
-  if (g_ascii_strcasecmp (f->name, "Reporting-MTA") == 0 ||
-      g_ascii_strcasecmp (f->name, "Received-From-MTA") == 0 ||
-      g_ascii_strcasecmp (f->name, "DSN-Gateway") == 0) {
+  if (g_ascii_strcasecmp (f->name, "Reporting-MTA") == 0
+      || g_ascii_strcasecmp (f->name, "Received-From-MTA") == 0
+      || g_ascii_strcasecmp (f->name, "DSN-Gateway") == 0) {
     g_autofree char *v = dsn_rfc3464_typed_value (f->value, NULL);
     dsn_report_add_field (rep, f->name, v);
   } else {
@@ -201,7 +200,8 @@ apply_group (DsnReport *rep, GArray *group, guint *added)
       Field *f = &g_array_index (group, Field, i);
       add_per_message_field (rep, f);
       /* Per-recipient fields in a group with no recipient: a broken report. */
-      if (g_ascii_strcasecmp (f->name, "Action") == 0 || g_ascii_strcasecmp (f->name, "Status") == 0)
+      if (g_ascii_strcasecmp (f->name, "Action") == 0
+          || g_ascii_strcasecmp (f->name, "Status") == 0)
         dsn_report_warn (rep, "delivery-status: %s field outside a recipient group", f->name);
     }
     return;

@@ -16,12 +16,14 @@
 
 /* Sisimai's reason vocabulary, the values `reason` may take. */
 static const char *const reasons[] = {
-  "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit",
-  "expired", "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown",
-  "mailboxfull", "mailererror", "mesgtoobig", "networkerror", "norelaying", "notaccept",
-  "notcompliantrfc", "onhold", "policyviolation", "rejected", "requireptr", "securityerror",
-  "spamdetected", "speeding", "suppressed", "suspend", "syntaxerror", "systemerror",
-  "systemfull", "toomanyconn", "undefined", "userunknown", "vacation", "virusdetected",
+  "authfailure",     "badreputation", "blocked",        "contenterror",    "delivered",
+  "exceedlimit",     "expired",       "failedstarttls", "feedback",        "filtered",
+  "hasmoved",        "hostunknown",   "mailboxfull",    "mailererror",     "mesgtoobig",
+  "networkerror",    "norelaying",    "notaccept",      "notcompliantrfc", "onhold",
+  "policyviolation", "rejected",      "requireptr",     "securityerror",   "spamdetected",
+  "speeding",        "suppressed",    "suspend",        "syntaxerror",     "systemerror",
+  "systemfull",      "toomanyconn",   "undefined",      "userunknown",     "vacation",
+  "virusdetected",
 };
 
 const char *
@@ -54,10 +56,10 @@ typedef struct {
   guint8 cls[256];
   guint n_classes;
   guint n_states;
-  gint32 *next;       /* n_states * n_classes */
-  GArray **out;       /* per state: phrase indexes ending here (incl. via fail links) */
-  guint *len;         /* per phrase: its length in bytes */
-  guint8 *word;       /* per phrase: 1 if it starts with a letter or digit */
+  gint32 *next; /* n_states * n_classes */
+  GArray **out; /* per state: phrase indexes ending here (incl. via fail links) */
+  guint *len;   /* per phrase: its length in bytes */
+  guint8 *word; /* per phrase: 1 if it starts with a letter or digit */
 } Automaton;
 
 static void
@@ -95,7 +97,7 @@ automaton_build (GPtrArray *phrases)
   a->n_classes++;
   guint nc = a->n_classes;
   /* Trie first (-1 = no edge), then the BFS that turns it into a DFA. */
-  a->next = g_new (gint32, (gsize) total * nc);
+  a->next = g_new (gint32, (gsize)total * nc);
   memset (a->next, 0xff, sizeof (gint32) * total * nc);
   a->out = g_new0 (GArray *, total);
   a->n_states = 1;
@@ -145,7 +147,7 @@ automaton_build (GPtrArray *phrases)
   }
   g_free (fail);
   g_free (queue);
-  a->next = g_renew (gint32, a->next, (gsize) a->n_states * nc);
+  a->next = g_renew (gint32, a->next, (gsize)a->n_states * nc);
   a->out = g_renew (GArray *, a->out, a->n_states);
   return a;
 }
@@ -157,7 +159,7 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
 {
   guint s = 0;
   guint nc = a->n_classes;
-  for (const guchar *p = (const guchar *) text; *p; p++) {
+  for (const guchar *p = (const guchar *)text; *p; p++) {
     s = a->next[s * nc + a->cls[*p]];
     GArray *o = a->out[s];
     if (o)
@@ -166,7 +168,7 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
         /* A phrase that starts with a letter or digit starts a word:
          * "rbl" is not in "garbled", nor "dkim" in a queue id "3DKIMa9". */
         const guchar *start = p + 1 - a->len[k];
-        if (a->word[k] && start > (const guchar *) text && g_ascii_isalnum (start[-1]))
+        if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
           continue;
         if (!seen[k]) {
           seen[k] = 1;
@@ -179,7 +181,7 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
 static int
 cmp_guint (const void *a, const void *b)
 {
-  guint x = *(const guint *) a, y = *(const guint *) b;
+  guint x = *(const guint *)a, y = *(const guint *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -241,9 +243,9 @@ struct _DsnRules {
   GPtrArray *rules;      /* DsnRule, in load order */
   /* Built by compile(): */
   Automaton *ac;
-  GPtrArray *phrases;    /* folded phrase strings, one per (rule, phrase) */
-  GArray *phrase_rule;   /* guint: rule index of each phrase */
-  GArray *textless;      /* guint: rules with no phrase or regex literal */
+  GPtrArray *phrases;  /* folded phrase strings, one per (rule, phrase) */
+  GArray *phrase_rule; /* guint: rule index of each phrase */
+  GArray *textless;    /* guint: rules with no phrase or regex literal */
 };
 
 void
@@ -267,8 +269,8 @@ static DsnRules *
 rules_new (void)
 {
   DsnRules *r = g_new0 (DsnRules, 1);
-  r->categories = g_ptr_array_new_with_free_func ((GDestroyNotify) category_free);
-  r->rules = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
+  r->categories = g_ptr_array_new_with_free_func ((GDestroyNotify)category_free);
+  r->rules = g_ptr_array_new_with_free_func ((GDestroyNotify)rule_free);
   return r;
 }
 
@@ -395,7 +397,7 @@ load_cond (GKeyFile *kf, const char *group, const char *key)
       continue;
     GPtrArray **set = exclude ? &c->none : &c->any;
     if (!*set)
-      *set = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+      *set = g_ptr_array_new_with_free_func ((GDestroyNotify)g_pattern_spec_free);
     g_autofree char *low = g_ascii_strdown (item, -1);
     g_ptr_array_add (*set, g_pattern_spec_new (low));
   }
@@ -419,7 +421,7 @@ load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
       g_ptr_array_add (a, fold ? dsn_rules_fold (*p) : g_strdup (*p));
   }
   g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
+  return (char **)g_ptr_array_free (a, FALSE);
 }
 
 /* Condition keys, in DsnFact order, and the matching example context keys. */
@@ -427,16 +429,42 @@ static const char *const fact_keys[DSN_N_FACTS] = {
   "status", "reply", "remote", "dialect", "command", "diagnostic-type",
 };
 static const char *const example_fact_keys[DSN_N_FACTS] = {
-  "example-status", NULL, "example-remote", "example-dialect", "example-command",
+  "example-status",          NULL, "example-remote", "example-dialect", "example-command",
   "example-diagnostic-type",
 };
 
 static const char *const rule_keys[] = {
-  "category", "reason", "like", "phrase", "regex", "status", "reply", "remote", "dialect",
-  "command", "diagnostic-type", "action", "strength", "example", "example2", "example3",
-  "example4", "example5", "example6", "example7", "example8", "example9", "example-status",
-  "example-remote", "example-dialect", "example-command", "example-diagnostic-type",
-  "example-action", "blocklist", "comment", NULL,
+  "category",
+  "reason",
+  "like",
+  "phrase",
+  "regex",
+  "status",
+  "reply",
+  "remote",
+  "dialect",
+  "command",
+  "diagnostic-type",
+  "action",
+  "strength",
+  "example",
+  "example2",
+  "example3",
+  "example4",
+  "example5",
+  "example6",
+  "example7",
+  "example8",
+  "example9",
+  "example-status",
+  "example-remote",
+  "example-dialect",
+  "example-command",
+  "example-diagnostic-type",
+  "example-action",
+  "blocklist",
+  "comment",
+  NULL,
 };
 
 static const char *const category_keys[] = {
@@ -489,8 +517,9 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
       /* Only an explicit translation counts: get_locale_string would fall
        * back on the untranslated value. */
       g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], dsn_lang_name (l));
-      if (g_strv_contains ((const char *const *) keys, key))
-        c->text[t][l] = g_key_file_get_locale_string (kf, group, text_keys[t], dsn_lang_name (l), NULL);
+      if (g_strv_contains ((const char *const *)keys, key))
+        c->text[t][l]
+            = g_key_file_get_locale_string (kf, group, text_keys[t], dsn_lang_name (l), NULL);
     }
     if (!c->text[t][0]) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
@@ -574,8 +603,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
       continue;
     *slot = dsn_action_from_string (action);
     if (*slot == DSN_ACTION_NONE) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"",
-                   file, group, action);
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown action \"%s\"", file,
+                   group, action);
       rule_free (r);
       return FALSE;
     }
@@ -585,8 +614,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   if (g_key_file_has_key (kf, group, "strength", NULL)) {
     r->strength = g_key_file_get_integer (kf, group, "strength", &e);
     if (e || r->strength < 0 || r->strength > 100) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100",
-                   file, group);
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100", file,
+                   group);
       rule_free (r);
       return FALSE;
     }
@@ -606,7 +635,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
       g_free (v);
   }
   g_ptr_array_add (ex, NULL);
-  r->examples = (char **) g_ptr_array_free (ex, FALSE);
+  r->examples = (char **)g_ptr_array_free (ex, FALSE);
   r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
   if (!r->examples || !r->examples[0]) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
@@ -658,7 +687,8 @@ check_duplicates (const char *data, gsize len, const char *file, GError **error)
       g_free (group);
       group = g_strndup (s + 1, e - s - 2);
       if (!g_hash_table_add (groups, g_strdup (group))) {
-        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: the group is given twice", file, group);
+        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: the group is given twice",
+                     file, group);
         return FALSE;
       }
       g_hash_table_remove_all (keys);
@@ -670,7 +700,8 @@ check_duplicates (const char *data, gsize len, const char *file, GError **error)
           k--;
         g_autofree char *key = g_strndup (s, k - s);
         if (g_hash_table_contains (keys, key)) {
-          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s= is given twice", file, group, key);
+          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s= is given twice", file,
+                       group, key);
           return FALSE;
         }
         g_hash_table_add (keys, g_steal_pointer (&key));
@@ -713,9 +744,9 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
 static DsnRule *
 find_rule2 (const DsnRules *rules, const DsnRules *more, const char *name)
 {
-  DsnRule *r = (DsnRule *) dsn_rules_find_rule (rules, name);
+  DsnRule *r = (DsnRule *)dsn_rules_find_rule (rules, name);
   if (!r && more)
-    r = (DsnRule *) dsn_rules_find_rule (more, name);
+    r = (DsnRule *)dsn_rules_find_rule (more, name);
   return r;
 }
 
@@ -814,7 +845,8 @@ dsn_rules_new_builtin (GError **error)
     return NULL;
   }
   /* Sorted, so load order (and thus tie-breaking) is stable. */
-  qsort (names, g_strv_length (names), sizeof (char *), (int (*) (const void *, const void *)) g_strcmp0);
+  qsort (names, g_strv_length (names), sizeof (char *),
+         (int (*) (const void *, const void *))g_strcmp0);
   for (char **n = names; *n; n++) {
     g_autofree char *path = g_strconcat (dir, *n, NULL);
     g_autoptr (GBytes) data = g_resource_lookup_data (res, path, 0, NULL);
@@ -835,7 +867,7 @@ dsn_rules_new_builtin (GError **error)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 gboolean
@@ -877,8 +909,8 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
    * rebuild from the unchanged built-in set is not possible, so check first. */
   for (guint i = 0; i < scratch->rules->len; i++) {
     DsnRule *r = scratch->rules->pdata[i];
-    if (!dsn_rules_find_category (rules, r->category_id) &&
-        !dsn_rules_find_category (scratch, r->category_id)) {
+    if (!dsn_rules_find_category (rules, r->category_id)
+        && !dsn_rules_find_category (scratch, r->category_id)) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: unknown category \"%s\"",
                    r->file, r->name, r->category_id);
       dsn_rules_free (scratch);
@@ -1070,9 +1102,9 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
         continue;
       }
     }
-    if (cur && cur != exclude && conditions_hold (cur, in, facts) &&
-        (!cur->regex || g_regex_match (cur->regex, folded, 0, NULL)) &&
-        better (cur, cur_spec, best, best_spec)) {
+    if (cur && cur != exclude && conditions_hold (cur, in, facts)
+        && (!cur->regex || g_regex_match (cur->regex, folded, 0, NULL))
+        && better (cur, cur_spec, best, best_spec)) {
       best = cur;
       best_spec = cur_spec;
     }

@@ -17,8 +17,8 @@ typedef enum {
 
 struct _DsnCategory {
   char *id;
-  const char *reason;   /* interned reason name */
-  char *who;            /* who must act: sender, sender-admin, recipient, recipient-admin */
+  const char *reason; /* interned reason name */
+  char *who;          /* who must act: sender, sender-admin, recipient, recipient-admin */
   char *file;
   char *text[DSN_N_TEXTS][DSN_N_LANGS];
 };
@@ -46,16 +46,16 @@ typedef struct {
   char *file;
   char *category_id;
   const DsnCategory *category;
-  const char *reason;      /* overrides the category's, or NULL */
-  char *like;              /* rule whose text conditions this one reuses, or NULL */
-  gboolean inherited;      /* phrases/regex below were copied from LIKE */
-  char **phrases;          /* folded literals; any one matches */
+  const char *reason; /* overrides the category's, or NULL */
+  char *like;         /* rule whose text conditions this one reuses, or NULL */
+  gboolean inherited; /* phrases/regex below were copied from LIKE */
+  char **phrases;     /* folded literals; any one matches */
   GRegex *regex;
   char *regex_src;
-  char *literal;           /* prefilter derived from the regex */
+  char *literal; /* prefilter derived from the regex */
   DsnCond *cond[DSN_N_FACTS];
-  guint n_conds;           /* conditions besides the text */
-  guint specificity;       /* conditions including the text: the more, the more specific */
+  guint n_conds;     /* conditions besides the text */
+  guint specificity; /* conditions including the text: the more, the more specific */
   DsnAction action;
   int strength;
   char **examples;
@@ -68,8 +68,8 @@ typedef struct {
 
 /* What a rule is matched against. */
 typedef struct {
-  const char *text;                /* the server's words */
-  const char *fact[DSN_N_FACTS];   /* status, reply code, remote MTA, ...; NULL if unknown */
+  const char *text;              /* the server's words */
+  const char *fact[DSN_N_FACTS]; /* status, reply code, remote MTA, ...; NULL if unknown */
   DsnAction action;
 } DsnMatchInput;
 

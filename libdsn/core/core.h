@@ -42,7 +42,7 @@ typedef struct {
   const char *what; /* "spf", "dkim", "dmarc", "mx", "dnsbl", "ptr" */
   char *target;     /* the domain or address checked */
   DsnRecheckStatus status;
-  char *text[2];    /* en, fr */
+  char *text[2]; /* en, fr */
   JsonNode *details;
 } DsnRecheck;
 
@@ -52,20 +52,20 @@ DSN_INTERNAL void dsn_recheck_free (DsnRecheck *c);
 DSN_INTERNAL const char *dsn_recheck_status_to_string (DsnRecheckStatus status);
 
 struct _DsnRecipient {
-  char *address;          /* addr-spec, as written */
-  char *original;         /* Original-Recipient or "expanded from" address */
+  char *address;  /* addr-spec, as written */
+  char *original; /* Original-Recipient or "expanded from" address */
   DsnAction action;
-  char *status;           /* RFC 3463 code */
+  char *status; /* RFC 3463 code */
   DsnSource status_source;
-  char *reply_code;       /* three digits */
-  char *remote_mta;       /* host name or address */
-  char *diagnostic;       /* the remote server's words, verbatim */
-  char *diagnostic_type;  /* "smtp", "x-unix", ... */
-  char *command;          /* SMTP command that failed: "RCPT", "DATA", "MAIL", "CONN", "HELO", ... */
+  char *reply_code;      /* three digits */
+  char *remote_mta;      /* host name or address */
+  char *diagnostic;      /* the remote server's words, verbatim */
+  char *diagnostic_type; /* "smtp", "x-unix", ... */
+  char *command;         /* SMTP command that failed: "RCPT", "DATA", "MAIL", "CONN", "HELO", ... */
   char *last_attempt;
   char *will_retry_until;
-  char *feedback_type;    /* ARF only */
-  GPtrArray *extensions;  /* "X-Field: value" strings (RFC 3464 §2.4 extension fields) */
+  char *feedback_type;   /* ARF only */
+  GPtrArray *extensions; /* "X-Field: value" strings (RFC 3464 §2.4 extension fields) */
 
   /* A dialect may know the reason from the report's structure (a qmail
    * "too many retries" block, a vendor error code); classification weighs it. */
@@ -75,37 +75,37 @@ struct _DsnRecipient {
    * status is of class 4, as the reference classifier has it. */
   gboolean deferred;
 
-  DsnRecheck *check;             /* live confirmation (recheck/), when asked */
+  DsnRecheck *check; /* live confirmation (recheck/), when asked */
 
   /* Classification (bounce/classify.c). */
-  const char *reason;            /* static string */
-  const DsnCategory *category;   /* owned by the analyzer's rules */
-  const char *rule;              /* name of the rule that decided, owned by the rules */
-  char *blocklist;               /* the list named by the text, if any */
+  const char *reason;          /* static string */
+  const DsnCategory *category; /* owned by the analyzer's rules */
+  const char *rule;            /* name of the rule that decided, owned by the rules */
+  char *blocklist;             /* the list named by the text, if any */
   gboolean hard_bounce;
 };
 
 struct _DsnReport {
   DsnKind kind;
-  const char *dialect;          /* static name */
-  GPtrArray *fields;            /* per-message fields: pairs of name, value */
-  GPtrArray *recipients;        /* DsnRecipient */
-  GPtrArray *warnings;          /* char* */
-  GPtrArray *original;          /* returned message headers: pairs of name, value */
+  const char *dialect;   /* static name */
+  GPtrArray *fields;     /* per-message fields: pairs of name, value */
+  GPtrArray *recipients; /* DsnRecipient */
+  GPtrArray *warnings;   /* char* */
+  GPtrArray *original;   /* returned message headers: pairs of name, value */
   char *original_ip;
-  char *subject;                /* the report's own Subject and From, decoded */
+  char *subject; /* the report's own Subject and From, decoded */
   char *from;
-  char *to;                     /* the report's own To: whom the bounce was sent to */
+  char *to; /* the report's own To: whom the bounce was sent to */
   /* Facts about the returned original, for the backscatter check. */
-  GPtrArray *original_dkim;     /* d= domains of its DKIM-Signature fields */
+  GPtrArray *original_dkim;           /* d= domains of its DKIM-Signature fields */
   GPtrArray *original_dkim_selectors; /* their s= selectors, "" when absent */
-  GPtrArray *original_hops;     /* its Received chain, first hop first (bounce/headers.h) */
+  GPtrArray *original_hops;           /* its Received chain, first hop first (bounce/headers.h) */
   /* Analyses made by bounce/, owned through their free functions. */
-  DsnHeaders *headers;          /* delivery headers analysis (kind headers) */
+  DsnHeaders *headers; /* delivery headers analysis (kind headers) */
   GDestroyNotify headers_free;
   DsnBackscatter *backscatter;
   GDestroyNotify backscatter_free;
-  const DsnAnalyzer *analyzer;  /* for texts; outlives the report by contract */
+  const DsnAnalyzer *analyzer; /* for texts; outlives the report by contract */
 };
 
 DSN_INTERNAL DsnReport *dsn_report_new (void);
@@ -116,7 +116,8 @@ DSN_INTERNAL DsnRecipient *dsn_report_add_recipient (DsnReport *rep, const char 
 /* Returns the recipient whose address matches (case-insensitively), or NULL. */
 DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (const DsnReport *rep, const char *address);
 /* The same among the first N recipients only. */
-DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n);
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, const char *address,
+                                                        guint n);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -168,8 +169,8 @@ DSN_INTERNAL gboolean dsn_has_prefix_ci (const char *s, const char *prefix);
  * Returns each line (without its newline) in LINE/LEN, FALSE at the end. */
 DSN_INTERNAL gboolean dsn_text_next_line (const char **pos, const char **line, gsize *len);
 /* The same, for the text from *POS to END (not NUL-terminated there). */
-DSN_INTERNAL gboolean dsn_text_next_line_until (const char **pos, const char *end, const char **line,
-                                                gsize *len);
+DSN_INTERNAL gboolean dsn_text_next_line_until (const char **pos, const char *end,
+                                                const char **line, gsize *len);
 
 /* ------------------------------------------------------------ intake.c */
 

@@ -75,13 +75,13 @@ struct _DsnReader {
   gsize buf_pos, buf_len;
   gboolean eof;
   int read_errno;
-  GString *pending;  /* the "From " line that started the next message */
+  GString *pending; /* the "From " line that started the next message */
   guint index;
   gboolean done;
   /* directories */
-  GPtrArray *files;  /* sorted paths */
+  GPtrArray *files; /* sorted paths */
   guint next_file;
-  char *current;     /* path of the file last returned */
+  char *current; /* path of the file last returned */
 };
 
 static gboolean fill (DsnReader *r);
@@ -122,7 +122,7 @@ collect_dir (GPtrArray *files, const char *dir, int depth)
 static int
 compare_paths (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 DsnReader *
@@ -166,8 +166,8 @@ dsn_reader_new (const char *path, DsnFormat format, GError **error)
     /* An mbox starts with a "From " line; anything else is one message. */
     fill (r);
     r->format = (r->buf_len - r->buf_pos >= 5 && memcmp (r->buf + r->buf_pos, "From ", 5) == 0)
-                  ? DSN_FORMAT_MBOX
-                  : DSN_FORMAT_MESSAGE;
+                    ? DSN_FORMAT_MBOX
+                    : DSN_FORMAT_MESSAGE;
   }
   return g_steal_pointer (&r);
 }
@@ -207,7 +207,8 @@ read_all (DsnReader *r, GError **error)
   }
   if (r->read_errno) {
     g_string_free (s, TRUE);
-    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path, g_strerror (r->read_errno));
+    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path,
+                 g_strerror (r->read_errno));
     return NULL;
   }
   return g_string_free_to_bytes (s);
@@ -333,7 +334,8 @@ dsn_reader_next (DsnReader *r, GBytes **data, const char **path, guint *index, G
     *index = r->index;
   if (r->read_errno) {
     g_bytes_unref (msg);
-    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path, g_strerror (r->read_errno));
+    g_set_error (error, DSN_ERROR, DSN_ERROR_IO, "%s: read error: %s", r->path,
+                 g_strerror (r->read_errno));
     r->done = TRUE;
     return TRUE;
   }

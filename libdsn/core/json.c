@@ -13,7 +13,7 @@ struct _DsnJson {
   JsonBuilder *builder; /* tree mode */
   GString *out;         /* text mode */
   guint depth;
-  gboolean first[32];   /* text mode: no element written yet at this depth */
+  gboolean first[32]; /* text mode: no element written yet at this depth */
   gboolean after_key;
 };
 
@@ -43,10 +43,13 @@ text_string (GString *out, const char *s)
     guchar c = *p;
     /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many line
      * readers split on them: escaped, so one result stays one line. */
-    if ((c == 0xc2 && (guchar) p[1] == 0x85) ||
-        (c == 0xe2 && (guchar) p[1] == 0x80 && ((guchar) p[2] == 0xa8 || (guchar) p[2] == 0xa9))) {
+    if ((c == 0xc2 && (guchar)p[1] == 0x85)
+        || (c == 0xe2 && (guchar)p[1] == 0x80 && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))) {
       g_string_append_len (out, run, p - run);
-      g_string_append_printf (out, "\\u%04x", c == 0xc2 ? 0x85 : (guchar) p[2] == 0xa8 ? 0x2028 : 0x2029);
+      g_string_append_printf (out, "\\u%04x",
+                              c == 0xc2              ? 0x85
+                              : (guchar)p[2] == 0xa8 ? 0x2028
+                                                     : 0x2029);
       p += c == 0xc2 ? 1 : 2;
       run = p + 1;
       continue;
@@ -195,7 +198,6 @@ dsn_json_add_boolean_value (DsnJson *w, gboolean value)
   text_separator (w);
   g_string_append (w->out, value ? "true" : "false");
 }
-
 
 void
 dsn_json_member (DsnJson *w, const char *name, const char *value)

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (dsn-error-quark, dsn_error)
+G_DEFINE_QUARK (dsn - error - quark, dsn_error)
 
 const char *
 dsn_kind_to_string (DsnKind kind)
@@ -50,8 +50,7 @@ dsn_action_from_string (const char *s)
     { "fail", DSN_ACTION_FAILED },         { "expired", DSN_ACTION_FAILED },
     { "delayed", DSN_ACTION_DELAYED },     { "deferred", DSN_ACTION_DELAYED },
     { "delivered", DSN_ACTION_DELIVERED }, { "deliverable", DSN_ACTION_DELIVERED },
-    { "relayed", DSN_ACTION_RELAYED },
-    { "expanded", DSN_ACTION_EXPANDED },
+    { "relayed", DSN_ACTION_RELAYED },     { "expanded", DSN_ACTION_EXPANDED },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
     if (dsn_has_prefix_ci (s, map[i].word))
@@ -74,7 +73,8 @@ dsn_set_len (char **slot, const char *value, gssize len)
     len--;
   /* Every string of a report is valid UTF-8, whatever the input. */
   if (len > 0)
-    *slot = g_utf8_validate (value, len, NULL) ? g_strndup (value, len) : g_utf8_make_valid (value, len);
+    *slot = g_utf8_validate (value, len, NULL) ? g_strndup (value, len)
+                                               : g_utf8_make_valid (value, len);
 }
 
 void
@@ -117,7 +117,7 @@ dsn_report_new (void)
 {
   DsnReport *rep = g_new0 (DsnReport, 1);
   rep->fields = g_ptr_array_new_with_free_func (g_free);
-  rep->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_recipient_free);
+  rep->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_recipient_free);
   rep->warnings = g_ptr_array_new_with_free_func (g_free);
   rep->original = g_ptr_array_new_with_free_func (g_free);
   return rep;
@@ -161,9 +161,10 @@ clean_address (const char *address)
   while (*s && (g_ascii_isspace (*s) || *s == '<' || *s == '"' || *s == '\''))
     s++;
   gsize len = strlen (s);
-  while (len > 0 && (g_ascii_isspace (s[len - 1]) || s[len - 1] == '>' || s[len - 1] == '"' ||
-                     s[len - 1] == '\'' || s[len - 1] == '.' || s[len - 1] == ',' ||
-                     s[len - 1] == ':' || s[len - 1] == ';'))
+  while (len > 0
+         && (g_ascii_isspace (s[len - 1]) || s[len - 1] == '>' || s[len - 1] == '"'
+             || s[len - 1] == '\'' || s[len - 1] == '.' || s[len - 1] == ',' || s[len - 1] == ':'
+             || s[len - 1] == ';'))
     len--;
   return g_strndup (s, len);
 }

@@ -94,7 +94,9 @@ static const struct {
 };
 
 static const char *const classes[] = {
-  [2] = "Success", [4] = "Persistent transient failure", [5] = "Permanent failure",
+  [2] = "Success",
+  [4] = "Persistent transient failure",
+  [5] = "Permanent failure",
 };
 
 const char *
@@ -110,7 +112,7 @@ dsn_status_describe (const char *status)
   const char *dot = strchr (rest, '.');
   if (!dot)
     return NULL;
-  g_autofree char *subject0 = g_strdup_printf ("%.*s.0", (int) (dot - rest), rest);
+  g_autofree char *subject0 = g_strdup_printf ("%.*s.0", (int)(dot - rest), rest);
   for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
     if (strcmp (codes[i].code, subject0) == 0)
       return codes[i].text;

@@ -101,37 +101,24 @@ fold_char (gunichar c, char *out)
   const char *spelt = NULL;
   switch (c) {
   case 0x00df: /* ß */
-  case 0x1e9e:
-    spelt = "ss";
-    break;
+  case 0x1e9e: spelt = "ss"; break;
   case 0x00e6: /* æ */
-  case 0x00c6:
-    spelt = "ae";
-    break;
+  case 0x00c6: spelt = "ae"; break;
   case 0x0153: /* œ */
-  case 0x0152:
-    spelt = "oe";
-    break;
+  case 0x0152: spelt = "oe"; break;
   case 0x2018: /* ‘ ’ ‛ ′ */
   case 0x2019:
   case 0x201b:
-  case 0x2032:
-    spelt = "'";
-    break;
+  case 0x2032: spelt = "'"; break;
   case 0x201c: /* “ ” « » */
   case 0x201d:
   case 0x00ab:
-  case 0x00bb:
-    spelt = "\"";
-    break;
+  case 0x00bb: spelt = "\""; break;
   case 0x2010: /* hyphens and dashes */
   case 0x2011:
   case 0x2013:
-  case 0x2014:
-    spelt = "-";
-    break;
-  default:
-    break;
+  case 0x2014: spelt = "-"; break;
+  default: break;
   }
   if (spelt) {
     gsize n = strlen (spelt);
@@ -147,7 +134,7 @@ fold_char (gunichar c, char *out)
     for (gsize i = 1; i < n && marks; i++)
       marks = g_unichar_type (parts[i]) == G_UNICODE_NON_SPACING_MARK;
     if (marks) {
-      out[0] = g_ascii_tolower ((char) parts[0]);
+      out[0] = g_ascii_tolower ((char)parts[0]);
       return 1;
     }
   }
@@ -180,7 +167,7 @@ dsn_text_fold (const char *text)
       p++;
     } else {
       gunichar u = g_utf8_get_char_validated (p, -1);
-      if (u == (gunichar) -1 || u == (gunichar) -2) {
+      if (u == (gunichar)-1 || u == (gunichar)-2) {
         /* Not UTF-8: the byte as it is. */
         out[w] = c;
         wrote = 1;
@@ -212,8 +199,8 @@ is_folded (const char *s)
     return FALSE;
   for (const char *p = s; *p; p++) {
     guchar c = *p;
-    if (c >= 0x80 || g_ascii_isupper (c) ||
-        (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
+    if (c >= 0x80 || g_ascii_isupper (c)
+        || (g_ascii_isspace (c) && (c != ' ' || p[1] == ' ' || !p[1])))
       return FALSE;
   }
   return TRUE;
@@ -252,12 +239,12 @@ status_here (const char *text, const char *p, char out[static 12])
   if (p[1] != '.')
     return FALSE;
   /* After "-", only as a multi-line reply's continuation: "550-5.1.1". */
-  gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2]) &&
-                          g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4]) &&
-                          (p - text == 4 || !g_ascii_isalnum (p[-5]));
-  if (p > text && !continuation &&
-      (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-' ||
-       p[-1] == '/' || p[-1] == '_'))
+  gboolean continuation = p - text >= 4 && p[-1] == '-' && g_ascii_isdigit (p[-2])
+                          && g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-4])
+                          && (p - text == 4 || !g_ascii_isalnum (p[-5]));
+  if (p > text && !continuation
+      && (g_ascii_isdigit (p[-1]) || p[-1] == '.' || g_ascii_isalpha (p[-1]) || p[-1] == '-'
+          || p[-1] == '/' || p[-1] == '_'))
     return FALSE;
   int ns, nd;
   if (!digits (p + 2, 1, 3, &ns) || p[2 + ns] != '.')
@@ -301,14 +288,14 @@ reply_here (const char *text, const char *p, char out[static 4])
 {
   if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '5' || !g_ascii_isdigit (p[2]))
     return FALSE;
-  if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' ||
-                   p[-1] == '/' || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' ||
-                   p[-1] == ',' || p[-1] == '@'))
+  if (p > text
+      && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == ':' || p[-1] == '-' || p[-1] == '/'
+          || p[-1] == '_' || p[-1] == '+' || p[-1] == '=' || p[-1] == ',' || p[-1] == '@'))
     return FALSE;
   char c = p[3];
-  if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r' ||
-        (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']' || c == ';' ||
-        (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
+  if (!(c == ' ' || c == '\0' || c == '\n' || c == '\t' || c == '\r'
+        || (c == '-' && !(g_ascii_isdigit (p[4]) && g_ascii_isdigit (p[5]))) || c == ')' || c == ']'
+        || c == ';' || (c == '.' && !g_ascii_isdigit (p[4])) || (c == ',' && p[4] == ' ')))
     return FALSE;
   memcpy (out, p, 3);
   out[3] = '\0';
@@ -341,8 +328,8 @@ is_local_char (guchar c)
 static gboolean
 is_domain_char (guchar c)
 {
-  return g_ascii_isalnum (c) || c >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' ||
-         c == ']' || c == ':';
+  return g_ascii_isalnum (c) || c >= 0x80 || c == '-' || c == '.' || c == '_' || c == '['
+         || c == ']' || c == ':';
 }
 
 gboolean

@@ -95,8 +95,8 @@ struct _DsnResolver {
   guint timeout_ms;
   guint retries;
   guint https_timeout_ms; /* a whole HTTPS fetch (MTA-STS policy) */
-  char *test_ca_file;    /* HTTPS: trust this CA instead of the system's (tests only) */
-  char *test_connect_to; /* HTTPS: connect to this HOST:PORT whatever the URL (tests only) */
+  char *test_ca_file;     /* HTTPS: trust this CA instead of the system's (tests only) */
+  char *test_connect_to;  /* HTTPS: connect to this HOST:PORT whatever the URL (tests only) */
 };
 
 /* A session of lookups: one c-ares channel whose sockets are watched by a

@@ -22,7 +22,7 @@ issue_free (DsnIssue *i)
 GPtrArray *
 dsn_issues_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) issue_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)issue_free);
 }
 
 void
@@ -56,7 +56,7 @@ tag_free (DsnTag *t)
 GPtrArray *
 dsn_taglist_parse (const char *text, char **error)
 {
-  g_autoptr (GPtrArray) tags = g_ptr_array_new_with_free_func ((GDestroyNotify) tag_free);
+  g_autoptr (GPtrArray) tags = g_ptr_array_new_with_free_func ((GDestroyNotify)tag_free);
   g_auto (GStrv) specs = g_strsplit (text, ";", -1);
   for (char **s = specs; *s; s++) {
     g_autofree char *spec = g_strstrip (g_strdup (*s));
@@ -150,7 +150,7 @@ domain_syntax_ok (const char *d)
 static GPtrArray *
 parse_uris (const char *list)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) uri_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)uri_free);
   g_auto (GStrv) parts = g_strsplit (list, ",", -1);
   for (char **p = parts; *p; p++) {
     g_autofree char *uri = g_strstrip (g_strdup (*p));
@@ -171,7 +171,7 @@ parse_uris (const char *list)
         }
       } else if (!strcmp (u->scheme, "https") && g_str_has_prefix (rest, "//")) {
         const char *h = rest + 2;
-        g_autofree char *host = g_ascii_strdown (h, (gssize) strcspn (h, "/:?#"));
+        g_autofree char *host = g_ascii_strdown (h, (gssize)strcspn (h, "/:?#"));
         if (domain_syntax_ok (host))
           u->domain = g_steal_pointer (&host);
       }
@@ -249,9 +249,9 @@ static int
 parse_uint (const char *s, int max)
 {
   guint64 v;
-  if (!g_ascii_string_to_unsigned (s, 10, 0, (guint64) max, &v, NULL))
+  if (!g_ascii_string_to_unsigned (s, 10, 0, (guint64)max, &v, NULL))
     return -1;
-  return (int) v;
+  return (int)v;
 }
 
 DsnDmarcRecord *
@@ -343,20 +343,20 @@ dsn_dmarc_parse (const char *text)
       dsn_issue_add (r->issues, "dmarc.bad_value", "tag", n, "value", t->value, NULL);
     /* Tags that one generation of receivers ignores. */
     if (!strcmp (n, "np") || !strcmp (n, "psd") || !strcmp (n, "t"))
-      g_ptr_array_add (compat_new, (gpointer) n);
+      g_ptr_array_add (compat_new, (gpointer)n);
     if (!strcmp (n, "pct") || !strcmp (n, "rf") || !strcmp (n, "ri"))
-      g_ptr_array_add (compat_old, (gpointer) n);
+      g_ptr_array_add (compat_old, (gpointer)n);
   }
   if (!dsn_taglist_get (r->tags, "p"))
     dsn_issue_add (r->issues, "dmarc.no_policy", NULL);
   if (compat_new->len) {
     g_ptr_array_add (compat_new, NULL);
-    g_autofree char *list = g_strjoinv (", ", (char **) compat_new->pdata);
+    g_autofree char *list = g_strjoinv (", ", (char **)compat_new->pdata);
     dsn_issue_add (r->issues, "dmarc.compat_new_tags", "tags", list, NULL);
   }
   if (compat_old->len) {
     g_ptr_array_add (compat_old, NULL);
-    g_autofree char *list = g_strjoinv (", ", (char **) compat_old->pdata);
+    g_autofree char *list = g_strjoinv (", ", (char **)compat_old->pdata);
     dsn_issue_add (r->issues, "dmarc.compat_removed_tags", "tags", list, NULL);
   }
   g_ptr_array_unref (compat_new);
@@ -423,7 +423,7 @@ rsa_public_key_bits (const guint8 *der, gsize len)
   }
   if (!n_len)
     return 0;
-  guint bits = (guint) n_len * 8;
+  guint bits = (guint)n_len * 8;
   for (guint8 top = n[0]; !(top & 0x80); top <<= 1)
     bits--;
   return bits;
@@ -658,7 +658,7 @@ dsn_sts_policy_parse (const char *text, gsize len)
       if (!max_age_seen) {
         max_age_seen = TRUE;
         if (strlen (value) <= 10 && g_ascii_string_to_unsigned (value, 10, 0, 31557600, &v, NULL))
-          p->max_age = (gint64) v;
+          p->max_age = (gint64)v;
         else
           dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail",
                          "max_age must be a number of seconds up to 31557600", NULL);
@@ -798,7 +798,7 @@ dsn_bimi_parse (const char *text)
   } else {
     if (!https_url (r->logo))
       dsn_issue_add (r->issues, "bimi.logo_not_https", "url", r->logo, NULL);
-    g_autofree char *path = g_ascii_strdown (r->logo, (gssize) strcspn (r->logo, "?#"));
+    g_autofree char *path = g_ascii_strdown (r->logo, (gssize)strcspn (r->logo, "?#"));
     if (!g_str_has_suffix (path, ".svg") && !g_str_has_suffix (path, ".svgz"))
       dsn_issue_add (r->issues, "bimi.logo_not_svg", "url", r->logo, NULL);
   }

@@ -64,7 +64,7 @@ parse_port (const char *s, guint16 *port)
   guint64 v;
   if (!g_ascii_string_to_unsigned (s, 10, 1, 65535, &v, NULL))
     return FALSE;
-  *port = (guint16) v;
+  *port = (guint16)v;
   return TRUE;
 }
 
@@ -146,8 +146,8 @@ answer_new (const char *name, guint16 type, DsnDnsStatus status)
   ans->name = g_strdup (name);
   ans->type = type;
   ans->status = status;
-  ans->rrs = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_dns_rr_free);
-  ans->cnames = g_ptr_array_new_with_free_func ((GDestroyNotify) dsn_dns_rr_free);
+  ans->rrs = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_dns_rr_free);
+  ans->cnames = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_dns_rr_free);
   return ans;
 }
 
@@ -228,7 +228,7 @@ static void
 wake (DsnDns *dns)
 {
   if (dns->source)
-    g_source_set_ready_time ((GSource *) dns->source, 0);
+    g_source_set_ready_time ((GSource *)dns->source, 0);
 }
 
 static void
@@ -268,7 +268,7 @@ on_ares_answer (void *arg, int status, int timeouts, unsigned char *abuf, int al
   DsnDnsAnswer *ans = answer_new (e->name, e->type, DSN_DNS_OK);
   if (status == ARES_SUCCESS && abuf) {
     dns->n_answered++;
-    if (!dsn_dns_parse_response (abuf, (gsize) alen, e->type, ans)) {
+    if (!dsn_dns_parse_response (abuf, (gsize)alen, e->type, ans)) {
       g_ptr_array_set_size (ans->rrs, 0);
       g_ptr_array_set_size (ans->cnames, 0);
       ans->status = DSN_DNS_ERROR;
@@ -302,14 +302,14 @@ dispatch_ready (DsnDns *dns)
 static gboolean
 ares_source_prepare (GSource *source, gint *timeout)
 {
-  DsnDns *dns = ((AresSource *) source)->dns;
+  DsnDns *dns = ((AresSource *)source)->dns;
   if (dns->ready.length) {
     *timeout = 0;
     return TRUE;
   }
   struct timeval tv;
   if (ares_timeout (dns->channel, NULL, &tv))
-    *timeout = (gint) (tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+    *timeout = (gint)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
   else
     *timeout = -1;
   return FALSE;
@@ -318,14 +318,14 @@ ares_source_prepare (GSource *source, gint *timeout)
 static gboolean
 ares_source_check (GSource *source)
 {
-  DsnDns *dns = ((AresSource *) source)->dns;
+  DsnDns *dns = ((AresSource *)source)->dns;
   if (dns->ready.length)
     return TRUE;
   GHashTableIter it;
   gpointer fd;
   GPollFD *pfd;
   g_hash_table_iter_init (&it, dns->polls);
-  while (g_hash_table_iter_next (&it, &fd, (gpointer *) &pfd))
+  while (g_hash_table_iter_next (&it, &fd, (gpointer *)&pfd))
     if (pfd->revents)
       return TRUE;
   struct timeval tv;
@@ -335,7 +335,7 @@ ares_source_check (GSource *source)
 static gboolean
 ares_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
-  DsnDns *dns = ((AresSource *) source)->dns;
+  DsnDns *dns = ((AresSource *)source)->dns;
   g_source_set_ready_time (source, -1);
   /* ares_process_fd() may open and close sockets (sock_state_cb): work on a copy. */
   GArray *todo = g_array_new (FALSE, FALSE, sizeof (GPollFD));
@@ -343,7 +343,7 @@ ares_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   gpointer key;
   GPollFD *pfd;
   g_hash_table_iter_init (&it, dns->polls);
-  while (g_hash_table_iter_next (&it, &key, (gpointer *) &pfd))
+  while (g_hash_table_iter_next (&it, &key, (gpointer *)&pfd))
     if (pfd->revents) {
       g_array_append_val (todo, *pfd);
       pfd->revents = 0;
@@ -375,7 +375,7 @@ on_sock_state (void *data, ares_socket_t fd, int readable, int writable)
   GPollFD *pfd = g_hash_table_lookup (dns->polls, GINT_TO_POINTER (fd));
   if (!readable && !writable) {
     if (pfd) {
-      g_source_remove_poll ((GSource *) dns->source, pfd);
+      g_source_remove_poll ((GSource *)dns->source, pfd);
       g_hash_table_remove (dns->polls, GINT_TO_POINTER (fd));
     }
     return;
@@ -384,7 +384,7 @@ on_sock_state (void *data, ares_socket_t fd, int readable, int writable)
     pfd = g_new0 (GPollFD, 1);
     pfd->fd = fd;
     g_hash_table_insert (dns->polls, GINT_TO_POINTER (fd), pfd);
-    g_source_add_poll ((GSource *) dns->source, pfd);
+    g_source_add_poll ((GSource *)dns->source, pfd);
   }
   pfd->events = (readable ? G_IO_IN | G_IO_HUP | G_IO_ERR : 0) | (writable ? G_IO_OUT : 0);
 }
@@ -406,22 +406,22 @@ dsn_dns_new (DsnResolver *res, GMainContext *context, GError **error)
   dns->res = dsn_resolver_ref (res);
   dns->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   dns->polls = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  dns->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+  dns->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)entry_free);
   g_queue_init (&dns->ready);
-  dns->source = (AresSource *) g_source_new (&ares_source_funcs, sizeof (AresSource));
+  dns->source = (AresSource *)g_source_new (&ares_source_funcs, sizeof (AresSource));
   dns->source->dns = dns;
-  g_source_set_name ((GSource *) dns->source, "libdsn c-ares");
-  g_source_attach ((GSource *) dns->source, dns->context);
+  g_source_set_name ((GSource *)dns->source, "libdsn c-ares");
+  g_source_attach ((GSource *)dns->source, dns->context);
 
   struct ares_options opts = { 0 };
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB
              | ARES_OPT_EDNSPSZ | ARES_OPT_DOMAINS | ARES_OPT_NDOTS;
   opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
-  opts.timeout = (int) res->timeout_ms;
-  opts.tries = (int) res->retries + 1;
+  opts.timeout = (int)res->timeout_ms;
+  opts.tries = (int)res->retries + 1;
   opts.sock_state_cb = on_sock_state;
   opts.sock_state_cb_data = dns;
-  opts.ednspsz = (int) dsn_dns_edns_payload ();
+  opts.ednspsz = (int)dsn_dns_edns_payload ();
   opts.ndomains = 0;
   opts.domains = NULL;
   opts.ndots = 1;
@@ -490,7 +490,7 @@ dsn_dns_lookup (DsnDns *dns, const char *name, guint16 type, DsnDnsFunc func, gp
   dns->n_queries++;
   gsize qlen;
   const guint8 *qbuf = g_bytes_get_data (q, &qlen);
-  ares_send (dns->channel, qbuf, (int) qlen, on_ares_answer, e);
+  ares_send (dns->channel, qbuf, (int)qlen, on_ares_answer, e);
   /* c-ares may have opened a socket: make sure the source polls it. */
   g_main_context_wakeup (dns->context);
 }
@@ -514,8 +514,8 @@ dsn_dns_free (DsnDns *dns)
   if (dns->channel_ok)
     ares_destroy (dns->channel);
   if (dns->source) {
-    g_source_destroy ((GSource *) dns->source);
-    g_source_unref ((GSource *) dns->source);
+    g_source_destroy ((GSource *)dns->source);
+    g_source_unref ((GSource *)dns->source);
   }
   g_queue_clear (&dns->ready);
   g_hash_table_unref (dns->cache);
@@ -552,7 +552,7 @@ typedef struct {
 static void
 on_sync_done (GObject *source, GAsyncResult *result, gpointer data)
 {
-  ((SyncData *) data)->result = g_object_ref (result);
+  ((SyncData *)data)->result = g_object_ref (result);
 }
 
 GAsyncResult *

@@ -81,7 +81,7 @@ macro_token (const char *s, gboolean explanation, char *letter)
     while (g_ascii_isdigit (*p))
       p++;
   }
-  (void) digits;
+  (void)digits;
   if (*p == 'r' || *p == 'R')
     p++;
   while (is_delimiter (*p))
@@ -89,14 +89,14 @@ macro_token (const char *s, gboolean explanation, char *letter)
   if (*p != '}')
     return 0;
   *letter = s[2];
-  return (gsize) (p + 1 - s);
+  return (gsize)(p + 1 - s);
 }
 
 gboolean
 dsn_spf_macro_valid (const char *s, gboolean explanation)
 {
   for (const char *p = s; *p;) {
-    guchar c = (guchar) *p;
+    guchar c = (guchar)*p;
     if (c == '%') {
       char letter;
       gsize n = macro_token (p, explanation, &letter);
@@ -171,8 +171,8 @@ domain_spec_ok (const char *s, const char **why)
   gsize n = strlen (lit);
   if (n && lit[n - 1] == '.')
     n--;
-  const char *dot = g_strrstr_len (lit, (gssize) n, ".");
-  if (!dot || !toplabel_ok (dot + 1, (gsize) (lit + n - dot - 1))) {
+  const char *dot = g_strrstr_len (lit, (gssize)n, ".");
+  if (!dot || !toplabel_ok (dot + 1, (gsize)(lit + n - dot - 1))) {
     *why = "the domain must end with a valid top-level label";
     return FALSE;
   }
@@ -244,7 +244,7 @@ name_char (char c)
 static DsnSpfTerm *
 parse_term (const char *s, gsize n, char **error)
 {
-  g_autoptr (GString) text = g_string_new_len (s, (gssize) n);
+  g_autoptr (GString) text = g_string_new_len (s, (gssize)n);
   DsnSpfTerm *t = g_new0 (DsnSpfTerm, 1);
   t->text = g_strdup (text->str);
   t->cidr4 = t->cidr6 = -1;
@@ -256,7 +256,7 @@ parse_term (const char *s, gsize n, char **error)
     while (i < n && name_char (s[i]))
       i++;
     if (i < n && s[i] == '=') {
-      t->name = g_ascii_strdown (s, (gssize) i);
+      t->name = g_ascii_strdown (s, (gssize)i);
       const char *val = s + i + 1;
       g_autofree char *value = g_strndup (val, n - i - 1);
       const char *why = NULL;
@@ -288,7 +288,7 @@ parse_term (const char *s, gsize n, char **error)
   gsize start = i;
   while (i < n && g_ascii_isalnum (s[i]))
     i++;
-  t->name = g_ascii_strdown (s + start, (gssize) (i - start));
+  t->name = g_ascii_strdown (s + start, (gssize)(i - start));
   const char *rest = s + i;
   gsize rest_len = n - i;
   static const struct {
@@ -366,7 +366,7 @@ parse_term (const char *s, gsize n, char **error)
       goto bad;
     }
     const char *slash = memchr (arg, '/', arg_len);
-    gsize alen = slash ? (gsize) (slash - arg) : arg_len;
+    gsize alen = slash ? (gsize)(slash - arg) : arg_len;
     g_autofree char *addr = g_strndup (arg, alen);
     if (inet_pton (v4 ? AF_INET : AF_INET6, addr, t->network) != 1) {
       *error = g_strdup_printf ("\"%s\": invalid %s address", t->text, v4 ? "IPv4" : "IPv6");
@@ -405,7 +405,7 @@ dsn_spf_record_parse (const char *text, gsize len)
 {
   DsnSpfRecord *rec = g_new0 (DsnSpfRecord, 1);
   rec->text = g_strndup (text, len);
-  rec->terms = g_ptr_array_new_with_free_func ((GDestroyNotify) term_free);
+  rec->terms = g_ptr_array_new_with_free_func ((GDestroyNotify)term_free);
   if (!dsn_spf_is_record (text, len)) {
     rec->error = g_strdup ("the record does not start with \"v=spf1\"");
     return rec;
@@ -413,7 +413,7 @@ dsn_spf_record_parse (const char *text, gsize len)
   /* Only printable US-ASCII and spaces (§3.1, §4.6.1: terms are separated by
    * spaces, not by any other white space). */
   for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar) text[i];
+    guchar c = (guchar)text[i];
     if (c < 0x20 || c > 0x7e) {
       rec->error = c >= 0x80
                        ? g_strdup_printf ("non-ASCII byte at position %zu", i + 1)
@@ -456,9 +456,9 @@ append_url_escaped (GString *out, const char *s)
 {
   /* unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986) */
   for (const char *p = s; *p; p++) {
-    guchar c = (guchar) *p;
+    guchar c = (guchar)*p;
     if (g_ascii_isalnum (c) || strchr ("-._~", c))
-      g_string_append_c (out, (char) c);
+      g_string_append_c (out, (char)c);
     else
       g_string_append_printf (out, "%%%02X", c);
   }
@@ -540,13 +540,13 @@ dsn_spf_expand (const char *s, const DsnSpfMacroEnv *env, gboolean explanation)
       const char *q = p + 3;
       guint keep = 0;
       for (; g_ascii_isdigit (*q); q++)
-        keep = MIN (keep * 10 + (guint) (*q - '0'), 1000);
+        keep = MIN (keep * 10 + (guint)(*q - '0'), 1000);
       gboolean reverse = FALSE;
       if (*q == 'r' || *q == 'R') {
         reverse = TRUE;
         q++;
       }
-      g_autofree char *delims = g_strndup (q, (gsize) (p + n - 1 - q));
+      g_autofree char *delims = g_strndup (q, (gsize)(p + n - 1 - q));
       g_autofree char *value = macro_value (letter, env);
       g_autofree char *result = transform (value, keep, reverse, delims);
       if (g_ascii_isupper (letter))
@@ -570,7 +570,7 @@ dsn_spf_domain_fit (const char *domain)
     const char *dot = memchr (p, '.', n);
     if (!dot)
       break;
-    n -= (gsize) (dot + 1 - p);
+    n -= (gsize)(dot + 1 - p);
     p = dot + 1;
   }
   return g_strndup (p, n);

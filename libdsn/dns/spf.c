@@ -67,10 +67,10 @@ dsn_ip_in_network (int family, const guint8 *addr, const guint8 *net, int prefix
   if (prefix < 0 || prefix > bits)
     prefix = bits;
   int full = prefix / 8, rest = prefix % 8;
-  if (memcmp (addr, net, (gsize) full) != 0)
+  if (memcmp (addr, net, (gsize)full) != 0)
     return FALSE;
   if (rest) {
-    guint8 mask = (guint8) (0xff << (8 - rest));
+    guint8 mask = (guint8)(0xff << (8 - rest));
     if ((addr[full] & mask) != (net[full] & mask))
       return FALSE;
   }
@@ -157,7 +157,7 @@ frame_new (Check *chk, const char *domain, gboolean in_include, FrameDone done, 
   f->in_include = in_include;
   f->done = done;
   f->done_data = data;
-  f->path = g_ptr_array_new_with_free_func ((GDestroyNotify) step_free);
+  f->path = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   return f;
 }
 
@@ -392,7 +392,7 @@ p_done (Check *chk)
   chk->p_waiters = g_ptr_array_new ();
   for (guint i = 0; i < waiters->len; i += 2) {
     Frame *f = waiters->pdata[i];
-    Resume resume = (Resume) waiters->pdata[i + 1];
+    Resume resume = (Resume)waiters->pdata[i + 1];
     resume (f);
   }
   g_ptr_array_unref (waiters);
@@ -461,7 +461,7 @@ p_lookup (Frame *f, Resume resume)
 {
   Check *chk = f->chk;
   g_ptr_array_add (chk->p_waiters, f);
-  g_ptr_array_add (chk->p_waiters, (gpointer) resume);
+  g_ptr_array_add (chk->p_waiters, (gpointer)resume);
   if (chk->p_started)
     return;
   chk->p_started = TRUE;
@@ -884,8 +884,8 @@ on_top_done (Frame *f, gpointer data)
   }
   GTask *task = chk->task;
   chk->task = NULL;
-  dsn_task_return_later (task, r, (GDestroyNotify) dsn_spf_result_free, error,
-                         (GDestroyNotify) check_free, chk);
+  dsn_task_return_later (task, r, (GDestroyNotify)dsn_spf_result_free, error,
+                         (GDestroyNotify)check_free, chk);
 }
 
 static gboolean
@@ -943,7 +943,7 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *doma
     chk->local = g_strdup ("postmaster");
     chk->sender_domain = g_strdup (s);
   } else {
-    chk->local = at == s ? g_strdup ("postmaster") : g_strndup (s, (gsize) (at - s));
+    chk->local = at == s ? g_strdup ("postmaster") : g_strndup (s, (gsize)(at - s));
     chk->sender_domain = g_strdup (at + 1);
   }
   chk->sender = g_strconcat (chk->local, "@", chk->sender_domain, NULL);
@@ -959,7 +959,7 @@ dsn_resolver_check_spf_async (DsnResolver *res, const char *ip, const char *doma
 
   if (cancellable) {
     chk->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (chk->cancel_source, (GSourceFunc) (void (*) (void)) on_cancelled, chk,
+    g_source_set_callback (chk->cancel_source, (GSourceFunc)(void (*) (void))on_cancelled, chk,
                            NULL);
     g_source_attach (chk->cancel_source, g_task_get_context (task));
   }

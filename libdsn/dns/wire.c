@@ -39,12 +39,12 @@ put_name (GByteArray *out, const char *name)
     p++;
   while (*p) {
     const char *dot = strchr (p, '.');
-    gsize n = dot ? (gsize) (dot - p) : strlen (p);
+    gsize n = dot ? (gsize)(dot - p) : strlen (p);
     if (n == 0 || n > 63)
       return FALSE;
-    guint8 len = (guint8) n;
+    guint8 len = (guint8)n;
     g_byte_array_append (out, &len, 1);
-    g_byte_array_append (out, (const guint8 *) p, n);
+    g_byte_array_append (out, (const guint8 *)p, n);
     p += n;
     if (*p == '.')
       p++;
@@ -95,7 +95,7 @@ get16 (Reader *r, guint16 *v)
 {
   if (r->pos + 2 > r->len)
     return FALSE;
-  *v = (guint16) (r->buf[r->pos] << 8 | r->buf[r->pos + 1]);
+  *v = (guint16)(r->buf[r->pos] << 8 | r->buf[r->pos + 1]);
   r->pos += 2;
   return TRUE;
 }
@@ -105,8 +105,8 @@ get32 (Reader *r, guint32 *v)
 {
   if (r->pos + 4 > r->len)
     return FALSE;
-  *v = (guint32) r->buf[r->pos] << 24 | (guint32) r->buf[r->pos + 1] << 16
-       | (guint32) r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
+  *v = (guint32)r->buf[r->pos] << 24 | (guint32)r->buf[r->pos + 1] << 16
+       | (guint32)r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
   r->pos += 4;
   return TRUE;
 }
@@ -129,7 +129,7 @@ get_name (const guint8 *buf, gsize len, gsize *pos)
     if ((c & 0xc0) == 0xc0) {
       if (p + 1 >= len || ++hops > 64)
         goto bad;
-      gsize target = (gsize) (c & 0x3f) << 8 | buf[p + 1];
+      gsize target = (gsize)(c & 0x3f) << 8 | buf[p + 1];
       if (!jumped)
         *pos = p + 2;
       jumped = TRUE;
@@ -149,7 +149,7 @@ get_name (const guint8 *buf, gsize len, gsize *pos)
     if (name->len)
       g_string_append_c (name, '.');
     for (guint i = 0; i < c; i++)
-      g_string_append_c (name, buf[p + i] ? (char) buf[p + i] : '?');
+      g_string_append_c (name, buf[p + i] ? (char)buf[p + i] : '?');
     p += c;
   }
   if (!jumped)
@@ -224,8 +224,8 @@ parse_rdata (const guint8 *buf, gsize len, gsize start, guint16 rdlen, guint16 t
         g_string_free (text, TRUE);
         return NULL;
       }
-      g_string_append_len (text, (const char *) buf + p, n);
-      g_ptr_array_add (rr->strings, g_strndup ((const char *) buf + p, n));
+      g_string_append_len (text, (const char *)buf + p, n);
+      g_ptr_array_add (rr->strings, g_strndup ((const char *)buf + p, n));
       p += n;
     }
     rr->len = text->len;

@@ -37,8 +37,9 @@ from_audit (DsnRecheck *c, DsnAudit *audit, DsnArea area)
   else if (area == DSN_AREA_DMARC)
     /* A DMARC rejection holds as long as the domain asks receivers to
      * reject or quarantine what fails: a sound record is the cause. */
-    c->status = has_finding (audit, "dmarc.missing") || has_finding (audit, "dmarc.policy_none") ? DSN_RECHECK_GONE
-                                                                                              : DSN_RECHECK_STILL;
+    c->status = has_finding (audit, "dmarc.missing") || has_finding (audit, "dmarc.policy_none")
+                    ? DSN_RECHECK_GONE
+                    : DSN_RECHECK_STILL;
   else
     c->status = v == DSN_VERDICT_OK ? DSN_RECHECK_GONE : DSN_RECHECK_STILL;
   for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
@@ -67,18 +68,21 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
   g_autofree char *domain = dsn_text_address_domain (sender);
   DsnRecheck *c = dsn_recheck_new ("spf", domain);
   if (!domain) {
-    unchecked (c, "The sender's address is not in the report: SPF cannot be checked.",
-               "L'adresse de l'expéditeur ne figure pas dans le rapport : SPF ne peut pas être vérifié.");
+    unchecked (
+        c, "The sender's address is not in the report: SPF cannot be checked.",
+        "L'adresse de l'expéditeur ne figure pas dans le rapport : SPF ne peut pas être vérifié.");
     return c;
   }
   if (!rep->original_ip) {
-    unchecked (c, "The sending server's address is not in the returned message: SPF cannot be evaluated.",
-               "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé : SPF ne peut pas être évalué.");
+    unchecked (
+        c, "The sending server's address is not in the returned message: SPF cannot be evaluated.",
+        "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé : SPF ne peut pas être "
+        "évalué.");
     return c;
   }
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnSpfResult) spf = dsn_resolver_check_spf (res, rep->original_ip, domain, sender, NULL,
-                                                         cancellable, &error);
+  g_autoptr (DsnSpfResult) spf
+      = dsn_resolver_check_spf (res, rep->original_ip, domain, sender, NULL, cancellable, &error);
   if (!spf) {
     unchecked (c, error->message, error->message);
     return c;
@@ -91,7 +95,8 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
   case DSN_SPF_PASS:
     c->status = DSN_RECHECK_GONE;
     c->text[0] = g_strdup_printf ("SPF now passes: %s authorises %s.", domain, rep->original_ip);
-    c->text[1] = g_strdup_printf ("SPF réussit maintenant : %s autorise %s.", domain, rep->original_ip);
+    c->text[1]
+        = g_strdup_printf ("SPF réussit maintenant : %s autorise %s.", domain, rep->original_ip);
     break;
   case DSN_SPF_TEMPERROR:
     unchecked (c, "SPF could not be evaluated: the DNS did not answer.",
@@ -99,10 +104,10 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
     break;
   default:
     c->status = DSN_RECHECK_STILL;
-    c->text[0] = g_strdup_printf ("SPF still gives %s for %s from %s%s%s.", name, domain, rep->original_ip,
-                                  problem ? ": " : "", problem ? problem : "");
-    c->text[1] = g_strdup_printf ("SPF donne toujours %s pour %s depuis %s%s%s.", name, domain, rep->original_ip,
-                                  problem ? " : " : "", problem ? problem : "");
+    c->text[0] = g_strdup_printf ("SPF still gives %s for %s from %s%s%s.", name, domain,
+                                  rep->original_ip, problem ? ": " : "", problem ? problem : "");
+    c->text[1] = g_strdup_printf ("SPF donne toujours %s pour %s depuis %s%s%s.", name, domain,
+                                  rep->original_ip, problem ? " : " : "", problem ? problem : "");
     break;
   }
   return c;
@@ -114,7 +119,8 @@ check_area (const char *what, const char *target, DsnArea area, const char *cons
 {
   DsnRecheck *c = dsn_recheck_new (what, target);
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnAudit) audit = dsn_resolver_audit (res, target, area, selectors, zones, cancellable, &error);
+  g_autoptr (DsnAudit) audit
+      = dsn_resolver_audit (res, target, area, selectors, zones, cancellable, &error);
   if (!audit) {
     unchecked (c, error->message, error->message);
     return c;
@@ -133,10 +139,10 @@ blocklist_zone (const char *name)
     const char *name;
     const char *zone;
   } zones[] = {
-    { "Spamhaus", "zen.spamhaus.org" },     { "SpamCop", "bl.spamcop.net" },
-    { "Barracuda", "b.barracudacentral.org" }, { "SORBS", "dnsbl.sorbs.net" },
-    { "UCEPROTECT", "dnsbl-1.uceprotect.net" }, { "PSBL", "psbl.surriel.com" },
-    { "Mailspike", "bl.mailspike.net" },    { "SpamRATS", "all.spamrats.com" },
+    { "Spamhaus", "zen.spamhaus.org" },           { "SpamCop", "bl.spamcop.net" },
+    { "Barracuda", "b.barracudacentral.org" },    { "SORBS", "dnsbl.sorbs.net" },
+    { "UCEPROTECT", "dnsbl-1.uceprotect.net" },   { "PSBL", "psbl.surriel.com" },
+    { "Mailspike", "bl.mailspike.net" },          { "SpamRATS", "all.spamrats.com" },
     { "Backscatterer", "ips.backscatterer.org" }, { "Hostkarma", "hostkarma.junkemailfilter.com" },
     { "CBL (Abuseat)", "cbl.abuseat.org" },
   };
@@ -151,12 +157,14 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
                  GCancellable *cancellable)
 {
   const char *cat = r->category ? r->category->id : "";
-  const char *rcpt_domain = r->address && strrchr (r->address, '@') ? strrchr (r->address, '@') + 1 : NULL;
+  const char *rcpt_domain
+      = r->address && strrchr (r->address, '@') ? strrchr (r->address, '@') + 1 : NULL;
 
   if (!strcmp (cat, "spf-failure"))
     return check_spf (rep, res, cancellable);
 
-  if (!strcmp (cat, "dmarc-rejection") || !strcmp (cat, "dkim-failure") || !strcmp (cat, "auth-failure")) {
+  if (!strcmp (cat, "dmarc-rejection") || !strcmp (cat, "dkim-failure")
+      || !strcmp (cat, "auth-failure")) {
     g_autofree char *from = dsn_text_address_domain (dsn_report_get_original_header (rep, "From"));
     if (!from) {
       g_autofree char *sender = sender_of (rep);
@@ -165,7 +173,8 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     }
     if (!from) {
       DsnRecheck *c = dsn_recheck_new (strcmp (cat, "dkim-failure") ? "dmarc" : "dkim", NULL);
-      unchecked (c, "The sender's domain is not in the report.", "Le domaine de l'expéditeur ne figure pas dans le rapport.");
+      unchecked (c, "The sender's domain is not in the report.",
+                 "Le domaine de l'expéditeur ne figure pas dans le rapport.");
       return c;
     }
     if (!strcmp (cat, "dkim-failure")) {
@@ -179,10 +188,12 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     return check_area ("dmarc", from, DSN_AREA_DMARC, NULL, NULL, res, cancellable);
   }
 
-  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error") || !strcmp (cat, "domain-no-mail")) {
+  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error")
+      || !strcmp (cat, "domain-no-mail")) {
     if (!rcpt_domain) {
       DsnRecheck *c = dsn_recheck_new ("mx", NULL);
-      unchecked (c, "The recipient's domain is unknown.", "Le domaine du destinataire est inconnu.");
+      unchecked (c, "The recipient's domain is unknown.",
+                 "Le domaine du destinataire est inconnu.");
       return c;
     }
     return check_area ("mx", rcpt_domain, DSN_AREA_MX, NULL, NULL, res, cancellable);
@@ -201,13 +212,16 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     const char *zone = blocklist_zone (r->blocklist);
     if (r->blocklist && !zone && !dnsbl_zones) {
       DsnRecheck *c = dsn_recheck_new ("dnsbl", rep->original_ip);
-      c->text[0] = g_strdup_printf ("The %s block list cannot be queried through the DNS; ask its owner.", r->blocklist);
-      c->text[1] = g_strdup_printf ("La liste de blocage %s ne s'interroge pas par le DNS ; adressez-vous à son propriétaire.",
+      c->text[0] = g_strdup_printf (
+          "The %s block list cannot be queried through the DNS; ask its owner.", r->blocklist);
+      c->text[1] = g_strdup_printf ("La liste de blocage %s ne s'interroge pas par le DNS ; "
+                                    "adressez-vous à son propriétaire.",
                                     r->blocklist);
       return c;
     }
     const char *one[2] = { zone, NULL };
-    return check_area ("dnsbl", rep->original_ip, DSN_AREA_DNSBL, NULL, zone ? one : dnsbl_zones, res, cancellable);
+    return check_area ("dnsbl", rep->original_ip, DSN_AREA_DNSBL, NULL, zone ? one : dnsbl_zones,
+                       res, cancellable);
   }
   return NULL;
 }
@@ -217,7 +231,8 @@ static char *
 check_key (const DsnReport *rep, const DsnRecipient *r)
 {
   const char *cat = r->category ? r->category->id : "";
-  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error") || !strcmp (cat, "domain-no-mail")) {
+  if (!strcmp (cat, "domain-not-found") || !strcmp (cat, "dns-error")
+      || !strcmp (cat, "domain-no-mail")) {
     const char *at = r->address ? strrchr (r->address, '@') : NULL;
     return g_strdup_printf ("mx %s", at ? at : "");
   }

@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   static DsnAnalyzer *an;
   if (!an)
     an = dsn_analyzer_new (); /* initialises GMime (date parsing) */
-  char *raw = g_strndup ((const char *) data, size);
+  char *raw = g_strndup ((const char *)data, size);
   char *text = g_utf8_make_valid (raw, -1);
   g_free (raw);
   char *clean = dsn_headers_strip_comments (text);

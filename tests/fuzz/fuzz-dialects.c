@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   const DsnDialect *d = dsn_dialects[data[0] % n_dialects];
   GError *error = NULL;
-  DsnReport *rep = dsn_analyze_with (an, (const char *) data + 1, size - 1, d, &error);
+  DsnReport *rep = dsn_analyze_with (an, (const char *)data + 1, size - 1, d, &error);
   dsn_report_free (rep);
   g_clear_error (&error);
   return 0;

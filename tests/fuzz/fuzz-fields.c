@@ -15,7 +15,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!an)
     an = dsn_analyzer_new ();
   /* The parser receives decoded UTF-8 text: give it the same. */
-  char *text = dsn_to_utf8 ((const char *) data, size, NULL);
+  char *text = dsn_to_utf8 ((const char *)data, size, NULL);
   DsnReport *rep = dsn_report_new ();
   dsn_rfc3464_parse (rep, text, strlen (text));
   g_free (text);

@@ -11,7 +11,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!an)
     an = dsn_analyzer_new ();
   GError *error = NULL;
-  DsnReport *rep = dsn_analyzer_analyze (an, (const char *) data, size, &error);
+  DsnReport *rep = dsn_analyzer_analyze (an, (const char *)data, size, &error);
   if (rep) {
     JsonNode *node = dsn_report_to_json (rep, "fr");
     char *s = json_to_string (node, FALSE);

@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     dir = g_dir_make_tmp ("dsn-fuzz-patterns-XXXXXX", NULL);
     path = g_build_filename (dir, "fuzz.rules", NULL);
   }
-  if (!g_file_set_contents (path, (const char *) data, size, NULL))
+  if (!g_file_set_contents (path, (const char *)data, size, NULL))
     return 0;
   DsnAnalyzer *an = dsn_analyzer_new ();
   GError *error = NULL;

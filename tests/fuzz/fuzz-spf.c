@@ -10,7 +10,7 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  char *text = g_strndup ((const char *) data, size);
+  char *text = g_strndup ((const char *)data, size);
   if (dsn_spf_is_record (text, strlen (text))) {
     DsnSpfRecord *rec = dsn_spf_record_parse (text, strlen (text));
     dsn_spf_record_free (rec);

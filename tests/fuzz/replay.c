@@ -14,7 +14,7 @@ static int n;
 static int
 cmp_path (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static void
@@ -40,7 +40,7 @@ replay (const char *path)
   gsize len;
   if (!g_file_get_contents (path, &data, &len, NULL))
     return;
-  LLVMFuzzerTestOneInput ((const uint8_t *) data, len);
+  LLVMFuzzerTestOneInput ((const uint8_t *)data, len);
   g_free (data);
   printf ("ok %d - %s\n", ++n, path);
 }

@@ -11,8 +11,9 @@
 static gboolean
 is_notification (const DsnInput *in)
 {
-  return (dsn_header_has (in, "x-amz-sns-message-id", NULL) || dsn_from_has (in, (const char *const[]){ "sns.amazonaws.com", NULL })) &&
-         dsn_body_find (in, "notificationType");
+  return (dsn_header_has (in, "x-amz-sns-message-id", NULL)
+          || dsn_from_has (in, (const char *const[]){ "sns.amazonaws.com", NULL }))
+         && dsn_body_find (in, "notificationType");
 }
 
 static gboolean
@@ -83,8 +84,9 @@ static const char *
 member_string (JsonObject *o, const char *name)
 {
   JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n)
-                                                                                       : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+             ? json_node_get_string (n)
+             : NULL;
 }
 
 static JsonObject *
@@ -109,7 +111,11 @@ record_original (DsnReport *rep, JsonObject *mail)
   static const struct {
     const char *member;
     const char *header;
-  } map[] = { { "from", "From" }, { "to", "To" }, { "subject", "Subject" }, { "messageId", "Message-ID" }, { "date", "Date" } };
+  } map[] = { { "from", "From" },
+              { "to", "To" },
+              { "subject", "Subject" },
+              { "messageId", "Message-ID" },
+              { "date", "Date" } };
   for (gsize i = 0; common && i < G_N_ELEMENTS (map); i++) {
     JsonNode *n = json_object_get_member (common, map[i].member);
     if (n && JSON_NODE_HOLDS_ARRAY (n) && json_array_get_length (json_node_get_array (n)) > 0) {
@@ -162,7 +168,8 @@ read_complaint (DsnReport *rep, JsonObject *complaint)
   const char *type = member_string (complaint, "complaintFeedbackType");
   for (guint i = 0; list && i < json_array_get_length (list); i++) {
     JsonNode *n = json_array_get_element (list, i);
-    const char *addr = member_string (JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL, "emailAddress");
+    const char *addr = member_string (JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL,
+                                      "emailAddress");
     if (!addr)
       continue;
     DsnRecipient *r = dsn_report_add_recipient (rep, addr);
@@ -228,7 +235,8 @@ unwrap_quoted_reply (DsnRecipient *r)
 {
   const char *d = r->diagnostic;
   for (const char *p = d ? strstr (d, "-'") : NULL; p; p = strstr (p + 1, "-'")) {
-    if (p - d < 3 || !g_ascii_isdigit (p[-3]) || !g_ascii_isdigit (p[-2]) || !g_ascii_isdigit (p[-1]))
+    if (p - d < 3 || !g_ascii_isdigit (p[-3]) || !g_ascii_isdigit (p[-2])
+        || !g_ascii_isdigit (p[-1]))
       continue;
     const char *close = strrchr (p + 2, '\'');
     if (!close)

@@ -10,8 +10,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "amazonses.com", NULL };
-  return dsn_header_has (in, "X-Mailer", "Amazon WorkMail") ||
-         (dsn_from_has (in, senders) && dsn_body_find (in, "Technical report:"));
+  return dsn_header_has (in, "X-Mailer", "Amazon WorkMail")
+         || (dsn_from_has (in, senders) && dsn_body_find (in, "Technical report:"));
 }
 
 /* The delivery-status fields WorkMail writes at the end of its text, after

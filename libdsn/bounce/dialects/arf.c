@@ -22,8 +22,8 @@ extract (const DsnInput *in)
   /* RFC 5965 §3.2: Original-Rcpt-To may repeat, one per recipient. */
   for (guint i = 0; i + 1 < rep->fields->len; i += 2) {
     const char *name = rep->fields->pdata[i];
-    if (g_ascii_strcasecmp (name, "Original-Rcpt-To") != 0 &&
-        g_ascii_strcasecmp (name, "Removal-Recipient") != 0)
+    if (g_ascii_strcasecmp (name, "Original-Rcpt-To") != 0
+        && g_ascii_strcasecmp (name, "Removal-Recipient") != 0)
       continue;
     g_autofree char *addr = dsn_text_find_address (rep->fields->pdata[i + 1]);
     if (addr && !dsn_report_find_recipient (rep, addr))

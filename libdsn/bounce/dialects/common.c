@@ -209,9 +209,10 @@ is_service_address (const char *addr)
 static gboolean
 names_no_recipient (const char *line, gsize len)
 {
-  static const char *const fields[] = { "Message-ID:", "In-Reply-To:", "References:",
-                                        "Original-Envelope-Id:", "Return-Path:", "Received:",
-                                        "From:", "Sender:", "Reply-To:", "DKIM-Signature:", NULL };
+  static const char *const fields[]
+      = { "Message-ID:",  "In-Reply-To:",    "References:", "Original-Envelope-Id:",
+          "Return-Path:", "Received:",       "From:",       "Sender:",
+          "Reply-To:",    "DKIM-Signature:", NULL };
   for (const char *const *f = fields; *f; f++) {
     gsize n = strlen (*f);
     if (len >= n && g_ascii_strncasecmp (line, *f, n) == 0)
@@ -242,10 +243,11 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
         cur = NULL;
       }
     } else {
-      g_autofree char *addr = names_no_recipient (p, len) ? NULL : dsn_text_find_address_len (p, len);
+      g_autofree char *addr
+          = names_no_recipient (p, len) ? NULL : dsn_text_find_address_len (p, len);
       g_autofree char *key = addr ? g_ascii_strdown (addr, -1) : NULL;
-      if (addr && !is_service_address (addr) && !g_hash_table_contains (added, key) &&
-          !dsn_report_find_recipient_n (rep, addr, had)) {
+      if (addr && !is_service_address (addr) && !g_hash_table_contains (added, key)
+          && !dsn_report_find_recipient_n (rep, addr, had)) {
         if (cur && diag->len)
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
         g_string_truncate (diag, 0);
@@ -322,8 +324,8 @@ dsn_find_returned_marker (const char *text)
     gsize k = p - run;
     for (const char *const *m = markers; *m; m++) {
       gsize d = strspn (*m, "-");
-      if (d >= 3 && d <= k && g_ascii_strncasecmp (p - d, *m, strlen (*m)) == 0 &&
-          (!best || p - d < best))
+      if (d >= 3 && d <= k && g_ascii_strncasecmp (p - d, *m, strlen (*m)) == 0
+          && (!best || p - d < best))
         best = p - d;
     }
     if (best)
@@ -349,14 +351,25 @@ returned_field (const char *line, const char *end, gboolean *strong)
     const char *name;
     gboolean strong;
   } fields[] = {
-    { "Message-ID", TRUE }, { "Received", TRUE }, { "Return-Path", TRUE },
-    { "MIME-Version", TRUE }, { "Date", FALSE }, { "From", FALSE }, { "To", FALSE },
-    { "Cc", FALSE }, { "Subject", FALSE }, { "Reply-To", FALSE }, { "Sender", FALSE },
-    { "Content-Type", FALSE }, { "Content-Transfer-Encoding", FALSE }, { "DKIM-Signature", TRUE },
+    { "Message-ID", TRUE },
+    { "Received", TRUE },
+    { "Return-Path", TRUE },
+    { "MIME-Version", TRUE },
+    { "Date", FALSE },
+    { "From", FALSE },
+    { "To", FALSE },
+    { "Cc", FALSE },
+    { "Subject", FALSE },
+    { "Reply-To", FALSE },
+    { "Sender", FALSE },
+    { "Content-Type", FALSE },
+    { "Content-Transfer-Encoding", FALSE },
+    { "DKIM-Signature", TRUE },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
     gsize n = strlen (fields[i].name);
-    if ((gsize) (end - line) > n && line[n] == ':' && g_ascii_strncasecmp (line, fields[i].name, n) == 0) {
+    if ((gsize)(end - line) > n && line[n] == ':'
+        && g_ascii_strncasecmp (line, fields[i].name, n) == 0) {
       *strong = fields[i].strong;
       return n;
     }
@@ -436,8 +449,8 @@ is_status_field (const char *name, gsize len)
 guint
 dsn_read_inline_fields (DsnReport *rep, const char *text)
 {
-  static const char *const first_fields[] = { "Reporting-MTA", "Original-Envelope-Id",
-                                              "Final-Recipient", "Original-Recipient", NULL };
+  static const char *const first_fields[]
+      = { "Reporting-MTA", "Original-Envelope-Id", "Final-Recipient", "Original-Recipient", NULL };
   const char *start = NULL;
   for (const char *const *f = first_fields; *f; f++) {
     const char *p = dsn_field_line (text, *f);
@@ -561,10 +574,10 @@ dsn_unix_line_has_address (const char *line, gsize len, const char *address)
     if (g_ascii_strncasecmp (line + i, address, n) != 0)
       continue;
     gboolean left = i == 0 || !(g_ascii_isalnum (line[i - 1]) || strchr (".-_+=%", line[i - 1]));
-    gboolean right =
-        i + n == len ||
-        !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n]) ||
-          (line[i + n] == '.' && i + n + 1 < len && g_ascii_isalnum (line[i + n + 1])));
+    gboolean right
+        = i + n == len
+          || !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n])
+               || (line[i + n] == '.' && i + n + 1 < len && g_ascii_isalnum (line[i + n + 1])));
     if (left && right)
       return TRUE;
   }
@@ -608,8 +621,8 @@ transcript_command (const char *p, gsize len)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++) {
     gsize n = strlen (map[i].verb);
-    if (len >= n && g_ascii_strncasecmp (p, map[i].verb, n) == 0 &&
-        (len == n || !g_ascii_isalpha (p[n])))
+    if (len >= n && g_ascii_strncasecmp (p, map[i].verb, n) == 0
+        && (len == n || !g_ascii_isalpha (p[n])))
       return map[i].command;
   }
   return NULL;
@@ -618,10 +631,9 @@ transcript_command (const char *p, gsize len)
 static gboolean
 exchange_names (const Exchange *x, const char *address)
 {
-  return (x->command_line &&
-          dsn_unix_line_has_address (x->command_line, x->command_len, address)) ||
-         (x->reply && dsn_unix_line_has_address (x->reply->str, x->reply->len, address)) ||
-         (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
+  return (x->command_line && dsn_unix_line_has_address (x->command_line, x->command_len, address))
+         || (x->reply && dsn_unix_line_has_address (x->reply->str, x->reply->len, address))
+         || (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
 }
 
 static Exchange *
@@ -659,8 +671,9 @@ read_exchanges (const char *start, const char *end)
        * "While talking to mx.example.org:" (Sendmail 5) */
       host = talk + 16;
       host_len = le - host;
-      while (host_len && (host[host_len - 1] == ':' || host[host_len - 1] == '.' ||
-                          g_ascii_isspace (host[host_len - 1])))
+      while (host_len
+             && (host[host_len - 1] == ':' || host[host_len - 1] == '.'
+                 || g_ascii_isspace (host[host_len - 1])))
         host_len--;
       cur = NULL;
       in_reply = closed = FALSE;
@@ -721,8 +734,8 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   gboolean batched = FALSE;
   for (guint i = 0; i < xs->len; i++) {
     const Exchange *x = &g_array_index (xs, Exchange, i);
-    if (!commanded && x->command_line &&
-        dsn_unix_line_has_address (x->command_line, x->command_len, r->address))
+    if (!commanded && x->command_line
+        && dsn_unix_line_has_address (x->command_line, x->command_len, r->address))
       commanded = x;
     if (!x->reply)
       continue;
@@ -731,8 +744,8 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
       batched = i + 1 < xs->len && g_array_index (xs, Exchange, i + 1).pipelined;
     }
     /* A reply to another recipient's RCPT, or to QUIT, is not about R. */
-    if (x->command != NULL &&
-        (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
+    if (x->command != NULL
+        && (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
       continue;
     last = x;
   }
@@ -743,8 +756,8 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   g_autofree char *current = r->diagnostic ? dsn_text_squeeze (g_strdup (r->diagnostic)) : NULL;
   /* The reply replaces a diagnostic that is empty, an exit code, or the
    * first line of the same reply. */
-  if (dsn_unix_says_nothing (current) ||
-      (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
+  if (dsn_unix_says_nothing (current)
+      || (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
     dsn_recipient_set_diagnostic (r, reply, -1);
   const char *command = commanded ? commanded->command : x->command;
   /* A reply about R followed by more replies to the batch that ended with
@@ -763,8 +776,8 @@ dsn_unix_verdict_address (const char *line, gsize len, const char **text)
 {
   const char *p = line, *end = line + len;
   /* An optional reply code and status code. */
-  if (len > 4 && g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2]) &&
-      p[3] == ' ') {
+  if (len > 4 && g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])
+      && p[3] == ' ') {
     p += 4;
     char code[12];
     if (dsn_text_status_at (p, code) && p + strlen (code) < end && p[strlen (code)] == ' ')
@@ -860,9 +873,9 @@ dsn_provider_join_split_recipients (DsnReport *rep)
   for (guint i = 0; i + 1 < rep->recipients->len;) {
     DsnRecipient *a = rep->recipients->pdata[i];
     DsnRecipient *b = rep->recipients->pdata[i + 1];
-    gboolean halves = a->address && b->address && g_ascii_strcasecmp (a->address, b->address) == 0 &&
-                      !(a->status && b->status) && !(a->diagnostic && b->diagnostic) &&
-                      !(a->action != DSN_ACTION_NONE && b->action != DSN_ACTION_NONE);
+    gboolean halves = a->address && b->address && g_ascii_strcasecmp (a->address, b->address) == 0
+                      && !(a->status && b->status) && !(a->diagnostic && b->diagnostic)
+                      && !(a->action != DSN_ACTION_NONE && b->action != DSN_ACTION_NONE);
     if (!halves) {
       i++;
       continue;
@@ -925,8 +938,8 @@ dsn_provider_take_wrapped_reply (DsnRecipient *r)
   const char *inner = expired ? strchr (expired, '<') : NULL;
   char code[12], reply[4];
   /* The answer starts right after the '<' with its reply code. */
-  if (!inner || dsn_text_find_reply_code (inner + 1, reply) != inner + 1 ||
-      !dsn_text_find_status (inner + 1, code))
+  if (!inner || dsn_text_find_reply_code (inner + 1, reply) != inner + 1
+      || !dsn_text_find_status (inner + 1, code))
     return FALSE;
   dsn_set (&r->reply_code, reply);
   dsn_set (&r->status, code);
@@ -1010,7 +1023,8 @@ lone_address (const char *line, gsize len)
     line++, len--;
   while (len && (g_ascii_isspace (line[len - 1]) || line[len - 1] == ':'))
     len--;
-  if (len >= 2 && ((line[0] == '<' && line[len - 1] == '>') || (line[0] == '"' && line[len - 1] == '"')))
+  if (len >= 2
+      && ((line[0] == '<' && line[len - 1] == '>') || (line[0] == '"' && line[len - 1] == '"')))
     line++, len -= 2;
   if (!len || memchr (line, ' ', len) || memchr (line, '\t', len))
     return NULL;
@@ -1078,8 +1092,7 @@ host_before_address (const char *line, const char *reply)
   for (const char *p = strstr (line, " ("); p && p < reply; p = strstr (p + 1, " (")) {
     /* "(192.0.2.3)", "(2001:db8::25)" */
     const char *close = strchr (p + 2, ')');
-    if (!close || close > reply ||
-        !(g_ascii_isdigit (p[2]) || memchr (p + 2, ':', close - p - 2)))
+    if (!close || close > reply || !(g_ascii_isdigit (p[2]) || memchr (p + 2, ':', close - p - 2)))
       continue;
     const char *w = p;
     while (w > line && (g_ascii_isalnum (w[-1]) || w[-1] == '.' || w[-1] == '-' || w[-1] == '_'))
@@ -1122,7 +1135,7 @@ exchange_error_line (const char *line, gsize len, ExchangeAttempt *a)
     return FALSE;
   const char *q = strrchr (t, '\'');
   a->open = !q;
-  a->text = g_string_new_len (t, q ? q - t : (gssize) strlen (t));
+  a->text = g_string_new_len (t, q ? q - t : (gssize)strlen (t));
   const char *at = dsn_strcasestr (s, "Server at ");
   if (at && at < t) {
     at += strlen ("Server at ");
@@ -1147,7 +1160,8 @@ is_expiry_notice (const char *text)
 }
 
 static guint
-exchange_apply (const DsnInput *in, const char *addr, const char *host, GArray *attempts, gboolean add)
+exchange_apply (const DsnInput *in, const char *addr, const char *host, GArray *attempts,
+                gboolean add)
 {
   if (!addr || attempts->len == 0)
     return 0;
@@ -1195,14 +1209,15 @@ read_exchange_admin (const DsnInput *in, gboolean add)
   while (dsn_text_next_line (&pos, &line, &len) && (!end || line < end)) {
     ExchangeAttempt a = { 0 };
     char *s;
-    ExchangeAttempt *prev = attempts->len ? &g_array_index (attempts, ExchangeAttempt, attempts->len - 1) : NULL;
+    ExchangeAttempt *prev
+        = attempts->len ? &g_array_index (attempts, ExchangeAttempt, attempts->len - 1) : NULL;
     if (prev && prev->open) {
       const char *q = NULL;
       for (gsize i = len; i > 0 && !q; i--)
         if (line[i - 1] == '\'')
           q = line + i - 1;
       g_string_append_c (prev->text, ' ');
-      g_string_append_len (prev->text, line, q ? (gsize) (q - line) : len);
+      g_string_append_len (prev->text, line, q ? (gsize)(q - line) : len);
       prev->open = !q;
     } else if ((s = lone_address (line, len))) {
       found += exchange_apply (in, addr, host, attempts, add);
@@ -1282,12 +1297,8 @@ static const char *const exchange_admin_headings[] = {
 
 /* "Generating server: HOST" and its translations. */
 static const char *const exchange_generating[] = {
-  "Generating server:",
-  "Serveur de génération",
-  "Generierender Server",
-  "Server di generazione",
-  "Servidor de generación",
-  NULL,
+  "Generating server:",    "Serveur de génération",  "Generierender Server",
+  "Server di generazione", "Servidor de generación", NULL,
 };
 
 /* The first line of the report's summary: "Delivery has failed to these
@@ -1366,7 +1377,7 @@ dsn_provider_extract_exchange (const DsnInput *in)
     g_autofree char *head = g_strndup (in->first_text, 1000);
     gboolean delayed = dsn_text_has_folded (head, exchange_delays);
     for (guint i = 0; delayed && i < rep->recipients->len; i++)
-      ((DsnRecipient *) rep->recipients->pdata[i])->action = DSN_ACTION_DELAYED;
+      ((DsnRecipient *)rep->recipients->pdata[i])->action = DSN_ACTION_DELAYED;
   }
   /* A report without its delivery-status part quotes the original's headers,
    * under a heading in the server's language. */
@@ -1399,9 +1410,13 @@ nemesis_command (const char *line)
     const char *phrase;
     const char *command;
   } map[] = {
-    { "rcpt command", "RCPT" }, { "mail command", "MAIL" }, { "data command", "DATA" },
+    { "rcpt command", "RCPT" },
+    { "mail command", "MAIL" },
+    { "data command", "DATA" },
     /* The message text, sent after DATA. */
-    { "text command", "DATA" }, { "helo command", "HELO" }, { "ehlo command", "HELO" },
+    { "text command", "DATA" },
+    { "helo command", "HELO" },
+    { "ehlo command", "HELO" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
     if (dsn_strcasestr (line, map[i].phrase))
@@ -1439,7 +1454,10 @@ dsn_provider_nemesis_separator (const DsnInput *in)
 /* The end of the heading before the list: "The following address failed:",
  * "Die folgende Adresse ist fehlgeschlagen:", ... */
 static const char *const nemesis_headings[] = {
-  "failed:", "fehlgeschlagen:", "nicht zugestellt werden:", NULL,
+  "failed:",
+  "fehlgeschlagen:",
+  "nicht zugestellt werden:",
+  NULL,
 };
 
 /* The labels that introduce the reason: skipped. */
@@ -1603,7 +1621,6 @@ dsn_gw_report_end (const DsnInput *in, const char *text, const char *from,
   }
   return end;
 }
-
 
 void
 dsn_gw_spasign_hint (const DsnInput *in)

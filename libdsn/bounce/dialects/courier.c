@@ -50,8 +50,9 @@ complete (DsnRecipient *r, const char *text)
         dsn_recipient_set_diagnostic (r, start, end - start);
       return;
     }
-    if (addr && (!g_ascii_strcasecmp (addr, r->address) ||
-                 (r->original && !g_ascii_strcasecmp (addr, r->original))))
+    if (addr
+        && (!g_ascii_strcasecmp (addr, r->address)
+            || (r->original && !g_ascii_strcasecmp (addr, r->original))))
       start = pos;
   }
 }

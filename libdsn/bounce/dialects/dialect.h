@@ -10,8 +10,7 @@ G_BEGIN_DECLS
 
 /* Declares the dialect object of a file: DSN_DIALECT (postfix) expects static
  * functions detect() and extract() and defines dsn_dialect_postfix. */
-#define DSN_DIALECT(id)                                                                            \
-  DSN_INTERNAL const DsnDialect dsn_dialect_##id = { #id, detect, extract }
+#define DSN_DIALECT(id) DSN_INTERNAL const DsnDialect dsn_dialect_##id = { #id, detect, extract }
 
 /* Case-insensitive search for NEEDLE in the report's text; NULL if absent. */
 DSN_INTERNAL const char *dsn_body_find (const DsnInput *in, const char *needle);
@@ -87,7 +86,6 @@ DSN_INTERNAL void dsn_finish_recipients (DsnReport *rep);
 
 /* -- Unix MTAs (Postfix, Exim, Sendmail, qmail, ...) -- */
 
-
 /* The report's text: its first text part, else all of them, else (a
  * multipart whose boundaries GMime could not use) the raw body after the
  * header block. */
@@ -126,7 +124,6 @@ DSN_INTERNAL gboolean dsn_unix_says_nothing (const char *diagnostic);
  * when missing. Returns TRUE if the transcript had a reply for R. */
 DSN_INTERNAL gboolean dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end,
                                                 gboolean named_only);
-
 
 /* The recipient of a Sendmail transcript line about one ("554
  * <user@example.org>... 550 Host unknown", "550 5.1.1 <user@example.org>...
@@ -175,7 +172,6 @@ DSN_INTERNAL const char *dsn_provider_report_end (const DsnInput *in, const char
  * the status and reply code of that answer and marks the recipient expired.
  * Returns TRUE if it did. */
 DSN_INTERNAL gboolean dsn_provider_take_wrapped_reply (DsnRecipient *r);
-
 
 /* Adds a failed recipient for each address of the X-Failed-Recipients
  * header that the report lacks. Returns the number added. */

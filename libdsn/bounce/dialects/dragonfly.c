@@ -19,9 +19,9 @@ static const char delivering[] = "There was an error delivering your mail to <";
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "This is the DragonFly Mail Agent") ||
-         (dsn_body_find (in, delivering) &&
-          dsn_header_has (in, "Received", "DragonFly Mail Agent"));
+  return dsn_body_find (in, "This is the DragonFly Mail Agent")
+         || (dsn_body_find (in, delivering)
+             && dsn_header_has (in, "Received", "DragonFly Mail Agent"));
 }
 
 /* "did not like our RCPT TO:" and the like (dma's net.c). */

@@ -52,8 +52,8 @@ list_start (const DsnInput *in)
 static gboolean
 detect (const DsnInput *in)
 {
-  if (dsn_header_has (in, "X-MS-Embedded-Report", NULL) ||
-      dsn_header_has (in, "X-Mailer", "Internet Mail Service"))
+  if (dsn_header_has (in, "X-MS-Embedded-Report", NULL)
+      || dsn_header_has (in, "X-Mailer", "Internet Mail Service"))
     return TRUE;
   if (dsn_body_find (in, "did not reach the following recipient") && dsn_body_find (in, "MSEXCH:"))
     return TRUE;
@@ -133,7 +133,7 @@ finish (DsnRecipient *r, GString *block)
   if (mts) {
     const char *msexch = strstr (mts, "MSEXCH:");
     gsize from = mts - block->str;
-    gsize to = msexch ? (gsize) (msexch - block->str) : block->len;
+    gsize to = msexch ? (gsize)(msexch - block->str) : block->len;
     g_string_erase (block, from, to - from);
   }
   read_trailer (r, block->str);

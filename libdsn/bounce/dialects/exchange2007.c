@@ -9,9 +9,9 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_header_has (in, "X-MS-Exchange-Message-Is-Ndr", NULL) ||
-         dsn_provider_exchange_admin (in) || dsn_provider_exchange_generating (in) ||
-         dsn_body_find (in, "Sent by Microsoft Exchange Server");
+  return dsn_header_has (in, "X-MS-Exchange-Message-Is-Ndr", NULL)
+         || dsn_provider_exchange_admin (in) || dsn_provider_exchange_generating (in)
+         || dsn_body_find (in, "Sent by Microsoft Exchange Server");
 }
 
 static gboolean

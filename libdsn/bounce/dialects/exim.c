@@ -42,18 +42,10 @@ static const char *const markers[] = {
 /* A delay warning: "The message identifier is: ... The address to which the
  * message has not yet been delivered is:" and its translations. */
 static const char *const delays[] = {
-  "has not yet been delivered",
-  "n'a pas encore été remis",
-  "n'a pas encore été distribué",
-  "n'a pas encore été livré",
-  "noch nicht zugestellt",
-  "non è ancora stato recapitato",
-  "non è ancora stato consegnato",
-  "non è stato ancora consegnato",
-  "todavía no ha sido entregado",
-  "aún no ha sido entregado",
-  "aún no se ha entregado",
-  NULL,
+  "has not yet been delivered",    "n'a pas encore été remis",      "n'a pas encore été distribué",
+  "n'a pas encore été livré",      "noch nicht zugestellt",         "non è ancora stato recapitato",
+  "non è ancora stato consegnato", "non è stato ancora consegnato", "todavía no ha sido entregado",
+  "aún no ha sido entregado",      "aún no se ha entregado",        NULL,
 };
 
 static gboolean
@@ -193,8 +185,8 @@ read_blocks (const char *start, const char *end)
     }
     /* Addresses are indented by two spaces, details by four; some versions
      * put "host mx.example.org [192.0.2.1]" at two. */
-    if (indent < 4 &&
-        !(blocks->len && len - indent > 5 && dsn_has_prefix_ci (line + indent, "host "))) {
+    if (indent < 4
+        && !(blocks->len && len - indent > 5 && dsn_has_prefix_ci (line + indent, "host "))) {
       add_block (blocks, line + indent, len - indent);
       continue;
     }
@@ -219,8 +211,8 @@ find_reply (const char *smtp)
 {
   for (const char *p = strstr (smtp, ": "); p; p = strstr (p + 1, ": ")) {
     const char *c = p + 2;
-    if (c[0] >= '2' && c[0] <= '5' && g_ascii_isdigit (c[1]) && g_ascii_isdigit (c[2]) &&
-        (c[3] == ' ' || c[3] == '-' || c[3] == '\0'))
+    if (c[0] >= '2' && c[0] <= '5' && g_ascii_isdigit (c[1]) && g_ascii_isdigit (c[2])
+        && (c[3] == ' ' || c[3] == '-' || c[3] == '\0'))
       return c;
   }
   return NULL;
@@ -255,9 +247,10 @@ complete_from_block (DsnRecipient *r, const Block *b, const char *output)
     }
   }
   /* Exim's own verdicts on a queue timeout. */
-  if (!reply && (dsn_strcasestr (d, "retry timeout exceeded") ||
-                 dsn_strcasestr (d, "have been failing for a long time") ||
-                 dsn_strcasestr (d, "retry time not reached for any host after a long failure"))) {
+  if (!reply
+      && (dsn_strcasestr (d, "retry timeout exceeded")
+          || dsn_strcasestr (d, "have been failing for a long time")
+          || dsn_strcasestr (d, "retry time not reached for any host after a long failure"))) {
     r->reason_hint = "expired";
     r->deferred = TRUE;
   }
@@ -268,8 +261,8 @@ complete_from_block (DsnRecipient *r, const Block *b, const char *output)
 static char *
 delivery_output (const char *text, const char *head)
 {
-  const char *section =
-      dsn_strcasestr (text, "The following text was generated during the delivery");
+  const char *section
+      = dsn_strcasestr (text, "The following text was generated during the delivery");
   if (!section)
     return NULL;
   const char *h = strstr (section, head);
@@ -294,9 +287,10 @@ find_block (GArray *blocks, const DsnRecipient *r)
 {
   for (guint i = 0; i < blocks->len; i++) {
     const Block *b = &g_array_index (blocks, Block, i);
-    if ((b->address && (!g_ascii_strcasecmp (b->address, r->address) ||
-                        (r->original && !g_ascii_strcasecmp (b->address, r->original)))) ||
-        (*r->address && strstr (b->head, r->address)))
+    if ((b->address
+         && (!g_ascii_strcasecmp (b->address, r->address)
+             || (r->original && !g_ascii_strcasecmp (b->address, r->original))))
+        || (*r->address && strstr (b->head, r->address)))
       return b;
   }
   return blocks->len == 1 ? &g_array_index (blocks, Block, 0) : NULL;

@@ -8,36 +8,87 @@
 
 #include <string.h>
 
-static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
-                                       "maildelivery", "mail administrator", NULL };
+static const char *const senders[] = { "mailer-daemon", "postmaster",         "mail delivery",
+                                       "maildelivery",  "mail administrator", NULL };
 /* Compared folded: case and accents do not matter. */
 static const char *const subjects[] = {
-  "undeliver", "undelivered", "delivery status notification", "returned mail",
-  "failure notice", "delivery failure", "delivery failed", "mail delivery failed",
-  "non-delivery", "nondeliverable", "could not be delivered",
-  "delivery has failed", "delivery problem", "returned to sender", "mail system error",
-  "delivery notification", "warning: could not send", "delivery delayed", "delayed mail",
+  "undeliver",
+  "undelivered",
+  "delivery status notification",
+  "returned mail",
+  "failure notice",
+  "delivery failure",
+  "delivery failed",
+  "mail delivery failed",
+  "non-delivery",
+  "nondeliverable",
+  "could not be delivered",
+  "delivery has failed",
+  "delivery problem",
+  "returned to sender",
+  "mail system error",
+  "delivery notification",
+  "warning: could not send",
+  "delivery delayed",
+  "delayed mail",
   /* French */
-  "non remis", "non distribué", "non délivré", "non distribuable", "échec de la remise",
-  "échec de remise", "échec de la distribution", "échec de distribution", "échec de livraison",
-  "notification d'état de la remise", "retourné à l'expéditeur", "renvoyé à l'expéditeur",
-  "renvoi du message à l'expéditeur", "remise différée", "message retardé",
-  "distribution différée", "distribution retardée",
+  "non remis",
+  "non distribué",
+  "non délivré",
+  "non distribuable",
+  "échec de la remise",
+  "échec de remise",
+  "échec de la distribution",
+  "échec de distribution",
+  "échec de livraison",
+  "notification d'état de la remise",
+  "retourné à l'expéditeur",
+  "renvoyé à l'expéditeur",
+  "renvoi du message à l'expéditeur",
+  "remise différée",
+  "message retardé",
+  "distribution différée",
+  "distribution retardée",
   /* German */
-  "unzustellbar", "nicht zustellbar", "rückläufer", "zustellung fehlgeschlagen",
-  "fehlgeschlagene zustellung", "nicht zugestellt", "übermittlungsstatus",
-  "zustellungsbenachrichtigung", "zustellstatus", "an absender zurück",
-  "an den absender zurück", "verzögerte zustellung",
+  "unzustellbar",
+  "nicht zustellbar",
+  "rückläufer",
+  "zustellung fehlgeschlagen",
+  "fehlgeschlagene zustellung",
+  "nicht zugestellt",
+  "übermittlungsstatus",
+  "zustellungsbenachrichtigung",
+  "zustellstatus",
+  "an absender zurück",
+  "an den absender zurück",
+  "verzögerte zustellung",
   "zustellung verzögert",
   /* Italian */
-  "non recapitabile", "non recapitato", "mancato recapito", "consegna non riuscita",
-  "consegna fallita", "consegna del messaggio non riuscita", "recapito non riuscito",
-  "non consegnato", "notifica stato recapito", "notifica sullo stato",
-  "restituito al mittente", "consegna ritardata", "recapito ritardato",
+  "non recapitabile",
+  "non recapitato",
+  "mancato recapito",
+  "consegna non riuscita",
+  "consegna fallita",
+  "consegna del messaggio non riuscita",
+  "recapito non riuscito",
+  "non consegnato",
+  "notifica stato recapito",
+  "notifica sullo stato",
+  "restituito al mittente",
+  "consegna ritardata",
+  "recapito ritardato",
   /* Spanish */
-  "no se puede entregar", "no entregado", "no se pudo entregar", "error de entrega",
-  "error en la entrega", "fallo en la entrega", "notificación de estado de entrega",
-  "devuelto al remitente", "devolviendo el mensaje", "entrega retrasada", "entrega demorada",
+  "no se puede entregar",
+  "no entregado",
+  "no se pudo entregar",
+  "error de entrega",
+  "error en la entrega",
+  "fallo en la entrega",
+  "notificación de estado de entrega",
+  "devuelto al remitente",
+  "devolviendo el mensaje",
+  "entrega retrasada",
+  "entrega demorada",
   NULL,
 };
 
@@ -45,11 +96,25 @@ static const char *const subjects[] = {
  * retardé", "Verzögerte Zustellung", ...) or the text says it is only a
  * warning and the server keeps trying. */
 static const char *const delay_subjects[] = {
-  "delivery delayed", "delayed mail", "delivery status notification (delay)",
-  "warning: could not send", "remise différée", "message retardé", "distribution différée",
-  "distribution retardée", "(retard)", "verzögerte zustellung", "zustellung verzögert",
-  "(verzögerung)", "consegna ritardata", "recapito ritardato", "(ritardo)",
-  "entrega retrasada", "entrega demorada", "(retraso)", NULL,
+  "delivery delayed",
+  "delayed mail",
+  "delivery status notification (delay)",
+  "warning: could not send",
+  "remise différée",
+  "message retardé",
+  "distribution différée",
+  "distribution retardée",
+  "(retard)",
+  "verzögerte zustellung",
+  "zustellung verzögert",
+  "(verzögerung)",
+  "consegna ritardata",
+  "recapito ritardato",
+  "(ritardo)",
+  "entrega retrasada",
+  "entrega demorada",
+  "(retraso)",
+  NULL,
 };
 static const char *const delay_sentences[] = {
   "THIS IS A WARNING ONLY",
@@ -76,7 +141,7 @@ is_delay_notice (const DsnInput *in, const char *text, const char *end)
 {
   if (dsn_subject_has (in, delay_subjects))
     return TRUE;
-  g_autofree char *report = g_strndup (text, MIN ((gsize) (end - text), 4096));
+  g_autofree char *report = g_strndup (text, MIN ((gsize)(end - text), 4096));
   return dsn_text_has_folded (report, delay_sentences);
 }
 
@@ -144,8 +209,8 @@ take_quoted_replies (DsnReport *rep, const char *text, const char *end)
     const char *peek = pos;
     while (dsn_text_next_line_until (&peek, end, &next, &next_len)) {
       gsize ni = strspn (next, " \t");
-      gboolean repeats = next_len >= ni + 4 && strncmp (next + ni, q, 3) == 0 &&
-                         (next[ni + 3] == '-' || next[ni + 3] == ' ');
+      gboolean repeats = next_len >= ni + 4 && strncmp (next + ni, q, 3) == 0
+                         && (next[ni + 3] == '-' || next[ni + 3] == ' ');
       if (ni >= next_len || (!repeats && ni <= indent))
         break;
       e = next + next_len;
@@ -244,7 +309,7 @@ reads_like_report (const char *text)
     return TRUE;
   for (const char *p = text; *p; p = dsn_next_line (p)) {
     const char *nl = strchr (p, '\n');
-    if (reply_on_line (p, nl ? (gsize) (nl - p) : strlen (p)))
+    if (reply_on_line (p, nl ? (gsize)(nl - p) : strlen (p)))
       return TRUE;
   }
   return FALSE;
@@ -307,7 +372,7 @@ extract (const DsnInput *in)
     else if (at && at < end && r->diagnostic && is_label_and_address (r->diagnostic, r->address)) {
       const char *from, *to;
       paragraph_around (text, end, at, &from, &to);
-      if (to - from > (gssize) strlen (r->diagnostic) + 2)
+      if (to - from > (gssize)strlen (r->diagnostic) + 2)
         dsn_recipient_set_diagnostic (r, from, to - from);
     }
     /* The paragraph naming the address may only paraphrase; a line quoting
@@ -318,7 +383,7 @@ extract (const DsnInput *in)
       if (q && q < end) {
         const char *ls = dsn_line_start (text, q);
         const char *le = dsn_next_line (q);
-        g_autofree char *both = g_strdup_printf ("%s %.*s", r->diagnostic, (int) (le - ls), ls);
+        g_autofree char *both = g_strdup_printf ("%s %.*s", r->diagnostic, (int)(le - ls), ls);
         dsn_recipient_set_diagnostic (r, both, -1);
       }
     }
@@ -329,7 +394,7 @@ extract (const DsnInput *in)
     const char *s = text;
     while (s < end && g_ascii_isspace (*s))
       s++;
-    gsize n = MIN ((gsize) (end - s), 1000);
+    gsize n = MIN ((gsize)(end - s), 1000);
     for (guint i = 0; i < rep->recipients->len && n; i++)
       dsn_recipient_set_diagnostic (rep->recipients->pdata[i], s, n);
   }

@@ -32,22 +32,17 @@ static const char *const leads[] = {
 /* Its heading before the server's words: "Technical details of permanent
  * failure:" and translations. */
 static const char *const details_headings[] = {
-  "Technical details of",
-  "Détails techniques de l'échec",
-  "Détails techniques",
-  "Technische Details des",
-  "Technische Details",
-  "Dettagli tecnici dell'errore",
-  "Dettagli tecnici",
-  "Detalles técnicos del error",
-  "Detalles técnicos",
-  NULL,
+  "Technical details of", "Détails techniques de l'échec",
+  "Détails techniques",   "Technische Details des",
+  "Technische Details",   "Dettagli tecnici dell'errore",
+  "Dettagli tecnici",     "Detalles técnicos del error",
+  "Detalles técnicos",    NULL,
 };
 
 /* Words of a first sentence announcing a delay, not a failure. */
 static const char *const delay_words[] = {
-  "delayed",   "temporarily", "différée",  "retardée",   "temporaire", "verzögert",
-  "vorübergehend", "ritardat", "temporane",  "retrasad",   "temporal",   NULL,
+  "delayed",       "temporarily", "différée",  "retardée", "temporaire", "verzögert",
+  "vorübergehend", "ritardat",    "temporane", "retrasad", "temporal",   NULL,
 };
 
 /* "The response from the remote server was:" and translations: the server's
@@ -103,19 +98,14 @@ state_command (const char *diag)
     return NULL;
   switch (atoi (p + strlen ("(state "))) {
   case 6:
-  case 9:
-    return "STARTTLS";
+  case 9: return "STARTTLS";
   case 8:
-  case 12:
-    return "AUTH";
-  case 14:
-    return "RCPT";
+  case 12: return "AUTH";
+  case 14: return "RCPT";
   case 15:
   case 17:
-  case 18:
-    return "DATA";
-  default:
-    return NULL;
+  case 18: return "DATA";
+  default: return NULL;
   }
 }
 

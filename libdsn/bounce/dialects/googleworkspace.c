@@ -15,7 +15,7 @@ heading (const char *text)
     if (p != text && p[-1] != '\n')
       continue;
     const char *eol = strchr (p, '\n');
-    gsize n = eol ? (gsize) (eol - p) : strlen (p);
+    gsize n = eol ? (gsize)(eol - p) : strlen (p);
     while (n > 3 && g_ascii_isspace (p[n - 1]))
       n--;
     if (n > 6 && p[n - 1] == '*' && p[n - 2] == '*' && p[n - 3] == ' ')

@@ -9,8 +9,8 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "Unable to deliver message to:") &&
-         dsn_body_find (in, "Delivery failed for the following reason:");
+  return dsn_body_find (in, "Unable to deliver message to:")
+         && dsn_body_find (in, "Delivery failed for the following reason:");
 }
 
 static gboolean

@@ -10,7 +10,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "mail.ru", NULL };
-  return dsn_from_has (in, senders) && dsn_body_find (in, "This message was created automatically by mail delivery software");
+  return dsn_from_has (in, senders)
+         && dsn_body_find (in, "This message was created automatically by mail delivery software");
 }
 
 /* Exim's explanation of a recipient: "SMTP error from remote mail server
@@ -58,7 +59,8 @@ extract (const DsnInput *in)
   const char *text = in->body;
   const char *end = dsn_provider_report_end (in, text);
   /* The English part repeats the Russian one: read it alone. */
-  const char *start = dsn_strcasestr (text, "This message was created automatically by mail delivery software");
+  const char *start
+      = dsn_strcasestr (text, "This message was created automatically by mail delivery software");
   if (!start || start >= end)
     return FALSE;
   start = dsn_strcasestr (start, "failed:");

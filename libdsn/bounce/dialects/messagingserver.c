@@ -19,8 +19,8 @@ detect (const DsnInput *in)
 {
   const char *text = dsn_unix_report_text (in);
   return dsn_strcasestr (text,
-                         "This report relates to a message you sent with the following header") &&
-         dsn_strcasestr (text, "Recipient address:");
+                         "This report relates to a message you sent with the following header")
+         && dsn_strcasestr (text, "Recipient address:");
 }
 
 /* One "Recipient address:" block. */
@@ -87,9 +87,10 @@ find_block (GArray *blocks, const DsnRecipient *r)
 {
   for (guint i = 0; i < blocks->len; i++) {
     const Block *b = &g_array_index (blocks, Block, i);
-    if (strstr (b->address, r->address) ||
-        (b->original && (!g_ascii_strcasecmp (b->original, r->address) ||
-                         (r->original && !g_ascii_strcasecmp (b->original, r->original)))))
+    if (strstr (b->address, r->address)
+        || (b->original
+            && (!g_ascii_strcasecmp (b->original, r->address)
+                || (r->original && !g_ascii_strcasecmp (b->original, r->original)))))
       return b;
   }
   return NULL;

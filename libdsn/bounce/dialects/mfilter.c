@@ -10,9 +10,9 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_header_has (in, "X-Mailer", "m-FILTER") ||
-         (dsn_body_find (in, "\n-------server message") &&
-          dsn_body_find (in, "\n-------SMTP command"));
+  return dsn_header_has (in, "X-Mailer", "m-FILTER")
+         || (dsn_body_find (in, "\n-------server message")
+             && dsn_body_find (in, "\n-------SMTP command"));
 }
 
 /* The lines of the section that follows the heading NAME, up to the next

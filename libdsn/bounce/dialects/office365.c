@@ -34,7 +34,7 @@ generated_online (const DsnInput *in)
   const char *gen = dsn_provider_exchange_generating (in);
   if (gen) {
     const char *eol = strchr (gen, '\n');
-    return has_hosted_name (gen, eol ? (gsize) (eol - gen) : strlen (gen));
+    return has_hosted_name (gen, eol ? (gsize)(eol - gen) : strlen (gen));
   }
   return FALSE;
 }
@@ -42,8 +42,8 @@ generated_online (const DsnInput *in)
 static gboolean
 detect (const DsnInput *in)
 {
-  gboolean ndr = dsn_header_has (in, "X-MS-Exchange-Message-Is-Ndr", NULL) ||
-                 dsn_provider_exchange_admin (in) || dsn_provider_exchange_summary (in);
+  gboolean ndr = dsn_header_has (in, "X-MS-Exchange-Message-Is-Ndr", NULL)
+                 || dsn_provider_exchange_admin (in) || dsn_provider_exchange_summary (in);
   return ndr && generated_online (in);
 }
 

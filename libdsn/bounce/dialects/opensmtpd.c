@@ -13,8 +13,8 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "This is the MAILER-DAEMON, please DO NOT REPLY") &&
-         dsn_body_find (in, "list of recipients");
+  return dsn_body_find (in, "This is the MAILER-DAEMON, please DO NOT REPLY")
+         && dsn_body_find (in, "list of recipients");
 }
 
 /* "user@example.org: error" at column 0: the address, and *ERROR. */

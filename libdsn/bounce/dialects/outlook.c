@@ -19,8 +19,9 @@ detect (const DsnInput *in)
   if (!dsn_subject_has (in, subjects) || !in->has_delivery_status)
     return FALSE;
   /* Headers Hotmail's servers stamp on their own messages. */
-  return dsn_header_has (in, "X-Message-Delivery", NULL) || dsn_header_has (in, "X-Message-Info", NULL) ||
-         dsn_from_has (in, senders) || dsn_header_has (in, "Message-ID", ".hotmail.com>");
+  return dsn_header_has (in, "X-Message-Delivery", NULL)
+         || dsn_header_has (in, "X-Message-Info", NULL) || dsn_from_has (in, senders)
+         || dsn_header_has (in, "Message-ID", ".hotmail.com>");
 }
 
 static gboolean

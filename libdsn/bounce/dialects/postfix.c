@@ -44,8 +44,8 @@ static const char *const warnings[] = {
 static gboolean
 detect (const DsnInput *in)
 {
-  if (dsn_report_get_field (in->report, "X-Postfix-Queue-ID") ||
-      dsn_report_get_field (in->report, "X-Postfix-Sender"))
+  if (dsn_report_get_field (in->report, "X-Postfix-Queue-ID")
+      || dsn_report_get_field (in->report, "X-Postfix-Sender"))
     return TRUE;
   if (dsn_body_find_any (in, intros))
     return TRUE;
@@ -85,8 +85,8 @@ is_paragraph_start (const char *line, gsize len)
   if (!close || !memchr (line, '@', close - line) || memchr (line, ' ', close - line))
     return FALSE;
   gsize rest = line + len - close - 1;
-  return (rest >= 1 && close[1] == ':') ||
-         (rest >= 15 && g_ascii_strncasecmp (close + 1, " (expanded from", 15) == 0);
+  return (rest >= 1 && close[1] == ':')
+         || (rest >= 15 && g_ascii_strncasecmp (close + 1, " (expanded from", 15) == 0);
 }
 
 /* Parses a joined paragraph: "<user@example.org> (expanded from
@@ -226,9 +226,10 @@ find_paragraph (GArray *paras, const DsnRecipient *r)
 {
   for (guint i = 0; i < paras->len; i++) {
     const Paragraph *p = &g_array_index (paras, Paragraph, i);
-    if (!g_ascii_strcasecmp (p->address, r->address) ||
-        (r->original && (!g_ascii_strcasecmp (p->address, r->original) ||
-                         (p->original && !g_ascii_strcasecmp (p->original, r->original)))))
+    if (!g_ascii_strcasecmp (p->address, r->address)
+        || (r->original
+            && (!g_ascii_strcasecmp (p->address, r->original)
+                || (p->original && !g_ascii_strcasecmp (p->original, r->original)))))
       return p;
   }
   /* A single paragraph for a single recipient, whatever the address says. */
@@ -352,8 +353,9 @@ extract (const DsnInput *in)
     DsnRecipient *r = rep->recipients->pdata[i];
     /* "Diagnostic-Code: X-Postfix; host mx.example.org[192.0.2.1] said: ..."
      * is Postfix's prose around the server's words. */
-    if (r->diagnostic && (g_strcmp0 (r->diagnostic_type, "x-postfix") == 0 ||
-                          dsn_has_prefix_ci (r->diagnostic, "host "))) {
+    if (r->diagnostic
+        && (g_strcmp0 (r->diagnostic_type, "x-postfix") == 0
+            || dsn_has_prefix_ci (r->diagnostic, "host "))) {
       g_autofree char *prose = g_steal_pointer (&r->diagnostic);
       complete_from_text (r, prose);
     }

@@ -9,8 +9,8 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_report_get_field (in->report, "X-PowerMTA-VirtualMTA") != NULL ||
-         dsn_body_find (in, "X-PowerMTA-BounceCategory") != NULL;
+  return dsn_report_get_field (in->report, "X-PowerMTA-VirtualMTA") != NULL
+         || dsn_body_find (in, "X-PowerMTA-BounceCategory") != NULL;
 }
 
 /* PowerMTA's bounce categories (its "bounce-category-patterns") and the

@@ -18,18 +18,12 @@
 
 /* qmail-send's greeting, and the translations that providers patch in. */
 static const char *const intros[] = {
-  "This is the qmail-send program at",
-  "This is the qmail program at",
-  "Ceci est le programme qmail-send",
-  "Je suis le programme qmail-send",
-  "Hier ist das qmail-send Programm",
-  "Dies ist das qmail-send Programm",
-  "Dies ist das qmail-send-Programm",
-  "Questo è il programma qmail-send",
-  "Sono il programma qmail-send",
-  "Este es el programa qmail-send",
-  "Soy el programa qmail-send",
-  NULL,
+  "This is the qmail-send program at", "This is the qmail program at",
+  "Ceci est le programme qmail-send",  "Je suis le programme qmail-send",
+  "Hier ist das qmail-send Programm",  "Dies ist das qmail-send Programm",
+  "Dies ist das qmail-send-Programm",  "Questo è il programma qmail-send",
+  "Sono il programma qmail-send",      "Este es el programa qmail-send",
+  "Soy el programa qmail-send",        NULL,
 };
 
 static gboolean

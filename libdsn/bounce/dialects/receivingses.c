@@ -8,10 +8,12 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "amazonses.com", NULL };
-  if (!in->has_delivery_status || !dsn_header_has (in, "X-SES-Outgoing", NULL) || dsn_from_has (in, senders))
+  if (!in->has_delivery_status || !dsn_header_has (in, "X-SES-Outgoing", NULL)
+      || dsn_from_has (in, senders))
     return FALSE;
   const char *mta = dsn_report_get_field (in->report, "Reporting-MTA");
-  return (mta && dsn_strcasestr (mta, ".amazonaws.com")) || dsn_body_find (in, "This message could not be delivered.");
+  return (mta && dsn_strcasestr (mta, ".amazonaws.com"))
+         || dsn_body_find (in, "This message could not be delivered.");
 }
 
 static gboolean

@@ -8,8 +8,8 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return in->has_delivery_status || dsn_field_line (in->body, "Final-Recipient") ||
-         dsn_field_line (in->body, "Original-Recipient");
+  return in->has_delivery_status || dsn_field_line (in->body, "Final-Recipient")
+         || dsn_field_line (in->body, "Original-Recipient");
 }
 
 static gboolean

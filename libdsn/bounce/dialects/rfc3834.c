@@ -9,21 +9,56 @@
 
 /* Compared folded: case and accents do not matter. */
 static const char *const subjects[] = {
-  "auto:", "automatic reply", "auto reply", "autoreply", "auto-reply", "autoresponse",
-  "autorespons", "auto response", "out of office", "out of the office", "away from",
-  "away until", "on vacation", "vacation", "automatisch antwoord", "不在", "自動応答",
+  "auto:",
+  "automatic reply",
+  "auto reply",
+  "autoreply",
+  "auto-reply",
+  "autoresponse",
+  "autorespons",
+  "auto response",
+  "out of office",
+  "out of the office",
+  "away from",
+  "away until",
+  "on vacation",
+  "vacation",
+  "automatisch antwoord",
+  "不在",
+  "自動応答",
   /* French */
-  "réponse automatique", "réponse auto", "absence", "absent du bureau", "hors du bureau",
-  "en congé", "en vacances", "message d'absence",
+  "réponse automatique",
+  "réponse auto",
+  "absence",
+  "absent du bureau",
+  "hors du bureau",
+  "en congé",
+  "en vacances",
+  "message d'absence",
   /* German */
-  "abwesenheit", "automatische antwort", "automatische rückantwort", "abwesend",
-  "nicht im büro", "außer haus", "im urlaub",
+  "abwesenheit",
+  "automatische antwort",
+  "automatische rückantwort",
+  "abwesend",
+  "nicht im büro",
+  "außer haus",
+  "im urlaub",
   /* Italian */
-  "risposta automatica", "fuori sede", "fuori ufficio", "assente", "assenza",
-  "in ferie", "in vacanza",
+  "risposta automatica",
+  "fuori sede",
+  "fuori ufficio",
+  "assente",
+  "assenza",
+  "in ferie",
+  "in vacanza",
   /* Spanish */
-  "respuesta automática", "fuera de la oficina", "fuera de oficina", "ausente",
-  "ausencia", "de vacaciones", NULL,
+  "respuesta automática",
+  "fuera de la oficina",
+  "fuera de oficina",
+  "ausente",
+  "ausencia",
+  "de vacaciones",
+  NULL,
 };
 
 static gboolean
@@ -37,16 +72,18 @@ detect (const DsnInput *in)
   const char *as = dsn_input_header (in, "Auto-Submitted");
   if (as && dsn_strcasestr (as, "auto-replied"))
     return TRUE;
-  if (dsn_header_has (in, "X-Autoreply", NULL) || dsn_header_has (in, "X-Autorespond", NULL) ||
-      dsn_header_has (in, "X-Auto-Reply", NULL) || dsn_header_has (in, "Precedence", "auto_reply") ||
-      dsn_header_has (in, "X-Mail-Autoreply", NULL))
+  if (dsn_header_has (in, "X-Autoreply", NULL) || dsn_header_has (in, "X-Autorespond", NULL)
+      || dsn_header_has (in, "X-Auto-Reply", NULL)
+      || dsn_header_has (in, "Precedence", "auto_reply")
+      || dsn_header_has (in, "X-Mail-Autoreply", NULL))
     return TRUE;
   /* Exchange marks auto-replies with its loop header and an "Automatic reply:" subject. */
-  return dsn_subject_has (in, subjects) &&
-         (dsn_header_has (in, "X-MS-Exchange-Inbox-Rules-Loop", NULL) ||
-          dsn_header_has (in, "X-Auto-Response-Suppress", NULL) ||
-          dsn_header_has (in, "Precedence", "bulk") || dsn_header_has (in, "Precedence", "junk") ||
-          dsn_header_has (in, "In-Reply-To", NULL));
+  return dsn_subject_has (in, subjects)
+         && (dsn_header_has (in, "X-MS-Exchange-Inbox-Rules-Loop", NULL)
+             || dsn_header_has (in, "X-Auto-Response-Suppress", NULL)
+             || dsn_header_has (in, "Precedence", "bulk")
+             || dsn_header_has (in, "Precedence", "junk")
+             || dsn_header_has (in, "In-Reply-To", NULL));
 }
 
 static gboolean

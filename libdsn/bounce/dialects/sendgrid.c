@@ -10,8 +10,8 @@
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "automatically generated message from SendGrid") ||
-         dsn_report_get_field (in->report, "X-SendGrid-QueueID");
+  return dsn_body_find (in, "automatically generated message from SendGrid")
+         || dsn_report_get_field (in->report, "X-SendGrid-QueueID");
 }
 
 /* " in RCPT TO" closing the line: the step of the session. */
@@ -49,8 +49,8 @@ read_line (DsnReport *rep, const char *line)
     dsn_set (&r->command, step);
   if (!r->diagnostic) {
     char *words = parts[3];
-    char *in_step = step ? (char *) dsn_strcasestr (words, " in ") : NULL;
-    for (char *p = in_step; p; p = (char *) dsn_strcasestr (p + 1, " in "))
+    char *in_step = step ? (char *)dsn_strcasestr (words, " in ") : NULL;
+    for (char *p = in_step; p; p = (char *)dsn_strcasestr (p + 1, " in "))
       in_step = p;
     dsn_recipient_set_diagnostic (r, words, in_step ? in_step - words : -1);
   }

@@ -99,7 +99,8 @@ listed_reason (const DsnRecipient *r, const char *start, const char *end)
     if (dsn_unix_line_has_address (line, len, r->address))
       break;
   /* The indented lines that follow the address. */
-  while (dsn_text_next_line_until (&pos, end, &line, &len) && len && (*line == ' ' || *line == '\t')) {
+  while (dsn_text_next_line_until (&pos, end, &line, &len) && len
+         && (*line == ' ' || *line == '\t')) {
     while (len && (*line == ' ' || *line == '\t'))
       line++, len--;
     if (len < 9 || !dsn_has_prefix_ci (line, "(reason: "))
@@ -126,8 +127,8 @@ verdict (const DsnRecipient *r, const char *start, const char *end)
     const char *dots = g_strstr_len (line, len, "... ");
     if (!dots)
       continue;
-    if (!dsn_unix_line_has_address (line, dots - line, r->address) &&
-        !dsn_unix_line_has_address (line, dots - line, local))
+    if (!dsn_unix_line_has_address (line, dots - line, r->address)
+        && !dsn_unix_line_has_address (line, dots - line, local))
       continue;
     if (g_ascii_isdigit (line[0]))
       return g_strndup (line, len);
@@ -145,8 +146,8 @@ sessions_start (const char *start, const char *end)
   const char *pos = start, *line;
   gsize len;
   while (dsn_text_next_line_until (&pos, end, &line, &len))
-    if ((len >= 3 && (!strncmp (line, ">>>", 3) || !strncmp (line, "<<<", 3))) ||
-        g_strstr_len (line, len, "hile talking to "))
+    if ((len >= 3 && (!strncmp (line, ">>>", 3) || !strncmp (line, "<<<", 3)))
+        || g_strstr_len (line, len, "hile talking to "))
       return line;
   return end;
 }

@@ -14,7 +14,8 @@ detect (const DsnInput *in)
 {
   if (!dsn_from_has (in, senders))
     return FALSE;
-  return strstr (in->raw, "Message could not be delivered to mobile") || strstr (in->raw, "Error message below:");
+  return strstr (in->raw, "Message could not be delivered to mobile")
+         || strstr (in->raw, "Error message below:");
 }
 
 /* The value of "NAME: value" on a line of its own within TEXT. */

@@ -14,8 +14,8 @@ extern const DsnDialect dsn_dialect_qmail;
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "Unable to deliver message to the following address") ||
-         dsn_body_find (in, "Your delivery to the following address has been failed");
+  return dsn_body_find (in, "Unable to deliver message to the following address")
+         || dsn_body_find (in, "Your delivery to the following address has been failed");
 }
 
 /* "Delivery failed: user@example.org" and its lines up to a blank one. */

@@ -28,8 +28,8 @@ has_starred_address (const char *text)
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "This is an automatically generated Delivery Status Notification") &&
-         dsn_body_find (in, "following recipients") && has_starred_address (in->body);
+  return dsn_body_find (in, "This is an automatically generated Delivery Status Notification")
+         && dsn_body_find (in, "following recipients") && has_starred_address (in->body);
 }
 
 /* "SMTP:RCPT host 192.0.2.1: 553 5.3.0 <user@example.org>... No such user":
@@ -46,8 +46,8 @@ complete (DsnRecipient *r, const char *details)
     if (!found || dsn_unix_line_has_address (p, len, r->address))
       found = p;
   }
-  if (!found ||
-      (count > 1 && !dsn_unix_line_has_address (found, strcspn (found, "\n"), r->address)))
+  if (!found
+      || (count > 1 && !dsn_unix_line_has_address (found, strcspn (found, "\n"), r->address)))
     return;
   gsize len = strcspn (found, "\n");
   g_autofree char *line = g_strndup (found, len);

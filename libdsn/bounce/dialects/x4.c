@@ -10,8 +10,8 @@ extern const DsnDialect dsn_dialect_qmail;
 static gboolean
 detect (const DsnInput *in)
 {
-  return dsn_body_find (in, "--- Below this line is a copy of the message") &&
-         dsn_body_find (in, "to the following address(es) could not be delivered");
+  return dsn_body_find (in, "--- Below this line is a copy of the message")
+         && dsn_body_find (in, "to the following address(es) could not be delivered");
 }
 
 static gboolean

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-static const char *const lead = "Sorry, we were unable to deliver your message to the following address";
+static const char *const lead
+    = "Sorry, we were unable to deliver your message to the following address";
 
 static gboolean
 detect (const DsnInput *in)
@@ -23,8 +24,9 @@ session_step (const char *tag)
     const char *tag;
     const char *command;
   } map[] = {
-    { "[RCPT_TO]", "RCPT" }, { "[MAIL_FROM]", "MAIL" }, { "[DATA]", "DATA" },    { "[BODY]", "DATA" },
-    { "[CONNECT]", "CONN" }, { "[EHLO]", "HELO" },      { "[HELO]", "HELO" },    { "[STARTTLS]", "STARTTLS" },
+    { "[RCPT_TO]", "RCPT" }, { "[MAIL_FROM]", "MAIL" },    { "[DATA]", "DATA" },
+    { "[BODY]", "DATA" },    { "[CONNECT]", "CONN" },      { "[EHLO]", "HELO" },
+    { "[HELO]", "HELO" },    { "[STARTTLS]", "STARTTLS" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
     if (strstr (tag, map[i].tag))
@@ -47,8 +49,8 @@ finish (DsnRecipient *r, GString *diag)
   g_string_truncate (diag, 0);
   /* Yahoo writes the reply code with a colon: "550: 5.2.2 <...>... Mailbox Full". */
   const char *d = r->diagnostic;
-  if (d && !r->reply_code && (d[0] == '4' || d[0] == '5') && g_ascii_isdigit (d[1]) && g_ascii_isdigit (d[2]) &&
-      d[3] == ':')
+  if (d && !r->reply_code && (d[0] == '4' || d[0] == '5') && g_ascii_isdigit (d[1])
+      && g_ascii_isdigit (d[2]) && d[3] == ':')
     r->reply_code = g_strndup (d, 3);
 }
 

@@ -11,8 +11,8 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "@yandex.", NULL };
-  return dsn_from_has (in, senders) || dsn_report_get_field (in->report, "X-Yandex-Queue-ID") ||
-         dsn_body_find (in, "This is the mail system at host yandex.");
+  return dsn_from_has (in, senders) || dsn_report_get_field (in->report, "X-Yandex-Queue-ID")
+         || dsn_body_find (in, "This is the mail system at host yandex.");
 }
 
 static void

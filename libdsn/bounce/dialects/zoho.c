@@ -12,14 +12,15 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "zoho", NULL };
-  return (dsn_from_has (in, senders) || dsn_header_has (in, "X-Mailer", "Zoho Mail")) &&
-         (dsn_body_find (in, "ERROR_CODE :") || dsn_body_find (in, "ResponseCode "));
+  return (dsn_from_has (in, senders) || dsn_header_has (in, "X-Mailer", "Zoho Mail"))
+         && (dsn_body_find (in, "ERROR_CODE :") || dsn_body_find (in, "ResponseCode "));
 }
 
 static void
 set_reply (DsnRecipient *r, const char *digits)
 {
-  if ((digits[0] == '4' || digits[0] == '5') && g_ascii_isdigit (digits[1]) && g_ascii_isdigit (digits[2]))
+  if ((digits[0] == '4' || digits[0] == '5') && g_ascii_isdigit (digits[1])
+      && g_ascii_isdigit (digits[2]))
     dsn_set_len (&r->reply_code, digits, 3);
 }
 
@@ -29,7 +30,8 @@ read_error_line (DsnReport *rep, const char *line)
 {
   const char *first = strstr (line, "ERROR_CODE :");
   const char *second = first ? strstr (first + 1, "ERROR_CODE :") : NULL;
-  g_autofree char *addr = dsn_text_find_address_len (line, first ? (gsize) (first - line) : strlen (line));
+  g_autofree char *addr
+      = dsn_text_find_address_len (line, first ? (gsize)(first - line) : strlen (line));
   if (!addr || !second)
     return;
   DsnRecipient *r = dsn_report_find_recipient (rep, addr);
