@@ -6,7 +6,7 @@ set -u
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..3"
+echo "1..4"
 if DESTDIR=$tmp meson install -C "$build" --no-rebuild --quiet >"$tmp/log" 2>&1; then
   echo "ok 1 - meson install"
 else
@@ -29,4 +29,12 @@ if [ "$out" != "${out#anna.a@abc.xyz mailboxfull Prévenez}" ]; then
   echo "ok 3 - it runs and analyses a bounce"
 else
   echo "not ok 3 - it runs and analyses a bounce"; echo "# $out"
+fi
+# The same program against the build tree, through the uninstalled .pc file.
+if PKG_CONFIG_PATH=$build/meson-uninstalled cc -std=c11 -Wall -Wextra -Werror -o "$tmp/example2" \
+     "$src/tests/install/example.c" $(PKG_CONFIG_PATH=$build/meson-uninstalled pkg-config --cflags --libs libdsn) \
+     2>"$tmp/log" && LD_LIBRARY_PATH=$build/libdsn "$tmp/example2" "$src/testdata/bounces/seed-quota.eml" >/dev/null; then
+  echo "ok 4 - a program builds against the uninstalled libdsn (meson-uninstalled)"
+else
+  echo "not ok 4 - a program builds against the uninstalled libdsn (meson-uninstalled)"; sed 's/^/# /' "$tmp/log"
 fi
