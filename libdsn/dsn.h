@@ -188,6 +188,8 @@ DSN_API void dsn_report_free (DsnReport *rep);
 
 /* ------------------------------------------------------------------ recipient */
 
+/* The recipient's address; NULL when the report does not name it (a pasted
+ * error line). */
 DSN_API const char *dsn_recipient_get_address (const DsnRecipient *r);
 DSN_API const char *dsn_recipient_get_original_address (const DsnRecipient *r);
 DSN_API DsnAction dsn_recipient_get_action (const DsnRecipient *r);

@@ -4,6 +4,8 @@
  * classify them.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "headers.h"
+#include "rules.h"
+#include "dialects/dialect.h"
 
 #include <string.h>
 
@@ -244,6 +246,23 @@ html_to_text (const char *html)
   }
   g_string_free (out, TRUE);
   return g_string_free (clean, FALSE);
+}
+
+/* TRUE if TEXT, pasted without headers, is a web page (an NDR saved from
+ * a browser or webmail) rather than text. */
+static gboolean
+looks_like_html (const char *text)
+{
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text != '<')
+    return FALSE;
+  static const char *const starts[] = { "<!doctype html", "<html", "<head", "<body", "<div",
+                                        "<table",         "<p>",   "<p ",   "<span", "<meta" };
+  for (gsize i = 0; i < G_N_ELEMENTS (starts); i++)
+    if (dsn_has_prefix_ci (text, starts[i]))
+      return TRUE;
+  return FALSE;
 }
 
 /* ------------------------------------------------------------ the original */
@@ -534,7 +553,7 @@ walk_part (Walk *w, GMimePart *part, guint depth)
   if (g_ascii_strcasecmp (type, "text") != 0)
     return;
   g_autofree char *text = part_text (part);
-  if (!g_ascii_strcasecmp (sub, "html")) {
+  if (!g_ascii_strcasecmp (sub, "html") || (w->in.pasted && looks_like_html (text))) {
     g_ptr_array_add (w->html, html_to_text (text));
     return;
   }
@@ -679,6 +698,106 @@ decoded_header (GMimeMessage *msg, const char *name)
   return dsn_text_squeeze (dec);
 }
 
+/* ------------------------------------------------------------ any text */
+
+/* The longest text kept as the words of a report that names no recipient:
+ * a pasted error is a few lines, not a book. */
+#define TEXT_DIAGNOSTIC_MAX 4096
+
+/* TEXT without the "> " a mail client puts before each quoted line, and
+ * with its white space squeezed: the words of the error as one line. */
+static char *
+unquoted_words (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  const char *pos = text, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len) && out->len < TEXT_DIAGNOSTIC_MAX) {
+    while (len && (*line == '>' || *line == ' ' || *line == '\t'))
+      line++, len--;
+    g_string_append_len (out, line, len);
+    g_string_append_c (out, ' ');
+  }
+  if (out->len > TEXT_DIAGNOSTIC_MAX) {
+    /* Cut on a character boundary. */
+    const char *end = g_utf8_find_prev_char (out->str, out->str + TEXT_DIAGNOSTIC_MAX);
+    g_string_truncate (out, end ? end - out->str : 0);
+  }
+  return dsn_text_squeeze (g_string_free (out, FALSE));
+}
+
+/* TRUE if WORDS greet, thank or speak in the first person: a person wrote
+ * them, not a mail server. */
+static gboolean
+written_by_a_person (const char *words)
+{
+  static const char *const marks[] = {
+    "hello",  "hi",           "hey",  "dear",    "thanks",  "thank you", "regards",
+    "cheers", "my",           "i'm",  "i am",    "i have",  "bonjour",   "salut",
+    "merci",  "cordialement", "mon",  "ma",      "mes",     "hallo",     "danke",
+    "gruss",  "grusse",       "mein", "meine",   "ciao",    "grazie",    "saluti",
+    "mio",    "mia",          "hola", "gracias", "saludos", "mi",
+  };
+  g_autofree char *folded = dsn_text_fold (words);
+  for (gsize i = 0; i < G_N_ELEMENTS (marks); i++) {
+    gsize n = strlen (marks[i]);
+    for (const char *p = folded; (p = strstr (p, marks[i])); p += n)
+      if ((p == folded || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[n]))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* TRUE if WORDS read like a mail server's error: a reply code or an
+ * enhanced status code of a failure, or the wording of a known failure in a
+ * short text (in prose, a phrase such as "mailbox is full" proves
+ * nothing). */
+static gboolean
+reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_class)
+{
+  char status[12], reply[4];
+  const char *st = dsn_text_find_status (words, status);
+  while (st && status[0] == '2')
+    st = dsn_text_find_status (st + strlen (status), status);
+  const char *rc = dsn_text_find_reply_code (words, reply);
+  while (rc && reply[0] != '4' && reply[0] != '5')
+    rc = dsn_text_find_reply_code (rc + 3, reply);
+  *code_class = st ? (status[0] == '4' ? "4" : "5") : rc ? (reply[0] == '4' ? "4" : "5") : NULL;
+  if (*code_class)
+    return TRUE;
+  if (strlen (words) > 600 || written_by_a_person (words))
+    return FALSE;
+  DsnMatchInput in = { .text = words, .action = DSN_ACTION_FAILED };
+  const DsnRule *r = dsn_rules_match (dsn_analyzer_rules (an), &in, NULL);
+  /* Phrase families start at strength 41 (patterns/20-phrases.rules). */
+  return r && r->strength > 40 && (r->phrases || r->near || r->regex);
+}
+
+/* A text that no dialect could read, pasted without headers or sent as a
+ * message that is no report: when it reads like a server's error, it is
+ * explained as one, for a recipient it does not name. */
+static void
+explain_text (const DsnAnalyzer *an, DsnInput *in)
+{
+  DsnReport *rep = in->report;
+  const char *text = in->body && *in->body ? in->body : NULL;
+  if (!text)
+    return;
+  g_autofree char *words = unquoted_words (text);
+  const char *code_class = NULL;
+  if (!*words || !reads_like_error (an, words, &code_class))
+    return;
+  DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
+  gboolean temporary = code_class ? code_class[0] == '4'
+                                  : dsn_strcasestr (words, "temporar")
+                                        || dsn_strcasestr (words, "try again later");
+  r->action = temporary ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
+  dsn_set (&r->diagnostic, words);
+  r->command = g_strdup (dsn_text_find_command (words));
+  rep->kind = DSN_KIND_DELIVERY_STATUS;
+  rep->dialect = "text";
+}
+
 DsnReport *
 dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
 {
@@ -776,6 +895,8 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   }
   if (rep->kind == DSN_KIND_NOT_BOUNCE && rep->recipients->len > 0)
     rep->kind = DSN_KIND_DELIVERY_STATUS;
+  if (rep->kind == DSN_KIND_NOT_BOUNCE && pasted && !only)
+    explain_text (an, &w.in);
   if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
     /* Not a report: explain how the message itself was delivered. */

@@ -219,6 +219,10 @@ rule_clear_text (DsnRule *r)
   g_clear_pointer (&r->regex, g_regex_unref);
   g_clear_pointer (&r->regex_src, g_free);
   g_clear_pointer (&r->literal, g_free);
+  g_clear_pointer (&r->near, g_strfreev);
+  g_clear_pointer (&r->unless, g_strfreev);
+  g_clear_pointer (&r->near_groups, g_array_unref);
+  g_clear_pointer (&r->unless_groups, g_array_unref);
 }
 
 static void
@@ -238,14 +242,28 @@ rule_free (DsnRule *r)
   g_free (r);
 }
 
+static void
+group_free (DsnWordGroup *g)
+{
+  g_free (g->name);
+  g_free (g->file);
+  g_strfreev (g->words);
+  g_free (g);
+}
+
 struct _DsnRules {
   GPtrArray *categories; /* DsnCategory */
   GPtrArray *rules;      /* DsnRule, in load order */
+  GPtrArray *groups;     /* DsnWordGroup, in load order */
   /* Built by compile(): */
   Automaton *ac;
-  GPtrArray *phrases;  /* folded phrase strings, one per (rule, phrase) */
-  GArray *phrase_rule; /* guint: rule index of each phrase */
+  /* The automaton's strings: the phrases of the rules, one per (rule,
+   * phrase), then the words of the groups, one per (group, word). */
+  GPtrArray *phrases;
+  guint n_rule_phrases;
+  GArray *phrase_rule; /* guint: rule index of each phrase, group index of each word */
   GArray *textless;    /* guint: rules with no phrase or regex literal */
+  GArray *near_rules;  /* guint: rules made of word groups */
 };
 
 void
@@ -255,6 +273,7 @@ dsn_rules_free (DsnRules *rules)
     return;
   g_ptr_array_unref (rules->categories);
   g_ptr_array_unref (rules->rules);
+  g_ptr_array_unref (rules->groups);
   automaton_free (rules->ac);
   if (rules->phrases)
     g_ptr_array_unref (rules->phrases);
@@ -262,6 +281,8 @@ dsn_rules_free (DsnRules *rules)
     g_array_unref (rules->phrase_rule);
   if (rules->textless)
     g_array_unref (rules->textless);
+  if (rules->near_rules)
+    g_array_unref (rules->near_rules);
   g_free (rules);
 }
 
@@ -271,6 +292,7 @@ rules_new (void)
   DsnRules *r = g_new0 (DsnRules, 1);
   r->categories = g_ptr_array_new_with_free_func ((GDestroyNotify)category_free);
   r->rules = g_ptr_array_new_with_free_func ((GDestroyNotify)rule_free);
+  r->groups = g_ptr_array_new_with_free_func ((GDestroyNotify)group_free);
   return r;
 }
 
@@ -439,6 +461,9 @@ static const char *const rule_keys[] = {
   "like",
   "phrase",
   "regex",
+  "near",
+  "within",
+  "unless",
   "status",
   "reply",
   "remote",
@@ -465,6 +490,11 @@ static const char *const rule_keys[] = {
   "blocklist",
   "comment",
   NULL,
+};
+
+/* A word group's words, one key per language (any key is a language). */
+static const char *const group_keys[] = {
+  "en", "fr", "de", "it", "es", "pt", "nl", "ja", "comment", NULL,
 };
 
 static const char *const category_keys[] = {
@@ -570,12 +600,40 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   r->like = g_key_file_get_string (kf, group, "like", NULL);
   r->phrases = load_list (kf, group, "phrase", TRUE);
   r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
-  if (r->like && (r->phrases || r->regex_src)) {
+  r->near = g_key_file_get_string_list (kf, group, "near", NULL, NULL);
+  r->unless = g_key_file_get_string_list (kf, group, "unless", NULL, NULL);
+  if (r->like && (r->phrases || r->regex_src || r->near)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
-                 "%s: [%s]: a rule with \"like\" takes its phrases and regex from that rule", file,
+                 "%s: [%s]: a rule with \"like\" takes its phrases, regex and word groups from "
+                 "that rule",
+                 file, group);
+    rule_free (r);
+    return FALSE;
+  }
+  if (r->near && (r->phrases || r->regex_src)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: [%s]: a rule is made of phrases or of word groups (near=), not both", file,
                  group);
     rule_free (r);
     return FALSE;
+  }
+  if (r->unless && !r->near) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unless= goes with near=", file,
+                 group);
+    rule_free (r);
+    return FALSE;
+  }
+  r->within = 3;
+  if (g_key_file_has_key (kf, group, "within", NULL)) {
+    gint w = g_key_file_get_integer (kf, group, "within", &e);
+    if (e || !r->near || w < 0 || w > 20) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                   "%s: [%s]: within= is a number of words, 0-20, for a rule with near=", file,
+                   group);
+      rule_free (r);
+      return FALSE;
+    }
+    r->within = w;
   }
   if (r->regex_src) {
     r->regex = g_regex_new (r->regex_src, G_REGEX_CASELESS, 0, &e);
@@ -621,7 +679,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     }
   } else {
     /* Defaults documented in dsn-patterns(5): words beat codes. */
-    r->strength = (r->phrases || r->regex || r->like) ? 50 : 30;
+    r->strength = (r->phrases || r->regex || r->near || r->like) ? 50 : 30;
   }
   /* Examples are plain strings (";" is common in server replies): "example"
    * and "example2" to "example9". */
@@ -643,7 +701,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  if (!r->phrases && !r->regex && !r->like && r->n_conds == 0) {
+  if (!r->phrases && !r->regex && !r->near && !r->like && r->n_conds == 0) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs a condition", file,
                  group);
     rule_free (r);
@@ -663,7 +721,44 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   return TRUE;
 }
 
-/* Parses one patterns file. Groups are "[category ID]" or "[rule NAME]". */
+static gboolean
+load_group (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+            GError **error)
+{
+  if (!check_keys (kf, group, group_keys, file, error))
+    return FALSE;
+  GPtrArray *words = g_ptr_array_new ();
+  for (const char *const *k = group_keys; *k; k++)
+    if (strcmp (*k, "comment") != 0) {
+      g_auto (GStrv) list = load_list (kf, group, *k, TRUE);
+      for (char **w = list; w && *w; w++)
+        g_ptr_array_add (words, g_steal_pointer (w));
+    }
+  if (!words->len) {
+    g_ptr_array_free (words, TRUE);
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a word group needs words", file,
+                 group);
+    return FALSE;
+  }
+  g_ptr_array_add (words, NULL);
+  DsnWordGroup *g = g_new0 (DsnWordGroup, 1);
+  g->name = g_strdup (name);
+  g->file = g_strdup (file);
+  g->words = (char **)g_ptr_array_free (words, FALSE);
+  for (guint i = 0; i < rules->groups->len; i++) {
+    DsnWordGroup *old = rules->groups->pdata[i];
+    if (strcmp (old->name, name) == 0) {
+      rules->groups->pdata[i] = g;
+      group_free (old);
+      return TRUE;
+    }
+  }
+  g_ptr_array_add (rules->groups, g);
+  return TRUE;
+}
+
+/* Parses one patterns file. Groups are "[category ID]", "[rule NAME]" or
+ * "[words NAME]". */
 /* GKeyFile keeps the last of two equal keys and merges two equal groups
  * without a word; in a rules file either is a mistake that would silently
  * drop a phrase list or an example, so refuse it. */
@@ -731,9 +826,12 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
     } else if (g_str_has_prefix (*g, "rule ")) {
       if (!load_rule (rules, kf, *g, *g + 5, file, error))
         return FALSE;
+    } else if (g_str_has_prefix (*g, "words ")) {
+      if (!load_group (rules, kf, *g, *g + 6, file, error))
+        return FALSE;
     } else {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
-                   "%s: [%s]: a group is [category ID] or [rule NAME]", file, *g);
+                   "%s: [%s]: a group is [category ID], [rule NAME] or [words NAME]", file, *g);
       return FALSE;
     }
   }
@@ -782,7 +880,53 @@ inherit_text (DsnRules *rules, DsnRule *r, GError **error)
   r->regex = t->regex ? g_regex_ref (t->regex) : NULL;
   r->regex_src = g_strdup (t->regex_src);
   r->literal = g_strdup (t->literal);
+  r->near = g_strdupv (t->near);
+  r->unless = g_strdupv (t->unless);
+  r->within = t->within;
   r->inherited = TRUE;
+  return TRUE;
+}
+
+static gint
+find_group (const DsnRules *rules, const char *name)
+{
+  for (guint i = 0; i < rules->groups->len; i++)
+    if (strcmp (((DsnWordGroup *)rules->groups->pdata[i])->name, name) == 0)
+      return i;
+  return -1;
+}
+
+/* Turns R's near= and unless= names into group indexes. */
+static gboolean
+resolve_groups (const DsnRules *rules, DsnRule *r, GError **error)
+{
+  g_clear_pointer (&r->near_groups, g_array_unref);
+  g_clear_pointer (&r->unless_groups, g_array_unref);
+  char **lists[] = { r->near, r->unless };
+  GArray **out[] = { &r->near_groups, &r->unless_groups };
+  for (int l = 0; l < 2; l++) {
+    if (!lists[l])
+      continue;
+    *out[l] = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (char **n = lists[l]; *n; n++) {
+      g_strstrip (*n);
+      if (!**n)
+        continue;
+      gint g = find_group (rules, *n);
+      if (g < 0) {
+        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: no word group \"%s\"",
+                     r->file, r->name, *n);
+        return FALSE;
+      }
+      guint gu = g;
+      g_array_append_val (*out[l], gu);
+    }
+  }
+  if (r->near_groups && (r->near_groups->len == 0 || r->near_groups->len > 4)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: near= names 1 to 4 groups",
+                 r->file, r->name);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -800,8 +944,10 @@ compile (DsnRules *rules, GError **error)
     }
     if (!inherit_text (rules, r, error))
       return FALSE;
+    if (!resolve_groups (rules, r, error))
+      return FALSE;
     r->index = i;
-    r->specificity = r->n_conds + ((r->phrases || r->regex) ? 1 : 0);
+    r->specificity = r->n_conds + ((r->phrases || r->regex || r->near) ? 1 : 0);
   }
   automaton_free (rules->ac);
   if (rules->phrases)
@@ -810,12 +956,17 @@ compile (DsnRules *rules, GError **error)
     g_array_unref (rules->phrase_rule);
   if (rules->textless)
     g_array_unref (rules->textless);
+  if (rules->near_rules)
+    g_array_unref (rules->near_rules);
   rules->phrases = g_ptr_array_new ();
   rules->phrase_rule = g_array_new (FALSE, FALSE, sizeof (guint));
   rules->textless = g_array_new (FALSE, FALSE, sizeof (guint));
+  rules->near_rules = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < rules->rules->len; i++) {
     DsnRule *r = rules->rules->pdata[i];
-    if (r->phrases) {
+    if (r->near) {
+      g_array_append_val (rules->near_rules, i);
+    } else if (r->phrases) {
       for (char **p = r->phrases; *p; p++) {
         g_ptr_array_add (rules->phrases, *p);
         g_array_append_val (rules->phrase_rule, i);
@@ -825,6 +976,14 @@ compile (DsnRules *rules, GError **error)
       g_array_append_val (rules->phrase_rule, i);
     } else {
       g_array_append_val (rules->textless, i);
+    }
+  }
+  rules->n_rule_phrases = rules->phrases->len;
+  for (guint i = 0; i < rules->groups->len; i++) {
+    DsnWordGroup *g = rules->groups->pdata[i];
+    for (char **w = g->words; *w; w++) {
+      g_ptr_array_add (rules->phrases, *w);
+      g_array_append_val (rules->phrase_rule, i);
     }
   }
   rules->ac = automaton_build (rules->phrases);
@@ -916,6 +1075,16 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       dsn_rules_free (scratch);
       return FALSE;
     }
+    for (int l = 0; l < 2; l++)
+      for (char **gn = l ? r->unless : r->near; gn && *gn; gn++) {
+        g_autofree char *name = g_strstrip (g_strdup (*gn));
+        if (*name && find_group (scratch, name) < 0 && find_group (rules, name) < 0) {
+          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: no word group \"%s\"",
+                       r->file, r->name, name);
+          dsn_rules_free (scratch);
+          return FALSE;
+        }
+      }
     /* The user's rules are looked up first: they replace built-in ones. */
     if (r->like && !like_target (scratch, rules, r)) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
@@ -939,6 +1108,16 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
     }
     if (!replaced)
       g_ptr_array_add (rules->categories, c);
+  }
+  while (scratch->groups->len > 0) {
+    DsnWordGroup *g = g_ptr_array_steal_index (scratch->groups, 0);
+    gint old = find_group (rules, g->name);
+    if (old >= 0) {
+      group_free (rules->groups->pdata[old]);
+      rules->groups->pdata[old] = g;
+    } else {
+      g_ptr_array_add (rules->groups, g);
+    }
   }
   while (scratch->rules->len > 0) {
     DsnRule *r = g_ptr_array_steal_index (scratch->rules, 0);
@@ -1071,15 +1250,170 @@ strip_continuations (char *folded)
   *w = '\0';
 }
 
+/* An occurrence of a group's word in the words alone, in words. */
+typedef struct {
+  guint group;
+  guint start, end; /* word positions, inclusive */
+} GroupHit;
+
+static int
+cmp_group_hit (const void *a, const void *b)
+{
+  const GroupHit *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* A sentence ends here: proximity does not reach across it. */
+#define SENTENCE_GAP 1000
+
+/* The word position of each byte of TEXT (words are separated by single
+ * spaces); a word that ends a sentence puts the next one SENTENCE_GAP
+ * further. */
+static guint *
+word_positions (const char *text, gsize len)
+{
+  guint *pos = g_new (guint, len + 1);
+  guint w = 0;
+  for (gsize i = 0; i < len; i++) {
+    if (text[i] == ' ') {
+      char prev = i ? text[i - 1] : ' ';
+      w += (prev == '.' || prev == '!' || prev == '?' || prev == ';') ? SENTENCE_GAP : 1;
+    }
+    pos[i] = w;
+  }
+  pos[len] = w;
+  return pos;
+}
+
+/* Scans the words alone for every occurrence of a group's word, with its
+ * word positions, into GHITS. */
+static void
+scan_words (const DsnRules *rules, const char *text, GArray *ghits)
+{
+  const Automaton *a = rules->ac;
+  gsize len = strlen (text);
+  g_autofree guint *pos = NULL;
+  guint s = 0;
+  guint nc = a->n_classes;
+  for (const guchar *p = (const guchar *)text; *p; p++) {
+    s = a->next[s * nc + a->cls[*p]];
+    GArray *o = a->out[s];
+    if (!o)
+      continue;
+    for (guint i = 0; i < o->len; i++) {
+      guint k = g_array_index (o, guint, i);
+      const guchar *start = p + 1 - a->len[k];
+      if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
+        continue;
+      if (k < rules->n_rule_phrases)
+        continue;
+      /* A group's word ends a word too: "user" is not in "username". */
+      if (g_ascii_isalnum (p[1]) && g_ascii_isalnum (*p))
+        continue;
+      if (!pos)
+        pos = word_positions (text, len);
+      GroupHit h = { g_array_index (rules->phrase_rule, guint, k),
+                     pos[start - (const guchar *)text], pos[p - (const guchar *)text] };
+      g_array_append_val (ghits, h);
+    }
+  }
+  g_array_sort (ghits, cmp_group_hit);
+}
+
+static gboolean
+in_groups (const GArray *groups, guint g, guint *slot)
+{
+  for (guint i = 0; groups && i < groups->len; i++)
+    if (g_array_index (groups, guint, i) == g) {
+      if (slot)
+        *slot = i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The first hit of GHITS starting at word FROM or later. */
+static guint
+first_hit_from (const GArray *ghits, guint from)
+{
+  guint lo = 0, hi = ghits->len;
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+    if (g_array_index (ghits, GroupHit, mid).start < from)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Does R's near= hold in GHITS: a word of each of its groups, within
+ * R->within words of each other, and no word of its unless= groups that
+ * close? *SPEC receives the number of words matched. */
+static gboolean
+near_holds (const DsnRule *r, const GArray *ghits, gsize *spec)
+{
+  guint k = r->near_groups->len;
+  const GroupHit *last[4] = { NULL };
+  guint have = 0;
+  for (guint h = 0; h < ghits->len; h++) {
+    const GroupHit *hit = &g_array_index (ghits, GroupHit, h);
+    guint slot;
+    if (!in_groups (r->near_groups, hit->group, &slot))
+      continue;
+    if (!last[slot])
+      have++;
+    last[slot] = hit;
+    if (have < k)
+      continue;
+    guint lo = G_MAXUINT, hi = 0, words = 0;
+    gboolean overlap = FALSE;
+    for (guint i = 0; i < k; i++) {
+      lo = MIN (lo, last[i]->start);
+      hi = MAX (hi, last[i]->end);
+      words += last[i]->end - last[i]->start + 1;
+      for (guint j = 0; j < i; j++)
+        overlap |= !(last[i]->end < last[j]->start || last[j]->end < last[i]->start);
+    }
+    if (overlap || hi - lo + 1 - words > r->within)
+      continue;
+    gboolean cancelled = FALSE;
+    guint from = lo > r->within ? lo - r->within : 0;
+    for (guint u = first_hit_from (ghits, from); r->unless_groups && u < ghits->len && !cancelled;
+         u++) {
+      const GroupHit *x = &g_array_index (ghits, GroupHit, u);
+      if (x->start > hi + r->within)
+        break;
+      cancelled = in_groups (r->unless_groups, x->group, NULL);
+    }
+    if (cancelled)
+      continue;
+    *spec = words;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 const DsnRule *
 dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *exclude)
 {
   g_autofree char *folded = dsn_rules_fold (in->text ? in->text : "");
   strip_continuations (folded);
+  g_autofree char *normalized = NULL, *skeleton = NULL;
+  dsn_words_normalize (folded, &normalized, &skeleton);
   guint np = rules->phrases->len;
   g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
   g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) ghits = g_array_new (FALSE, FALSE, sizeof (GroupHit));
+  /* A phrase is a fixed string: it occurs in the words as written, or with
+   * placeholders for addresses and the like ("<addr>: user unknown"). Word
+   * groups are looked for in the words alone, where nothing of the kind
+   * stands between them. */
   automaton_scan (rules->ac, folded, seen, hits);
+  automaton_scan (rules->ac, normalized, seen, hits);
+  scan_words (rules, skeleton, ghits);
   /* In phrase order, so that each rule's phrases (consecutive) come together. */
   g_array_sort (hits, cmp_guint);
   char *facts[DSN_N_FACTS];
@@ -1096,6 +1430,8 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
     guint i = 0;
     if (h < hits->len) {
       i = g_array_index (hits, guint, h);
+      if (i >= rules->n_rule_phrases)
+        continue;
       r = rules->rules->pdata[g_array_index (rules->phrase_rule, guint, i)];
       if (r == cur) {
         cur_spec = MAX (cur_spec, strlen (rules->phrases->pdata[i]));
@@ -1110,6 +1446,18 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
     }
     cur = r;
     cur_spec = r ? strlen (rules->phrases->pdata[i]) : 0;
+  }
+  /* Word-group rules: their specificity is counted in words, a phrase's in
+   * bytes; a word is worth a short phrase. */
+  for (guint i = 0; ghits->len && i < rules->near_rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->near_rules, guint, i)];
+    gsize words;
+    if (r == exclude || !conditions_hold (r, in, facts) || !near_holds (r, ghits, &words))
+      continue;
+    if (better (r, words * 6, best, best_spec)) {
+      best = r;
+      best_spec = words * 6;
+    }
   }
   for (guint i = 0; i < rules->textless->len; i++) {
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->textless, guint, i)];

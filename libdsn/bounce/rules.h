@@ -53,6 +53,14 @@ typedef struct {
   GRegex *regex;
   char *regex_src;
   char *literal; /* prefilter derived from the regex */
+  /* Word groups ([words NAME]) that must all occur within WITHIN words of
+   * each other in the server's words, and groups that must not occur
+   * there: what a diagnosis is made of, rather than its sentences. */
+  char **near;
+  char **unless;
+  guint within;
+  GArray *near_groups; /* guint: group indexes, resolved at compile */
+  GArray *unless_groups;
   DsnCond *cond[DSN_N_FACTS];
   guint n_conds;     /* conditions besides the text */
   guint specificity; /* conditions including the text: the more, the more specific */
@@ -66,6 +74,13 @@ typedef struct {
   guint index;
 } DsnRule;
 
+/* A group of words that mean one thing, in every language: [words NAME]. */
+typedef struct {
+  char *name;
+  char *file;
+  char **words; /* folded */
+} DsnWordGroup;
+
 /* What a rule is matched against. */
 typedef struct {
   const char *text;              /* the server's words */
@@ -75,6 +90,12 @@ typedef struct {
 
 DSN_INTERNAL const char *dsn_reason_intern (const char *name);
 DSN_INTERNAL char *dsn_rules_fold (const char *text);
+/* words.c: the FOLDED text with addresses, host names, IPs, URLs, numbers,
+ * ids and bracketed names replaced by placeholders ("<addr>", "<host>",
+ * "<ip>", "<url>", "<num>", "<id>", "<tok>"): *NORMALIZED; and the same
+ * without the placeholders, the words alone: *SKELETON. Both newly
+ * allocated. Status and reply codes stay. */
+DSN_INTERNAL void dsn_words_normalize (const char *folded, char **normalized, char **skeleton);
 /* The best rule for IN, ignoring EXCLUDE (may be NULL); NULL if none applies. */
 DSN_INTERNAL const DsnRule *dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in,
                                              const DsnRule *exclude);

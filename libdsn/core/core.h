@@ -111,7 +111,8 @@ struct _DsnReport {
 DSN_INTERNAL DsnReport *dsn_report_new (void);
 DSN_INTERNAL DsnRecipient *dsn_recipient_new (void);
 DSN_INTERNAL void dsn_recipient_free (DsnRecipient *r);
-/* Appends a recipient with ADDRESS (copied, cleaned of <> and spaces) and returns it. */
+/* Appends a recipient with ADDRESS (copied, cleaned of <> and spaces; NULL
+ * for a report that names none) and returns it. */
 DSN_INTERNAL DsnRecipient *dsn_report_add_recipient (DsnReport *rep, const char *address);
 /* Returns the recipient whose address matches (case-insensitively), or NULL. */
 DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (const DsnReport *rep, const char *address);

@@ -173,7 +173,7 @@ DsnRecipient *
 dsn_report_add_recipient (DsnReport *rep, const char *address)
 {
   DsnRecipient *r = dsn_recipient_new ();
-  r->address = clean_address (address ? address : "");
+  r->address = address ? clean_address (address) : NULL;
   g_ptr_array_add (rep->recipients, r);
   return r;
 }
