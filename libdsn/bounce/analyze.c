@@ -656,16 +656,58 @@ cut_long_fields (GByteArray *buf, gsize limit)
   return cut;
 }
 
-/* TRUE if the text starts with a header field (or an mbox "From " line). */
+/* TRUE if the text starts with a message's header block (or an mbox "From "
+ * line): a field at the very start, and among the fields before the first
+ * blank line one that messages have. A pasted line that happens to start
+ * with a word and a colon ("Warning: message still undelivered", "Remote
+ * server returned: 550 ...") is text, not a header. */
 static gboolean
 starts_with_header (const char *s)
 {
   if (g_str_has_prefix (s, "From "))
     return TRUE;
-  const char *p = s;
-  while (*p && *p != ':' && *p != '\n' && *p > ' ' && *p < 127)
-    p++;
-  return *p == ':' && p > s;
+  static const char *const fields[] = {
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "received",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "delivered-to",
+    "reply-to",
+    "sender",
+    "x-",
+    "dkim-signature",
+    "authentication-results",
+    "arc-seal",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+    "precedence",
+    "list-id",
+  };
+  const char *pos = s, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len) && len > 0) {
+    if (*line == ' ' || *line == '\t')
+      continue; /* a folded continuation */
+    const char *p = line;
+    while (p < line + len && *p != ':' && *p > ' ' && *p < 127)
+      p++;
+    if (p == line || p == line + len || *p != ':')
+      return FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
+      gsize n = strlen (fields[i]);
+      if ((fields[i][n - 1] == '-' ? (gsize)(p - line) > n : (gsize)(p - line) == n)
+          && !g_ascii_strncasecmp (line, fields[i], n))
+        return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 static GMimeMessage *

@@ -221,7 +221,7 @@ rule_clear_text (DsnRule *r)
   g_clear_pointer (&r->literal, g_free);
   g_clear_pointer (&r->near, g_strfreev);
   g_clear_pointer (&r->unless, g_strfreev);
-  g_clear_pointer (&r->near_groups, g_array_unref);
+  g_clear_pointer (&r->near_groups, g_ptr_array_unref);
   g_clear_pointer (&r->unless_groups, g_array_unref);
 }
 
@@ -610,13 +610,6 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  if (r->near && (r->phrases || r->regex_src)) {
-    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
-                 "%s: [%s]: a rule is made of phrases or of word groups (near=), not both", file,
-                 group);
-    rule_free (r);
-    return FALSE;
-  }
   if (r->unless && !r->near) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unless= goes with near=", file,
                  group);
@@ -896,36 +889,56 @@ find_group (const DsnRules *rules, const char *name)
   return -1;
 }
 
-/* Turns R's near= and unless= names into group indexes. */
+/* The group indexes of the space-separated group NAMES; NULL with ERROR
+ * set if one is unknown. */
+static GArray *
+resolve_names (const DsnRules *rules, const DsnRule *r, const char *names, GError **error)
+{
+  g_auto (GStrv) list = g_strsplit_set (names, " \t", -1);
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (char **n = list; *n; n++) {
+    if (!**n)
+      continue;
+    gint g = find_group (rules, *n);
+    if (g < 0) {
+      g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: no word group \"%s\"",
+                   r->file, r->name, *n);
+      return NULL;
+    }
+    guint gu = g;
+    g_array_append_val (out, gu);
+  }
+  return g_steal_pointer (&out);
+}
+
+/* Turns R's near= alternatives and unless= names into group indexes. */
 static gboolean
 resolve_groups (const DsnRules *rules, DsnRule *r, GError **error)
 {
-  g_clear_pointer (&r->near_groups, g_array_unref);
+  g_clear_pointer (&r->near_groups, g_ptr_array_unref);
   g_clear_pointer (&r->unless_groups, g_array_unref);
-  char **lists[] = { r->near, r->unless };
-  GArray **out[] = { &r->near_groups, &r->unless_groups };
-  for (int l = 0; l < 2; l++) {
-    if (!lists[l])
-      continue;
-    *out[l] = g_array_new (FALSE, FALSE, sizeof (guint));
-    for (char **n = lists[l]; *n; n++) {
-      g_strstrip (*n);
-      if (!**n)
+  if (r->near) {
+    r->near_groups = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
+    for (char **alt = r->near; *alt; alt++) {
+      GArray *groups = resolve_names (rules, r, *alt, error);
+      if (!groups)
+        return FALSE;
+      if (groups->len == 0) {
+        g_array_unref (groups);
         continue;
-      gint g = find_group (rules, *n);
-      if (g < 0) {
-        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: no word group \"%s\"",
-                     r->file, r->name, *n);
+      }
+      g_ptr_array_add (r->near_groups, groups);
+      if (groups->len > 4) {
+        g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                     "%s: [rule %s]: near= combines 1 to 4 groups", r->file, r->name);
         return FALSE;
       }
-      guint gu = g;
-      g_array_append_val (*out[l], gu);
     }
   }
-  if (r->near_groups && (r->near_groups->len == 0 || r->near_groups->len > 4)) {
-    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: near= names 1 to 4 groups",
-                 r->file, r->name);
-    return FALSE;
+  if (r->unless) {
+    g_autofree char *names = g_strjoinv (" ", r->unless);
+    if (!(r->unless_groups = resolve_names (rules, r, names, error)))
+      return FALSE;
   }
   return TRUE;
 }
@@ -964,9 +977,11 @@ compile (DsnRules *rules, GError **error)
   rules->near_rules = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < rules->rules->len; i++) {
     DsnRule *r = rules->rules->pdata[i];
-    if (r->near) {
+    /* A rule may be written with phrases and with word groups: either
+     * holds. */
+    if (r->near)
       g_array_append_val (rules->near_rules, i);
-    } else if (r->phrases) {
+    if (r->phrases) {
       for (char **p = r->phrases; *p; p++) {
         g_ptr_array_add (rules->phrases, *p);
         g_array_append_val (rules->phrase_rule, i);
@@ -974,7 +989,7 @@ compile (DsnRules *rules, GError **error)
     } else if (r->literal) {
       g_ptr_array_add (rules->phrases, r->literal);
       g_array_append_val (rules->phrase_rule, i);
-    } else {
+    } else if (!r->near) {
       g_array_append_val (rules->textless, i);
     }
   }
@@ -1076,14 +1091,15 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       return FALSE;
     }
     for (int l = 0; l < 2; l++)
-      for (char **gn = l ? r->unless : r->near; gn && *gn; gn++) {
-        g_autofree char *name = g_strstrip (g_strdup (*gn));
-        if (*name && find_group (scratch, name) < 0 && find_group (rules, name) < 0) {
-          g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [rule %s]: no word group \"%s\"",
-                       r->file, r->name, name);
-          dsn_rules_free (scratch);
-          return FALSE;
-        }
+      for (char **alt = l ? r->unless : r->near; alt && *alt; alt++) {
+        g_auto (GStrv) groups = g_strsplit_set (*alt, " \t", -1);
+        for (char **name = groups; *name; name++)
+          if (**name && find_group (scratch, *name) < 0 && find_group (rules, *name) < 0) {
+            g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                         "%s: [rule %s]: no word group \"%s\"", r->file, r->name, *name);
+            dsn_rules_free (scratch);
+            return FALSE;
+          }
       }
     /* The user's rules are looked up first: they replace built-in ones. */
     if (r->like && !like_target (scratch, rules, r)) {
@@ -1309,8 +1325,12 @@ scan_words (const DsnRules *rules, const char *text, GArray *ghits)
         continue;
       if (k < rules->n_rule_phrases)
         continue;
-      /* A group's word ends a word too: "user" is not in "username". */
-      if (g_ascii_isalnum (p[1]) && g_ascii_isalnum (*p))
+      /* A group's word is a word of the text: it starts after a space or an
+       * opening bracket and ends before a space or punctuation, so "user"
+       * is not in "username" nor "mail" in "example:paris:mail". */
+      if (start > (const guchar *)text && !strchr (" (<[\"'`", start[-1]))
+        continue;
+      if (p[1] && !strchr (" .,;:!?)>]\"'`", p[1]))
         continue;
       if (!pos)
         pos = word_positions (text, len);
@@ -1349,19 +1369,19 @@ first_hit_from (const GArray *ghits, guint from)
   return lo;
 }
 
-/* Does R's near= hold in GHITS: a word of each of its groups, within
- * R->within words of each other, and no word of its unless= groups that
- * close? *SPEC receives the number of words matched. */
+/* Does the combination GROUPS of R's near= hold in GHITS: a word of each
+ * group, within R->within words of each other, and no word of R's unless=
+ * groups that close? *SPEC receives the number of words matched. */
 static gboolean
-near_holds (const DsnRule *r, const GArray *ghits, gsize *spec)
+near_alt_holds (const DsnRule *r, const GArray *groups, const GArray *ghits, gsize *spec)
 {
-  guint k = r->near_groups->len;
+  guint k = groups->len;
   const GroupHit *last[4] = { NULL };
   guint have = 0;
   for (guint h = 0; h < ghits->len; h++) {
     const GroupHit *hit = &g_array_index (ghits, GroupHit, h);
     guint slot;
-    if (!in_groups (r->near_groups, hit->group, &slot))
+    if (!in_groups (groups, hit->group, &slot))
       continue;
     if (!last[slot])
       have++;
@@ -1394,6 +1414,22 @@ near_holds (const DsnRule *r, const GArray *ghits, gsize *spec)
     return TRUE;
   }
   return FALSE;
+}
+
+/* Does any combination of R's near= hold? *SPEC: the most words matched. */
+static gboolean
+near_holds (const DsnRule *r, const GArray *ghits, gsize *spec)
+{
+  gboolean any = FALSE;
+  *spec = 0;
+  for (guint i = 0; i < r->near_groups->len; i++) {
+    gsize words;
+    if (near_alt_holds (r, r->near_groups->pdata[i], ghits, &words)) {
+      any = TRUE;
+      *spec = MAX (*spec, words);
+    }
+  }
+  return any;
 }
 
 const DsnRule *

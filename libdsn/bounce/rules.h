@@ -54,12 +54,14 @@ typedef struct {
   char *regex_src;
   char *literal; /* prefilter derived from the regex */
   /* Word groups ([words NAME]) that must all occur within WITHIN words of
-   * each other in the server's words, and groups that must not occur
-   * there: what a diagnosis is made of, rather than its sentences. */
+   * each other in the server's words (near=, alternatives separated by
+   * ";", groups of one alternative by spaces), and groups that must not
+   * occur that close (unless=): what a diagnosis is made of, rather than
+   * its sentences. */
   char **near;
   char **unless;
   guint within;
-  GArray *near_groups; /* guint: group indexes, resolved at compile */
+  GPtrArray *near_groups; /* per near= alternative, a GArray of guint group indexes */
   GArray *unless_groups;
   DsnCond *cond[DSN_N_FACTS];
   guint n_conds;     /* conditions besides the text */
