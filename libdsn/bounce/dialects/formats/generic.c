@@ -5,6 +5,7 @@
  * mostly come this way: an address, the server's words after it.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "formats.h"
 
 #include <string.h>
 
@@ -258,14 +259,14 @@ paragraph_around (const char *text, const char *end, const char *p, const char *
   const char *s = dsn_line_start (text, p);
   for (int n = 0; n < 8 && s > text; n++) {
     const char *prev = dsn_line_start (text, s - 1);
-    if (dsn_gw_blank (prev, s - prev))
+    if (dsn_line_is_blank (prev, s - prev))
       break;
     s = prev;
   }
   const char *e = dsn_next_line (p);
   for (int n = 0; n < 8 && e < end && *e; n++) {
     const char *next = dsn_next_line (e);
-    if (dsn_gw_blank (e, next - e))
+    if (dsn_line_is_blank (e, next - e))
       break;
     e = next;
   }
@@ -348,7 +349,8 @@ extract (const DsnInput *in)
      * nothing): some reports quote the original's headers first and say
      * what failed after them. */
     end = dsn_find_header_block (text, text + strlen (text));
-    if (end && !dsn_gw_blank (text, end - text) && dsn_scan_address_paragraphs (rep, text, end) > 0)
+    if (end && !dsn_line_is_blank (text, end - text)
+        && dsn_scan_address_paragraphs (rep, text, end) > 0)
       scanned = TRUE;
     else
       end = NULL;
@@ -390,7 +392,7 @@ extract (const DsnInput *in)
   }
   /* A report that names no address in its text: Exim-style servers list
    * the failed ones in X-Failed-Recipients, and the text explains them. */
-  if (rep->recipients->len == 0 && dsn_provider_add_failed_recipients (in) > 0) {
+  if (rep->recipients->len == 0 && dsn_add_failed_recipients (in) > 0) {
     const char *s = text;
     while (s < end && g_ascii_isspace (*s))
       s++;

@@ -2,6 +2,7 @@
  * its own, and delivery-status fields written inline in a text report.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "formats.h"
 
 #include <string.h>
 

@@ -11,6 +11,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 
@@ -80,7 +81,7 @@ extract (const DsnInput *in)
     if (s) {
       for (const char *p = s; p < end; p = dsn_next_line (p)) {
         const char *nl = dsn_next_line (p);
-        if (dsn_gw_blank (p, nl - p) || *p == ' ')
+        if (dsn_line_is_blank (p, nl - p) || *p == ' ')
           break;
         g_autofree char *addr = dsn_text_find_address_len (p, nl - p);
         if (addr && !dsn_report_find_recipient (rep, addr))

@@ -12,6 +12,7 @@
  * is folded in the middle of words; the text keeps the reason intact.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 

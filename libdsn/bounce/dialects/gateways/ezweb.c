@@ -18,6 +18,7 @@
  * A report with "X-SPASIGN: NG" is the carrier's own spam/domain filter.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 
@@ -134,7 +135,7 @@ read_report (const DsnInput *in, const char *start, const char *end)
   gsize len;
   while (dsn_text_next_line_until (&p, end, &line, &len)) {
     const char *le = line + len;
-    if (dsn_gw_blank (line, len) || !is_ascii (line, len))
+    if (dsn_line_is_blank (line, len) || !is_ascii (line, len))
       continue;
     const char *rest = NULL;
     g_autofree char *addr = recipient_line (line, len, &rest);

@@ -16,6 +16,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 
@@ -71,7 +72,7 @@ extract (const DsnInput *in)
     const char *p = dsn_next_line (list);
     while (p < end) {
       const char *nl = dsn_next_line (p);
-      if (dsn_gw_blank (p, nl - p))
+      if (dsn_line_is_blank (p, nl - p))
         break;
       g_autofree char *addr = dsn_text_find_address_len (p, nl - p);
       DsnRecipient *r = addr ? dsn_report_find_recipient (rep, addr) : NULL;

@@ -16,6 +16,7 @@
  * written "Field : value", which strict parsers skip.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 

@@ -10,6 +10,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 
@@ -88,7 +89,7 @@ extract (const DsnInput *in)
     gsize len;
     while (dsn_text_next_line_until (&p, end, &line, &len)) {
       const char *le = line + len;
-      if (dsn_gw_blank (line, len)) {
+      if (dsn_line_is_blank (line, len)) {
         if (cur && diag->len) {
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
           g_string_truncate (diag, 0);

@@ -12,6 +12,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "gateways.h"
 
 #include <string.h>
 
@@ -85,7 +86,7 @@ extract (const DsnInput *in)
     gsize len = le - p;
     const char *line = p;
     p = nl ? nl + 1 : end;
-    if (dsn_gw_blank (line, len) || *line == '-')
+    if (dsn_line_is_blank (line, len) || *line == '-')
       continue;
     g_autofree char *addr = leading_address (line, len);
     if (addr) {

@@ -5,6 +5,7 @@
  * report, with its delivery-status part.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "../unix/unix.h"
 
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * Complaint, Delivery) that SES publishes through SNS to an e-mail endpoint.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * report:".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

@@ -2,6 +2,7 @@
  * "The following address failed:" then "For the following reason:".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 static gboolean
 detect (const DsnInput *in)

@@ -1,10 +1,11 @@
 /* Microsoft Exchange Server 2007 and later (on-premises): "Undeliverable:"
  * reports with a "Diagnostic information for administrators" section, in the
  * server's language ("Non remis :", "Unzustellbar:", "Non recapitabile:",
- * "No se puede entregar :" and their translated headings: see common.c),
+ * "No se puede entregar :" and their translated headings: see exchange-ndr.c),
  * usually with a delivery-status part.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 static gboolean
 detect (const DsnInput *in)

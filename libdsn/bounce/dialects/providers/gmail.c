@@ -7,6 +7,7 @@
  * fehlgeschlagen:", ...
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <stdlib.h>
 #include <string.h>

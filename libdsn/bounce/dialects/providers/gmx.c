@@ -4,6 +4,7 @@
  * users ("Die folgende Adresse ist fehlgeschlagen:").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 static gboolean
 detect (const DsnInput *in)

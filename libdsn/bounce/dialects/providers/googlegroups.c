@@ -2,6 +2,7 @@
  * by mailer-daemon@googlemail.com, the group named in X-Failed-Recipients.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 
@@ -43,7 +44,7 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = in->first_text;
   const char *end = dsn_provider_report_end (in, text);
-  if (!dsn_provider_add_failed_recipients (in)) {
+  if (!dsn_add_failed_recipients (in)) {
     const char *to = dsn_report_get_original_header (rep, "To");
     g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
     if (!addr)

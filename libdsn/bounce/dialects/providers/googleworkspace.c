@@ -4,6 +4,7 @@
  * X-Failed-Recipients.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 
@@ -37,7 +38,7 @@ extract (const DsnInput *in)
   DsnReport *rep = in->report;
   const char *text = in->first_text;
   const char *head = heading (text);
-  if (!head || !dsn_provider_add_failed_recipients (in))
+  if (!head || !dsn_add_failed_recipients (in))
     return rep->recipients->len > 0;
   g_autofree char *why = dsn_provider_text_after (text, "The response from the remote server was:");
   if (!why)

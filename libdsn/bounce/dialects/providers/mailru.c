@@ -3,6 +3,7 @@
  * below it, and the message after "------ This is a copy of the message".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

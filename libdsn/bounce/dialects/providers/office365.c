@@ -4,6 +4,7 @@
  * remis.", "Ihre Nachricht an ... konnte nicht übermittelt werden.").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

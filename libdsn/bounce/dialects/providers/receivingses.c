@@ -3,6 +3,7 @@
  * not be delivered.", whose recipient groups put Action first.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 static gboolean
 detect (const DsnInput *in)

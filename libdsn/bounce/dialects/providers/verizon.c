@@ -4,6 +4,7 @@
  * the envelope, "RCPT TO: ...").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * returned message after "--- Below this line is a copy of the message.".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

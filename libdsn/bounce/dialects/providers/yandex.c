@@ -4,6 +4,7 @@
  * to RCPT TO command)".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "providers.h"
 
 #include <string.h>
 

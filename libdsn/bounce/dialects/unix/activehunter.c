@@ -3,6 +3,7 @@
  * <user@example.org>" and whose transcript holds the server's reply.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -6,6 +6,7 @@
  * delivery-status part has the MTA's reply.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

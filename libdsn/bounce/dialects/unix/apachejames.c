@@ -4,6 +4,7 @@
  * line), so the text may only be found in the raw message.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -9,6 +9,7 @@
  * and a delivery-status part whose Status is often just X.0.0.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

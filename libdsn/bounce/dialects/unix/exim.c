@@ -13,6 +13,7 @@
  * are in French, German, Italian and Spanish too.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * concerned ("You are not a member of this mailing list <list@example.org>.").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -3,6 +3,7 @@
  * [192.0.2.1] responded with failure: 552 ...".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

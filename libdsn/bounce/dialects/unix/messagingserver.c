@@ -11,6 +11,7 @@
  * and a delivery-status part (missing its boundaries in some PMDF reports).
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

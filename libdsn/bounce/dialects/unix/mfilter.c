@@ -4,6 +4,7 @@
  * "-------original mail info").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -7,6 +7,7 @@
  * Recent versions add a delivery-status part that gives only X.0.0 codes.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -3,6 +3,7 @@
  * bounce, a table worth passing to the classifier as a hint.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

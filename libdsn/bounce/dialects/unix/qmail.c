@@ -13,6 +13,7 @@
  * introduction and use this extractor.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

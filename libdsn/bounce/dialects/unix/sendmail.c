@@ -7,6 +7,7 @@
  * reply, or a mailer's exit code: the transcript has the server's words.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

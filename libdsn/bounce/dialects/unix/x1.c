@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

@@ -6,10 +6,9 @@
  * said[Response Message]: 554 ...", "STEP: DATA SEND").
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
-
-extern const DsnDialect dsn_dialect_qmail;
 
 static gboolean
 detect (const DsnInput *in)

@@ -5,6 +5,7 @@
  * Some versions add a delivery-status part.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 

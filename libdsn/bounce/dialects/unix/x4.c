@@ -4,8 +4,7 @@
  * address(es) could not be delivered."). Read by the qmail extractor.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
-
-extern const DsnDialect dsn_dialect_qmail;
+#include "unix.h"
 
 static gboolean
 detect (const DsnInput *in)

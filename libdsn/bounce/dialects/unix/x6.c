@@ -7,6 +7,7 @@
  * message (DATA), with the following error message: [554 ...]".
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
+#include "unix.h"
 
 #include <string.h>
 
