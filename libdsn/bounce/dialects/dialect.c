@@ -85,14 +85,18 @@ dsn_line_start (const char *text, const char *p)
 }
 
 const char *
+dsn_text_find_command_in (const char *text, const DsnCommandPhrase *phrases, gsize n)
+{
+  for (gsize i = 0; text && i < n; i++)
+    if (dsn_strcasestr (text, phrases[i].phrase))
+      return phrases[i].command;
+  return NULL;
+}
+
+const char *
 dsn_text_find_command (const char *text)
 {
-  if (!text)
-    return NULL;
-  static const struct {
-    const char *phrase;
-    const char *command;
-  } map[] = {
+  static const DsnCommandPhrase map[] = {
     /* Postfix: "(in reply to RCPT TO command)" */
     { "in reply to rcpt to", "RCPT" },
     { "in reply to mail from", "MAIL" },
@@ -126,10 +130,7 @@ dsn_text_find_command (const char *text)
     { "mail from:", "MAIL" },
     { "end of data", "DATA" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
-    if (dsn_strcasestr (text, map[i].phrase))
-      return map[i].command;
-  return NULL;
+  return dsn_text_find_command_in (text, map, G_N_ELEMENTS (map));
 }
 
 void

@@ -63,6 +63,18 @@ DSN_INTERNAL gboolean dsn_line_is_blank (const char *line, gsize len);
  * after RCPT TO:", Sendmail's ">>> RCPT To:" and the like. */
 DSN_INTERNAL const char *dsn_text_find_command (const char *text);
 
+/* A phrase of report prose and the SMTP command it says failed. */
+typedef struct {
+  const char *phrase;
+  const char *command;
+} DsnCommandPhrase;
+
+/* The command of the first of the N PHRASES, in their order, that TEXT
+ * contains (case-insensitive); NULL if none does or TEXT is NULL. For the
+ * dialects' own wordings ("... while sending RCPT TO"). */
+DSN_INTERNAL const char *dsn_text_find_command_in (const char *text,
+                                                   const DsnCommandPhrase *phrases, gsize n);
+
 /* Sets R's diagnostic from LEN bytes of TEXT (-1: NUL-terminated), with
  * white space runs (folded lines) collapsed to one space. */
 DSN_INTERNAL void dsn_recipient_set_diagnostic (DsnRecipient *r, const char *text, gssize len);

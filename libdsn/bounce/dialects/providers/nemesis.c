@@ -10,10 +10,7 @@
 static const char *
 nemesis_command (const char *line)
 {
-  static const struct {
-    const char *phrase;
-    const char *command;
-  } map[] = {
+  static const DsnCommandPhrase map[] = {
     { "rcpt command", "RCPT" },
     { "mail command", "MAIL" },
     { "data command", "DATA" },
@@ -22,10 +19,7 @@ nemesis_command (const char *line)
     { "helo command", "HELO" },
     { "ehlo command", "HELO" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
-    if (dsn_strcasestr (line, map[i].phrase))
-      return map[i].command;
-  return NULL;
+  return dsn_text_find_command_in (line, map, G_N_ELEMENTS (map));
 }
 
 static void

@@ -165,18 +165,12 @@ read_paragraphs (const char *text)
 static const char *
 sending_command (const char *text)
 {
-  static const struct {
-    const char *phrase;
-    const char *command;
-  } map[] = {
+  static const DsnCommandPhrase map[] = {
     { "while sending MAIL FROM", "MAIL" },   { "while sending RCPT TO", "RCPT" },
     { "while sending DATA", "DATA" },        { "while sending message body", "DATA" },
     { "while sending end of data", "DATA" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (map); i++)
-    if (dsn_strcasestr (text, map[i].phrase))
-      return map[i].command;
-  return NULL;
+  return dsn_text_find_command_in (text, map, G_N_ELEMENTS (map));
 }
 
 /* What a paragraph's prose says: "host mx.example.org[192.0.2.1] said: REPLY
