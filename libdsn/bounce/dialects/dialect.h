@@ -14,6 +14,10 @@
  *               readers; providers.h
  *   gateways/   filtering gateways, and the carriers and groupware servers
  *               whose text reports are read the same way; gateways.h
+ *
+ * Adding a dialect: its file in its family's folder, ending with
+ * DSN_DIALECT (id); its line in list.h, where the order is the detection
+ * order; its line in the family's meson.build.
  * SPDX-License-Identifier: BSD-2-Clause */
 #ifndef LIBDSN_DIALECT_H
 #define LIBDSN_DIALECT_H
