@@ -27,8 +27,14 @@
 G_BEGIN_DECLS
 
 /* Declares the dialect object of a file: DSN_DIALECT (postfix) expects static
- * functions detect() and extract() and defines dsn_dialect_postfix. */
-#define DSN_DIALECT(id) DSN_INTERNAL const DsnDialect dsn_dialect_##id = { #id, detect, extract }
+ * functions detect() and extract() and defines dsn_dialect_postfix, named
+ * "postfix" in the JSON output. */
+#define DSN_DIALECT(id) DSN_DIALECT_NAMED (id, #id)
+/* The same for a dialect whose JSON name is not its identifier: the formats
+ * of unnamed writers keep the names they were first published under
+ * ("x1", ...), the files and symbols say what they read. */
+#define DSN_DIALECT_NAMED(id, name)                                                                \
+  DSN_INTERNAL const DsnDialect dsn_dialect_##id = { name, detect, extract }
 
 /* ------------------------------------------------ the input (dialect.c) */
 

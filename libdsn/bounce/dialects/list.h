@@ -66,12 +66,15 @@ DSN_DIALECT_ENTRY (exim)
 DSN_DIALECT_ENTRY (postfix)
 DSN_DIALECT_ENTRY (sendmail)
 DSN_DIALECT_ENTRY (v5sendmail)
-DSN_DIALECT_ENTRY (x1)
-DSN_DIALECT_ENTRY (x2)
-DSN_DIALECT_ENTRY (x3)
-DSN_DIALECT_ENTRY (x4)
-DSN_DIALECT_ENTRY (x5)
-DSN_DIALECT_ENTRY (x6)
+
+/* Formats of writers without a name, called by what they read; the JSON
+ * output names them "x1" to "x6", in this order. */
+DSN_DIALECT_ENTRY (deliveryerrors)
+DSN_DIALECT_ENTRY (qmailjp)
+DSN_DIALECT_ENTRY (starredlist)
+DSN_DIALECT_ENTRY (qmailclone)
+DSN_DIALECT_ENTRY (attachedreport)
+DSN_DIALECT_ENTRY (troubledelivering)
 
 /* Any other RFC 3464 report; automatic replies after every bounce dialect,
  * since many bounces carry "Auto-Submitted: auto-replied" too; the generic

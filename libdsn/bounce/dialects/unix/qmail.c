@@ -9,8 +9,8 @@
  * and "--- Below this line is a copy of the message.". qmail-remote's
  * sentences say which command failed; "I'm not going to try again; this
  * message has been in the queue too long." that the queue timed out. Other
- * qmail-based systems (x2, x4) write the same paragraphs under their own
- * introduction and use this extractor.
+ * qmail-based systems (qmailjp.c, qmailclone.c) write the same paragraphs
+ * under their own introduction and use this extractor.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"

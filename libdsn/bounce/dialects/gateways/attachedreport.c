@@ -1,8 +1,9 @@
-/* x5: a mail gateway (seen with Trend Micro's "X-TM-AS-MML" header) that
+/* A mail gateway (seen with Trend Micro's "X-TM-AS-MML" header) that
  * forwards a bounce to "NotificationRecipients" as an attachment: its own
  * text names nobody ("----- The following addresses had permanent delivery
  * errors -----" and an empty list), the attached message is the real
  * report, with its delivery-status part.
+ * Named "x5" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "../unix/unix.h"
@@ -88,4 +89,4 @@ extract (const DsnInput *in)
   return TRUE;
 }
 
-DSN_DIALECT (x5);
+DSN_DIALECT_NAMED (attachedreport, "x5");

@@ -1,8 +1,9 @@
-/* x3: an MTA whose reports say "This is an automatically generated Delivery
+/* An MTA whose reports say "This is an automatically generated Delivery
  * Status Notification." and list the recipients as "* user@example.org"
  * under "Delivery to the following recipients failed permanently:", with
  * "Technical details:" such as "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...".
  * Some versions add a delivery-status part.
+ * Named "x3" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
@@ -82,4 +83,4 @@ extract (const DsnInput *in)
   return TRUE;
 }
 
-DSN_DIALECT (x3);
+DSN_DIALECT_NAMED (starredlist, "x3");

@@ -1,9 +1,10 @@
-/* x2: a qmail-based MTA of Japanese providers. Its reports say "Unable to
+/* A qmail-based MTA of Japanese providers. Its reports say "Unable to
  * deliver message to the following address(es)." and give qmail's
  * "<user@example.org>:" paragraphs (read by the qmail extractor) before
  * "--- Original message follows."; a newer version writes "Delivery failed:
  * user@example.org" followed by qmail-remote's sentences ("Remote host
  * said[Response Message]: 554 ...", "STEP: DATA SEND").
+ * Named "x2" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
@@ -67,4 +68,4 @@ extract (const DsnInput *in)
   return dsn_dialect_qmail.extract (in);
 }
 
-DSN_DIALECT (x2);
+DSN_DIALECT_NAMED (qmailjp, "x2");

@@ -1,10 +1,11 @@
-/* x6: a relay service whose reports start "We had trouble delivering your
+/* A relay service whose reports start "We had trouble delivering your
  * message. Full details follow:" and explain each error in a sentence:
  * "SMTP Server <mx.example.org> rejected recipient <user@example.org> (Error
  * following RCPT command). It responded as follows: [550 5.1.1 User
  * unknown]", or "The following recipients returned permanent errors:
  * user@example.org. Reason: SMTP Server <192.0.2.1> refused to accept your
  * message (DATA), with the following error message: [554 ...]".
+ * Named "x6" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
@@ -73,4 +74,4 @@ extract (const DsnInput *in)
   return TRUE;
 }
 
-DSN_DIALECT (x6);
+DSN_DIALECT_NAMED (troubledelivering, "x6");

@@ -1,10 +1,11 @@
-/* x1: an MTA (seen behind "OpenMail" and Mail2000 relays) that lists each
+/* An MTA (seen behind "OpenMail" and Mail2000 relays) that lists each
  * failed recipient with its reason in brackets:
  *
  *   ---The following addresses had delivery errors---
  *
  *   user@example.org [User unknown]
  *
+ * Named "x1" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
@@ -52,4 +53,4 @@ extract (const DsnInput *in)
   return TRUE;
 }
 
-DSN_DIALECT (x1);
+DSN_DIALECT_NAMED (deliveryerrors, "x1");

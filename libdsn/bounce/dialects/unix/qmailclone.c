@@ -1,7 +1,8 @@
-/* x4: qmail clones that keep qmail's paragraphs ("<user@example.org>:" and
+/* Clones of qmail that keep its paragraphs ("<user@example.org>:" and
  * the reason, "--- Below this line is a copy of the message.") under an
  * introduction of their own ("Your mail message to the following
  * address(es) could not be delivered."). Read by the qmail extractor.
+ * Named "x4" in the JSON output.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
@@ -19,4 +20,4 @@ extract (const DsnInput *in)
   return dsn_dialect_qmail.extract (in);
 }
 
-DSN_DIALECT (x4);
+DSN_DIALECT_NAMED (qmailclone, "x4");
