@@ -1,6 +1,7 @@
 /* What the provider dialects share: recipients split by the RFC 3464
  * reader joined, statuses refined from the text, the report's end, the
- * remote answer an expiry notice wraps, labelled paragraphs.
+ * remote answer an expiry notice wraps, labelled paragraphs, addresses
+ * alone on their line (for the Exchange and Nemesis readers).
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "providers.h"

@@ -1,5 +1,6 @@
 /* What the Unix dialects share: the report's text, the last touches
- * (status from the reply, remote host), the simple lists of addresses.
+ * (status from the reply, remote host), the simple lists of addresses, the
+ * returned message's recipient, bounces quoted by whoever forwarded them.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "unix.h"
