@@ -1,0 +1,57 @@
+/* ARF feedback reports (RFC 5965): abuse and feedback-loop complaints.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "../dialect.h"
+
+#include <string.h>
+
+static gboolean
+detect (const DsnInput *in)
+{
+  if (dsn_report_get_field (in->report, "Feedback-Type"))
+    return TRUE;
+  return dsn_header_has (in, "Content-Type", "feedback-report");
+}
+
+static gboolean
+extract (const DsnInput *in)
+{
+  DsnReport *rep = in->report;
+  const char *type = dsn_report_get_field (rep, "Feedback-Type");
+  g_autofree char *ftype = type ? g_ascii_strdown (type, -1) : g_strdup ("abuse");
+  g_strstrip (ftype);
+  /* RFC 5965 §3.2: Original-Rcpt-To may repeat, one per recipient. */
+  for (guint i = 0; i + 1 < rep->fields->len; i += 2) {
+    const char *name = rep->fields->pdata[i];
+    if (g_ascii_strcasecmp (name, "Original-Rcpt-To") != 0
+        && g_ascii_strcasecmp (name, "Removal-Recipient") != 0)
+      continue;
+    g_autofree char *addr = dsn_text_find_address (rep->fields->pdata[i + 1]);
+    if (addr && !dsn_report_find_recipient (rep, addr))
+      dsn_report_add_recipient (rep, addr);
+  }
+  /* Without Original-Rcpt-To, the complaint is about the returned message's
+   * recipient. */
+  if (rep->recipients->len == 0) {
+    const char *to = dsn_report_get_original_header (rep, "To");
+    g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
+    if (addr)
+      dsn_report_add_recipient (rep, addr);
+  }
+  /* A redacted report (RFC 6590) hides the complainant's address; the
+   * report is still about one recipient, of unknown address. */
+  if (rep->recipients->len == 0) {
+    dsn_report_warn (rep, "feedback report names no recipient address (redacted)");
+    dsn_report_add_recipient (rep, "");
+  }
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    dsn_set (&r->feedback_type, ftype);
+    r->action = DSN_ACTION_NONE;
+    if (!r->diagnostic)
+      dsn_recipient_set_diagnostic (r, in->first_text, -1);
+  }
+  rep->kind = DSN_KIND_FEEDBACK;
+  return TRUE;
+}
+
+DSN_DIALECT (arf);
