@@ -150,7 +150,7 @@ test_context (void)
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "DATA" }), ==,
                    "recipient-filtered/filtered/5.0.910");
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu }), ==,
-                   "recipient-filtered/filtered/5.0.910");
+                   "user-unknown/filtered/5.0.910");
   g_assert_cmpstr (classify_facts (an, &(Facts){ .text = uu, .command = "MAIL" }), ==,
                    "sender-rejected/rejected/5.0.918");
   /* A 5.1.x code confirms it, at any stage but MAIL FROM. */
@@ -172,13 +172,13 @@ test_context (void)
                                 .status = "5.1.1",
                                 .type = "x-unix" }),
       ==, "mailer-error/mailererror/5.1.1");
-  /* A delay stays a delay, unless the words name another cause. */
+  /* A delay whose words name a cause has the cause's category. */
   g_assert_cmpstr (
       classify_facts (
           an, &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: Connection timed out",
                         .status = "4.4.1",
                         .action = DSN_ACTION_DELAYED }),
-      ==, "delayed/expired/4.4.1");
+      ==, "network-error/expired/4.4.1");
   g_assert_cmpstr (
       classify_facts (an,
                       &(Facts){ .text = "connect to mx.example.org[192.0.2.1]:25: No route to host",

@@ -1369,35 +1369,53 @@ first_hit_from (const GArray *ghits, guint from)
   return lo;
 }
 
+/* The hits remembered per group: enough for the nested and repeated words
+ * of a window ("header", "header size"). */
+#define RECENT 4
+
 /* Does the combination GROUPS of R's near= hold in GHITS: a word of each
  * group, within R->within words of each other, and no word of R's unless=
- * groups that close? *SPEC receives the number of words matched. */
+ * groups that close? Each hit in turn is the last word of a candidate
+ * window; the other groups take their latest hit that does not overlap
+ * it. *SPEC receives the number of words matched. */
 static gboolean
 near_alt_holds (const DsnRule *r, const GArray *groups, const GArray *ghits, gsize *spec)
 {
   guint k = groups->len;
-  const GroupHit *last[4] = { NULL };
-  guint have = 0;
+  const GroupHit *recent[4][RECENT] = { { NULL } };
   for (guint h = 0; h < ghits->len; h++) {
     const GroupHit *hit = &g_array_index (ghits, GroupHit, h);
     guint slot;
     if (!in_groups (groups, hit->group, &slot))
       continue;
-    if (!last[slot])
-      have++;
-    last[slot] = hit;
-    if (have < k)
+    memmove (&recent[slot][1], &recent[slot][0], sizeof (recent[slot][0]) * (RECENT - 1));
+    recent[slot][0] = hit;
+    const GroupHit *pick[4] = { NULL };
+    pick[slot] = hit;
+    gboolean complete = TRUE;
+    for (guint i = 0; i < k && complete; i++) {
+      if (i == slot)
+        continue;
+      for (guint j = 0; j < RECENT && recent[i][j] && !pick[i]; j++) {
+        const GroupHit *c = recent[i][j];
+        gboolean clear = TRUE;
+        for (guint o = 0; o < k && clear; o++)
+          if (pick[o] && !(c->end < pick[o]->start || pick[o]->end < c->start))
+            clear = FALSE;
+        if (clear)
+          pick[i] = c;
+      }
+      complete = pick[i] != NULL;
+    }
+    if (!complete)
       continue;
     guint lo = G_MAXUINT, hi = 0, words = 0;
-    gboolean overlap = FALSE;
     for (guint i = 0; i < k; i++) {
-      lo = MIN (lo, last[i]->start);
-      hi = MAX (hi, last[i]->end);
-      words += last[i]->end - last[i]->start + 1;
-      for (guint j = 0; j < i; j++)
-        overlap |= !(last[i]->end < last[j]->start || last[j]->end < last[i]->start);
+      lo = MIN (lo, pick[i]->start);
+      hi = MAX (hi, pick[i]->end);
+      words += pick[i]->end - pick[i]->start + 1;
     }
-    if (overlap || hi - lo + 1 - words > r->within)
+    if (hi - lo + 1 - words > r->within)
       continue;
     gboolean cancelled = FALSE;
     guint from = lo > r->within ? lo - r->within : 0;
