@@ -173,7 +173,9 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
     gboolean bracketed = s > p && e < end && strchr ("<[('\"`", s[-1]);
     /* "mailto:anna@example.org", "<anna@example.org>:" and the like: an
      * address glued to a word or a colon is still an address. */
-    const char *ph = placeholder (s, e - s, bracketed);
+    /* "RFC 5322": the number names the standard. */
+    gboolean after_rfc = norm->len >= 4 && !strcmp (norm->str + norm->len - 4, "rfc ");
+    const char *ph = after_rfc ? NULL : placeholder (s, e - s, bracketed);
     if (!ph) {
       const char *colon = memchr (s, ':', e - s);
       if (colon && memchr (colon, '@', e - colon) && placeholder (colon + 1, e - colon - 1, FALSE))
