@@ -1418,13 +1418,15 @@ near_alt_holds (const DsnRule *r, const GArray *groups, const GArray *ghits, gsi
     if (hi - lo + 1 - words > r->within)
       continue;
     gboolean cancelled = FALSE;
+    /* A word of several words may start before the window and end in it:
+     * look a few words further back. */
     guint from = lo > r->within ? lo - r->within : 0;
-    for (guint u = first_hit_from (ghits, from); r->unless_groups && u < ghits->len && !cancelled;
-         u++) {
+    for (guint u = first_hit_from (ghits, from > 8 ? from - 8 : 0);
+         r->unless_groups && u < ghits->len && !cancelled; u++) {
       const GroupHit *x = &g_array_index (ghits, GroupHit, u);
       if (x->start > hi + r->within)
         break;
-      cancelled = in_groups (r->unless_groups, x->group, NULL);
+      cancelled = x->end >= from && in_groups (r->unless_groups, x->group, NULL);
     }
     if (cancelled)
       continue;
