@@ -45,7 +45,7 @@ DSN_INTERNAL int dsn_area_index (DsnArea area);
 DSN_INTERNAL DsnArea dsn_area_from_index (int i);
 DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
-/* ------------------------------------------------------------ audit.c */
+/* ------------------------------------------------------------ job.c */
 
 /* A mail server of the domain, as the MX check found it. */
 typedef struct {
@@ -56,23 +56,24 @@ typedef struct {
   gboolean failed;      /* its address lookup failed */
 } DsnMxHost;
 
-/* An audit in progress. Checks add findings and JSON data to it; every
- * lookup holds it open, and when the last one is done the checks' finish
- * functions run (cross-checks), then the result is returned. */
+/* An audit in progress, as the checks see it. Checks add findings and JSON
+ * data to it; every lookup holds it open, and when the last one is done,
+ * COMPLETE runs (audit.c: the checks' finish functions, then the result). */
 typedef struct _DsnJob DsnJob;
 struct _DsnJob {
   DsnDns *dns;
-  DsnAudit *audit;
   GTask *task;
   GSource *cancel_source;
   gboolean cancelled;
   guint pending;
   gboolean finishing;
-  char *domain;
+  void (*complete) (DsnJob *job);
+  char *domain; /* or the address audited */
   gboolean is_ip;
-  DsnArea areas;
+  DsnArea areas; /* asked for */
   char **dkim_selectors;
   char **dnsbl_zones;
+  GPtrArray *findings;           /* DsnFinding, in the order found */
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
   /* shared between checks */
   GPtrArray *mx_hosts; /* DsnMxHost, once the MX check is done */
@@ -84,6 +85,9 @@ struct _DsnJob {
   GDestroyNotify state_free[DSN_N_AREAS];
 };
 
+DSN_INTERNAL DsnJob *dsn_job_new (void);
+DSN_INTERNAL void dsn_job_free (DsnJob *job);
+DSN_INTERNAL gboolean dsn_job_wants (const DsnJob *job, DsnArea area);
 DSN_INTERNAL void dsn_job_hold (DsnJob *job);
 DSN_INTERNAL void dsn_job_release (DsnJob *job);
 /* dsn_dns_lookup() that holds the job open until FUNC has run. */
@@ -95,13 +99,12 @@ DSN_INTERNAL void dsn_job_add (DsnJob *job, const char *code, ...) G_GNUC_NULL_T
  * VALUE first when NAME is not NULL. */
 DSN_INTERNAL void dsn_job_add_issues (DsnJob *job, GPtrArray *issues, const char *name,
                                       const char *value);
-/* TRUE if AREA has no error, warning or could-not-check finding yet. */
-DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* Adds the "could not check" finding CODE for a failed ANS. */
 DSN_INTERNAL void dsn_job_dns_error (DsnJob *job, const char *code, const DsnDnsAnswer *ans);
+/* TRUE if AREA has no error, warning or could-not-check finding yet. */
+DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* The JSON object of AREA, created on first use. */
 DSN_INTERNAL JsonObject *dsn_job_data (DsnJob *job, DsnArea area);
-DSN_INTERNAL gboolean dsn_job_wants (const DsnJob *job, DsnArea area);
 
 /* JSON helpers: a string or null; an array of the strings of a TXT answer
  * (every record, valid or not, as received). */

@@ -128,11 +128,11 @@ report_key (DsnJob *job, Sel *s)
     dsn_job_add (job, "dkim.multiple", "selector", s->selector, "count", c, NULL);
     return;
   }
-  guint before = dsn_audit_get_n_findings (job->audit);
+  guint before = job->findings->len;
   dsn_job_add_issues (job, s->key->issues, "selector", s->selector);
   gboolean problems = FALSE;
-  for (guint i = before; i < dsn_audit_get_n_findings (job->audit); i++)
-    if (dsn_finding_get_severity (dsn_audit_get_finding (job->audit, i)) >= DSN_SEVERITY_WARNING)
+  for (guint i = before; i < job->findings->len; i++)
+    if (((DsnFinding *)job->findings->pdata[i])->def->severity >= DSN_SEVERITY_WARNING)
       problems = TRUE;
   if (!problems && s->key->key_bits) {
     g_autofree char *bits = g_strdup_printf ("%u", s->key->key_bits);
