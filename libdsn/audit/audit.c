@@ -29,6 +29,45 @@ static const char *const default_dnsbl_zones[] = {
   NULL,
 };
 
+/* ------------------------------------------------------------ the plan */
+
+guint
+dsn_audit_plan (const DsnCheck *const *checks, DsnArea areas, gboolean address,
+                const DsnCheck **out)
+{
+  DsnArea run = areas & DSN_AREA_ALL;
+  if (address) {
+    DsnArea possible = 0;
+    for (const DsnCheck *const *c = checks; *c; c++)
+      if ((*c)->address)
+        possible |= (*c)->area;
+    run &= possible;
+  }
+  /* What is asked for, what that needs, and so on. */
+  for (DsnArea before = 0; !address && before != run;) {
+    before = run;
+    for (const DsnCheck *const *c = checks; *c; c++)
+      if (run & (*c)->area)
+        run |= (*c)->needs;
+  }
+  /* Each time, the first check of the registry whose needs are placed. */
+  guint n = 0;
+  DsnArea placed = 0;
+  for (;;) {
+    const DsnCheck *next = NULL;
+    for (const DsnCheck *const *c = checks; *c && !next; c++)
+      if ((run & (*c)->area) && !(placed & (*c)->area) && (address || ((*c)->needs & ~placed) == 0))
+        next = *c;
+    if (!next)
+      break;
+    out[n++] = next;
+    placed |= next->area;
+  }
+  /* A need that no check meets, or needs in a circle: the registry is wrong. */
+  g_warn_if_fail (placed == run);
+  return n;
+}
+
 /* ------------------------------------------------------------ verdicts */
 
 static int
@@ -126,27 +165,13 @@ job_complete (DsnJob *job)
       else
         i++;
     dsn_job_add (job, "dns.unreachable", NULL);
-  } else if (!job->is_ip) {
-    if (dsn_job_wants (job, DSN_AREA_MX))
-      dsn_mx_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_SPF))
-      dsn_spf_audit_finish (job);
-    if (job->areas & (DSN_AREA_DMARC | DSN_AREA_BIMI))
-      dsn_dmarc_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DKIM))
-      dsn_dkim_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_MTA_STS))
-      dsn_mtasts_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_BIMI))
-      dsn_bimi_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSSEC))
-      dsn_dnssec_finish (job);
-  }
-  if (!audit->dns_unreachable) {
-    if (dsn_job_wants (job, DSN_AREA_PTR))
-      dsn_ptr_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSBL))
-      dsn_dnsbl_finish (job);
+  } else {
+    /* A check that ran only for another's sake reports nothing. */
+    for (guint i = 0; i < job->n_checks; i++) {
+      const DsnCheck *c = job->checks[i];
+      if (c->finish && dsn_job_wants (job, c->area))
+        c->finish (job);
+    }
   }
   audit->findings = g_steal_pointer (&job->findings);
   for (int i = 0; i < DSN_N_AREAS; i++)
@@ -217,7 +242,6 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     inet_ntop (family, addr, buf, sizeof buf);
     g_free (job->domain);
     job->domain = g_strdup (buf);
-    areas &= DSN_AREA_PTR | DSN_AREA_DNSBL;
   } else if (!domain_valid (job->domain)) {
     g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE,
                              "\"%s\" is not a domain name (expected something like example.org)",
@@ -226,10 +250,8 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     dsn_job_free (job);
     return;
   }
-  job->areas = areas & DSN_AREA_ALL;
   job->dkim_selectors = g_strdupv ((char **)dkim_selectors);
   job->dnsbl_zones = g_strdupv ((char **)(dnsbl_zones ? dnsbl_zones : default_dnsbl_zones));
-  job->dmarc_pct = 100;
   GError *error = NULL;
   job->dns = dsn_dns_new (res, NULL, &error);
   if (!job->dns) {
@@ -246,32 +268,19 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     g_source_attach (job->cancel_source, g_task_get_context (task));
   }
 
+  const DsnCheck *plan[DSN_N_AREAS];
+  guint n_plan = dsn_audit_plan (dsn_checks, areas, job->is_ip, plan);
+  DsnArea planned = 0;
+  for (guint i = 0; i < n_plan; i++) {
+    dsn_job_add_check (job, plan[i]);
+    planned |= plan[i]->area;
+  }
+  /* Audited: what is asked for, of an address only what can be. */
+  job->areas = areas & planned;
   /* Held while the checks start, so that none can complete the job early. */
   dsn_job_hold (job);
-  if (job->is_ip) {
-    if (dsn_job_wants (job, DSN_AREA_PTR))
-      dsn_ptr_check (job, job->domain, NULL);
-    if (dsn_job_wants (job, DSN_AREA_DNSBL))
-      dsn_dnsbl_check (job, job->domain, NULL);
-  } else {
-    /* The MX check starts PTR and DNSBL on each mail server address. */
-    if (job->areas & (DSN_AREA_MX | DSN_AREA_PTR | DSN_AREA_DNSBL | DSN_AREA_MTA_STS))
-      dsn_mx_start (job);
-    if (dsn_job_wants (job, DSN_AREA_SPF))
-      dsn_spf_audit_start (job);
-    if (job->areas & (DSN_AREA_DMARC | DSN_AREA_BIMI))
-      dsn_dmarc_start (job);
-    if (dsn_job_wants (job, DSN_AREA_DKIM))
-      dsn_dkim_start (job);
-    if (dsn_job_wants (job, DSN_AREA_MTA_STS))
-      dsn_mtasts_start (job);
-    if (dsn_job_wants (job, DSN_AREA_TLS_RPT))
-      dsn_tlsrpt_start (job);
-    if (dsn_job_wants (job, DSN_AREA_BIMI))
-      dsn_bimi_start (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSSEC))
-      dsn_dnssec_start (job);
-  }
+  for (guint i = 0; i < job->n_checks; i++)
+    job->checks[i]->start (job);
   dsn_job_release (job);
 }
 

@@ -1,5 +1,6 @@
-/* audit: the checks of a domain's mail setup behind mailcheck(1). The job
- * that runs them, the catalogue of findings, and one file per check.
+/* audit: the checks of a domain's mail setup behind mailcheck(1). From the
+ * bottom up: the catalogue of findings, the job (what checks share), one
+ * file per check, the registry of checks, and the audit that runs them.
  * Builds on dns/ and core/. Not installed.
  * SPDX-License-Identifier: BSD-2-Clause */
 #ifndef LIBDSN_AUDIT_H
@@ -47,19 +48,34 @@ DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
 /* ------------------------------------------------------------ job.c */
 
-/* A mail server of the domain, as the MX check found it. */
+typedef struct _DsnJob DsnJob;
+
+/* A check: one area of the audit, one file, one line of the registry
+ * (registry.c). A check file defines its check with DSN_CHECK. */
 typedef struct {
-  char *name; /* exchange; "" for a null MX */
-  guint16 preference;
-  GPtrArray *addresses; /* char*, A then AAAA, sorted */
-  gboolean cname;       /* the name is an alias */
-  gboolean failed;      /* its address lookup failed */
-} DsnMxHost;
+  DsnArea area; /* what it reports on */
+  /* The checks whose results it reads: they run whenever it runs, and start
+   * and finish before it. */
+  DsnArea needs;
+  /* It can audit an IP address given instead of a domain; then it needs
+   * nothing (an address has no MX). */
+  gboolean address;
+  gsize state_size; /* its state, zeroed before it starts (DSN_JOB_STATE) */
+  /* Issues its lookups. */
+  void (*start) (DsnJob *job);
+  /* Runs once every lookup of the audit is done, and only when the area was
+   * asked for (not when the check ran for another's sake): cross-checks,
+   * the area's findings and JSON data. NULL if there is nothing to add. */
+  void (*finish) (DsnJob *job);
+  /* Frees what the state holds (not the state itself); NULL if nothing. */
+  void (*clear) (gpointer state);
+} DsnCheck;
+
+#define DSN_CHECK(id) DSN_INTERNAL const DsnCheck dsn_check_##id
 
 /* An audit in progress, as the checks see it. Checks add findings and JSON
  * data to it; every lookup holds it open, and when the last one is done,
  * COMPLETE runs (audit.c: the checks' finish functions, then the result). */
-typedef struct _DsnJob DsnJob;
 struct _DsnJob {
   DsnDns *dns;
   GTask *task;
@@ -75,19 +91,21 @@ struct _DsnJob {
   char **dnsbl_zones;
   GPtrArray *findings;           /* DsnFinding, in the order found */
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
-  /* shared between checks */
-  GPtrArray *mx_hosts; /* DsnMxHost, once the MX check is done */
-  gboolean mx_null;    /* the domain has a null MX */
-  gboolean mx_failed;  /* the MX lookup failed */
-  char *dmarc_policy;  /* p= (or the inherited sp=) in force, NULL if none */
-  gint dmarc_pct;
-  gpointer state[DSN_N_AREAS]; /* each check's private state */
-  GDestroyNotify state_free[DSN_N_AREAS];
+  /* The checks that run, each after those it needs, and their states. */
+  const DsnCheck *checks[DSN_N_AREAS];
+  gpointer state[DSN_N_AREAS];
+  guint n_checks;
 };
 
 DSN_INTERNAL DsnJob *dsn_job_new (void);
 DSN_INTERNAL void dsn_job_free (DsnJob *job);
 DSN_INTERNAL gboolean dsn_job_wants (const DsnJob *job, DsnArea area);
+/* Adds CHECK to the checks that run, with a new state. */
+DSN_INTERNAL void dsn_job_add_check (DsnJob *job, const DsnCheck *check);
+/* The state of the check of AREA, NULL if that check does not run. SIZE is
+ * checked against the check's state_size: use DSN_JOB_STATE. */
+DSN_INTERNAL gpointer dsn_job_state (DsnJob *job, DsnArea area, gsize size);
+#define DSN_JOB_STATE(job, area, Type) ((Type *)dsn_job_state ((job), (area), sizeof (Type)))
 DSN_INTERNAL void dsn_job_hold (DsnJob *job);
 DSN_INTERNAL void dsn_job_release (DsnJob *job);
 /* dsn_dns_lookup() that holds the job open until FUNC has run. */
@@ -115,29 +133,53 @@ DSN_INTERNAL JsonArray *dsn_json_strv (GPtrArray *strings);
  * NUL-terminated copies. */
 DSN_INTERNAL GPtrArray *dsn_txt_with_prefix (const DsnDnsAnswer *ans, const char *prefix);
 
-/* The checks. _start() issues lookups; _finish() runs once every lookup of
- * the audit is done. */
-DSN_INTERNAL void dsn_mx_start (DsnJob *job);
-DSN_INTERNAL void dsn_mx_finish (DsnJob *job);
-DSN_INTERNAL void dsn_spf_audit_start (DsnJob *job);
-DSN_INTERNAL void dsn_spf_audit_finish (DsnJob *job);
-DSN_INTERNAL void dsn_dmarc_start (DsnJob *job);
-DSN_INTERNAL void dsn_dmarc_finish (DsnJob *job);
-DSN_INTERNAL void dsn_dkim_start (DsnJob *job);
-DSN_INTERNAL void dsn_dkim_finish (DsnJob *job);
-DSN_INTERNAL void dsn_mtasts_start (DsnJob *job);
-DSN_INTERNAL void dsn_mtasts_finish (DsnJob *job);
-DSN_INTERNAL void dsn_tlsrpt_start (DsnJob *job);
-DSN_INTERNAL void dsn_bimi_start (DsnJob *job);
-DSN_INTERNAL void dsn_bimi_finish (DsnJob *job);
-/* Reverse DNS and blocklists of one address of mail server HOST (NULL when
- * the address itself is audited). */
-DSN_INTERNAL void dsn_ptr_check (DsnJob *job, const char *address, const char *host);
-DSN_INTERNAL void dsn_ptr_finish (DsnJob *job);
-DSN_INTERNAL void dsn_dnsbl_check (DsnJob *job, const char *address, const char *host);
-DSN_INTERNAL void dsn_dnsbl_finish (DsnJob *job);
-DSN_INTERNAL void dsn_dnssec_start (DsnJob *job);
-DSN_INTERNAL void dsn_dnssec_finish (DsnJob *job);
+/* ------------------------------------------------------------ mx.c */
+
+/* A mail server of the domain, as the MX check found it. */
+typedef struct {
+  char *name; /* exchange; "" for a null MX */
+  guint16 preference;
+  GPtrArray *addresses; /* char*, A then AAAA, sorted */
+  gboolean cname;       /* the name is an alias */
+  gboolean failed;      /* its address lookup failed */
+} DsnMxHost;
+
+/* The domain's mail servers (DsnMxHost, by preference) once the MX check
+ * has looked up their addresses; NULL before, or if it does not run. */
+DSN_INTERNAL GPtrArray *dsn_mx_hosts (DsnJob *job);
+/* TRUE if the domain has a null MX (RFC 7505). */
+DSN_INTERNAL gboolean dsn_mx_null (DsnJob *job);
+
+typedef void (*DsnMxAddressFunc) (DsnJob *job, const char *address, const char *host);
+/* Calls FUNC for each address of the domain's mail servers once they are
+ * known, each address once, with HOST the first server that has it. When an
+ * address is audited, calls FUNC at once with it and HOST NULL. Call it from
+ * a check's start function. */
+DSN_INTERNAL void dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func);
+
+/* ------------------------------------------------------------ dmarc.c */
+
+/* The DMARC policy in force for the domain: its own p=, or the sp= (else
+ * p=) of the parent record it inherits; "none" for a valid record without
+ * p=, NULL without a valid record. Owned by the DMARC check. */
+DSN_INTERNAL const char *dsn_dmarc_policy (DsnJob *job);
+/* The share of mail that policy applies to: pct=, 100 without it. */
+DSN_INTERNAL int dsn_dmarc_pct (DsnJob *job);
+
+/* ------------------------------------------------------------ registry.c */
+
+/* Every check, NULL-terminated, in the order they run when their needs do
+ * not say otherwise. */
+DSN_INTERNAL extern const DsnCheck *const dsn_checks[];
+
+/* ------------------------------------------------------------ audit.c */
+
+/* The checks of the NULL-terminated CHECKS (dsn_checks) that run for AREAS,
+ * into OUT (room for DSN_N_AREAS): those asked for and what they need, each
+ * after what it needs, else in the order of CHECKS. Of an address (ADDRESS),
+ * only those asked for that take one. Returns how many. */
+DSN_INTERNAL guint dsn_audit_plan (const DsnCheck *const *checks, DsnArea areas, gboolean address,
+                                   const DsnCheck **out);
 
 G_END_DECLS
 

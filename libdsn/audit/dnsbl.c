@@ -19,6 +19,10 @@ typedef struct {
   char *text;
 } BlEntry;
 
+typedef struct {
+  GPtrArray *entries; /* BlEntry */
+} BlState;
+
 static void
 entry_free (BlEntry *e)
 {
@@ -31,15 +35,12 @@ entry_free (BlEntry *e)
   g_free (e);
 }
 
-static GPtrArray *
-entries (DsnJob *job)
+static void
+clear (gpointer data)
 {
-  int i = dsn_area_index (DSN_AREA_DNSBL);
-  if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
-    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
-  }
-  return job->state[i];
+  BlState *st = data;
+  if (st->entries)
+    g_ptr_array_unref (st->entries);
 }
 
 static char *
@@ -105,8 +106,8 @@ reversed (const char *address)
   return g_strndup (rev, (gsize)(suffix - rev));
 }
 
-void
-dsn_dnsbl_check (DsnJob *job, const char *address, const char *host)
+static void
+check_address (DsnJob *job, const char *address, const char *host)
 {
   g_autofree char *rev = reversed (address);
   if (!rev)
@@ -119,9 +120,17 @@ dsn_dnsbl_check (DsnJob *job, const char *address, const char *host)
     e->zone = g_ascii_strdown (*z, -1);
     e->name = g_strconcat (rev, ".", e->zone, NULL);
     e->codes = g_ptr_array_new_with_free_func (g_free);
-    g_ptr_array_add (entries (job), e);
+    g_ptr_array_add (DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState)->entries, e);
     dsn_job_lookup (job, e->name, DSN_DNS_A, on_a, e);
   }
+}
+
+static void
+start (DsnJob *job)
+{
+  BlState *st = DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState);
+  st->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  dsn_mx_foreach_address (job, check_address);
 }
 
 static gint
@@ -132,10 +141,10 @@ compare_entries (gconstpointer a, gconstpointer b)
   return d ? d : strcmp (x->zone, y->zone);
 }
 
-void
-dsn_dnsbl_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  GPtrArray *list = entries (job);
+  GPtrArray *list = DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState)->entries;
   g_ptr_array_sort (list, compare_entries);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DNSBL);
   JsonArray *zones = json_array_new ();
@@ -181,3 +190,13 @@ dsn_dnsbl_finish (DsnJob *job)
     dsn_job_add (job, "dnsbl.ok", "addresses", na, "zones", nz, NULL);
   }
 }
+
+DSN_CHECK (dnsbl) = {
+  .area = DSN_AREA_DNSBL,
+  .needs = DSN_AREA_MX,
+  .address = TRUE,
+  .state_size = sizeof (BlState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

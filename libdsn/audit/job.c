@@ -28,21 +28,20 @@ dsn_job_free (DsnJob *job)
     g_source_destroy (job->cancel_source);
     g_source_unref (job->cancel_source);
   }
-  for (int i = 0; i < DSN_N_AREAS; i++) {
-    if (job->state[i] && job->state_free[i])
-      job->state_free[i](job->state[i]);
+  for (guint i = 0; i < job->n_checks; i++) {
+    if (job->state[i] && job->checks[i]->clear)
+      job->checks[i]->clear (job->state[i]);
+    g_free (job->state[i]);
+  }
+  for (int i = 0; i < DSN_N_AREAS; i++)
     if (job->data[i])
       json_object_unref (job->data[i]);
-  }
   dsn_dns_free (job->dns);
   if (job->findings)
     g_ptr_array_unref (job->findings);
   g_free (job->domain);
   g_strfreev (job->dkim_selectors);
   g_strfreev (job->dnsbl_zones);
-  if (job->mx_hosts)
-    g_ptr_array_unref (job->mx_hosts);
-  g_free (job->dmarc_policy);
   g_free (job);
 }
 
@@ -50,6 +49,29 @@ gboolean
 dsn_job_wants (const DsnJob *job, DsnArea area)
 {
   return (job->areas & area) != 0;
+}
+
+/* ------------------------------------------------------------ checks */
+
+void
+dsn_job_add_check (DsnJob *job, const DsnCheck *check)
+{
+  g_return_if_fail (job->n_checks < DSN_N_AREAS);
+  job->checks[job->n_checks] = check;
+  job->state[job->n_checks] = check->state_size ? g_malloc0 (check->state_size) : NULL;
+  job->n_checks++;
+}
+
+gpointer
+dsn_job_state (DsnJob *job, DsnArea area, gsize size)
+{
+  for (guint i = 0; i < job->n_checks; i++)
+    if (job->checks[i]->area == area) {
+      /* The type asked for must be the one the check declared. */
+      g_assert (job->checks[i]->state_size == size);
+      return job->state[i];
+    }
+  return NULL;
 }
 
 /* ------------------------------------------------------------ lookups */

@@ -27,6 +27,10 @@ typedef struct {
   char *name;
 } Forward;
 
+typedef struct {
+  GPtrArray *entries; /* PtrEntry */
+} PtrState;
+
 static void
 entry_free (PtrEntry *e)
 {
@@ -37,15 +41,12 @@ entry_free (PtrEntry *e)
   g_free (e);
 }
 
-static GPtrArray *
-entries (DsnJob *job)
+static void
+clear (gpointer data)
 {
-  int i = dsn_area_index (DSN_AREA_PTR);
-  if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
-    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
-  }
-  return job->state[i];
+  PtrState *st = data;
+  if (st->entries)
+    g_ptr_array_unref (st->entries);
 }
 
 /* "192.0.2.1 (mx.example.org)", or the address alone. */
@@ -104,8 +105,8 @@ on_ptr (const DsnDnsAnswer *ans, gpointer data)
   }
 }
 
-void
-dsn_ptr_check (DsnJob *job, const char *address, const char *host)
+static void
+check_address (DsnJob *job, const char *address, const char *host)
 {
   g_autofree char *rev = dsn_dns_reverse_name (address);
   if (!rev)
@@ -116,8 +117,16 @@ dsn_ptr_check (DsnJob *job, const char *address, const char *host)
   e->host = g_strdup (host);
   e->names = g_ptr_array_new_with_free_func (g_free);
   e->confirmed = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (entries (job), e);
+  g_ptr_array_add (DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState)->entries, e);
   dsn_job_lookup (job, rev, DSN_DNS_PTR, on_ptr, e);
+}
+
+static void
+start (DsnJob *job)
+{
+  PtrState *st = DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState);
+  st->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  dsn_mx_foreach_address (job, check_address);
 }
 
 static gint
@@ -136,10 +145,10 @@ join (GPtrArray *names)
   return s;
 }
 
-void
-dsn_ptr_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  GPtrArray *list = entries (job);
+  GPtrArray *list = DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState)->entries;
   g_ptr_array_sort (list, compare_entries);
   JsonObject *o = dsn_job_data (job, DSN_AREA_PTR);
   JsonArray *arr = json_array_new ();
@@ -173,3 +182,13 @@ dsn_ptr_finish (DsnJob *job)
     dsn_job_add (job, "ptr.ok", "count", n, NULL);
   }
 }
+
+DSN_CHECK (ptr) = {
+  .area = DSN_AREA_PTR,
+  .needs = DSN_AREA_MX,
+  .address = TRUE,
+  .state_size = sizeof (PtrState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

@@ -79,11 +79,12 @@ node_free (Node *n)
 }
 
 static void
-audit_free (SpfAudit *sa)
+clear (gpointer data)
 {
+  SpfAudit *sa = data;
   node_free (sa->root);
-  g_ptr_array_unref (sa->spf_rr);
-  g_free (sa);
+  if (sa->spf_rr)
+    g_ptr_array_unref (sa->spf_rr);
 }
 
 static Node *node_new (DsnJob *job, Node *parent, const char *domain);
@@ -262,14 +263,11 @@ on_spf_rr (const DsnDnsAnswer *ans, gpointer data)
   }
 }
 
-void
-dsn_spf_audit_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_SPF);
-  SpfAudit *sa = g_new0 (SpfAudit, 1);
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   sa->spf_rr = g_ptr_array_new_with_free_func (g_free);
-  job->state[i] = sa;
-  job->state_free[i] = (GDestroyNotify)audit_free;
   sa->root = node_new (job, NULL, job->domain);
   dsn_job_lookup (job, job->domain, DSN_DNS_SPF, on_spf_rr, sa);
 }
@@ -501,10 +499,10 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
   }
 }
 
-void
-dsn_spf_audit_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  SpfAudit *sa = job->state[dsn_area_index (DSN_AREA_SPF)];
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   Node *root = sa->root;
   JsonObject *o = dsn_job_data (job, DSN_AREA_SPF);
   json_object_set_array_member (o, "records", dsn_json_strv (root->spf));
@@ -552,3 +550,11 @@ dsn_spf_audit_finish (DsnJob *job)
   }
   g_ptr_array_unref (tot.dynamic);
 }
+
+DSN_CHECK (spf) = {
+  .area = DSN_AREA_SPF,
+  .state_size = sizeof (SpfAudit),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

@@ -48,9 +48,15 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   dsn_tlsrpt_record_free (r);
 }
 
-void
-dsn_tlsrpt_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
   g_autofree char *name = g_strconcat ("_smtp._tls.", job->domain, NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
+
+/* Everything is said when the answer comes: nothing to finish. */
+DSN_CHECK (tls_rpt) = {
+  .area = DSN_AREA_TLS_RPT,
+  .start = start,
+};
