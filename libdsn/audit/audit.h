@@ -124,11 +124,20 @@ DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* The JSON object of AREA, created on first use. */
 DSN_INTERNAL JsonObject *dsn_job_data (DsnJob *job, DsnArea area);
 
+/* The text of TXT record RR as valid UTF-8 (invalid bytes replaced), up to
+ * its first NUL byte. */
+DSN_INTERNAL char *dsn_rr_text (const DsnDnsRR *rr);
+/* The same, but a record with a NUL byte keeps its length: that byte and
+ * all after it show as '?' (JSON strings cannot hold NUL). */
+DSN_INTERNAL char *dsn_rr_text_marked (const DsnDnsRR *rr);
+
 /* JSON helpers: a string or null; an array of the strings of a TXT answer
- * (every record, valid or not, as received). */
+ * (every record, valid or not, as received: dsn_rr_text_marked()). */
 DSN_INTERNAL void dsn_json_set_string (JsonObject *o, const char *name, const char *value);
 DSN_INTERNAL JsonArray *dsn_json_txt_records (const DsnDnsAnswer *ans);
 DSN_INTERNAL JsonArray *dsn_json_strv (GPtrArray *strings);
+/* The strings of STRINGS joined with SEPARATOR; "" if there are none. */
+DSN_INTERNAL char *dsn_strings_join (GPtrArray *strings, const char *separator);
 /* The TXT records of ANS that start with PREFIX (case-insensitive), as
  * NUL-terminated copies. */
 DSN_INTERNAL GPtrArray *dsn_txt_with_prefix (const DsnDnsAnswer *ans, const char *prefix);
@@ -156,6 +165,9 @@ typedef void (*DsnMxAddressFunc) (DsnJob *job, const char *address, const char *
  * address is audited, calls FUNC at once with it and HOST NULL. Call it from
  * a check's start function. */
 DSN_INTERNAL void dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func);
+/* "192.0.2.1 (mx.example.org)" for an ADDRESS of mail server HOST; the
+ * address alone when HOST is NULL. */
+DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 
 /* ------------------------------------------------------------ dmarc.c */
 

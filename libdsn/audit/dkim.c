@@ -61,8 +61,7 @@ on_key (const DsnDnsAnswer *ans, gpointer data)
   s->status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    char *valid = g_utf8_make_valid (text, -1);
+    char *valid = dsn_rr_text (rr);
     g_ptr_array_add (s->records, valid);
     if (looks_like_key (valid)) {
       s->n_keys++;

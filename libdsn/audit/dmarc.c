@@ -134,9 +134,7 @@ on_dmarc (const DsnDnsAnswer *ans, gpointer data)
   s->status = ans->status;
   s->records = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    g_ptr_array_add (s->records, g_utf8_make_valid (text, -1));
+    g_ptr_array_add (s->records, dsn_rr_text (ans->rrs->pdata[i]));
   }
   g_ptr_array_add (st->steps, s);
   if (dsn_dns_failed (ans)) {

@@ -43,21 +43,12 @@ clear (gpointer data)
     g_ptr_array_unref (st->entries);
 }
 
-static char *
-server_label (const BlEntry *e)
-{
-  return e->host ? g_strdup_printf ("%s (%s)", e->address, e->host) : g_strdup (e->address);
-}
-
 static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
   BlEntry *e = data;
-  if (ans->status == DSN_DNS_OK && ans->rrs->len) {
-    const DsnDnsRR *rr = ans->rrs->pdata[0];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    e->text = g_utf8_make_valid (text, -1);
-  }
+  if (ans->status == DSN_DNS_OK && ans->rrs->len)
+    e->text = dsn_rr_text (ans->rrs->pdata[0]);
 }
 
 static void
@@ -85,9 +76,7 @@ on_a (const DsnDnsAnswer *ans, gpointer data)
   }
   e->status = listed ? BL_LISTED : BL_REFUSED;
   if (refused && !listed) {
-    g_ptr_array_add (e->codes, NULL);
-    g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
-    g_ptr_array_remove_index (e->codes, e->codes->len - 1);
+    g_autofree char *codes = dsn_strings_join (e->codes, ", ");
     dsn_job_add (job, "dnsbl.refused", "zone", e->zone, "code", codes, NULL);
   }
   if (listed)
@@ -167,10 +156,8 @@ finish (DsnJob *job)
     dsn_json_set_string (r, "text", e->text);
     json_array_add_object_element (arr, r);
     if (e->status == BL_LISTED) {
-      g_autofree char *server = server_label (e);
-      g_ptr_array_add (e->codes, NULL);
-      g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
-      g_ptr_array_remove_index (e->codes, e->codes->len - 1);
+      g_autofree char *server = dsn_mx_server_label (e->address, e->host);
+      g_autofree char *codes = dsn_strings_join (e->codes, ", ");
       /* The list's own words, quoted, when it gives any. */
       g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");
       dsn_job_add (job, "dnsbl.listed", "server", server, "zone", e->zone, "code", codes, "text",

@@ -223,19 +223,44 @@ dsn_json_strv (GPtrArray *strings)
   return a;
 }
 
+char *
+dsn_strings_join (GPtrArray *strings, const char *separator)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; strings && i < strings->len; i++) {
+    if (i)
+      g_string_append (s, separator);
+    g_string_append (s, strings->pdata[i]);
+  }
+  return g_string_free (s, FALSE);
+}
+
+char *
+dsn_rr_text (const DsnDnsRR *rr)
+{
+  g_autofree char *text = g_strndup (rr->data, rr->len);
+  return g_utf8_make_valid (text, -1);
+}
+
+char *
+dsn_rr_text_marked (const DsnDnsRR *rr)
+{
+  /* g_strndup() stops at a NUL byte and pads with NULs: from there on,
+   * every byte becomes '?'. */
+  g_autofree char *text = g_strndup (rr->data, rr->len);
+  for (gsize k = 0; k < rr->len; k++)
+    if (!text[k])
+      text[k] = '?';
+  return g_utf8_make_valid (text, -1);
+}
+
 JsonArray *
 dsn_json_txt_records (const DsnDnsAnswer *ans)
 {
   JsonArray *a = json_array_new ();
   for (guint i = 0; ans && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    /* JSON strings cannot hold NUL; invalid UTF-8 is shown escaped. */
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    for (gsize k = 0; k < rr->len; k++)
-      if (!text[k])
-        text[k] = '?';
-    g_autofree char *valid = g_utf8_make_valid (text, -1);
-    json_array_add_string_element (a, valid);
+    g_autofree char *text = dsn_rr_text_marked (ans->rrs->pdata[i]);
+    json_array_add_string_element (a, text);
   }
   return a;
 }

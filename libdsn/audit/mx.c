@@ -264,9 +264,7 @@ finish (DsnJob *job)
   }
   if (st->implicit && real && ((DsnMxHost *)st->hosts->pdata[0])->addresses->len) {
     DsnMxHost *h = st->hosts->pdata[0];
-    g_ptr_array_add (h->addresses, NULL);
-    g_autofree char *addrs = g_strjoinv (", ", (char **)h->addresses->pdata);
-    g_ptr_array_remove_index (h->addresses, h->addresses->len - 1);
+    g_autofree char *addrs = dsn_strings_join (h->addresses, ", ");
     dsn_job_add (job, "mx.implicit", "addresses", addrs, NULL);
     return;
   }
@@ -312,4 +310,10 @@ dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func)
    * check's start function is in time. */
   g_return_if_fail (st && !st->done && st->n_on_address < G_N_ELEMENTS (st->on_address));
   st->on_address[st->n_on_address++] = func;
+}
+
+char *
+dsn_mx_server_label (const char *address, const char *host)
+{
+  return host ? g_strdup_printf ("%s (%s)", address, host) : g_strdup (address);
 }

@@ -49,13 +49,6 @@ clear (gpointer data)
     g_ptr_array_unref (st->entries);
 }
 
-/* "192.0.2.1 (mx.example.org)", or the address alone. */
-static char *
-server_label (const PtrEntry *e)
-{
-  return e->host ? g_strdup_printf ("%s (%s)", e->address, e->host) : g_strdup (e->address);
-}
-
 static void
 on_forward (const DsnDnsAnswer *ans, gpointer data)
 {
@@ -136,15 +129,6 @@ compare_entries (gconstpointer a, gconstpointer b)
   return strcmp (x->address, y->address);
 }
 
-static char *
-join (GPtrArray *names)
-{
-  g_ptr_array_add (names, NULL);
-  char *s = g_strjoinv (", ", (char **)names->pdata);
-  g_ptr_array_remove_index (names, names->len - 1);
-  return s;
-}
-
 static void
 finish (DsnJob *job)
 {
@@ -164,11 +148,11 @@ finish (DsnJob *job)
         = { "pending", "confirmed", "not-confirmed", "missing", "dns-error" };
     json_object_set_string_member (r, "status", names[e->status]);
     json_array_add_object_element (arr, r);
-    g_autofree char *server = server_label (e);
+    g_autofree char *server = dsn_mx_server_label (e->address, e->host);
     if (e->status == PTR_MISSING) {
       dsn_job_add (job, "ptr.missing", "server", server, NULL);
     } else if (e->status == PTR_UNCONFIRMED) {
-      g_autofree char *n = join (e->names);
+      g_autofree char *n = dsn_strings_join (e->names, ", ");
       dsn_job_add (job, "ptr.not_confirmed", "server", server, "names", n, NULL);
     } else if (e->status == PTR_CONFIRMED) {
       confirmed++;

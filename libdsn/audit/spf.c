@@ -168,11 +168,7 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   n->status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    for (gsize k = 0; k < rr->len; k++)
-      if (!text[k])
-        text[k] = '?';
-    char *valid = g_utf8_make_valid (text, -1);
+    char *valid = dsn_rr_text_marked (rr);
     g_ptr_array_add (n->txt, valid);
     if (dsn_spf_is_record (rr->data, rr->len)) {
       g_ptr_array_add (n->spf, g_strdup (valid));
@@ -257,9 +253,7 @@ on_spf_rr (const DsnDnsAnswer *ans, gpointer data)
   sa->spf_rr_done = TRUE;
   sa->spf_rr_status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    g_ptr_array_add (sa->spf_rr, g_utf8_make_valid (text, -1));
+    g_ptr_array_add (sa->spf_rr, dsn_rr_text (ans->rrs->pdata[i]));
   }
 }
 
@@ -539,8 +533,7 @@ finish (DsnJob *job)
     else if (q == 0 && !redirect)
       dsn_job_add (job, "spf.no_all", NULL);
     if (tot.dynamic->len) {
-      g_ptr_array_add (tot.dynamic, NULL);
-      g_autofree char *list = g_strjoinv (" ", (char **)tot.dynamic->pdata);
+      g_autofree char *list = dsn_strings_join (tot.dynamic, " ");
       dsn_job_add (job, "spf.macros", "terms", list, NULL);
     }
     if (dsn_job_area_clean (job, DSN_AREA_SPF)) {

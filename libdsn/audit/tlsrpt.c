@@ -41,8 +41,7 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     g_autoptr (GPtrArray) uris = g_ptr_array_new ();
     for (guint i = 0; i < r->rua->len; i++)
       g_ptr_array_add (uris, ((DsnReportUri *)r->rua->pdata[i])->uri);
-    g_ptr_array_add (uris, NULL);
-    g_autofree char *list = g_strjoinv (", ", (char **)uris->pdata);
+    g_autofree char *list = dsn_strings_join (uris, ", ");
     dsn_job_add (job, "tls_rpt.ok", "rua", list, NULL);
   }
   dsn_tlsrpt_record_free (r);
