@@ -19,16 +19,6 @@ struct _DsnAudit {
   JsonObject *data[DSN_N_AREAS]; /* what each check saw */
 };
 
-/* Blocklists queried when the caller gives none: widely used, free for
- * low-volume queries. Spamhaus answers 127.255.255.254 to queries sent
- * through public resolvers: that is reported as "could not check". */
-static const char *const default_dnsbl_zones[] = {
-  "zen.spamhaus.org",
-  "bl.spamcop.net",
-  "b.barracudacentral.org",
-  NULL,
-};
-
 /* ------------------------------------------------------------ the plan */
 
 guint
@@ -251,7 +241,7 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     return;
   }
   job->dkim_selectors = g_strdupv ((char **)dkim_selectors);
-  job->dnsbl_zones = g_strdupv ((char **)(dnsbl_zones ? dnsbl_zones : default_dnsbl_zones));
+  job->dnsbl_zones = g_strdupv ((char **)dnsbl_zones);
   GError *error = NULL;
   job->dns = dsn_dns_new (res, NULL, &error);
   if (!job->dns) {

@@ -86,9 +86,9 @@ struct _DsnJob {
   void (*complete) (DsnJob *job);
   char *domain; /* or the address audited */
   gboolean is_ip;
-  DsnArea areas; /* asked for */
-  char **dkim_selectors;
-  char **dnsbl_zones;
+  DsnArea areas;                 /* asked for */
+  char **dkim_selectors;         /* as given: NULL for none */
+  char **dnsbl_zones;            /* as given: NULL for the default ones */
   GPtrArray *findings;           /* DsnFinding, in the order found */
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
   /* The checks that run, each after those it needs, and their states. */

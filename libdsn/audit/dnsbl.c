@@ -9,6 +9,16 @@
 
 #include <string.h>
 
+/* Blocklists queried when the caller gives none: widely used, free for
+ * low-volume queries. Spamhaus answers 127.255.255.254 to queries sent
+ * through public resolvers: that is reported as "could not check". */
+static const char *const default_zones[] = {
+  "zen.spamhaus.org",
+  "bl.spamcop.net",
+  "b.barracudacentral.org",
+  NULL,
+};
+
 typedef enum { BL_PENDING, BL_CLEAN, BL_LISTED, BL_REFUSED, BL_FAILED } BlStatus;
 
 typedef struct {
@@ -41,6 +51,12 @@ clear (gpointer data)
   BlState *st = data;
   if (st->entries)
     g_ptr_array_unref (st->entries);
+}
+
+static const char *const *
+zones_of (const DsnJob *job)
+{
+  return job->dnsbl_zones ? (const char *const *)job->dnsbl_zones : default_zones;
 }
 
 static void
@@ -101,7 +117,7 @@ check_address (DsnJob *job, const char *address, const char *host)
   g_autofree char *rev = reversed (address);
   if (!rev)
     return;
-  for (char **z = job->dnsbl_zones; z && *z; z++) {
+  for (const char *const *z = zones_of (job); *z; z++) {
     BlEntry *e = g_new0 (BlEntry, 1);
     e->job = job;
     e->address = g_strdup (address);
@@ -137,7 +153,7 @@ finish (DsnJob *job)
   g_ptr_array_sort (list, compare_entries);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DNSBL);
   JsonArray *zones = json_array_new ();
-  for (char **z = job->dnsbl_zones; z && *z; z++)
+  for (const char *const *z = zones_of (job); *z; z++)
     json_array_add_string_element (zones, *z);
   json_object_set_array_member (o, "zones", zones);
   JsonArray *arr = json_array_new ();
@@ -167,13 +183,13 @@ finish (DsnJob *job)
     }
   }
   json_object_set_array_member (o, "results", arr);
-  if (!job->dnsbl_zones || !job->dnsbl_zones[0])
+  if (!zones_of (job)[0])
     dsn_job_add (job, "dnsbl.no_zones", NULL);
   else if (!list->len)
     dsn_job_add (job, "dnsbl.no_address", NULL);
   else if (clean == list->len) {
     g_autofree char *na = g_strdup_printf ("%u", g_hash_table_size (addresses));
-    g_autofree char *nz = g_strdup_printf ("%u", g_strv_length (job->dnsbl_zones));
+    g_autofree char *nz = g_strdup_printf ("%u", g_strv_length ((char **)zones_of (job)));
     dsn_job_add (job, "dnsbl.ok", "addresses", na, "zones", nz, NULL);
   }
 }
