@@ -50,8 +50,8 @@ DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
 typedef struct _DsnJob DsnJob;
 
-/* A check: one area of the audit, one file, one line of the registry
- * (registry.c). A check file defines its check with DSN_CHECK. */
+/* A check: one area of the audit, in one file that defines it with
+ * DSN_CHECK (mx) = { ... }, listed in registry.c. */
 typedef struct {
   DsnArea area; /* what it reports on */
   /* The checks whose results it reads: they run whenever it runs, and start
@@ -86,7 +86,7 @@ struct _DsnJob {
   void (*complete) (DsnJob *job);
   char *domain; /* or the address audited */
   gboolean is_ip;
-  DsnArea areas;                 /* asked for */
+  DsnArea areas;                 /* audited: asked for, and possible */
   char **dkim_selectors;         /* as given: NULL for none */
   char **dnsbl_zones;            /* as given: NULL for the default ones */
   GPtrArray *findings;           /* DsnFinding, in the order found */
@@ -144,6 +144,8 @@ DSN_INTERNAL GPtrArray *dsn_txt_with_prefix (const DsnDnsAnswer *ans, const char
 
 /* ------------------------------------------------------------ mx.c */
 
+/* What the other checks read of the MX check. */
+
 /* A mail server of the domain, as the MX check found it. */
 typedef struct {
   char *name; /* exchange; "" for a null MX */
@@ -171,11 +173,13 @@ DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 
 /* ------------------------------------------------------------ dmarc.c */
 
+/* What the BIMI check reads of the DMARC check. */
+
 /* The DMARC policy in force for the domain: its own p=, or the sp= (else
  * p=) of the parent record it inherits; "none" for a valid record without
  * p=, NULL without a valid record. Owned by the DMARC check. */
 DSN_INTERNAL const char *dsn_dmarc_policy (DsnJob *job);
-/* The share of mail that policy applies to: pct=, 100 without it. */
+/* The share of mail that policy applies to: pct=, else 100. */
 DSN_INTERNAL int dsn_dmarc_pct (DsnJob *job);
 
 /* ------------------------------------------------------------ registry.c */
