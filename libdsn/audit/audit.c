@@ -1,12 +1,12 @@
 /* The audit of a domain's mail setup: runs the checks in parallel on one
- * DNS session, collects their findings and data, then decides a verdict per
- * area and orders the findings by what to fix first.
+ * DNS session (the job, job.c), then decides a verdict per area from their
+ * findings and orders the findings by what to fix first. The public API of
+ * audits.
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "audit.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <string.h>
 
 struct _DsnAudit {
@@ -19,227 +19,43 @@ struct _DsnAudit {
   JsonObject *data[DSN_N_AREAS]; /* what each check saw */
 };
 
-/* Blocklists queried when the caller gives none: widely used, free for
- * low-volume queries. Spamhaus answers 127.255.255.254 to queries sent
- * through public resolvers: that is reported as "could not check". */
-static const char *const default_dnsbl_zones[] = {
-  "zen.spamhaus.org",
-  "bl.spamcop.net",
-  "b.barracudacentral.org",
-  NULL,
-};
+/* ------------------------------------------------------------ the plan */
 
-/* ------------------------------------------------------------ JSON helpers */
-
-void
-dsn_json_set_string (JsonObject *o, const char *name, const char *value)
+guint
+dsn_audit_plan (const DsnCheck *const *checks, DsnArea areas, gboolean address,
+                const DsnCheck **out)
 {
-  if (value)
-    json_object_set_string_member (o, name, value);
-  else
-    json_object_set_null_member (o, name);
-}
-
-JsonArray *
-dsn_json_strv (GPtrArray *strings)
-{
-  JsonArray *a = json_array_new ();
-  for (guint i = 0; strings && i < strings->len; i++)
-    json_array_add_string_element (a, strings->pdata[i]);
-  return a;
-}
-
-JsonArray *
-dsn_json_txt_records (const DsnDnsAnswer *ans)
-{
-  JsonArray *a = json_array_new ();
-  for (guint i = 0; ans && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    /* JSON strings cannot hold NUL; invalid UTF-8 is shown escaped. */
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    for (gsize k = 0; k < rr->len; k++)
-      if (!text[k])
-        text[k] = '?';
-    g_autofree char *valid = g_utf8_make_valid (text, -1);
-    json_array_add_string_element (a, valid);
+  DsnArea run = areas & DSN_AREA_ALL;
+  if (address) {
+    DsnArea possible = 0;
+    for (const DsnCheck *const *c = checks; *c; c++)
+      if ((*c)->address)
+        possible |= (*c)->area;
+    run &= possible;
   }
-  return a;
-}
-
-GPtrArray *
-dsn_txt_with_prefix (const DsnDnsAnswer *ans, const char *prefix)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  gsize n = strlen (prefix);
-  for (guint i = 0; ans && ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    if (rr->len >= n && g_ascii_strncasecmp (rr->data, prefix, n) == 0)
-      g_ptr_array_add (out, g_strndup (rr->data, rr->len));
+  /* What is asked for, what that needs, and so on. */
+  for (DsnArea before = 0; !address && before != run;) {
+    before = run;
+    for (const DsnCheck *const *c = checks; *c; c++)
+      if (run & (*c)->area)
+        run |= (*c)->needs;
   }
-  return out;
-}
-
-/* ------------------------------------------------------------ job */
-
-static void job_complete (DsnJob *job);
-
-void
-dsn_job_hold (DsnJob *job)
-{
-  job->pending++;
-}
-
-void
-dsn_job_release (DsnJob *job)
-{
-  g_assert (job->pending > 0);
-  if (--job->pending == 0 && !job->finishing)
-    job_complete (job);
-}
-
-typedef struct {
-  DsnJob *job;
-  DsnDnsFunc func;
-  gpointer data;
-} JobLookup;
-
-static void
-on_job_lookup (const DsnDnsAnswer *ans, gpointer data)
-{
-  JobLookup *l = data;
-  DsnJob *job = l->job;
-  l->func (ans, l->data);
-  g_free (l);
-  dsn_job_release (job);
-}
-
-void
-dsn_job_lookup (DsnJob *job, const char *name, guint16 type, DsnDnsFunc func, gpointer user_data)
-{
-  JobLookup *l = g_new0 (JobLookup, 1);
-  l->job = job;
-  l->func = func;
-  l->data = user_data;
-  dsn_job_hold (job);
-  dsn_dns_lookup (job->dns, name, type, on_job_lookup, l);
-}
-
-static gboolean
-same_finding (const DsnFinding *f, const char *code, GPtrArray *args)
-{
-  if (strcmp (f->def->code, code) || f->args->len != args->len)
-    return FALSE;
-  for (guint i = 0; i < args->len; i++)
-    if (strcmp (f->args->pdata[i], args->pdata[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-job_add_args (DsnJob *job, const char *code, GPtrArray *args)
-{
-  /* The same thing found twice (a blocklist refusing each address) is said once. */
-  GPtrArray *findings = job->audit->findings;
-  for (guint i = 0; i < findings->len; i++)
-    if (same_finding (findings->pdata[i], code, args)) {
-      g_ptr_array_unref (args);
-      return;
-    }
-  DsnFinding *f = dsn_finding_new (code, args);
-  if (f)
-    g_ptr_array_add (findings, f);
-}
-
-void
-dsn_job_add (DsnJob *job, const char *code, ...)
-{
-  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
-  va_list ap;
-  va_start (ap, code);
-  const char *name;
-  while ((name = va_arg (ap, const char *))) {
-    const char *value = va_arg (ap, const char *);
-    g_ptr_array_add (args, g_strdup (name));
-    g_ptr_array_add (args, g_strdup (value ? value : ""));
+  /* Each time, the first check of the registry whose needs are placed. */
+  guint n = 0;
+  DsnArea placed = 0;
+  for (;;) {
+    const DsnCheck *next = NULL;
+    for (const DsnCheck *const *c = checks; *c && !next; c++)
+      if ((run & (*c)->area) && !(placed & (*c)->area) && (address || ((*c)->needs & ~placed) == 0))
+        next = *c;
+    if (!next)
+      break;
+    out[n++] = next;
+    placed |= next->area;
   }
-  va_end (ap);
-  job_add_args (job, code, args);
-}
-
-void
-dsn_job_add_issues (DsnJob *job, GPtrArray *issues, const char *name, const char *value)
-{
-  for (guint i = 0; issues && i < issues->len; i++) {
-    const DsnIssue *is = issues->pdata[i];
-    GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
-    if (name) {
-      g_ptr_array_add (args, g_strdup (name));
-      g_ptr_array_add (args, g_strdup (value ? value : ""));
-    }
-    for (guint k = 0; k < is->args->len; k++)
-      g_ptr_array_add (args, g_strdup (is->args->pdata[k]));
-    job_add_args (job, is->code, args);
-  }
-}
-
-gboolean
-dsn_job_area_clean (DsnJob *job, DsnArea area)
-{
-  GPtrArray *findings = job->audit->findings;
-  for (guint i = 0; i < findings->len; i++) {
-    const DsnFinding *f = findings->pdata[i];
-    if (f->def->area == area && (f->def->severity >= DSN_SEVERITY_WARNING || f->def->unchecked))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-void
-dsn_job_dns_error (DsnJob *job, const char *code, const DsnDnsAnswer *ans)
-{
-  g_autofree char *query = g_strdup_printf ("%s %s", ans->name, dsn_dns_type_to_string (ans->type));
-  dsn_job_add (job, code, "query", query, "status", dsn_dns_status_to_string (ans->status), NULL);
-}
-
-JsonObject *
-dsn_job_data (DsnJob *job, DsnArea area)
-{
-  int i = dsn_area_index (area);
-  if (!job->data[i])
-    job->data[i] = json_object_new ();
-  return job->data[i];
-}
-
-gboolean
-dsn_job_wants (const DsnJob *job, DsnArea area)
-{
-  return (job->areas & area) != 0;
-}
-
-static void
-job_free (DsnJob *job)
-{
-  if (!job)
-    return;
-  if (job->cancel_source) {
-    g_source_destroy (job->cancel_source);
-    g_source_unref (job->cancel_source);
-  }
-  for (int i = 0; i < DSN_N_AREAS; i++) {
-    if (job->state[i] && job->state_free[i])
-      job->state_free[i](job->state[i]);
-    if (job->data[i])
-      json_object_unref (job->data[i]);
-  }
-  dsn_dns_free (job->dns);
-  dsn_audit_free (job->audit);
-  g_free (job->domain);
-  g_strfreev (job->dkim_selectors);
-  g_strfreev (job->dnsbl_zones);
-  if (job->mx_hosts)
-    g_ptr_array_unref (job->mx_hosts);
-  g_free (job->dmarc_policy);
-  g_free (job);
+  /* A need that no check meets, or needs in a circle: the registry is wrong. */
+  g_warn_if_fail (placed == run);
+  return n;
 }
 
 /* ------------------------------------------------------------ verdicts */
@@ -287,13 +103,12 @@ compare_findings (gconstpointer a, gconstpointer b)
 }
 
 static void
-decide (DsnJob *job)
+decide (DsnAudit *audit)
 {
-  DsnAudit *audit = job->audit;
   g_ptr_array_sort (audit->findings, compare_findings);
   for (int i = 0; i < DSN_N_AREAS; i++) {
     DsnArea area = dsn_area_from_index (i);
-    if (!dsn_job_wants (job, area)) {
+    if (!(audit->areas & area)) {
       audit->verdicts[i] = DSN_VERDICT_SKIPPED;
       continue;
     }
@@ -326,45 +141,32 @@ job_complete (DsnJob *job)
 {
   /* The finish functions cross-check and report; they start no lookup. */
   job->finishing = TRUE;
-  DsnAudit *audit = job->audit;
+  DsnAudit *audit = g_new0 (DsnAudit, 1);
+  audit->domain = g_strdup (job->domain);
+  audit->areas = job->areas;
   audit->n_queries = dsn_dns_get_n_queries (job->dns);
   audit->n_answered = dsn_dns_get_n_answered (job->dns);
   audit->dns_unreachable = audit->n_queries > 0 && audit->n_answered == 0;
   if (audit->dns_unreachable) {
     /* Say it once, not once per failed lookup. */
-    for (guint i = 0; i < audit->findings->len;)
-      if (((DsnFinding *)audit->findings->pdata[i])->def->unchecked)
-        g_ptr_array_remove_index (audit->findings, i);
+    for (guint i = 0; i < job->findings->len;)
+      if (((DsnFinding *)job->findings->pdata[i])->def->unchecked)
+        g_ptr_array_remove_index (job->findings, i);
       else
         i++;
     dsn_job_add (job, "dns.unreachable", NULL);
-  } else if (!job->is_ip) {
-    if (dsn_job_wants (job, DSN_AREA_MX))
-      dsn_mx_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_SPF))
-      dsn_spf_audit_finish (job);
-    if (job->areas & (DSN_AREA_DMARC | DSN_AREA_BIMI))
-      dsn_dmarc_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DKIM))
-      dsn_dkim_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_MTA_STS))
-      dsn_mtasts_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_BIMI))
-      dsn_bimi_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSSEC))
-      dsn_dnssec_finish (job);
+  } else {
+    /* A check that ran only for another's sake reports nothing. */
+    for (guint i = 0; i < job->n_checks; i++) {
+      const DsnCheck *c = job->checks[i];
+      if (c->finish && dsn_job_wants (job, c->area))
+        c->finish (job);
+    }
   }
-  if (!audit->dns_unreachable) {
-    if (dsn_job_wants (job, DSN_AREA_PTR))
-      dsn_ptr_finish (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSBL))
-      dsn_dnsbl_finish (job);
-  }
-  for (int i = 0; i < DSN_N_AREAS; i++) {
-    audit->data[i] = job->data[i];
-    job->data[i] = NULL;
-  }
-  decide (job);
+  audit->findings = g_steal_pointer (&job->findings);
+  for (int i = 0; i < DSN_N_AREAS; i++)
+    audit->data[i] = g_steal_pointer (&job->data[i]);
+  decide (audit);
   if (audit->dns_unreachable)
     for (int i = 0; i < DSN_N_AREAS; i++)
       if (audit->verdicts[i] != DSN_VERDICT_SKIPPED)
@@ -372,13 +174,12 @@ job_complete (DsnJob *job)
   GError *error = NULL;
   if (job->cancelled) {
     error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-  } else {
-    job->audit = NULL;
+    g_clear_pointer (&audit, dsn_audit_free);
   }
   GTask *task = job->task;
   job->task = NULL;
-  dsn_task_return_later (task, error ? NULL : audit, (GDestroyNotify)dsn_audit_free, error,
-                         (GDestroyNotify)job_free, job);
+  dsn_task_return_later (task, audit, (GDestroyNotify)dsn_audit_free, error,
+                         (GDestroyNotify)dsn_job_free, job);
 }
 
 static gboolean
@@ -413,7 +214,8 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
   g_return_if_fail (res && domain);
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, dsn_resolver_audit_async);
-  DsnJob *job = g_new0 (DsnJob, 1);
+  DsnJob *job = dsn_job_new ();
+  job->complete = job_complete;
   /* An internationalized name is looked up in its A-label form (RFC 5891). */
   g_autofree char *ascii
       = g_str_is_ascii (domain) ? g_strdup (domain) : g_hostname_to_ascii (domain);
@@ -430,29 +232,22 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     inet_ntop (family, addr, buf, sizeof buf);
     g_free (job->domain);
     job->domain = g_strdup (buf);
-    areas &= DSN_AREA_PTR | DSN_AREA_DNSBL;
   } else if (!domain_valid (job->domain)) {
     g_task_return_new_error (task, DSN_ERROR, DSN_ERROR_USAGE,
                              "\"%s\" is not a domain name (expected something like example.org)",
                              domain);
     g_object_unref (task);
-    job_free (job);
+    dsn_job_free (job);
     return;
   }
-  job->areas = areas & DSN_AREA_ALL;
   job->dkim_selectors = g_strdupv ((char **)dkim_selectors);
-  job->dnsbl_zones = g_strdupv ((char **)(dnsbl_zones ? dnsbl_zones : default_dnsbl_zones));
-  job->audit = g_new0 (DsnAudit, 1);
-  job->audit->domain = g_strdup (job->domain);
-  job->audit->areas = job->areas;
-  job->audit->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
-  job->dmarc_pct = 100;
+  job->dnsbl_zones = g_strdupv ((char **)dnsbl_zones);
   GError *error = NULL;
   job->dns = dsn_dns_new (res, NULL, &error);
   if (!job->dns) {
     g_task_return_error (task, error);
     g_object_unref (task);
-    job_free (job);
+    dsn_job_free (job);
     return;
   }
   job->task = task;
@@ -463,32 +258,19 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
     g_source_attach (job->cancel_source, g_task_get_context (task));
   }
 
+  const DsnCheck *plan[DSN_N_AREAS];
+  guint n_plan = dsn_audit_plan (dsn_checks, areas, job->is_ip, plan);
+  DsnArea planned = 0;
+  for (guint i = 0; i < n_plan; i++) {
+    dsn_job_add_check (job, plan[i]);
+    planned |= plan[i]->area;
+  }
+  /* Audited: what is asked for, of an address only what can be. */
+  job->areas = areas & planned;
   /* Held while the checks start, so that none can complete the job early. */
   dsn_job_hold (job);
-  if (job->is_ip) {
-    if (dsn_job_wants (job, DSN_AREA_PTR))
-      dsn_ptr_check (job, job->domain, NULL);
-    if (dsn_job_wants (job, DSN_AREA_DNSBL))
-      dsn_dnsbl_check (job, job->domain, NULL);
-  } else {
-    /* The MX check starts PTR and DNSBL on each mail server address. */
-    if (job->areas & (DSN_AREA_MX | DSN_AREA_PTR | DSN_AREA_DNSBL | DSN_AREA_MTA_STS))
-      dsn_mx_start (job);
-    if (dsn_job_wants (job, DSN_AREA_SPF))
-      dsn_spf_audit_start (job);
-    if (job->areas & (DSN_AREA_DMARC | DSN_AREA_BIMI))
-      dsn_dmarc_start (job);
-    if (dsn_job_wants (job, DSN_AREA_DKIM))
-      dsn_dkim_start (job);
-    if (dsn_job_wants (job, DSN_AREA_MTA_STS))
-      dsn_mtasts_start (job);
-    if (dsn_job_wants (job, DSN_AREA_TLS_RPT))
-      dsn_tlsrpt_start (job);
-    if (dsn_job_wants (job, DSN_AREA_BIMI))
-      dsn_bimi_start (job);
-    if (dsn_job_wants (job, DSN_AREA_DNSSEC))
-      dsn_dnssec_start (job);
-  }
+  for (guint i = 0; i < job->n_checks; i++)
+    job->checks[i]->start (job);
   dsn_job_release (job);
 }
 

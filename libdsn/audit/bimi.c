@@ -16,7 +16,7 @@ static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  BimiState *st = job->state[dsn_area_index (DSN_AREA_BIMI)];
+  BimiState *st = DSN_JOB_STATE (job, DSN_AREA_BIMI, BimiState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_BIMI);
   json_object_set_string_member (o, "name", ans->name);
   json_object_set_array_member (o, "records", dsn_json_txt_records (ans));
@@ -47,31 +47,37 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   dsn_bimi_record_free (r);
 }
 
-void
-dsn_bimi_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_BIMI);
-  job->state[i] = g_new0 (BimiState, 1);
-  job->state_free[i] = g_free;
   g_autofree char *name = g_strconcat ("default._bimi.", job->domain, NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
 
-void
-dsn_bimi_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  BimiState *st = job->state[dsn_area_index (DSN_AREA_BIMI)];
+  BimiState *st = DSN_JOB_STATE (job, DSN_AREA_BIMI, BimiState);
   if (!st->checked)
     return;
   /* Mailbox providers show the logo only for mail that passes DMARC under
    * an enforced policy. */
-  if (dsn_dmarc_policy_rank (job->dmarc_policy) < 1 || job->dmarc_pct < 100) {
-    g_autofree char *policy
-        = !job->dmarc_policy     ? g_strdup ("(none)")
-          : job->dmarc_pct < 100 ? g_strdup_printf ("%s, pct=%d", job->dmarc_policy, job->dmarc_pct)
-                                 : g_strdup (job->dmarc_policy);
+  const char *dmarc = dsn_dmarc_policy (job);
+  int pct = dsn_dmarc_pct (job);
+  if (dsn_dmarc_policy_rank (dmarc) < 1 || pct < 100) {
+    g_autofree char *policy = !dmarc      ? g_strdup ("(none)")
+                              : pct < 100 ? g_strdup_printf ("%s, pct=%d", dmarc, pct)
+                                          : g_strdup (dmarc);
     dsn_job_add (job, "bimi.dmarc_not_enforced", "policy", policy, NULL);
   }
   if (dsn_job_area_clean (job, DSN_AREA_BIMI))
     dsn_job_add (job, "bimi.ok", NULL);
 }
+
+DSN_CHECK (bimi) = {
+  .area = DSN_AREA_BIMI,
+  .needs = DSN_AREA_DMARC,
+  .state_size = sizeof (BimiState),
+  .start = start,
+  .finish = finish,
+};

@@ -41,10 +41,11 @@ sel_free (Sel *s)
 }
 
 static void
-state_free (DkimState *st)
+clear (gpointer data)
 {
-  g_ptr_array_unref (st->sels);
-  g_free (st);
+  DkimState *st = data;
+  if (st->sels)
+    g_ptr_array_unref (st->sels);
 }
 
 static gboolean
@@ -60,8 +61,7 @@ on_key (const DsnDnsAnswer *ans, gpointer data)
   s->status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    char *valid = g_utf8_make_valid (text, -1);
+    char *valid = dsn_rr_text (rr);
     g_ptr_array_add (s->records, valid);
     if (looks_like_key (valid)) {
       s->n_keys++;
@@ -87,7 +87,7 @@ static void
 on_domainkey (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  DkimState *st = job->state[dsn_area_index (DSN_AREA_DKIM)];
+  DkimState *st = DSN_JOB_STATE (job, DSN_AREA_DKIM, DkimState);
   if (dsn_dns_failed (ans)) {
     st->failed = TRUE;
     dsn_job_dns_error (job, "dkim.dns_error", ans);
@@ -102,14 +102,11 @@ on_domainkey (const DsnDnsAnswer *ans, gpointer data)
     probe (job, st, common_selectors[i], TRUE);
 }
 
-void
-dsn_dkim_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_DKIM);
-  DkimState *st = g_new0 (DkimState, 1);
+  DkimState *st = DSN_JOB_STATE (job, DSN_AREA_DKIM, DkimState);
   st->sels = g_ptr_array_new_with_free_func ((GDestroyNotify)sel_free);
-  job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify)state_free;
   if (job->dkim_selectors && job->dkim_selectors[0]) {
     for (char **s = job->dkim_selectors; *s; s++)
       probe (job, st, *s, FALSE);
@@ -128,11 +125,11 @@ report_key (DsnJob *job, Sel *s)
     dsn_job_add (job, "dkim.multiple", "selector", s->selector, "count", c, NULL);
     return;
   }
-  guint before = dsn_audit_get_n_findings (job->audit);
+  guint before = job->findings->len;
   dsn_job_add_issues (job, s->key->issues, "selector", s->selector);
   gboolean problems = FALSE;
-  for (guint i = before; i < dsn_audit_get_n_findings (job->audit); i++)
-    if (dsn_finding_get_severity (dsn_audit_get_finding (job->audit, i)) >= DSN_SEVERITY_WARNING)
+  for (guint i = before; i < job->findings->len; i++)
+    if (((DsnFinding *)job->findings->pdata[i])->def->severity >= DSN_SEVERITY_WARNING)
       problems = TRUE;
   if (!problems && s->key->key_bits) {
     g_autofree char *bits = g_strdup_printf ("%u", s->key->key_bits);
@@ -141,10 +138,10 @@ report_key (DsnJob *job, Sel *s)
   }
 }
 
-void
-dsn_dkim_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  DkimState *st = job->state[dsn_area_index (DSN_AREA_DKIM)];
+  DkimState *st = DSN_JOB_STATE (job, DSN_AREA_DKIM, DkimState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DKIM);
   json_object_set_boolean_member (o, "guessing", st->guessing);
   JsonArray *probed = json_array_new ();
@@ -201,3 +198,11 @@ dsn_dkim_finish (DsnJob *job)
   if (st->guessing && !found && !st->failed)
     dsn_job_add (job, "dkim.not_found", "domain", job->domain, NULL);
 }
+
+DSN_CHECK (dkim) = {
+  .area = DSN_AREA_DKIM,
+  .state_size = sizeof (DkimState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

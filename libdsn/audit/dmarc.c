@@ -23,7 +23,6 @@ typedef struct {
 } External;
 
 typedef struct {
-  DsnJob *job;
   GPtrArray *targets; /* domains to try, in order */
   guint next;
   GPtrArray *steps;
@@ -51,21 +50,18 @@ external_free (External *e)
 }
 
 static void
-state_free (DmarcState *st)
+clear (gpointer data)
 {
-  g_ptr_array_unref (st->targets);
-  g_ptr_array_unref (st->steps);
+  DmarcState *st = data;
+  if (st->targets)
+    g_ptr_array_unref (st->targets);
+  if (st->steps)
+    g_ptr_array_unref (st->steps);
   g_free (st->found_at);
   g_free (st->record);
   dsn_dmarc_record_free (st->rec);
-  g_ptr_array_unref (st->external);
-  g_free (st);
-}
-
-static DmarcState *
-state (DsnJob *job)
-{
-  return job->state[dsn_area_index (DSN_AREA_DMARC)];
+  if (st->external)
+    g_ptr_array_unref (st->external);
 }
 
 /* The targets of the tree walk (RFC 9989): the domain, then, if it has 5
@@ -131,16 +127,14 @@ static void
 on_dmarc (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  DmarcState *st = state (job);
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
   const char *target = st->targets->pdata[st->next - 1];
   Step *s = g_new0 (Step, 1);
   s->name = g_strdup (ans->name);
   s->status = ans->status;
   s->records = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    g_ptr_array_add (s->records, g_utf8_make_valid (text, -1));
+    g_ptr_array_add (s->records, dsn_rr_text (ans->rrs->pdata[i]));
   }
   g_ptr_array_add (st->steps, s);
   if (dsn_dns_failed (ans)) {
@@ -171,25 +165,46 @@ on_dmarc (const DsnDnsAnswer *ans, gpointer data)
 static void
 walk (DsnJob *job)
 {
-  DmarcState *st = state (job);
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
   if (st->next >= st->targets->len)
     return;
   g_autofree char *name = g_strconcat ("_dmarc.", (char *)st->targets->pdata[st->next++], NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_dmarc, job);
 }
 
-void
-dsn_dmarc_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_DMARC);
-  DmarcState *st = g_new0 (DmarcState, 1);
-  st->job = job;
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
   st->targets = walk_targets (job->domain);
   st->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)step_free);
   st->external = g_ptr_array_new_with_free_func ((GDestroyNotify)external_free);
-  job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify)state_free;
   walk (job);
+}
+
+/* The record in force comes from a parent domain. */
+static gboolean
+inherited (DsnJob *job, const DmarcState *st)
+{
+  return st->found_at && strcmp (st->found_at, job->domain) != 0;
+}
+
+/* BIMI needs the policy even when DMARC is not reported. */
+const char *
+dsn_dmarc_policy (DsnJob *job)
+{
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
+  const DsnDmarcRecord *r = st ? st->rec : NULL;
+  if (!r || !r->valid)
+    return NULL;
+  return inherited (job, st) && r->sp ? r->sp : r->p ? r->p : "none";
+}
+
+int
+dsn_dmarc_pct (DsnJob *job)
+{
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
+  return dsn_dmarc_policy (job) && st->rec->pct >= 0 ? st->rec->pct : 100;
 }
 
 static guint
@@ -201,24 +216,13 @@ n_labels (const char *d)
   return n;
 }
 
-void
-dsn_dmarc_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  DmarcState *st = state (job);
-  gboolean inherited = st->found_at && strcmp (st->found_at, job->domain) != 0;
+  DmarcState *st = DSN_JOB_STATE (job, DSN_AREA_DMARC, DmarcState);
+  gboolean from_parent = inherited (job, st);
   DsnDmarcRecord *r = st->rec;
-  /* The policy in force for this domain: p= for its own record, sp= (or
-   * p=) for a parent's. BIMI needs it even when DMARC is not reported. */
-  const char *policy = NULL;
-  if (r && r->valid)
-    policy = inherited && r->sp ? r->sp : r->p ? r->p : "none";
-  if (policy) {
-    g_free (job->dmarc_policy);
-    job->dmarc_policy = g_strdup (policy);
-    job->dmarc_pct = r->pct >= 0 ? r->pct : 100;
-  }
-  if (!dsn_job_wants (job, DSN_AREA_DMARC))
-    return;
+  const char *policy = dsn_dmarc_policy (job);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DMARC);
   JsonArray *lookups = json_array_new ();
   for (guint i = 0; i < st->steps->len; i++) {
@@ -232,7 +236,7 @@ dsn_dmarc_finish (DsnJob *job)
   json_object_set_array_member (o, "lookups", lookups);
   dsn_json_set_string (o, "found_at", st->found_at);
   dsn_json_set_string (o, "record", st->record);
-  json_object_set_boolean_member (o, "inherited", inherited);
+  json_object_set_boolean_member (o, "inherited", from_parent);
   if (r && r->tags)
     json_object_set_object_member (o, "tags", dsn_taglist_to_json (r->tags));
   else
@@ -261,7 +265,7 @@ dsn_dmarc_finish (DsnJob *job)
   dsn_job_add_issues (job, r->issues, "domain", st->found_at);
   if (!r->valid)
     return;
-  if (inherited) {
+  if (from_parent) {
     dsn_job_add (job, "dmarc.inherited", "domain", job->domain, "found_at", st->found_at, "policy",
                  policy, NULL);
     if (r->psd && !strcmp (r->psd, "y"))
@@ -274,7 +278,7 @@ dsn_dmarc_finish (DsnJob *job)
     dsn_job_add (job, "dmarc.policy_none", NULL);
   else if (rank == 1)
     dsn_job_add (job, "dmarc.policy_quarantine", NULL);
-  if (!inherited && r->sp && dsn_dmarc_policy_rank (r->sp) < dsn_dmarc_policy_rank (r->p))
+  if (!from_parent && r->sp && dsn_dmarc_policy_rank (r->sp) < dsn_dmarc_policy_rank (r->p))
     dsn_job_add (job, "dmarc.sp_weaker", "p", r->p, "sp", r->sp, NULL);
   if (r->pct >= 0 && r->pct < 100) {
     g_autofree char *pct = g_strdup_printf ("%d", r->pct);
@@ -295,3 +299,11 @@ dsn_dmarc_finish (DsnJob *job)
   if (dsn_job_area_clean (job, DSN_AREA_DMARC))
     dsn_job_add (job, "dmarc.ok", "policy", policy, NULL);
 }
+
+DSN_CHECK (dmarc) = {
+  .area = DSN_AREA_DMARC,
+  .state_size = sizeof (DmarcState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

@@ -9,6 +9,16 @@
 
 #include <string.h>
 
+/* Blocklists queried when the caller gives none: widely used, free for
+ * low-volume queries. Spamhaus answers 127.255.255.254 to queries sent
+ * through public resolvers: that is reported as "could not check". */
+static const char *const default_zones[] = {
+  "zen.spamhaus.org",
+  "bl.spamcop.net",
+  "b.barracudacentral.org",
+  NULL,
+};
+
 typedef enum { BL_PENDING, BL_CLEAN, BL_LISTED, BL_REFUSED, BL_FAILED } BlStatus;
 
 typedef struct {
@@ -18,6 +28,10 @@ typedef struct {
   GPtrArray *codes;
   char *text;
 } BlEntry;
+
+typedef struct {
+  GPtrArray *entries; /* BlEntry */
+} BlState;
 
 static void
 entry_free (BlEntry *e)
@@ -31,32 +45,26 @@ entry_free (BlEntry *e)
   g_free (e);
 }
 
-static GPtrArray *
-entries (DsnJob *job)
+static void
+clear (gpointer data)
 {
-  int i = dsn_area_index (DSN_AREA_DNSBL);
-  if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
-    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
-  }
-  return job->state[i];
+  BlState *st = data;
+  if (st->entries)
+    g_ptr_array_unref (st->entries);
 }
 
-static char *
-server_label (const BlEntry *e)
+static const char *const *
+zones_of (const DsnJob *job)
 {
-  return e->host ? g_strdup_printf ("%s (%s)", e->address, e->host) : g_strdup (e->address);
+  return job->dnsbl_zones ? (const char *const *)job->dnsbl_zones : default_zones;
 }
 
 static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
   BlEntry *e = data;
-  if (ans->status == DSN_DNS_OK && ans->rrs->len) {
-    const DsnDnsRR *rr = ans->rrs->pdata[0];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    e->text = g_utf8_make_valid (text, -1);
-  }
+  if (ans->status == DSN_DNS_OK && ans->rrs->len)
+    e->text = dsn_rr_text (ans->rrs->pdata[0]);
 }
 
 static void
@@ -84,9 +92,7 @@ on_a (const DsnDnsAnswer *ans, gpointer data)
   }
   e->status = listed ? BL_LISTED : BL_REFUSED;
   if (refused && !listed) {
-    g_ptr_array_add (e->codes, NULL);
-    g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
-    g_ptr_array_remove_index (e->codes, e->codes->len - 1);
+    g_autofree char *codes = dsn_strings_join (e->codes, ", ");
     dsn_job_add (job, "dnsbl.refused", "zone", e->zone, "code", codes, NULL);
   }
   if (listed)
@@ -105,13 +111,13 @@ reversed (const char *address)
   return g_strndup (rev, (gsize)(suffix - rev));
 }
 
-void
-dsn_dnsbl_check (DsnJob *job, const char *address, const char *host)
+static void
+check_address (DsnJob *job, const char *address, const char *host)
 {
   g_autofree char *rev = reversed (address);
   if (!rev)
     return;
-  for (char **z = job->dnsbl_zones; z && *z; z++) {
+  for (const char *const *z = zones_of (job); *z; z++) {
     BlEntry *e = g_new0 (BlEntry, 1);
     e->job = job;
     e->address = g_strdup (address);
@@ -119,9 +125,17 @@ dsn_dnsbl_check (DsnJob *job, const char *address, const char *host)
     e->zone = g_ascii_strdown (*z, -1);
     e->name = g_strconcat (rev, ".", e->zone, NULL);
     e->codes = g_ptr_array_new_with_free_func (g_free);
-    g_ptr_array_add (entries (job), e);
+    g_ptr_array_add (DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState)->entries, e);
     dsn_job_lookup (job, e->name, DSN_DNS_A, on_a, e);
   }
+}
+
+static void
+start (DsnJob *job)
+{
+  BlState *st = DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState);
+  st->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  dsn_mx_foreach_address (job, check_address);
 }
 
 static gint
@@ -132,14 +146,14 @@ compare_entries (gconstpointer a, gconstpointer b)
   return d ? d : strcmp (x->zone, y->zone);
 }
 
-void
-dsn_dnsbl_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  GPtrArray *list = entries (job);
+  GPtrArray *list = DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState)->entries;
   g_ptr_array_sort (list, compare_entries);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DNSBL);
   JsonArray *zones = json_array_new ();
-  for (char **z = job->dnsbl_zones; z && *z; z++)
+  for (const char *const *z = zones_of (job); *z; z++)
     json_array_add_string_element (zones, *z);
   json_object_set_array_member (o, "zones", zones);
   JsonArray *arr = json_array_new ();
@@ -158,10 +172,8 @@ dsn_dnsbl_finish (DsnJob *job)
     dsn_json_set_string (r, "text", e->text);
     json_array_add_object_element (arr, r);
     if (e->status == BL_LISTED) {
-      g_autofree char *server = server_label (e);
-      g_ptr_array_add (e->codes, NULL);
-      g_autofree char *codes = g_strjoinv (", ", (char **)e->codes->pdata);
-      g_ptr_array_remove_index (e->codes, e->codes->len - 1);
+      g_autofree char *server = dsn_mx_server_label (e->address, e->host);
+      g_autofree char *codes = dsn_strings_join (e->codes, ", ");
       /* The list's own words, quoted, when it gives any. */
       g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");
       dsn_job_add (job, "dnsbl.listed", "server", server, "zone", e->zone, "code", codes, "text",
@@ -171,13 +183,23 @@ dsn_dnsbl_finish (DsnJob *job)
     }
   }
   json_object_set_array_member (o, "results", arr);
-  if (!job->dnsbl_zones || !job->dnsbl_zones[0])
+  if (!zones_of (job)[0])
     dsn_job_add (job, "dnsbl.no_zones", NULL);
   else if (!list->len)
     dsn_job_add (job, "dnsbl.no_address", NULL);
   else if (clean == list->len) {
     g_autofree char *na = g_strdup_printf ("%u", g_hash_table_size (addresses));
-    g_autofree char *nz = g_strdup_printf ("%u", g_strv_length (job->dnsbl_zones));
+    g_autofree char *nz = g_strdup_printf ("%u", g_strv_length ((char **)zones_of (job)));
     dsn_job_add (job, "dnsbl.ok", "addresses", na, "zones", nz, NULL);
   }
 }
+
+DSN_CHECK (dnsbl) = {
+  .area = DSN_AREA_DNSBL,
+  .needs = DSN_AREA_MX,
+  .address = TRUE,
+  .state_size = sizeof (BlState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

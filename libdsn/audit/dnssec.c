@@ -17,7 +17,7 @@ static void
 on_answer (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  DnssecState *st = job->state[dsn_area_index (DSN_AREA_DNSSEC)];
+  DnssecState *st = DSN_JOB_STATE (job, DSN_AREA_DNSSEC, DnssecState);
   st->done = TRUE;
   st->ad = ans->ad;
   st->status = ans->status;
@@ -25,19 +25,16 @@ on_answer (const DsnDnsAnswer *ans, gpointer data)
     dsn_job_dns_error (job, "dnssec.dns_error", ans);
 }
 
-void
-dsn_dnssec_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_DNSSEC);
-  job->state[i] = g_new0 (DnssecState, 1);
-  job->state_free[i] = g_free;
   dsn_job_lookup (job, job->domain, DSN_DNS_TXT, on_answer, job);
 }
 
-void
-dsn_dnssec_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  DnssecState *st = job->state[dsn_area_index (DSN_AREA_DNSSEC)];
+  DnssecState *st = DSN_JOB_STATE (job, DSN_AREA_DNSSEC, DnssecState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_DNSSEC);
   g_autofree char *name = g_strdup_printf ("%s TXT", job->domain);
   json_object_set_string_member (o, "checked", name);
@@ -46,3 +43,10 @@ dsn_dnssec_finish (DsnJob *job)
     return;
   dsn_job_add (job, st->ad ? "dnssec.validated" : "dnssec.not_validated", NULL);
 }
+
+DSN_CHECK (dnssec) = {
+  .area = DSN_AREA_DNSSEC,
+  .state_size = sizeof (DnssecState),
+  .start = start,
+  .finish = finish,
+};

@@ -62,20 +62,16 @@ fetch_free (Fetch *f)
 }
 
 static void
-state_free (StsState *st)
+clear (gpointer data)
 {
-  g_ptr_array_unref (st->records);
+  StsState *st = data;
+  if (st->records)
+    g_ptr_array_unref (st->records);
   dsn_sts_record_free (st->rec);
-  g_ptr_array_unref (st->addresses);
+  if (st->addresses)
+    g_ptr_array_unref (st->addresses);
   fetch_free (st->fetch);
   dsn_sts_policy_free (st->policy);
-  g_free (st);
-}
-
-static StsState *
-state (DsnJob *job)
-{
-  return job->state[dsn_area_index (DSN_AREA_MTA_STS)];
 }
 
 /* ------------------------------------------------------------ HTTPS */
@@ -182,7 +178,7 @@ static void
 on_fetched (GObject *source, GAsyncResult *result, gpointer data)
 {
   DsnJob *job = data;
-  StsState *st = state (job);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   Fetch *f = st->fetch;
   if (f->status == 200 && !f->error && !f->too_large)
     st->policy = dsn_sts_policy_parse ((const char *)f->body->data, f->body->len);
@@ -192,7 +188,7 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer data)
 static void
 start_fetch (DsnJob *job)
 {
-  StsState *st = state (job);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   DsnResolver *res = dsn_dns_get_resolver (job->dns);
   Fetch *f = g_new0 (Fetch, 1);
   f->host = g_strconcat ("mta-sts.", job->domain, NULL);
@@ -217,7 +213,7 @@ static void
 on_host (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  StsState *st = state (job);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   if (dsn_dns_failed (ans)) {
     if (!st->host_failed)
       dsn_job_dns_error (job, "mta_sts.dns_error", ans);
@@ -235,7 +231,7 @@ static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  StsState *st = state (job);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   st->txt_status = ans->status;
   if (dsn_dns_failed (ans)) {
     dsn_job_dns_error (job, "mta_sts.dns_error", ans);
@@ -256,15 +252,12 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   dsn_job_lookup (job, host, DSN_DNS_AAAA, on_host, job);
 }
 
-void
-dsn_mtasts_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_MTA_STS);
-  StsState *st = g_new0 (StsState, 1);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   st->records = g_ptr_array_new_with_free_func (g_free);
   st->addresses = g_ptr_array_new_with_free_func (g_free);
-  job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify)state_free;
   g_autofree char *name = g_strconcat ("_mta-sts.", job->domain, NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
@@ -330,9 +323,10 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
   /* Every MX host must match a pattern, or senders that enforce the policy
    * will not deliver to it (§4.1). */
   JsonArray *matches = json_array_new ();
-  for (guint i = 0;
-       job->mx_hosts && !job->mx_null && strcmp (p->mode, "none") && i < job->mx_hosts->len; i++) {
-    const DsnMxHost *h = job->mx_hosts->pdata[i];
+  GPtrArray *hosts = dsn_mx_hosts (job);
+  for (guint i = 0; hosts && !dsn_mx_null (job) && strcmp (p->mode, "none") && i < hosts->len;
+       i++) {
+    const DsnMxHost *h = hosts->pdata[i];
     if (!*h->name)
       continue;
     const char *pattern = NULL;
@@ -351,10 +345,10 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
     dsn_job_add (job, "mta_sts.ok", "mode", p->mode, NULL);
 }
 
-void
-dsn_mtasts_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  StsState *st = state (job);
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_MTA_STS);
   json_object_set_array_member (o, "records", dsn_json_strv (st->records));
   dsn_json_set_string (o, "id", st->rec ? st->rec->id : NULL);
@@ -391,3 +385,12 @@ dsn_mtasts_finish (DsnJob *job)
   }
   check_policy (job, st, o);
 }
+
+DSN_CHECK (mta_sts) = {
+  .area = DSN_AREA_MTA_STS,
+  .needs = DSN_AREA_MX,
+  .state_size = sizeof (StsState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

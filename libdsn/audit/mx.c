@@ -12,6 +12,10 @@ typedef struct {
   GPtrArray *hosts; /* DsnMxHost */
   guint pending;    /* address lookups in flight */
   gboolean nxdomain, implicit, null_mx;
+  gboolean done; /* every address lookup is done */
+  /* What other checks do with each address (dsn_mx_foreach_address()). */
+  DsnMxAddressFunc on_address[DSN_N_AREAS];
+  guint n_on_address;
 } MxState;
 
 typedef struct {
@@ -28,18 +32,11 @@ host_free (DsnMxHost *h)
 }
 
 static void
-state_free (MxState *st)
+clear (gpointer data)
 {
+  MxState *st = data;
   if (st->hosts)
     g_ptr_array_unref (st->hosts);
-  g_free (st);
-}
-
-static MxState *
-state (DsnJob *job)
-{
-  int i = dsn_area_index (DSN_AREA_MX);
-  return job->state[i];
 }
 
 static DsnMxHost *
@@ -87,8 +84,8 @@ compare_strings (gconstpointer a, gconstpointer b)
 static void
 all_done (DsnJob *job)
 {
-  MxState *st = state (job);
-  job->mx_hosts = g_ptr_array_ref (st->hosts);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
+  st->done = TRUE;
   /* Each address once, with the first mail server that has it. */
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < st->hosts->len; i++) {
@@ -98,10 +95,8 @@ all_done (DsnJob *job)
       const char *addr = h->addresses->pdata[k];
       if (!g_hash_table_add (seen, (gpointer)addr))
         continue;
-      if (dsn_job_wants (job, DSN_AREA_PTR))
-        dsn_ptr_check (job, addr, h->name);
-      if (dsn_job_wants (job, DSN_AREA_DNSBL))
-        dsn_dnsbl_check (job, addr, h->name);
+      for (guint f = 0; f < st->n_on_address; f++)
+        st->on_address[f](job, addr, h->name);
     }
   }
 }
@@ -109,7 +104,7 @@ all_done (DsnJob *job)
 static void
 host_lookup_done (DsnJob *job)
 {
-  MxState *st = state (job);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   if (--st->pending == 0)
     all_done (job);
 }
@@ -142,7 +137,7 @@ on_host_address (const DsnDnsAnswer *ans, gpointer data)
 static void
 lookup_addresses (DsnJob *job, DsnMxHost *h)
 {
-  MxState *st = state (job);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   static const guint16 types[] = { DSN_DNS_A, DSN_DNS_AAAA };
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++) {
     HostLookup *l = g_new0 (HostLookup, 1);
@@ -166,10 +161,9 @@ static void
 on_mx (const DsnDnsAnswer *ans, gpointer data)
 {
   DsnJob *job = data;
-  MxState *st = state (job);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   gboolean report = dsn_job_wants (job, DSN_AREA_MX);
   if (dsn_dns_failed (ans)) {
-    job->mx_failed = TRUE;
     if (report)
       dsn_job_dns_error (job, "mx.dns_error", ans);
     all_done (job);
@@ -209,25 +203,21 @@ on_mx (const DsnDnsAnswer *ans, gpointer data)
     }
     lookup_addresses (job, h);
   }
-  job->mx_null = st->null_mx;
   host_lookup_done (job);
 }
 
-void
-dsn_mx_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_MX);
-  MxState *st = g_new0 (MxState, 1);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   st->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify)host_free);
-  job->state[i] = st;
-  job->state_free[i] = (GDestroyNotify)state_free;
   dsn_job_lookup (job, job->domain, DSN_DNS_MX, on_mx, job);
 }
 
-void
-dsn_mx_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  MxState *st = state (job);
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_MX);
   json_object_set_boolean_member (o, "null_mx", st->null_mx);
   json_object_set_boolean_member (o, "implicit", st->implicit);
@@ -274,9 +264,7 @@ dsn_mx_finish (DsnJob *job)
   }
   if (st->implicit && real && ((DsnMxHost *)st->hosts->pdata[0])->addresses->len) {
     DsnMxHost *h = st->hosts->pdata[0];
-    g_ptr_array_add (h->addresses, NULL);
-    g_autofree char *addrs = g_strjoinv (", ", (char **)h->addresses->pdata);
-    g_ptr_array_remove_index (h->addresses, h->addresses->len - 1);
+    g_autofree char *addrs = dsn_strings_join (h->addresses, ", ");
     dsn_job_add (job, "mx.implicit", "addresses", addrs, NULL);
     return;
   }
@@ -284,4 +272,48 @@ dsn_mx_finish (DsnJob *job)
     g_autofree char *n = g_strdup_printf ("%u", real);
     dsn_job_add (job, "mx.ok", "count", n, "hosts", list->str, NULL);
   }
+}
+
+DSN_CHECK (mx) = {
+  .area = DSN_AREA_MX,
+  .state_size = sizeof (MxState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};
+
+/* ------------------------------------------------------------ for other checks */
+
+GPtrArray *
+dsn_mx_hosts (DsnJob *job)
+{
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
+  return st && st->done ? st->hosts : NULL;
+}
+
+gboolean
+dsn_mx_null (DsnJob *job)
+{
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
+  return st && st->null_mx;
+}
+
+void
+dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func)
+{
+  if (job->is_ip) {
+    func (job, job->domain, NULL);
+    return;
+  }
+  MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
+  /* Answers come from the main loop, never while the checks start: a
+   * check's start function is in time. */
+  g_return_if_fail (st && !st->done && st->n_on_address < G_N_ELEMENTS (st->on_address));
+  st->on_address[st->n_on_address++] = func;
+}
+
+char *
+dsn_mx_server_label (const char *address, const char *host)
+{
+  return host ? g_strdup_printf ("%s (%s)", address, host) : g_strdup (address);
 }

@@ -27,6 +27,10 @@ typedef struct {
   char *name;
 } Forward;
 
+typedef struct {
+  GPtrArray *entries; /* PtrEntry */
+} PtrState;
+
 static void
 entry_free (PtrEntry *e)
 {
@@ -37,22 +41,12 @@ entry_free (PtrEntry *e)
   g_free (e);
 }
 
-static GPtrArray *
-entries (DsnJob *job)
+static void
+clear (gpointer data)
 {
-  int i = dsn_area_index (DSN_AREA_PTR);
-  if (!job->state[i]) {
-    job->state[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
-    job->state_free[i] = (GDestroyNotify)g_ptr_array_unref;
-  }
-  return job->state[i];
-}
-
-/* "192.0.2.1 (mx.example.org)", or the address alone. */
-static char *
-server_label (const PtrEntry *e)
-{
-  return e->host ? g_strdup_printf ("%s (%s)", e->address, e->host) : g_strdup (e->address);
+  PtrState *st = data;
+  if (st->entries)
+    g_ptr_array_unref (st->entries);
 }
 
 static void
@@ -104,8 +98,8 @@ on_ptr (const DsnDnsAnswer *ans, gpointer data)
   }
 }
 
-void
-dsn_ptr_check (DsnJob *job, const char *address, const char *host)
+static void
+check_address (DsnJob *job, const char *address, const char *host)
 {
   g_autofree char *rev = dsn_dns_reverse_name (address);
   if (!rev)
@@ -116,8 +110,16 @@ dsn_ptr_check (DsnJob *job, const char *address, const char *host)
   e->host = g_strdup (host);
   e->names = g_ptr_array_new_with_free_func (g_free);
   e->confirmed = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (entries (job), e);
+  g_ptr_array_add (DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState)->entries, e);
   dsn_job_lookup (job, rev, DSN_DNS_PTR, on_ptr, e);
+}
+
+static void
+start (DsnJob *job)
+{
+  PtrState *st = DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState);
+  st->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  dsn_mx_foreach_address (job, check_address);
 }
 
 static gint
@@ -127,19 +129,10 @@ compare_entries (gconstpointer a, gconstpointer b)
   return strcmp (x->address, y->address);
 }
 
-static char *
-join (GPtrArray *names)
+static void
+finish (DsnJob *job)
 {
-  g_ptr_array_add (names, NULL);
-  char *s = g_strjoinv (", ", (char **)names->pdata);
-  g_ptr_array_remove_index (names, names->len - 1);
-  return s;
-}
-
-void
-dsn_ptr_finish (DsnJob *job)
-{
-  GPtrArray *list = entries (job);
+  GPtrArray *list = DSN_JOB_STATE (job, DSN_AREA_PTR, PtrState)->entries;
   g_ptr_array_sort (list, compare_entries);
   JsonObject *o = dsn_job_data (job, DSN_AREA_PTR);
   JsonArray *arr = json_array_new ();
@@ -155,11 +148,11 @@ dsn_ptr_finish (DsnJob *job)
         = { "pending", "confirmed", "not-confirmed", "missing", "dns-error" };
     json_object_set_string_member (r, "status", names[e->status]);
     json_array_add_object_element (arr, r);
-    g_autofree char *server = server_label (e);
+    g_autofree char *server = dsn_mx_server_label (e->address, e->host);
     if (e->status == PTR_MISSING) {
       dsn_job_add (job, "ptr.missing", "server", server, NULL);
     } else if (e->status == PTR_UNCONFIRMED) {
-      g_autofree char *n = join (e->names);
+      g_autofree char *n = dsn_strings_join (e->names, ", ");
       dsn_job_add (job, "ptr.not_confirmed", "server", server, "names", n, NULL);
     } else if (e->status == PTR_CONFIRMED) {
       confirmed++;
@@ -173,3 +166,13 @@ dsn_ptr_finish (DsnJob *job)
     dsn_job_add (job, "ptr.ok", "count", n, NULL);
   }
 }
+
+DSN_CHECK (ptr) = {
+  .area = DSN_AREA_PTR,
+  .needs = DSN_AREA_MX,
+  .address = TRUE,
+  .state_size = sizeof (PtrState),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

@@ -79,11 +79,12 @@ node_free (Node *n)
 }
 
 static void
-audit_free (SpfAudit *sa)
+clear (gpointer data)
 {
+  SpfAudit *sa = data;
   node_free (sa->root);
-  g_ptr_array_unref (sa->spf_rr);
-  g_free (sa);
+  if (sa->spf_rr)
+    g_ptr_array_unref (sa->spf_rr);
 }
 
 static Node *node_new (DsnJob *job, Node *parent, const char *domain);
@@ -167,11 +168,7 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   n->status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    for (gsize k = 0; k < rr->len; k++)
-      if (!text[k])
-        text[k] = '?';
-    char *valid = g_utf8_make_valid (text, -1);
+    char *valid = dsn_rr_text_marked (rr);
     g_ptr_array_add (n->txt, valid);
     if (dsn_spf_is_record (rr->data, rr->len)) {
       g_ptr_array_add (n->spf, g_strdup (valid));
@@ -256,20 +253,15 @@ on_spf_rr (const DsnDnsAnswer *ans, gpointer data)
   sa->spf_rr_done = TRUE;
   sa->spf_rr_status = ans->status;
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
-    const DsnDnsRR *rr = ans->rrs->pdata[i];
-    g_autofree char *text = g_strndup (rr->data, rr->len);
-    g_ptr_array_add (sa->spf_rr, g_utf8_make_valid (text, -1));
+    g_ptr_array_add (sa->spf_rr, dsn_rr_text (ans->rrs->pdata[i]));
   }
 }
 
-void
-dsn_spf_audit_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
-  int i = dsn_area_index (DSN_AREA_SPF);
-  SpfAudit *sa = g_new0 (SpfAudit, 1);
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   sa->spf_rr = g_ptr_array_new_with_free_func (g_free);
-  job->state[i] = sa;
-  job->state_free[i] = (GDestroyNotify)audit_free;
   sa->root = node_new (job, NULL, job->domain);
   dsn_job_lookup (job, job->domain, DSN_DNS_SPF, on_spf_rr, sa);
 }
@@ -501,10 +493,10 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
   }
 }
 
-void
-dsn_spf_audit_finish (DsnJob *job)
+static void
+finish (DsnJob *job)
 {
-  SpfAudit *sa = job->state[dsn_area_index (DSN_AREA_SPF)];
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   Node *root = sa->root;
   JsonObject *o = dsn_job_data (job, DSN_AREA_SPF);
   json_object_set_array_member (o, "records", dsn_json_strv (root->spf));
@@ -541,8 +533,7 @@ dsn_spf_audit_finish (DsnJob *job)
     else if (q == 0 && !redirect)
       dsn_job_add (job, "spf.no_all", NULL);
     if (tot.dynamic->len) {
-      g_ptr_array_add (tot.dynamic, NULL);
-      g_autofree char *list = g_strjoinv (" ", (char **)tot.dynamic->pdata);
+      g_autofree char *list = dsn_strings_join (tot.dynamic, " ");
       dsn_job_add (job, "spf.macros", "terms", list, NULL);
     }
     if (dsn_job_area_clean (job, DSN_AREA_SPF)) {
@@ -552,3 +543,11 @@ dsn_spf_audit_finish (DsnJob *job)
   }
   g_ptr_array_unref (tot.dynamic);
 }
+
+DSN_CHECK (spf) = {
+  .area = DSN_AREA_SPF,
+  .state_size = sizeof (SpfAudit),
+  .start = start,
+  .finish = finish,
+  .clear = clear,
+};

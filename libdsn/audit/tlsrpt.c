@@ -41,16 +41,21 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     g_autoptr (GPtrArray) uris = g_ptr_array_new ();
     for (guint i = 0; i < r->rua->len; i++)
       g_ptr_array_add (uris, ((DsnReportUri *)r->rua->pdata[i])->uri);
-    g_ptr_array_add (uris, NULL);
-    g_autofree char *list = g_strjoinv (", ", (char **)uris->pdata);
+    g_autofree char *list = dsn_strings_join (uris, ", ");
     dsn_job_add (job, "tls_rpt.ok", "rua", list, NULL);
   }
   dsn_tlsrpt_record_free (r);
 }
 
-void
-dsn_tlsrpt_start (DsnJob *job)
+static void
+start (DsnJob *job)
 {
   g_autofree char *name = g_strconcat ("_smtp._tls.", job->domain, NULL);
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
+
+/* Everything is said when the answer comes: nothing to finish. */
+DSN_CHECK (tls_rpt) = {
+  .area = DSN_AREA_TLS_RPT,
+  .start = start,
+};
