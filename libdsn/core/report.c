@@ -380,8 +380,7 @@ dsn_recheck_free (DsnRecheck *c)
   if (!c)
     return;
   g_free (c->target);
-  g_free (c->text[0]);
-  g_free (c->text[1]);
+  dsn_finding_free (c->found);
   if (c->details)
     json_node_unref (c->details);
   g_free (c);
@@ -406,6 +405,5 @@ dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang)
   g_return_val_if_fail (r, NULL);
   if (!r->check)
     return NULL;
-  int l = dsn_lang_index (lang);
-  return r->check->text[l] ? r->check->text[l] : r->check->text[0];
+  return r->check->found ? dsn_finding_get_message (r->check->found, lang) : NULL;
 }
