@@ -405,8 +405,9 @@ first_result (const DsnHeaders *h, const char *method, gboolean want_pass)
   return first;
 }
 
-/* A duration for a reader: "42 s", "12 min", "3 h 5 min" in DURATION, or a
- * number of days in DAYS (the texts say "days" in their language). */
+/* A duration for a reader: "42 s", "12 min", "3 h 5 min" in DURATION, or
+ * from two days on a number of days in DAYS, "" otherwise (the texts say
+ * "days" in their language). */
 static void
 human_duration (gint64 s, char duration[static 64], char days[static 24])
 {
@@ -444,7 +445,7 @@ check_route (DsnHeaders *h)
         human_duration (hop->delay, duration, days);
         g_snprintf (hop_no, sizeof hop_no, "%u", i + 1);
         add_finding (h, "route.clock_skew", "hop", hop_no, "host", hop->by_host, "duration",
-                     days[0] ? NULL : duration, "days", days[0] ? days : NULL, NULL);
+                     duration, "days", days[0] ? days : NULL, NULL);
       }
       if (hop->delay > worst) {
         worst = hop->delay;
@@ -461,7 +462,7 @@ check_route (DsnHeaders *h)
         idx = i + 1;
     human_duration (worst, duration, days);
     g_snprintf (hop_no, sizeof hop_no, "%u", idx);
-    add_finding (h, "route.slow_hop", "hop", hop_no, "duration", days[0] ? NULL : duration, "days",
+    add_finding (h, "route.slow_hop", "hop", hop_no, "duration", duration, "days",
                  days[0] ? days : NULL, "previous", ((DsnHop *)h->hops->pdata[idx - 2])->by_host,
                  "next", slowest->by_host, NULL);
   }
