@@ -162,7 +162,7 @@ DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guin
 /* Findings of the delivery headers analysis (kind DSN_KIND_HEADERS), in
  * the order checked. Finding I is owned by the report. The other getters
  * are shorthands for the finding's code ("align.dkim", "route.slow_hop",
- * ...), message and advice, in LANG (see dsn_languages(); NULL means "en"). */
+ * ...), message and advice, in LANG (NULL means "en"). */
 DSN_API guint dsn_report_get_n_header_findings (const DsnReport *rep);
 DSN_API const DsnFinding *dsn_report_get_header_finding (const DsnReport *rep, guint i);
 DSN_API const char *dsn_report_get_header_finding_code (const DsnReport *rep, guint i);
@@ -180,7 +180,8 @@ DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
 DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
 
 /* Returns the report as a JSON object (see doc/json-schema.json), texts in
- * LANG (one of dsn_languages (); NULL means "en"). Free with json_node_unref(). */
+ * LANG (see dsn_catalogue_get_languages(); NULL means "en"). Free with
+ * json_node_unref(). */
 DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
 
 /* The same object serialized on one line, written directly (no tree is
@@ -212,18 +213,20 @@ DSN_API const char *dsn_recipient_get_category (const DsnRecipient *r);
 DSN_API gboolean dsn_recipient_get_hard_bounce (const DsnRecipient *r);
 /* The blocklist the server named ("Spamhaus"), or NULL. */
 DSN_API const char *dsn_recipient_get_blocklist (const DsnRecipient *r);
-/* Texts of the category in LANG (one of dsn_languages (); NULL means "en"): a one-line
- * summary, what happened and who must act, and what to do. */
+/* Texts of the category in LANG (NULL means "en"): a one-line summary,
+ * what happened and who must act, and what to do. */
 DSN_API const char *dsn_recipient_get_summary (const DsnRecipient *r, const char *lang);
 DSN_API const char *dsn_recipient_get_explanation (const DsnRecipient *r, const char *lang);
 DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char *lang);
 
 /* ------------------------------------------------------------------ findings and texts
  *
- * Every sentence the library shows a person comes from one catalogue: data
- * files of stable codes (catalogue/ *.keys in the sources, compiled into the
- * library), each with a severity and texts in every language, "{name}"
- * placeholders filled from a finding's arguments. */
+ * The library's sentences for people (findings, backscatter evidence,
+ * re-checks, mailcheck's findings) come from one catalogue: data files of
+ * stable codes (catalogue/ *.keys in the sources, compiled into the
+ * library), each with a severity and texts in every language. "{name}" in a
+ * text is an argument; "{name?TEXT|OTHER}" says TEXT when the argument is
+ * known, OTHER when not, and "{name|OTHER}" the argument or else OTHER. */
 
 typedef enum {
   DSN_SEVERITY_OK,
@@ -252,7 +255,7 @@ DSN_API const char *dsn_finding_get_advice (const DsnFinding *finding, const cha
 
 /* The languages texts are written in, NULL-terminated: "en" first (the
  * default), then the translations ("fr", ...). Static. */
-DSN_API const char *const *dsn_languages (void);
+DSN_API const char *const *dsn_catalogue_get_languages (void);
 /* Text KEY ("message", "advice", ...) of the catalogue's entry CODE in
  * LANG (NULL means "en"), as written: placeholders unfilled. Falls back on
  * the English where LANG has no translation. NULL if there is no such entry
@@ -430,7 +433,7 @@ DSN_API guint dsn_audit_get_n_findings (const DsnAudit *audit);
 DSN_API const DsnFinding *dsn_audit_get_finding (const DsnAudit *audit, guint i);
 /* Returns the audit as JSON (schema 1, see mailcheck(1)): every record seen,
  * even invalid ones, the parsed form, the SPF term tree and every finding,
- * with texts in LANG (one of dsn_languages (); NULL means "en"). Free with json_node_unref(). */
+ * with texts in LANG (NULL means "en"). Free with json_node_unref(). */
 DSN_API JsonNode *dsn_audit_to_json (const DsnAudit *audit, const char *lang);
 DSN_API void dsn_audit_free (DsnAudit *audit);
 
@@ -492,7 +495,7 @@ DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *co
  * "no-longer-holds" or "could-not-check"; NULL when R's diagnosis has no DNS cause or no check
  * was asked. Static string. */
 DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
-/* What the check found, in LANG (one of dsn_languages (); NULL means "en"). */
+/* What the check found, in LANG (NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)

@@ -55,7 +55,7 @@ test_fill (void)
 static void
 test_languages (void)
 {
-  const char *const *langs = dsn_languages ();
+  const char *const *langs = dsn_catalogue_get_languages ();
   g_assert_cmpstr (langs[0], ==, "en");
   g_assert_cmpint (dsn_lang_count (), ==, g_strv_length ((char **)langs));
   g_assert_cmpint (dsn_lang_count (), >=, 2);

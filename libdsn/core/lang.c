@@ -29,7 +29,7 @@ load_languages (gpointer data)
 }
 
 const char *const *
-dsn_languages (void)
+dsn_catalogue_get_languages (void)
 {
   static GOnce once = G_ONCE_INIT;
   return g_once (&once, load_languages, NULL);
@@ -40,7 +40,7 @@ dsn_lang_count (void)
 {
   static gsize count;
   if (g_once_init_enter (&count))
-    g_once_init_leave (&count, g_strv_length ((char **)dsn_languages ()));
+    g_once_init_leave (&count, g_strv_length ((char **)dsn_catalogue_get_languages ()));
   return (int)count;
 }
 
@@ -49,7 +49,7 @@ dsn_lang_index (const char *lang)
 {
   if (!lang)
     return 0;
-  const char *const *langs = dsn_languages ();
+  const char *const *langs = dsn_catalogue_get_languages ();
   for (int i = 0; langs[i]; i++)
     if (g_ascii_strncasecmp (lang, langs[i], strlen (langs[i])) == 0)
       return i;
@@ -59,5 +59,5 @@ dsn_lang_index (const char *lang)
 const char *
 dsn_lang_name (int i)
 {
-  return i >= 0 && i < dsn_lang_count () ? dsn_languages ()[i] : NULL;
+  return i >= 0 && i < dsn_lang_count () ? dsn_catalogue_get_languages ()[i] : NULL;
 }
