@@ -171,8 +171,12 @@ DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, gu
 DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i,
                                                           const char *lang);
 
+/* Anomalies met while reading the message (it was analysed all the same):
+ * warning I in English, or as a finding (a code such as "mime.truncated",
+ * its message in any language), owned by the report. */
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
+DSN_API const DsnFinding *dsn_report_get_warning_finding (const DsnReport *rep, guint i);
 
 /* For a bounce: whether the returned original was really sent by the user:
  * "genuine", "suspicious", "forged" (backscatter) or "unknown"; NULL for

@@ -3,7 +3,7 @@
 through dsn-explain --json in English and in each other language of
 catalogue/languages.keys, and every text a person reads (the category's
 summary, explanation and advice, the header findings, the backscatter
-evidence and verdict, the re-check) must differ from its English: one that
+evidence and verdict, the re-check, the warnings) must differ from its English: one that
 does not was never translated. Prints TAP, one test per language and
 directory.
 
@@ -38,6 +38,8 @@ def texts(report):
         out.append((f'{e["code"]} text', e.get('text')))
     out.append(('backscatter explanation', b.get('explanation')))
     out.append(('backscatter advice', b.get('advice')))
+    for i, w in enumerate(report.get('warnings') or []):
+        out.append((f'warning {i}', w))
     return out
 
 

@@ -158,7 +158,7 @@ write_report (DsnJson *b, const DsnReport *rep, const char *lang)
   dsn_json_set_member_name (b, "warnings");
   dsn_json_begin_array (b);
   for (guint i = 0; i < rep->warnings->len; i++)
-    dsn_json_add_string_value (b, rep->warnings->pdata[i]);
+    dsn_json_add_string_value (b, dsn_finding_get_message (rep->warnings->pdata[i], lang));
   dsn_json_end_array (b);
   dsn_json_end_object (b);
 }

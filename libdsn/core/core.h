@@ -90,7 +90,7 @@ struct _DsnReport {
   const char *dialect;   /* static name */
   GPtrArray *fields;     /* per-message fields: pairs of name, value */
   GPtrArray *recipients; /* DsnRecipient */
-  GPtrArray *warnings;   /* char* */
+  GPtrArray *warnings;   /* DsnFinding */
   GPtrArray *original;   /* returned message headers: pairs of name, value */
   char *original_ip;
   char *subject; /* the report's own Subject and From, decoded */
@@ -120,7 +120,9 @@ DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, co
                                                         guint n);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
-DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Adds the warning CODE (catalogue/warnings.keys) with NAME, VALUE
+ * arguments ending with a NULL name; the same warning twice is kept once. */
+DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *code, ...) G_GNUC_NULL_TERMINATED;
 /* Replaces *SLOT with a copy of VALUE (NULL clears it); trims surrounding space. */
 DSN_INTERNAL void dsn_set (char **slot, const char *value);
 /* Same, for a value of LEN bytes. */
