@@ -86,6 +86,7 @@ typedef enum {
 typedef struct _DsnAnalyzer DsnAnalyzer;
 typedef struct _DsnReport DsnReport;
 typedef struct _DsnRecipient DsnRecipient;
+typedef struct _DsnFinding DsnFinding; /* see "findings and texts" below */
 
 /* Returns a new analyzer with the built-in rules (compiled into the library).
  * Free with dsn_analyzer_free(). */
@@ -158,18 +159,24 @@ DSN_API guint dsn_report_get_n_recipients (const DsnReport *rep);
 /* Returns recipient I (0-based), owned by the report. */
 DSN_API const DsnRecipient *dsn_report_get_recipient (const DsnReport *rep, guint i);
 
-/* Findings of the delivery headers analysis (kind DSN_KIND_HEADERS): a
- * stable code ("align.dkim", "route.slow_hop", ...), a sentence and what to
- * do, in LANG ("en" or "fr"; NULL means "en"). */
+/* Findings of the delivery headers analysis (kind DSN_KIND_HEADERS), in
+ * the order checked. Finding I is owned by the report. The other getters
+ * are shorthands for the finding's code ("align.dkim", "route.slow_hop",
+ * ...), message and advice, in LANG (NULL means "en"). */
 DSN_API guint dsn_report_get_n_header_findings (const DsnReport *rep);
+DSN_API const DsnFinding *dsn_report_get_header_finding (const DsnReport *rep, guint i);
 DSN_API const char *dsn_report_get_header_finding_code (const DsnReport *rep, guint i);
 DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, guint i,
                                                         const char *lang);
 DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i,
                                                           const char *lang);
 
+/* Anomalies met while reading the message (it was analysed all the same):
+ * warning I in English, or as a finding (a code such as "mime.truncated",
+ * its message in any language), owned by the report. */
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
+DSN_API const DsnFinding *dsn_report_get_warning_finding (const DsnReport *rep, guint i);
 
 /* For a bounce: whether the returned original was really sent by the user:
  * "genuine", "suspicious", "forged" (backscatter) or "unknown"; NULL for
@@ -177,7 +184,8 @@ DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
 DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
 
 /* Returns the report as a JSON object (see doc/json-schema.json), texts in
- * LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
+ * LANG (see dsn_catalogue_get_languages(); NULL means "en"). Free with
+ * json_node_unref(). */
 DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
 
 /* The same object serialized on one line, written directly (no tree is
@@ -211,11 +219,59 @@ DSN_API const char *dsn_recipient_get_category (const DsnRecipient *r);
 DSN_API gboolean dsn_recipient_get_hard_bounce (const DsnRecipient *r);
 /* The blocklist the server named ("Spamhaus"), or NULL. */
 DSN_API const char *dsn_recipient_get_blocklist (const DsnRecipient *r);
-/* Texts of the category in LANG ("en" or "fr"; NULL means "en"): a one-line
- * summary, what happened and who must act, and what to do. */
+/* Texts of the category in LANG (NULL means "en"): a one-line summary,
+ * what happened and who must act, and what to do. */
 DSN_API const char *dsn_recipient_get_summary (const DsnRecipient *r, const char *lang);
 DSN_API const char *dsn_recipient_get_explanation (const DsnRecipient *r, const char *lang);
 DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char *lang);
+
+/* ------------------------------------------------------------------ findings and texts
+ *
+ * The library's sentences for people (findings, backscatter evidence,
+ * re-checks, mailcheck's findings) come from one catalogue: data files of
+ * stable codes (catalogue/ *.keys in the sources, compiled into the
+ * library), each with a severity and texts in every language. "{name}" in a
+ * text is an argument; "{name?TEXT|OTHER}" says TEXT when the argument is
+ * known, OTHER when not, and "{name|OTHER}" the argument or else OTHER. */
+
+typedef enum {
+  DSN_SEVERITY_OK,
+  DSN_SEVERITY_INFO,
+  DSN_SEVERITY_WARNING,
+  DSN_SEVERITY_ERROR,
+} DsnSeverity;
+
+/* Static lower-case name: "ok", "info", "warning", "error". */
+DSN_API const char *dsn_severity_to_string (DsnSeverity severity);
+
+/* A stable code such as "spf.too_many_lookups" (listed in mailcheck(1)) or
+ * "auth.dkim_fail". */
+DSN_API const char *dsn_finding_get_code (const DsnFinding *finding);
+DSN_API DsnSeverity dsn_finding_get_severity (const DsnFinding *finding);
+/* TRUE for "could not check": a DNS failure kept the check from being made,
+ * which says nothing about the domain's records. */
+DSN_API gboolean dsn_finding_get_unchecked (const DsnFinding *finding);
+/* The specification behind the finding ("RFC 7208 §4.6.4"), or NULL. */
+DSN_API const char *dsn_finding_get_rfc (const DsnFinding *finding);
+/* What was found, in plain words, in LANG (NULL means "en"; a language
+ * without a translation of it gives the English). */
+DSN_API const char *dsn_finding_get_message (const DsnFinding *finding, const char *lang);
+/* What to do about it, or NULL when there is nothing to do. */
+DSN_API const char *dsn_finding_get_advice (const DsnFinding *finding, const char *lang);
+
+/* The languages texts are written in, NULL-terminated: "en" first (the
+ * default), then the translations ("fr", ...). Static. */
+DSN_API const char *const *dsn_catalogue_get_languages (void);
+/* Text KEY ("message", "advice", ...) of the catalogue's entry CODE in
+ * LANG (NULL means "en"), as written: placeholders unfilled. Falls back on
+ * the English where LANG has no translation. NULL if there is no such entry
+ * or text. Static. */
+DSN_API const char *dsn_catalogue_get_text (const char *code, const char *key, const char *lang);
+/* The same text with its placeholders filled from NAME, VALUE string pairs
+ * ending with a NULL name (a NULL VALUE: the argument is unknown). NULL if
+ * there is no such text; free with g_free(). */
+DSN_API char *dsn_catalogue_format (const char *code, const char *key, const char *lang,
+                                    ...) G_GNUC_NULL_TERMINATED;
 
 /* ------------------------------------------------------------------ reader */
 
@@ -276,7 +332,6 @@ DSN_API void dsn_reader_free (DsnReader *reader);
 
 typedef struct _DsnResolver DsnResolver;
 typedef struct _DsnAudit DsnAudit;
-typedef struct _DsnFinding DsnFinding;
 typedef struct _DsnSpfResult DsnSpfResult;
 
 /* What an audit looks at; combine with |. */
@@ -293,13 +348,6 @@ typedef enum {
   DSN_AREA_DNSSEC = 1 << 9,  /* whether the resolver validated the answers (AD bit) */
   DSN_AREA_ALL = 0x3ff,
 } DsnArea;
-
-typedef enum {
-  DSN_SEVERITY_OK,
-  DSN_SEVERITY_INFO,
-  DSN_SEVERITY_WARNING,
-  DSN_SEVERITY_ERROR,
-} DsnSeverity;
 
 /* The verdict on one area. */
 typedef enum {
@@ -323,9 +371,8 @@ typedef enum {
 } DsnSpfCode;
 
 /* Static lower-case names: "mx", "mta-sts", ... (one area only; NULL for a
- * combination), "warning", "unknown", "softfail". */
+ * combination), "unknown", "softfail". */
 DSN_API const char *dsn_area_to_string (DsnArea area);
-DSN_API const char *dsn_severity_to_string (DsnSeverity severity);
 DSN_API const char *dsn_verdict_to_string (DsnVerdict verdict);
 DSN_API const char *dsn_spf_code_to_string (DsnSpfCode code);
 
@@ -392,23 +439,12 @@ DSN_API guint dsn_audit_get_n_findings (const DsnAudit *audit);
 DSN_API const DsnFinding *dsn_audit_get_finding (const DsnAudit *audit, guint i);
 /* Returns the audit as JSON (schema 1, see mailcheck(1)): every record seen,
  * even invalid ones, the parsed form, the SPF term tree and every finding,
- * with texts in LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
+ * with texts in LANG (NULL means "en"). Free with json_node_unref(). */
 DSN_API JsonNode *dsn_audit_to_json (const DsnAudit *audit, const char *lang);
 DSN_API void dsn_audit_free (DsnAudit *audit);
 
-/* A stable code such as "spf.too_many_lookups" (listed in mailcheck(1)). */
-DSN_API const char *dsn_finding_get_code (const DsnFinding *finding);
+/* The area a finding of an audit is about (the start of its code). */
 DSN_API DsnArea dsn_finding_get_area (const DsnFinding *finding);
-DSN_API DsnSeverity dsn_finding_get_severity (const DsnFinding *finding);
-/* TRUE for "could not check": a DNS failure kept the check from being made,
- * which says nothing about the domain's records. */
-DSN_API gboolean dsn_finding_get_unchecked (const DsnFinding *finding);
-/* The specification behind the finding ("RFC 7208 §4.6.4"), or NULL. */
-DSN_API const char *dsn_finding_get_rfc (const DsnFinding *finding);
-/* What was found, in plain words, in LANG ("en" or "fr"; NULL means "en"). */
-DSN_API const char *dsn_finding_get_message (const DsnFinding *finding, const char *lang);
-/* What to do about it, or NULL when there is nothing to do. */
-DSN_API const char *dsn_finding_get_advice (const DsnFinding *finding, const char *lang);
 
 /* ---- SPF check_host() */
 
@@ -465,7 +501,7 @@ DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *co
  * "no-longer-holds" or "could-not-check"; NULL when R's diagnosis has no DNS cause or no check
  * was asked. Static string. */
 DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
-/* What the check found, in LANG ("en", "fr"; NULL means "en"). */
+/* What the check found, in LANG (NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)

@@ -92,7 +92,7 @@ compare_findings (gconstpointer a, gconstpointer b)
   int d = rank (x) - rank (y);
   if (d)
     return d;
-  d = dsn_area_index (x->def->area) - dsn_area_index (y->def->area);
+  d = dsn_area_index (dsn_finding_get_area (x)) - dsn_area_index (dsn_finding_get_area (y));
   if (d)
     return d;
   d = strcmp (x->def->code, y->def->code);
@@ -115,7 +115,7 @@ decide (DsnAudit *audit)
     gboolean error = FALSE, unchecked = FALSE, warning = FALSE, absent = FALSE;
     for (guint k = 0; k < audit->findings->len; k++) {
       const DsnFinding *f = audit->findings->pdata[k];
-      if (f->def->area != area)
+      if (dsn_finding_get_area (f) != area)
         continue;
       if (f->def->severity == DSN_SEVERITY_ERROR)
         error = TRUE;
@@ -360,7 +360,8 @@ finding_json (const DsnFinding *f, int lang)
 {
   JsonObject *o = json_object_new ();
   json_object_set_string_member (o, "code", f->def->code);
-  dsn_json_set_string (o, "area", f->def->area ? dsn_area_to_string (f->def->area) : "dns");
+  dsn_json_set_string (
+      o, "area", dsn_finding_get_area (f) ? dsn_area_to_string (dsn_finding_get_area (f)) : "dns");
   json_object_set_string_member (o, "severity", dsn_severity_to_string (f->def->severity));
   json_object_set_boolean_member (o, "unchecked", f->def->unchecked);
   dsn_json_set_string (o, "rfc", f->def->rfc);

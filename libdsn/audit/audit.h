@@ -1,5 +1,5 @@
 /* audit: the checks of a domain's mail setup behind mailcheck(1). From the
- * bottom up: the catalogue of findings, the job (what checks share), one
+ * bottom up: the areas of findings, the job (what checks share), one
  * file per check, the registry of checks, and the audit that runs them.
  * Builds on dns/ and core/. Not installed.
  * SPDX-License-Identifier: BSD-2-Clause */
@@ -12,34 +12,6 @@ G_BEGIN_DECLS
 
 /* ------------------------------------------------------------ findings.c */
 
-/* One entry of mailcheck-findings.keys. */
-typedef struct {
-  char *code;
-  DsnArea area;
-  DsnSeverity severity;
-  gboolean unchecked; /* "could not check": a DNS failure, not a fault of the domain */
-  gboolean absent;    /* an optional feature that is simply not set up */
-  char *rfc;
-  char *message[DSN_N_LANGS];
-  char *advice[DSN_N_LANGS];
-} DsnFindingDef;
-
-struct _DsnFinding {
-  const DsnFindingDef *def;
-  GPtrArray *args; /* name, value, name, value... */
-  char *message[DSN_N_LANGS];
-  char *advice[DSN_N_LANGS];
-};
-
-/* The entry for CODE, or NULL. The catalogue is loaded once from the
- * embedded resource. */
-DSN_INTERNAL const DsnFindingDef *dsn_finding_def (const char *code);
-/* Every entry, in file order (owned by the catalogue). */
-DSN_INTERNAL GPtrArray *dsn_finding_defs (void);
-/* Creates a finding for CODE with ARGS (name, value pairs, stolen), its texts
- * filled in: "{name}" in a text is replaced by the argument's value. */
-DSN_INTERNAL DsnFinding *dsn_finding_new (const char *code, GPtrArray *args);
-DSN_INTERNAL void dsn_finding_free (DsnFinding *f);
 /* Area names and their order in outputs. */
 DSN_INTERNAL int dsn_area_index (DsnArea area);
 #define DSN_N_AREAS 10

@@ -188,7 +188,8 @@ dsn_job_area_clean (DsnJob *job, DsnArea area)
 {
   for (guint i = 0; i < job->findings->len; i++) {
     const DsnFinding *f = job->findings->pdata[i];
-    if (f->def->area == area && (f->def->severity >= DSN_SEVERITY_WARNING || f->def->unchecked))
+    if (dsn_finding_get_area (f) == area
+        && (f->def->severity >= DSN_SEVERITY_WARNING || f->def->unchecked))
       return FALSE;
   }
   return TRUE;

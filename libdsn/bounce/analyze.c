@@ -569,9 +569,9 @@ static void
 walk (Walk *w, GMimeObject *obj, guint depth)
 {
   if (depth > w->depth_limit) {
-    dsn_report_warn (w->in.report,
-                     "MIME nesting deeper than %" G_GSIZE_FORMAT " levels: ignored the rest",
-                     w->depth_limit);
+    char limit[24];
+    g_snprintf (limit, sizeof limit, "%" G_GSIZE_FORMAT, w->depth_limit);
+    dsn_report_warn (w->in.report, "limit.mime_depth", "limit", limit, NULL);
     return;
   }
   if (GMIME_IS_MULTIPART (obj)) {
@@ -583,7 +583,7 @@ walk (Walk *w, GMimeObject *obj, guint depth)
      * prologue: read it as the report's text. */
     const char *prologue = n == 0 ? g_mime_multipart_get_prologue (mp) : NULL;
     if (prologue && *prologue) {
-      dsn_report_warn (w->in.report, "multipart without any part: read as text");
+      dsn_report_warn (w->in.report, "mime.empty_multipart", NULL);
       g_autofree char *text = dsn_to_utf8 (prologue, strlen (prologue), NULL);
       if (w->body->len > 0 && w->body->str[w->body->len - 1] != '\n')
         g_string_append_c (w->body, '\n');
@@ -613,13 +613,15 @@ parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gp
   DsnReport *rep = user_data;
   switch (errcode) {
   case GMIME_WARN_MALFORMED_MULTIPART:
-    dsn_report_warn (rep, "malformed multipart (a boundary is missing)");
+    dsn_report_warn (rep, "mime.malformed_multipart", NULL);
     break;
-  case GMIME_WARN_TRUNCATED_MESSAGE: dsn_report_warn (rep, "the message is truncated"); break;
-  case GMIME_WARN_INVALID_CONTENT_TYPE: dsn_report_warn (rep, "invalid Content-Type"); break;
-  case GMIME_CRIT_INVALID_HEADER_NAME: dsn_report_warn (rep, "invalid header line"); break;
+  case GMIME_WARN_TRUNCATED_MESSAGE: dsn_report_warn (rep, "mime.truncated", NULL); break;
+  case GMIME_WARN_INVALID_CONTENT_TYPE:
+    dsn_report_warn (rep, "mime.invalid_content_type", NULL);
+    break;
+  case GMIME_CRIT_INVALID_HEADER_NAME: dsn_report_warn (rep, "mime.invalid_header", NULL); break;
   case GMIME_WARN_UNENCODED_8BIT_HEADER:
-    dsn_report_warn (rep, "8-bit header not encoded (RFC 2047)");
+    dsn_report_warn (rep, "mime.unencoded_header", NULL);
     break;
   default: break;
   }
@@ -873,19 +875,24 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   rep->analyzer = an;
   gsize nuls;
   g_autoptr (GByteArray) buf = dsn_intake_normalize (data + start, len - start, &nuls);
-  if (nuls)
-    dsn_report_warn (rep, "%" G_GSIZE_FORMAT " NUL bytes replaced by spaces", nuls);
+  char count[24], bound[24];
+  if (nuls) {
+    g_snprintf (count, sizeof count, "%" G_GSIZE_FORMAT, nuls);
+    dsn_report_warn (rep, "input.nul_bytes", "count", count, NULL);
+  }
   /* Text pasted without its header block: give GMime an empty one. */
   gboolean pasted = !starts_with_header ((const char *)buf->data);
   if (pasted) {
     g_byte_array_prepend (buf, (const guint8 *)"\n", 1);
-    dsn_report_warn (rep, "no header block: analysed as a pasted report body");
+    dsn_report_warn (rep, "input.pasted", NULL);
   }
   gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
   guint cut = cut_long_fields (buf, header_limit);
-  if (cut)
-    dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut,
-                     header_limit);
+  if (cut) {
+    g_snprintf (count, sizeof count, "%u", cut);
+    g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, header_limit);
+    dsn_report_warn (rep, "limit.header_length", "count", count, "limit", bound, NULL);
+  }
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
@@ -950,8 +957,9 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
 
   gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
   if (rep->recipients->len > max_rcpt) {
-    dsn_report_warn (rep, "%u recipients: only the first %" G_GSIZE_FORMAT " are reported",
-                     rep->recipients->len, max_rcpt);
+    g_snprintf (count, sizeof count, "%u", rep->recipients->len);
+    g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, max_rcpt);
+    dsn_report_warn (rep, "limit.recipients", "count", count, "limit", bound, NULL);
     g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
   dsn_classify_report (an, rep);

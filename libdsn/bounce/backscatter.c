@@ -19,38 +19,33 @@ typedef enum {
   VERDICT_FORGED,
 } Verdict;
 
-typedef struct {
-  const char *code;
-  char *text[2];
-} Evidence;
-
 struct _DsnBackscatter {
   Verdict verdict;
-  GArray *evidence; /* Evidence */
+  GPtrArray *evidence; /* DsnFinding (catalogue/backscatter.keys) */
 };
-
-static void
-evidence_clear (gpointer p)
-{
-  Evidence *e = p;
-  g_free (e->text[0]);
-  g_free (e->text[1]);
-}
 
 void
 dsn_backscatter_free (DsnBackscatter *b)
 {
   if (!b)
     return;
-  g_array_unref (b->evidence);
+  g_ptr_array_unref (b->evidence);
   g_free (b);
 }
 
+/* Adds the evidence CODE with NAME, VALUE arguments ending with a NULL
+ * name; a NULL value is an unknown argument. */
+static void add (DsnBackscatter *b, const char *code, ...) G_GNUC_NULL_TERMINATED;
+
 static void
-add (DsnBackscatter *b, const char *code, char *en, char *fr)
+add (DsnBackscatter *b, const char *code, ...)
 {
-  Evidence e = { code, { en, fr } };
-  g_array_append_val (b->evidence, e);
+  va_list ap;
+  va_start (ap, code);
+  DsnFinding *f = dsn_finding_new_valist (code, ap);
+  va_end (ap);
+  if (f)
+    g_ptr_array_add (b->evidence, f);
 }
 
 /* ------------------------------------------------------------ own path */
@@ -229,18 +224,13 @@ void
 dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
 {
   DsnBackscatter *b = g_new0 (DsnBackscatter, 1);
-  b->evidence = g_array_new (FALSE, TRUE, sizeof (Evidence));
-  g_array_set_clear_func (b->evidence, evidence_clear);
+  b->evidence = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   rep->backscatter = b;
   rep->backscatter_free = (GDestroyNotify)dsn_backscatter_free;
 
   const char *orig_from = dsn_report_get_original_header (rep, "From");
   if (!orig_from && (!rep->original_hops || !rep->original_hops->len)) {
-    add (b, "original.missing",
-         g_strdup ("The report does not include the original message, so where it came from cannot "
-                   "be checked."),
-         g_strdup ("Le rapport ne contient pas le message d'origine : sa provenance ne peut pas "
-                   "être vérifiée."));
+    add (b, "original.missing", NULL);
     return;
   }
   g_autofree char *from_domain = dsn_text_address_domain (orig_from);
@@ -253,13 +243,7 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
     for (guint j = 0; !own && an->own_domains && j < an->own_domains->len; j++)
       own = dsn_domain_aligned (d, an->own_domains->pdata[j]);
     if (own) {
-      add (b, "original.dkim_signed",
-           g_strdup_printf (
-               "The original carries a DKIM signature of %s: it was sent by that domain's servers.",
-               d),
-           g_strdup_printf ("L'original porte une signature DKIM de %s : il a été envoyé par les "
-                            "serveurs de ce domaine.",
-                            d));
+      add (b, "original.dkim_signed", "domain", d, NULL);
       b->verdict = VERDICT_GENUINE;
       return;
     }
@@ -272,24 +256,13 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
     for (guint i = 0; rep->original_hops && i < rep->original_hops->len && !through; i++)
       through = hop_is_own (rep->original_hops->pdata[i], an->own_relays, an->own_domains);
     if (through) {
-      add (b, "route.own", g_strdup ("The original passed through your own sending servers."),
-           g_strdup ("L'original est passé par vos propres serveurs d'envoi."));
+      add (b, "route.own", NULL);
       b->verdict = VERDICT_GENUINE;
       return;
     }
     if (rep->original_hops && rep->original_hops->len) {
       const DsnHop *first = rep->original_hops->pdata[0];
-      add (b, "route.foreign",
-           g_strdup_printf ("The original never passed through your sending servers: it entered "
-                            "the mail system at %s%s%s%s.",
-                            first->by_host ? first->by_host : "an unknown server",
-                            first->from_ip ? " from " : "", first->from_ip ? first->from_ip : "",
-                            ""),
-           g_strdup_printf ("L'original n'est jamais passé par vos serveurs d'envoi : il est entré "
-                            "dans le système de messagerie par %s%s%s.",
-                            first->by_host ? first->by_host : "un serveur inconnu",
-                            first->from_ip ? " depuis " : "",
-                            first->from_ip ? first->from_ip : ""));
+      add (b, "route.foreign", "host", first->by_host, "ip", first->from_ip, NULL);
       b->verdict = VERDICT_FORGED;
     }
   }
@@ -299,21 +272,11 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
                          && (dsn_domain_aligned (mid, from_domain)
                              || dsn_domain_aligned (mid, bounce_to) || is_hosting_minter (mid));
   if (mid && !mid_aligned)
-    add (b, "original.message_id_foreign",
-         g_strdup_printf ("Its Message-ID was made by %s, not by the sender's domain%s%s.", mid,
-                          from_domain ? " " : "", from_domain ? from_domain : ""),
-         g_strdup_printf (
-             "Son Message-ID a été créé par %s, et non par le domaine de l'expéditeur%s%s.", mid,
-             from_domain ? " " : "", from_domain ? from_domain : ""));
+    add (b, "original.message_id_foreign", "minter", mid, "domain", from_domain, NULL);
   if (!any_dkim)
-    add (b, "original.unsigned", g_strdup ("The original has no DKIM signature at all."),
-         g_strdup ("L'original ne porte aucune signature DKIM."));
+    add (b, "original.unsigned", NULL);
   if (from_domain && bounce_to && !dsn_domain_aligned (from_domain, bounce_to))
-    add (b, "original.other_sender",
-         g_strdup_printf ("The original claims to be from %s, but the report was sent to %s.",
-                          from_domain, bounce_to),
-         g_strdup_printf ("L'original prétend venir de %s, mais le rapport a été envoyé à %s.",
-                          from_domain, bounce_to));
+    add (b, "original.other_sender", "domain", from_domain, "recipient", bounce_to, NULL);
   /* Spam forged in the user's name typically goes straight from some
    * internet host into the recipient's server, with no signature and no
    * login: a genuine message passes through its sender's own server first. */
@@ -321,13 +284,7 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
       = rep->original_hops && rep->original_hops->len ? rep->original_hops->pdata[0] : NULL;
   if (b->verdict == VERDICT_UNKNOWN && !any_dkim && first && first->from_ip && !first->authenticated
       && is_public (first->from_ip) && route_is_recipient_side (rep)) {
-    add (b, "route.direct",
-         g_strdup_printf ("It went straight from %s into the recipient's server, without logging "
-                          "in to a server of the sender's domain.",
-                          first->from_ip),
-         g_strdup_printf ("Il est allé directement de %s au serveur du destinataire, sans "
-                          "authentification auprès d'un serveur du domaine de l'expéditeur.",
-                          first->from_ip));
+    add (b, "route.direct", "ip", first->from_ip, NULL);
     b->verdict = VERDICT_SUSPICIOUS;
   }
 }
@@ -336,63 +293,29 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
 
 static const char *const verdict_names[] = { "unknown", "genuine", "suspicious", "forged" };
 
-static const char *const explanation[2] = {
-  "Backscatter: bounces for messages you never wrote. Spammers or infected machines put your "
-  "address "
-  "as the sender; when their message meets a non-existent address, the remote server returns the "
-  "error to the displayed sender: you. It does not mean your mailbox was hacked.",
-  "Rétrodiffusion (backscatter) : des rapports d'échec pour des messages que vous n'avez pas "
-  "écrits. Des "
-  "spammeurs ou des machines infectées mettent votre adresse comme expéditeur ; quand leur message "
-  "rencontre une adresse inexistante, le serveur distant renvoie l'erreur à l'expéditeur affiché : "
-  "vous. "
-  "Cela ne signifie pas que votre boîte a été piratée.",
-};
-
-static const char *const advice[2] = {
-  "Delete these reports; do not resend anything. Protect your domain so that receivers reject "
-  "forgeries "
-  "instead of bouncing them: an SPF record ending in -all, DKIM signing, and a DMARC policy "
-  "(p=quarantine "
-  "or p=reject). Avoid catch-all addresses, which attract this traffic.",
-  "Supprimez ces rapports, ne renvoyez rien. Protégez votre domaine pour que les destinataires "
-  "rejettent "
-  "les faux au lieu de les renvoyer : un enregistrement SPF terminé par -all, la signature DKIM et "
-  "une "
-  "politique DMARC (p=quarantine ou p=reject). Évitez les adresses « catch-all », qui attirent ce "
-  "trafic.",
-};
-
 void
 dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
 {
-  int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
   dsn_json_begin_object (jb);
   dsn_json_set_member_name (jb, "verdict");
   dsn_json_add_string_value (jb, verdict_names[b->verdict]);
   dsn_json_set_member_name (jb, "evidence");
   dsn_json_begin_array (jb);
   for (guint i = 0; i < b->evidence->len; i++) {
-    const Evidence *e = &g_array_index (b->evidence, Evidence, i);
+    const DsnFinding *e = b->evidence->pdata[i];
     dsn_json_begin_object (jb);
     dsn_json_set_member_name (jb, "code");
-    dsn_json_add_string_value (jb, e->code);
+    dsn_json_add_string_value (jb, dsn_finding_get_code (e));
     dsn_json_set_member_name (jb, "text");
-    dsn_json_add_string_value (jb, e->text[l]);
+    dsn_json_add_string_value (jb, dsn_finding_get_message (e, lang));
     dsn_json_end_object (jb);
   }
   dsn_json_end_array (jb);
   gboolean forged = b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
-  dsn_json_set_member_name (jb, "explanation");
-  if (forged)
-    dsn_json_add_string_value (jb, explanation[l]);
-  else
-    dsn_json_add_null_value (jb);
-  dsn_json_set_member_name (jb, "advice");
-  if (forged)
-    dsn_json_add_string_value (jb, advice[l]);
-  else
-    dsn_json_add_null_value (jb);
+  const DsnEntry *texts = forged ? dsn_catalogue_entry ("verdict.backscatter") : NULL;
+  int l = dsn_lang_index (lang);
+  dsn_json_member (jb, "explanation", dsn_entry_text (texts, "explanation", l));
+  dsn_json_member (jb, "advice", dsn_entry_text (texts, "advice", l));
   dsn_json_end_object (jb);
 }
 

@@ -298,7 +298,7 @@ dsn_analyzer_lint (const DsnAnalyzer *an, GPtrArray *problems)
   for (guint i = 0; i < dsn_rules_n_categories (rules); i++) {
     const DsnCategory *c = dsn_rules_get_category (rules, i);
     for (int t = 0; t < DSN_N_TEXTS; t++)
-      for (int l = 0; l < DSN_N_LANGS; l++)
+      for (int l = 0; l < dsn_lang_count (); l++)
         if (!c->text[t][l] || !*c->text[t][l])
           PROBLEM ("%s: [category %s]: text %d missing in language %d", c->file, c->id, t, l);
   }

@@ -43,17 +43,6 @@ auth_free (DsnAuthResult *a)
   g_free (a);
 }
 
-static void
-finding_free (DsnHeaderFinding *f)
-{
-  g_free (f->code);
-  for (int l = 0; l < 2; l++) {
-    g_free (f->text[l]);
-    g_free (f->advice[l]);
-  }
-  g_free (f);
-}
-
 void
 dsn_headers_free (DsnHeaders *h)
 {
@@ -76,7 +65,7 @@ headers_new (void)
   h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
   h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify)auth_free);
   h->spam = g_ptr_array_new_with_free_func (g_free);
-  h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)finding_free);
+  h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   return h;
 }
 
@@ -380,18 +369,20 @@ parse_received_spf (DsnHeaders *h, const char *value)
 
 /* ------------------------------------------------------------ findings */
 
-static void
-add_finding (DsnHeaders *h, const char *code, DsnHdrSeverity sev, char *en, char *fr,
-             char *advice_en, char *advice_fr)
+/* Adds the finding CODE of catalogue/headers.keys, with NAME, VALUE
+ * arguments ending with a NULL name; a NULL value is an unknown argument. */
+static DsnFinding *add_finding (DsnHeaders *h, const char *code, ...) G_GNUC_NULL_TERMINATED;
+
+static DsnFinding *
+add_finding (DsnHeaders *h, const char *code, ...)
 {
-  DsnHeaderFinding *f = g_new0 (DsnHeaderFinding, 1);
-  f->code = g_strdup (code);
-  f->severity = sev;
-  f->text[0] = en;
-  f->text[1] = fr;
-  f->advice[0] = advice_en;
-  f->advice[1] = advice_fr;
-  g_ptr_array_add (h->findings, f);
+  va_list ap;
+  va_start (ap, code);
+  DsnFinding *f = dsn_finding_new_valist (code, ap);
+  va_end (ap);
+  if (f)
+    g_ptr_array_add (h->findings, f);
+  return f;
 }
 
 /* The first verdict of METHOD, preferring the receiving server's (the
@@ -414,27 +405,30 @@ first_result (const DsnHeaders *h, const char *method, gboolean want_pass)
   return first;
 }
 
-static const char *
-human_duration (gint64 s, char *buf, gsize size)
+/* A duration for a reader: "42 s", "12 min", "3 h 5 min" in DURATION, or
+ * from two days on a number of days in DAYS, "" otherwise (the texts say
+ * "days" in their language). */
+static void
+human_duration (gint64 s, char duration[static 64], char days[static 24])
 {
   if (s < 0)
     s = -s;
+  duration[0] = days[0] = '\0';
   if (s < 120)
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT " s", s);
+    g_snprintf (duration, 64, "%" G_GINT64_FORMAT " s", s);
   else if (s < 7200)
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT " min", s / 60);
+    g_snprintf (duration, 64, "%" G_GINT64_FORMAT " min", s / 60);
   else if (s < 172800)
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
+    g_snprintf (duration, 64, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
                 (s % 3600) / 60);
   else
-    g_snprintf (buf, size, "%" G_GINT64_FORMAT " days", s / 86400);
-  return buf;
+    g_snprintf (days, 24, "%" G_GINT64_FORMAT, s / 86400);
 }
 
 static void
 check_route (DsnHeaders *h)
 {
-  char d1[64];
+  char duration[64], days[24], hop_no[16];
   const DsnHop *prev = NULL;
   gint64 worst = 0;
   const DsnHop *slowest = NULL;
@@ -448,20 +442,10 @@ check_route (DsnHeaders *h)
       hop->delay = hop->timestamp - prev->timestamp;
       hop->has_delay = TRUE;
       if (hop->delay < -SKEW_SECONDS) {
-        add_finding (
-            h, "route.clock_skew", DSN_HDR_WARNING,
-            g_strdup_printf (
-                "Hop %u (%s) is dated %s before the previous one: a server's clock is wrong.",
-                i + 1, hop->by_host ? hop->by_host : "?",
-                human_duration (hop->delay, d1, sizeof d1)),
-            g_strdup_printf ("L'étape %u (%s) est datée %s avant la précédente : l'horloge d'un "
-                             "serveur est fausse.",
-                             i + 1, hop->by_host ? hop->by_host : "?",
-                             human_duration (hop->delay, d1, sizeof d1)),
-            g_strdup ("Delays computed around this hop are unreliable. The administrator of the "
-                      "server with the wrong time should enable NTP."),
-            g_strdup ("Les délais calculés autour de cette étape ne sont pas fiables. "
-                      "L'administrateur du serveur à l'heure fausse doit activer NTP."));
+        human_duration (hop->delay, duration, days);
+        g_snprintf (hop_no, sizeof hop_no, "%u", i + 1);
+        add_finding (h, "route.clock_skew", "hop", hop_no, "host", hop->by_host, "duration",
+                     duration, "days", days[0] ? days : NULL, NULL);
       }
       if (hop->delay > worst) {
         worst = hop->delay;
@@ -476,28 +460,11 @@ check_route (DsnHeaders *h)
     for (guint i = 0; i < h->hops->len; i++)
       if (h->hops->pdata[i] == slowest)
         idx = i + 1;
-    add_finding (
-        h, "route.slow_hop", DSN_HDR_WARNING,
-        g_strdup_printf ("Hop %u took %s: the message waited at %s before %s accepted it.", idx,
-                         human_duration (worst, d1, sizeof d1),
-                         ((DsnHop *)h->hops->pdata[idx - 2])->by_host
-                             ? ((DsnHop *)h->hops->pdata[idx - 2])->by_host
-                             : "the previous server",
-                         slowest->by_host ? slowest->by_host : "the next one"),
-        g_strdup_printf (
-            "L'étape %u a pris %s : le message a attendu sur %s avant que %s l'accepte.", idx,
-            human_duration (worst, d1, sizeof d1),
-            ((DsnHop *)h->hops->pdata[idx - 2])->by_host
-                ? ((DsnHop *)h->hops->pdata[idx - 2])->by_host
-                : "le serveur précédent",
-            slowest->by_host ? slowest->by_host : "le suivant"),
-        g_strdup ("A long wait between two servers usually means the sending one retried after a "
-                  "temporary refusal (greylisting, rate limit) or was queueing. Look at that "
-                  "server's logs for the message."),
-        g_strdup (
-            "Une longue attente entre deux serveurs signifie en général que l'expéditeur a "
-            "réessayé après un refus temporaire (greylisting, limite de débit) ou qu'il avait une "
-            "file d'attente. Consultez les journaux de ce serveur pour ce message."));
+    human_duration (worst, duration, days);
+    g_snprintf (hop_no, sizeof hop_no, "%u", idx);
+    add_finding (h, "route.slow_hop", "hop", hop_no, "duration", duration, "days",
+                 days[0] ? days : NULL, "previous", ((DsnHop *)h->hops->pdata[idx - 2])->by_host,
+                 "next", slowest->by_host, NULL);
   }
 }
 
@@ -510,47 +477,16 @@ check_auth (DsnHeaders *h)
   const char *from = h->from_domain;
 
   if (!h->auth->len) {
-    add_finding (h, "auth.none", DSN_HDR_INFO,
-                 g_strdup ("No Authentication-Results or Received-SPF header: the receiving server "
-                           "recorded no SPF, DKIM or DMARC verdict."),
-                 g_strdup ("Aucun en-tête Authentication-Results ni Received-SPF : le serveur de "
-                           "réception n'a noté aucun verdict SPF, DKIM ou DMARC."),
-                 g_strdup ("Use the headers of the copy in the recipient's mailbox: the receiving "
-                           "server adds these verdicts on arrival."),
-                 g_strdup ("Utilisez les en-têtes de la copie dans la boîte du destinataire : le "
-                           "serveur de réception ajoute ces verdicts à l'arrivée."));
+    add_finding (h, "auth.none", NULL);
     return;
   }
 
   if (spf && strcmp (spf->result, "pass") != 0 && strcmp (spf->result, "none") != 0) {
     gboolean bad = !strcmp (spf->result, "fail") || !strcmp (spf->result, "permerror");
-    add_finding (
-        h, bad ? "auth.spf_fail" : "auth.spf_not_pass", bad ? DSN_HDR_ERROR : DSN_HDR_WARNING,
-        g_strdup_printf (
-            "SPF %s for %s: the sending server is not authorised by that domain's SPF record.",
-            spf->result, spf->domain ? spf->domain : "the envelope sender"),
-        g_strdup_printf ("SPF %s pour %s : le serveur d'envoi n'est pas autorisé par "
-                         "l'enregistrement SPF de ce domaine.",
-                         spf->result, spf->domain ? spf->domain : "l'expéditeur de l'enveloppe"),
-        g_strdup ("Add the sending service to the domain's SPF record (\"include:\" its SPF "
-                  "domain), or send through a server the record already lists. \"mailcheck "
-                  "--spf-ip IP domain\" shows why an address fails."),
-        g_strdup ("Ajoutez le service d'envoi à l'enregistrement SPF du domaine (« include: » de "
-                  "son domaine SPF), ou envoyez par un serveur déjà listé. « mailcheck --spf-ip IP "
-                  "domaine » montre pourquoi une adresse échoue."));
+    add_finding (h, bad ? "auth.spf_fail" : "auth.spf_not_pass", "result", spf->result, "domain",
+                 spf->domain, NULL);
   } else if (!spf || !strcmp (spf->result, "none")) {
-    add_finding (
-        h, "auth.spf_none", DSN_HDR_WARNING,
-        g_strdup_printf (
-            "No SPF verdict%s%s: the envelope sender's domain publishes no SPF record.",
-            h->mailfrom_domain ? " for " : "", h->mailfrom_domain ? h->mailfrom_domain : ""),
-        g_strdup_printf ("Pas de verdict SPF%s%s : le domaine de l'expéditeur de l'enveloppe ne "
-                         "publie pas d'enregistrement SPF.",
-                         h->mailfrom_domain ? " pour " : "",
-                         h->mailfrom_domain ? h->mailfrom_domain : ""),
-        g_strdup ("Publish an SPF record listing the servers that send for the domain."),
-        g_strdup (
-            "Publiez un enregistrement SPF qui liste les serveurs qui envoient pour le domaine."));
+    add_finding (h, "auth.spf_none", "domain", h->mailfrom_domain, NULL);
   }
 
   /* DKIM: every signature's verdict; alignment of the passing ones. */
@@ -576,130 +512,39 @@ check_auth (DsnHeaders *h)
       d = a;
   }
   if (dkim_any && !dkim_pass && d) {
-    add_finding (
-        h, "auth.dkim_fail", DSN_HDR_ERROR,
-        g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " for " : "",
-                         d->domain ? d->domain : "", d->reason ? ": " : "",
-                         d->reason ? d->reason : ""),
-        g_strdup_printf ("DKIM %s%s%s%s%s.", d->result, d->domain ? " pour " : "",
-                         d->domain ? d->domain : "", d->reason ? " : " : "",
-                         d->reason ? d->reason : ""),
-        g_strdup ("A signature that does not verify means the message changed in transit (a footer "
-                  "added by a list or a gateway) or the key in DNS does not match the signing key. "
-                  "Check the selector's record with \"mailcheck --dkim-selector\"."),
-        g_strdup ("Une signature qui ne se vérifie pas signifie que le message a été modifié en "
-                  "route (pied de page ajouté par une liste ou une passerelle) ou que la clé du "
-                  "DNS ne correspond pas. Vérifiez l'enregistrement du sélecteur avec « mailcheck "
-                  "--dkim-selector »."));
+    add_finding (h, "auth.dkim_fail", "result", d->result, "domain", d->domain, "reason", d->reason,
+                 NULL);
   } else if (!dkim_any) {
-    add_finding (
-        h, "auth.dkim_none", DSN_HDR_WARNING,
-        g_strdup ("The message carries no DKIM signature verified by the receiving server."),
-        g_strdup (
-            "Le message ne porte aucune signature DKIM vérifiée par le serveur de réception."),
-        g_strdup ("Enable DKIM signing for the sending domain at the mail provider."),
-        g_strdup (
-            "Activez la signature DKIM du domaine d'envoi chez le fournisseur de messagerie."));
+    add_finding (h, "auth.dkim_none", NULL);
   }
 
   gboolean spf_aligned
       = spf && !strcmp (spf->result, "pass") && dsn_domain_aligned (spf->domain, from);
   if (from && dkim_unaligned && !dkim_aligned) {
-    add_finding (
-        h, "align.dkim", spf_aligned ? DSN_HDR_WARNING : DSN_HDR_ERROR,
-        g_strdup_printf ("DKIM signed by %s but From is %s: not aligned%s.", dkim_unaligned->domain,
-                         from, spf_aligned ? " (SPF is, so DMARC still passes)" : ", DMARC fails"),
-        g_strdup_printf ("Signé en DKIM par %s mais le From est %s : pas d'alignement%s.",
-                         dkim_unaligned->domain, from,
-                         spf_aligned ? " (SPF l'est, DMARC réussit donc quand même)"
-                                     : ", DMARC échoue"),
-        g_strdup_printf ("Have the sending service sign with %s (most services offer a custom DKIM "
-                         "domain: publish the keys they give you in your DNS).",
-                         from),
-        g_strdup_printf (
-            "Faites signer le service d'envoi avec %s (la plupart proposent un domaine DKIM "
-            "personnalisé : publiez dans votre DNS les clés qu'ils fournissent).",
-            from));
+    DsnFinding *f = add_finding (h, "align.dkim", "signer", dkim_unaligned->domain, "from", from,
+                                 "spf_aligned", spf_aligned ? "yes" : NULL, NULL);
+    /* DMARC passes all the same when SPF is aligned. */
+    if (f && spf_aligned)
+      f->severity = DSN_SEVERITY_WARNING;
   }
   if (from && spf && !strcmp (spf->result, "pass") && spf->domain && !spf_aligned
       && !dkim_aligned) {
-    add_finding (
-        h, "align.spf", DSN_HDR_WARNING,
-        g_strdup_printf (
-            "SPF passes for %s but From is %s: not aligned, so SPF does not count for DMARC.",
-            spf->domain, from),
-        g_strdup_printf ("SPF réussit pour %s mais le From est %s : pas d'alignement, SPF ne "
-                         "compte donc pas pour DMARC.",
-                         spf->domain, from),
-        g_strdup_printf ("Use a return-path (bounce) domain under %s at the sending service, or "
-                         "rely on an aligned DKIM signature.",
-                         from),
-        g_strdup_printf ("Utilisez chez le service d'envoi un domaine de retour (bounce) sous %s, "
-                         "ou comptez sur une signature DKIM alignée.",
-                         from));
+    add_finding (h, "align.spf", "domain", spf->domain, "from", from, NULL);
   }
   gboolean dmarc_ok = dkim_aligned || spf_aligned;
   if (dmarc && strcmp (dmarc->result, "pass") != 0 && strcmp (dmarc->result, "none") != 0) {
-    add_finding (
-        h, "auth.dmarc_fail", DSN_HDR_ERROR,
-        g_strdup_printf (
-            "DMARC %s for %s: neither SPF nor DKIM passed aligned with the From domain.",
-            dmarc->result,
-            dmarc->domain ? dmarc->domain
-            : from        ? from
-                          : "the From domain"),
-        g_strdup_printf (
-            "DMARC %s pour %s : ni SPF ni DKIM n'ont réussi en alignement avec le domaine du From.",
-            dmarc->result,
-            dmarc->domain ? dmarc->domain
-            : from        ? from
-                          : "le domaine du From"),
-        g_strdup ("Make every service that sends as this domain sign with DKIM for it, or use a "
-                  "return-path under it."),
-        g_strdup ("Faites signer en DKIM pour ce domaine chaque service qui envoie en son nom, ou "
-                  "utilisez un domaine de retour sous ce domaine."));
+    add_finding (h, "auth.dmarc_fail", "result", dmarc->result, "domain",
+                 dmarc->domain ? dmarc->domain : from, NULL);
   } else if (!dmarc && from && !dmarc_ok) {
-    add_finding (
-        h, "auth.dmarc_would_fail", DSN_HDR_WARNING,
-        g_strdup_printf ("No DMARC verdict recorded, and nothing passed aligned with %s: a "
-                         "receiver enforcing DMARC would treat the message as failing.",
-                         from),
-        g_strdup_printf ("Aucun verdict DMARC noté, et rien n'a réussi en alignement avec %s : un "
-                         "destinataire appliquant DMARC considérerait le message en échec.",
-                         from),
-        g_strdup ("Align DKIM (preferred) or SPF with the From domain."),
-        g_strdup ("Alignez DKIM (de préférence) ou SPF sur le domaine du From."));
+    add_finding (h, "auth.dmarc_would_fail", "from", from, NULL);
   }
   if (arc && !strcmp (arc->result, "pass") && dmarc && !strcmp (dmarc->result, "fail"))
-    add_finding (
-        h, "auth.arc_forwarded", DSN_HDR_INFO,
-        g_strdup ("The message was forwarded (ARC pass): a mailing list or forwarder changed it, "
-                  "which broke DKIM; its ARC seal vouches for the original verdicts."),
-        g_strdup ("Le message a été redirigé (ARC pass) : une liste de diffusion ou un relais l'a "
-                  "modifié, ce qui a cassé DKIM ; son sceau ARC atteste des verdicts d'origine."),
-        g_strdup ("Expected for list mail. Receivers that trust the forwarder's ARC accept it; the "
-                  "list operator can also rewrite the From address to avoid DMARC failures."),
-        g_strdup ("Attendu pour le courrier de liste. Les destinataires qui font confiance à l'ARC "
-                  "du relais l'acceptent ; le gestionnaire de la liste peut aussi réécrire "
-                  "l'adresse From pour éviter les échecs DMARC."));
+    add_finding (h, "auth.arc_forwarded", NULL);
   if (arc && strcmp (arc->result, "pass") != 0 && strcmp (arc->result, "none") != 0)
-    add_finding (
-        h, "auth.arc_fail", DSN_HDR_INFO,
-        g_strdup_printf ("ARC %s: the chain of custody added by forwarders does not verify.",
-                         arc->result),
-        g_strdup_printf (
-            "ARC %s : la chaîne de traçabilité ajoutée par les relais ne se vérifie pas.",
-            arc->result),
-        g_strdup ("Only matters for forwarded mail: the forwarder's ARC signing is broken."),
-        g_strdup ("Ne compte que pour le courrier redirigé : la signature ARC du relais est "
-                  "défaillante."));
+    add_finding (h, "auth.arc_fail", "result", arc->result, NULL);
   if (dmarc_ok && spf && !strcmp (spf->result, "pass") && dkim_pass
       && (!dmarc || !strcmp (dmarc->result, "pass")))
-    add_finding (h, "auth.ok", DSN_HDR_OK,
-                 g_strdup ("SPF, DKIM and DMARC pass, aligned with the From domain."),
-                 g_strdup ("SPF, DKIM et DMARC réussissent, alignés sur le domaine du From."),
-                 g_strdup ("Nothing to fix in authentication."),
-                 g_strdup ("Rien à corriger côté authentification."));
+    add_finding (h, "auth.ok", NULL);
 }
 
 /* ------------------------------------------------------------ spam verdicts */
@@ -764,16 +609,7 @@ check_spam (DsnHeaders *h, GMimeHeaderList *list)
     }
   }
   if (flagged)
-    add_finding (
-        h, "spam.flagged", DSN_HDR_WARNING,
-        g_strdup_printf ("The receiving server's spam filter marked the message as spam (%s).",
-                         why),
-        g_strdup_printf (
-            "Le filtre antispam du serveur de réception a marqué le message comme spam (%s).", why),
-        g_strdup ("Fix any authentication finding above first; then review the content (links, "
-                  "wording) and the sending reputation."),
-        g_strdup ("Corrigez d'abord les problèmes d'authentification ci-dessus ; revoyez ensuite "
-                  "le contenu (liens, formulation) et la réputation d'envoi."));
+    add_finding (h, "spam.flagged", "header", why, NULL);
 }
 
 /* ------------------------------------------------------------ entry point */
@@ -781,10 +617,10 @@ check_spam (DsnHeaders *h, GMimeHeaderList *list)
 static void
 set_verdict (DsnHeaders *h)
 {
-  DsnHdrSeverity worst = DSN_HDR_OK;
-  const DsnHeaderFinding *first = NULL;
+  DsnSeverity worst = DSN_SEVERITY_OK;
+  const DsnFinding *first = NULL;
   for (guint i = 0; i < h->findings->len; i++) {
-    const DsnHeaderFinding *f = h->findings->pdata[i];
+    const DsnFinding *f = h->findings->pdata[i];
     if (f->severity > worst || !first) {
       if (f->severity >= worst)
         first = f;
@@ -792,7 +628,7 @@ set_verdict (DsnHeaders *h)
     }
   }
   h->worst = worst;
-  h->verdict = first ? g_strdup (first->code) : NULL;
+  h->verdict = first ? g_strdup (first->def->code) : NULL;
 }
 
 DsnHeaders *
@@ -870,21 +706,13 @@ dsn_headers_analyze (GMimeObject *message)
 
 /* ------------------------------------------------------------ JSON */
 
-static const char *
-severity_name (DsnHdrSeverity s)
-{
-  static const char *const names[] = { "ok", "info", "warning", "error" };
-  return names[s];
-}
-
 void
 dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
 {
-  int l = lang && g_ascii_strncasecmp (lang, "fr", 2) == 0 ? 1 : 0;
   dsn_json_begin_object (b);
   dsn_json_member (b, "from_domain", h->from_domain);
   dsn_json_member (b, "mailfrom_domain", h->mailfrom_domain);
-  dsn_json_member (b, "severity", severity_name (h->worst));
+  dsn_json_member (b, "severity", dsn_severity_to_string (h->worst));
   dsn_json_member (b, "verdict", h->verdict);
   dsn_json_set_member_name (b, "transit_seconds");
   gint64 first = -1, last = -1;
@@ -953,12 +781,12 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   dsn_json_set_member_name (b, "findings");
   dsn_json_begin_array (b);
   for (guint i = 0; i < h->findings->len; i++) {
-    const DsnHeaderFinding *f = h->findings->pdata[i];
+    const DsnFinding *f = h->findings->pdata[i];
     dsn_json_begin_object (b);
-    dsn_json_member (b, "code", f->code);
-    dsn_json_member (b, "severity", severity_name (f->severity));
-    dsn_json_member (b, "text", f->text[l]);
-    dsn_json_member (b, "advice", f->advice[l]);
+    dsn_json_member (b, "code", dsn_finding_get_code (f));
+    dsn_json_member (b, "severity", dsn_severity_to_string (f->severity));
+    dsn_json_member (b, "text", dsn_finding_get_message (f, lang));
+    dsn_json_member (b, "advice", dsn_finding_get_advice (f, lang));
     dsn_json_end_object (b);
   }
   dsn_json_end_array (b);
@@ -974,25 +802,30 @@ dsn_report_get_n_header_findings (const DsnReport *rep)
   return rep->headers ? rep->headers->findings->len : 0;
 }
 
+const DsnFinding *
+dsn_report_get_header_finding (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
+  return rep->headers->findings->pdata[i];
+}
+
 const char *
 dsn_report_get_header_finding_code (const DsnReport *rep, guint i)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
-  return ((DsnHeaderFinding *)rep->headers->findings->pdata[i])->code;
+  const DsnFinding *f = dsn_report_get_header_finding (rep, i);
+  return f ? dsn_finding_get_code (f) : NULL;
 }
 
 const char *
 dsn_report_get_header_finding_text (const DsnReport *rep, guint i, const char *lang)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
-  const DsnHeaderFinding *f = rep->headers->findings->pdata[i];
-  return f->text[dsn_lang_index (lang)];
+  const DsnFinding *f = dsn_report_get_header_finding (rep, i);
+  return f ? dsn_finding_get_message (f, lang) : NULL;
 }
 
 const char *
 dsn_report_get_header_finding_advice (const DsnReport *rep, guint i, const char *lang)
 {
-  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
-  const DsnHeaderFinding *f = rep->headers->findings->pdata[i];
-  return f->advice[dsn_lang_index (lang)];
+  const DsnFinding *f = dsn_report_get_header_finding (rep, i);
+  return f ? dsn_finding_get_advice (f, lang) : NULL;
 }

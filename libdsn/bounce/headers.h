@@ -7,14 +7,6 @@
 
 G_BEGIN_DECLS
 
-/* Ordered: a larger value is worse. */
-typedef enum {
-  DSN_HDR_OK,
-  DSN_HDR_INFO,
-  DSN_HDR_WARNING,
-  DSN_HDR_ERROR,
-} DsnHdrSeverity;
-
 /* One Received field (RFC 5321 §4.4), in travel order. */
 typedef struct {
   char *from_host; /* the client's HELO name */
@@ -40,23 +32,16 @@ typedef struct {
   GPtrArray *props; /* "ptype.property=value" strings */
 } DsnAuthResult;
 
-typedef struct {
-  char *code; /* stable: "align.dkim", "route.slow_hop", ... */
-  DsnHdrSeverity severity;
-  char *text[2]; /* en, fr */
-  char *advice[2];
-} DsnHeaderFinding;
-
 struct _DsnHeaders {
   GPtrArray *hops;     /* DsnHop, first hop first */
   GPtrArray *auth;     /* DsnAuthResult, receiving server's first */
   GPtrArray *spam;     /* "Header: value" strings of spam filters' verdicts */
-  GPtrArray *findings; /* DsnHeaderFinding, in the order checked */
+  GPtrArray *findings; /* DsnFinding (catalogue/headers.keys), in the order checked */
   char *from_domain;
   char *mailfrom_domain;
   const DsnHop *slowest;
-  DsnHdrSeverity worst;
-  char *verdict; /* code of the most severe finding */
+  DsnSeverity worst; /* ordered: a larger value is worse */
+  char *verdict;     /* code of the most severe finding */
 };
 
 /* Analyses the delivery headers of MESSAGE; NULL if it has none (no

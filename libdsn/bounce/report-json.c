@@ -26,12 +26,11 @@ add_recheck (DsnJson *w, const DsnRecheck *c, const char *lang)
     dsn_json_add_null_value (w);
     return;
   }
-  int l = dsn_lang_index (lang);
   dsn_json_begin_object (w);
   dsn_json_member (w, "what", c->what);
   dsn_json_member (w, "target", c->target);
   dsn_json_member (w, "status", dsn_recheck_status_to_string (c->status));
-  dsn_json_member (w, "text", c->text[l] ? c->text[l] : c->text[0]);
+  dsn_json_member (w, "text", c->found ? dsn_finding_get_message (c->found, lang) : NULL);
   dsn_json_set_member_name (w, "details");
   if (c->details)
     dsn_json_add_node (w, c->details);
@@ -159,7 +158,7 @@ write_report (DsnJson *b, const DsnReport *rep, const char *lang)
   dsn_json_set_member_name (b, "warnings");
   dsn_json_begin_array (b);
   for (guint i = 0; i < rep->warnings->len; i++)
-    dsn_json_add_string_value (b, rep->warnings->pdata[i]);
+    dsn_json_add_string_value (b, dsn_finding_get_message (rep->warnings->pdata[i], lang));
   dsn_json_end_array (b);
   dsn_json_end_object (b);
 }

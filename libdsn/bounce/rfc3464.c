@@ -125,14 +125,14 @@ apply_recipient_field (DsnReport *rep, DsnRecipient *r, const Field *f)
   } else if (g_ascii_strcasecmp (n, "Action") == 0) {
     r->action = dsn_action_from_string (f->value);
     if (r->action == DSN_ACTION_NONE)
-      dsn_report_warn (rep, "delivery-status: unknown Action \"%s\"", f->value);
+      dsn_report_warn (rep, "status.unknown_action", "value", f->value, NULL);
   } else if (g_ascii_strcasecmp (n, "Status") == 0) {
     char code[12];
     if (dsn_text_find_status (f->value, code)) {
       dsn_set (&r->status, code);
       r->status_source = DSN_SOURCE_REPORT;
     } else {
-      dsn_report_warn (rep, "delivery-status: invalid Status \"%s\"", f->value);
+      dsn_report_warn (rep, "status.invalid_status", "value", f->value, NULL);
     }
   } else if (g_ascii_strcasecmp (n, "Remote-MTA") == 0) {
     g_free (r->remote_mta);
@@ -202,7 +202,7 @@ apply_group (DsnReport *rep, GArray *group, guint *added)
       /* Per-recipient fields in a group with no recipient: a broken report. */
       if (g_ascii_strcasecmp (f->name, "Action") == 0
           || g_ascii_strcasecmp (f->name, "Status") == 0)
-        dsn_report_warn (rep, "delivery-status: %s field outside a recipient group", f->name);
+        dsn_report_warn (rep, "status.field_outside_group", "field", f->name, NULL);
     }
     return;
   }
@@ -210,7 +210,7 @@ apply_group (DsnReport *rep, GArray *group, guint *added)
   if (start > 0 && start < group->len) {
     for (guint i = 0; i < start; i++)
       add_per_message_field (rep, &g_array_index (group, Field, i));
-    dsn_report_warn (rep, "delivery-status: no blank line after the per-message fields");
+    dsn_report_warn (rep, "status.no_blank_line", NULL);
   }
 
   /* One group may hold several recipients when the blank lines are missing:
@@ -223,7 +223,7 @@ apply_group (DsnReport *rep, GArray *group, guint *added)
     gboolean final = g_ascii_strcasecmp (f->name, "Final-Recipient") == 0;
     gboolean orig = g_ascii_strcasecmp (f->name, "Original-Recipient") == 0;
     if (r && ((final && has_final) || (orig && (has_orig || (has_final && after_final))))) {
-      dsn_report_warn (rep, "delivery-status: recipient groups not separated by a blank line");
+      dsn_report_warn (rep, "status.groups_not_separated", NULL);
       r = NULL;
     }
     if (!r) {
@@ -293,7 +293,7 @@ dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize len)
     }
     gsize colon;
     if (!is_field_name (line, llen, &colon)) {
-      dsn_report_warn (rep, "delivery-status: ignored a line that is not a field");
+      dsn_report_warn (rep, "status.not_a_field", NULL);
       continue;
     }
     Field f;

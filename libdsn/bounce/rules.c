@@ -193,9 +193,11 @@ category_free (DsnCategory *c)
   g_free (c->id);
   g_free (c->who);
   g_free (c->file);
-  for (int t = 0; t < DSN_N_TEXTS; t++)
-    for (int l = 0; l < DSN_N_LANGS; l++)
+  for (int t = 0; t < DSN_N_TEXTS; t++) {
+    for (int l = 0; c->text[t] && l < dsn_lang_count (); l++)
       g_free (c->text[t][l]);
+    g_free (c->text[t]);
+  }
   g_free (c);
 }
 
@@ -542,8 +544,10 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
   static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
   g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
   for (int t = 0; t < DSN_N_TEXTS; t++) {
+    /* The languages are those of the catalogue (catalogue/languages.keys). */
+    c->text[t] = g_new0 (char *, dsn_lang_count ());
     c->text[t][0] = g_key_file_get_string (kf, group, text_keys[t], NULL);
-    for (int l = 1; l < DSN_N_LANGS; l++) {
+    for (int l = 1; l < dsn_lang_count (); l++) {
       /* Only an explicit translation counts: get_locale_string would fall
        * back on the untranslated value. */
       g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], dsn_lang_name (l));

@@ -20,7 +20,7 @@ struct _DsnCategory {
   const char *reason; /* interned reason name */
   char *who;          /* who must act: sender, sender-admin, recipient, recipient-admin */
   char *file;
-  char *text[DSN_N_TEXTS][DSN_N_LANGS];
+  char **text[DSN_N_TEXTS]; /* per language (dsn_lang_count ()), NULL where not translated */
 };
 
 /* A condition on one fact: glob patterns, any of which may match, and

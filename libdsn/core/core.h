@@ -1,8 +1,8 @@
 /* core: what both wings of the library stand on. The report model and its
  * result records, text helpers, input intake, RFC 3463 status codes,
- * languages, domain helpers and the JSON writer. Nothing here knows how a
- * bounce is read (bounce/) or how the DNS is asked (dns/, audit/).
- * Not installed.
+ * languages, the catalogue of every sentence shown to a person (findings),
+ * domain helpers and the JSON writer. Nothing here knows how a bounce is read
+ * (bounce/) or how the DNS is asked (dns/, audit/). Not installed.
  * SPDX-License-Identifier: BSD-2-Clause */
 #ifndef LIBDSN_CORE_H
 #define LIBDSN_CORE_H
@@ -42,7 +42,7 @@ typedef struct {
   const char *what; /* "spf", "dkim", "dmarc", "mx", "dnsbl", "ptr" */
   char *target;     /* the domain or address checked */
   DsnRecheckStatus status;
-  char *text[2]; /* en, fr */
+  DsnFinding *found; /* what the check found, in its message; NULL until known */
   JsonNode *details;
 } DsnRecheck;
 
@@ -90,7 +90,7 @@ struct _DsnReport {
   const char *dialect;   /* static name */
   GPtrArray *fields;     /* per-message fields: pairs of name, value */
   GPtrArray *recipients; /* DsnRecipient */
-  GPtrArray *warnings;   /* char* */
+  GPtrArray *warnings;   /* DsnFinding */
   GPtrArray *original;   /* returned message headers: pairs of name, value */
   char *original_ip;
   char *subject; /* the report's own Subject and From, decoded */
@@ -121,7 +121,9 @@ DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, co
                                                         guint n);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
-DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Adds the warning CODE (catalogue/warnings.keys) with NAME, VALUE
+ * arguments ending with a NULL name; the same warning twice is kept once. */
+DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *code, ...) G_GNUC_NULL_TERMINATED;
 /* Replaces *SLOT with a copy of VALUE (NULL clears it); trims surrounding space. */
 DSN_INTERNAL void dsn_set (char **slot, const char *value);
 /* Same, for a value of LEN bytes. */
@@ -187,13 +189,64 @@ DSN_INTERNAL const char *dsn_status_describe (const char *status);
 
 /* ------------------------------------------------------------ lang.c */
 
-#define DSN_N_LANGS 2 /* en, fr */
-
-/* The index of LANG among the languages of every text ("en" 0, "fr" 1); an
- * unknown or NULL language is English. */
+/* The languages of every text (the catalogue's and the patterns'), read
+ * from catalogue/languages.keys: index 0 is the language of untranslated
+ * keys ("en"), the others are those of message[LANG]= translations. */
+DSN_INTERNAL int dsn_lang_count (void);
+/* The index of LANG among them, matched on its start ("fr_FR.UTF-8" is
+ * "fr"); an unknown or NULL language is the first one. */
 DSN_INTERNAL int dsn_lang_index (const char *lang);
 /* The code of language I ("en", "fr"), or NULL past the last. */
 DSN_INTERNAL const char *dsn_lang_name (int i);
+
+/* ------------------------------------------------------------ catalogue.c */
+
+/* One entry of the catalogue (catalogue/ *.keys, embedded): a stable code
+ * and its attributes and texts. Loaded once; never modified after. */
+typedef struct {
+  char *code;          /* the group name: "auth.spf_fail", "mx.none", ... */
+  const char *subject; /* the file it comes from: "headers", "mailcheck", ... */
+  DsnSeverity severity;
+  gboolean unchecked; /* "could not check": the DNS failed, not the domain */
+  gboolean absent;    /* an optional feature that is simply not set up */
+  char *rfc;
+  GHashTable *texts; /* text key ("message", "advice", ...) -> char *[dsn_lang_count ()] */
+} DsnEntry;
+
+/* A finding: a catalogue entry instantiated with arguments. Header
+ * findings, backscatter evidence, re-check texts and mailcheck's findings
+ * are all findings. */
+struct _DsnFinding {
+  const DsnEntry *def;
+  DsnSeverity severity; /* the entry's unless the finding says otherwise */
+  GPtrArray *args;      /* name, value, name, value... */
+  char **message;       /* [dsn_lang_count ()], filled; NULLs when the entry has none */
+  char **advice;
+};
+
+/* The entry for CODE, or NULL. */
+DSN_INTERNAL const DsnEntry *dsn_catalogue_entry (const char *code);
+/* Text KEY of E in language LANG (an index), the first language's where it
+ * is not translated; NULL if E has no such text. */
+DSN_INTERNAL const char *dsn_entry_text (const DsnEntry *e, const char *key, int lang);
+/* TEMPLATE with its placeholders filled from ARGS (name, value pairs; may
+ * be NULL): {name} is the value; {name?TEXT} TEXT when the argument is
+ * there, {name?TEXT|OTHER} OTHER when it is not, {name|OTHER} the value or
+ * else OTHER. An unknown {name} is left as written. Newly allocated; NULL
+ * for NULL. */
+DSN_INTERNAL char *dsn_catalogue_fill (const char *tmpl, const GPtrArray *args);
+
+/* A finding for CODE with ARGS (name, value pairs, stolen; may be NULL),
+ * its message and advice filled in every language. NULL, with a critical
+ * warning, if CODE is not in the catalogue. */
+DSN_INTERNAL DsnFinding *dsn_finding_new (const char *code, GPtrArray *args);
+/* The same with the arguments given as NAME, VALUE strings, ending with a
+ * NULL name; a pair whose VALUE is NULL is left out (the argument is
+ * unknown). */
+DSN_INTERNAL DsnFinding *dsn_finding_newv (const char *code, ...) G_GNUC_NULL_TERMINATED;
+DSN_INTERNAL DsnFinding *dsn_finding_new_valist (const char *code, va_list ap);
+DSN_INTERNAL DsnFinding *dsn_finding_copy (const DsnFinding *f);
+DSN_INTERNAL void dsn_finding_free (DsnFinding *f);
 
 /* ------------------------------------------------------------ domain.c */
 

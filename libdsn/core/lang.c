@@ -1,16 +1,57 @@
-/* The languages every text of the library is written in.
+/* The languages every text of the library is written in: data, read once
+ * from catalogue/languages.keys, so that a language is added without
+ * touching the code.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "core.h"
 
-static const char *const langs[DSN_N_LANGS] = { "en", "fr" };
+#include <string.h>
+
+#include "dsn-catalogue-resource.h"
+
+static gpointer
+load_languages (gpointer data)
+{
+  g_autoptr (GBytes) bytes = g_resource_lookup_data (
+      dsn_catalogue_get_resource (), "/org/libdsn/catalogue/languages.keys", 0, NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  gsize len = 0;
+  const char *text = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  char **codes = NULL;
+  if (text && g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, NULL))
+    codes = g_key_file_get_string_list (kf, "languages", "codes", NULL, NULL);
+  if (!codes || !codes[0]) {
+    g_critical ("catalogue: no language list");
+    g_strfreev (codes);
+    codes = g_new0 (char *, 2);
+    codes[0] = g_strdup ("en");
+  }
+  return codes;
+}
+
+const char *const *
+dsn_catalogue_get_languages (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  return g_once (&once, load_languages, NULL);
+}
+
+int
+dsn_lang_count (void)
+{
+  static gsize count;
+  if (g_once_init_enter (&count))
+    g_once_init_leave (&count, g_strv_length ((char **)dsn_catalogue_get_languages ()));
+  return (int)count;
+}
 
 int
 dsn_lang_index (const char *lang)
 {
   if (!lang)
     return 0;
-  for (int i = 0; i < DSN_N_LANGS; i++)
-    if (g_ascii_strncasecmp (lang, langs[i], 2) == 0)
+  const char *const *langs = dsn_catalogue_get_languages ();
+  for (int i = 0; langs[i]; i++)
+    if (g_ascii_strncasecmp (lang, langs[i], strlen (langs[i])) == 0)
       return i;
   return 0;
 }
@@ -18,5 +59,5 @@ dsn_lang_index (const char *lang)
 const char *
 dsn_lang_name (int i)
 {
-  return i >= 0 && i < DSN_N_LANGS ? langs[i] : NULL;
+  return i >= 0 && i < dsn_lang_count () ? dsn_catalogue_get_languages ()[i] : NULL;
 }

@@ -118,7 +118,7 @@ dsn_report_new (void)
   DsnReport *rep = g_new0 (DsnReport, 1);
   rep->fields = g_ptr_array_new_with_free_func (g_free);
   rep->recipients = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_recipient_free);
-  rep->warnings = g_ptr_array_new_with_free_func (g_free);
+  rep->warnings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   rep->original = g_ptr_array_new_with_free_func (g_free);
   return rep;
 }
@@ -236,19 +236,23 @@ dsn_report_add_original (DsnReport *rep, const char *name, const char *value)
 }
 
 void
-dsn_report_warn (DsnReport *rep, const char *fmt, ...)
+dsn_report_warn (DsnReport *rep, const char *code, ...)
 {
   va_list ap;
-  va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
+  va_start (ap, code);
+  DsnFinding *w = dsn_finding_new_valist (code, ap);
   va_end (ap);
+  if (!w)
+    return;
   /* The same anomaly met twice is one warning. */
   for (guint i = 0; i < rep->warnings->len; i++)
-    if (strcmp (rep->warnings->pdata[i], msg) == 0) {
-      g_free (msg);
+    if (strcmp (dsn_finding_get_message (rep->warnings->pdata[i], NULL),
+                dsn_finding_get_message (w, NULL))
+        == 0) {
+      dsn_finding_free (w);
       return;
     }
-  g_ptr_array_add (rep->warnings, msg);
+  g_ptr_array_add (rep->warnings, w);
 }
 
 /* ------------------------------------------------------------ public getters */
@@ -309,11 +313,18 @@ dsn_report_get_n_warnings (const DsnReport *rep)
   return rep->warnings->len;
 }
 
-const char *
-dsn_report_get_warning (const DsnReport *rep, guint i)
+const DsnFinding *
+dsn_report_get_warning_finding (const DsnReport *rep, guint i)
 {
   g_return_val_if_fail (rep && i < rep->warnings->len, NULL);
   return rep->warnings->pdata[i];
+}
+
+const char *
+dsn_report_get_warning (const DsnReport *rep, guint i)
+{
+  const DsnFinding *w = dsn_report_get_warning_finding (rep, i);
+  return w ? dsn_finding_get_message (w, NULL) : NULL;
 }
 
 #define GETTER(field)                                                                              \
@@ -380,8 +391,7 @@ dsn_recheck_free (DsnRecheck *c)
   if (!c)
     return;
   g_free (c->target);
-  g_free (c->text[0]);
-  g_free (c->text[1]);
+  dsn_finding_free (c->found);
   if (c->details)
     json_node_unref (c->details);
   g_free (c);
@@ -406,6 +416,5 @@ dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang)
   g_return_val_if_fail (r, NULL);
   if (!r->check)
     return NULL;
-  int l = dsn_lang_index (lang);
-  return r->check->text[l] ? r->check->text[l] : r->check->text[0];
+  return r->check->found ? dsn_finding_get_message (r->check->found, lang) : NULL;
 }

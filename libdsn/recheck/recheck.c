@@ -46,19 +46,42 @@ from_audit (DsnRecheck *c, DsnAudit *audit, DsnArea area)
     const DsnFinding *f = dsn_audit_get_finding (audit, i);
     if (dsn_finding_get_area (f) != area)
       continue;
-    c->text[0] = g_strdup (dsn_finding_get_message (f, "en"));
-    c->text[1] = g_strdup (dsn_finding_get_message (f, "fr"));
+    c->found = dsn_finding_copy (f);
     break;
   }
   c->details = dsn_audit_to_json (audit, "en");
 }
 
 static void
-unchecked (DsnRecheck *c, const char *en, const char *fr)
+found_valist (DsnRecheck *c, const char *code, va_list ap)
 {
+  dsn_finding_free (c->found);
+  c->found = dsn_finding_new_valist (code, ap);
+}
+
+/* Sets what the check found: CODE of catalogue/recheck.keys with NAME,
+ * VALUE arguments ending with a NULL name. */
+static void found (DsnRecheck *c, const char *code, ...) G_GNUC_NULL_TERMINATED;
+/* The same for a check that could not be made: CODE says why. */
+static void unchecked (DsnRecheck *c, const char *code, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+found (DsnRecheck *c, const char *code, ...)
+{
+  va_list ap;
+  va_start (ap, code);
+  found_valist (c, code, ap);
+  va_end (ap);
+}
+
+static void
+unchecked (DsnRecheck *c, const char *code, ...)
+{
+  va_list ap;
+  va_start (ap, code);
   c->status = DSN_RECHECK_UNCHECKED;
-  c->text[0] = g_strdup (en);
-  c->text[1] = g_strdup (fr);
+  found_valist (c, code, ap);
+  va_end (ap);
 }
 
 static DsnRecheck *
@@ -68,23 +91,18 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
   g_autofree char *domain = dsn_text_address_domain (sender);
   DsnRecheck *c = dsn_recheck_new ("spf", domain);
   if (!domain) {
-    unchecked (
-        c, "The sender's address is not in the report: SPF cannot be checked.",
-        "L'adresse de l'expéditeur ne figure pas dans le rapport : SPF ne peut pas être vérifié.");
+    unchecked (c, "recheck.spf_no_sender", NULL);
     return c;
   }
   if (!rep->original_ip) {
-    unchecked (
-        c, "The sending server's address is not in the returned message: SPF cannot be evaluated.",
-        "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé : SPF ne peut pas être "
-        "évalué.");
+    unchecked (c, "recheck.spf_no_address", NULL);
     return c;
   }
   g_autoptr (GError) error = NULL;
   g_autoptr (DsnSpfResult) spf
       = dsn_resolver_check_spf (res, rep->original_ip, domain, sender, NULL, cancellable, &error);
   if (!spf) {
-    unchecked (c, error->message, error->message);
+    unchecked (c, "recheck.failed", "error", error->message, NULL);
     return c;
   }
   DsnSpfCode code = dsn_spf_result_get_code (spf);
@@ -94,20 +112,13 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
   switch (code) {
   case DSN_SPF_PASS:
     c->status = DSN_RECHECK_GONE;
-    c->text[0] = g_strdup_printf ("SPF now passes: %s authorises %s.", domain, rep->original_ip);
-    c->text[1]
-        = g_strdup_printf ("SPF réussit maintenant : %s autorise %s.", domain, rep->original_ip);
+    found (c, "recheck.spf_pass", "domain", domain, "ip", rep->original_ip, NULL);
     break;
-  case DSN_SPF_TEMPERROR:
-    unchecked (c, "SPF could not be evaluated: the DNS did not answer.",
-               "SPF n'a pas pu être évalué : le DNS n'a pas répondu.");
-    break;
+  case DSN_SPF_TEMPERROR: unchecked (c, "recheck.spf_temperror", NULL); break;
   default:
     c->status = DSN_RECHECK_STILL;
-    c->text[0] = g_strdup_printf ("SPF still gives %s for %s from %s%s%s.", name, domain,
-                                  rep->original_ip, problem ? ": " : "", problem ? problem : "");
-    c->text[1] = g_strdup_printf ("SPF donne toujours %s pour %s depuis %s%s%s.", name, domain,
-                                  rep->original_ip, problem ? " : " : "", problem ? problem : "");
+    found (c, "recheck.spf_still", "result", name, "domain", domain, "ip", rep->original_ip,
+           "problem", problem, NULL);
     break;
   }
   return c;
@@ -122,12 +133,12 @@ check_area (const char *what, const char *target, DsnArea area, const char *cons
   g_autoptr (DsnAudit) audit
       = dsn_resolver_audit (res, target, area, selectors, zones, cancellable, &error);
   if (!audit) {
-    unchecked (c, error->message, error->message);
+    unchecked (c, "recheck.failed", "error", error->message, NULL);
     return c;
   }
   from_audit (c, audit, area);
-  if (!c->text[0])
-    unchecked (c, "Nothing could be checked.", "Rien n'a pu être vérifié.");
+  if (!c->found)
+    unchecked (c, "recheck.nothing", NULL);
   return c;
 }
 
@@ -173,8 +184,7 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     }
     if (!from) {
       DsnRecheck *c = dsn_recheck_new (strcmp (cat, "dkim-failure") ? "dmarc" : "dkim", NULL);
-      unchecked (c, "The sender's domain is not in the report.",
-                 "Le domaine de l'expéditeur ne figure pas dans le rapport.");
+      unchecked (c, "recheck.no_sender_domain", NULL);
       return c;
     }
     if (!strcmp (cat, "dkim-failure")) {
@@ -192,8 +202,7 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
       || !strcmp (cat, "domain-no-mail")) {
     if (!rcpt_domain) {
       DsnRecheck *c = dsn_recheck_new ("mx", NULL);
-      unchecked (c, "The recipient's domain is unknown.",
-                 "Le domaine du destinataire est inconnu.");
+      unchecked (c, "recheck.no_recipient_domain", NULL);
       return c;
     }
     return check_area ("mx", rcpt_domain, DSN_AREA_MX, NULL, NULL, res, cancellable);
@@ -203,8 +212,7 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     gboolean ptr = !strcmp (cat, "missing-reverse-dns");
     if (!rep->original_ip) {
       DsnRecheck *c = dsn_recheck_new (ptr ? "ptr" : "dnsbl", NULL);
-      unchecked (c, "The sending server's address is not in the returned message.",
-                 "L'adresse du serveur d'envoi ne figure pas dans le message renvoyé.");
+      unchecked (c, "recheck.no_address", NULL);
       return c;
     }
     if (ptr)
@@ -212,11 +220,7 @@ check_recipient (DsnReport *rep, DsnRecipient *r, DsnResolver *res, const char *
     const char *zone = blocklist_zone (r->blocklist);
     if (r->blocklist && !zone && !dnsbl_zones) {
       DsnRecheck *c = dsn_recheck_new ("dnsbl", rep->original_ip);
-      c->text[0] = g_strdup_printf (
-          "The %s block list cannot be queried through the DNS; ask its owner.", r->blocklist);
-      c->text[1] = g_strdup_printf ("La liste de blocage %s ne s'interroge pas par le DNS ; "
-                                    "adressez-vous à son propriétaire.",
-                                    r->blocklist);
+      found (c, "recheck.blocklist_not_dns", "blocklist", r->blocklist, NULL);
       return c;
     }
     const char *one[2] = { zone, NULL };
@@ -255,8 +259,7 @@ dsn_report_check (DsnReport *rep, DsnResolver *res, const char *const *dnsbl_zon
     if (same && same->check) {
       DsnRecheck *c = dsn_recheck_new (same->check->what, same->check->target);
       c->status = same->check->status;
-      c->text[0] = g_strdup (same->check->text[0]);
-      c->text[1] = g_strdup (same->check->text[1]);
+      c->found = same->check->found ? dsn_finding_copy (same->check->found) : NULL;
       c->details = same->check->details ? json_node_ref (same->check->details) : NULL;
       r->check = c;
       continue;

@@ -40,7 +40,7 @@ extract (const DsnInput *in)
   /* A redacted report (RFC 6590) hides the complainant's address; the
    * report is still about one recipient, of unknown address. */
   if (rep->recipients->len == 0) {
-    dsn_report_warn (rep, "feedback report names no recipient address (redacted)");
+    dsn_report_warn (rep, "arf.no_recipient", NULL);
     dsn_report_add_recipient (rep, "");
   }
   for (guint i = 0; i < rep->recipients->len; i++) {

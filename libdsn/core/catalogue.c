@@ -1,0 +1,401 @@
+/* The catalogue: every sentence the library shows a person, as data.
+ *
+ * One GKeyFile per subject under catalogue/ (headers, backscatter, recheck,
+ * mailcheck), embedded with GResource so an installed tool needs no data
+ * path. A group is a stable code; its keys are attributes (severity, rfc,
+ * unchecked, absent) and texts (message, advice, explanation...), each text
+ * in every language of catalogue/languages.keys as message[fr]=. Loaded once,
+ * on first use, and never modified after: threads share it.
+ *
+ * A finding is an entry instantiated with arguments: header findings,
+ * backscatter evidence, re-check texts and mailcheck's findings alike.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "core.h"
+
+#include <string.h>
+
+#include "dsn-catalogue-resource.h"
+
+#define RESOURCE_DIR "/org/libdsn/catalogue/"
+
+typedef struct {
+  GHashTable *by_code; /* code -> DsnEntry, owned */
+  GPtrArray *subjects; /* char*: file names without .keys */
+} Catalogue;
+
+/* Keys that are attributes, not texts to translate. */
+static const char *const attribute_keys[] = { "severity", "unchecked", "absent", "rfc", NULL };
+
+static void
+strv_free_n (gpointer p)
+{
+  char **v = p;
+  for (int i = 0; i < dsn_lang_count (); i++)
+    g_free (v[i]);
+  g_free (v);
+}
+
+static void
+entry_free (DsnEntry *e)
+{
+  g_free (e->code);
+  g_free (e->rfc);
+  g_hash_table_unref (e->texts);
+  g_free (e);
+}
+
+static gboolean
+parse_severity (const char *s, DsnSeverity *out)
+{
+  static const char *const names[] = { "ok", "info", "warning", "error" };
+  for (gsize i = 0; s && i < G_N_ELEMENTS (names); i++)
+    if (!strcmp (s, names[i])) {
+      *out = (DsnSeverity)i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static DsnEntry *
+load_entry (GKeyFile *kf, const char *group, const char *subject)
+{
+  DsnEntry *e = g_new0 (DsnEntry, 1);
+  e->code = g_strdup (group);
+  e->subject = subject;
+  e->severity = DSN_SEVERITY_INFO;
+  g_autofree char *sev = g_key_file_get_string (kf, group, "severity", NULL);
+  if (sev && !parse_severity (sev, &e->severity))
+    g_critical ("catalogue %s: [%s]: bad severity \"%s\"", subject, group, sev);
+  e->unchecked = g_key_file_get_boolean (kf, group, "unchecked", NULL);
+  e->absent = g_key_file_get_boolean (kf, group, "absent", NULL);
+  e->rfc = g_key_file_get_string (kf, group, "rfc", NULL);
+  e->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, strv_free_n);
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  for (char **k = keys; k && *k; k++) {
+    if (strchr (*k, '[') || g_strv_contains (attribute_keys, *k))
+      continue;
+    char **text = g_new0 (char *, dsn_lang_count ());
+    text[0] = g_key_file_get_string (kf, group, *k, NULL);
+    for (int l = 1; l < dsn_lang_count (); l++) {
+      /* Only an explicit translation counts: get_locale_string would fall
+       * back on the untranslated value. */
+      g_autofree char *key = g_strdup_printf ("%s[%s]", *k, dsn_lang_name (l));
+      if (g_strv_contains ((const char *const *)keys, key))
+        text[l] = g_key_file_get_locale_string (kf, group, *k, dsn_lang_name (l), NULL);
+    }
+    g_hash_table_insert (e->texts, g_strdup (*k), text);
+  }
+  return e;
+}
+
+static void
+load_file (Catalogue *cat, GResource *res, const char *name)
+{
+  g_autofree char *path = g_strconcat (RESOURCE_DIR, name, NULL);
+  g_autoptr (GBytes) bytes = g_resource_lookup_data (res, path, 0, NULL);
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+  const char *text = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  if (!text || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_KEEP_TRANSLATIONS, &error)) {
+    g_critical ("catalogue %s: %s", name, error ? error->message : "missing");
+    return;
+  }
+  char *subject = g_strndup (name, strlen (name) - strlen (".keys"));
+  g_ptr_array_add (cat->subjects, subject);
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++) {
+    if (g_hash_table_contains (cat->by_code, *g)) {
+      g_critical ("catalogue %s: [%s] is given twice", name, *g);
+      continue;
+    }
+    DsnEntry *e = load_entry (kf, *g, subject);
+    g_hash_table_insert (cat->by_code, e->code, e);
+  }
+}
+
+static gpointer
+load_catalogue (gpointer data)
+{
+  Catalogue *cat = g_new0 (Catalogue, 1);
+  cat->by_code = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)entry_free);
+  cat->subjects = g_ptr_array_new_with_free_func (g_free);
+  GResource *res = dsn_catalogue_get_resource ();
+  g_auto (GStrv) names = g_resource_enumerate_children (res, RESOURCE_DIR, 0, NULL);
+  for (char **n = names; n && *n; n++)
+    if (g_str_has_suffix (*n, ".keys") && strcmp (*n, "languages.keys") != 0)
+      load_file (cat, res, *n);
+  return cat;
+}
+
+static Catalogue *
+catalogue (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  return g_once (&once, load_catalogue, NULL);
+}
+
+const DsnEntry *
+dsn_catalogue_entry (const char *code)
+{
+  return code ? g_hash_table_lookup (catalogue ()->by_code, code) : NULL;
+}
+
+const char *
+dsn_entry_text (const DsnEntry *e, const char *key, int lang)
+{
+  char **text = e ? g_hash_table_lookup (e->texts, key) : NULL;
+  if (!text)
+    return NULL;
+  return lang > 0 && lang < dsn_lang_count () && text[lang] ? text[lang] : text[0];
+}
+
+/* ------------------------------------------------------------ placeholders */
+
+/* The value of the argument NAME (LEN bytes), the last one given; NULL if
+ * there is none. */
+static const char *
+arg_value (const GPtrArray *args, const char *name, gsize len)
+{
+  const char *value = NULL;
+  for (guint i = 0; args && i + 1 < args->len; i += 2) {
+    const char *n = args->pdata[i];
+    if (strlen (n) == len && !memcmp (n, name, len))
+      value = args->pdata[i + 1];
+  }
+  return value;
+}
+
+static void
+fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
+{
+  while (p < end) {
+    const char *brace = memchr (p, '{', end - p);
+    if (!brace) {
+      g_string_append_len (out, p, end - p);
+      return;
+    }
+    g_string_append_len (out, p, brace - p);
+    const char *name = brace + 1, *q = name;
+    while (q < end && (g_ascii_isalnum (*q) || *q == '_'))
+      q++;
+    if (q == name || q >= end || (*q != '}' && *q != '?' && *q != '|')) {
+      g_string_append_c (out, '{');
+      p = brace + 1;
+      continue;
+    }
+    const char *value = arg_value (args, name, q - name);
+    if (*q == '}') {
+      if (value)
+        g_string_append (out, value);
+      else
+        g_string_append_len (out, brace, q + 1 - brace);
+      p = q + 1;
+      continue;
+    }
+    /* {name?TEXT|OTHER} or {name|OTHER}: the closing brace at this level,
+     * and the bar that starts OTHER. */
+    const char *bar = *q == '|' ? q : NULL, *close = NULL;
+    int depth = 0;
+    for (const char *r = q + 1; r < end && !close; r++) {
+      if (*r == '{')
+        depth++;
+      else if (*r == '}' && depth)
+        depth--;
+      else if (*r == '}')
+        close = r;
+      else if (*r == '|' && !depth && !bar)
+        bar = r;
+    }
+    if (!close) {
+      g_string_append_c (out, '{');
+      p = brace + 1;
+      continue;
+    }
+    if (*q == '|') {
+      if (value)
+        g_string_append (out, value);
+      else
+        fill_range (out, q + 1, close, args);
+    } else if (value) {
+      fill_range (out, q + 1, bar ? bar : close, args);
+    } else if (bar) {
+      fill_range (out, bar + 1, close, args);
+    }
+    p = close + 1;
+  }
+}
+
+char *
+dsn_catalogue_fill (const char *tmpl, const GPtrArray *args)
+{
+  if (!tmpl)
+    return NULL;
+  gsize len = strlen (tmpl);
+  GString *out = g_string_sized_new (len + 32);
+  fill_range (out, tmpl, tmpl + len, args);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------ findings */
+
+static char **
+fill_all (const DsnEntry *def, const char *key, const GPtrArray *args)
+{
+  char **texts = g_new0 (char *, dsn_lang_count ());
+  for (int l = 0; l < dsn_lang_count (); l++)
+    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), args);
+  return texts;
+}
+
+DsnFinding *
+dsn_finding_new (const char *code, GPtrArray *args)
+{
+  const DsnEntry *def = dsn_catalogue_entry (code);
+  if (!def) {
+    g_critical ("no catalogue entry %s", code);
+    if (args)
+      g_ptr_array_unref (args);
+    return NULL;
+  }
+  DsnFinding *f = g_new0 (DsnFinding, 1);
+  f->def = def;
+  f->severity = def->severity;
+  f->args = args ? args : g_ptr_array_new_with_free_func (g_free);
+  f->message = fill_all (def, "message", f->args);
+  f->advice = fill_all (def, "advice", f->args);
+  return f;
+}
+
+DsnFinding *
+dsn_finding_new_valist (const char *code, va_list ap)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = va_arg (ap, const char *))) {
+    const char *value = va_arg (ap, const char *);
+    if (!value)
+      continue;
+    g_ptr_array_add (args, g_strdup (name));
+    g_ptr_array_add (args, g_strdup (value));
+  }
+  return dsn_finding_new (code, args);
+}
+
+DsnFinding *
+dsn_finding_newv (const char *code, ...)
+{
+  va_list ap;
+  va_start (ap, code);
+  DsnFinding *f = dsn_finding_new_valist (code, ap);
+  va_end (ap);
+  return f;
+}
+
+DsnFinding *
+dsn_finding_copy (const DsnFinding *f)
+{
+  GPtrArray *args = g_ptr_array_new_full (f->args->len, g_free);
+  for (guint i = 0; i < f->args->len; i++)
+    g_ptr_array_add (args, g_strdup (f->args->pdata[i]));
+  DsnFinding *copy = dsn_finding_new (f->def->code, args);
+  copy->severity = f->severity;
+  return copy;
+}
+
+void
+dsn_finding_free (DsnFinding *f)
+{
+  if (!f)
+    return;
+  g_ptr_array_unref (f->args);
+  strv_free_n (f->message);
+  strv_free_n (f->advice);
+  g_free (f);
+}
+
+/* ------------------------------------------------------------ public API */
+
+const char *
+dsn_severity_to_string (DsnSeverity severity)
+{
+  switch (severity) {
+  case DSN_SEVERITY_OK: return "ok";
+  case DSN_SEVERITY_INFO: return "info";
+  case DSN_SEVERITY_WARNING: return "warning";
+  case DSN_SEVERITY_ERROR: return "error";
+  }
+  return "info";
+}
+
+const char *
+dsn_finding_get_code (const DsnFinding *f)
+{
+  g_return_val_if_fail (f, NULL);
+  return f->def->code;
+}
+
+DsnSeverity
+dsn_finding_get_severity (const DsnFinding *f)
+{
+  g_return_val_if_fail (f, DSN_SEVERITY_INFO);
+  return f->severity;
+}
+
+gboolean
+dsn_finding_get_unchecked (const DsnFinding *f)
+{
+  g_return_val_if_fail (f, FALSE);
+  return f->def->unchecked;
+}
+
+const char *
+dsn_finding_get_rfc (const DsnFinding *f)
+{
+  g_return_val_if_fail (f, NULL);
+  return f->def->rfc;
+}
+
+const char *
+dsn_finding_get_message (const DsnFinding *f, const char *lang)
+{
+  g_return_val_if_fail (f, NULL);
+  return f->message[dsn_lang_index (lang)];
+}
+
+const char *
+dsn_finding_get_advice (const DsnFinding *f, const char *lang)
+{
+  g_return_val_if_fail (f, NULL);
+  return f->advice[dsn_lang_index (lang)];
+}
+
+const char *
+dsn_catalogue_get_text (const char *code, const char *key, const char *lang)
+{
+  g_return_val_if_fail (code && key, NULL);
+  return dsn_entry_text (dsn_catalogue_entry (code), key, dsn_lang_index (lang));
+}
+
+char *
+dsn_catalogue_format (const char *code, const char *key, const char *lang, ...)
+{
+  g_return_val_if_fail (code && key, NULL);
+  const char *tmpl = dsn_catalogue_get_text (code, key, lang);
+  if (!tmpl)
+    return NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+  va_start (ap, lang);
+  const char *name;
+  while ((name = va_arg (ap, const char *))) {
+    const char *value = va_arg (ap, const char *);
+    if (!value)
+      continue;
+    g_ptr_array_add (args, (gpointer)name);
+    g_ptr_array_add (args, (gpointer)value);
+  }
+  va_end (ap);
+  return dsn_catalogue_fill (tmpl, args);
+}

@@ -1,0 +1,143 @@
+/* Unit tests for the catalogue (libdsn/core/catalogue.c, lang.c): the
+ * placeholder syntax, the languages, findings made from the embedded data.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "core/core.h"
+
+static char *
+fill (const char *tmpl, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+  va_start (ap, tmpl);
+  const char *s;
+  while ((s = va_arg (ap, const char *)))
+    g_ptr_array_add (args, (gpointer)s);
+  va_end (ap);
+  return dsn_catalogue_fill (tmpl, args);
+}
+
+static void
+test_fill (void)
+{
+  static const struct {
+    const char *tmpl, *name, *value, *want;
+  } cases[] = {
+    { "Hop {hop} took long.", "hop", "3", "Hop 3 took long." },
+    { "Hop {hop} took long.", NULL, NULL, "Hop {hop} took long." },
+    { "SPF{domain? for {domain}}: none.", "domain", "a.example", "SPF for a.example: none." },
+    { "SPF{domain? for {domain}}: none.", NULL, NULL, "SPF: none." },
+    { "at {host|an unknown server}.", "host", "mx.example", "at mx.example." },
+    { "at {host|an unknown server}.", NULL, NULL, "at an unknown server." },
+    { "not aligned{ok? (SPF is)|, DMARC fails}.", "ok", "yes", "not aligned (SPF is)." },
+    { "not aligned{ok? (SPF is)|, DMARC fails}.", NULL, NULL, "not aligned, DMARC fails." },
+    /* A conditional inside a conditional. */
+    { "{a?[{b?{b}|no b}]|none}", "a", "1", "[no b]" },
+    { "{a?[{b?{b}|no b}]|none}", "b", "2", "none" },
+    /* Not placeholders: braces are kept as written. */
+    { "{ x } {} {a? never closed", "a", "1", "{ x } {} {a? never closed" },
+    { "policy {\"v\": 1}", NULL, NULL, "policy {\"v\": 1}" },
+    /* A value is never read as a template. */
+    { "said: {text}", "text", "{text} {x|y}", "said: {text} {x|y}" },
+    { "", NULL, NULL, "" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *got = fill (cases[i].tmpl, cases[i].name, cases[i].value, NULL);
+    g_assert_cmpstr (got, ==, cases[i].want);
+  }
+  /* The last argument of a name wins; an empty value is a value. */
+  g_autofree char *last = fill ("{a}", "a", "1", "a", "2", NULL);
+  g_assert_cmpstr (last, ==, "2");
+  g_autofree char *empty = fill ("[{a|none}]", "a", "", NULL);
+  g_assert_cmpstr (empty, ==, "[]");
+  g_assert_null (dsn_catalogue_fill (NULL, NULL));
+}
+
+static void
+test_languages (void)
+{
+  const char *const *langs = dsn_catalogue_get_languages ();
+  g_assert_cmpstr (langs[0], ==, "en");
+  g_assert_cmpint (dsn_lang_count (), ==, g_strv_length ((char **)langs));
+  g_assert_cmpint (dsn_lang_count (), >=, 2);
+  for (int i = 0; i < dsn_lang_count (); i++) {
+    g_assert_cmpstr (dsn_lang_name (i), ==, langs[i]);
+    g_assert_cmpint (dsn_lang_index (langs[i]), ==, i);
+  }
+  g_assert_null (dsn_lang_name (dsn_lang_count ()));
+  g_assert_null (dsn_lang_name (-1));
+  g_assert_cmpint (dsn_lang_index ("fr_FR.UTF-8"), ==, dsn_lang_index ("fr"));
+  g_assert_cmpint (dsn_lang_index ("FR"), ==, dsn_lang_index ("fr"));
+  g_assert_cmpint (dsn_lang_index (NULL), ==, 0);
+  g_assert_cmpint (dsn_lang_index ("xx"), ==, 0);
+}
+
+static void
+test_findings (void)
+{
+  /* An argument given as NULL is unknown: the text says so. */
+  DsnFinding *f = dsn_finding_newv ("auth.spf_fail", "result", "softfail", "domain", NULL, NULL);
+  g_assert_nonnull (f);
+  g_assert_cmpstr (dsn_finding_get_code (f), ==, "auth.spf_fail");
+  g_assert_cmpint (dsn_finding_get_severity (f), ==, DSN_SEVERITY_ERROR);
+  g_assert_cmpstr (dsn_finding_get_message (f, "en"), ==,
+                   "SPF softfail for the envelope sender: the sending server is not authorised by "
+                   "that domain's SPF record.");
+  g_assert_cmpstr (dsn_finding_get_message (f, "fr"), ==,
+                   "SPF softfail pour l'expéditeur de l'enveloppe : le serveur d'envoi n'est pas "
+                   "autorisé par l'enregistrement SPF de ce domaine.");
+  /* An unknown language is English. */
+  g_assert_cmpstr (dsn_finding_get_message (f, "xx"), ==, dsn_finding_get_message (f, NULL));
+  g_assert_nonnull (dsn_finding_get_advice (f, "fr"));
+
+  f->severity = DSN_SEVERITY_WARNING;
+  DsnFinding *copy = dsn_finding_copy (f);
+  g_assert_cmpint (dsn_finding_get_severity (copy), ==, DSN_SEVERITY_WARNING);
+  g_assert_cmpstr (dsn_finding_get_message (copy, "fr"), ==, dsn_finding_get_message (f, "fr"));
+  dsn_finding_free (copy);
+  dsn_finding_free (f);
+
+  /* Evidence has a message and no advice, nor severity. */
+  f = dsn_finding_newv ("route.foreign", "host", "mx.example", "ip", "192.0.2.1", NULL);
+  g_assert_cmpstr (dsn_finding_get_message (f, "en"), ==,
+                   "The original never passed through your sending servers: it entered the mail "
+                   "system at mx.example from 192.0.2.1.");
+  g_assert_null (dsn_finding_get_advice (f, "fr"));
+  g_assert_cmpint (dsn_finding_get_severity (f), ==, DSN_SEVERITY_INFO);
+  dsn_finding_free (f);
+
+  g_test_expect_message ("libdsn", G_LOG_LEVEL_CRITICAL, "no catalogue entry nope.nope");
+  g_assert_null (dsn_finding_newv ("nope.nope", "a", "b", NULL));
+  g_test_assert_expected_messages ();
+}
+
+static void
+test_public (void)
+{
+  g_assert_cmpstr (dsn_catalogue_get_text ("auth.ok", "advice", "fr"), ==,
+                   "Rien à corriger côté authentification.");
+  g_assert_cmpstr (dsn_catalogue_get_text ("auth.spf_none", "message", NULL), ==,
+                   "No SPF verdict{domain? for {domain}}: the envelope sender's domain publishes "
+                   "no SPF record.");
+  g_assert_null (dsn_catalogue_get_text ("auth.ok", "nothing", "en"));
+  g_assert_null (dsn_catalogue_get_text ("nope.nope", "message", "en"));
+  g_autofree char *s
+      = dsn_catalogue_format ("auth.spf_none", "message", "fr", "domain", "a.example", NULL);
+  g_assert_cmpstr (s, ==,
+                   "Pas de verdict SPF pour a.example : le domaine de l'expéditeur de l'enveloppe "
+                   "ne publie pas d'enregistrement SPF.");
+  g_autofree char *t
+      = dsn_catalogue_format ("auth.spf_none", "message", "en", "domain", NULL, NULL);
+  g_assert_cmpstr (t, ==, "No SPF verdict: the envelope sender's domain publishes no SPF record.");
+  g_assert_cmpstr (dsn_severity_to_string (DSN_SEVERITY_WARNING), ==, "warning");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/catalogue/fill", test_fill);
+  g_test_add_func ("/catalogue/languages", test_languages);
+  g_test_add_func ("/catalogue/findings", test_findings);
+  g_test_add_func ("/catalogue/public", test_public);
+  return g_test_run ();
+}
