@@ -78,6 +78,59 @@ typedef enum {
                               (default 64 KiB) */
 } DsnLimit;
 
+/* ------------------------------------------------------------------ JSON printer
+ *
+ * One interface, two back-ends: a printer writes JSON either as a JsonNode
+ * tree or straight as compact text on one line (no tree built: what a tool
+ * printing many results wants). Reports and audits write themselves into a
+ * printer, so a caller can put them in an object of its own:
+ *
+ *   g_autoptr (DsnJson) w = dsn_json_new_text ();
+ *   dsn_json_begin_object (w);
+ *   dsn_json_set_member_name (w, "schema");
+ *   dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+ *   dsn_json_member (w, "file", path);
+ *   dsn_report_write_json_members (rep, w, "en");
+ *   dsn_json_end_object (w);
+ *   g_autofree char *line = dsn_json_free_to_string (g_steal_pointer (&w));
+ *
+ * Calls must nest: every begin has its end, and inside an object every
+ * value follows its member name. Strings are written as valid UTF-8 (an
+ * invalid sequence becomes U+FFFD); the text back-end also escapes U+0085,
+ * U+2028 and U+2029, so that one result stays one line for any reader. */
+typedef struct _DsnJson DsnJson;
+
+/* The version of the report's JSON, its "schema" member (doc/json-schema.json). */
+#define DSN_JSON_SCHEMA 1
+
+/* Returns a new printer building a JsonNode tree, or writing text. */
+DSN_API DsnJson *dsn_json_new_tree (void);
+DSN_API DsnJson *dsn_json_new_text (void);
+DSN_API void dsn_json_begin_object (DsnJson *w);
+DSN_API void dsn_json_end_object (DsnJson *w);
+DSN_API void dsn_json_begin_array (DsnJson *w);
+DSN_API void dsn_json_end_array (DsnJson *w);
+/* The name of the next member of the object open; its value comes next. */
+DSN_API void dsn_json_set_member_name (DsnJson *w, const char *name);
+/* A string value; NULL writes null. */
+DSN_API void dsn_json_add_string_value (DsnJson *w, const char *value);
+DSN_API void dsn_json_add_null_value (DsnJson *w);
+DSN_API void dsn_json_add_int_value (DsnJson *w, gint64 value);
+DSN_API void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
+/* A value built elsewhere, copied (the text back-end writes it as
+ * json_to_string() does). */
+DSN_API void dsn_json_add_node (DsnJson *w, JsonNode *node);
+/* A member NAME with the string VALUE (NULL writes null). */
+DSN_API void dsn_json_member (DsnJson *w, const char *name, const char *value);
+/* Frees W and returns what it wrote as a tree (free with json_node_unref())
+ * or as text (free with g_free()), whatever its back-end: a tree is then
+ * serialized on one line by json_to_string(), a text parsed. NULL if W holds
+ * no complete value. */
+DSN_API JsonNode *dsn_json_free_to_node (DsnJson *w);
+DSN_API char *dsn_json_free_to_string (DsnJson *w);
+/* Frees W and what it wrote. */
+DSN_API void dsn_json_free (DsnJson *w);
+
 /* ------------------------------------------------------------------ analyzer */
 
 /* Holds the classification rules and limits. Build it, configure it, then share
@@ -183,6 +236,11 @@ DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
 /* The same object serialized on one line, written directly (no tree is
  * built: use this to print many reports). Free with g_free(). */
 DSN_API char *dsn_report_to_json_string (const DsnReport *rep, const char *lang);
+
+/* Writes the members of that object but "schema" into the object W has
+ * open: the caller opens it, writes "schema" (DSN_JSON_SCHEMA) and any
+ * members of its own, calls this and closes it. */
+DSN_API void dsn_report_write_json_members (const DsnReport *rep, DsnJson *w, const char *lang);
 
 DSN_API void dsn_report_free (DsnReport *rep);
 
@@ -466,6 +524,7 @@ DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
 /* What the check found, in LANG ("en", "fr"; NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnJson, dsn_json_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)

@@ -1,5 +1,6 @@
-/* The JSON writer (libdsn/json.c): the text form and the tree form of a
- * report are the same JSON, and text escaping is valid JSON for any input.
+/* The JSON printer (libdsn/core/json.c): the text form and the tree form of
+ * a report are the same JSON, text escaping is valid JSON for any input, and
+ * a caller's object can hold the report's members.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "bounce/bounce.h"
 
@@ -68,11 +69,98 @@ test_escaping (void)
   g_assert_nonnull (strstr (t2, "a\\u2028b\\u2029c\\u0085d"));
 }
 
+/* What dsn-explain prints: its own members between "schema" and the report's. */
+static void
+write_wrapped (DsnJson *w, const DsnReport *rep)
+{
+  dsn_json_begin_object (w);
+  dsn_json_set_member_name (w, "schema");
+  dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+  dsn_json_set_member_name (w, "source");
+  dsn_json_begin_object (w);
+  dsn_json_member (w, "path", "a \"b\".eml");
+  dsn_json_set_member_name (w, "index");
+  dsn_json_add_null_value (w);
+  dsn_json_end_object (w);
+  dsn_report_write_json_members (rep, w, "fr");
+  dsn_json_end_object (w);
+}
+
+static void
+test_members (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  g_autofree char *file
+      = g_test_build_filename (G_TEST_DIST, "..", "testdata", "bounces", "seed-quota.eml", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (file, &data, &len, NULL));
+  g_autoptr (DsnReport) rep = dsn_analyzer_analyze (an, data, len, NULL);
+  g_assert_nonnull (rep);
+
+  DsnJson *text = dsn_json_new_text ();
+  write_wrapped (text, rep);
+  g_autofree char *line = dsn_json_free_to_string (text);
+  DsnJson *tree = dsn_json_new_tree ();
+  write_wrapped (tree, rep);
+  g_autoptr (JsonNode) root = dsn_json_free_to_node (tree);
+  g_autofree char *from_tree = json_to_string (root, FALSE);
+  g_assert_cmpstr (line, ==, from_tree);
+
+  /* The report's own object, with "source" added after "schema". */
+  g_autofree char *alone = dsn_report_to_json_string (rep, "fr");
+  const char *schema = "{\"schema\":1,";
+  g_assert_true (g_str_has_prefix (alone, schema));
+  g_autofree char *want
+      = g_strconcat (schema, "\"source\":{\"path\":\"a \\\"b\\\".eml\",\"index\":null},",
+                     alone + strlen (schema), NULL);
+  g_assert_cmpstr (line, ==, want);
+}
+
+static void
+test_printer (void)
+{
+  /* Deeper than any report, and both forms from both back-ends. */
+  for (int tree = 0; tree < 2; tree++) {
+    DsnJson *w = tree ? dsn_json_new_tree () : dsn_json_new_text ();
+    for (int i = 0; i < 100; i++) {
+      dsn_json_begin_array (w);
+      dsn_json_add_int_value (w, i);
+      dsn_json_begin_object (w);
+      dsn_json_set_member_name (w, "b");
+      dsn_json_add_boolean_value (w, i % 2);
+      dsn_json_end_object (w);
+    }
+    for (int i = 0; i < 100; i++) {
+      dsn_json_add_string_value (w, "\xff");
+      dsn_json_end_array (w);
+    }
+    g_autofree char *s = dsn_json_free_to_string (w);
+    g_assert_true (g_str_has_prefix (s, "[0,{\"b\":false},[1,{\"b\":true},[2,"));
+    g_assert_true (g_str_has_suffix (s, "\"\xef\xbf\xbd\"],\"\xef\xbf\xbd\"]"));
+    g_autoptr (JsonNode) parsed = json_from_string (s, NULL);
+    g_assert_nonnull (parsed);
+  }
+  DsnJson *w = dsn_json_new_text ();
+  dsn_json_begin_object (w);
+  dsn_json_member (w, "a", NULL);
+  dsn_json_end_object (w);
+  g_autoptr (JsonNode) node = dsn_json_free_to_node (w);
+  g_assert_true (json_node_is_null (json_object_get_member (json_node_get_object (node), "a")));
+  /* Dropped half-way: nothing leaks (ASan and valgrind runs check). */
+  g_autoptr (DsnJson) open = dsn_json_new_tree ();
+  dsn_json_begin_object (open);
+  g_autoptr (DsnJson) open_text = dsn_json_new_text ();
+  dsn_json_begin_array (open_text);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/json/testdata", test_testdata);
   g_test_add_func ("/json/escaping", test_escaping);
+  g_test_add_func ("/json/members", test_members);
+  g_test_add_func ("/json/printer", test_printer);
   return g_test_run ();
 }

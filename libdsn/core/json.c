@@ -1,5 +1,5 @@
-/* The JSON writer of reports and audits: one code path writes either a
- * JsonNode tree or text.
+/* The JSON printer of reports and audits (public: dsn.h): one interface,
+ * two back-ends, a JsonNode tree or text.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "core.h"
 
@@ -13,7 +13,7 @@ struct _DsnJson {
   JsonBuilder *builder; /* tree mode */
   GString *out;         /* text mode */
   guint depth;
-  gboolean first[32]; /* text mode: no element written yet at this depth */
+  GArray *first; /* text mode, gboolean per depth: no element written yet at this depth */
   gboolean after_key;
 };
 
@@ -24,11 +24,24 @@ text_separator (DsnJson *w)
     w->after_key = FALSE;
     return;
   }
-  if (w->depth > 0 && w->depth < G_N_ELEMENTS (w->first)) {
-    if (!w->first[w->depth])
+  if (w->depth > 0) {
+    gboolean *first = &g_array_index (w->first, gboolean, w->depth);
+    if (!*first)
       g_string_append_c (w->out, ',');
-    w->first[w->depth] = FALSE;
+    *first = FALSE;
   }
+}
+
+/* Text mode: one level deeper, where nothing is written yet. */
+static void
+text_open (DsnJson *w, char c)
+{
+  text_separator (w);
+  g_string_append_c (w->out, c);
+  w->depth++;
+  if (w->first->len <= w->depth)
+    g_array_set_size (w->first, w->depth + 1);
+  g_array_index (w->first, gboolean, w->depth) = TRUE;
 }
 
 static void
@@ -80,10 +93,7 @@ dsn_json_begin_object (DsnJson *w)
     json_builder_begin_object (w->builder);
     return;
   }
-  text_separator (w);
-  g_string_append_c (w->out, '{');
-  if (++w->depth < G_N_ELEMENTS (w->first))
-    w->first[w->depth] = TRUE;
+  text_open (w, '{');
 }
 
 void
@@ -104,10 +114,7 @@ dsn_json_begin_array (DsnJson *w)
     json_builder_begin_array (w->builder);
     return;
   }
-  text_separator (w);
-  g_string_append_c (w->out, '[');
-  if (++w->depth < G_N_ELEMENTS (w->first))
-    w->first[w->depth] = TRUE;
+  text_open (w, '[');
 }
 
 void
@@ -125,7 +132,12 @@ void
 dsn_json_set_member_name (DsnJson *w, const char *name)
 {
   if (w->builder) {
-    json_builder_set_member_name (w->builder, name);
+    if (g_utf8_validate (name, -1, NULL)) {
+      json_builder_set_member_name (w->builder, name);
+    } else {
+      g_autofree char *valid = g_utf8_make_valid (name, -1);
+      json_builder_set_member_name (w->builder, valid);
+    }
     return;
   }
   text_separator (w);
@@ -219,22 +231,49 @@ dsn_json_new_text (void)
 {
   DsnJson *w = g_new0 (DsnJson, 1);
   w->out = g_string_sized_new (4096);
+  w->first = g_array_sized_new (FALSE, FALSE, sizeof (gboolean), 16);
+  g_array_set_size (w->first, 1);
   return w;
+}
+
+void
+dsn_json_free (DsnJson *w)
+{
+  if (!w)
+    return;
+  if (w->builder)
+    g_object_unref (w->builder);
+  if (w->out)
+    g_string_free (w->out, TRUE);
+  if (w->first)
+    g_array_unref (w->first);
+  g_free (w);
 }
 
 JsonNode *
 dsn_json_free_to_node (DsnJson *w)
 {
-  JsonNode *root = json_builder_get_root (w->builder);
-  g_object_unref (w->builder);
-  g_free (w);
+  g_return_val_if_fail (w, NULL);
+  JsonNode *root = NULL;
+  if (w->builder)
+    root = json_builder_get_root (w->builder);
+  else
+    root = json_from_string (w->out->str, NULL);
+  dsn_json_free (w);
   return root;
 }
 
 char *
 dsn_json_free_to_string (DsnJson *w)
 {
-  char *s = g_string_free (w->out, FALSE);
-  g_free (w);
+  g_return_val_if_fail (w, NULL);
+  char *s = NULL;
+  if (w->builder) {
+    g_autoptr (JsonNode) root = json_builder_get_root (w->builder);
+    s = root ? json_to_string (root, FALSE) : NULL;
+  } else {
+    s = g_string_free (g_steal_pointer (&w->out), FALSE);
+  }
+  dsn_json_free (w);
   return s;
 }
