@@ -450,6 +450,9 @@ DSN_API const DsnFinding *dsn_audit_get_finding (const DsnAudit *audit, guint i)
  * even invalid ones, the parsed form, the SPF term tree and every finding,
  * with texts in LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */
 DSN_API JsonNode *dsn_audit_to_json (const DsnAudit *audit, const char *lang);
+/* The same object written through the printer W, as one value: at the top,
+ * in an array, or after a member name. */
+DSN_API void dsn_audit_write_json (const DsnAudit *audit, DsnJson *w, const char *lang);
 DSN_API void dsn_audit_free (DsnAudit *audit);
 
 /* A stable code such as "spf.too_many_lookups" (listed in mailcheck(1)). */
