@@ -220,6 +220,52 @@ DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, gu
                                                         const char *lang);
 DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i,
                                                           const char *lang);
+/* Finding I's severity: "ok", "info", "warning" or "error". */
+DSN_API const char *dsn_report_get_header_finding_severity (const DsnReport *rep, guint i);
+
+/* The rest of that analysis; NULL, 0 or FALSE for a report without one.
+ * Its severity, that of its worst finding ("ok" ... "error"), and the code
+ * of that finding (NULL when there is none). */
+DSN_API const char *dsn_report_get_header_severity (const DsnReport *rep);
+DSN_API const char *dsn_report_get_header_verdict (const DsnReport *rep);
+/* The domain of the From field, and of the envelope sender (Return-Path). */
+DSN_API const char *dsn_report_get_header_from_domain (const DsnReport *rep);
+DSN_API const char *dsn_report_get_header_mailfrom_domain (const DsnReport *rep);
+/* Sets *SECONDS to the time from the first dated hop to the last and
+ * returns TRUE; FALSE when no two hops carry a date in order. */
+DSN_API gboolean dsn_report_get_header_transit (const DsnReport *rep, gint64 *seconds);
+
+/* The route, first hop first: one hop per Received field (RFC 5321 §4.4).
+ * The client's name (as it said HELO) and address, the server that added
+ * the field, the protocol ("ESMTPS", "LMTP", ...). */
+DSN_API guint dsn_report_get_n_hops (const DsnReport *rep);
+DSN_API const char *dsn_report_get_hop_from_host (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_from_ip (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_by_host (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_protocol (const DsnReport *rep, guint i);
+/* Sets *SECONDS to the time since the previous hop (negative when the
+ * clocks disagree) and returns TRUE; FALSE when a date is missing. */
+DSN_API gboolean dsn_report_get_hop_delay (const DsnReport *rep, guint i, gint64 *seconds);
+/* TRUE for the one hop found slow enough to name. */
+DSN_API gboolean dsn_report_get_hop_slowest (const DsnReport *rep, guint i);
+
+/* The authentication verdicts (Authentication-Results, RFC 8601 §2.2, and
+ * Received-SPF), the receiving server's first: the method ("spf", "dkim",
+ * "dmarc", "arc", ...), its result ("pass", "fail", ...), the domain it
+ * vouches for, and who judged (the authserv-id). */
+DSN_API guint dsn_report_get_n_auth_results (const DsnReport *rep);
+DSN_API const char *dsn_report_get_auth_method (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_result (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_domain (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_authserv (const DsnReport *rep, guint i);
+/* For an SPF or DKIM verdict with a domain: sets *IS_ALIGNED to whether
+ * that domain is aligned with the From domain (RFC 7489 §3.1, relaxed) and
+ * returns TRUE. FALSE when alignment does not apply. */
+DSN_API gboolean dsn_report_get_auth_aligned (const DsnReport *rep, guint i, gboolean *is_aligned);
+
+/* The spam filters' verdicts, as "Field: value". */
+DSN_API guint dsn_report_get_n_spam_verdicts (const DsnReport *rep);
+DSN_API const char *dsn_report_get_spam_verdict (const DsnReport *rep, guint i);
 
 DSN_API guint dsn_report_get_n_warnings (const DsnReport *rep);
 DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
