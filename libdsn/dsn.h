@@ -274,6 +274,15 @@ DSN_API const char *dsn_report_get_warning (const DsnReport *rep, guint i);
  * "genuine", "suspicious", "forged" (backscatter) or "unknown"; NULL for
  * other kinds of messages. Static string. */
 DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
+/* The evidence behind that verdict, one sentence each in LANG ("en" or
+ * "fr"; NULL means "en"). */
+DSN_API guint dsn_report_get_n_backscatter_evidence (const DsnReport *rep);
+DSN_API const char *dsn_report_get_backscatter_evidence (const DsnReport *rep, guint i,
+                                                         const char *lang);
+/* For a bounce judged "forged" or "suspicious": what backscatter is, and
+ * what to do about it; NULL otherwise. */
+DSN_API const char *dsn_report_get_backscatter_explanation (const DsnReport *rep, const char *lang);
+DSN_API const char *dsn_report_get_backscatter_advice (const DsnReport *rep, const char *lang);
 
 /* Returns the report as a JSON object (see doc/json-schema.json), texts in
  * LANG ("en", "fr"; NULL means "en"). Free with json_node_unref(). */

@@ -363,6 +363,14 @@ static const char *const advice[2] = {
   "trafic.",
 };
 
+/* What backscatter is, and what to do: only said of a bounce judged forged
+ * or suspicious. */
+static gboolean
+forged (const DsnBackscatter *b)
+{
+  return b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
+}
+
 void
 dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
 {
@@ -382,14 +390,13 @@ dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
     dsn_json_end_object (jb);
   }
   dsn_json_end_array (jb);
-  gboolean forged = b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
   dsn_json_set_member_name (jb, "explanation");
-  if (forged)
+  if (forged (b))
     dsn_json_add_string_value (jb, explanation[l]);
   else
     dsn_json_add_null_value (jb);
   dsn_json_set_member_name (jb, "advice");
-  if (forged)
+  if (forged (b))
     dsn_json_add_string_value (jb, advice[l]);
   else
     dsn_json_add_null_value (jb);
@@ -401,4 +408,32 @@ dsn_report_get_backscatter (const DsnReport *rep)
 {
   g_return_val_if_fail (rep, NULL);
   return rep->backscatter ? verdict_names[rep->backscatter->verdict] : NULL;
+}
+
+guint
+dsn_report_get_n_backscatter_evidence (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->backscatter ? rep->backscatter->evidence->len : 0;
+}
+
+const char *
+dsn_report_get_backscatter_evidence (const DsnReport *rep, guint i, const char *lang)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_backscatter_evidence (rep), NULL);
+  return g_array_index (rep->backscatter->evidence, Evidence, i).text[dsn_lang_index (lang)];
+}
+
+const char *
+dsn_report_get_backscatter_explanation (const DsnReport *rep, const char *lang)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->backscatter && forged (rep->backscatter) ? explanation[dsn_lang_index (lang)] : NULL;
+}
+
+const char *
+dsn_report_get_backscatter_advice (const DsnReport *rep, const char *lang)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->backscatter && forged (rep->backscatter) ? advice[dsn_lang_index (lang)] : NULL;
 }
