@@ -116,12 +116,6 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
 }
 
 static const char *
-L (const char *en, const char *fr)
-{
-  return strcmp (opt.lang, "fr") == 0 ? fr : en;
-}
-
-static const char *
 source_label (const Item *it, char *buf, gsize size)
 {
   const char *path = strcmp (it->path, "-") ? it->path : L ("standard input", "entrée standard");
@@ -928,9 +922,9 @@ main (int argc, char **argv)
   opt.json = json;
   opt.summary = summary;
   opt.quiet = quiet;
-  opt.lang = cmd_language (lang);
-  if (lang && strncmp (lang, "en", 2) != 0 && strncmp (lang, "fr", 2) != 0)
-    return cmd_usage_error ("--lang: supported languages are en and fr");
+  if (!cmd_set_language (lang, FALSE))
+    return EXIT_USAGE;
+  opt.lang = cmd_lang ();
   if (!cmd_parse_color (color, &opt.color_mode))
     return cmd_usage_error ("--color: expected auto, always or never");
   opt.color = !json && cmd_use_color (opt.color_mode, stdout);
@@ -992,11 +986,8 @@ main (int argc, char **argv)
   if (check) {
     opt.check = TRUE;
     res = dsn_resolver_new ();
-    for (char **s = dns_servers; s && *s; s++)
-      if (!dsn_resolver_add_server (res, *s, &error)) {
-        g_autofree char *msg = g_strdup_printf ("--dns-server: %s", error->message);
-        return cmd_usage_error (msg);
-      }
+    if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
+      return EXIT_USAGE;
     if (dns_timeout > 0)
       dsn_resolver_set_timeout (res, (guint)(dns_timeout * 1000));
     resolver = res;

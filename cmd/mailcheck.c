@@ -8,17 +8,10 @@
 
 typedef struct {
   gboolean json;
-  const char *lang;
   gboolean color;
 } Options;
 
 static Options opt;
-
-static const char *
-L (const char *en, const char *fr)
-{
-  return strcmp (opt.lang, "fr") == 0 ? fr : en;
-}
 
 static void
 print_json (JsonNode *node)
@@ -198,8 +191,8 @@ print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const 
 {
   const char *rfc = dsn_finding_get_rfc (f);
   printf ("  %s%s%s ", color, bullet, p->reset);
-  print_wrapped (dsn_finding_get_message (f, opt.lang), 4, "    ", 78);
-  const char *advice = dsn_finding_get_advice (f, opt.lang);
+  print_wrapped (dsn_finding_get_message (f, cmd_lang ()), 4, "    ", 78);
+  const char *advice = dsn_finding_get_advice (f, cmd_lang ());
   if (advice) {
     printf ("    %s→%s ", p->bold, p->reset);
     print_wrapped (advice, 6, "      ", 78);
@@ -263,7 +256,7 @@ print_audit (const DsnAudit *audit)
             "");
     const DsnFinding *f = area_headline (audit, areas[i].area);
     if (f)
-      print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ",
+      print_wrapped (dsn_finding_get_message (f, cmd_lang ()), 29, "                             ",
                      100);
     else
       putchar ('\n');
@@ -330,7 +323,7 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
     return EXIT_INPUT;
   }
   if (opt.json) {
-    g_autoptr (JsonNode) node = dsn_audit_to_json (audit, opt.lang);
+    g_autoptr (JsonNode) node = dsn_audit_to_json (audit, cmd_lang ());
     print_json (node);
   } else {
     print_audit (audit);
@@ -408,18 +401,16 @@ main (int argc, char **argv)
     return EXIT_OK;
   }
   opt.json = json;
-  if (lang && g_ascii_strncasecmp (lang, "en", 2) != 0 && g_ascii_strncasecmp (lang, "fr", 2) != 0)
-    return cmd_usage_error ("--lang: supported languages are en and fr");
-  opt.lang = cmd_language (lang);
+  if (!cmd_set_language (lang, TRUE))
+    return EXIT_USAGE;
   ColorMode cm;
   if (!cmd_parse_color (color, &cm))
     return cmd_usage_error ("--color: expected auto, always or never");
   opt.color = !json && cmd_use_color (cm, stdout);
 
   g_autoptr (DsnResolver) res = dsn_resolver_new ();
-  for (char **s = servers; s && *s; s++)
-    if (!dsn_resolver_add_server (res, *s, &error))
-      return cmd_usage_error (error->message);
+  if (!cmd_add_dns_servers (res, servers, ""))
+    return EXIT_USAGE;
   if (timeout < 0 || timeout > 60)
     return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
   if (timeout > 0)
