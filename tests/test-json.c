@@ -141,6 +141,18 @@ test_printer (void)
     g_autoptr (JsonNode) parsed = json_from_string (s, NULL);
     g_assert_nonnull (parsed);
   }
+  /* A lone value, a value built elsewhere included, is the whole result. */
+  g_autoptr (JsonNode) built = json_from_string ("{\"k\":[1,true,null]}", NULL);
+  for (int tree = 0; tree < 2; tree++) {
+    DsnJson *w = tree ? dsn_json_new_tree () : dsn_json_new_text ();
+    dsn_json_add_node (w, built);
+    g_autofree char *s = dsn_json_free_to_string (w);
+    g_assert_cmpstr (s, ==, "{\"k\":[1,true,null]}");
+    w = tree ? dsn_json_new_tree () : dsn_json_new_text ();
+    dsn_json_add_string_value (w, "\x01");
+    g_autoptr (JsonNode) n = dsn_json_free_to_node (w);
+    g_assert_cmpstr (json_node_get_string (n), ==, "\x01");
+  }
   DsnJson *w = dsn_json_new_text ();
   dsn_json_begin_object (w);
   dsn_json_member (w, "a", NULL);

@@ -11,6 +11,7 @@
  * would cost more than the analysis). */
 struct _DsnJson {
   JsonBuilder *builder; /* tree mode */
+  JsonNode *root;       /* tree mode: a value written outside any container */
   GString *out;         /* text mode */
   guint depth;
   GArray *first; /* text mode, gboolean per depth: no element written yet at this depth */
@@ -86,11 +87,26 @@ text_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* Tree mode: VALUE (taken) goes into the container open, or is the whole
+ * tree (JsonBuilder takes no value outside a container). */
+static void
+tree_add (DsnJson *w, JsonNode *value)
+{
+  if (w->depth > 0) {
+    json_builder_add_value (w->builder, value);
+  } else {
+    if (w->root)
+      json_node_unref (w->root);
+    w->root = value;
+  }
+}
+
 void
 dsn_json_begin_object (DsnJson *w)
 {
   if (w->builder) {
     json_builder_begin_object (w->builder);
+    w->depth++;
     return;
   }
   text_open (w, '{');
@@ -101,6 +117,7 @@ dsn_json_end_object (DsnJson *w)
 {
   if (w->builder) {
     json_builder_end_object (w->builder);
+    w->depth--;
     return;
   }
   g_string_append_c (w->out, '}');
@@ -112,6 +129,7 @@ dsn_json_begin_array (DsnJson *w)
 {
   if (w->builder) {
     json_builder_begin_array (w->builder);
+    w->depth++;
     return;
   }
   text_open (w, '[');
@@ -122,6 +140,7 @@ dsn_json_end_array (DsnJson *w)
 {
   if (w->builder) {
     json_builder_end_array (w->builder);
+    w->depth--;
     return;
   }
   g_string_append_c (w->out, ']');
@@ -154,12 +173,14 @@ dsn_json_add_string_value (DsnJson *w, const char *value)
     return;
   }
   if (w->builder) {
+    JsonNode *node = json_node_alloc ();
     if (g_utf8_validate (value, -1, NULL)) {
-      json_builder_add_string_value (w->builder, value);
+      json_node_init_string (node, value);
     } else {
       g_autofree char *valid = g_utf8_make_valid (value, -1);
-      json_builder_add_string_value (w->builder, valid);
+      json_node_init_string (node, valid);
     }
+    tree_add (w, node);
     return;
   }
   text_separator (w);
@@ -170,7 +191,7 @@ void
 dsn_json_add_null_value (DsnJson *w)
 {
   if (w->builder) {
-    json_builder_add_null_value (w->builder);
+    tree_add (w, json_node_new (JSON_NODE_NULL));
     return;
   }
   text_separator (w);
@@ -181,7 +202,7 @@ void
 dsn_json_add_int_value (DsnJson *w, gint64 value)
 {
   if (w->builder) {
-    json_builder_add_int_value (w->builder, value);
+    tree_add (w, json_node_init_int (json_node_alloc (), value));
     return;
   }
   text_separator (w);
@@ -192,7 +213,7 @@ void
 dsn_json_add_node (DsnJson *w, JsonNode *node)
 {
   if (w->builder) {
-    json_builder_add_value (w->builder, json_node_copy (node));
+    tree_add (w, json_node_copy (node));
     return;
   }
   text_separator (w);
@@ -204,7 +225,7 @@ void
 dsn_json_add_boolean_value (DsnJson *w, gboolean value)
 {
   if (w->builder) {
-    json_builder_add_boolean_value (w->builder, value);
+    tree_add (w, json_node_init_boolean (json_node_alloc (), value));
     return;
   }
   text_separator (w);
@@ -243,6 +264,8 @@ dsn_json_free (DsnJson *w)
     return;
   if (w->builder)
     g_object_unref (w->builder);
+  if (w->root)
+    json_node_unref (w->root);
   if (w->out)
     g_string_free (w->out, TRUE);
   if (w->first)
@@ -255,7 +278,9 @@ dsn_json_free_to_node (DsnJson *w)
 {
   g_return_val_if_fail (w, NULL);
   JsonNode *root = NULL;
-  if (w->builder)
+  if (w->root)
+    root = g_steal_pointer (&w->root);
+  else if (w->builder)
     root = json_builder_get_root (w->builder);
   else
     root = json_from_string (w->out->str, NULL);
@@ -267,13 +292,11 @@ char *
 dsn_json_free_to_string (DsnJson *w)
 {
   g_return_val_if_fail (w, NULL);
-  char *s = NULL;
   if (w->builder) {
-    g_autoptr (JsonNode) root = json_builder_get_root (w->builder);
-    s = root ? json_to_string (root, FALSE) : NULL;
-  } else {
-    s = g_string_free (g_steal_pointer (&w->out), FALSE);
+    g_autoptr (JsonNode) root = dsn_json_free_to_node (w);
+    return root ? json_to_string (root, FALSE) : NULL;
   }
+  char *s = g_string_free (g_steal_pointer (&w->out), FALSE);
   dsn_json_free (w);
   return s;
 }
