@@ -13,9 +13,12 @@ typedef struct {
 
 static Options opt;
 
+/* Prints what the tree printer W wrote, indented (the output is read by
+ * people too), and frees W. */
 static void
-print_json (JsonNode *node)
+print_json (DsnJson *w)
 {
+  g_autoptr (JsonNode) node = dsn_json_free_to_node (w);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_root (gen, node);
   json_generator_set_pretty (gen, TRUE);
@@ -39,12 +42,14 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
   DsnSpfCode code = dsn_spf_result_get_code (r);
   g_autoptr (JsonNode) node = dsn_spf_result_to_json (r);
   if (opt.json) {
-    g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
-    JsonObject *o = json_object_new ();
-    json_node_take_object (out, o);
-    json_object_set_int_member (o, "schema", 1);
-    json_object_set_member (o, "spf", json_node_ref (node));
-    print_json (out);
+    DsnJson *w = dsn_json_new_tree ();
+    dsn_json_begin_object (w);
+    dsn_json_set_member_name (w, "schema");
+    dsn_json_add_int_value (w, 1);
+    dsn_json_set_member_name (w, "spf");
+    dsn_json_add_node (w, node);
+    dsn_json_end_object (w);
+    print_json (w);
   } else {
     Palette p;
     cmd_palette (&p, opt.color);
@@ -323,8 +328,9 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
     return EXIT_INPUT;
   }
   if (opt.json) {
-    g_autoptr (JsonNode) node = dsn_audit_to_json (audit, cmd_lang ());
-    print_json (node);
+    DsnJson *w = dsn_json_new_tree ();
+    dsn_audit_write_json (audit, w, cmd_lang ());
+    print_json (w);
   } else {
     print_audit (audit);
   }
