@@ -68,51 +68,32 @@ static Options opt;
 
 /* ------------------------------------------------------------ formatting */
 
-static JsonNode *
-source_node (const Item *it)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, it->path);
-  json_builder_set_member_name (b, "index");
-  if (it->index)
-    json_builder_add_int_value (b, it->index);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-static char *
-to_json_line (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
-}
-
-/* The result object with "source" right after "schema": the library's
- * one-line JSON starts with {"schema":1, and the source goes in there. */
+/* One result: the tool's members, "schema" and "source", then the
+ * report's, or the error. */
 static char *
 format_json (const Item *it, const DsnReport *rep, const GError *error)
 {
-  g_autoptr (JsonNode) src = source_node (it);
-  g_autofree char *source = json_to_string (src, FALSE);
+  DsnJson *w = dsn_json_new_text ();
+  dsn_json_begin_object (w);
+  dsn_json_set_member_name (w, "schema");
+  dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+  dsn_json_set_member_name (w, "source");
+  dsn_json_begin_object (w);
+  dsn_json_member (w, "path", it->path);
+  dsn_json_set_member_name (w, "index");
+  if (it->index)
+    dsn_json_add_int_value (w, it->index);
+  else
+    dsn_json_add_null_value (w);
+  dsn_json_end_object (w);
   if (rep) {
-    g_autofree char *body = dsn_report_to_json_string (rep, opt.lang);
-    static const char prefix[] = "{\"schema\":1,";
-    g_assert (g_str_has_prefix (body, prefix));
-    return g_strdup_printf ("%s\"source\":%s,%s", prefix, source, body + strlen (prefix));
+    dsn_report_write_json_members (rep, w, opt.lang);
+  } else {
+    dsn_json_member (w, "kind", "error");
+    dsn_json_member (w, "error", error ? error->message : "unknown error");
   }
-  g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
-  JsonObject *o = json_object_new ();
-  json_node_take_object (out, o);
-  json_object_set_int_member (o, "schema", 1);
-  json_object_set_member (o, "source", json_node_ref (src));
-  json_object_set_string_member (o, "kind", "error");
-  json_object_set_string_member (o, "error", error ? error->message : "unknown error");
-  return to_json_line (out);
+  dsn_json_end_object (w);
+  return dsn_json_free_to_string (w);
 }
 
 static const char *
@@ -728,16 +709,16 @@ cmp_strptr (gconstpointer a, gconstpointer b)
 }
 
 static void
-json_counts (JsonBuilder *b, const char *name, GHashTable *t, guint limit)
+json_counts (DsnJson *w, const char *name, GHashTable *t, guint limit)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
+  dsn_json_set_member_name (w, name);
+  dsn_json_begin_object (w);
   g_autoptr (GPtrArray) keys = sorted_keys (t);
   for (guint i = 0; i < keys->len && (!limit || i < limit); i++) {
-    json_builder_set_member_name (b, keys->pdata[i]);
-    json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])));
+    dsn_json_set_member_name (w, keys->pdata[i]);
+    dsn_json_add_int_value (w, GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])));
   }
-  json_builder_end_object (b);
+  dsn_json_end_object (w);
 }
 
 static void
@@ -765,31 +746,29 @@ print_summary (Totals *t)
   g_ptr_array_sort (suppress, cmp_strptr);
 
   if (opt.json) {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "schema");
-    json_builder_add_int_value (b, 1);
-    json_builder_set_member_name (b, "kind");
-    json_builder_add_string_value (b, "summary");
-    json_builder_set_member_name (b, "messages");
-    json_builder_add_int_value (b, t->messages);
-    json_builder_set_member_name (b, "errors");
-    json_builder_add_int_value (b, t->errors);
-    json_builder_set_member_name (b, "recipients");
-    json_builder_add_int_value (b, t->recipients);
-    json_counts (b, "by_kind", t->by_kind, 0);
-    json_counts (b, "by_category", t->by_category, 0);
-    json_counts (b, "by_reason", t->by_reason, 0);
-    json_counts (b, "by_domain", t->by_domain, 0);
-    json_builder_set_member_name (b, "suppress");
-    json_builder_begin_array (b);
+    DsnJson *w = dsn_json_new_text ();
+    dsn_json_begin_object (w);
+    dsn_json_set_member_name (w, "schema");
+    dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+    dsn_json_member (w, "kind", "summary");
+    dsn_json_set_member_name (w, "messages");
+    dsn_json_add_int_value (w, t->messages);
+    dsn_json_set_member_name (w, "errors");
+    dsn_json_add_int_value (w, t->errors);
+    dsn_json_set_member_name (w, "recipients");
+    dsn_json_add_int_value (w, t->recipients);
+    json_counts (w, "by_kind", t->by_kind, 0);
+    json_counts (w, "by_category", t->by_category, 0);
+    json_counts (w, "by_reason", t->by_reason, 0);
+    json_counts (w, "by_domain", t->by_domain, 0);
+    dsn_json_set_member_name (w, "suppress");
+    dsn_json_begin_array (w);
     for (guint i = 0; i < suppress->len; i++)
-      json_builder_add_string_value (b, suppress->pdata[i]);
-    json_builder_end_array (b);
-    json_counts (b, "top_diagnostics", t->by_diagnostic, 10);
-    json_builder_end_object (b);
-    g_autoptr (JsonNode) root = json_builder_get_root (b);
-    g_autofree char *line = to_json_line (root);
+      dsn_json_add_string_value (w, suppress->pdata[i]);
+    dsn_json_end_array (w);
+    json_counts (w, "top_diagnostics", t->by_diagnostic, 10);
+    dsn_json_end_object (w);
+    g_autofree char *line = dsn_json_free_to_string (w);
     puts (line);
     return;
   }
