@@ -136,13 +136,6 @@ append_wrapped (GString *out, const char *text, const char *indent, guint width)
   g_string_append_c (out, '\n');
 }
 
-static const char *
-jget (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
-}
-
 static void
 format_duration (GString *out, gint64 s)
 {
@@ -159,60 +152,57 @@ format_duration (GString *out, gint64 s)
                             (s % 3600) / 60);
 }
 
-/* The delivery headers analysis, rendered from the report's JSON so the
- * library needs no getter per detail. */
+/* The delivery headers analysis. */
 static void
 format_headers (GString *out, const DsnReport *rep, const Palette *p)
 {
-  g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
-  JsonObject *h = json_object_get_object_member (json_node_get_object (root), "headers");
-  JsonArray *findings = json_object_get_array_member (h, "findings");
-  const char *sev = jget (h, "severity");
+  const char *lang = opt.lang;
+  const char *sev = dsn_report_get_header_severity (rep);
   const char *color = !strcmp (sev, "error")     ? p->red
                       : !strcmp (sev, "warning") ? p->yellow
                                                  : p->green;
+  const char *verdict = dsn_report_get_header_verdict (rep);
+  guint nf = dsn_report_get_n_header_findings (rep);
   const char *headline = NULL;
-  for (guint i = 0; i < json_array_get_length (findings) && !headline; i++) {
-    JsonObject *f = json_array_get_object_element (findings, i);
-    if (!g_strcmp0 (jget (f, "code"), jget (h, "verdict")))
-      headline = jget (f, "text");
-  }
+  for (guint i = 0; i < nf && !headline; i++)
+    if (!g_strcmp0 (dsn_report_get_header_finding_code (rep, i), verdict))
+      headline = dsn_report_get_header_finding_text (rep, i, lang);
   g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
                           headline ? headline
                                    : L ("Delivery headers: nothing to report.",
                                         "En-têtes de remise : rien à signaler."),
                           p->reset);
-  const char *from = jget (h, "from_domain"), *mailfrom = jget (h, "mailfrom_domain");
+  const char *from = dsn_report_get_header_from_domain (rep);
+  const char *mailfrom = dsn_report_get_header_mailfrom_domain (rep);
   if (from || mailfrom)
     g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold,
                             L ("From domain:", "Domaine From :"), p->reset, from ? from : "?",
                             mailfrom ? L (" (envelope: ", " (enveloppe : ") : "",
                             mailfrom ? mailfrom : "", mailfrom ? ")" : "");
-  JsonArray *hops = json_object_get_array_member (h, "hops");
-  guint nh = json_array_get_length (hops);
+  guint nh = dsn_report_get_n_hops (rep);
   if (nh) {
     g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset,
                             nh, nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
-    JsonNode *t = json_object_get_member (h, "transit_seconds");
-    if (t && !json_node_is_null (t)) {
+    gint64 transit;
+    if (dsn_report_get_header_transit (rep, &transit)) {
       g_string_append (out, ", ");
-      format_duration (out, json_node_get_int (t));
+      format_duration (out, transit);
     }
     g_string_append_c (out, '\n');
     for (guint i = 0; i < nh; i++) {
-      JsonObject *hop = json_array_get_object_element (hops, i);
-      g_string_append_printf (out, "    %2u. %s", i + 1,
-                              jget (hop, "from_host") ? jget (hop, "from_host") : "");
-      const char *fh = jget (hop, "from_host"), *fip = jget (hop, "from_ip");
+      const char *fh = dsn_report_get_hop_from_host (rep, i);
+      const char *fip = dsn_report_get_hop_from_ip (rep, i);
+      const char *by = dsn_report_get_hop_by_host (rep, i);
+      const char *with = dsn_report_get_hop_protocol (rep, i);
+      g_string_append_printf (out, "    %2u. %s", i + 1, fh ? fh : "");
       if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
         g_string_append_printf (out, " [%s]", fip);
-      g_string_append_printf (out, " → %s", jget (hop, "by_host") ? jget (hop, "by_host") : "?");
-      if (jget (hop, "with"))
-        g_string_append_printf (out, " %s(%s)%s", p->dim, jget (hop, "with"), p->reset);
-      JsonNode *d = json_object_get_member (hop, "delay_seconds");
-      if (d && !json_node_is_null (d)) {
-        gboolean slow = json_object_get_boolean_member (hop, "slowest");
-        gint64 delay = json_node_get_int (d);
+      g_string_append_printf (out, " → %s", by ? by : "?");
+      if (with)
+        g_string_append_printf (out, " %s(%s)%s", p->dim, with, p->reset);
+      gint64 delay;
+      if (dsn_report_get_hop_delay (rep, i, &delay)) {
+        gboolean slow = dsn_report_get_hop_slowest (rep, i);
         /* A hop dated before the previous one is a clock error, not a delay. */
         g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim,
                                 delay < 0 ? "" : "+");
@@ -226,42 +216,40 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
       g_string_append_c (out, '\n');
     }
   }
-  JsonArray *auth = json_object_get_array_member (h, "authentication");
-  if (json_array_get_length (auth)) {
+  guint na = dsn_report_get_n_auth_results (rep);
+  if (na) {
     g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"),
                             p->reset);
-    for (guint i = 0; i < json_array_get_length (auth); i++) {
-      JsonObject *a = json_array_get_object_element (auth, i);
-      const char *res = jget (a, "result");
+    for (guint i = 0; i < na; i++) {
+      const char *res = dsn_report_get_auth_result (rep, i);
+      const char *domain = dsn_report_get_auth_domain (rep, i);
+      const char *authserv = dsn_report_get_auth_authserv (rep, i);
       const char *c = !strcmp (res, "pass")                               ? p->green
                       : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim
                                                                           : p->red;
-      g_string_append_printf (out, "    %-6s %s%-9s%s %s", jget (a, "method"), c, res, p->reset,
-                              jget (a, "domain") ? jget (a, "domain") : "");
-      JsonNode *al = json_object_get_member (a, "aligned");
-      if (al && !json_node_is_null (al) && !json_node_get_boolean (al))
+      g_string_append_printf (out, "    %-6s %s%-9s%s %s", dsn_report_get_auth_method (rep, i), c,
+                              res, p->reset, domain ? domain : "");
+      gboolean aligned;
+      if (dsn_report_get_auth_aligned (rep, i, &aligned) && !aligned)
         g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"),
                                 p->reset);
-      g_string_append_printf (out, "  %s%s%s\n", p->dim,
-                              jget (a, "authserv") ? jget (a, "authserv") : "", p->reset);
+      g_string_append_printf (out, "  %s%s%s\n", p->dim, authserv ? authserv : "", p->reset);
     }
   }
-  JsonArray *spam = json_object_get_array_member (h, "spam");
-  if (json_array_get_length (spam)) {
+  guint ns = dsn_report_get_n_spam_verdicts (rep);
+  if (ns) {
     g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"),
                             p->reset);
-    for (guint i = 0; i < json_array_get_length (spam); i++) {
-      g_autofree char *line = g_utf8_substring (
-          json_array_get_string_element (spam, i), 0,
-          MIN (g_utf8_strlen (json_array_get_string_element (spam, i), -1), 100));
+    for (guint i = 0; i < ns; i++) {
+      const char *spam = dsn_report_get_spam_verdict (rep, i);
+      g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
       g_string_append_printf (out, "    %s\n", line);
     }
   }
-  if (json_array_get_length (findings)) {
+  if (nf) {
     g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Findings:", "Constats :"), p->reset);
-    for (guint i = 0; i < json_array_get_length (findings); i++) {
-      JsonObject *f = json_array_get_object_element (findings, i);
-      const char *fs = jget (f, "severity");
+    for (guint i = 0; i < nf; i++) {
+      const char *fs = dsn_report_get_header_finding_severity (rep, i);
       const char *c = !strcmp (fs, "error")     ? p->red
                       : !strcmp (fs, "warning") ? p->yellow
                       : !strcmp (fs, "ok")      ? p->green
@@ -274,9 +262,10 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p)
                                       : !strcmp (fs, "warning") ? "[warning] "
                                       : !strcmp (fs, "ok")      ? "[ok] "
                                                                 : "[info] ");
-      g_autofree char *text = g_strdup_printf ("%s%s%s%s", c, mark, jget (f, "text"), p->reset);
+      g_autofree char *text = g_strdup_printf (
+          "%s%s%s%s", c, mark, dsn_report_get_header_finding_text (rep, i, lang), p->reset);
       append_wrapped (out, text, "    ", 78);
-      append_wrapped (out, jget (f, "advice"), "      ", 78);
+      append_wrapped (out, dsn_report_get_header_finding_advice (rep, i, lang), "      ", 78);
     }
   }
 }
@@ -300,8 +289,6 @@ format_text (const Item *it, const DsnReport *rep)
   /* Backscatter first: it changes how to read everything below. */
   const char *bs = dsn_report_get_backscatter (rep);
   if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
-    g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
-    JsonObject *b = json_object_get_object_member (json_node_get_object (root), "backscatter");
     g_string_append_printf (
         out, "%s%s%s%s%s\n", p.bold, p.yellow, opt.color ? "⚠ " : "",
         !strcmp (bs, "forged")
@@ -310,15 +297,14 @@ format_text (const Item *it, const DsnReport *rep)
             : L ("Possible backscatter: this message may not come from you",
                  "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
         p.reset);
-    JsonArray *ev = json_object_get_array_member (b, "evidence");
-    for (guint i = 0; i < json_array_get_length (ev); i++) {
+    for (guint i = 0; i < dsn_report_get_n_backscatter_evidence (rep); i++) {
       g_autofree char *line
-          = g_strdup_printf ("- %s", jget (json_array_get_object_element (ev, i), "text"));
+          = g_strdup_printf ("- %s", dsn_report_get_backscatter_evidence (rep, i, opt.lang));
       append_wrapped (out, line, "    ", 78);
     }
-    append_wrapped (out, jget (b, "explanation"), "  ", 78);
+    append_wrapped (out, dsn_report_get_backscatter_explanation (rep, opt.lang), "  ", 78);
     g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
-    append_wrapped (out, jget (b, "advice"), "    ", 78);
+    append_wrapped (out, dsn_report_get_backscatter_advice (rep, opt.lang), "    ", 78);
   }
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p);
