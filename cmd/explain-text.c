@@ -34,6 +34,15 @@ append_wrapped (GString *out, const char *text, const char *indent, guint width)
   g_string_append_c (out, '\n');
 }
 
+/* A bold heading and, when given, TEXT wrapped under it. */
+static void
+section (GString *out, const Palette *p, const char *title, const char *text)
+{
+  g_string_append_printf (out, "  %s%s%s\n", p->bold, title, p->reset);
+  if (text)
+    append_wrapped (out, text, "    ", 78);
+}
+
 static void
 format_duration (GString *out, gint64 s)
 {
@@ -116,8 +125,7 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
   }
   guint na = dsn_report_get_n_auth_results (rep);
   if (na) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"),
-                            p->reset);
+    section (out, p, L ("Authentication:", "Authentification :"), NULL);
     for (guint i = 0; i < na; i++) {
       const char *res = dsn_report_get_auth_result (rep, i);
       const char *domain = dsn_report_get_auth_domain (rep, i);
@@ -136,8 +144,7 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
   }
   guint ns = dsn_report_get_n_spam_verdicts (rep);
   if (ns) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"),
-                            p->reset);
+    section (out, p, L ("Spam filters:", "Filtres antispam :"), NULL);
     for (guint i = 0; i < ns; i++) {
       const char *spam = dsn_report_get_spam_verdict (rep, i);
       g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
@@ -145,7 +152,7 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
     }
   }
   if (nf) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Findings:", "Constats :"), p->reset);
+    section (out, p, L ("Findings:", "Constats :"), NULL);
     for (guint i = 0; i < nf; i++) {
       const char *fs = dsn_report_get_header_finding_severity (rep, i);
       const char *c = !strcmp (fs, "error")     ? p->red
@@ -200,8 +207,8 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
       append_wrapped (out, line, "    ", 78);
     }
     append_wrapped (out, dsn_report_get_backscatter_explanation (rep, lang), "  ", 78);
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
-    append_wrapped (out, dsn_report_get_backscatter_advice (rep, lang), "    ", 78);
+    section (out, &p, L ("What to do:", "Que faire :"),
+             dsn_report_get_backscatter_advice (rep, lang));
   }
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p, colored);
@@ -258,10 +265,8 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                               blocklist);
     const char *diag = dsn_recipient_get_diagnostic (r);
     if (diag && *diag) {
-      g_string_append_printf (out, "  %s%s%s\n", p.bold,
-                              L ("The server said:", "Le serveur a dit :"), p.reset);
       g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
-      append_wrapped (out, quoted, "    ", 78);
+      section (out, &p, L ("The server said:", "Le serveur a dit :"), quoted);
     }
     const char *check = dsn_recipient_get_check_status (r);
     if (check) {
@@ -277,11 +282,9 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                               p.reset);
       append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
     }
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"),
-                            p.reset);
-    append_wrapped (out, dsn_recipient_get_explanation (r, lang), "    ", 78);
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
-    append_wrapped (out, dsn_recipient_get_advice (r, lang), "    ", 78);
+    section (out, &p, L ("What happened:", "Ce qui s'est passé :"),
+             dsn_recipient_get_explanation (r, lang));
+    section (out, &p, L ("What to do:", "Que faire :"), dsn_recipient_get_advice (r, lang));
   }
   const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)

@@ -4,25 +4,28 @@
 
 #include <string.h>
 
+/* Table I of T, NULL past the last: they are made and freed alike. */
+static GHashTable **
+table (Totals *t, gsize i)
+{
+  GHashTable **tables[] = { &t->by_kind,   &t->by_category,   &t->by_reason,
+                            &t->by_domain, &t->by_diagnostic, &t->suppress };
+  return i < G_N_ELEMENTS (tables) ? tables[i] : NULL;
+}
+
 void
 totals_init (Totals *t)
 {
   *t = (Totals){ 0 };
-  GHashTable **tables[] = { &t->by_kind,   &t->by_category,   &t->by_reason,
-                            &t->by_domain, &t->by_diagnostic, &t->suppress };
-  for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
-    *tables[i] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (gsize i = 0; table (t, i); i++)
+    *table (t, i) = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
 totals_clear (Totals *t)
 {
-  g_hash_table_unref (t->by_kind);
-  g_hash_table_unref (t->by_category);
-  g_hash_table_unref (t->by_reason);
-  g_hash_table_unref (t->by_domain);
-  g_hash_table_unref (t->by_diagnostic);
-  g_hash_table_unref (t->suppress);
+  for (gsize i = 0; table (t, i); i++)
+    g_hash_table_unref (*table (t, i));
 }
 
 static void
