@@ -228,7 +228,8 @@ DSN_API const char *dsn_report_get_header_finding_severity (const DsnReport *rep
  * of that finding (NULL when there is none). */
 DSN_API const char *dsn_report_get_header_severity (const DsnReport *rep);
 DSN_API const char *dsn_report_get_header_verdict (const DsnReport *rep);
-/* The domain of the From field, and of the envelope sender (Return-Path). */
+/* The domain of the From field, and of the envelope sender (as SPF judged
+ * it, else from Return-Path). */
 DSN_API const char *dsn_report_get_header_from_domain (const DsnReport *rep);
 DSN_API const char *dsn_report_get_header_mailfrom_domain (const DsnReport *rep);
 /* Sets *SECONDS to the time from the first dated hop to the last and
@@ -246,7 +247,7 @@ DSN_API const char *dsn_report_get_hop_protocol (const DsnReport *rep, guint i);
 /* Sets *SECONDS to the time since the previous hop (negative when the
  * clocks disagree) and returns TRUE; FALSE when a date is missing. */
 DSN_API gboolean dsn_report_get_hop_delay (const DsnReport *rep, guint i, gint64 *seconds);
-/* TRUE for the one hop found slow enough to name. */
+/* TRUE for the slowest hop, when it took long enough to be named (10 min). */
 DSN_API gboolean dsn_report_get_hop_slowest (const DsnReport *rep, guint i);
 
 /* The authentication verdicts (Authentication-Results, RFC 8601 §2.2, and
