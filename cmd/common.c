@@ -38,19 +38,57 @@ cmd_use_color (ColorMode mode, FILE *fp)
   return isatty (fileno (fp));
 }
 
-const char *
-cmd_language (const char *lang_option)
+/* Set once by cmd_set_language(), before any thread starts. */
+static const char *language = "en";
+
+gboolean
+cmd_set_language (const char *option, gboolean any_case)
 {
-  const char *l = lang_option;
+  if (option) {
+    gboolean known = FALSE;
+    for (const char *const *l = (const char *const[]){ "en", "fr", NULL }; *l && !known; l++)
+      known = (any_case ? g_ascii_strncasecmp (option, *l, 2) : strncmp (option, *l, 2)) == 0;
+    if (!known) {
+      cmd_usage_error ("--lang: supported languages are en and fr");
+      return FALSE;
+    }
+  }
+  const char *l = option;
   if (!l || !*l) {
     static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
     for (gsize i = 0; i < G_N_ELEMENTS (vars) && (!l || !*l); i++)
       l = g_getenv (vars[i]);
   }
-  if (l && g_ascii_strncasecmp (l, "fr", 2) == 0)
-    return "fr";
-  return "en";
+  language = l && g_ascii_strncasecmp (l, "fr", 2) == 0 ? "fr" : "en";
+  return TRUE;
 }
+
+const char *
+cmd_lang (void)
+{
+  return language;
+}
+
+const char *
+L (const char *en, const char *fr)
+{
+  return strcmp (language, "fr") == 0 ? fr : en;
+}
+
+#if DSN_HAVE_DNS
+gboolean
+cmd_add_dns_servers (DsnResolver *res, char *const *servers, const char *prefix)
+{
+  g_autoptr (GError) error = NULL;
+  for (char *const *s = servers; s && *s; s++)
+    if (!dsn_resolver_add_server (res, *s, &error)) {
+      g_autofree char *msg = g_strconcat (prefix, error->message, NULL);
+      cmd_usage_error (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+#endif
 
 void
 cmd_error (const char *fmt, ...)

@@ -5,6 +5,7 @@
 #define DSN_CMD_COMMON_H
 
 #include <glib.h>
+#include <libdsn/dsn.h>
 #include <stdio.h>
 
 /* Exit statuses, documented in the man pages. */
@@ -21,9 +22,23 @@ typedef enum { COLOR_AUTO, COLOR_NEVER, COLOR_ALWAYS } ColorMode;
 gboolean cmd_parse_color (const char *value, ColorMode *mode);
 /* Whether to colour output on FP: ALWAYS, or AUTO on a terminal without NO_COLOR. */
 gboolean cmd_use_color (ColorMode mode, FILE *fp);
-/* The language for texts: LANG_OPTION if set, else from the locale
- * (LC_ALL, LC_MESSAGES, LANG), "en" by default. Returns "en" or "fr". */
-const char *cmd_language (const char *lang_option);
+/* Sets the language of the texts from --lang's value OPTION, or from the
+ * locale (LC_ALL, LC_MESSAGES, LANG) when OPTION is NULL; English by
+ * default. An OPTION that is not en or fr is a usage error, reported, and
+ * FALSE returned; ANY_CASE also accepts "FR", "En", ... (mailcheck does,
+ * dsn-explain does not). */
+gboolean cmd_set_language (const char *option, gboolean any_case);
+/* The language set: "en" or "fr". */
+const char *cmd_lang (void);
+/* EN or FR, whichever is in the language set. */
+const char *L (const char *en, const char *fr);
+
+#if DSN_HAVE_DNS
+/* Adds the --dns-server values SERVERS (may be NULL) to RES. An invalid one
+ * is a usage error, reported with PREFIX before the library's message, and
+ * FALSE returned. */
+gboolean cmd_add_dns_servers (DsnResolver *res, char *const *servers, const char *prefix);
+#endif
 
 /* Prints "PROG: message" on stderr. */
 void cmd_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

@@ -1,8 +1,8 @@
 /* dsn-explain: read bounces and say what went wrong, for a person or a script.
  * SPDX-License-Identifier: BSD-2-Clause */
-#include "common.h"
+#include "explain.h"
+#include "pool.h"
 
-#include <libdsn/dsn.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +11,12 @@
 typedef struct {
   gboolean json;
   gboolean summary;
-  const char *lang;
   ColorMode color_mode;
   gboolean color;
   DsnFormat format;
-  int jobs;
   gboolean quiet;
-  gboolean progress;
   gboolean check;
 } Options;
-
-/* Totals over the run, for --summary and the exit status. */
-typedef struct {
-  guint messages;
-  guint errors;
-  guint bounces; /* messages of any kind but not-a-bounce */
-  guint recipients;
-  GHashTable *by_kind, *by_category, *by_reason, *by_domain, *by_diagnostic;
-  GHashTable *suppress; /* hard-bounced addresses */
-} Totals;
 
 /* One message's work: the input and, once analysed, what to print. */
 typedef struct {
@@ -68,57 +55,32 @@ static Options opt;
 
 /* ------------------------------------------------------------ formatting */
 
-static JsonNode *
-source_node (const Item *it)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "path");
-  json_builder_add_string_value (b, it->path);
-  json_builder_set_member_name (b, "index");
-  if (it->index)
-    json_builder_add_int_value (b, it->index);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-static char *
-to_json_line (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
-}
-
-/* The result object with "source" right after "schema": the library's
- * one-line JSON starts with {"schema":1, and the source goes in there. */
+/* One result: the tool's members, "schema" and "source", then the
+ * report's, or the error. */
 static char *
 format_json (const Item *it, const DsnReport *rep, const GError *error)
 {
-  g_autoptr (JsonNode) src = source_node (it);
-  g_autofree char *source = json_to_string (src, FALSE);
+  DsnJson *w = dsn_json_new_text ();
+  dsn_json_begin_object (w);
+  dsn_json_set_member_name (w, "schema");
+  dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+  dsn_json_set_member_name (w, "source");
+  dsn_json_begin_object (w);
+  dsn_json_member (w, "path", it->path);
+  dsn_json_set_member_name (w, "index");
+  if (it->index)
+    dsn_json_add_int_value (w, it->index);
+  else
+    dsn_json_add_null_value (w);
+  dsn_json_end_object (w);
   if (rep) {
-    g_autofree char *body = dsn_report_to_json_string (rep, opt.lang);
-    static const char prefix[] = "{\"schema\":1,";
-    g_assert (g_str_has_prefix (body, prefix));
-    return g_strdup_printf ("%s\"source\":%s,%s", prefix, source, body + strlen (prefix));
+    dsn_report_write_json_members (rep, w, cmd_lang ());
+  } else {
+    dsn_json_member (w, "kind", "error");
+    dsn_json_member (w, "error", error ? error->message : "unknown error");
   }
-  g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
-  JsonObject *o = json_object_new ();
-  json_node_take_object (out, o);
-  json_object_set_int_member (o, "schema", 1);
-  json_object_set_member (o, "source", json_node_ref (src));
-  json_object_set_string_member (o, "kind", "error");
-  json_object_set_string_member (o, "error", error ? error->message : "unknown error");
-  return to_json_line (out);
-}
-
-static const char *
-L (const char *en, const char *fr)
-{
-  return strcmp (opt.lang, "fr") == 0 ? fr : en;
+  dsn_json_end_object (w);
+  return dsn_json_free_to_string (w);
 }
 
 static const char *
@@ -132,314 +94,13 @@ source_label (const Item *it, char *buf, gsize size)
   return buf;
 }
 
-/* Wraps TEXT at WIDTH columns, each line indented by INDENT. */
-static void
-append_wrapped (GString *out, const char *text, const char *indent, guint width)
-{
-  g_auto (GStrv) words = g_strsplit_set (text, " \n\t", -1);
-  guint col = 0;
-  gboolean first = TRUE;
-  for (char **w = words; *w; w++) {
-    if (!**w)
-      continue;
-    guint n = g_utf8_strlen (*w, -1);
-    if (first) {
-      g_string_append (out, indent);
-      col = strlen (indent);
-      first = FALSE;
-    } else if (col + 1 + n > width) {
-      g_string_append_c (out, '\n');
-      g_string_append (out, indent);
-      col = strlen (indent);
-    } else {
-      g_string_append_c (out, ' ');
-      col++;
-    }
-    g_string_append (out, *w);
-    col += n;
-  }
-  g_string_append_c (out, '\n');
-}
-
-static const char *
-jget (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
-}
-
-static void
-format_duration (GString *out, gint64 s)
-{
-  if (s < 0) {
-    g_string_append_c (out, '-');
-    s = -s;
-  }
-  if (s < 120)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " s", s);
-  else if (s < 7200)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s", s / 60, s % 60);
-  else
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
-                            (s % 3600) / 60);
-}
-
-/* The delivery headers analysis, rendered from the report's JSON so the
- * library needs no getter per detail. */
-static void
-format_headers (GString *out, const DsnReport *rep, const Palette *p)
-{
-  g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
-  JsonObject *h = json_object_get_object_member (json_node_get_object (root), "headers");
-  JsonArray *findings = json_object_get_array_member (h, "findings");
-  const char *sev = jget (h, "severity");
-  const char *color = !strcmp (sev, "error")     ? p->red
-                      : !strcmp (sev, "warning") ? p->yellow
-                                                 : p->green;
-  const char *headline = NULL;
-  for (guint i = 0; i < json_array_get_length (findings) && !headline; i++) {
-    JsonObject *f = json_array_get_object_element (findings, i);
-    if (!g_strcmp0 (jget (f, "code"), jget (h, "verdict")))
-      headline = jget (f, "text");
-  }
-  g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
-                          headline ? headline
-                                   : L ("Delivery headers: nothing to report.",
-                                        "En-têtes de remise : rien à signaler."),
-                          p->reset);
-  const char *from = jget (h, "from_domain"), *mailfrom = jget (h, "mailfrom_domain");
-  if (from || mailfrom)
-    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold,
-                            L ("From domain:", "Domaine From :"), p->reset, from ? from : "?",
-                            mailfrom ? L (" (envelope: ", " (enveloppe : ") : "",
-                            mailfrom ? mailfrom : "", mailfrom ? ")" : "");
-  JsonArray *hops = json_object_get_array_member (h, "hops");
-  guint nh = json_array_get_length (hops);
-  if (nh) {
-    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset,
-                            nh, nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
-    JsonNode *t = json_object_get_member (h, "transit_seconds");
-    if (t && !json_node_is_null (t)) {
-      g_string_append (out, ", ");
-      format_duration (out, json_node_get_int (t));
-    }
-    g_string_append_c (out, '\n');
-    for (guint i = 0; i < nh; i++) {
-      JsonObject *hop = json_array_get_object_element (hops, i);
-      g_string_append_printf (out, "    %2u. %s", i + 1,
-                              jget (hop, "from_host") ? jget (hop, "from_host") : "");
-      const char *fh = jget (hop, "from_host"), *fip = jget (hop, "from_ip");
-      if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
-        g_string_append_printf (out, " [%s]", fip);
-      g_string_append_printf (out, " → %s", jget (hop, "by_host") ? jget (hop, "by_host") : "?");
-      if (jget (hop, "with"))
-        g_string_append_printf (out, " %s(%s)%s", p->dim, jget (hop, "with"), p->reset);
-      JsonNode *d = json_object_get_member (hop, "delay_seconds");
-      if (d && !json_node_is_null (d)) {
-        gboolean slow = json_object_get_boolean_member (hop, "slowest");
-        gint64 delay = json_node_get_int (d);
-        /* A hop dated before the previous one is a clock error, not a delay. */
-        g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim,
-                                delay < 0 ? "" : "+");
-        format_duration (out, delay);
-        g_string_append_printf (out, "%s%s",
-                                slow        ? L (" ← slowest", " ← la plus lente")
-                                : delay < 0 ? L (" ← clock skew", " ← horloge décalée")
-                                            : "",
-                                p->reset);
-      }
-      g_string_append_c (out, '\n');
-    }
-  }
-  JsonArray *auth = json_object_get_array_member (h, "authentication");
-  if (json_array_get_length (auth)) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Authentication:", "Authentification :"),
-                            p->reset);
-    for (guint i = 0; i < json_array_get_length (auth); i++) {
-      JsonObject *a = json_array_get_object_element (auth, i);
-      const char *res = jget (a, "result");
-      const char *c = !strcmp (res, "pass")                               ? p->green
-                      : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim
-                                                                          : p->red;
-      g_string_append_printf (out, "    %-6s %s%-9s%s %s", jget (a, "method"), c, res, p->reset,
-                              jget (a, "domain") ? jget (a, "domain") : "");
-      JsonNode *al = json_object_get_member (a, "aligned");
-      if (al && !json_node_is_null (al) && !json_node_get_boolean (al))
-        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"),
-                                p->reset);
-      g_string_append_printf (out, "  %s%s%s\n", p->dim,
-                              jget (a, "authserv") ? jget (a, "authserv") : "", p->reset);
-    }
-  }
-  JsonArray *spam = json_object_get_array_member (h, "spam");
-  if (json_array_get_length (spam)) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Spam filters:", "Filtres antispam :"),
-                            p->reset);
-    for (guint i = 0; i < json_array_get_length (spam); i++) {
-      g_autofree char *line = g_utf8_substring (
-          json_array_get_string_element (spam, i), 0,
-          MIN (g_utf8_strlen (json_array_get_string_element (spam, i), -1), 100));
-      g_string_append_printf (out, "    %s\n", line);
-    }
-  }
-  if (json_array_get_length (findings)) {
-    g_string_append_printf (out, "  %s%s%s\n", p->bold, L ("Findings:", "Constats :"), p->reset);
-    for (guint i = 0; i < json_array_get_length (findings); i++) {
-      JsonObject *f = json_array_get_object_element (findings, i);
-      const char *fs = jget (f, "severity");
-      const char *c = !strcmp (fs, "error")     ? p->red
-                      : !strcmp (fs, "warning") ? p->yellow
-                      : !strcmp (fs, "ok")      ? p->green
-                                                : p->dim;
-      const char *mark = opt.color ? (!strcmp (fs, "error")     ? "✘ "
-                                      : !strcmp (fs, "warning") ? "⚠ "
-                                      : !strcmp (fs, "ok")      ? "✔ "
-                                                                : "• ")
-                                   : (!strcmp (fs, "error")     ? "[error] "
-                                      : !strcmp (fs, "warning") ? "[warning] "
-                                      : !strcmp (fs, "ok")      ? "[ok] "
-                                                                : "[info] ");
-      g_autofree char *text = g_strdup_printf ("%s%s%s%s", c, mark, jget (f, "text"), p->reset);
-      append_wrapped (out, text, "    ", 78);
-      append_wrapped (out, jget (f, "advice"), "      ", 78);
-    }
-  }
-}
-
-static char *
-format_text (const Item *it, const DsnReport *rep)
-{
-  Palette p;
-  cmd_palette (&p, opt.color);
-  GString *out = g_string_new (NULL);
-  char label[4096];
-  source_label (it, label, sizeof label);
-  DsnKind kind = dsn_report_get_kind (rep);
-  guint n = dsn_report_get_n_recipients (rep);
-
-  g_string_append_printf (out, "%s%s%s", p.dim, label, p.reset);
-  if (dsn_report_get_dialect (rep))
-    g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
-  g_string_append_c (out, '\n');
-
-  /* Backscatter first: it changes how to read everything below. */
-  const char *bs = dsn_report_get_backscatter (rep);
-  if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
-    g_autoptr (JsonNode) root = dsn_report_to_json (rep, opt.lang);
-    JsonObject *b = json_object_get_object_member (json_node_get_object (root), "backscatter");
-    g_string_append_printf (
-        out, "%s%s%s%s%s\n", p.bold, p.yellow, opt.color ? "⚠ " : "",
-        !strcmp (bs, "forged")
-            ? L ("Backscatter: you most likely never sent this message",
-                 "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
-            : L ("Possible backscatter: this message may not come from you",
-                 "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
-        p.reset);
-    JsonArray *ev = json_object_get_array_member (b, "evidence");
-    for (guint i = 0; i < json_array_get_length (ev); i++) {
-      g_autofree char *line
-          = g_strdup_printf ("- %s", jget (json_array_get_object_element (ev, i), "text"));
-      append_wrapped (out, line, "    ", 78);
-    }
-    append_wrapped (out, jget (b, "explanation"), "  ", 78);
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
-    append_wrapped (out, jget (b, "advice"), "    ", 78);
-  }
-  if (kind == DSN_KIND_HEADERS) {
-    format_headers (out, rep, &p);
-  } else if (kind == DSN_KIND_NOT_BOUNCE) {
-    g_string_append_printf (
-        out, "  %s\n",
-        L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
-           "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
-  } else if (n == 0) {
-    g_string_append_printf (out, "  %s%s%s\n", p.yellow,
-                            L ("A report, but it names no recipient that could be read.",
-                               "Un rapport, mais aucun destinataire lisible n'y figure."),
-                            p.reset);
-  }
-  for (guint i = 0; i < n; i++) {
-    const DsnRecipient *r = dsn_report_get_recipient (rep, i);
-    const char *reason = dsn_recipient_get_reason (r);
-    const char *color = p.red;
-    if (!strcmp (reason, "delivered") || !strcmp (reason, "vacation"))
-      color = p.green;
-    else if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED || !strcmp (reason, "feedback"))
-      color = p.yellow;
-    const char *mark = opt.color ? (color == p.green ? "✔ " : color == p.yellow ? "⚠ " : "✘ ") : "";
-    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
-                            dsn_recipient_get_summary (r, opt.lang), p.reset);
-    const char *addr = dsn_recipient_get_address (r);
-    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"),
-                            p.reset, addr && *addr ? addr : "?");
-    if (dsn_recipient_get_original_address (r)
-        && g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
-      g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
-                              dsn_recipient_get_original_address (r));
-    g_string_append_c (out, '\n');
-    const char *status = dsn_recipient_get_status (r);
-    const char *reply = dsn_recipient_get_reply_code (r);
-    const char *remote = dsn_recipient_get_remote_mta (r);
-    if (status || reply || remote) {
-      g_string_append_printf (out, "  %s%-13s%s", p.bold, L ("Status:", "Statut :"), p.reset);
-      if (reply)
-        g_string_append_printf (out, " %s", reply);
-      if (status)
-        g_string_append_printf (out, " %s", status);
-      if (remote)
-        g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
-      g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason,
-                              dsn_recipient_get_category (r), p.reset);
-    } else {
-      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"),
-                              p.reset, p.dim, reason, dsn_recipient_get_category (r), p.reset);
-    }
-    const char *blocklist = dsn_recipient_get_blocklist (r);
-    if (blocklist)
-      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset,
-                              blocklist);
-    const char *diag = dsn_recipient_get_diagnostic (r);
-    if (diag && *diag) {
-      g_string_append_printf (out, "  %s%s%s\n", p.bold,
-                              L ("The server said:", "Le serveur a dit :"), p.reset);
-      g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
-      append_wrapped (out, quoted, "    ", 78);
-    }
-    const char *check = dsn_recipient_get_check_status (r);
-    if (check) {
-      const char *cc = !strcmp (check, "still-holds")       ? p.red
-                       : !strcmp (check, "no-longer-holds") ? p.green
-                                                            : p.yellow;
-      const char *outcome = !strcmp (check, "still-holds") ? L ("still the case", "toujours le cas")
-                            : !strcmp (check, "no-longer-holds")
-                                ? L ("no longer the case", "ce n'est plus le cas")
-                                : L ("could not check", "vérification impossible");
-      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold,
-                              L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc, outcome,
-                              p.reset);
-      append_wrapped (out, dsn_recipient_get_check_text (r, opt.lang), "    ", 78);
-    }
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What happened:", "Ce qui s'est passé :"),
-                            p.reset);
-    append_wrapped (out, dsn_recipient_get_explanation (r, opt.lang), "    ", 78);
-    g_string_append_printf (out, "  %s%s%s\n", p.bold, L ("What to do:", "Que faire :"), p.reset);
-    append_wrapped (out, dsn_recipient_get_advice (r, opt.lang), "    ", 78);
-  }
-  const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
-  if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
-    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim,
-                            L ("Original subject:", "Sujet d'origine :"), orig_subject, p.reset);
-  for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
-    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, L ("note:", "remarque :"),
-                            dsn_report_get_warning (rep, i), p.reset);
-  return g_string_free (out, FALSE);
-}
-
 /* ------------------------------------------------------------ work */
 
+/* The pool's work, on a thread: analyse, format. */
 static void
-analyse_item (Item *it)
+analyse_item (gpointer item, G_GNUC_UNUSED gpointer user_data)
 {
+  Item *it = item;
   char label[4096];
   g_autoptr (GError) error = NULL;
   DsnReport *rep = NULL;
@@ -469,20 +130,12 @@ analyse_item (Item *it)
     rep = NULL;
   } else {
     it->kind = dsn_report_get_kind (rep);
-    it->output = opt.json ? format_json (it, rep, NULL) : format_text (it, rep);
+    it->output = opt.json ? format_json (it, rep, NULL)
+                          : explain_text (source_label (it, label, sizeof label), rep, opt.color);
   }
   dsn_report_free (rep);
   g_bytes_unref (it->data);
   it->data = NULL;
-}
-
-static void
-count (GHashTable *t, const char *key)
-{
-  if (!key)
-    key = "(none)";
-  gpointer v = g_hash_table_lookup (t, key);
-  g_hash_table_insert (t, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (v) + 1));
 }
 
 static gboolean any_output;
@@ -507,27 +160,8 @@ finish_item (Item *it, Totals *t)
   }
   if (!it->failed && it->kind != DSN_KIND_NOT_BOUNCE)
     t->bounces++;
-  const DsnReport *rep = it->report;
-  if (rep) {
-    count (t->by_kind, dsn_kind_to_string (it->kind));
-    for (guint i = 0; i < dsn_report_get_n_recipients (rep); i++) {
-      const DsnRecipient *r = dsn_report_get_recipient (rep, i);
-      t->recipients++;
-      count (t->by_category, dsn_recipient_get_category (r));
-      count (t->by_reason, dsn_recipient_get_reason (r));
-      const char *addr = dsn_recipient_get_address (r);
-      const char *at = addr ? strrchr (addr, '@') : NULL;
-      g_autofree char *domain = at ? g_ascii_strdown (at + 1, -1) : NULL;
-      count (t->by_domain, domain);
-      const char *diag = dsn_recipient_get_diagnostic (r);
-      if (diag && *diag) {
-        g_autofree char *cut = g_utf8_substring (diag, 0, MIN (g_utf8_strlen (diag, -1), 160));
-        count (t->by_diagnostic, cut);
-      }
-      if (dsn_recipient_get_hard_bounce (r) && addr && *addr)
-        g_hash_table_add (t->suppress, g_ascii_strdown (addr, -1));
-    }
-  }
+  if (it->report)
+    totals_add_report (t, it->report);
   fflush (stdout);
 }
 
@@ -562,114 +196,22 @@ progress_end (Progress *pr)
     fprintf (stderr, "\r\033[K");
 }
 
-/* ------------------------------------------------------------ parallel runs */
-
-/* Workers analyse items from a queue; the main thread reads input and prints
- * results in input order. At most WINDOW items are in flight, so memory stays
- * bounded whatever the size of the input. */
-#define WINDOW 512
-
-typedef struct {
-  GAsyncQueue *todo;
-  GMutex lock;
-  GCond done_cond;
-  Item *slots[WINDOW];
-  gboolean ready[WINDOW];
-  guint64 next_print;
-  guint64 next_seq;
-} Pool;
-
-typedef struct {
-  Pool *pool;
-  Item *item;
-  guint64 seq;
-} Job;
-
-static gpointer
-worker (gpointer data)
-{
-  Pool *pool = data;
-  for (;;) {
-    Job *job = g_async_queue_pop (pool->todo);
-    if (!job->item) {
-      g_free (job);
-      return NULL;
-    }
-    analyse_item (job->item);
-    g_mutex_lock (&pool->lock);
-    pool->ready[job->seq % WINDOW] = TRUE;
-    /* Only the item the printer waits for is worth waking it up. */
-    if (job->seq == pool->next_print)
-      g_cond_signal (&pool->done_cond);
-    g_mutex_unlock (&pool->lock);
-    g_free (job);
-  }
-}
-
-/* Prints every finished item at the head of the window; with WAIT, waits
- * until the head item is done first. */
-static void
-pool_drain (Pool *pool, Totals *t, gboolean wait, Progress *pr)
-{
-  for (;;) {
-    g_mutex_lock (&pool->lock);
-    if (pool->next_print == pool->next_seq) {
-      g_mutex_unlock (&pool->lock);
-      return;
-    }
-    guint slot = pool->next_print % WINDOW;
-    while (wait && !pool->ready[slot])
-      g_cond_wait (&pool->done_cond, &pool->lock);
-    if (!pool->ready[slot]) {
-      g_mutex_unlock (&pool->lock);
-      return;
-    }
-    Item *it = pool->slots[slot];
-    pool->slots[slot] = NULL;
-    pool->ready[slot] = FALSE;
-    pool->next_print++;
-    g_mutex_unlock (&pool->lock);
-    finish_item (it, t);
-    item_free (it);
-    progress_update (pr, t->messages);
-    wait = FALSE;
-  }
-}
-
 /* ------------------------------------------------------------ input */
 
 typedef struct {
   Pool *pool;
-  GThread **threads;
   Totals *totals;
   Progress progress;
 } Run;
 
+/* The pool's finish, in input order: print, count, free. */
 static void
-submit (Run *run, Item *it)
+finish (gpointer item, gpointer data)
 {
-  if (!run->pool) {
-    analyse_item (it);
-    finish_item (it, run->totals);
-    item_free (it);
-    progress_update (&run->progress, run->totals->messages);
-    return;
-  }
-  Pool *pool = run->pool;
-  /* Keep the window bounded: wait for the oldest item before adding one. */
-  while (pool->next_seq - pool->next_print >= WINDOW)
-    pool_drain (pool, run->totals, TRUE, &run->progress);
-  g_mutex_lock (&pool->lock);
-  guint64 seq = pool->next_seq++;
-  pool->slots[seq % WINDOW] = it;
-  pool->ready[seq % WINDOW] = FALSE;
-  g_mutex_unlock (&pool->lock);
-  Job *job = g_new0 (Job, 1);
-  job->pool = pool;
-  job->item = it;
-  job->seq = seq;
-  g_async_queue_push (pool->todo, job);
-  pool_drain (pool, run->totals, FALSE, &run->progress);
+  Run *run = data;
+  finish_item (item, run->totals);
+  item_free (item);
+  progress_update (&run->progress, run->totals->messages);
 }
 
 /* Reads every message of PATH; FALSE if PATH itself could not be opened. */
@@ -682,7 +224,7 @@ process_path (Run *run, const char *path)
     Item *it = g_new0 (Item, 1);
     it->path = g_strdup (strcmp (path, "-") ? path : "-");
     it->read_error = g_steal_pointer (&error);
-    submit (run, it);
+    pool_push (run->pool, it);
     return FALSE;
   }
   for (;;) {
@@ -697,133 +239,9 @@ process_path (Run *run, const char *path)
     it->path = g_strdup (src);
     it->index = index;
     it->read_error = g_steal_pointer (&e);
-    submit (run, it);
+    pool_push (run->pool, it);
   }
   return TRUE;
-}
-
-/* ------------------------------------------------------------ summary */
-
-static gint
-cmp_count_desc (gconstpointer a, gconstpointer b, gpointer table)
-{
-  guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **)a));
-  guint cb = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(char **)b));
-  if (ca != cb)
-    return ca > cb ? -1 : 1;
-  return strcmp (*(char **)a, *(char **)b);
-}
-
-static GPtrArray *
-sorted_keys (GHashTable *t)
-{
-  GPtrArray *keys = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer k;
-  g_hash_table_iter_init (&iter, t);
-  while (g_hash_table_iter_next (&iter, &k, NULL))
-    g_ptr_array_add (keys, k);
-  g_ptr_array_sort_with_data (keys, cmp_count_desc, t);
-  return keys;
-}
-
-static int
-cmp_strptr (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char **)a, *(char **)b);
-}
-
-static void
-json_counts (JsonBuilder *b, const char *name, GHashTable *t, guint limit)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-  g_autoptr (GPtrArray) keys = sorted_keys (t);
-  for (guint i = 0; i < keys->len && (!limit || i < limit); i++) {
-    json_builder_set_member_name (b, keys->pdata[i]);
-    json_builder_add_int_value (b, GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])));
-  }
-  json_builder_end_object (b);
-}
-
-static void
-text_counts (GString *out, const Palette *p, const char *title, GHashTable *t, guint limit)
-{
-  if (g_hash_table_size (t) == 0)
-    return;
-  g_string_append_printf (out, "%s%s%s\n", p->bold, title, p->reset);
-  g_autoptr (GPtrArray) keys = sorted_keys (t);
-  for (guint i = 0; i < keys->len && (!limit || i < limit); i++)
-    g_string_append_printf (out, "  %6u  %s\n",
-                            GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])),
-                            (char *)keys->pdata[i]);
-}
-
-static void
-print_summary (Totals *t)
-{
-  g_autoptr (GPtrArray) suppress = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer k;
-  g_hash_table_iter_init (&iter, t->suppress);
-  while (g_hash_table_iter_next (&iter, &k, NULL))
-    g_ptr_array_add (suppress, k);
-  g_ptr_array_sort (suppress, cmp_strptr);
-
-  if (opt.json) {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "schema");
-    json_builder_add_int_value (b, 1);
-    json_builder_set_member_name (b, "kind");
-    json_builder_add_string_value (b, "summary");
-    json_builder_set_member_name (b, "messages");
-    json_builder_add_int_value (b, t->messages);
-    json_builder_set_member_name (b, "errors");
-    json_builder_add_int_value (b, t->errors);
-    json_builder_set_member_name (b, "recipients");
-    json_builder_add_int_value (b, t->recipients);
-    json_counts (b, "by_kind", t->by_kind, 0);
-    json_counts (b, "by_category", t->by_category, 0);
-    json_counts (b, "by_reason", t->by_reason, 0);
-    json_counts (b, "by_domain", t->by_domain, 0);
-    json_builder_set_member_name (b, "suppress");
-    json_builder_begin_array (b);
-    for (guint i = 0; i < suppress->len; i++)
-      json_builder_add_string_value (b, suppress->pdata[i]);
-    json_builder_end_array (b);
-    json_counts (b, "top_diagnostics", t->by_diagnostic, 10);
-    json_builder_end_object (b);
-    g_autoptr (JsonNode) root = json_builder_get_root (b);
-    g_autofree char *line = to_json_line (root);
-    puts (line);
-    return;
-  }
-  Palette p;
-  cmd_palette (&p, opt.color);
-  GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "%s%u %s, %u %s, %u %s%s\n\n", p.bold, t->messages,
-                          L ("messages", "messages"), t->recipients,
-                          L ("recipients", "destinataires"), t->errors,
-                          L ("unreadable", "illisibles"), p.reset);
-  text_counts (out, &p, L ("By kind", "Par type"), t->by_kind, 0);
-  text_counts (out, &p, L ("By category", "Par catégorie"), t->by_category, 0);
-  text_counts (out, &p, L ("By reason", "Par raison"), t->by_reason, 0);
-  text_counts (out, &p,
-               L ("By recipient domain (top 20)", "Par domaine destinataire (20 premiers)"),
-               t->by_domain, 20);
-  text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"),
-               t->by_diagnostic, 10);
-  if (suppress->len) {
-    g_string_append_printf (
-        out, "%s%s (%u)%s\n", p.bold,
-        L ("Addresses to suppress (hard bounces)", "Adresses à retirer (échecs définitifs)"),
-        suppress->len, p.reset);
-    for (guint i = 0; i < suppress->len; i++)
-      g_string_append_printf (out, "  %s\n", (char *)suppress->pdata[i]);
-  }
-  fputs (out->str, stdout);
-  g_string_free (out, TRUE);
 }
 
 /* ------------------------------------------------------------ main */
@@ -928,9 +346,8 @@ main (int argc, char **argv)
   opt.json = json;
   opt.summary = summary;
   opt.quiet = quiet;
-  opt.lang = cmd_language (lang);
-  if (lang && strncmp (lang, "en", 2) != 0 && strncmp (lang, "fr", 2) != 0)
-    return cmd_usage_error ("--lang: supported languages are en and fr");
+  if (!cmd_set_language (lang, FALSE))
+    return EXIT_USAGE;
   if (!cmd_parse_color (color, &opt.color_mode))
     return cmd_usage_error ("--color: expected auto, always or never");
   opt.color = !json && cmd_use_color (opt.color_mode, stdout);
@@ -992,11 +409,8 @@ main (int argc, char **argv)
   if (check) {
     opt.check = TRUE;
     res = dsn_resolver_new ();
-    for (char **s = dns_servers; s && *s; s++)
-      if (!dsn_resolver_add_server (res, *s, &error)) {
-        g_autofree char *msg = g_strdup_printf ("--dns-server: %s", error->message);
-        return cmd_usage_error (msg);
-      }
+    if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
+      return EXIT_USAGE;
     if (dns_timeout > 0)
       dsn_resolver_set_timeout (res, (guint)(dns_timeout * 1000));
     resolver = res;
@@ -1010,28 +424,13 @@ main (int argc, char **argv)
   }
 #endif
 
-  Totals totals = { 0 };
-  totals.by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  totals.by_category = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  totals.by_reason = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  totals.by_domain = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  totals.by_diagnostic = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  totals.suppress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
+  Totals totals;
+  totals_init (&totals);
   Run run = { 0 };
   run.totals = &totals;
   run.progress.enabled = !no_progress && isatty (STDERR_FILENO);
   run.progress.start = g_get_monotonic_time ();
-  Pool pool = { 0 };
-  if (jobs > 1) {
-    run.pool = &pool;
-    pool.todo = g_async_queue_new ();
-    g_mutex_init (&pool.lock);
-    g_cond_init (&pool.done_cond);
-    run.threads = g_new0 (GThread *, jobs);
-    for (int i = 0; i < jobs; i++)
-      run.threads[i] = g_thread_new ("dsn-worker", worker, &pool);
-  }
+  run.pool = pool_new (jobs, analyse_item, finish, &run);
 
   if (argc < 2) {
     process_path (&run, "-");
@@ -1040,30 +439,13 @@ main (int argc, char **argv)
       process_path (&run, argv[i]);
   }
 
-  if (run.pool) {
-    pool_drain (&pool, &totals, TRUE, &run.progress);
-    while (pool.next_print < pool.next_seq)
-      pool_drain (&pool, &totals, TRUE, &run.progress);
-    for (int i = 0; i < jobs; i++)
-      g_async_queue_push (pool.todo, g_new0 (Job, 1));
-    for (int i = 0; i < jobs; i++)
-      g_thread_join (run.threads[i]);
-    g_free (run.threads);
-    g_async_queue_unref (pool.todo);
-    g_mutex_clear (&pool.lock);
-    g_cond_clear (&pool.done_cond);
-  }
+  pool_free (run.pool);
   progress_end (&run.progress);
   if (summary)
-    print_summary (&totals);
+    summary_print (&totals, opt.json, opt.color);
   fflush (stdout);
 
   int status = totals.errors ? EXIT_INPUT : totals.bounces ? EXIT_OK : EXIT_NOTHING;
-  g_hash_table_unref (totals.by_kind);
-  g_hash_table_unref (totals.by_category);
-  g_hash_table_unref (totals.by_reason);
-  g_hash_table_unref (totals.by_domain);
-  g_hash_table_unref (totals.by_diagnostic);
-  g_hash_table_unref (totals.suppress);
+  totals_clear (&totals);
   return status;
 }

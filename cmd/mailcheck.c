@@ -8,21 +8,17 @@
 
 typedef struct {
   gboolean json;
-  const char *lang;
   gboolean color;
 } Options;
 
 static Options opt;
 
-static const char *
-L (const char *en, const char *fr)
-{
-  return strcmp (opt.lang, "fr") == 0 ? fr : en;
-}
-
+/* Prints what the tree printer W wrote, indented (the output is read by
+ * people too), and frees W. */
 static void
-print_json (JsonNode *node)
+print_json (DsnJson *w)
 {
+  g_autoptr (JsonNode) node = dsn_json_free_to_node (w);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_root (gen, node);
   json_generator_set_pretty (gen, TRUE);
@@ -46,12 +42,14 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
   DsnSpfCode code = dsn_spf_result_get_code (r);
   g_autoptr (JsonNode) node = dsn_spf_result_to_json (r);
   if (opt.json) {
-    g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
-    JsonObject *o = json_object_new ();
-    json_node_take_object (out, o);
-    json_object_set_int_member (o, "schema", 1);
-    json_object_set_member (o, "spf", json_node_ref (node));
-    print_json (out);
+    DsnJson *w = dsn_json_new_tree ();
+    dsn_json_begin_object (w);
+    dsn_json_set_member_name (w, "schema");
+    dsn_json_add_int_value (w, 1);
+    dsn_json_set_member_name (w, "spf");
+    dsn_json_add_node (w, node);
+    dsn_json_end_object (w);
+    print_json (w);
   } else {
     Palette p;
     cmd_palette (&p, opt.color);
@@ -198,8 +196,8 @@ print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const 
 {
   const char *rfc = dsn_finding_get_rfc (f);
   printf ("  %s%s%s ", color, bullet, p->reset);
-  print_wrapped (dsn_finding_get_message (f, opt.lang), 4, "    ", 78);
-  const char *advice = dsn_finding_get_advice (f, opt.lang);
+  print_wrapped (dsn_finding_get_message (f, cmd_lang ()), 4, "    ", 78);
+  const char *advice = dsn_finding_get_advice (f, cmd_lang ());
   if (advice) {
     printf ("    %s→%s ", p->bold, p->reset);
     print_wrapped (advice, 6, "      ", 78);
@@ -263,7 +261,7 @@ print_audit (const DsnAudit *audit)
             "");
     const DsnFinding *f = area_headline (audit, areas[i].area);
     if (f)
-      print_wrapped (dsn_finding_get_message (f, opt.lang), 29, "                             ",
+      print_wrapped (dsn_finding_get_message (f, cmd_lang ()), 29, "                             ",
                      100);
     else
       putchar ('\n');
@@ -330,8 +328,9 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
     return EXIT_INPUT;
   }
   if (opt.json) {
-    g_autoptr (JsonNode) node = dsn_audit_to_json (audit, opt.lang);
-    print_json (node);
+    DsnJson *w = dsn_json_new_tree ();
+    dsn_audit_write_json (audit, w, cmd_lang ());
+    print_json (w);
   } else {
     print_audit (audit);
   }
@@ -408,18 +407,16 @@ main (int argc, char **argv)
     return EXIT_OK;
   }
   opt.json = json;
-  if (lang && g_ascii_strncasecmp (lang, "en", 2) != 0 && g_ascii_strncasecmp (lang, "fr", 2) != 0)
-    return cmd_usage_error ("--lang: supported languages are en and fr");
-  opt.lang = cmd_language (lang);
+  if (!cmd_set_language (lang, TRUE))
+    return EXIT_USAGE;
   ColorMode cm;
   if (!cmd_parse_color (color, &cm))
     return cmd_usage_error ("--color: expected auto, always or never");
   opt.color = !json && cmd_use_color (cm, stdout);
 
   g_autoptr (DsnResolver) res = dsn_resolver_new ();
-  for (char **s = servers; s && *s; s++)
-    if (!dsn_resolver_add_server (res, *s, &error))
-      return cmd_usage_error (error->message);
+  if (!cmd_add_dns_servers (res, servers, ""))
+    return EXIT_USAGE;
   if (timeout < 0 || timeout > 60)
     return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
   if (timeout > 0)

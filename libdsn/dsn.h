@@ -78,6 +78,59 @@ typedef enum {
                               (default 64 KiB) */
 } DsnLimit;
 
+/* ------------------------------------------------------------------ JSON printer
+ *
+ * One interface, two back-ends: a printer writes JSON either as a JsonNode
+ * tree or straight as compact text on one line (no tree built: what a tool
+ * printing many results wants). Reports and audits write themselves into a
+ * printer, so a caller can put them in an object of its own:
+ *
+ *   g_autoptr (DsnJson) w = dsn_json_new_text ();
+ *   dsn_json_begin_object (w);
+ *   dsn_json_set_member_name (w, "schema");
+ *   dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+ *   dsn_json_member (w, "file", path);
+ *   dsn_report_write_json_members (rep, w, "en");
+ *   dsn_json_end_object (w);
+ *   g_autofree char *line = dsn_json_free_to_string (g_steal_pointer (&w));
+ *
+ * Calls must nest: every begin has its end, and inside an object every
+ * value follows its member name. Strings are written as valid UTF-8 (an
+ * invalid sequence becomes U+FFFD); the text back-end also escapes U+0085,
+ * U+2028 and U+2029, so that one result stays one line for any reader. */
+typedef struct _DsnJson DsnJson;
+
+/* The version of the report's JSON, its "schema" member (doc/json-schema.json). */
+#define DSN_JSON_SCHEMA 1
+
+/* Returns a new printer building a JsonNode tree, or writing text. */
+DSN_API DsnJson *dsn_json_new_tree (void);
+DSN_API DsnJson *dsn_json_new_text (void);
+DSN_API void dsn_json_begin_object (DsnJson *w);
+DSN_API void dsn_json_end_object (DsnJson *w);
+DSN_API void dsn_json_begin_array (DsnJson *w);
+DSN_API void dsn_json_end_array (DsnJson *w);
+/* The name of the next member of the object open; its value comes next. */
+DSN_API void dsn_json_set_member_name (DsnJson *w, const char *name);
+/* A string value; NULL writes null. */
+DSN_API void dsn_json_add_string_value (DsnJson *w, const char *value);
+DSN_API void dsn_json_add_null_value (DsnJson *w);
+DSN_API void dsn_json_add_int_value (DsnJson *w, gint64 value);
+DSN_API void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
+/* A value built elsewhere, copied (the text back-end writes it as
+ * json_to_string() does). */
+DSN_API void dsn_json_add_node (DsnJson *w, JsonNode *node);
+/* A member NAME with the string VALUE (NULL writes null). */
+DSN_API void dsn_json_member (DsnJson *w, const char *name, const char *value);
+/* Frees W and returns what it wrote as a tree (free with json_node_unref())
+ * or as text (free with g_free()), whatever its back-end: a tree is then
+ * serialized on one line by json_to_string(), a text parsed. NULL if W holds
+ * no complete value. */
+DSN_API JsonNode *dsn_json_free_to_node (DsnJson *w);
+DSN_API char *dsn_json_free_to_string (DsnJson *w);
+/* Frees W and what it wrote. */
+DSN_API void dsn_json_free (DsnJson *w);
+
 /* ------------------------------------------------------------------ analyzer */
 
 /* Holds the classification rules and limits. Build it, configure it, then share
@@ -170,6 +223,53 @@ DSN_API const char *dsn_report_get_header_finding_text (const DsnReport *rep, gu
                                                         const char *lang);
 DSN_API const char *dsn_report_get_header_finding_advice (const DsnReport *rep, guint i,
                                                           const char *lang);
+/* Finding I's severity: "ok", "info", "warning" or "error". */
+DSN_API const char *dsn_report_get_header_finding_severity (const DsnReport *rep, guint i);
+
+/* The rest of that analysis; NULL, 0 or FALSE for a report without one.
+ * Its severity, that of its worst finding ("ok" ... "error"), and the code
+ * of that finding (NULL when there is none). */
+DSN_API const char *dsn_report_get_header_severity (const DsnReport *rep);
+DSN_API const char *dsn_report_get_header_verdict (const DsnReport *rep);
+/* The domain of the From field, and of the envelope sender (as SPF judged
+ * it, else from Return-Path). */
+DSN_API const char *dsn_report_get_header_from_domain (const DsnReport *rep);
+DSN_API const char *dsn_report_get_header_mailfrom_domain (const DsnReport *rep);
+/* Sets *SECONDS to the time from the first dated hop to the last and
+ * returns TRUE; FALSE when no two hops carry a date in order. */
+DSN_API gboolean dsn_report_get_header_transit (const DsnReport *rep, gint64 *seconds);
+
+/* The route, first hop first: one hop per Received field (RFC 5321 §4.4).
+ * The client's name (as it said HELO) and address, the server that added
+ * the field, the protocol ("ESMTPS", "LMTP", ...). */
+DSN_API guint dsn_report_get_n_hops (const DsnReport *rep);
+DSN_API const char *dsn_report_get_hop_from_host (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_from_ip (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_by_host (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_hop_protocol (const DsnReport *rep, guint i);
+/* Sets *SECONDS to the time since the previous hop (negative when the
+ * clocks disagree) and returns TRUE; FALSE when a date is missing. */
+DSN_API gboolean dsn_report_get_hop_delay (const DsnReport *rep, guint i, gint64 *seconds);
+/* TRUE for the slowest hop, when it took long enough to be named (10 min). */
+DSN_API gboolean dsn_report_get_hop_slowest (const DsnReport *rep, guint i);
+
+/* The authentication verdicts (Authentication-Results, RFC 8601 §2.2, and
+ * Received-SPF), the receiving server's first: the method ("spf", "dkim",
+ * "dmarc", "arc", ...), its result ("pass", "fail", ...), the domain it
+ * vouches for, and who judged (the authserv-id). */
+DSN_API guint dsn_report_get_n_auth_results (const DsnReport *rep);
+DSN_API const char *dsn_report_get_auth_method (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_result (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_domain (const DsnReport *rep, guint i);
+DSN_API const char *dsn_report_get_auth_authserv (const DsnReport *rep, guint i);
+/* For an SPF or DKIM verdict with a domain: sets *IS_ALIGNED to whether
+ * that domain is aligned with the From domain (RFC 7489 §3.1, relaxed) and
+ * returns TRUE. FALSE when alignment does not apply. */
+DSN_API gboolean dsn_report_get_auth_aligned (const DsnReport *rep, guint i, gboolean *is_aligned);
+
+/* The spam filters' verdicts, as "Field: value". */
+DSN_API guint dsn_report_get_n_spam_verdicts (const DsnReport *rep);
+DSN_API const char *dsn_report_get_spam_verdict (const DsnReport *rep, guint i);
 
 /* Anomalies met while reading the message (it was analysed all the same):
  * warning I in English, or as a finding (a code such as "mime.truncated",
@@ -182,6 +282,15 @@ DSN_API const DsnFinding *dsn_report_get_warning_finding (const DsnReport *rep, 
  * "genuine", "suspicious", "forged" (backscatter) or "unknown"; NULL for
  * other kinds of messages. Static string. */
 DSN_API const char *dsn_report_get_backscatter (const DsnReport *rep);
+/* The evidence behind that verdict, one sentence each in LANG ("en" or
+ * "fr"; NULL means "en"). */
+DSN_API guint dsn_report_get_n_backscatter_evidence (const DsnReport *rep);
+DSN_API const char *dsn_report_get_backscatter_evidence (const DsnReport *rep, guint i,
+                                                         const char *lang);
+/* For a bounce judged "forged" or "suspicious": what backscatter is, and
+ * what to do about it; NULL otherwise. */
+DSN_API const char *dsn_report_get_backscatter_explanation (const DsnReport *rep, const char *lang);
+DSN_API const char *dsn_report_get_backscatter_advice (const DsnReport *rep, const char *lang);
 
 /* Returns the report as a JSON object (see doc/json-schema.json), texts in
  * LANG (see dsn_catalogue_get_languages(); NULL means "en"). Free with
@@ -191,6 +300,11 @@ DSN_API JsonNode *dsn_report_to_json (const DsnReport *rep, const char *lang);
 /* The same object serialized on one line, written directly (no tree is
  * built: use this to print many reports). Free with g_free(). */
 DSN_API char *dsn_report_to_json_string (const DsnReport *rep, const char *lang);
+
+/* Writes the members of that object but "schema" into the object W has
+ * open: the caller opens it, writes "schema" (DSN_JSON_SCHEMA) and any
+ * members of its own, calls this and closes it. */
+DSN_API void dsn_report_write_json_members (const DsnReport *rep, DsnJson *w, const char *lang);
 
 DSN_API void dsn_report_free (DsnReport *rep);
 
@@ -441,6 +555,9 @@ DSN_API const DsnFinding *dsn_audit_get_finding (const DsnAudit *audit, guint i)
  * even invalid ones, the parsed form, the SPF term tree and every finding,
  * with texts in LANG (NULL means "en"). Free with json_node_unref(). */
 DSN_API JsonNode *dsn_audit_to_json (const DsnAudit *audit, const char *lang);
+/* The same object written through the printer W, as one value: at the top,
+ * in an array, or after a member name. */
+DSN_API void dsn_audit_write_json (const DsnAudit *audit, DsnJson *w, const char *lang);
 DSN_API void dsn_audit_free (DsnAudit *audit);
 
 /* The area a finding of an audit is about (the start of its code). */
@@ -504,6 +621,7 @@ DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
 /* What the check found, in LANG (NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnJson, dsn_json_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReader, dsn_reader_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnReport, dsn_report_free)

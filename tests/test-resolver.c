@@ -81,6 +81,18 @@ test_unreachable (void)
   g_autoptr (JsonNode) json = dsn_audit_to_json (audit, "en");
   JsonObject *o = json_node_get_object (json);
   g_assert_cmpstr (json_object_get_string_member (o, "verdict"), ==, "dns-unreachable");
+  /* Through a printer, inside an object of the caller's, either back-end. */
+  g_autofree char *alone = json_to_string (json, FALSE);
+  g_autofree char *want = g_strdup_printf ("{\"audit\":%s}", alone);
+  for (int tree = 0; tree < 2; tree++) {
+    DsnJson *w = tree ? dsn_json_new_tree () : dsn_json_new_text ();
+    dsn_json_begin_object (w);
+    dsn_json_set_member_name (w, "audit");
+    dsn_audit_write_json (audit, w, "en");
+    dsn_json_end_object (w);
+    g_autofree char *got = dsn_json_free_to_string (w);
+    g_assert_cmpstr (got, ==, want);
+  }
 
   /* A DNS failure is a temperror, not an error of the call. */
   g_autoptr (DsnSpfResult) spf

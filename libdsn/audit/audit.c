@@ -417,3 +417,11 @@ dsn_audit_to_json (const DsnAudit *audit, const char *lang)
   json_node_take_object (n, o);
   return n;
 }
+
+void
+dsn_audit_write_json (const DsnAudit *audit, DsnJson *w, const char *lang)
+{
+  g_return_if_fail (audit && w);
+  g_autoptr (JsonNode) node = dsn_audit_to_json (audit, lang);
+  dsn_json_add_node (w, node);
+}

@@ -293,6 +293,14 @@ dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
 
 static const char *const verdict_names[] = { "unknown", "genuine", "suspicious", "forged" };
 
+/* What backscatter is, and what to do: only said of a bounce judged forged
+ * or suspicious. */
+static gboolean
+forged (const DsnBackscatter *b)
+{
+  return b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
+}
+
 void
 dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
 {
@@ -311,8 +319,7 @@ dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang)
     dsn_json_end_object (jb);
   }
   dsn_json_end_array (jb);
-  gboolean forged = b->verdict == VERDICT_FORGED || b->verdict == VERDICT_SUSPICIOUS;
-  const DsnEntry *texts = forged ? dsn_catalogue_entry ("verdict.backscatter") : NULL;
+  const DsnEntry *texts = forged (b) ? dsn_catalogue_entry ("verdict.backscatter") : NULL;
   int l = dsn_lang_index (lang);
   dsn_json_member (jb, "explanation", dsn_entry_text (texts, "explanation", l));
   dsn_json_member (jb, "advice", dsn_entry_text (texts, "advice", l));
@@ -324,4 +331,38 @@ dsn_report_get_backscatter (const DsnReport *rep)
 {
   g_return_val_if_fail (rep, NULL);
   return rep->backscatter ? verdict_names[rep->backscatter->verdict] : NULL;
+}
+
+guint
+dsn_report_get_n_backscatter_evidence (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->backscatter ? rep->backscatter->evidence->len : 0;
+}
+
+const char *
+dsn_report_get_backscatter_evidence (const DsnReport *rep, guint i, const char *lang)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_backscatter_evidence (rep), NULL);
+  return dsn_finding_get_message (rep->backscatter->evidence->pdata[i], lang);
+}
+
+const char *
+dsn_report_get_backscatter_explanation (const DsnReport *rep, const char *lang)
+{
+  g_return_val_if_fail (rep, NULL);
+  if (!rep->backscatter || !forged (rep->backscatter))
+    return NULL;
+  return dsn_entry_text (dsn_catalogue_entry ("verdict.backscatter"), "explanation",
+                         dsn_lang_index (lang));
+}
+
+const char *
+dsn_report_get_backscatter_advice (const DsnReport *rep, const char *lang)
+{
+  g_return_val_if_fail (rep, NULL);
+  if (!rep->backscatter || !forged (rep->backscatter))
+    return NULL;
+  return dsn_entry_text (dsn_catalogue_entry ("verdict.backscatter"), "advice",
+                         dsn_lang_index (lang));
 }

@@ -706,15 +706,10 @@ dsn_headers_analyze (GMimeObject *message)
 
 /* ------------------------------------------------------------ JSON */
 
-void
-dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
+/* From the first dated hop to the last; FALSE when unknown. */
+static gboolean
+transit (const DsnHeaders *h, gint64 *seconds)
 {
-  dsn_json_begin_object (b);
-  dsn_json_member (b, "from_domain", h->from_domain);
-  dsn_json_member (b, "mailfrom_domain", h->mailfrom_domain);
-  dsn_json_member (b, "severity", dsn_severity_to_string (h->worst));
-  dsn_json_member (b, "verdict", h->verdict);
-  dsn_json_set_member_name (b, "transit_seconds");
   gint64 first = -1, last = -1;
   for (guint i = 0; i < h->hops->len; i++) {
     const DsnHop *hop = h->hops->pdata[i];
@@ -724,8 +719,35 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
       last = hop->timestamp;
     }
   }
-  if (first >= 0 && last >= first)
-    dsn_json_add_int_value (b, last - first);
+  if (first < 0 || last < first)
+    return FALSE;
+  *seconds = last - first;
+  return TRUE;
+}
+
+/* Alignment applies to SPF's and DKIM's domains only (RFC 7489 §3.1). */
+static gboolean
+aligned (const DsnHeaders *h, const DsnAuthResult *a, gboolean *is_aligned)
+{
+  if (!a->domain || !h->from_domain
+      || (strcmp (a->method, "spf") != 0 && strcmp (a->method, "dkim") != 0))
+    return FALSE;
+  *is_aligned = dsn_domain_aligned (a->domain, h->from_domain);
+  return TRUE;
+}
+
+void
+dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
+{
+  dsn_json_begin_object (b);
+  dsn_json_member (b, "from_domain", h->from_domain);
+  dsn_json_member (b, "mailfrom_domain", h->mailfrom_domain);
+  dsn_json_member (b, "severity", dsn_severity_to_string (h->worst));
+  dsn_json_member (b, "verdict", h->verdict);
+  dsn_json_set_member_name (b, "transit_seconds");
+  gint64 transit_seconds;
+  if (transit (h, &transit_seconds))
+    dsn_json_add_int_value (b, transit_seconds);
   else
     dsn_json_add_null_value (b);
   dsn_json_set_member_name (b, "hops");
@@ -758,9 +780,9 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
     dsn_json_member (b, "result", a->result);
     dsn_json_member (b, "domain", a->domain);
     dsn_json_set_member_name (b, "aligned");
-    if (a->domain && h->from_domain
-        && (strcmp (a->method, "spf") == 0 || strcmp (a->method, "dkim") == 0))
-      dsn_json_add_boolean_value (b, dsn_domain_aligned (a->domain, h->from_domain));
+    gboolean is_aligned;
+    if (aligned (h, a, &is_aligned))
+      dsn_json_add_boolean_value (b, is_aligned);
     else
       dsn_json_add_null_value (b);
     dsn_json_member (b, "reason", a->reason);
@@ -828,4 +850,170 @@ dsn_report_get_header_finding_advice (const DsnReport *rep, guint i, const char 
 {
   const DsnFinding *f = dsn_report_get_header_finding (rep, i);
   return f ? dsn_finding_get_advice (f, lang) : NULL;
+}
+
+const char *
+dsn_report_get_header_finding_severity (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_header_findings (rep), NULL);
+  return dsn_severity_to_string (dsn_finding_get_severity (rep->headers->findings->pdata[i]));
+}
+
+const char *
+dsn_report_get_header_severity (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->headers ? dsn_severity_to_string (rep->headers->worst) : NULL;
+}
+
+const char *
+dsn_report_get_header_verdict (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->headers ? rep->headers->verdict : NULL;
+}
+
+const char *
+dsn_report_get_header_from_domain (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->headers ? rep->headers->from_domain : NULL;
+}
+
+const char *
+dsn_report_get_header_mailfrom_domain (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, NULL);
+  return rep->headers ? rep->headers->mailfrom_domain : NULL;
+}
+
+gboolean
+dsn_report_get_header_transit (const DsnReport *rep, gint64 *seconds)
+{
+  g_return_val_if_fail (rep && seconds, FALSE);
+  return rep->headers && transit (rep->headers, seconds);
+}
+
+guint
+dsn_report_get_n_hops (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->hops->len : 0;
+}
+
+static const DsnHop *
+get_hop (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_hops (rep), NULL);
+  return rep->headers->hops->pdata[i];
+}
+
+const char *
+dsn_report_get_hop_from_host (const DsnReport *rep, guint i)
+{
+  const DsnHop *hop = get_hop (rep, i);
+  return hop ? hop->from_host : NULL;
+}
+
+const char *
+dsn_report_get_hop_from_ip (const DsnReport *rep, guint i)
+{
+  const DsnHop *hop = get_hop (rep, i);
+  return hop ? hop->from_ip : NULL;
+}
+
+const char *
+dsn_report_get_hop_by_host (const DsnReport *rep, guint i)
+{
+  const DsnHop *hop = get_hop (rep, i);
+  return hop ? hop->by_host : NULL;
+}
+
+const char *
+dsn_report_get_hop_protocol (const DsnReport *rep, guint i)
+{
+  const DsnHop *hop = get_hop (rep, i);
+  return hop ? hop->with : NULL;
+}
+
+gboolean
+dsn_report_get_hop_delay (const DsnReport *rep, guint i, gint64 *seconds)
+{
+  g_return_val_if_fail (seconds, FALSE);
+  const DsnHop *hop = get_hop (rep, i);
+  if (!hop || !hop->has_delay)
+    return FALSE;
+  *seconds = hop->delay;
+  return TRUE;
+}
+
+gboolean
+dsn_report_get_hop_slowest (const DsnReport *rep, guint i)
+{
+  const DsnHop *hop = get_hop (rep, i);
+  return hop && hop == rep->headers->slowest;
+}
+
+guint
+dsn_report_get_n_auth_results (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->auth->len : 0;
+}
+
+static const DsnAuthResult *
+get_auth (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_auth_results (rep), NULL);
+  return rep->headers->auth->pdata[i];
+}
+
+const char *
+dsn_report_get_auth_method (const DsnReport *rep, guint i)
+{
+  const DsnAuthResult *a = get_auth (rep, i);
+  return a ? a->method : NULL;
+}
+
+const char *
+dsn_report_get_auth_result (const DsnReport *rep, guint i)
+{
+  const DsnAuthResult *a = get_auth (rep, i);
+  return a ? a->result : NULL;
+}
+
+const char *
+dsn_report_get_auth_domain (const DsnReport *rep, guint i)
+{
+  const DsnAuthResult *a = get_auth (rep, i);
+  return a ? a->domain : NULL;
+}
+
+const char *
+dsn_report_get_auth_authserv (const DsnReport *rep, guint i)
+{
+  const DsnAuthResult *a = get_auth (rep, i);
+  return a ? a->authserv : NULL;
+}
+
+gboolean
+dsn_report_get_auth_aligned (const DsnReport *rep, guint i, gboolean *is_aligned)
+{
+  g_return_val_if_fail (is_aligned, FALSE);
+  const DsnAuthResult *a = get_auth (rep, i);
+  return a && aligned (rep->headers, a, is_aligned);
+}
+
+guint
+dsn_report_get_n_spam_verdicts (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->spam->len : 0;
+}
+
+const char *
+dsn_report_get_spam_verdict (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_spam_verdicts (rep), NULL);
+  return rep->headers->spam->pdata[i];
 }

@@ -90,12 +90,10 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
   dsn_json_end_object (b);
 }
 
-static void
-write_report (DsnJson *b, const DsnReport *rep, const char *lang)
+void
+dsn_report_write_json_members (const DsnReport *rep, DsnJson *b, const char *lang)
 {
-  dsn_json_begin_object (b);
-  dsn_json_set_member_name (b, "schema");
-  dsn_json_add_int_value (b, 1);
+  g_return_if_fail (rep && b);
   dsn_json_member (b, "kind", dsn_kind_to_string (rep->kind));
   dsn_json_member (b, "dialect", rep->dialect);
   dsn_json_member (b, "from", rep->from && *rep->from ? rep->from : NULL);
@@ -160,6 +158,15 @@ write_report (DsnJson *b, const DsnReport *rep, const char *lang)
   for (guint i = 0; i < rep->warnings->len; i++)
     dsn_json_add_string_value (b, dsn_finding_get_message (rep->warnings->pdata[i], lang));
   dsn_json_end_array (b);
+}
+
+static void
+write_report (DsnJson *b, const DsnReport *rep, const char *lang)
+{
+  dsn_json_begin_object (b);
+  dsn_json_set_member_name (b, "schema");
+  dsn_json_add_int_value (b, DSN_JSON_SCHEMA);
+  dsn_report_write_json_members (rep, b, lang);
   dsn_json_end_object (b);
 }
 

@@ -19,7 +19,6 @@ G_BEGIN_DECLS
 typedef struct _DsnCategory DsnCategory;       /* bounce/rules.c */
 typedef struct _DsnHeaders DsnHeaders;         /* bounce/headers.c */
 typedef struct _DsnBackscatter DsnBackscatter; /* bounce/backscatter.c */
-typedef struct _DsnJson DsnJson;               /* json.c: a JSON tree or text writer */
 
 /* ------------------------------------------------------------ report.c */
 
@@ -258,28 +257,7 @@ DSN_INTERNAL gboolean dsn_domain_aligned (const char *a, const char *b);
 
 /* ------------------------------------------------------------ json.c */
 
-/* The JSON writer: the json_builder calls, writing a tree or text. */
-DSN_INTERNAL DsnJson *dsn_json_new_tree (void);
-DSN_INTERNAL DsnJson *dsn_json_new_text (void);
-/* Frees W and returns what it wrote: a JsonNode for a tree writer, a
- * NUL-terminated string for a text writer (free with json_node_unref() or
- * g_free()). */
-DSN_INTERNAL JsonNode *dsn_json_free_to_node (DsnJson *w);
-DSN_INTERNAL char *dsn_json_free_to_string (DsnJson *w);
-DSN_INTERNAL void dsn_json_begin_object (DsnJson *w);
-DSN_INTERNAL void dsn_json_end_object (DsnJson *w);
-DSN_INTERNAL void dsn_json_begin_array (DsnJson *w);
-DSN_INTERNAL void dsn_json_end_array (DsnJson *w);
-DSN_INTERNAL void dsn_json_set_member_name (DsnJson *w, const char *name);
-/* NULL writes null. */
-DSN_INTERNAL void dsn_json_add_string_value (DsnJson *w, const char *value);
-DSN_INTERNAL void dsn_json_add_null_value (DsnJson *w);
-DSN_INTERNAL void dsn_json_add_int_value (DsnJson *w, gint64 value);
-DSN_INTERNAL void dsn_json_add_boolean_value (DsnJson *w, gboolean value);
-/* A member NAME with the string VALUE (NULL: null). */
-DSN_INTERNAL void dsn_json_member (DsnJson *w, const char *name, const char *value);
-/* A JSON value built elsewhere (copied). */
-DSN_INTERNAL void dsn_json_add_node (DsnJson *w, JsonNode *node);
+/* The JSON printer (DsnJson, dsn_json_*) is public: see dsn.h. */
 
 G_END_DECLS
 

@@ -1,5 +1,5 @@
-/* The JSON writer of reports and audits: one code path writes either a
- * JsonNode tree or text.
+/* The JSON printer of reports and audits (public: dsn.h): one interface,
+ * two back-ends, a JsonNode tree or text.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "core.h"
 
@@ -11,9 +11,10 @@
  * would cost more than the analysis). */
 struct _DsnJson {
   JsonBuilder *builder; /* tree mode */
+  JsonNode *root;       /* tree mode: a value written outside any container */
   GString *out;         /* text mode */
   guint depth;
-  gboolean first[32]; /* text mode: no element written yet at this depth */
+  GArray *first; /* text mode, gboolean per depth: no element written yet at this depth */
   gboolean after_key;
 };
 
@@ -24,11 +25,24 @@ text_separator (DsnJson *w)
     w->after_key = FALSE;
     return;
   }
-  if (w->depth > 0 && w->depth < G_N_ELEMENTS (w->first)) {
-    if (!w->first[w->depth])
+  if (w->depth > 0) {
+    gboolean *first = &g_array_index (w->first, gboolean, w->depth);
+    if (!*first)
       g_string_append_c (w->out, ',');
-    w->first[w->depth] = FALSE;
+    *first = FALSE;
   }
+}
+
+/* Text mode: one level deeper, where nothing is written yet. */
+static void
+text_open (DsnJson *w, char c)
+{
+  text_separator (w);
+  g_string_append_c (w->out, c);
+  w->depth++;
+  if (w->first->len <= w->depth)
+    g_array_set_size (w->first, w->depth + 1);
+  g_array_index (w->first, gboolean, w->depth) = TRUE;
 }
 
 static void
@@ -73,17 +87,29 @@ text_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* Tree mode: VALUE (taken) goes into the container open, or is the whole
+ * tree (JsonBuilder takes no value outside a container). */
+static void
+tree_add (DsnJson *w, JsonNode *value)
+{
+  if (w->depth > 0) {
+    json_builder_add_value (w->builder, value);
+  } else {
+    if (w->root)
+      json_node_unref (w->root);
+    w->root = value;
+  }
+}
+
 void
 dsn_json_begin_object (DsnJson *w)
 {
   if (w->builder) {
     json_builder_begin_object (w->builder);
+    w->depth++;
     return;
   }
-  text_separator (w);
-  g_string_append_c (w->out, '{');
-  if (++w->depth < G_N_ELEMENTS (w->first))
-    w->first[w->depth] = TRUE;
+  text_open (w, '{');
 }
 
 void
@@ -91,6 +117,7 @@ dsn_json_end_object (DsnJson *w)
 {
   if (w->builder) {
     json_builder_end_object (w->builder);
+    w->depth--;
     return;
   }
   g_string_append_c (w->out, '}');
@@ -102,12 +129,10 @@ dsn_json_begin_array (DsnJson *w)
 {
   if (w->builder) {
     json_builder_begin_array (w->builder);
+    w->depth++;
     return;
   }
-  text_separator (w);
-  g_string_append_c (w->out, '[');
-  if (++w->depth < G_N_ELEMENTS (w->first))
-    w->first[w->depth] = TRUE;
+  text_open (w, '[');
 }
 
 void
@@ -115,6 +140,7 @@ dsn_json_end_array (DsnJson *w)
 {
   if (w->builder) {
     json_builder_end_array (w->builder);
+    w->depth--;
     return;
   }
   g_string_append_c (w->out, ']');
@@ -125,7 +151,12 @@ void
 dsn_json_set_member_name (DsnJson *w, const char *name)
 {
   if (w->builder) {
-    json_builder_set_member_name (w->builder, name);
+    if (g_utf8_validate (name, -1, NULL)) {
+      json_builder_set_member_name (w->builder, name);
+    } else {
+      g_autofree char *valid = g_utf8_make_valid (name, -1);
+      json_builder_set_member_name (w->builder, valid);
+    }
     return;
   }
   text_separator (w);
@@ -142,12 +173,14 @@ dsn_json_add_string_value (DsnJson *w, const char *value)
     return;
   }
   if (w->builder) {
+    JsonNode *node = json_node_alloc ();
     if (g_utf8_validate (value, -1, NULL)) {
-      json_builder_add_string_value (w->builder, value);
+      json_node_init_string (node, value);
     } else {
       g_autofree char *valid = g_utf8_make_valid (value, -1);
-      json_builder_add_string_value (w->builder, valid);
+      json_node_init_string (node, valid);
     }
+    tree_add (w, node);
     return;
   }
   text_separator (w);
@@ -158,7 +191,7 @@ void
 dsn_json_add_null_value (DsnJson *w)
 {
   if (w->builder) {
-    json_builder_add_null_value (w->builder);
+    tree_add (w, json_node_new (JSON_NODE_NULL));
     return;
   }
   text_separator (w);
@@ -169,7 +202,7 @@ void
 dsn_json_add_int_value (DsnJson *w, gint64 value)
 {
   if (w->builder) {
-    json_builder_add_int_value (w->builder, value);
+    tree_add (w, json_node_init_int (json_node_alloc (), value));
     return;
   }
   text_separator (w);
@@ -180,7 +213,7 @@ void
 dsn_json_add_node (DsnJson *w, JsonNode *node)
 {
   if (w->builder) {
-    json_builder_add_value (w->builder, json_node_copy (node));
+    tree_add (w, json_node_copy (node));
     return;
   }
   text_separator (w);
@@ -192,7 +225,7 @@ void
 dsn_json_add_boolean_value (DsnJson *w, gboolean value)
 {
   if (w->builder) {
-    json_builder_add_boolean_value (w->builder, value);
+    tree_add (w, json_node_init_boolean (json_node_alloc (), value));
     return;
   }
   text_separator (w);
@@ -219,22 +252,51 @@ dsn_json_new_text (void)
 {
   DsnJson *w = g_new0 (DsnJson, 1);
   w->out = g_string_sized_new (4096);
+  w->first = g_array_sized_new (FALSE, FALSE, sizeof (gboolean), 16);
+  g_array_set_size (w->first, 1);
   return w;
+}
+
+void
+dsn_json_free (DsnJson *w)
+{
+  if (!w)
+    return;
+  if (w->builder)
+    g_object_unref (w->builder);
+  if (w->root)
+    json_node_unref (w->root);
+  if (w->out)
+    g_string_free (w->out, TRUE);
+  if (w->first)
+    g_array_unref (w->first);
+  g_free (w);
 }
 
 JsonNode *
 dsn_json_free_to_node (DsnJson *w)
 {
-  JsonNode *root = json_builder_get_root (w->builder);
-  g_object_unref (w->builder);
-  g_free (w);
+  g_return_val_if_fail (w, NULL);
+  JsonNode *root = NULL;
+  if (w->root)
+    root = g_steal_pointer (&w->root);
+  else if (w->builder)
+    root = json_builder_get_root (w->builder);
+  else
+    root = json_from_string (w->out->str, NULL);
+  dsn_json_free (w);
   return root;
 }
 
 char *
 dsn_json_free_to_string (DsnJson *w)
 {
-  char *s = g_string_free (w->out, FALSE);
-  g_free (w);
+  g_return_val_if_fail (w, NULL);
+  if (w->builder) {
+    g_autoptr (JsonNode) root = dsn_json_free_to_node (w);
+    return root ? json_to_string (root, FALSE) : NULL;
+  }
+  char *s = g_string_free (g_steal_pointer (&w->out), FALSE);
+  dsn_json_free (w);
   return s;
 }

@@ -1,0 +1,297 @@
+/* dsn-explain's text output: a report explained for a person, from the
+ * library's getters.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "explain.h"
+
+#include <string.h>
+
+/* Wraps TEXT at WIDTH columns, each line indented by INDENT. */
+static void
+append_wrapped (GString *out, const char *text, const char *indent, guint width)
+{
+  g_auto (GStrv) words = g_strsplit_set (text, " \n\t", -1);
+  guint col = 0;
+  gboolean first = TRUE;
+  for (char **w = words; *w; w++) {
+    if (!**w)
+      continue;
+    guint n = g_utf8_strlen (*w, -1);
+    if (first) {
+      g_string_append (out, indent);
+      col = strlen (indent);
+      first = FALSE;
+    } else if (col + 1 + n > width) {
+      g_string_append_c (out, '\n');
+      g_string_append (out, indent);
+      col = strlen (indent);
+    } else {
+      g_string_append_c (out, ' ');
+      col++;
+    }
+    g_string_append (out, *w);
+    col += n;
+  }
+  g_string_append_c (out, '\n');
+}
+
+/* A bold heading and, when given, TEXT wrapped under it. */
+static void
+section (GString *out, const Palette *p, const char *title, const char *text)
+{
+  g_string_append_printf (out, "  %s%s%s\n", p->bold, title, p->reset);
+  if (text)
+    append_wrapped (out, text, "    ", 78);
+}
+
+static void
+format_duration (GString *out, gint64 s)
+{
+  if (s < 0) {
+    g_string_append_c (out, '-');
+    s = -s;
+  }
+  if (s < 120)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " s", s);
+  else if (s < 7200)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s", s / 60, s % 60);
+  else
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
+                            (s % 3600) / 60);
+}
+
+/* The delivery headers analysis. */
+static void
+format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean colored)
+{
+  const char *lang = cmd_lang ();
+  const char *sev = dsn_report_get_header_severity (rep);
+  const char *color = !strcmp (sev, "error")     ? p->red
+                      : !strcmp (sev, "warning") ? p->yellow
+                                                 : p->green;
+  const char *verdict = dsn_report_get_header_verdict (rep);
+  guint nf = dsn_report_get_n_header_findings (rep);
+  const char *headline = NULL;
+  for (guint i = 0; i < nf && !headline; i++)
+    if (!g_strcmp0 (dsn_report_get_header_finding_code (rep, i), verdict))
+      headline = dsn_report_get_header_finding_text (rep, i, lang);
+  g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
+                          headline ? headline
+                                   : L ("Delivery headers: nothing to report.",
+                                        "En-têtes de remise : rien à signaler."),
+                          p->reset);
+  const char *from = dsn_report_get_header_from_domain (rep);
+  const char *mailfrom = dsn_report_get_header_mailfrom_domain (rep);
+  if (from || mailfrom)
+    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold,
+                            L ("From domain:", "Domaine From :"), p->reset, from ? from : "?",
+                            mailfrom ? L (" (envelope: ", " (enveloppe : ") : "",
+                            mailfrom ? mailfrom : "", mailfrom ? ")" : "");
+  guint nh = dsn_report_get_n_hops (rep);
+  if (nh) {
+    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset,
+                            nh, nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
+    gint64 transit;
+    if (dsn_report_get_header_transit (rep, &transit)) {
+      g_string_append (out, ", ");
+      format_duration (out, transit);
+    }
+    g_string_append_c (out, '\n');
+    for (guint i = 0; i < nh; i++) {
+      const char *fh = dsn_report_get_hop_from_host (rep, i);
+      const char *fip = dsn_report_get_hop_from_ip (rep, i);
+      const char *by = dsn_report_get_hop_by_host (rep, i);
+      const char *with = dsn_report_get_hop_protocol (rep, i);
+      g_string_append_printf (out, "    %2u. %s", i + 1, fh ? fh : "");
+      if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
+        g_string_append_printf (out, " [%s]", fip);
+      g_string_append_printf (out, " → %s", by ? by : "?");
+      if (with)
+        g_string_append_printf (out, " %s(%s)%s", p->dim, with, p->reset);
+      gint64 delay;
+      if (dsn_report_get_hop_delay (rep, i, &delay)) {
+        gboolean slow = dsn_report_get_hop_slowest (rep, i);
+        /* A hop dated before the previous one is a clock error, not a delay. */
+        g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim,
+                                delay < 0 ? "" : "+");
+        format_duration (out, delay);
+        g_string_append_printf (out, "%s%s",
+                                slow        ? L (" ← slowest", " ← la plus lente")
+                                : delay < 0 ? L (" ← clock skew", " ← horloge décalée")
+                                            : "",
+                                p->reset);
+      }
+      g_string_append_c (out, '\n');
+    }
+  }
+  guint na = dsn_report_get_n_auth_results (rep);
+  if (na) {
+    section (out, p, L ("Authentication:", "Authentification :"), NULL);
+    for (guint i = 0; i < na; i++) {
+      const char *res = dsn_report_get_auth_result (rep, i);
+      const char *domain = dsn_report_get_auth_domain (rep, i);
+      const char *authserv = dsn_report_get_auth_authserv (rep, i);
+      const char *c = !strcmp (res, "pass")                               ? p->green
+                      : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim
+                                                                          : p->red;
+      g_string_append_printf (out, "    %-6s %s%-9s%s %s", dsn_report_get_auth_method (rep, i), c,
+                              res, p->reset, domain ? domain : "");
+      gboolean aligned;
+      if (dsn_report_get_auth_aligned (rep, i, &aligned) && !aligned)
+        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"),
+                                p->reset);
+      g_string_append_printf (out, "  %s%s%s\n", p->dim, authserv ? authserv : "", p->reset);
+    }
+  }
+  guint ns = dsn_report_get_n_spam_verdicts (rep);
+  if (ns) {
+    section (out, p, L ("Spam filters:", "Filtres antispam :"), NULL);
+    for (guint i = 0; i < ns; i++) {
+      const char *spam = dsn_report_get_spam_verdict (rep, i);
+      g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
+      g_string_append_printf (out, "    %s\n", line);
+    }
+  }
+  if (nf) {
+    section (out, p, L ("Findings:", "Constats :"), NULL);
+    for (guint i = 0; i < nf; i++) {
+      const char *fs = dsn_report_get_header_finding_severity (rep, i);
+      const char *c = !strcmp (fs, "error")     ? p->red
+                      : !strcmp (fs, "warning") ? p->yellow
+                      : !strcmp (fs, "ok")      ? p->green
+                                                : p->dim;
+      const char *mark = colored ? (!strcmp (fs, "error")     ? "✘ "
+                                    : !strcmp (fs, "warning") ? "⚠ "
+                                    : !strcmp (fs, "ok")      ? "✔ "
+                                                              : "• ")
+                                 : (!strcmp (fs, "error")     ? "[error] "
+                                    : !strcmp (fs, "warning") ? "[warning] "
+                                    : !strcmp (fs, "ok")      ? "[ok] "
+                                                              : "[info] ");
+      g_autofree char *text = g_strdup_printf (
+          "%s%s%s%s", c, mark, dsn_report_get_header_finding_text (rep, i, lang), p->reset);
+      append_wrapped (out, text, "    ", 78);
+      append_wrapped (out, dsn_report_get_header_finding_advice (rep, i, lang), "      ", 78);
+    }
+  }
+}
+
+char *
+explain_text (const char *label, const DsnReport *rep, gboolean colored)
+{
+  const char *lang = cmd_lang ();
+  Palette p;
+  cmd_palette (&p, colored);
+  GString *out = g_string_new (NULL);
+  DsnKind kind = dsn_report_get_kind (rep);
+  guint n = dsn_report_get_n_recipients (rep);
+
+  g_string_append_printf (out, "%s%s%s", p.dim, label, p.reset);
+  if (dsn_report_get_dialect (rep))
+    g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
+  g_string_append_c (out, '\n');
+
+  /* Backscatter first: it changes how to read everything below. */
+  const char *bs = dsn_report_get_backscatter (rep);
+  if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
+    g_string_append_printf (
+        out, "%s%s%s%s%s\n", p.bold, p.yellow, colored ? "⚠ " : "",
+        !strcmp (bs, "forged")
+            ? L ("Backscatter: you most likely never sent this message",
+                 "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
+            : L ("Possible backscatter: this message may not come from you",
+                 "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
+        p.reset);
+    for (guint i = 0; i < dsn_report_get_n_backscatter_evidence (rep); i++) {
+      g_autofree char *line
+          = g_strdup_printf ("- %s", dsn_report_get_backscatter_evidence (rep, i, lang));
+      append_wrapped (out, line, "    ", 78);
+    }
+    append_wrapped (out, dsn_report_get_backscatter_explanation (rep, lang), "  ", 78);
+    section (out, &p, L ("What to do:", "Que faire :"),
+             dsn_report_get_backscatter_advice (rep, lang));
+  }
+  if (kind == DSN_KIND_HEADERS) {
+    format_headers (out, rep, &p, colored);
+  } else if (kind == DSN_KIND_NOT_BOUNCE) {
+    g_string_append_printf (
+        out, "  %s\n",
+        L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
+           "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
+  } else if (n == 0) {
+    g_string_append_printf (out, "  %s%s%s\n", p.yellow,
+                            L ("A report, but it names no recipient that could be read.",
+                               "Un rapport, mais aucun destinataire lisible n'y figure."),
+                            p.reset);
+  }
+  for (guint i = 0; i < n; i++) {
+    const DsnRecipient *r = dsn_report_get_recipient (rep, i);
+    const char *reason = dsn_recipient_get_reason (r);
+    const char *color = p.red;
+    if (!strcmp (reason, "delivered") || !strcmp (reason, "vacation"))
+      color = p.green;
+    else if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED || !strcmp (reason, "feedback"))
+      color = p.yellow;
+    const char *mark = colored ? (color == p.green ? "✔ " : color == p.yellow ? "⚠ " : "✘ ") : "";
+    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
+                            dsn_recipient_get_summary (r, lang), p.reset);
+    const char *addr = dsn_recipient_get_address (r);
+    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"),
+                            p.reset, addr && *addr ? addr : "?");
+    if (dsn_recipient_get_original_address (r)
+        && g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
+      g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
+                              dsn_recipient_get_original_address (r));
+    g_string_append_c (out, '\n');
+    const char *status = dsn_recipient_get_status (r);
+    const char *reply = dsn_recipient_get_reply_code (r);
+    const char *remote = dsn_recipient_get_remote_mta (r);
+    if (status || reply || remote) {
+      g_string_append_printf (out, "  %s%-13s%s", p.bold, L ("Status:", "Statut :"), p.reset);
+      if (reply)
+        g_string_append_printf (out, " %s", reply);
+      if (status)
+        g_string_append_printf (out, " %s", status);
+      if (remote)
+        g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
+      g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason,
+                              dsn_recipient_get_category (r), p.reset);
+    } else {
+      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"),
+                              p.reset, p.dim, reason, dsn_recipient_get_category (r), p.reset);
+    }
+    const char *blocklist = dsn_recipient_get_blocklist (r);
+    if (blocklist)
+      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset,
+                              blocklist);
+    const char *diag = dsn_recipient_get_diagnostic (r);
+    if (diag && *diag) {
+      g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
+      section (out, &p, L ("The server said:", "Le serveur a dit :"), quoted);
+    }
+    const char *check = dsn_recipient_get_check_status (r);
+    if (check) {
+      const char *cc = !strcmp (check, "still-holds")       ? p.red
+                       : !strcmp (check, "no-longer-holds") ? p.green
+                                                            : p.yellow;
+      const char *outcome = !strcmp (check, "still-holds") ? L ("still the case", "toujours le cas")
+                            : !strcmp (check, "no-longer-holds")
+                                ? L ("no longer the case", "ce n'est plus le cas")
+                                : L ("could not check", "vérification impossible");
+      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold,
+                              L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc, outcome,
+                              p.reset);
+      append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
+    }
+    section (out, &p, L ("What happened:", "Ce qui s'est passé :"),
+             dsn_recipient_get_explanation (r, lang));
+    section (out, &p, L ("What to do:", "Que faire :"), dsn_recipient_get_advice (r, lang));
+  }
+  const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
+  if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
+    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim,
+                            L ("Original subject:", "Sujet d'origine :"), orig_subject, p.reset);
+  for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
+    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, L ("note:", "remarque :"),
+                            dsn_report_get_warning (rep, i), p.reset);
+  return g_string_free (out, FALSE);
+}

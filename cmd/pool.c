@@ -1,0 +1,135 @@
+/* The ordered worker pool (pool.h).
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "pool.h"
+
+/* Items in flight at most. */
+#define WINDOW 512
+
+struct _Pool {
+  PoolFunc work, finish;
+  gpointer data;
+  int jobs;
+  GThread **threads; /* none with one job */
+  GAsyncQueue *todo; /* Job */
+  GMutex lock;       /* guards what follows */
+  GCond done_cond;   /* the item to finish next is done */
+  gpointer slots[WINDOW];
+  gboolean ready[WINDOW];
+  guint64 next_finish; /* sequence number of the next item to finish */
+  guint64 next_seq;    /* of the next item handed out */
+};
+
+/* An item and its place in the order; no item stops a thread. */
+typedef struct {
+  gpointer item;
+  guint64 seq;
+} Job;
+
+static gpointer
+worker (gpointer data)
+{
+  Pool *pool = data;
+  for (;;) {
+    Job *job = g_async_queue_pop (pool->todo);
+    if (!job->item) {
+      g_free (job);
+      return NULL;
+    }
+    pool->work (job->item, pool->data);
+    g_mutex_lock (&pool->lock);
+    pool->ready[job->seq % WINDOW] = TRUE;
+    /* Only the item the caller waits for is worth waking it up. */
+    if (job->seq == pool->next_finish)
+      g_cond_signal (&pool->done_cond);
+    g_mutex_unlock (&pool->lock);
+    g_free (job);
+  }
+}
+
+/* Finishes every done item at the head of the window; with WAIT, waits
+ * until the head item is done first. */
+static void
+drain (Pool *pool, gboolean wait)
+{
+  for (;;) {
+    g_mutex_lock (&pool->lock);
+    if (pool->next_finish == pool->next_seq) {
+      g_mutex_unlock (&pool->lock);
+      return;
+    }
+    guint slot = pool->next_finish % WINDOW;
+    while (wait && !pool->ready[slot])
+      g_cond_wait (&pool->done_cond, &pool->lock);
+    if (!pool->ready[slot]) {
+      g_mutex_unlock (&pool->lock);
+      return;
+    }
+    gpointer item = pool->slots[slot];
+    pool->slots[slot] = NULL;
+    pool->ready[slot] = FALSE;
+    pool->next_finish++;
+    g_mutex_unlock (&pool->lock);
+    pool->finish (item, pool->data);
+    wait = FALSE;
+  }
+}
+
+Pool *
+pool_new (int jobs, PoolFunc work, PoolFunc finish, gpointer data)
+{
+  Pool *pool = g_new0 (Pool, 1);
+  pool->work = work;
+  pool->finish = finish;
+  pool->data = data;
+  pool->jobs = jobs;
+  if (jobs > 1) {
+    pool->todo = g_async_queue_new ();
+    g_mutex_init (&pool->lock);
+    g_cond_init (&pool->done_cond);
+    pool->threads = g_new0 (GThread *, jobs);
+    for (int i = 0; i < jobs; i++)
+      pool->threads[i] = g_thread_new ("dsn-worker", worker, pool);
+  }
+  return pool;
+}
+
+void
+pool_push (Pool *pool, gpointer item)
+{
+  if (!pool->threads) {
+    pool->work (item, pool->data);
+    pool->finish (item, pool->data);
+    return;
+  }
+  /* Keep the window bounded: wait for the oldest item before adding one. */
+  while (pool->next_seq - pool->next_finish >= WINDOW)
+    drain (pool, TRUE);
+  g_mutex_lock (&pool->lock);
+  guint64 seq = pool->next_seq++;
+  pool->slots[seq % WINDOW] = item;
+  pool->ready[seq % WINDOW] = FALSE;
+  g_mutex_unlock (&pool->lock);
+  Job *job = g_new0 (Job, 1);
+  job->item = item;
+  job->seq = seq;
+  g_async_queue_push (pool->todo, job);
+  drain (pool, FALSE);
+}
+
+void
+pool_free (Pool *pool)
+{
+  if (pool->threads) {
+    while (pool->next_finish < pool->next_seq)
+      drain (pool, TRUE);
+    for (int i = 0; i < pool->jobs; i++)
+      g_async_queue_push (pool->todo, g_new0 (Job, 1));
+    for (int i = 0; i < pool->jobs; i++)
+      g_thread_join (pool->threads[i]);
+    g_free (pool->threads);
+    g_async_queue_unref (pool->todo);
+    g_mutex_clear (&pool->lock);
+    g_cond_clear (&pool->done_cond);
+  }
+  g_free (pool);
+}
