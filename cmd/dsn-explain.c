@@ -244,6 +244,21 @@ process_path (Run *run, const char *path)
   return TRUE;
 }
 
+/* Each TEXTS (--text) is a message of its own: an error pasted on the
+ * command line. */
+static void
+process_texts (Run *run, char **texts)
+{
+  guint n = g_strv_length (texts);
+  for (guint i = 0; i < n; i++) {
+    Item *it = g_new0 (Item, 1);
+    it->data = g_bytes_new (texts[i], strlen (texts[i]));
+    it->path = g_strdup ("--text");
+    it->index = n > 1 ? i + 1 : 0;
+    pool_push (run->pool, it);
+  }
+}
+
 /* ------------------------------------------------------------ main */
 
 static gboolean
@@ -277,6 +292,7 @@ main (int argc, char **argv)
   g_auto (GStrv) patterns = NULL;
   g_auto (GStrv) my_domains = NULL;
   g_auto (GStrv) my_relays = NULL;
+  g_auto (GStrv) texts = NULL;
   g_auto (GStrv) dns_servers = NULL;
   g_auto (GStrv) dnsbl = NULL;
   gboolean check = FALSE;
@@ -285,6 +301,8 @@ main (int argc, char **argv)
   int jobs = 1;
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
+    { "text", 't', 0, G_OPTION_ARG_STRING_ARRAY, &texts,
+      "Explain TEXT, an error message given on the command line (repeatable)", "TEXT" },
     { "summary", 's', 0, G_OPTION_ARG_NONE, &summary,
       "Totals for the whole input instead of one result per message", NULL },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
@@ -432,8 +450,11 @@ main (int argc, char **argv)
   run.progress.start = g_get_monotonic_time ();
   run.pool = pool_new (jobs, analyse_item, finish, &run);
 
+  if (texts)
+    process_texts (&run, texts);
   if (argc < 2) {
-    process_path (&run, "-");
+    if (!texts)
+      process_path (&run, "-");
   } else {
     for (int i = 1; i < argc; i++)
       process_path (&run, argv[i]);

@@ -236,7 +236,7 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                             dsn_recipient_get_summary (r, lang), p.reset);
     const char *addr = dsn_recipient_get_address (r);
     g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"),
-                            p.reset, addr && *addr ? addr : "?");
+                            p.reset, addr && *addr ? addr : L ("(not named)", "(non indiqué)"));
     if (dsn_recipient_get_original_address (r)
         && g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
       g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
@@ -251,6 +251,13 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
         g_string_append_printf (out, " %s", reply);
       if (status)
         g_string_append_printf (out, " %s", status);
+      /* A code the server never sent, derived from the diagnosis. */
+      const char *source = dsn_recipient_get_status_source (r);
+      if (status && source && !strcmp (source, "inferred"))
+        g_string_append_printf (out, " %s", L ("(inferred)", "(déduit)"));
+      /* A delay: the cause may pass, and the sending server retries. */
+      if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED)
+        g_string_append_printf (out, " %s", L ("(temporary)", "(temporaire)"));
       if (remote)
         g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
       g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason,

@@ -317,6 +317,11 @@ DSN_API const char *dsn_recipient_get_original_address (const DsnRecipient *r);
 DSN_API DsnAction dsn_recipient_get_action (const DsnRecipient *r);
 /* Enhanced status code (RFC 3463), e.g. "5.1.1". */
 DSN_API const char *dsn_recipient_get_status (const DsnRecipient *r);
+/* Where the status came from: "report" (a machine-readable field), "text"
+ * (the server's words or the report's prose) or "inferred" (no code in the
+ * message: derived from the diagnosis, as the reference classifier's
+ * X.0.9NN codes are); NULL when there is no status. Static string. */
+DSN_API const char *dsn_recipient_get_status_source (const DsnRecipient *r);
 /* SMTP reply code (RFC 5321), e.g. "550". */
 DSN_API const char *dsn_recipient_get_reply_code (const DsnRecipient *r);
 DSN_API const char *dsn_recipient_get_remote_mta (const DsnRecipient *r);

@@ -189,6 +189,37 @@ if grep -q 'DSN_HAVE_DNS (0)' "$build/libdsn/dsn-version.h"; then
   expect "it says so in one line" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q "not built in" "$tmp/err"'
 fi
 
+check "--text, one error given on the command line" 0 env LANG=C "$exe" --color=never \
+  --text "452 4.2.2 The email account that you tried to reach is over quota."
+expect "it is explained for a recipient it does not name" \
+  'grep -q "mailbox is full" "$tmp/out" && grep -q "Recipient: *(not named)" "$tmp/out"'
+
+check "--text, twice, --json" 0 "$exe" --json --text "550 5.1.1 User unknown" --text "Mailbox full"
+expect "one result each, address null" 'json "
+rs=[json.loads(l) for l in sys.stdin]
+assert len(rs)==2 and [r[\"source\"][\"index\"] for r in rs]==[1,2], rs
+assert all(r[\"recipients\"][0][\"address\"] is None for r in rs)
+assert [r[\"recipients\"][0][\"category\"] for r in rs]==[\"user-unknown\",\"mailbox-full\"]
+"'
+
+check "a status code the server never sent is shown as inferred" 0 env LANG=C "$exe" --color=never \
+  --text "Mailbox full"
+expect "(inferred) after the code" 'grep -q "5.0.922 (inferred)" "$tmp/out"'
+
+check "--lang fr: the same, in French" 0 "$exe" --color=never --lang fr --text "Mailbox full"
+expect "(non indiqué), (déduit)" 'grep -q "(non indiqué)" "$tmp/out" && grep -q "(déduit)" "$tmp/out"'
+
+printf '452 4.2.2 The email account that you tried to reach is over quota.\r\n' |
+  iconv -f utf-8 -t utf-16 >"$tmp/notepad.txt"
+check "a UTF-16 text file (Notepad)" 0 "$exe" --json "$tmp/notepad.txt"
+expect "read as text" 'json "
+o=json.loads(sys.stdin.readline())
+assert o[\"recipients\"][0][\"category\"]==\"mailbox-full\", o
+"'
+
+check "prose written by a person stays not a bounce" 1 "$exe" --text "Hello Anna, my mailbox is full again, see you tomorrow."
+expect "not a bounce" 'grep -qi "not a bounce" "$tmp/out"'
+
 check "--limit size" 3 "$exe" --json --limit size=1000 "$data/seed-quota.eml"
 expect "a message over the size limit is an error result" 'json "
 o=json.loads(sys.stdin.readline())

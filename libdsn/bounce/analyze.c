@@ -840,6 +840,70 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   r->command = g_strdup (dsn_text_find_command (words));
   rep->kind = DSN_KIND_DELIVERY_STATUS;
   rep->dialect = "text";
+  /* Text without headers is what was given: nothing to warn about. */
+  for (guint i = 0; i < rep->warnings->len; i++)
+    if (!strcmp (dsn_finding_get_code (rep->warnings->pdata[i]), "input.pasted"))
+      g_ptr_array_remove_index (rep->warnings, i--);
+}
+
+/* Removes one level of quotation ("> " or ">" at the start of each line)
+ * from BUF when most of its lines have one. In place; BUF stays
+ * NUL-terminated. */
+static void
+unquote (GByteArray *buf)
+{
+  guint quoted = 0, lines = 0;
+  const char *pos = (const char *)buf->data, *line;
+  gsize len;
+  while (dsn_text_next_line (&pos, &line, &len))
+    if (len) {
+      lines++;
+      quoted += line[0] == '>';
+    }
+  if (lines == 0 || quoted * 10 < lines * 8)
+    return;
+  gsize w = 0;
+  for (gsize r = 0; r < buf->len;) {
+    gboolean line_start = r == 0 || buf->data[r - 1] == '\n';
+    if (line_start && buf->data[r] == '>') {
+      r++;
+      if (r < buf->len && buf->data[r] == ' ')
+        r++;
+      continue;
+    }
+    buf->data[w++] = buf->data[r++];
+  }
+  g_byte_array_set_size (buf, w);
+  g_byte_array_append (buf, (const guint8 *)"", 1);
+  g_byte_array_set_size (buf, w);
+}
+
+/* DATA as UTF-8 if it is UTF-16 text: a byte order mark, or NUL bytes in
+ * every other place of its first bytes (UTF-16 of Latin text); NULL if it
+ * is not, or does not convert. */
+static char *
+utf16_to_utf8 (const char *data, gsize len)
+{
+  const guchar *u = (const guchar *)data;
+  const char *from = NULL;
+  if (len >= 2 && u[0] == 0xff && u[1] == 0xfe)
+    from = "UTF-16LE", data += 2, len -= 2;
+  else if (len >= 2 && u[0] == 0xfe && u[1] == 0xff)
+    from = "UTF-16BE", data += 2, len -= 2;
+  else if (len >= 8) {
+    gsize n = MIN (len, 256) & ~(gsize)1, even = 0, odd = 0;
+    for (gsize i = 0; i < n; i += 2) {
+      even += u[i] == 0;
+      odd += u[i + 1] == 0;
+    }
+    if (odd * 10 >= n / 2 * 9 && even == 0)
+      from = "UTF-16LE";
+    else if (even * 10 >= n / 2 * 9 && odd == 0)
+      from = "UTF-16BE";
+  }
+  if (!from)
+    return NULL;
+  return g_convert (data, len & ~(gsize)1, "UTF-8", from, NULL, NULL, NULL);
 }
 
 DsnReport *
@@ -863,6 +927,15 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
                  len, limit);
     return NULL;
   }
+  /* Text saved by Notepad and its kin: UTF-16, or UTF-8 with a byte order
+   * mark. Mail is never UTF-16, so converting loses nothing. */
+  g_autofree char *utf8 = utf16_to_utf8 (data, len);
+  if (utf8) {
+    data = utf8;
+    len = strlen (utf8);
+  }
+  if (len >= 3 && !memcmp (data, "\xef\xbb\xbf", 3))
+    data += 3, len -= 3;
   gsize start = 0;
   while (start < len && g_ascii_isspace (data[start]))
     start++;
@@ -880,6 +953,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_snprintf (count, sizeof count, "%" G_GSIZE_FORMAT, nuls);
     dsn_report_warn (rep, "input.nul_bytes", "count", count, NULL);
   }
+  /* A bounce forwarded or pasted as a quotation ("> " before each line)
+   * is read as the bounce itself. */
+  if (!starts_with_header ((const char *)buf->data))
+    unquote (buf);
   /* Text pasted without its header block: give GMime an empty one. */
   gboolean pasted = !starts_with_header ((const char *)buf->data);
   if (pasted) {

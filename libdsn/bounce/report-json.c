@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-static const char *
-status_source (DsnSource s)
-{
-  switch (s) {
-  case DSN_SOURCE_REPORT: return "report";
-  case DSN_SOURCE_TEXT: return "text";
-  case DSN_SOURCE_INFERRED: return "inferred";
-  case DSN_SOURCE_NONE: break;
-  }
-  return NULL;
-}
-
 static void
 add_recheck (DsnJson *w, const DsnRecheck *c, const char *lang)
 {
@@ -47,7 +35,7 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
   dsn_json_member (b, "original_address", r->original);
   dsn_json_member (b, "action", dsn_action_to_string (r->action));
   dsn_json_member (b, "status", r->status);
-  dsn_json_member (b, "status_source", status_source (r->status_source));
+  dsn_json_member (b, "status_source", dsn_recipient_get_status_source (r));
   dsn_json_member (b, "status_text", dsn_status_describe (r->status));
   dsn_json_member (b, "reply_code", r->reply_code);
   dsn_json_member (b, "remote_mta", r->remote_mta);

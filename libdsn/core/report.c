@@ -364,6 +364,19 @@ GETTER (will_retry_until)
 GETTER (reason)
 GETTER (blocklist)
 
+const char *
+dsn_recipient_get_status_source (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  switch (r->status ? r->status_source : DSN_SOURCE_NONE) {
+  case DSN_SOURCE_REPORT: return "report";
+  case DSN_SOURCE_TEXT: return "text";
+  case DSN_SOURCE_INFERRED: return "inferred";
+  case DSN_SOURCE_NONE: break;
+  }
+  return NULL;
+}
+
 gboolean
 dsn_recipient_get_hard_bounce (const DsnRecipient *r)
 {

@@ -52,11 +52,22 @@ dsn_fill_diagnostics_from_text (DsnReport *rep, const char *text)
   }
 }
 
-/* Addresses that appear in report prose but are never the failed recipient. */
+/* Addresses that appear in report prose but are never the failed recipient:
+ * the mail system's own, a mailing list's administrative ones, and X.400 or
+ * X.500 forms that Exchange writes as addresses ("IMCEAEX-_O=...@..."). */
 static gboolean
 is_service_address (const char *addr)
 {
-  return dsn_has_prefix_ci (addr, "mailer-daemon@") || dsn_has_prefix_ci (addr, "postmaster@");
+  static const char *const prefixes[]
+      = { "mailer-daemon@", "postmaster@", "owner-", "imcea", "noreply@", "no-reply@", NULL };
+  static const char *const parts[] = { "-request@", "-owner@", "/o=", "_o=", NULL };
+  for (const char *const *p = prefixes; *p; p++)
+    if (dsn_has_prefix_ci (addr, *p))
+      return TRUE;
+  for (const char *const *p = parts; *p; p++)
+    if (dsn_strcasestr (addr, *p))
+      return TRUE;
+  return FALSE;
 }
 
 /* A line that names no recipient though it holds an address: a message
@@ -65,10 +76,33 @@ is_service_address (const char *addr)
 static gboolean
 names_no_recipient (const char *line, gsize len)
 {
-  static const char *const fields[]
-      = { "Message-ID:",  "In-Reply-To:",    "References:", "Original-Envelope-Id:",
-          "Return-Path:", "Received:",       "From:",       "Sender:",
-          "Reply-To:",    "DKIM-Signature:", NULL };
+  static const char *const fields[] = {
+    "Message-ID:",
+    "In-Reply-To:",
+    "References:",
+    "Original-Envelope-Id:",
+    "Return-Path:",
+    "Received:",
+    "From:",
+    "Sender:",
+    "Reply-To:",
+    "DKIM-Signature:",
+    "To:",
+    "Cc:",
+    "Bcc:",
+    "Delivered-To:",
+    "Envelope-From:",
+    "X-Original-Sender:",
+    "List-",
+    "Mailing-List:",
+    "Sender Address:",
+    "Sender address:",
+    "Return path:",
+    "Errors-To:",
+    NULL,
+  };
+  while (len && (*line == ' ' || *line == '\t'))
+    line++, len--;
   for (const char *const *f = fields; *f; f++) {
     gsize n = strlen (*f);
     if (len >= n && g_ascii_strncasecmp (line, *f, n) == 0)
@@ -87,6 +121,7 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
    * address lines must not cost a search of the whole list for each. */
   guint had = rep->recipients->len;
   g_autoptr (GHashTable) added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *sender = rep->to ? dsn_text_find_address (rep->to) : NULL;
   const char *p = start;
   while (p < end) {
     const char *nl = memchr (p, '\n', end - p);
@@ -102,8 +137,10 @@ dsn_scan_address_paragraphs (DsnReport *rep, const char *start, const char *end)
       g_autofree char *addr
           = names_no_recipient (p, len) ? NULL : dsn_text_find_address_len (p, len);
       g_autofree char *key = addr ? g_ascii_strdown (addr, -1) : NULL;
-      if (addr && !is_service_address (addr) && !g_hash_table_contains (added, key)
-          && !dsn_report_find_recipient_n (rep, addr, had)) {
+      /* The bounce goes back to the original's sender: its own To: is never
+       * a failed recipient. */
+      if (addr && !is_service_address (addr) && !(sender && !g_ascii_strcasecmp (sender, addr))
+          && !g_hash_table_contains (added, key) && !dsn_report_find_recipient_n (rep, addr, had)) {
         if (cur && diag->len)
           dsn_recipient_set_diagnostic (cur, diag->str, diag->len);
         g_string_truncate (diag, 0);

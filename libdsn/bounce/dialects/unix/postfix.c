@@ -50,6 +50,11 @@ detect (const DsnInput *in)
     return TRUE;
   if (dsn_body_find_any (in, intros))
     return TRUE;
+  /* A recipient paragraph pasted on its own: "<user@example.org>: host
+   * mx.example.org[192.0.2.1] said: 550 ... (in reply to RCPT TO command)". */
+  if (in->pasted && in->body[0] == '<' && dsn_body_find (in, " said: ")
+      && dsn_body_find (in, "(in reply to "))
+    return TRUE;
   /* Its subjects ("Undelivered Mail Returned to Sender") are borrowed by
    * other systems; the SMTP server's notice to the postmaster is not. */
   return dsn_strcasestr (in->subject, "SMTP server: errors from") != NULL;
@@ -88,6 +93,16 @@ is_paragraph_start (const char *line, gsize len)
   gsize rest = line + len - close - 1;
   return (rest >= 1 && close[1] == ':')
          || (rest >= 15 && g_ascii_strncasecmp (close + 1, " (expanded from", 15) == 0);
+}
+
+/* TRUE if the paragraph BLOCK (starting "<address>") and the LINE (LEN
+ * bytes, starting "<address>") name the same address. */
+static gboolean
+same_address (const char *block, const char *line, gsize len)
+{
+  const char *bc = strchr (block, '>');
+  const char *lc = memchr (line, '>', len);
+  return bc && lc && bc - block == lc - line && g_ascii_strncasecmp (block, line, bc - block) == 0;
 }
 
 /* Parses a joined paragraph: "<user@example.org> (expanded from
@@ -146,8 +161,11 @@ read_paragraphs (const char *text)
     gboolean blank = TRUE;
     for (gsize i = 0; i < len && blank; i++)
       blank = g_ascii_isspace (line[i]);
-    /* An indented "<address>:" inside a paragraph is a folded reply line. */
-    gboolean start = is_paragraph_start (line, len) && (!block->len || line[0] == '<');
+    /* An indented "<address>:" inside a paragraph is a folded reply line;
+     * so is one naming the paragraph's own address (the remote server's
+     * reply, folded by a person who pasted it without the indentation). */
+    gboolean start = is_paragraph_start (line, len) && (!block->len || line[0] == '<')
+                     && !(block->len && same_address (block->str, line, len));
     if (block->len && (blank || start))
       add_paragraph (paras, block);
     if (block->len || start) {
