@@ -68,6 +68,21 @@ low = [f"{a} -> {b} ({why})" for (a, b), why in sorted(edges.items())
        if a in ("core", "bounce") and b in ("dns", "audit")]
 tests.append(("core/ and bounce/ include nothing from dns/ or audit/", low))
 
+# Every dialect is in the one ordered list: a file defining a dialect that
+# list.h does not name would silently never be tried.
+dialects = os.path.join(lib, "bounce", "dialects")
+listed = set(re.findall(r"DSN_DIALECT_ENTRY\s*\(\s*(\w+)\s*\)",
+                        open(os.path.join(dialects, "list.h"), encoding="utf-8").read()))
+defined = {}
+for root, _, names in os.walk(dialects):
+    for name in names:
+        if name.endswith(".c"):
+            text = open(os.path.join(root, name), encoding="utf-8").read()
+            for m in re.finditer(r"^DSN_DIALECT(?:_NAMED)?\s*\(\s*(\w+)", text, re.M):
+                defined[m.group(1)] = os.path.relpath(os.path.join(root, name), src)
+tests.append(("every dialect defined is in dialects/list.h",
+              [f"{d} ({f})" for d, f in sorted(defined.items()) if d not in listed]))
+
 # A cycle among folders, found by depth-first search on the include edges.
 graph = {}
 for a, b in edges:

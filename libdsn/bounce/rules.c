@@ -523,6 +523,58 @@ check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const c
   return TRUE;
 }
 
+/* Adds C to RULES, or replaces the category of the same id (a user's
+ * override): rules point at categories, so the old one keeps its address
+ * and takes the new contents. Takes C. */
+static void
+put_category (DsnRules *rules, DsnCategory *c)
+{
+  for (guint i = 0; i < rules->categories->len; i++) {
+    DsnCategory *old = rules->categories->pdata[i];
+    if (strcmp (old->id, c->id) == 0) {
+      DsnCategory tmp = *old;
+      *old = *c;
+      *c = tmp;
+      category_free (c);
+      return;
+    }
+  }
+  g_ptr_array_add (rules->categories, c);
+}
+
+/* Adds R to RULES, or replaces the rule of the same name, in its place in
+ * the load order. Takes R. */
+static void
+put_rule (DsnRules *rules, DsnRule *r)
+{
+  for (guint i = 0; i < rules->rules->len; i++) {
+    DsnRule *old = rules->rules->pdata[i];
+    if (strcmp (old->name, r->name) == 0) {
+      r->order = old->order;
+      rules->rules->pdata[i] = r;
+      rule_free (old);
+      return;
+    }
+  }
+  r->order = rules->rules->len;
+  g_ptr_array_add (rules->rules, r);
+}
+
+static gint find_group (const DsnRules *rules, const char *name);
+
+/* Adds G to RULES, or replaces the group of the same name. Takes G. */
+static void
+put_group (DsnRules *rules, DsnWordGroup *g)
+{
+  gint old = find_group (rules, g->name);
+  if (old >= 0) {
+    group_free (rules->groups->pdata[old]);
+    rules->groups->pdata[old] = g;
+  } else {
+    g_ptr_array_add (rules->groups, g);
+  }
+}
+
 static gboolean
 load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id, const char *file,
                GError **error)
@@ -562,19 +614,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
       return FALSE;
     }
   }
-  /* A category with an existing id replaces it (user override). */
-  for (guint i = 0; i < rules->categories->len; i++) {
-    DsnCategory *old = rules->categories->pdata[i];
-    if (strcmp (old->id, id) == 0) {
-      /* Rules point at categories: swap the contents, keep the address. */
-      DsnCategory tmp = *old;
-      *old = *c;
-      *c = tmp;
-      category_free (c);
-      return TRUE;
-    }
-  }
-  g_ptr_array_add (rules->categories, c);
+  put_category (rules, c);
   return TRUE;
 }
 
@@ -704,17 +744,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  for (guint i = 0; i < rules->rules->len; i++) {
-    DsnRule *old = rules->rules->pdata[i];
-    if (strcmp (old->name, name) == 0) {
-      r->order = old->order;
-      rules->rules->pdata[i] = r;
-      rule_free (old);
-      return TRUE;
-    }
-  }
-  r->order = rules->rules->len;
-  g_ptr_array_add (rules->rules, r);
+  put_rule (rules, r);
   return TRUE;
 }
 
@@ -742,15 +772,7 @@ load_group (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, 
   g->name = g_strdup (name);
   g->file = g_strdup (file);
   g->words = (char **)g_ptr_array_free (words, FALSE);
-  for (guint i = 0; i < rules->groups->len; i++) {
-    DsnWordGroup *old = rules->groups->pdata[i];
-    if (strcmp (old->name, name) == 0) {
-      rules->groups->pdata[i] = g;
-      group_free (old);
-      return TRUE;
-    }
-  }
-  g_ptr_array_add (rules->groups, g);
+  put_group (rules, g);
   return TRUE;
 }
 
@@ -1113,49 +1135,12 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       return FALSE;
     }
   }
-  while (scratch->categories->len > 0) {
-    DsnCategory *c = g_ptr_array_steal_index (scratch->categories, 0);
-    gboolean replaced = FALSE;
-    for (guint i = 0; i < rules->categories->len && !replaced; i++) {
-      DsnCategory *old = rules->categories->pdata[i];
-      if (strcmp (old->id, c->id) == 0) {
-        DsnCategory tmp = *old;
-        *old = *c;
-        *c = tmp;
-        category_free (c);
-        replaced = TRUE;
-      }
-    }
-    if (!replaced)
-      g_ptr_array_add (rules->categories, c);
-  }
-  while (scratch->groups->len > 0) {
-    DsnWordGroup *g = g_ptr_array_steal_index (scratch->groups, 0);
-    gint old = find_group (rules, g->name);
-    if (old >= 0) {
-      group_free (rules->groups->pdata[old]);
-      rules->groups->pdata[old] = g;
-    } else {
-      g_ptr_array_add (rules->groups, g);
-    }
-  }
-  while (scratch->rules->len > 0) {
-    DsnRule *r = g_ptr_array_steal_index (scratch->rules, 0);
-    gboolean replaced = FALSE;
-    for (guint i = 0; i < rules->rules->len && !replaced; i++) {
-      DsnRule *old = rules->rules->pdata[i];
-      if (strcmp (old->name, r->name) == 0) {
-        r->order = old->order;
-        rules->rules->pdata[i] = r;
-        rule_free (old);
-        replaced = TRUE;
-      }
-    }
-    if (!replaced) {
-      r->order = rules->rules->len;
-      g_ptr_array_add (rules->rules, r);
-    }
-  }
+  while (scratch->categories->len > 0)
+    put_category (rules, g_ptr_array_steal_index (scratch->categories, 0));
+  while (scratch->groups->len > 0)
+    put_group (rules, g_ptr_array_steal_index (scratch->groups, 0));
+  while (scratch->rules->len > 0)
+    put_rule (rules, g_ptr_array_steal_index (scratch->rules, 0));
   dsn_rules_free (scratch);
   return compile (rules, error);
 }
