@@ -8,6 +8,12 @@
 #include <string.h>
 
 static void
+dsn_string_free (GString *s)
+{
+  g_string_free (s, TRUE);
+}
+
+static void
 add_recheck (DsnJson *w, const DsnRecheck *c, const char *lang)
 {
   if (!c) {
@@ -59,21 +65,19 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
   add_recheck (b, r->check, lang);
   dsn_json_set_member_name (b, "extensions");
   dsn_json_begin_object (b);
-  if (r->extensions)
+  if (r->extensions) {
+    /* Keys stay unique: the first of a repeated extension field wins. */
+    g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < r->extensions->len; i++) {
       const char *ext = r->extensions->pdata[i];
       const char *colon = strchr (ext, ':');
-      g_autofree char *name = g_strndup (ext, colon - ext);
-      /* Keys stay unique: the first of a repeated extension field wins. */
-      gboolean seen = FALSE;
-      for (guint j = 0; j < i && !seen; j++)
-        seen = g_str_has_prefix (r->extensions->pdata[j], name)
-               && ((char *)r->extensions->pdata[j])[colon - ext] == ':';
-      if (seen)
+      char *name = g_strndup (ext, colon - ext);
+      if (!g_hash_table_add (seen, name))
         continue;
       dsn_json_set_member_name (b, name);
       dsn_json_add_string_value (b, colon[1] == ' ' ? colon + 2 : colon + 1);
     }
+  }
   dsn_json_end_object (b);
   dsn_json_end_object (b);
 }
@@ -94,22 +98,32 @@ dsn_report_write_json_members (const DsnReport *rep, DsnJson *b, const char *lan
    * with its values joined, so that keys stay unique. */
   dsn_json_set_member_name (b, "fields");
   dsn_json_begin_object (b);
-  for (guint i = 0; i + 1 < rep->fields->len; i += 2) {
-    const char *name = rep->fields->pdata[i];
-    gboolean seen = FALSE;
-    for (guint j = 0; j < i && !seen; j += 2)
-      seen = g_ascii_strcasecmp (rep->fields->pdata[j], name) == 0;
-    if (seen)
-      continue;
-    GString *v = g_string_new (rep->fields->pdata[i + 1]);
-    for (guint j = i + 2; j + 1 < rep->fields->len; j += 2)
-      if (g_ascii_strcasecmp (rep->fields->pdata[j], name) == 0) {
+  {
+    /* One pass: each name (compared without case) in the order it first
+     * appears, with its values. */
+    g_autoptr (GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr (GPtrArray) names = g_ptr_array_new ();
+    g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_string_free);
+    for (guint i = 0; i + 1 < rep->fields->len; i += 2) {
+      const char *name = rep->fields->pdata[i];
+      const char *value = rep->fields->pdata[i + 1];
+      char *key = g_ascii_strdown (name, -1);
+      gpointer at;
+      if (g_hash_table_lookup_extended (index, key, NULL, &at)) {
+        GString *v = values->pdata[GPOINTER_TO_UINT (at)];
         g_string_append (v, ", ");
-        g_string_append (v, rep->fields->pdata[j + 1]);
+        g_string_append (v, value);
+        g_free (key);
+        continue;
       }
-    dsn_json_set_member_name (b, name);
-    dsn_json_add_string_value (b, v->str);
-    g_string_free (v, TRUE);
+      g_hash_table_insert (index, key, GUINT_TO_POINTER (names->len));
+      g_ptr_array_add (names, (gpointer)name);
+      g_ptr_array_add (values, g_string_new (value));
+    }
+    for (guint i = 0; i < names->len; i++) {
+      dsn_json_set_member_name (b, names->pdata[i]);
+      dsn_json_add_string_value (b, ((GString *)values->pdata[i])->str);
+    }
   }
   dsn_json_end_object (b);
 
