@@ -189,6 +189,57 @@ test_reverse (void)
   g_assert_null (dsn_dns_reverse_name ("mx.example.org"));
 }
 
+/* An RR owned by NAME (uncompressed), of TYPE. */
+static void
+add_named_rr (GByteArray *b, const char *name, guint16 type, const guint8 *rdata, guint16 rdlen)
+{
+  g_auto (GStrv) labels = g_strsplit (name, ".", -1);
+  for (char **l = labels; *l; l++) {
+    guint8 n = strlen (*l);
+    g_byte_array_append (b, &n, 1);
+    g_byte_array_append (b, (const guint8 *)*l, n);
+  }
+  g_byte_array_append (b, (const guint8 *)"", 1);
+  guint8 rr[] = { type >> 8, type & 0xff, 0, 1, 0, 0, 1, 0x2c, rdlen >> 8, rdlen & 0xff };
+  g_byte_array_append (b, rr, sizeof rr);
+  g_byte_array_append (b, rdata, rdlen);
+}
+
+/* Records owned by another name than the question's answer nothing that
+ * was asked: only the question's and its CNAME chain's are kept. */
+static void
+test_owner (void)
+{
+  static const guint8 plus_all[] = { 11, 'v', '=', 's', 'p', 'f', '1', ' ', '+', 'a', 'l', 'l' };
+  static const guint8 minus_all[] = { 11, 'v', '=', 's', 'p', 'f', '1', ' ', '-', 'a', 'l', 'l' };
+  /* example.org's question answered with evil.test's record, and its own. */
+  g_autoptr (GByteArray) b = response (0x8580, 2);
+  add_named_rr (b, "evil.test", DSN_DNS_TXT, plus_all, sizeof plus_all);
+  add_rr (b, DSN_DNS_TXT, minus_all, sizeof minus_all);
+  DsnDnsAnswer *a = answer_new ();
+  g_assert_true (dsn_dns_parse_response (b->data, b->len, DSN_DNS_TXT, a));
+  g_assert_cmpuint (a->rrs->len, ==, 1);
+  g_assert_cmpstr (((DsnDnsRR *)a->rrs->pdata[0])->data, ==, "v=spf1 -all");
+  answer_free (a);
+
+  /* Through a CNAME: example.org -> alias.example.net, whose record counts;
+   * a stray CNAME of another name does not extend the chain. */
+  g_autoptr (GByteArray) c = response (0x8580, 4);
+  static const guint8 target[]
+      = { 5, 'a', 'l', 'i', 'a', 's', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0 };
+  static const guint8 stray[] = { 4, 'e', 'v', 'i', 'l', 4, 't', 'e', 's', 't', 0 };
+  add_rr (c, DSN_DNS_CNAME, target, sizeof target);
+  add_named_rr (c, "other.test", DSN_DNS_CNAME, stray, sizeof stray);
+  add_named_rr (c, "alias.example.net", DSN_DNS_TXT, minus_all, sizeof minus_all);
+  add_named_rr (c, "evil.test", DSN_DNS_TXT, plus_all, sizeof plus_all);
+  a = answer_new ();
+  g_assert_true (dsn_dns_parse_response (c->data, c->len, DSN_DNS_TXT, a));
+  g_assert_cmpuint (a->rrs->len, ==, 1);
+  g_assert_cmpstr (((DsnDnsRR *)a->rrs->pdata[0])->data, ==, "v=spf1 -all");
+  g_assert_cmpuint (a->cnames->len, ==, 1);
+  answer_free (a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -199,5 +250,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dnswire/rcode", test_rcode_and_flags);
   g_test_add_func ("/dnswire/malformed", test_malformed);
   g_test_add_func ("/dnswire/reverse", test_reverse);
+  g_test_add_func ("/dnswire/owner", test_owner);
   return g_test_run ();
 }

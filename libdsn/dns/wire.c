@@ -249,6 +249,60 @@ status_from_rcode (guint rcode)
   }
 }
 
+static gboolean
+same_name (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  while (la && a[la - 1] == '.')
+    la--;
+  while (lb && b[lb - 1] == '.')
+    lb--;
+  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
+}
+
+static gboolean
+in_chain (GPtrArray *chain, const char *name)
+{
+  for (guint i = 0; i < chain->len; i++)
+    if (same_name (chain->pdata[i], name))
+      return TRUE;
+  return FALSE;
+}
+
+/* Keeps the records of ANS owned by NAME or by a name its CNAME chain leads
+ * to: a server may add records of other names to an answer, and they answer
+ * nothing that was asked (RFC 1034 §3.6.2, §4.3.2). */
+static void
+keep_owned (DsnDnsAnswer *ans, const char *name)
+{
+  if (!name)
+    return;
+  g_autoptr (GPtrArray) chain = g_ptr_array_new ();
+  g_ptr_array_add (chain, (gpointer)name);
+  /* Each pass adds the targets of the CNAMEs owned by the chain; a loop
+   * ends, and no real chain is longer than 16 names. */
+  for (guint pass = 0; pass <= ans->cnames->len && chain->len < 16; pass++) {
+    guint before = chain->len;
+    for (guint i = 0; i < ans->cnames->len; i++) {
+      DsnDnsRR *c = ans->cnames->pdata[i];
+      if (c->owner && c->data && in_chain (chain, c->owner) && !in_chain (chain, c->data))
+        g_ptr_array_add (chain, c->data);
+    }
+    if (chain->len == before)
+      break;
+  }
+  for (guint i = 0; i < ans->rrs->len; i++) {
+    DsnDnsRR *rr = ans->rrs->pdata[i];
+    if (!rr->owner || !in_chain (chain, rr->owner))
+      g_ptr_array_remove_index (ans->rrs, i--);
+  }
+  for (guint i = 0; i < ans->cnames->len; i++) {
+    DsnDnsRR *c = ans->cnames->pdata[i];
+    if (!c->owner || !in_chain (chain, c->owner))
+      g_ptr_array_remove_index (ans->cnames, i--);
+  }
+}
+
 gboolean
 dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswer *ans)
 {
@@ -262,11 +316,14 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
   ans->rcode = flags & 0x0f;
   ans->ad = (flags & 0x0020) != 0;
   ans->status = status_from_rcode (ans->rcode);
+  g_autofree char *question = NULL;
   for (guint i = 0; i < qd; i++) {
     g_autofree char *qname = get_name (buf, len, &r.pos);
     if (!qname || r.pos + 4 > len)
       return FALSE;
     r.pos += 4;
+    if (!question)
+      question = g_steal_pointer (&qname);
   }
   for (guint i = 0; i < an; i++) {
     g_autofree char *owner = get_name (buf, len, &r.pos);
@@ -295,6 +352,7 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
       g_ptr_array_add (ans->rrs, rr);
     }
   }
+  keep_owned (ans, ans->name ? ans->name : question);
   return TRUE;
 }
 
