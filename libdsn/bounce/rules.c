@@ -1457,7 +1457,8 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
    * groups are looked for in the words alone, where nothing of the kind
    * stands between them. */
   automaton_scan (rules->ac, folded, seen, hits);
-  automaton_scan (rules->ac, normalized, seen, hits);
+  if (strcmp (normalized, folded) != 0)
+    automaton_scan (rules->ac, normalized, seen, hits);
   scan_words (rules, skeleton, ghits);
   /* In phrase order, so that each rule's phrases (consecutive) come together. */
   g_array_sort (hits, cmp_guint);
