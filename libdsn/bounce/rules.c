@@ -660,7 +660,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     rule_free (r);
     return FALSE;
   }
-  r->within = 3;
+  r->within = 4;
   if (g_key_file_has_key (kf, group, "within", NULL)) {
     gint w = g_key_file_get_integer (kf, group, "within", &e);
     if (e || !r->near || w < 0 || w > 20) {
