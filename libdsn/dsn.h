@@ -597,11 +597,12 @@ DSN_API const char *dsn_spf_result_get_domain (const DsnSpfResult *result);
  * expanded); NULL when there is none. */
 DSN_API const char *dsn_spf_result_get_explanation (const DsnSpfResult *result);
 /* Why the result is none, temperror or permerror ("no SPF record", "more than
- * 10 DNS lookups", ...); NULL otherwise. */
-DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result);
-/* Returns the result as JSON: inputs, result, explanation, DNS lookups used,
- * and the path of terms that decided it. Free with json_node_unref(). */
-DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result);
+ * 10 DNS lookups", ...), in LANG (NULL means "en"); NULL otherwise. */
+DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result, const char *lang);
+/* Returns the result as JSON: inputs, result, explanation, the problem in
+ * LANG (NULL means "en"), DNS lookups used, and the path of terms that
+ * decided it. Free with json_node_unref(). */
+DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result, const char *lang);
 DSN_API void dsn_spf_result_free (DsnSpfResult *result);
 
 /* ---- live confirmation of a bounce's cause */

@@ -238,14 +238,99 @@ dsn_catalogue_fill (const char *tmpl, const GPtrArray *args)
   return g_string_free (out, FALSE);
 }
 
+/* ------------------------------------------------------------ text arguments
+ *
+ * An argument given as "NAME@" = CODE is a text of the catalogue itself
+ * (a parser's reason, an SPF problem): {NAME} is CODE's message in the
+ * language being filled, with CODE's own arguments given as "NAME.ARG".
+ * Only the code names arguments, never the input, so a DNS record or a
+ * message cannot forge one. */
+
+static char *text_arg (const GPtrArray *args, const char *name, const char *code, int lang);
+
+/* ARGS as the texts in language LANG see them: each text argument
+ * resolved, its own arguments left out. Borrowed names, values owned by
+ * OWNED. */
+static GPtrArray *
+args_in (const GPtrArray *args, int lang, GPtrArray *owned)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; args && i + 1 < args->len; i += 2) {
+    const char *name = args->pdata[i], *value = args->pdata[i + 1];
+    gsize len = strlen (name);
+    if (strchr (name, '.'))
+      continue;
+    if (len && name[len - 1] == '@') {
+      char *base = g_strndup (name, len - 1);
+      char *text = text_arg (args, base, value, lang);
+      g_ptr_array_add (owned, base);
+      g_ptr_array_add (owned, text);
+      g_ptr_array_add (out, base);
+      g_ptr_array_add (out, text);
+      continue;
+    }
+    g_ptr_array_add (out, (gpointer)name);
+    g_ptr_array_add (out, (gpointer)value);
+  }
+  return out;
+}
+
+/* The message of CODE, the value of the text argument NAME of ARGS, in
+ * LANG. */
+static char *
+text_arg (const GPtrArray *args, const char *name, const char *code, int lang)
+{
+  const DsnEntry *e = dsn_catalogue_entry (code);
+  if (!e) {
+    g_critical ("no catalogue entry %s", code);
+    return g_strdup (code);
+  }
+  g_autofree char *prefix = g_strconcat (name, ".", NULL);
+  gsize n = strlen (prefix);
+  g_autoptr (GPtrArray) own = g_ptr_array_new ();
+  for (guint i = 0; i + 1 < args->len; i += 2)
+    if (!strncmp (args->pdata[i], prefix, n)) {
+      g_ptr_array_add (own, (char *)args->pdata[i] + n);
+      g_ptr_array_add (own, args->pdata[i + 1]);
+    }
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) resolved = args_in (own, lang, owned);
+  return dsn_catalogue_fill (dsn_entry_text (e, "message", lang), resolved);
+}
+
+void
+dsn_args_add_text (GPtrArray *args, const char *name, const DsnFinding *text)
+{
+  g_ptr_array_add (args, g_strconcat (name, "@", NULL));
+  g_ptr_array_add (args, g_strdup (text->def->code));
+  for (guint i = 0; i + 1 < text->args->len; i += 2) {
+    g_ptr_array_add (args, g_strconcat (name, ".", text->args->pdata[i], NULL));
+    g_ptr_array_add (args, g_strdup (text->args->pdata[i + 1]));
+  }
+}
+
+GPtrArray *
+dsn_finding_args (const DsnFinding *f, int lang)
+{
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) view = args_in (f->args, lang, owned);
+  GPtrArray *out = g_ptr_array_new_full (view->len, g_free);
+  for (guint i = 0; i < view->len; i++)
+    g_ptr_array_add (out, g_strdup (view->pdata[i]));
+  return out;
+}
+
 /* ------------------------------------------------------------ findings */
 
 static char **
 fill_all (const DsnEntry *def, const char *key, const GPtrArray *args)
 {
   char **texts = g_new0 (char *, dsn_lang_count ());
-  for (int l = 0; l < dsn_lang_count (); l++)
-    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), args);
+  for (int l = 0; l < dsn_lang_count (); l++) {
+    g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr (GPtrArray) view = args_in (args, l, owned);
+    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), view);
+  }
   return texts;
 }
 
