@@ -106,11 +106,20 @@ error_text (const Item *it, const GError *error, gsize len)
   if (!error) /* never: a report or an error */
     return g_strdup ("unknown error");
   if (it->read_error) {
-    /* "PATH: reason", the reason being the system's or the reader's. */
+    /* "PATH: reason", the reason being the system's (strerror) or one of
+     * the reader's few words, which are said in the language set. */
     gsize n = strlen (it->path);
-    if (!strncmp (error->message, it->path, n) && !strncmp (error->message + n, ": ", 2))
-      return cmd_format ("explain.error_read", "path", it->path, "reason", error->message + n + 2);
-    return cmd_format ("explain.error_unreadable", "error", error->message);
+    if (strncmp (error->message, it->path, n) || strncmp (error->message + n, ": ", 2))
+      return cmd_format ("explain.error_unreadable", "error", error->message);
+    const char *reason = error->message + n + 2;
+    g_autofree char *own
+        = !strcmp (reason, "is a directory") ? g_strdup (cmd_text ("explain.reason_is_directory"))
+          : !strcmp (reason, "not a directory")
+              ? g_strdup (cmd_text ("explain.reason_not_directory"))
+          : g_str_has_prefix (reason, "read error: ")
+              ? cmd_format ("explain.reason_read_error", "error", reason + strlen ("read error: "))
+              : NULL;
+    return cmd_format ("explain.error_read", "path", it->path, "reason", own ? own : reason);
   }
   if (g_error_matches (error, DSN_ERROR, DSN_ERROR_LIMIT)) {
     char size[24], limit[24];

@@ -167,8 +167,19 @@ arg_value (const GPtrArray *args, const char *name, gsize len)
   return value;
 }
 
+/* VALUE as the entry SUBJECT.VALUE of the catalogue says it in LANG ("-"
+ * in VALUE is "_" in the code); VALUE itself when there is none. */
+static const char *
+code_text (const char *subject, gsize len, const char *value, int lang)
+{
+  g_autofree char *code = g_strdup_printf ("%.*s.%s", (int)len, subject, value);
+  g_strdelimit (code + len + 1, "-", '_');
+  const char *text = dsn_entry_text (dsn_catalogue_entry (code), "message", lang);
+  return text ? text : value;
+}
+
 static void
-fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
+fill_range (GString *out, const char *p, const char *end, const GPtrArray *args, int lang)
 {
   while (p < end) {
     const char *brace = memchr (p, '{', end - p);
@@ -180,6 +191,21 @@ fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
     const char *name = brace + 1, *q = name;
     while (q < end && (g_ascii_isalnum (*q) || *q == '_'))
       q++;
+    /* {name:subject}: a code, said by the entry subject.VALUE. */
+    if (q < end && *q == ':') {
+      const char *subject = q + 1, *r = subject;
+      while (r < end && (g_ascii_isalnum (*r) || *r == '_'))
+        r++;
+      if (q > name && r > subject && r < end && *r == '}') {
+        const char *value = arg_value (args, name, q - name);
+        if (value)
+          g_string_append (out, code_text (subject, r - subject, value, lang));
+        else
+          g_string_append_len (out, brace, r + 1 - brace);
+        p = r + 1;
+        continue;
+      }
+    }
     if (q == name || q >= end || (*q != '}' && *q != '?' && *q != '|')) {
       g_string_append_c (out, '{');
       p = brace + 1;
@@ -217,24 +243,24 @@ fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
       if (value)
         g_string_append (out, value);
       else
-        fill_range (out, q + 1, close, args);
+        fill_range (out, q + 1, close, args, lang);
     } else if (value) {
-      fill_range (out, q + 1, bar ? bar : close, args);
+      fill_range (out, q + 1, bar ? bar : close, args, lang);
     } else if (bar) {
-      fill_range (out, bar + 1, close, args);
+      fill_range (out, bar + 1, close, args, lang);
     }
     p = close + 1;
   }
 }
 
 char *
-dsn_catalogue_fill (const char *tmpl, const GPtrArray *args)
+dsn_catalogue_fill (const char *tmpl, const GPtrArray *args, int lang)
 {
   if (!tmpl)
     return NULL;
   gsize len = strlen (tmpl);
   GString *out = g_string_sized_new (len + 32);
-  fill_range (out, tmpl, tmpl + len, args);
+  fill_range (out, tmpl, tmpl + len, args, lang);
   return g_string_free (out, FALSE);
 }
 
@@ -295,7 +321,7 @@ text_arg (const GPtrArray *args, const char *name, const char *code, int lang)
     }
   g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) resolved = args_in (own, lang, owned);
-  return dsn_catalogue_fill (dsn_entry_text (e, "message", lang), resolved);
+  return dsn_catalogue_fill (dsn_entry_text (e, "message", lang), resolved, lang);
 }
 
 void
@@ -329,7 +355,7 @@ fill_all (const DsnEntry *def, const char *key, const GPtrArray *args)
   for (int l = 0; l < dsn_lang_count (); l++) {
     g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
     g_autoptr (GPtrArray) view = args_in (args, l, owned);
-    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), view);
+    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), view, l);
   }
   return texts;
 }
@@ -482,5 +508,5 @@ dsn_catalogue_format (const char *code, const char *key, const char *lang, ...)
     g_ptr_array_add (args, (gpointer)value);
   }
   va_end (ap);
-  return dsn_catalogue_fill (tmpl, args);
+  return dsn_catalogue_fill (tmpl, args, dsn_lang_index (lang));
 }

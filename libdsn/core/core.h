@@ -230,11 +230,13 @@ DSN_INTERNAL const DsnEntry *dsn_catalogue_entry (const char *code);
  * is not translated; NULL if E has no such text. */
 DSN_INTERNAL const char *dsn_entry_text (const DsnEntry *e, const char *key, int lang);
 /* TEMPLATE with its placeholders filled from ARGS (name, value pairs; may
- * be NULL): {name} is the value; {name?TEXT} TEXT when the argument is
- * there, {name?TEXT|OTHER} OTHER when it is not, {name|OTHER} the value or
- * else OTHER. An unknown {name} is left as written. Newly allocated; NULL
- * for NULL. */
-DSN_INTERNAL char *dsn_catalogue_fill (const char *tmpl, const GPtrArray *args);
+ * be NULL) for language LANG (an index): {name} is the value; {name?TEXT}
+ * TEXT when the argument is there, {name?TEXT|OTHER} OTHER when it is not,
+ * {name|OTHER} the value or else OTHER; {name:subject} the value, a code,
+ * as the entry "subject.value" says it in LANG (the value itself when
+ * there is none). An unknown {name} is left as written. Newly allocated;
+ * NULL for NULL. */
+DSN_INTERNAL char *dsn_catalogue_fill (const char *tmpl, const GPtrArray *args, int lang);
 
 /* A finding for CODE with ARGS (name, value pairs, stolen; may be NULL),
  * its message and advice filled in every language. NULL, with a critical
