@@ -351,7 +351,9 @@ DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char 
  * stable codes (catalogue/ *.keys in the sources, compiled into the
  * library), each with a severity and texts in every language. "{name}" in a
  * text is an argument; "{name?TEXT|OTHER}" says TEXT when the argument is
- * known, OTHER when not, and "{name|OTHER}" the argument or else OTHER. */
+ * known, OTHER when not, "{name|OTHER}" the argument or else OTHER, and
+ * "{name:subject}" the argument, a code, in the words of the entry
+ * "subject.CODE" ("{status:dns_status}"). */
 
 typedef enum {
   DSN_SEVERITY_OK,
