@@ -328,7 +328,8 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
   if (!audit) {
     if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
       return cmd_usage_error (error->message);
-    cmd_error ("%s", error->message);
+    g_autofree char *text = cmd_format ("mailcheck.failed", "error", error->message);
+    cmd_error ("%s", text);
     return EXIT_INPUT;
   }
   if (opt.json) {

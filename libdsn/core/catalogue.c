@@ -1,11 +1,12 @@
 /* The catalogue: every sentence the library shows a person, as data.
  *
- * One GKeyFile per subject under catalogue/ (headers, backscatter, recheck,
- * mailcheck), embedded with GResource so an installed tool needs no data
- * path. A group is a stable code; its keys are attributes (severity, rfc,
- * unchecked, absent) and texts (message, advice, explanation...), each text
- * in every language of catalogue/languages.keys as message[fr]=. Loaded once,
- * on first use, and never modified after: threads share it.
+ * One GKeyFile per subject under catalogue/ (headers, backscatter,
+ * warnings, recheck, mailcheck, details, and the tools' own words in cli),
+ * embedded with GResource so an installed tool needs no data path. A group
+ * is a stable code; its keys are attributes (severity, rfc, unchecked,
+ * absent) and texts (message, advice, explanation...), each text in every
+ * language of catalogue/languages.keys as message[fr]=. Loaded once, on
+ * first use, and never modified after: threads share it.
  *
  * A finding is an entry instantiated with arguments: header findings,
  * backscatter evidence, re-check texts and mailcheck's findings alike.
