@@ -39,40 +39,73 @@ cmd_use_color (ColorMode mode, FILE *fp)
 }
 
 /* Set once by cmd_set_language(), before any thread starts. */
-static const char *language = "en";
+static const char *language;
+
+/* The catalogue's language NAME names: the longest code it starts with. */
+static const char *
+find_language (const char *name, gboolean any_case)
+{
+  const char *best = NULL;
+  for (const char *const *l = dsn_catalogue_get_languages (); *l; l++) {
+    gsize n = strlen (*l);
+    if ((any_case ? g_ascii_strncasecmp (name, *l, n) : strncmp (name, *l, n)) == 0
+        && (!best || n > strlen (best)))
+      best = *l;
+  }
+  return best;
+}
 
 gboolean
 cmd_set_language (const char *option, gboolean any_case)
 {
+  const char *const *langs = dsn_catalogue_get_languages ();
   if (option) {
-    gboolean known = FALSE;
-    for (const char *const *l = (const char *const[]){ "en", "fr", NULL }; *l && !known; l++)
-      known = (any_case ? g_ascii_strncasecmp (option, *l, 2) : strncmp (option, *l, 2)) == 0;
-    if (!known) {
-      cmd_usage_error ("--lang: supported languages are en and fr");
+    language = find_language (option, any_case);
+    if (!language) {
+      /* "en and fr", "en, fr and de" */
+      g_autoptr (GString) msg = g_string_new ("--lang: supported languages are ");
+      guint n = g_strv_length ((char **)langs);
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (msg, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " and ", langs[i]);
+      cmd_usage_error (msg->str);
       return FALSE;
     }
+    return TRUE;
   }
-  const char *l = option;
-  if (!l || !*l) {
-    static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
-    for (gsize i = 0; i < G_N_ELEMENTS (vars) && (!l || !*l); i++)
-      l = g_getenv (vars[i]);
-  }
-  language = l && g_ascii_strncasecmp (l, "fr", 2) == 0 ? "fr" : "en";
+  static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+  const char *l = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (vars) && (!l || !*l); i++)
+    l = g_getenv (vars[i]);
+  language = l && *l ? find_language (l, TRUE) : NULL;
+  if (!language)
+    language = langs[0];
   return TRUE;
 }
 
 const char *
 cmd_lang (void)
 {
-  return language;
+  return language ? language : dsn_catalogue_get_languages ()[0];
+}
+
+char *
+cmd_lang_help (const char *what)
+{
+  g_autofree char *list = g_strjoinv (", ", (char **)dsn_catalogue_get_languages ());
+  return g_strdup_printf ("%s: %s (default: from the locale)", what, list);
 }
 
 const char *
-L (const char *en, const char *fr)
+cmd_text (const char *code)
 {
-  return strcmp (language, "fr") == 0 ? fr : en;
+  const char *text = dsn_catalogue_get_text (code, "text", cmd_lang ());
+  return text ? text : code;
+}
+
+char *
+cmd_text_or_code (char *text, const char *code)
+{
+  return text ? text : g_strdup (code);
 }
 
 #if DSN_HAVE_DNS

@@ -23,15 +23,27 @@ gboolean cmd_parse_color (const char *value, ColorMode *mode);
 /* Whether to colour output on FP: ALWAYS, or AUTO on a terminal without NO_COLOR. */
 gboolean cmd_use_color (ColorMode mode, FILE *fp);
 /* Sets the language of the texts from --lang's value OPTION, or from the
- * locale (LC_ALL, LC_MESSAGES, LANG) when OPTION is NULL; English by
- * default. An OPTION that is not en or fr is a usage error, reported, and
- * FALSE returned; ANY_CASE also accepts "FR", "En", ... (mailcheck does,
- * dsn-explain does not). */
+ * locale (LC_ALL, LC_MESSAGES, LANG) when OPTION is NULL: one of the
+ * catalogue's languages (dsn_catalogue_get_languages()), named by its code
+ * or anything that starts with it ("fr_FR.UTF-8"); the first one, English,
+ * by default. An OPTION that names none is a usage error that lists them,
+ * reported, and FALSE returned; ANY_CASE also accepts "FR", "En", ...
+ * (mailcheck does, dsn-explain does not). */
 gboolean cmd_set_language (const char *option, gboolean any_case);
-/* The language set: "en" or "fr". */
+/* The language set: "en", "fr", ... */
 const char *cmd_lang (void);
-/* EN or FR, whichever is in the language set. */
-const char *L (const char *en, const char *fr);
+/* --lang's line of --help: "WHAT: en, fr (default: from the locale)". */
+char *cmd_lang_help (const char *what);
+
+/* The tools' own words are the texts of catalogue/cli.keys, in the language
+ * set. cmd_text: the text of CODE ("explain.recipient"), static.
+ * cmd_format: the same with its placeholders filled from NAME, VALUE string
+ * pairs, newly allocated. A code missing from the catalogue shows as itself
+ * (tests/catalogue-lint.py keeps that from happening). */
+const char *cmd_text (const char *code);
+#define cmd_format(code, ...)                                                                      \
+  cmd_text_or_code (dsn_catalogue_format ((code), "text", cmd_lang (), __VA_ARGS__, NULL), (code))
+char *cmd_text_or_code (char *text, const char *code);
 
 #if DSN_HAVE_DNS
 /* Adds the --dns-server values SERVERS (may be NULL) to RES. An invalid one

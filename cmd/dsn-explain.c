@@ -56,9 +56,9 @@ static Options opt;
 /* ------------------------------------------------------------ formatting */
 
 /* One result: the tool's members, "schema" and "source", then the
- * report's, or the error. */
+ * report's, or the error (ERROR, in the language set). */
 static char *
-format_json (const Item *it, const DsnReport *rep, const GError *error)
+format_json (const Item *it, const DsnReport *rep, const char *error)
 {
   DsnJson *w = dsn_json_new_text ();
   dsn_json_begin_object (w);
@@ -77,7 +77,7 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
     dsn_report_write_json_members (rep, w, cmd_lang ());
   } else {
     dsn_json_member (w, "kind", "error");
-    dsn_json_member (w, "error", error ? error->message : "unknown error");
+    dsn_json_member (w, "error", error);
   }
   dsn_json_end_object (w);
   return dsn_json_free_to_string (w);
@@ -86,12 +86,54 @@ format_json (const Item *it, const DsnReport *rep, const GError *error)
 static const char *
 source_label (const Item *it, char *buf, gsize size)
 {
-  const char *path = strcmp (it->path, "-") ? it->path : L ("standard input", "entrée standard");
+  const char *path = strcmp (it->path, "-") ? it->path : cmd_text ("explain.stdin");
   if (it->index)
     g_snprintf (buf, size, "%s #%u", path, it->index);
   else
     g_snprintf (buf, size, "%s", path);
   return buf;
+}
+
+/* ------------------------------------------------------------ errors */
+
+/* What went wrong with IT, in the language set: the reader's ERROR (the
+ * file could not be read) or the analyser's (it is no message). The
+ * library's errors are in English, its codes say which: the words of
+ * catalogue/cli.keys replace them. */
+static char *
+error_text (const Item *it, const GError *error, gsize len)
+{
+  if (!error) /* never: a report or an error */
+    return g_strdup ("unknown error");
+  if (it->read_error) {
+    /* "PATH: reason", the reason being the system's (strerror) or one of
+     * the reader's few words, which are said in the language set. */
+    gsize n = strlen (it->path);
+    if (strncmp (error->message, it->path, n) || strncmp (error->message + n, ": ", 2))
+      return cmd_format ("explain.error_unreadable", "error", error->message);
+    const char *reason = error->message + n + 2;
+    g_autofree char *own
+        = !strcmp (reason, "is a directory") ? g_strdup (cmd_text ("explain.reason_is_directory"))
+          : !strcmp (reason, "not a directory")
+              ? g_strdup (cmd_text ("explain.reason_not_directory"))
+          : g_str_has_prefix (reason, "read error: ")
+              ? cmd_format ("explain.reason_read_error", "error", reason + strlen ("read error: "))
+              : NULL;
+    return cmd_format ("explain.error_read", "path", it->path, "reason", own ? own : reason);
+  }
+  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_LIMIT)) {
+    char size[24], limit[24];
+    g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, len);
+    g_snprintf (limit, sizeof limit, "%" G_GSIZE_FORMAT,
+                dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
+    return cmd_format ("explain.error_too_large", "size", size, "limit", limit);
+  }
+  /* Two messages share the code: the library's words tell them apart. */
+  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE))
+    return g_strdup (cmd_text (!strcmp (error->message, "empty message")
+                                   ? "explain.error_empty"
+                                   : "explain.error_not_message"));
+  return cmd_format ("explain.error_other", "error", error->message);
 }
 
 /* ------------------------------------------------------------ work */
@@ -104,10 +146,10 @@ analyse_item (gpointer item, G_GNUC_UNUSED gpointer user_data)
   char label[4096];
   g_autoptr (GError) error = NULL;
   DsnReport *rep = NULL;
+  gsize len = 0;
   if (it->read_error) {
     error = g_error_copy (it->read_error);
   } else {
-    gsize len;
     const char *data = g_bytes_get_data (it->data, &len);
     rep = dsn_analyzer_analyze (analyzer, data ? data : "", len, &error);
 #if DSN_HAVE_DNS
@@ -117,13 +159,14 @@ analyse_item (gpointer item, G_GNUC_UNUSED gpointer user_data)
   }
   if (!rep) {
     it->failed = TRUE;
+    g_autofree char *text = error_text (it, error, len);
     /* The reader's errors already name the file. */
-    it->errline
-        = it->read_error
-              ? g_strdup (error->message)
-              : g_strdup_printf ("%s: %s", source_label (it, label, sizeof label), error->message);
+    it->errline = it->read_error
+                      ? g_strdup (text)
+                      : cmd_format ("explain.error_line", "source",
+                                    source_label (it, label, sizeof label), "error", text);
     if (opt.json && !opt.summary)
-      it->output = format_json (it, NULL, error);
+      it->output = format_json (it, NULL, text);
   } else if (opt.summary) {
     it->kind = dsn_report_get_kind (rep);
     it->report = rep;
@@ -184,8 +227,11 @@ progress_update (Progress *pr, guint done)
   if (now - pr->start < G_USEC_PER_SEC || now - pr->last < G_USEC_PER_SEC / 4)
     return;
   pr->last = now;
-  double rate = done / ((now - pr->start) / (double)G_USEC_PER_SEC);
-  fprintf (stderr, "\r%s: %u messages (%.0f/s)\033[K", g_get_prgname (), done, rate);
+  char count[16], rate[32];
+  g_snprintf (count, sizeof count, "%u", done);
+  g_snprintf (rate, sizeof rate, "%.0f", done / ((now - pr->start) / (double)G_USEC_PER_SEC));
+  g_autofree char *text = cmd_format ("explain.progress", "count", count, "rate", rate);
+  fprintf (stderr, "\r%s: %s\033[K", g_get_prgname (), text);
   pr->shown = TRUE;
 }
 
@@ -299,14 +345,14 @@ main (int argc, char **argv)
   double dns_timeout = 0;
   g_auto (GStrv) limits = NULL;
   int jobs = 1;
+  g_autofree char *lang_help = cmd_lang_help ("Language of the explanations");
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
     { "text", 't', 0, G_OPTION_ARG_STRING_ARRAY, &texts,
       "Explain TEXT, an error message given on the command line (repeatable)", "TEXT" },
     { "summary", 's', 0, G_OPTION_ARG_NONE, &summary,
       "Totals for the whole input instead of one result per message", NULL },
-    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
-      "Language of the explanations: en, fr (default: from the locale)", "LANG" },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, lang_help, "LANG" },
     { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns,
       "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
     { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains,

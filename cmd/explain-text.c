@@ -50,13 +50,14 @@ format_duration (GString *out, gint64 s)
     g_string_append_c (out, '-');
     s = -s;
   }
-  if (s < 120)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " s", s);
-  else if (s < 7200)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s", s / 60, s % 60);
-  else
-    g_string_append_printf (out, "%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", s / 3600,
-                            (s % 3600) / 60);
+  char h[24], min[24], sec[24];
+  g_snprintf (h, sizeof h, "%" G_GINT64_FORMAT, s / 3600);
+  g_snprintf (min, sizeof min, "%" G_GINT64_FORMAT, s < 7200 ? s / 60 : (s % 3600) / 60);
+  g_snprintf (sec, sizeof sec, "%" G_GINT64_FORMAT, s < 120 ? s : s % 60);
+  g_autofree char *text = s < 120    ? cmd_format ("explain.seconds", "s", sec)
+                          : s < 7200 ? cmd_format ("explain.minutes", "min", min, "s", sec)
+                                     : cmd_format ("explain.hours", "h", h, "min", min);
+  g_string_append (out, text);
 }
 
 /* The delivery headers analysis. */
@@ -75,21 +76,24 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
     if (!g_strcmp0 (dsn_report_get_header_finding_code (rep, i), verdict))
       headline = dsn_report_get_header_finding_text (rep, i, lang);
   g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
-                          headline ? headline
-                                   : L ("Delivery headers: nothing to report.",
-                                        "En-têtes de remise : rien à signaler."),
-                          p->reset);
+                          headline ? headline : cmd_text ("explain.headers_nothing"), p->reset);
   const char *from = dsn_report_get_header_from_domain (rep);
   const char *mailfrom = dsn_report_get_header_mailfrom_domain (rep);
-  if (from || mailfrom)
-    g_string_append_printf (out, "  %s%-16s%s %s%s%s%s\n", p->bold,
-                            L ("From domain:", "Domaine From :"), p->reset, from ? from : "?",
-                            mailfrom ? L (" (envelope: ", " (enveloppe : ") : "",
-                            mailfrom ? mailfrom : "", mailfrom ? ")" : "");
+  if (from || mailfrom) {
+    g_autofree char *envelope
+        = mailfrom ? cmd_format ("explain.envelope", "domain", mailfrom) : NULL;
+    g_string_append_printf (out, "  %s%-16s%s %s%s%s\n", p->bold, cmd_text ("explain.from_domain"),
+                            p->reset, from ? from : "?", envelope ? " " : "",
+                            envelope ? envelope : "");
+  }
   guint nh = dsn_report_get_n_hops (rep);
   if (nh) {
-    g_string_append_printf (out, "  %s%-16s%s %u %s", p->bold, L ("Route:", "Trajet :"), p->reset,
-                            nh, nh > 1 ? L ("hops", "étapes") : L ("hop", "étape"));
+    char count[16];
+    g_snprintf (count, sizeof count, "%u", nh);
+    g_autofree char *hops
+        = cmd_format (nh > 1 ? "explain.hop_many" : "explain.hop_one", "count", count);
+    g_string_append_printf (out, "  %s%-16s%s %s", p->bold, cmd_text ("explain.route"), p->reset,
+                            hops);
     gint64 transit;
     if (dsn_report_get_header_transit (rep, &transit)) {
       g_string_append (out, ", ");
@@ -114,18 +118,17 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
         g_string_append_printf (out, "  %s%s", slow || delay < 0 ? p->yellow : p->dim,
                                 delay < 0 ? "" : "+");
         format_duration (out, delay);
-        g_string_append_printf (out, "%s%s",
-                                slow        ? L (" ← slowest", " ← la plus lente")
-                                : delay < 0 ? L (" ← clock skew", " ← horloge décalée")
-                                            : "",
-                                p->reset);
+        const char *why = slow        ? cmd_text ("explain.slowest")
+                          : delay < 0 ? cmd_text ("explain.clock_skew")
+                                      : NULL;
+        g_string_append_printf (out, "%s%s%s", why ? " " : "", why ? why : "", p->reset);
       }
       g_string_append_c (out, '\n');
     }
   }
   guint na = dsn_report_get_n_auth_results (rep);
   if (na) {
-    section (out, p, L ("Authentication:", "Authentification :"), NULL);
+    section (out, p, cmd_text ("explain.authentication"), NULL);
     for (guint i = 0; i < na; i++) {
       const char *res = dsn_report_get_auth_result (rep, i);
       const char *domain = dsn_report_get_auth_domain (rep, i);
@@ -137,14 +140,14 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
                               res, p->reset, domain ? domain : "");
       gboolean aligned;
       if (dsn_report_get_auth_aligned (rep, i, &aligned) && !aligned)
-        g_string_append_printf (out, " %s%s%s", p->yellow, L ("(not aligned)", "(non aligné)"),
+        g_string_append_printf (out, " %s%s%s", p->yellow, cmd_text ("explain.not_aligned"),
                                 p->reset);
       g_string_append_printf (out, "  %s%s%s\n", p->dim, authserv ? authserv : "", p->reset);
     }
   }
   guint ns = dsn_report_get_n_spam_verdicts (rep);
   if (ns) {
-    section (out, p, L ("Spam filters:", "Filtres antispam :"), NULL);
+    section (out, p, cmd_text ("explain.spam_filters"), NULL);
     for (guint i = 0; i < ns; i++) {
       const char *spam = dsn_report_get_spam_verdict (rep, i);
       g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
@@ -152,23 +155,23 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
     }
   }
   if (nf) {
-    section (out, p, L ("Findings:", "Constats :"), NULL);
+    section (out, p, cmd_text ("explain.findings"), NULL);
     for (guint i = 0; i < nf; i++) {
       const char *fs = dsn_report_get_header_finding_severity (rep, i);
       const char *c = !strcmp (fs, "error")     ? p->red
                       : !strcmp (fs, "warning") ? p->yellow
                       : !strcmp (fs, "ok")      ? p->green
                                                 : p->dim;
-      const char *mark = colored ? (!strcmp (fs, "error")     ? "✘ "
-                                    : !strcmp (fs, "warning") ? "⚠ "
-                                    : !strcmp (fs, "ok")      ? "✔ "
-                                                              : "• ")
-                                 : (!strcmp (fs, "error")     ? "[error] "
-                                    : !strcmp (fs, "warning") ? "[warning] "
-                                    : !strcmp (fs, "ok")      ? "[ok] "
-                                                              : "[info] ");
+      const char *mark = colored ? (!strcmp (fs, "error")     ? "✘"
+                                    : !strcmp (fs, "warning") ? "⚠"
+                                    : !strcmp (fs, "ok")      ? "✔"
+                                                              : "•")
+                                 : cmd_text (!strcmp (fs, "error")     ? "explain.mark_error"
+                                             : !strcmp (fs, "warning") ? "explain.mark_warning"
+                                             : !strcmp (fs, "ok")      ? "explain.mark_ok"
+                                                                       : "explain.mark_info");
       g_autofree char *text = g_strdup_printf (
-          "%s%s%s%s", c, mark, dsn_report_get_header_finding_text (rep, i, lang), p->reset);
+          "%s%s %s%s", c, mark, dsn_report_get_header_finding_text (rep, i, lang), p->reset);
       append_wrapped (out, text, "    ", 78);
       append_wrapped (out, dsn_report_get_header_finding_advice (rep, i, lang), "      ", 78);
     }
@@ -193,34 +196,25 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
   /* Backscatter first: it changes how to read everything below. */
   const char *bs = dsn_report_get_backscatter (rep);
   if (bs && (!strcmp (bs, "forged") || !strcmp (bs, "suspicious"))) {
-    g_string_append_printf (
-        out, "%s%s%s%s%s\n", p.bold, p.yellow, colored ? "⚠ " : "",
-        !strcmp (bs, "forged")
-            ? L ("Backscatter: you most likely never sent this message",
-                 "Rétrodiffusion : vous n'avez très probablement pas envoyé ce message")
-            : L ("Possible backscatter: this message may not come from you",
-                 "Rétrodiffusion possible : ce message ne vient peut-être pas de vous"),
-        p.reset);
+    g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, p.yellow, colored ? "⚠ " : "",
+                            cmd_text (!strcmp (bs, "forged") ? "explain.backscatter_forged"
+                                                             : "explain.backscatter_suspicious"),
+                            p.reset);
     for (guint i = 0; i < dsn_report_get_n_backscatter_evidence (rep); i++) {
       g_autofree char *line
           = g_strdup_printf ("- %s", dsn_report_get_backscatter_evidence (rep, i, lang));
       append_wrapped (out, line, "    ", 78);
     }
     append_wrapped (out, dsn_report_get_backscatter_explanation (rep, lang), "  ", 78);
-    section (out, &p, L ("What to do:", "Que faire :"),
+    section (out, &p, cmd_text ("explain.what_to_do"),
              dsn_report_get_backscatter_advice (rep, lang));
   }
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p, colored);
   } else if (kind == DSN_KIND_NOT_BOUNCE) {
-    g_string_append_printf (
-        out, "  %s\n",
-        L ("Not a bounce: no delivery report, feedback report or automatic reply found.",
-           "Pas un rebond : aucun rapport de remise, de plainte ni réponse automatique trouvé."));
+    g_string_append_printf (out, "  %s\n", cmd_text ("explain.not_bounce"));
   } else if (n == 0) {
-    g_string_append_printf (out, "  %s%s%s\n", p.yellow,
-                            L ("A report, but it names no recipient that could be read.",
-                               "Un rapport, mais aucun destinataire lisible n'y figure."),
+    g_string_append_printf (out, "  %s%s%s\n", p.yellow, cmd_text ("explain.no_recipient"),
                             p.reset);
   }
   for (guint i = 0; i < n; i++) {
@@ -235,18 +229,19 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
     g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
                             dsn_recipient_get_summary (r, lang), p.reset);
     const char *addr = dsn_recipient_get_address (r);
-    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, L ("Recipient:", "Destinataire :"),
-                            p.reset, addr && *addr ? addr : L ("(not named)", "(non indiqué)"));
-    if (dsn_recipient_get_original_address (r)
-        && g_ascii_strcasecmp (dsn_recipient_get_original_address (r), addr ? addr : "") != 0)
-      g_string_append_printf (out, " (%s %s)", L ("originally", "à l'origine"),
-                              dsn_recipient_get_original_address (r));
+    g_string_append_printf (out, "  %s%-13s%s %s", p.bold, cmd_text ("explain.recipient"), p.reset,
+                            addr && *addr ? addr : cmd_text ("explain.not_named"));
+    const char *original = dsn_recipient_get_original_address (r);
+    if (original && g_ascii_strcasecmp (original, addr ? addr : "") != 0) {
+      g_autofree char *originally = cmd_format ("explain.originally", "address", original);
+      g_string_append_printf (out, " %s", originally);
+    }
     g_string_append_c (out, '\n');
     const char *status = dsn_recipient_get_status (r);
     const char *reply = dsn_recipient_get_reply_code (r);
     const char *remote = dsn_recipient_get_remote_mta (r);
     if (status || reply || remote) {
-      g_string_append_printf (out, "  %s%-13s%s", p.bold, L ("Status:", "Statut :"), p.reset);
+      g_string_append_printf (out, "  %s%-13s%s", p.bold, cmd_text ("explain.status"), p.reset);
       if (reply)
         g_string_append_printf (out, " %s", reply);
       if (status)
@@ -254,51 +249,54 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
       /* A code the server never sent, derived from the diagnosis. */
       const char *source = dsn_recipient_get_status_source (r);
       if (status && source && !strcmp (source, "inferred"))
-        g_string_append_printf (out, " %s", L ("(inferred)", "(déduit)"));
+        g_string_append_printf (out, " %s", cmd_text ("explain.inferred"));
       /* A delay: the cause may pass, and the sending server retries. */
       if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED)
-        g_string_append_printf (out, " %s", L ("(temporary)", "(temporaire)"));
-      if (remote)
-        g_string_append_printf (out, " %s %s", L ("from", "de"), remote);
+        g_string_append_printf (out, " %s", cmd_text ("explain.temporary"));
+      if (remote) {
+        g_autofree char *from = cmd_format ("explain.from_mta", "host", remote);
+        g_string_append_printf (out, " %s", from);
+      }
       g_string_append_printf (out, "  %s[%s, %s]%s\n", p.dim, reason,
                               dsn_recipient_get_category (r), p.reset);
     } else {
-      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold, L ("Reason:", "Raison :"),
-                              p.reset, p.dim, reason, dsn_recipient_get_category (r), p.reset);
+      g_string_append_printf (out, "  %s%-13s%s %s[%s, %s]%s\n", p.bold,
+                              cmd_text ("explain.reason"), p.reset, p.dim, reason,
+                              dsn_recipient_get_category (r), p.reset);
     }
     const char *blocklist = dsn_recipient_get_blocklist (r);
     if (blocklist)
-      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, L ("Blocklist:", "Liste :"), p.reset,
-                              blocklist);
+      g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, cmd_text ("explain.blocklist"),
+                              p.reset, blocklist);
     const char *diag = dsn_recipient_get_diagnostic (r);
     if (diag && *diag) {
       g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
-      section (out, &p, L ("The server said:", "Le serveur a dit :"), quoted);
+      section (out, &p, cmd_text ("explain.server_said"), quoted);
     }
     const char *check = dsn_recipient_get_check_status (r);
     if (check) {
       const char *cc = !strcmp (check, "still-holds")       ? p.red
                        : !strcmp (check, "no-longer-holds") ? p.green
                                                             : p.yellow;
-      const char *outcome = !strcmp (check, "still-holds") ? L ("still the case", "toujours le cas")
-                            : !strcmp (check, "no-longer-holds")
-                                ? L ("no longer the case", "ce n'est plus le cas")
-                                : L ("could not check", "vérification impossible");
-      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold,
-                              L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc, outcome,
-                              p.reset);
+      const char *outcome
+          = cmd_text (!strcmp (check, "still-holds")       ? "explain.check_still"
+                      : !strcmp (check, "no-longer-holds") ? "explain.check_gone"
+                                                           : "explain.check_unknown");
+      g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold, cmd_text ("explain.checked_now"),
+                              p.reset, cc, outcome, p.reset);
       append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
     }
-    section (out, &p, L ("What happened:", "Ce qui s'est passé :"),
-             dsn_recipient_get_explanation (r, lang));
-    section (out, &p, L ("What to do:", "Que faire :"), dsn_recipient_get_advice (r, lang));
+    section (out, &p, cmd_text ("explain.what_happened"), dsn_recipient_get_explanation (r, lang));
+    section (out, &p, cmd_text ("explain.what_to_do"), dsn_recipient_get_advice (r, lang));
   }
   const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
-    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim,
-                            L ("Original subject:", "Sujet d'origine :"), orig_subject, p.reset);
+    g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim, cmd_text ("explain.original_subject"),
+                            orig_subject, p.reset);
+  /* The anomalies met while reading, as findings: in the language set. */
   for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
-    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, L ("note:", "remarque :"),
-                            dsn_report_get_warning (rep, i), p.reset);
+    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, cmd_text ("explain.note"),
+                            dsn_finding_get_message (dsn_report_get_warning_finding (rep, i), lang),
+                            p.reset);
   return g_string_free (out, FALSE);
 }

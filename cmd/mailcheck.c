@@ -40,7 +40,7 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
     return EXIT_USAGE;
   }
   DsnSpfCode code = dsn_spf_result_get_code (r);
-  g_autoptr (JsonNode) node = dsn_spf_result_to_json (r);
+  g_autoptr (JsonNode) node = dsn_spf_result_to_json (r, cmd_lang ());
   if (opt.json) {
     DsnJson *w = dsn_json_new_tree ();
     dsn_json_begin_object (w);
@@ -57,26 +57,29 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
     const char *color = code == DSN_SPF_PASS                                ? p.green
                         : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red
                                                                             : p.yellow;
-    printf ("%s%s%s %s %s%s%s\n", p.bold, L ("SPF result:", "Résultat SPF :"), p.reset, color,
+    printf ("%s%s%s %s %s%s%s\n", p.bold, cmd_text ("mailcheck.spf_result"), p.reset, color,
             dsn_spf_code_to_string (code), p.reset, "");
-    printf ("  %-14s %s\n", L ("Domain:", "Domaine :"),
+    printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_domain"),
             json_object_get_string_member (o, "domain"));
-    printf ("  %-14s %s\n", L ("Address:", "Adresse :"), json_object_get_string_member (o, "ip"));
-    printf ("  %-14s %s\n", L ("Sender:", "Expéditeur :"),
+    printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_address"),
+            json_object_get_string_member (o, "ip"));
+    printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_sender"),
             json_object_get_string_member (o, "sender"));
     if (*json_object_get_string_member (o, "helo"))
-      printf ("  %-14s %s\n", "HELO:", json_object_get_string_member (o, "helo"));
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_helo"),
+              json_object_get_string_member (o, "helo"));
     const char *record = json_object_get_string_member_with_default (o, "record", NULL);
     if (record)
-      printf ("  %-14s %s\n", L ("Record:", "Enregistrement :"), record);
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_record"), record);
     if (dsn_spf_result_get_explanation (r))
-      printf ("  %-14s %s\n", L ("Explanation:", "Explication :"),
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_explanation"),
               dsn_spf_result_get_explanation (r));
-    if (dsn_spf_result_get_problem (r))
-      printf ("  %-14s %s\n", L ("Problem:", "Problème :"), dsn_spf_result_get_problem (r));
+    const char *problem = dsn_spf_result_get_problem (r, cmd_lang ());
+    if (problem)
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_problem"), problem);
     JsonArray *path = json_object_get_array_member (o, "path");
     if (json_array_get_length (path)) {
-      printf ("  %s\n", L ("Decided by:", "Décidé par :"));
+      printf ("  %s\n", cmd_text ("mailcheck.spf_decided_by"));
       for (guint i = 0; i < json_array_get_length (path); i++) {
         JsonObject *s = json_array_get_object_element (path, i);
         printf ("    %s%s%s: %s → %s\n", p.dim, json_object_get_string_member (s, "domain"),
@@ -84,9 +87,13 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
                 json_object_get_string_member (s, "result"));
       }
     }
-    printf ("  %-14s %" G_GINT64_FORMAT "/10, %s %" G_GINT64_FORMAT "/2\n",
-            L ("DNS lookups:", "Requêtes DNS :"), json_object_get_int_member (o, "lookups"),
-            L ("void", "vides"), json_object_get_int_member (o, "void_lookups"));
+    g_autofree char *lookups
+        = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (o, "lookups"));
+    g_autofree char *voids
+        = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (o, "void_lookups"));
+    g_autofree char *counts
+        = cmd_format ("mailcheck.spf_lookup_counts", "lookups", lookups, "void", voids);
+    printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_lookups"), counts);
   }
   if (code == DSN_SPF_PASS)
     return EXIT_OK;
@@ -138,12 +145,12 @@ static const char *
 verdict_text (DsnVerdict v)
 {
   switch (v) {
-  case DSN_VERDICT_OK: return L ("ok", "ok");
-  case DSN_VERDICT_NONE: return L ("not set up", "absent");
-  case DSN_VERDICT_WARNING: return L ("warning", "attention");
-  case DSN_VERDICT_ERROR: return L ("error", "erreur");
-  case DSN_VERDICT_UNKNOWN: return L ("could not check", "non vérifié");
-  case DSN_VERDICT_SKIPPED: return L ("skipped", "non demandé");
+  case DSN_VERDICT_OK: return cmd_text ("mailcheck.verdict_ok");
+  case DSN_VERDICT_NONE: return cmd_text ("mailcheck.verdict_none");
+  case DSN_VERDICT_WARNING: return cmd_text ("mailcheck.verdict_warning");
+  case DSN_VERDICT_ERROR: return cmd_text ("mailcheck.verdict_error");
+  case DSN_VERDICT_UNKNOWN: return cmd_text ("mailcheck.verdict_unknown");
+  case DSN_VERDICT_SKIPPED: return cmd_text ("mailcheck.verdict_skipped");
   }
   return "";
 }
@@ -224,20 +231,17 @@ print_audit (const DsnAudit *audit)
   }
   printf ("%s%s%s: ", p.bold, dsn_audit_get_domain (audit), p.reset);
   if (dsn_audit_get_dns_unreachable (audit))
-    printf ("%s%s%s\n", p.red,
-            L ("no DNS server answered, nothing could be checked",
-               "aucun serveur DNS n'a répondu, rien n'a pu être vérifié"),
-            p.reset);
+    printf ("%s%s%s\n", p.red, cmd_text ("mailcheck.unreachable"), p.reset);
   else if (errors + warnings + unchecked == 0)
-    printf ("%s%s%s\n", p.green,
-            L ("everything checked looks right", "tout ce qui a été vérifié semble correct"),
-            p.reset);
+    printf ("%s%s%s\n", p.green, cmd_text ("mailcheck.all_good"), p.reset);
   else {
-    printf ("%s%u %s, %u %s", errors ? p.red : p.yellow, errors, L ("error(s)", "erreur(s)"),
-            warnings, L ("warning(s)", "avertissement(s)"));
-    if (unchecked)
-      printf (", %u %s", unchecked, L ("could not be checked", "non vérifiable(s)"));
-    printf ("%s\n", p.reset);
+    char e[16], w[16], u[16];
+    g_snprintf (e, sizeof e, "%u", errors);
+    g_snprintf (w, sizeof w, "%u", warnings);
+    g_snprintf (u, sizeof u, "%u", unchecked);
+    g_autofree char *counts = cmd_format ("mailcheck.counts", "errors", e, "warnings", w,
+                                          "unchecked", unchecked ? u : NULL);
+    printf ("%s%s%s\n", errors ? p.red : p.yellow, counts, p.reset);
   }
   putchar ('\n');
   for (gsize i = 0; i < G_N_ELEMENTS (areas); i++) {
@@ -269,11 +273,11 @@ print_audit (const DsnAudit *audit)
   /* Then every finding, by what to fix first. */
   static const struct {
     int rank;
-    const char *en, *fr;
+    const char *title;
   } sections[] = {
-    { 0, "Fix first:", "À corriger d'abord :" },
-    { 1, "Could not check:", "Non vérifié :" },
-    { 2, "Good to know:", "Bon à savoir :" },
+    { 0, "mailcheck.fix_first" },
+    { 1, "mailcheck.could_not_check" },
+    { 2, "mailcheck.good_to_know" },
   };
   for (gsize s = 0; s < G_N_ELEMENTS (sections); s++) {
     gboolean header = FALSE;
@@ -285,7 +289,7 @@ print_audit (const DsnAudit *audit)
       if (rank != sections[s].rank)
         continue;
       if (!header) {
-        printf ("\n%s%s%s\n", p.bold, L (sections[s].en, sections[s].fr), p.reset);
+        printf ("\n%s%s%s\n", p.bold, cmd_text (sections[s].title), p.reset);
         header = TRUE;
       }
       const char *bullet = sev == DSN_SEVERITY_ERROR ? "✘"
@@ -324,7 +328,8 @@ run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selector
   if (!audit) {
     if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
       return cmd_usage_error (error->message);
-    cmd_error ("%s", error->message);
+    g_autofree char *text = cmd_format ("mailcheck.failed", "error", error->message);
+    cmd_error ("%s", text);
     return EXIT_INPUT;
   }
   if (opt.json) {
@@ -349,10 +354,10 @@ main (int argc, char **argv)
   g_auto (GStrv) servers = NULL, selectors = NULL, zones = NULL;
   double timeout = 0, https_timeout = 0;
   int retries = -1;
+  g_autofree char *lang_help = cmd_lang_help ("Language of the texts");
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
-    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang,
-      "Language of the texts: en, fr (default: from the locale)", "LANG" },
+    { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, lang_help, "LANG" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color,
       "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
     { "dns-server", 's', 0, G_OPTION_ARG_STRING_ARRAY, &servers,

@@ -28,11 +28,15 @@ totals_clear (Totals *t)
     g_hash_table_unref (*table (t, i));
 }
 
+/* The key of what is not there: a JSON key, shown as summary.none in the
+ * text. */
+#define NONE "(none)"
+
 static void
 count (GHashTable *t, const char *key)
 {
   if (!key)
-    key = "(none)";
+    key = NONE;
   gpointer v = g_hash_table_lookup (t, key);
   g_hash_table_insert (t, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (v) + 1));
 }
@@ -109,10 +113,11 @@ text_counts (GString *out, const Palette *p, const char *title, GHashTable *t, g
     return;
   g_string_append_printf (out, "%s%s%s\n", p->bold, title, p->reset);
   g_autoptr (GPtrArray) keys = sorted_keys (t);
-  for (guint i = 0; i < keys->len && (!limit || i < limit); i++)
-    g_string_append_printf (out, "  %6u  %s\n",
-                            GPOINTER_TO_UINT (g_hash_table_lookup (t, keys->pdata[i])),
-                            (char *)keys->pdata[i]);
+  for (guint i = 0; i < keys->len && (!limit || i < limit); i++) {
+    const char *key = keys->pdata[i];
+    g_string_append_printf (out, "  %6u  %s\n", GPOINTER_TO_UINT (g_hash_table_lookup (t, key)),
+                            strcmp (key, NONE) ? key : cmd_text ("summary.none"));
+  }
 }
 
 void
@@ -156,23 +161,22 @@ summary_print (const Totals *t, gboolean json, gboolean color)
   Palette p;
   cmd_palette (&p, color);
   GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "%s%u %s, %u %s, %u %s%s\n\n", p.bold, t->messages,
-                          L ("messages", "messages"), t->recipients,
-                          L ("recipients", "destinataires"), t->errors,
-                          L ("unreadable", "illisibles"), p.reset);
-  text_counts (out, &p, L ("By kind", "Par type"), t->by_kind, 0);
-  text_counts (out, &p, L ("By category", "Par catégorie"), t->by_category, 0);
-  text_counts (out, &p, L ("By reason", "Par raison"), t->by_reason, 0);
-  text_counts (out, &p,
-               L ("By recipient domain (top 20)", "Par domaine destinataire (20 premiers)"),
-               t->by_domain, 20);
-  text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"),
-               t->by_diagnostic, 10);
+  char messages[16], recipients[16], errors[16], n[16];
+  g_snprintf (messages, sizeof messages, "%u", t->messages);
+  g_snprintf (recipients, sizeof recipients, "%u", t->recipients);
+  g_snprintf (errors, sizeof errors, "%u", t->errors);
+  g_autofree char *totals = cmd_format ("summary.totals", "messages", messages, "recipients",
+                                        recipients, "errors", errors);
+  g_string_append_printf (out, "%s%s%s\n\n", p.bold, totals, p.reset);
+  text_counts (out, &p, cmd_text ("summary.by_kind"), t->by_kind, 0);
+  text_counts (out, &p, cmd_text ("summary.by_category"), t->by_category, 0);
+  text_counts (out, &p, cmd_text ("summary.by_reason"), t->by_reason, 0);
+  text_counts (out, &p, cmd_text ("summary.by_domain"), t->by_domain, 20);
+  text_counts (out, &p, cmd_text ("summary.top_diagnostics"), t->by_diagnostic, 10);
   if (suppress->len) {
-    g_string_append_printf (
-        out, "%s%s (%u)%s\n", p.bold,
-        L ("Addresses to suppress (hard bounces)", "Adresses à retirer (échecs définitifs)"),
-        suppress->len, p.reset);
+    g_snprintf (n, sizeof n, "%u", suppress->len);
+    g_autofree char *title = cmd_format ("summary.suppress", "count", n);
+    g_string_append_printf (out, "%s%s%s\n", p.bold, title, p.reset);
     for (guint i = 0; i < suppress->len; i++)
       g_string_append_printf (out, "  %s\n", (char *)suppress->pdata[i]);
   }

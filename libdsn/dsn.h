@@ -351,7 +351,9 @@ DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char 
  * stable codes (catalogue/ *.keys in the sources, compiled into the
  * library), each with a severity and texts in every language. "{name}" in a
  * text is an argument; "{name?TEXT|OTHER}" says TEXT when the argument is
- * known, OTHER when not, and "{name|OTHER}" the argument or else OTHER. */
+ * known, OTHER when not, "{name|OTHER}" the argument or else OTHER, and
+ * "{name:subject}" the argument, a code, in the words of the entry
+ * "subject.CODE" ("{status:dns_status}"). */
 
 typedef enum {
   DSN_SEVERITY_OK,
@@ -597,11 +599,12 @@ DSN_API const char *dsn_spf_result_get_domain (const DsnSpfResult *result);
  * expanded); NULL when there is none. */
 DSN_API const char *dsn_spf_result_get_explanation (const DsnSpfResult *result);
 /* Why the result is none, temperror or permerror ("no SPF record", "more than
- * 10 DNS lookups", ...); NULL otherwise. */
-DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result);
-/* Returns the result as JSON: inputs, result, explanation, DNS lookups used,
- * and the path of terms that decided it. Free with json_node_unref(). */
-DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result);
+ * 10 DNS lookups", ...), in LANG (NULL means "en"); NULL otherwise. */
+DSN_API const char *dsn_spf_result_get_problem (const DsnSpfResult *result, const char *lang);
+/* Returns the result as JSON: inputs, result, explanation, the problem in
+ * LANG (NULL means "en"), DNS lookups used, and the path of terms that
+ * decided it. Free with json_node_unref(). */
+DSN_API JsonNode *dsn_spf_result_to_json (const DsnSpfResult *result, const char *lang);
 DSN_API void dsn_spf_result_free (DsnSpfResult *result);
 
 /* ---- live confirmation of a bounce's cause */

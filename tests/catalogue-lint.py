@@ -52,7 +52,11 @@ def read_keyfile(path, problems):
 
 
 # ------------------------------------------------------------ placeholders
-# {name}, {name?TEXT}, {name?TEXT|OTHER}, {name|OTHER}: core/catalogue.c.
+# {name}, {name?TEXT}, {name?TEXT|OTHER}, {name|OTHER}, {name:subject}:
+# core/catalogue.c.
+
+said_by = {}  # subject of {name:subject} -> the first text using it
+
 
 def placeholders(text, names, where, problems):
     """Adds to NAMES the arguments TEXT uses; a conditional left open is a
@@ -62,13 +66,15 @@ def placeholders(text, names, where, problems):
         i = text.find('{', i)
         if i < 0:
             return
-        m = re.match(r'\{(\w+)([}?|])', text[i:])
+        m = re.match(r'\{(\w+)(?::(\w+)(?=\}))?([}?|])', text[i:])
         if not m:
             i += 1
             continue
         names.add(m.group(1))
+        if m.group(2):
+            said_by.setdefault(m.group(2), where)
         body = i + m.end()
-        if m.group(2) == '}':
+        if m.group(3) == '}':
             i = body
             continue
         depth, j = 0, body
@@ -81,7 +87,7 @@ def placeholders(text, names, where, problems):
                 depth -= 1
             j += 1
         if j >= len(text):
-            problems.append(f'{where}: "{{{m.group(1)}{m.group(2)}" is never closed')
+            problems.append(f'{where}: "{{{m.group(1)}{m.group(3)}" is never closed')
             return
         placeholders(text[body:j], names, where, problems)
         i = j + 1
@@ -174,18 +180,41 @@ test('translations use the English placeholders, every conditional is closed', p
 
 prefixes = {c.partition('.')[0] for c in catalogue}
 literal = re.compile(r'"([a-z][a-z0-9_]*)\.([a-z0-9_]+)"')
-used = {}
+used = {}  # code -> the first file using it
+users = {'cmd': {}, 'libdsn': {}}  # the same, by the tools and by the library
 for path in sorted(glob.glob(os.path.join(src, 'libdsn', '**', '*.c'), recursive=True)
                    + glob.glob(os.path.join(src, 'cmd', '*.c'))):
     text = open(path, encoding='utf-8').read()
     text = re.sub(r'(?m)^\s*#\s*include.*$', '', text)
+    rel = os.path.relpath(path, src)
     for prefix, name in literal.findall(text):
         if prefix in prefixes:
-            used.setdefault(f'{prefix}.{name}', os.path.relpath(path, src))
+            used.setdefault(f'{prefix}.{name}', rel)
+            users[rel.split(os.sep)[0]].setdefault(f'{prefix}.{name}', rel)
+# {name:subject} uses every code of the subject.
+for subject, where in said_by.items():
+    codes = [c for c in catalogue if c.partition('.')[0] == subject]
+    if not codes:
+        used.setdefault(f'{subject}.?', where)
+    for c in codes:
+        used.setdefault(c, where)
 test('every code the sources use is in the catalogue',
      [f'{c} ({used[c]}) is not in the catalogue' for c in sorted(set(used) - set(catalogue))])
 test('every code of the catalogue is used',
      [f'{c} ({catalogue[c][0]}.keys) is never used' for c in sorted(set(catalogue) - set(used))])
+
+# The tools' words are cli.keys's, looked up by their one text, "text"
+# (cmd_text, cmd_format); the library's are the other files', never those.
+problems = []
+for who, wrong in (('cmd', lambda c: catalogue[c][0] != 'cli'),
+                   ('libdsn', lambda c: catalogue[c][0] == 'cli')):
+    for c, path in sorted(users[who].items()):
+        if c in catalogue and wrong(c):
+            problems.append(f'{path} uses {c} of {catalogue[c][0]}.keys')
+for c, (subject, keys) in catalogue.items():
+    if subject == 'cli' and [k for k in keys if '[' not in k] != ['text']:
+        problems.append(f'{c}: a text of cli.keys has one key, "text"')
+test('the tools use the texts of cli.keys, and only they do', problems)
 
 # ------------------------------------------------------------ patterns
 problems = []

@@ -13,7 +13,7 @@ fill (const char *tmpl, ...)
   while ((s = va_arg (ap, const char *)))
     g_ptr_array_add (args, (gpointer)s);
   va_end (ap);
-  return dsn_catalogue_fill (tmpl, args);
+  return dsn_catalogue_fill (tmpl, args, 0);
 }
 
 static void
@@ -49,7 +49,18 @@ test_fill (void)
   g_assert_cmpstr (last, ==, "2");
   g_autofree char *empty = fill ("[{a|none}]", "a", "", NULL);
   g_assert_cmpstr (empty, ==, "[]");
-  g_assert_null (dsn_catalogue_fill (NULL, NULL));
+  g_assert_null (dsn_catalogue_fill (NULL, NULL, 0));
+  /* A code said by the catalogue, in the language asked; one it does not
+   * know as it is. */
+  g_autoptr (GPtrArray) code = g_ptr_array_new ();
+  g_ptr_array_add (code, "x");
+  g_ptr_array_add (code, "truncated");
+  g_autofree char *en = dsn_catalogue_fill ("({x:mime})", code, 0);
+  g_assert_cmpstr (en, ==, "(the message is truncated)");
+  g_autofree char *fr = dsn_catalogue_fill ("({x:mime})", code, dsn_lang_index ("fr"));
+  g_assert_cmpstr (fr, ==, "(le message est tronqué)");
+  g_autofree char *other = dsn_catalogue_fill ("({x:nothing}) {y:mime} {:mime}", code, 0);
+  g_assert_cmpstr (other, ==, "(truncated) {y:mime} {:mime}");
 }
 
 static void
@@ -110,6 +121,43 @@ test_findings (void)
   g_test_assert_expected_messages ();
 }
 
+/* An argument that is a text of the catalogue is filled in the language of
+ * the text it goes into, in the message and in the arguments alike. */
+static void
+test_text_arguments (void)
+{
+  g_autoptr (DsnFinding) reason
+      = dsn_finding_newv ("limit.recipients", "count", "3", "limit", "2", NULL);
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (args, g_strdup ("result"));
+  g_ptr_array_add (args, g_strdup ("fail"));
+  dsn_args_add_text (args, "reason", reason);
+  g_autoptr (DsnFinding) f = dsn_finding_new ("auth.dkim_fail", args);
+  g_assert_cmpstr (dsn_finding_get_message (f, "en"), ==,
+                   "DKIM fail: 3 recipients: only the first 2 are reported.");
+  g_assert_cmpstr (dsn_finding_get_message (f, "fr"), ==,
+                   "DKIM fail : 3 destinataires : seuls les 2 premiers sont indiqués.");
+  /* The arguments as each language sees them: the text's own are hidden. */
+  g_autoptr (GPtrArray) en = dsn_finding_args (f, dsn_lang_index ("en"));
+  g_autoptr (GPtrArray) fr = dsn_finding_args (f, dsn_lang_index ("fr"));
+  g_assert_cmpuint (en->len, ==, 4);
+  g_assert_cmpstr (en->pdata[2], ==, "reason");
+  g_assert_cmpstr (en->pdata[3], ==, "3 recipients: only the first 2 are reported");
+  g_assert_cmpstr (fr->pdata[3], ==, "3 destinataires : seuls les 2 premiers sont indiqués");
+  /* A text inside a text, and a copy. */
+  GPtrArray *outer = g_ptr_array_new_with_free_func (g_free);
+  dsn_args_add_text (outer, "reason", f);
+  g_autoptr (DsnFinding) g = dsn_finding_new ("auth.dkim_fail", outer);
+  g_autoptr (DsnFinding) copy = dsn_finding_copy (g);
+  g_assert_cmpstr (dsn_finding_get_message (copy, "fr"), ==,
+                   "DKIM {result} : DKIM fail : 3 destinataires : seuls les 2 premiers sont "
+                   "indiqués..");
+  /* A value given as a string is never read as a text's code. */
+  g_autoptr (DsnFinding) plain
+      = dsn_finding_newv ("auth.dkim_fail", "result", "fail", "reason", "mime.truncated", NULL);
+  g_assert_cmpstr (dsn_finding_get_message (plain, "fr"), ==, "DKIM fail : mime.truncated.");
+}
+
 static void
 test_public (void)
 {
@@ -138,6 +186,7 @@ main (int argc, char **argv)
   g_test_add_func ("/catalogue/fill", test_fill);
   g_test_add_func ("/catalogue/languages", test_languages);
   g_test_add_func ("/catalogue/findings", test_findings);
+  g_test_add_func ("/catalogue/text-arguments", test_text_arguments);
   g_test_add_func ("/catalogue/public", test_public);
   return g_test_run ();
 }

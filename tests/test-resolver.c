@@ -99,7 +99,7 @@ test_unreachable (void)
       = dsn_resolver_check_spf (res, "192.0.2.1", NULL, "a@example.org", NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (dsn_spf_result_get_code (spf), ==, DSN_SPF_TEMPERROR);
-  g_assert_nonnull (dsn_spf_result_get_problem (spf));
+  g_assert_nonnull (dsn_spf_result_get_problem (spf, NULL));
 }
 
 typedef struct {

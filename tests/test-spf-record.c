@@ -69,7 +69,8 @@ test_parse (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (DsnSpfRecord) r = dsn_spf_record_parse (cases[i].record, strlen (cases[i].record));
     if (cases[i].valid != (r->error == NULL))
-      g_error ("%s: %s", cases[i].record, r->error ? r->error : "accepted");
+      g_error ("%s: %s", cases[i].record,
+               r->error ? dsn_finding_get_message (r->error, "en") : "accepted");
     g_assert_cmpuint (r->terms->len, ==, cases[i].terms);
   }
   /* What a term holds. */

@@ -74,12 +74,15 @@ rank (const DsnFinding *f)
   }
 }
 
+/* The arguments as the English text sees them: the order does not depend
+ * on the language asked for. */
 static char *
 args_key (const DsnFinding *f)
 {
+  g_autoptr (GPtrArray) args = dsn_finding_args (f, 0);
   GString *s = g_string_new (NULL);
-  for (guint i = 1; i < f->args->len; i += 2) {
-    g_string_append (s, f->args->pdata[i]);
+  for (guint i = 1; i < args->len; i += 2) {
+    g_string_append (s, args->pdata[i]);
     g_string_append_c (s, '\x01');
   }
   return g_string_free (s, FALSE);
@@ -368,8 +371,9 @@ finding_json (const DsnFinding *f, int lang)
   dsn_json_set_string (o, "message", f->message[lang]);
   dsn_json_set_string (o, "advice", f->advice[lang]);
   JsonObject *details = json_object_new ();
-  for (guint i = 0; i + 1 < f->args->len; i += 2)
-    json_object_set_string_member (details, f->args->pdata[i], f->args->pdata[i + 1]);
+  g_autoptr (GPtrArray) args = dsn_finding_args (f, lang);
+  for (guint i = 0; i + 1 < args->len; i += 2)
+    json_object_set_string_member (details, args->pdata[i], args->pdata[i + 1]);
   json_object_set_object_member (o, "details", details);
   JsonNode *n = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (n, o);

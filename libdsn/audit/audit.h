@@ -85,6 +85,9 @@ DSN_INTERNAL void dsn_job_lookup (DsnJob *job, const char *name, guint16 type, D
                                   gpointer user_data);
 /* Adds a finding: CODE then name, value pairs (strings), NULL-terminated. */
 DSN_INTERNAL void dsn_job_add (DsnJob *job, const char *code, ...) G_GNUC_NULL_TERMINATED;
+/* The same with ARGS (name, value strings, taken), for a text argument
+ * (dsn_args_add_text). */
+DSN_INTERNAL void dsn_job_add_args (DsnJob *job, const char *code, GPtrArray *args);
 /* Adds a parser's issues as findings, each with the extra argument NAME =
  * VALUE first when NAME is not NULL. */
 DSN_INTERNAL void dsn_job_add_issues (DsnJob *job, GPtrArray *issues, const char *name,

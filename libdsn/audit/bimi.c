@@ -65,10 +65,11 @@ finish (DsnJob *job)
   const char *dmarc = dsn_dmarc_policy (job);
   int pct = dsn_dmarc_pct (job);
   if (dsn_dmarc_policy_rank (dmarc) < 1 || pct < 100) {
-    g_autofree char *policy = !dmarc      ? g_strdup ("(none)")
+    g_autofree char *policy = !dmarc      ? g_strdup ("value.no_policy")
                               : pct < 100 ? g_strdup_printf ("%s, pct=%d", dmarc, pct)
                                           : g_strdup (dmarc);
-    dsn_job_add (job, "bimi.dmarc_not_enforced", "policy", policy, NULL);
+    /* No DMARC record: "(none)" in the language of the text. */
+    dsn_job_add (job, "bimi.dmarc_not_enforced", dmarc ? "policy" : "policy@", policy, NULL);
   }
   if (dsn_job_area_clean (job, DSN_AREA_BIMI))
     dsn_job_add (job, "bimi.ok", NULL);

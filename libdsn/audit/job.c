@@ -145,6 +145,12 @@ job_add_args (DsnJob *job, const char *code, GPtrArray *args)
 }
 
 void
+dsn_job_add_args (DsnJob *job, const char *code, GPtrArray *args)
+{
+  job_add_args (job, code, args);
+}
+
+void
 dsn_job_add (DsnJob *job, const char *code, ...)
 {
   GPtrArray *args = g_ptr_array_new_with_free_func (g_free);

@@ -299,14 +299,15 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
     return;
   }
   if (f->status != 200) {
-    g_autofree char *detail = g_strdup_printf ("HTTP status %ld", f->status);
-    dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail", detail, NULL);
+    g_autofree char *status = g_strdup_printf ("%ld", f->status);
+    dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail@", "http.status",
+                 "detail.status", status, NULL);
     return;
   }
   if (!f->content_type || g_ascii_strncasecmp (f->content_type, "text/plain", 10)
       || (f->content_type[10] && f->content_type[10] != ';' && f->content_type[10] != ' '))
-    dsn_job_add (job, "mta_sts.content_type", "type", f->content_type ? f->content_type : "(none)",
-                 NULL);
+    dsn_job_add (job, "mta_sts.content_type", f->content_type ? "type" : "type@",
+                 f->content_type ? f->content_type : "value.no_type", NULL);
   DsnStsPolicy *p = st->policy;
   json_object_set_object_member (o, "policy", policy_json (f, p));
   dsn_job_add_issues (job, p->issues, "url", f->url);

@@ -415,7 +415,10 @@ node_json (Node *n)
     json_object_set_string_member (o, "dns_error", dsn_dns_status_to_string (n->status));
   else
     json_object_set_null_member (o, "dns_error");
-  dsn_json_set_string (o, "error", n->rec && n->spf->len == 1 ? n->rec->error : NULL);
+  dsn_json_set_string (o, "error",
+                       n->rec && n->spf->len == 1 && n->rec->error
+                           ? dsn_finding_get_message (n->rec->error, "en")
+                           : NULL);
   json_object_set_int_member (o, "lookups", subtree_lookups (n));
   JsonArray *terms = json_array_new ();
   for (guint i = 0; n->terms && i < n->terms->len; i++)
@@ -453,7 +456,11 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
     dsn_job_add (job, "spf.too_long", "domain", n->domain, "length", len, NULL);
   }
   if (n->rec->error) {
-    dsn_job_add (job, "spf.syntax", "domain", n->domain, "detail", n->rec->error, NULL);
+    GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (args, g_strdup ("domain"));
+    g_ptr_array_add (args, g_strdup (n->domain));
+    dsn_args_add_text (args, "detail", n->rec->error);
+    dsn_job_add_args (job, "spf.syntax", args);
     return;
   }
   gboolean all = FALSE, warned_after = FALSE, has_all = FALSE;

@@ -27,7 +27,7 @@ add_recheck (DsnJson *w, const DsnRecheck *c, const char *lang)
   dsn_json_member (w, "text", c->found ? dsn_finding_get_message (c->found, lang) : NULL);
   dsn_json_set_member_name (w, "details");
   if (c->details)
-    dsn_json_add_node (w, c->details);
+    dsn_json_add_node (w, c->details[dsn_lang_index (lang)]);
   else
     dsn_json_add_null_value (w);
   dsn_json_end_object (w);

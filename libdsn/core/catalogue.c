@@ -1,11 +1,12 @@
 /* The catalogue: every sentence the library shows a person, as data.
  *
- * One GKeyFile per subject under catalogue/ (headers, backscatter, recheck,
- * mailcheck), embedded with GResource so an installed tool needs no data
- * path. A group is a stable code; its keys are attributes (severity, rfc,
- * unchecked, absent) and texts (message, advice, explanation...), each text
- * in every language of catalogue/languages.keys as message[fr]=. Loaded once,
- * on first use, and never modified after: threads share it.
+ * One GKeyFile per subject under catalogue/ (headers, backscatter,
+ * warnings, recheck, mailcheck, details, and the tools' own words in cli),
+ * embedded with GResource so an installed tool needs no data path. A group
+ * is a stable code; its keys are attributes (severity, rfc, unchecked,
+ * absent) and texts (message, advice, explanation...), each text in every
+ * language of catalogue/languages.keys as message[fr]=. Loaded once, on
+ * first use, and never modified after: threads share it.
  *
  * A finding is an entry instantiated with arguments: header findings,
  * backscatter evidence, re-check texts and mailcheck's findings alike.
@@ -167,8 +168,19 @@ arg_value (const GPtrArray *args, const char *name, gsize len)
   return value;
 }
 
+/* VALUE as the entry SUBJECT.VALUE of the catalogue says it in LANG ("-"
+ * in VALUE is "_" in the code); VALUE itself when there is none. */
+static const char *
+code_text (const char *subject, gsize len, const char *value, int lang)
+{
+  g_autofree char *code = g_strdup_printf ("%.*s.%s", (int)len, subject, value);
+  g_strdelimit (code + len + 1, "-", '_');
+  const char *text = dsn_entry_text (dsn_catalogue_entry (code), "message", lang);
+  return text ? text : value;
+}
+
 static void
-fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
+fill_range (GString *out, const char *p, const char *end, const GPtrArray *args, int lang)
 {
   while (p < end) {
     const char *brace = memchr (p, '{', end - p);
@@ -180,6 +192,21 @@ fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
     const char *name = brace + 1, *q = name;
     while (q < end && (g_ascii_isalnum (*q) || *q == '_'))
       q++;
+    /* {name:subject}: a code, said by the entry subject.VALUE. */
+    if (q < end && *q == ':') {
+      const char *subject = q + 1, *r = subject;
+      while (r < end && (g_ascii_isalnum (*r) || *r == '_'))
+        r++;
+      if (q > name && r > subject && r < end && *r == '}') {
+        const char *value = arg_value (args, name, q - name);
+        if (value)
+          g_string_append (out, code_text (subject, r - subject, value, lang));
+        else
+          g_string_append_len (out, brace, r + 1 - brace);
+        p = r + 1;
+        continue;
+      }
+    }
     if (q == name || q >= end || (*q != '}' && *q != '?' && *q != '|')) {
       g_string_append_c (out, '{');
       p = brace + 1;
@@ -217,25 +244,107 @@ fill_range (GString *out, const char *p, const char *end, const GPtrArray *args)
       if (value)
         g_string_append (out, value);
       else
-        fill_range (out, q + 1, close, args);
+        fill_range (out, q + 1, close, args, lang);
     } else if (value) {
-      fill_range (out, q + 1, bar ? bar : close, args);
+      fill_range (out, q + 1, bar ? bar : close, args, lang);
     } else if (bar) {
-      fill_range (out, bar + 1, close, args);
+      fill_range (out, bar + 1, close, args, lang);
     }
     p = close + 1;
   }
 }
 
 char *
-dsn_catalogue_fill (const char *tmpl, const GPtrArray *args)
+dsn_catalogue_fill (const char *tmpl, const GPtrArray *args, int lang)
 {
   if (!tmpl)
     return NULL;
   gsize len = strlen (tmpl);
   GString *out = g_string_sized_new (len + 32);
-  fill_range (out, tmpl, tmpl + len, args);
+  fill_range (out, tmpl, tmpl + len, args, lang);
   return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------ text arguments
+ *
+ * An argument given as "NAME@" = CODE is a text of the catalogue itself
+ * (a parser's reason, an SPF problem): {NAME} is CODE's message in the
+ * language being filled, with CODE's own arguments given as "NAME.ARG".
+ * Only the code names arguments, never the input, so a DNS record or a
+ * message cannot forge one. */
+
+static char *text_arg (const GPtrArray *args, const char *name, const char *code, int lang);
+
+/* ARGS as the texts in language LANG see them: each text argument
+ * resolved, its own arguments left out. Borrowed names, values owned by
+ * OWNED. */
+static GPtrArray *
+args_in (const GPtrArray *args, int lang, GPtrArray *owned)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; args && i + 1 < args->len; i += 2) {
+    const char *name = args->pdata[i], *value = args->pdata[i + 1];
+    gsize len = strlen (name);
+    if (strchr (name, '.'))
+      continue;
+    if (len && name[len - 1] == '@') {
+      char *base = g_strndup (name, len - 1);
+      char *text = text_arg (args, base, value, lang);
+      g_ptr_array_add (owned, base);
+      g_ptr_array_add (owned, text);
+      g_ptr_array_add (out, base);
+      g_ptr_array_add (out, text);
+      continue;
+    }
+    g_ptr_array_add (out, (gpointer)name);
+    g_ptr_array_add (out, (gpointer)value);
+  }
+  return out;
+}
+
+/* The message of CODE, the value of the text argument NAME of ARGS, in
+ * LANG. */
+static char *
+text_arg (const GPtrArray *args, const char *name, const char *code, int lang)
+{
+  const DsnEntry *e = dsn_catalogue_entry (code);
+  if (!e) {
+    g_critical ("no catalogue entry %s", code);
+    return g_strdup (code);
+  }
+  g_autofree char *prefix = g_strconcat (name, ".", NULL);
+  gsize n = strlen (prefix);
+  g_autoptr (GPtrArray) own = g_ptr_array_new ();
+  for (guint i = 0; i + 1 < args->len; i += 2)
+    if (!strncmp (args->pdata[i], prefix, n)) {
+      g_ptr_array_add (own, (char *)args->pdata[i] + n);
+      g_ptr_array_add (own, args->pdata[i + 1]);
+    }
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) resolved = args_in (own, lang, owned);
+  return dsn_catalogue_fill (dsn_entry_text (e, "message", lang), resolved, lang);
+}
+
+void
+dsn_args_add_text (GPtrArray *args, const char *name, const DsnFinding *text)
+{
+  g_ptr_array_add (args, g_strconcat (name, "@", NULL));
+  g_ptr_array_add (args, g_strdup (text->def->code));
+  for (guint i = 0; i + 1 < text->args->len; i += 2) {
+    g_ptr_array_add (args, g_strconcat (name, ".", text->args->pdata[i], NULL));
+    g_ptr_array_add (args, g_strdup (text->args->pdata[i + 1]));
+  }
+}
+
+GPtrArray *
+dsn_finding_args (const DsnFinding *f, int lang)
+{
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) view = args_in (f->args, lang, owned);
+  GPtrArray *out = g_ptr_array_new_full (view->len, g_free);
+  for (guint i = 0; i < view->len; i++)
+    g_ptr_array_add (out, g_strdup (view->pdata[i]));
+  return out;
 }
 
 /* ------------------------------------------------------------ findings */
@@ -244,8 +353,11 @@ static char **
 fill_all (const DsnEntry *def, const char *key, const GPtrArray *args)
 {
   char **texts = g_new0 (char *, dsn_lang_count ());
-  for (int l = 0; l < dsn_lang_count (); l++)
-    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), args);
+  for (int l = 0; l < dsn_lang_count (); l++) {
+    g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr (GPtrArray) view = args_in (args, l, owned);
+    texts[l] = dsn_catalogue_fill (dsn_entry_text (def, key, l), view, l);
+  }
   return texts;
 }
 
@@ -397,5 +509,5 @@ dsn_catalogue_format (const char *code, const char *key, const char *lang, ...)
     g_ptr_array_add (args, (gpointer)value);
   }
   va_end (ap);
-  return dsn_catalogue_fill (tmpl, args);
+  return dsn_catalogue_fill (tmpl, args, dsn_lang_index (lang));
 }

@@ -41,8 +41,9 @@ typedef struct {
   const char *what; /* "spf", "dkim", "dmarc", "mx", "dnsbl", "ptr" */
   char *target;     /* the domain or address checked */
   DsnRecheckStatus status;
-  DsnFinding *found; /* what the check found, in its message; NULL until known */
-  JsonNode *details;
+  DsnFinding *found;  /* what the check found, in its message; NULL until known */
+  JsonNode **details; /* [dsn_lang_count ()]: the SPF evaluation or the audit with its
+                       * texts in each language; NULL when nothing was asked */
 } DsnRecheck;
 
 DSN_INTERNAL DsnRecheck *dsn_recheck_new (const char *what, const char *target);
@@ -218,7 +219,7 @@ typedef struct {
 struct _DsnFinding {
   const DsnEntry *def;
   DsnSeverity severity; /* the entry's unless the finding says otherwise */
-  GPtrArray *args;      /* name, value, name, value... */
+  GPtrArray *args;      /* name, value, name, value... (dsn_args_add_text) */
   char **message;       /* [dsn_lang_count ()], filled; NULLs when the entry has none */
   char **advice;
 };
@@ -229,11 +230,13 @@ DSN_INTERNAL const DsnEntry *dsn_catalogue_entry (const char *code);
  * is not translated; NULL if E has no such text. */
 DSN_INTERNAL const char *dsn_entry_text (const DsnEntry *e, const char *key, int lang);
 /* TEMPLATE with its placeholders filled from ARGS (name, value pairs; may
- * be NULL): {name} is the value; {name?TEXT} TEXT when the argument is
- * there, {name?TEXT|OTHER} OTHER when it is not, {name|OTHER} the value or
- * else OTHER. An unknown {name} is left as written. Newly allocated; NULL
- * for NULL. */
-DSN_INTERNAL char *dsn_catalogue_fill (const char *tmpl, const GPtrArray *args);
+ * be NULL) for language LANG (an index): {name} is the value; {name?TEXT}
+ * TEXT when the argument is there, {name?TEXT|OTHER} OTHER when it is not,
+ * {name|OTHER} the value or else OTHER; {name:subject} the value, a code,
+ * as the entry "subject.value" says it in LANG (the value itself when
+ * there is none). An unknown {name} is left as written. Newly allocated;
+ * NULL for NULL. */
+DSN_INTERNAL char *dsn_catalogue_fill (const char *tmpl, const GPtrArray *args, int lang);
 
 /* A finding for CODE with ARGS (name, value pairs, stolen; may be NULL),
  * its message and advice filled in every language. NULL, with a critical
@@ -246,6 +249,15 @@ DSN_INTERNAL DsnFinding *dsn_finding_newv (const char *code, ...) G_GNUC_NULL_TE
 DSN_INTERNAL DsnFinding *dsn_finding_new_valist (const char *code, va_list ap);
 DSN_INTERNAL DsnFinding *dsn_finding_copy (const DsnFinding *f);
 DSN_INTERNAL void dsn_finding_free (DsnFinding *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnFinding, dsn_finding_free)
+/* Adds to ARGS (name, value strings) the argument NAME whose value is the
+ * message of TEXT (a finding made for its words: a parser's reason, an
+ * SPF problem), so that it is shown in the language of the text it fills:
+ * "NAME@" = TEXT's code, then TEXT's arguments as "NAME.ARG" = value. */
+DSN_INTERNAL void dsn_args_add_text (GPtrArray *args, const char *name, const DsnFinding *text);
+/* F's arguments as its texts in language LANG (an index) see them, text
+ * arguments filled in that language: name, value pairs, newly allocated. */
+DSN_INTERNAL GPtrArray *dsn_finding_args (const DsnFinding *f, int lang);
 
 /* ------------------------------------------------------------ domain.c */
 

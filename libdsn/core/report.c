@@ -405,8 +405,9 @@ dsn_recheck_free (DsnRecheck *c)
     return;
   g_free (c->target);
   dsn_finding_free (c->found);
-  if (c->details)
-    json_node_unref (c->details);
+  for (int l = 0; c->details && l < dsn_lang_count (); l++)
+    json_node_unref (c->details[l]);
+  g_free (c->details);
   g_free (c);
 }
 

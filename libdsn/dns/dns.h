@@ -165,7 +165,7 @@ typedef struct {
   GPtrArray *terms;           /* DsnSpfTerm, in order */
   const DsnSpfTerm *redirect; /* NULL if none */
   const DsnSpfTerm *exp;
-  char *error; /* the first syntax error, or NULL */
+  DsnFinding *error; /* the first syntax error (spf_syntax.*), or NULL */
 } DsnSpfRecord;
 
 /* TRUE if TEXT (LEN bytes) is an SPF record: "v=spf1" in any case, followed
@@ -227,7 +227,7 @@ struct _DsnSpfResult {
   char *ip, *sender, *helo, *domain;
   char *record;
   char *explanation;
-  char *problem;
+  DsnFinding *problem; /* spf_problem.* of catalogue/details.keys, or NULL */
   guint lookups, void_lookups;
   GPtrArray *path; /* SpfStep */
 };
@@ -257,9 +257,9 @@ typedef struct {
 } DsnTag;
 
 /* Parses a tag=value list (RFC 6376 §3.2). Returns the tags in order, or
- * NULL with *ERROR set (a duplicate tag, a tag without "="). Empty specs
- * (";;") are skipped. */
-DSN_INTERNAL GPtrArray *dsn_taglist_parse (const char *text, char **error);
+ * NULL with *ERROR set to what is wrong (taglist.*: a duplicate tag, a tag
+ * without "="). Empty specs (";;") are skipped. */
+DSN_INTERNAL GPtrArray *dsn_taglist_parse (const char *text, DsnFinding **error);
 DSN_INTERNAL const char *dsn_taglist_get (GPtrArray *tags, const char *name);
 DSN_INTERNAL JsonObject *dsn_taglist_to_json (GPtrArray *tags);
 

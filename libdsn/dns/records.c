@@ -43,6 +43,18 @@ dsn_issue_add (GPtrArray *issues, const char *code, ...)
   g_ptr_array_add (issues, i);
 }
 
+/* Adds CODE, whose "detail" is DETAIL's message (catalogue/details.keys),
+ * taken: shown in the language of the finding. */
+static void
+add_detail (GPtrArray *issues, const char *code, DsnFinding *detail)
+{
+  dsn_issue_add (issues, code, NULL);
+  DsnIssue *i = issues->pdata[issues->len - 1];
+  if (detail)
+    dsn_args_add_text (i->args, "detail", detail);
+  dsn_finding_free (detail);
+}
+
 /* ------------------------------------------------------------ tag lists */
 
 static void
@@ -54,7 +66,7 @@ tag_free (DsnTag *t)
 }
 
 GPtrArray *
-dsn_taglist_parse (const char *text, char **error)
+dsn_taglist_parse (const char *text, DsnFinding **error)
 {
   g_autoptr (GPtrArray) tags = g_ptr_array_new_with_free_func ((GDestroyNotify)tag_free);
   g_auto (GStrv) specs = g_strsplit (text, ";", -1);
@@ -64,7 +76,7 @@ dsn_taglist_parse (const char *text, char **error)
       continue;
     char *eq = strchr (spec, '=');
     if (!eq) {
-      *error = g_strdup_printf ("\"%s\" is not a tag=value pair", spec);
+      *error = dsn_finding_newv ("taglist.not_pair", "spec", spec, NULL);
       return NULL;
     }
     *eq = '\0';
@@ -74,11 +86,11 @@ dsn_taglist_parse (const char *text, char **error)
     for (const char *p = name; ok && *p; p++)
       ok = g_ascii_isalnum (*p) || *p == '_';
     if (!ok) {
-      *error = g_strdup_printf ("\"%s\" is not a valid tag name", name);
+      *error = dsn_finding_newv ("taglist.bad_name", "name", name, NULL);
       return NULL;
     }
     if (dsn_taglist_get (tags, name)) {
-      *error = g_strdup_printf ("the tag \"%s\" appears twice", name);
+      *error = dsn_finding_newv ("taglist.twice", "name", name, NULL);
       return NULL;
     }
     DsnTag *t = g_new0 (DsnTag, 1);
@@ -260,16 +272,14 @@ dsn_dmarc_parse (const char *text)
   DsnDmarcRecord *r = g_new0 (DsnDmarcRecord, 1);
   r->issues = dsn_issues_new ();
   r->pct = r->ri = -1;
-  char *error = NULL;
+  DsnFinding *error = NULL;
   r->tags = dsn_taglist_parse (text, &error);
   if (!r->tags) {
-    dsn_issue_add (r->issues, "dmarc.syntax", "detail", error, NULL);
-    g_free (error);
+    add_detail (r->issues, "dmarc.syntax", error);
     return r;
   }
   if (!version_first (r->tags, "DMARC1")) {
-    dsn_issue_add (r->issues, "dmarc.syntax", "detail", "the record must start with v=DMARC1",
-                   NULL);
+    add_detail (r->issues, "dmarc.syntax", dsn_finding_newv ("record.dmarc_version", NULL));
     return r;
   }
   r->valid = TRUE;
@@ -476,16 +486,15 @@ dsn_dkim_parse (const char *text)
 {
   DsnDkimKey *k = g_new0 (DsnDkimKey, 1);
   k->issues = dsn_issues_new ();
-  char *error = NULL;
+  DsnFinding *error = NULL;
   k->tags = dsn_taglist_parse (text, &error);
   if (!k->tags) {
-    dsn_issue_add (k->issues, "dkim.syntax", "detail", error, NULL);
-    g_free (error);
+    add_detail (k->issues, "dkim.syntax", error);
     return k;
   }
   const char *v = dsn_taglist_get (k->tags, "v");
   if (v && !version_first (k->tags, "DKIM1")) {
-    dsn_issue_add (k->issues, "dkim.syntax", "detail", "v= must be DKIM1 and come first", NULL);
+    add_detail (k->issues, "dkim.syntax", dsn_finding_newv ("record.dkim_version", NULL));
     return k;
   }
   const char *kt = dsn_taglist_get (k->tags, "k");
@@ -520,7 +529,7 @@ dsn_dkim_parse (const char *text)
   }
   const char *p = dsn_taglist_get (k->tags, "p");
   if (!p) {
-    dsn_issue_add (k->issues, "dkim.syntax", "detail", "no p= tag (the public key)", NULL);
+    add_detail (k->issues, "dkim.syntax", dsn_finding_newv ("record.dkim_no_key", NULL));
     return k;
   }
   GString *key = g_string_new (NULL);
@@ -534,7 +543,7 @@ dsn_dkim_parse (const char *text)
     return k;
   }
   if (!base64_valid (k->key)) {
-    dsn_issue_add (k->issues, "dkim.bad_key", "detail", "p= is not valid base64", NULL);
+    add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_not_base64", NULL));
     return k;
   }
   gsize len;
@@ -542,7 +551,7 @@ dsn_dkim_parse (const char *text)
   if (!strcmp (k->key_type, "rsa")) {
     k->key_bits = dsn_rsa_key_bits (der, len);
     if (!k->key_bits) {
-      dsn_issue_add (k->issues, "dkim.bad_key", "detail", "p= is not an RSA public key", NULL);
+      add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_not_rsa", NULL));
     } else {
       g_autofree char *bits = g_strdup_printf ("%u", k->key_bits);
       if (k->key_bits < 1024)
@@ -552,7 +561,7 @@ dsn_dkim_parse (const char *text)
     }
   } else if (!strcmp (k->key_type, "ed25519")) {
     if (len != 32)
-      dsn_issue_add (k->issues, "dkim.bad_key", "detail", "an Ed25519 key is 32 bytes", NULL);
+      add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_ed25519_size", NULL));
     else
       k->key_bits = 256;
   } else {
@@ -580,16 +589,14 @@ dsn_sts_record_parse (const char *text)
 {
   DsnStsRecord *r = g_new0 (DsnStsRecord, 1);
   r->issues = dsn_issues_new ();
-  char *error = NULL;
+  DsnFinding *error = NULL;
   r->tags = dsn_taglist_parse (text, &error);
   if (!r->tags) {
-    dsn_issue_add (r->issues, "mta_sts.txt_syntax", "detail", error, NULL);
-    g_free (error);
+    add_detail (r->issues, "mta_sts.txt_syntax", error);
     return r;
   }
   if (!version_first (r->tags, "STSv1")) {
-    dsn_issue_add (r->issues, "mta_sts.txt_syntax", "detail", "the record must start with v=STSv1",
-                   NULL);
+    add_detail (r->issues, "mta_sts.txt_syntax", dsn_finding_newv ("record.sts_version", NULL));
     return r;
   }
   /* sts-id = 1*32(ALPHA / DIGIT) */
@@ -598,8 +605,8 @@ dsn_sts_record_parse (const char *text)
   for (const char *p = id; ok && *p; p++)
     ok = g_ascii_isalnum (*p);
   if (!ok)
-    dsn_issue_add (r->issues, "mta_sts.txt_syntax", "detail",
-                   id ? "id= must be 1 to 32 letters or digits" : "no id= tag", NULL);
+    add_detail (r->issues, "mta_sts.txt_syntax",
+                dsn_finding_newv (id ? "record.sts_bad_id" : "record.sts_no_id", NULL));
   else
     r->id = g_strdup (id);
   return r;
@@ -626,7 +633,8 @@ dsn_sts_policy_parse (const char *text, gsize len)
   p->max_age = -1;
   g_autofree char *copy = g_strndup (text, len);
   if (strlen (copy) != len || !g_utf8_validate (copy, -1, NULL)) {
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "the policy is not text", NULL);
+    add_detail (p->issues, "mta_sts.policy_syntax",
+                dsn_finding_newv ("record.policy_not_text", NULL));
     return p;
   }
   /* Lines end with CRLF, or LF alone as many servers send (RFC 8461 §3.2). */
@@ -638,8 +646,8 @@ dsn_sts_policy_parse (const char *text, gsize len)
       continue;
     char *colon = strchr (*l, ':');
     if (!colon) {
-      g_autofree char *detail = g_strdup_printf ("\"%s\" is not a \"key: value\" line", *l);
-      dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", detail, NULL);
+      add_detail (p->issues, "mta_sts.policy_syntax",
+                  dsn_finding_newv ("record.policy_bad_line", "line", *l, NULL));
       continue;
     }
     *colon = '\0';
@@ -660,21 +668,23 @@ dsn_sts_policy_parse (const char *text, gsize len)
         if (strlen (value) <= 10 && g_ascii_string_to_unsigned (value, 10, 0, 31557600, &v, NULL))
           p->max_age = (gint64)v;
         else
-          dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail",
-                         "max_age must be a number of seconds up to 31557600", NULL);
+          add_detail (p->issues, "mta_sts.policy_syntax",
+                      dsn_finding_newv ("record.policy_bad_max_age", NULL));
       }
     }
   }
   if (!p->version || strcmp (p->version, "STSv1"))
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "version: STSv1 is missing", NULL);
+    add_detail (p->issues, "mta_sts.policy_syntax",
+                dsn_finding_newv ("record.policy_no_version", NULL));
   if (!p->mode
       || (strcmp (p->mode, "enforce") && strcmp (p->mode, "testing") && strcmp (p->mode, "none")))
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail",
-                   "mode must be enforce, testing or none", NULL);
+    add_detail (p->issues, "mta_sts.policy_syntax",
+                dsn_finding_newv ("record.policy_bad_mode", NULL));
   if (!max_age_seen)
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "max_age is missing", NULL);
+    add_detail (p->issues, "mta_sts.policy_syntax",
+                dsn_finding_newv ("record.policy_no_max_age", NULL));
   if (!p->mx->len && (!p->mode || strcmp (p->mode, "none")))
-    dsn_issue_add (p->issues, "mta_sts.policy_syntax", "detail", "no mx: line", NULL);
+    add_detail (p->issues, "mta_sts.policy_syntax", dsn_finding_newv ("record.policy_no_mx", NULL));
   return p;
 }
 
@@ -719,22 +729,19 @@ dsn_tlsrpt_parse (const char *text)
 {
   DsnTlsRptRecord *r = g_new0 (DsnTlsRptRecord, 1);
   r->issues = dsn_issues_new ();
-  char *error = NULL;
+  DsnFinding *error = NULL;
   r->tags = dsn_taglist_parse (text, &error);
   if (!r->tags) {
-    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", error, NULL);
-    g_free (error);
+    add_detail (r->issues, "tls_rpt.syntax", error);
     return r;
   }
   if (!version_first (r->tags, "TLSRPTv1")) {
-    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "the record must start with v=TLSRPTv1",
-                   NULL);
+    add_detail (r->issues, "tls_rpt.syntax", dsn_finding_newv ("record.tlsrpt_version", NULL));
     return r;
   }
   const char *rua = dsn_taglist_get (r->tags, "rua");
   if (!rua || !*rua) {
-    dsn_issue_add (r->issues, "tls_rpt.syntax", "detail", "no rua= tag (where to send reports)",
-                   NULL);
+    add_detail (r->issues, "tls_rpt.syntax", dsn_finding_newv ("record.tlsrpt_no_rua", NULL));
     return r;
   }
   r->rua = parse_uris (rua);
@@ -773,15 +780,14 @@ dsn_bimi_parse (const char *text)
 {
   DsnBimiRecord *r = g_new0 (DsnBimiRecord, 1);
   r->issues = dsn_issues_new ();
-  char *error = NULL;
+  DsnFinding *error = NULL;
   r->tags = dsn_taglist_parse (text, &error);
   if (!r->tags) {
-    dsn_issue_add (r->issues, "bimi.syntax", "detail", error, NULL);
-    g_free (error);
+    add_detail (r->issues, "bimi.syntax", error);
     return r;
   }
   if (!version_first (r->tags, "BIMI1")) {
-    dsn_issue_add (r->issues, "bimi.syntax", "detail", "the record must start with v=BIMI1", NULL);
+    add_detail (r->issues, "bimi.syntax", dsn_finding_newv ("record.bimi_version", NULL));
     return r;
   }
   const char *l = dsn_taglist_get (r->tags, "l");
@@ -794,7 +800,7 @@ dsn_bimi_parse (const char *text)
     return r;
   }
   if (!r->logo) {
-    dsn_issue_add (r->issues, "bimi.syntax", "detail", "no l= tag (the logo's URL)", NULL);
+    add_detail (r->issues, "bimi.syntax", dsn_finding_newv ("record.bimi_no_logo", NULL));
   } else {
     if (!https_url (r->logo))
       dsn_issue_add (r->issues, "bimi.logo_not_https", "url", r->logo, NULL);

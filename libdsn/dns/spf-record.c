@@ -27,7 +27,7 @@ dsn_spf_record_free (DsnSpfRecord *rec)
     return;
   g_free (rec->text);
   g_ptr_array_unref (rec->terms);
-  g_free (rec->error);
+  dsn_finding_free (rec->error);
   g_free (rec);
 }
 
@@ -138,17 +138,19 @@ toplabel_ok (const char *s, gsize n)
   return is_alnum (s[0]) && is_alnum (s[n - 1]);
 }
 
-/* domain-spec = macro-string domain-end;
+/* domain-spec = macro-string domain-end; *WHY is what is wrong, a code of
+ * the catalogue.
+ *
  * domain-end = ( "." toplabel [ "." ] ) / macro-expand (§7.1) */
 static gboolean
 domain_spec_ok (const char *s, const char **why)
 {
   if (!*s) {
-    *why = "empty domain";
+    *why = "spf_syntax.empty_domain";
     return FALSE;
   }
   if (!dsn_spf_macro_valid (s, FALSE)) {
-    *why = "invalid macro or character";
+    *why = "spf_syntax.bad_macro";
     return FALSE;
   }
   /* Find where the trailing literal run starts (after the last macro). */
@@ -173,7 +175,7 @@ domain_spec_ok (const char *s, const char **why)
     n--;
   const char *dot = g_strrstr_len (lit, (gssize)n, ".");
   if (!dot || !toplabel_ok (dot + 1, (gsize)(lit + n - dot - 1))) {
-    *why = "the domain must end with a valid top-level label";
+    *why = "spf_syntax.bad_top_label";
     return FALSE;
   }
   return TRUE;
@@ -240,9 +242,21 @@ name_char (char c)
   return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.';
 }
 
+/* TERM's domain-spec is wrong: WHY, a code. */
+static DsnFinding *
+bad_domain (const char *term, const char *why)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (DsnFinding) reason = dsn_finding_newv (why, NULL);
+  g_ptr_array_add (args, g_strdup ("term"));
+  g_ptr_array_add (args, g_strdup (term));
+  dsn_args_add_text (args, "reason", reason);
+  return dsn_finding_new ("spf_syntax.domain_spec", g_steal_pointer (&args));
+}
+
 /* Parses one term. Returns NULL and sets *ERROR on a syntax error. */
 static DsnSpfTerm *
-parse_term (const char *s, gsize n, char **error)
+parse_term (const char *s, gsize n, DsnFinding **error)
 {
   g_autoptr (GString) text = g_string_new_len (s, (gssize)n);
   DsnSpfTerm *t = g_new0 (DsnSpfTerm, 1);
@@ -263,14 +277,14 @@ parse_term (const char *s, gsize n, char **error)
       if (!strcmp (t->name, "redirect") || !strcmp (t->name, "exp")) {
         t->kind = !strcmp (t->name, "redirect") ? DSN_SPF_REDIRECT : DSN_SPF_EXP;
         if (!domain_spec_ok (value, &why)) {
-          *error = g_strdup_printf ("\"%s\": %s", t->text, why);
+          *error = bad_domain (t->text, why);
           goto bad;
         }
         t->domain_spec = g_steal_pointer (&value);
       } else {
         t->kind = DSN_SPF_UNKNOWN_MODIFIER;
         if (!dsn_spf_macro_valid (value, TRUE) || strchr (value, ' ')) {
-          *error = g_strdup_printf ("\"%s\": invalid macro in the modifier's value", t->text);
+          *error = dsn_finding_newv ("spf_syntax.modifier_macro", "term", t->text, NULL);
           goto bad;
         }
         t->value = g_steal_pointer (&value);
@@ -306,7 +320,7 @@ parse_term (const char *s, gsize n, char **error)
       known = TRUE;
     }
   if (!known || (rest_len && rest[0] != ':' && rest[0] != '/')) {
-    *error = g_strdup_printf ("\"%s\": unknown mechanism", t->text);
+    *error = dsn_finding_newv ("spf_syntax.unknown_mechanism", "term", t->text, NULL);
     goto bad;
   }
   gboolean colon = rest_len && rest[0] == ':';
@@ -316,7 +330,7 @@ parse_term (const char *s, gsize n, char **error)
   switch (t->kind) {
   case DSN_SPF_ALL:
     if (rest_len) {
-      *error = g_strdup_printf ("\"%s\": \"all\" takes no argument", t->text);
+      *error = dsn_finding_newv ("spf_syntax.all_argument", "term", t->text, NULL);
       goto bad;
     }
     break;
@@ -325,13 +339,14 @@ parse_term (const char *s, gsize n, char **error)
   case DSN_SPF_PTR: {
     gboolean required = t->kind != DSN_SPF_PTR;
     if ((required && !colon) || (rest_len && !colon)) {
-      *error = g_strdup_printf ("\"%s\": expected \"%s:domain\"", t->text, t->name);
+      *error = dsn_finding_newv ("spf_syntax.expected_domain", "term", t->text, "mechanism",
+                                 t->name, NULL);
       goto bad;
     }
     if (colon) {
       g_autofree char *spec = g_strndup (arg, arg_len);
       if (!domain_spec_ok (spec, &why)) {
-        *error = g_strdup_printf ("\"%s\": %s", t->text, why);
+        *error = bad_domain (t->text, why);
         goto bad;
       }
       t->domain_spec = g_steal_pointer (&spec);
@@ -342,18 +357,18 @@ parse_term (const char *s, gsize n, char **error)
   case DSN_SPF_MX: {
     gsize len = arg_len;
     if (!split_dual_cidr (arg, &len, &t->cidr4, &t->cidr6)) {
-      *error = g_strdup_printf ("\"%s\": invalid prefix length", t->text);
+      *error = dsn_finding_newv ("spf_syntax.prefix_length", "term", t->text, NULL);
       goto bad;
     }
     if (colon) {
       g_autofree char *spec = g_strndup (arg, len);
       if (!domain_spec_ok (spec, &why)) {
-        *error = g_strdup_printf ("\"%s\": %s", t->text, why);
+        *error = bad_domain (t->text, why);
         goto bad;
       }
       t->domain_spec = g_steal_pointer (&spec);
     } else if (len) {
-      *error = g_strdup_printf ("\"%s\": invalid prefix length", t->text);
+      *error = dsn_finding_newv ("spf_syntax.prefix_length", "term", t->text, NULL);
       goto bad;
     }
     break;
@@ -362,20 +377,21 @@ parse_term (const char *s, gsize n, char **error)
   case DSN_SPF_IP6: {
     gboolean v4 = t->kind == DSN_SPF_IP4;
     if (!colon) {
-      *error = g_strdup_printf ("\"%s\": expected an address", t->text);
+      *error = dsn_finding_newv ("spf_syntax.expected_address", "term", t->text, NULL);
       goto bad;
     }
     const char *slash = memchr (arg, '/', arg_len);
     gsize alen = slash ? (gsize)(slash - arg) : arg_len;
     g_autofree char *addr = g_strndup (arg, alen);
     if (inet_pton (v4 ? AF_INET : AF_INET6, addr, t->network) != 1) {
-      *error = g_strdup_printf ("\"%s\": invalid %s address", t->text, v4 ? "IPv4" : "IPv6");
+      *error = dsn_finding_newv ("spf_syntax.bad_address", "term", t->text, "family",
+                                 v4 ? "IPv4" : "IPv6", NULL);
       goto bad;
     }
     if (slash) {
       int c = parse_cidr (slash + 1, arg_len - alen - 1, v4 ? 32 : 128);
       if (c < 0) {
-        *error = g_strdup_printf ("\"%s\": invalid prefix length", t->text);
+        *error = dsn_finding_newv ("spf_syntax.prefix_length", "term", t->text, NULL);
         goto bad;
       }
       if (v4)
@@ -407,7 +423,7 @@ dsn_spf_record_parse (const char *text, gsize len)
   rec->text = g_strndup (text, len);
   rec->terms = g_ptr_array_new_with_free_func ((GDestroyNotify)term_free);
   if (!dsn_spf_is_record (text, len)) {
-    rec->error = g_strdup ("the record does not start with \"v=spf1\"");
+    rec->error = dsn_finding_newv ("spf_syntax.not_spf1", NULL);
     return rec;
   }
   /* Only printable US-ASCII and spaces (§3.1, §4.6.1: terms are separated by
@@ -415,9 +431,12 @@ dsn_spf_record_parse (const char *text, gsize len)
   for (gsize i = 0; i < len; i++) {
     guchar c = (guchar)text[i];
     if (c < 0x20 || c > 0x7e) {
-      rec->error = c >= 0x80
-                       ? g_strdup_printf ("non-ASCII byte at position %zu", i + 1)
-                       : g_strdup_printf ("control character 0x%02x at position %zu", c, i + 1);
+      char byte[8], position[24];
+      g_snprintf (byte, sizeof byte, "%02x", c);
+      g_snprintf (position, sizeof position, "%zu", i + 1);
+      rec->error = c >= 0x80 ? dsn_finding_newv ("spf_syntax.non_ascii", "position", position, NULL)
+                             : dsn_finding_newv ("spf_syntax.control", "byte", byte, "position",
+                                                 position, NULL);
       return rec;
     }
   }
@@ -430,7 +449,7 @@ dsn_spf_record_parse (const char *text, gsize len)
     gsize start = p;
     while (p < len && text[p] != ' ')
       p++;
-    char *error = NULL;
+    DsnFinding *error = NULL;
     DsnSpfTerm *t = parse_term (text + start, p - start, &error);
     if (!t) {
       rec->error = error;
@@ -440,7 +459,7 @@ dsn_spf_record_parse (const char *text, gsize len)
     if (t->kind == DSN_SPF_REDIRECT || t->kind == DSN_SPF_EXP) {
       const DsnSpfTerm **slot = t->kind == DSN_SPF_REDIRECT ? &rec->redirect : &rec->exp;
       if (*slot) {
-        rec->error = g_strdup_printf ("\"%s=\" appears twice (RFC 7208 §6)", t->name);
+        rec->error = dsn_finding_newv ("spf_syntax.twice", "modifier", t->name, NULL);
         return rec;
       }
       *slot = t;

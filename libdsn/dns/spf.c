@@ -113,7 +113,7 @@ struct _Frame {
   gpointer done_data;
   /* outcome */
   DsnSpfCode code;
-  char *problem;
+  DsnFinding *problem; /* spf_problem.* */
   char *explanation;
   GPtrArray *path; /* SpfStep */
   /* the term in progress */
@@ -136,7 +136,7 @@ frame_free (Frame *f)
     return;
   g_free (f->domain);
   dsn_spf_record_free (f->rec);
-  g_free (f->problem);
+  dsn_finding_free (f->problem);
   g_free (f->explanation);
   if (f->path)
     g_ptr_array_unref (f->path);
@@ -179,25 +179,43 @@ take_path (Frame *f, Frame *child)
   g_ptr_array_set_size (child->path, 0);
 }
 
+/* Ends F with CODE and, when it is the first one, PROBLEM (taken). */
 static void
-frame_finish (Frame *f, DsnSpfCode code, const char *problem)
+frame_finish (Frame *f, DsnSpfCode code, DsnFinding *problem)
 {
   f->code = code;
   if (problem && !f->problem)
-    f->problem = g_strdup (problem);
+    f->problem = g_steal_pointer (&problem);
+  dsn_finding_free (problem);
   f->done (f, f->done_data);
 }
 
-static void frame_finishf (Frame *f, DsnSpfCode code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static void frame_fail (Frame *f, DsnSpfCode code, const char *problem, ...) G_GNUC_NULL_TERMINATED;
 
+/* Ends F with CODE and the problem PROBLEM of catalogue/details.keys, its
+ * NAME, VALUE arguments ending with a NULL name. */
 static void
-frame_finishf (Frame *f, DsnSpfCode code, const char *fmt, ...)
+frame_fail (Frame *f, DsnSpfCode code, const char *problem, ...)
 {
   va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_start (ap, problem);
+  DsnFinding *p = dsn_finding_new_valist (problem, ap);
   va_end (ap);
-  frame_finish (f, code, msg);
+  frame_finish (f, code, p);
+}
+
+/* The same when the problem has a text argument NAME: TEXT, another
+ * problem (may be NULL). */
+static void
+frame_fail_with (Frame *f, DsnSpfCode code, const char *problem, const char *domain,
+                 const char *name, const DsnFinding *text)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (args, g_strdup ("domain"));
+  g_ptr_array_add (args, g_strdup (domain));
+  if (text)
+    dsn_args_add_text (args, name, text);
+  frame_finish (f, code, dsn_finding_new (problem, args));
 }
 
 static DsnSpfCode
@@ -261,8 +279,8 @@ static gboolean
 count_lookup (Frame *f)
 {
   if (++f->chk->lookups > SPF_MAX_LOOKUPS) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "more than %d DNS-querying terms (RFC 7208 §4.6.4)",
-                   SPF_MAX_LOOKUPS);
+    frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.too_many_lookups", "limit",
+                G_STRINGIFY (SPF_MAX_LOOKUPS), NULL);
     return FALSE;
   }
   return TRUE;
@@ -273,8 +291,8 @@ count_void (Frame *f, const DsnDnsAnswer *ans)
 {
   if (ans->status == DSN_DNS_BADNAME || dsn_dns_void (ans)) {
     if (++f->chk->voids > SPF_MAX_VOID) {
-      frame_finishf (f, DSN_SPF_PERMERROR, "more than %d void lookups (RFC 7208 §4.6.4)",
-                     SPF_MAX_VOID);
+      frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.too_many_void", "limit",
+                  G_STRINGIFY (SPF_MAX_VOID), NULL);
       return FALSE;
     }
   }
@@ -515,8 +533,9 @@ on_a (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status != DSN_DNS_BADNAME && dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s %s", dsn_dns_status_to_string (ans->status),
-                   ans->name, dsn_dns_type_to_string (ans->type));
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.dns", "status",
+                dsn_dns_status_to_string (ans->status), "name", ans->name, "type",
+                dsn_dns_type_to_string (ans->type), NULL);
     return;
   }
   if (!count_void (f, ans))
@@ -532,8 +551,8 @@ on_exists (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status != DSN_DNS_BADNAME && dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s A", dsn_dns_status_to_string (ans->status),
-                   ans->name);
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.dns", "status",
+                dsn_dns_status_to_string (ans->status), "name", ans->name, "type", "A", NULL);
     return;
   }
   if (!count_void (f, ans))
@@ -550,7 +569,7 @@ mx_host_done (Frame *f)
   if (f->matched)
     conclude (f, f->term);
   else if (f->failed)
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS failure on a mail server address of %s", f->target);
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.mx_address", "domain", f->target, NULL);
   else
     next_term (f);
 }
@@ -572,16 +591,16 @@ on_mx (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status != DSN_DNS_BADNAME && dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s MX", dsn_dns_status_to_string (ans->status),
-                   ans->name);
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.dns", "status",
+                dsn_dns_status_to_string (ans->status), "name", ans->name, "type", "MX", NULL);
     return;
   }
   if (!count_void (f, ans))
     return;
   if (ans->rrs->len > SPF_MAX_MX) {
-    frame_finishf (f, DSN_SPF_PERMERROR,
-                   "%s has %u MX records; at most %d may be looked up (RFC 7208 §4.6.4)", ans->name,
-                   ans->rrs->len, SPF_MAX_MX);
+    g_autofree char *count = g_strdup_printf ("%u", ans->rrs->len);
+    frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.too_many_mx", "domain", ans->name, "count",
+                count, "limit", G_STRINGIFY (SPF_MAX_MX), NULL);
     return;
   }
   f->matched = f->failed = FALSE;
@@ -605,7 +624,7 @@ on_include_done (Frame *child, gpointer data)
   Frame *f = data;
   f->child = NULL;
   DsnSpfCode code = child->code;
-  g_autofree char *problem = g_steal_pointer (&child->problem);
+  g_autoptr (DsnFinding) problem = g_steal_pointer (&child->problem);
   const DsnSpfTerm *t = f->term;
   switch (code) {
   case DSN_SPF_PASS:
@@ -632,7 +651,7 @@ on_include_done (Frame *child, gpointer data)
     add_step (f, t->text, code);
     take_path (f, child);
     frame_free (child);
-    frame_finish (f, DSN_SPF_TEMPERROR, problem);
+    frame_finish (f, DSN_SPF_TEMPERROR, g_steal_pointer (&problem));
     return;
   case DSN_SPF_NONE:
   case DSN_SPF_PERMERROR:
@@ -640,10 +659,10 @@ on_include_done (Frame *child, gpointer data)
     take_path (f, child);
     frame_free (child);
     if (code == DSN_SPF_NONE)
-      frame_finishf (f, DSN_SPF_PERMERROR, "include:%s finds no SPF record (%s)", f->target,
-                     problem ? problem : "none");
+      frame_fail_with (f, DSN_SPF_PERMERROR, "spf_problem.include_none", f->target, "problem",
+                       problem);
     else
-      frame_finish (f, DSN_SPF_PERMERROR, problem);
+      frame_finish (f, DSN_SPF_PERMERROR, g_steal_pointer (&problem));
     return;
   }
 }
@@ -659,13 +678,14 @@ on_redirect_done (Frame *child, gpointer data)
   DsnSpfCode code = child->code;
   /* The redirected record's explanation, not ours (§6.2). */
   f->explanation = g_steal_pointer (&child->explanation);
-  g_autofree char *problem = g_steal_pointer (&child->problem);
+  DsnFinding *problem = g_steal_pointer (&child->problem);
   frame_free (child);
-  if (code == DSN_SPF_NONE)
-    frame_finishf (f, DSN_SPF_PERMERROR, "redirect=%s finds no SPF record (RFC 7208 §6.1)",
-                   f->target);
-  else
+  if (code == DSN_SPF_NONE) {
+    dsn_finding_free (problem);
+    frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.redirect_none", "domain", f->target, NULL);
+  } else {
     frame_finish (f, code, problem);
+  }
 }
 
 static void
@@ -676,8 +696,8 @@ redirect (Frame *f)
   g_free (f->target);
   f->target = target_name (f, f->rec->redirect->domain_spec);
   if (!f->target || !dsn_spf_domain_ok (f->target)) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "redirect=%s is not a valid domain (RFC 7208 §6.1)",
-                   f->target ? f->target : f->rec->redirect->domain_spec);
+    frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.redirect_invalid", "domain",
+                f->target ? f->target : f->rec->redirect->domain_spec, NULL);
     return;
   }
   f->child = frame_new (f->chk, f->target, f->in_include, on_redirect_done, f);
@@ -729,7 +749,7 @@ frame_eval (Frame *f)
     g_free (f->target);
     f->target = target_name (f, t->domain_spec);
     if (!f->target) {
-      frame_finishf (f, DSN_SPF_PERMERROR, "\"%s\": the macros cannot be expanded", t->text);
+      frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.macros", "term", t->text, NULL);
       return;
     }
     switch (t->kind) {
@@ -770,16 +790,16 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
   Frame *f = data;
   if (ans->status == DSN_DNS_CANCELLED) {
-    frame_finish (f, DSN_SPF_TEMPERROR, "cancelled");
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.cancelled", NULL);
     return;
   }
   if (ans->status == DSN_DNS_BADNAME) {
-    frame_finishf (f, DSN_SPF_NONE, "%s is not a valid domain name", f->domain);
+    frame_fail (f, DSN_SPF_NONE, "spf_problem.bad_name", "domain", f->domain, NULL);
     return;
   }
   if (dsn_dns_failed (ans)) {
-    frame_finishf (f, DSN_SPF_TEMPERROR, "DNS %s for %s TXT",
-                   dsn_dns_status_to_string (ans->status), f->domain);
+    frame_fail (f, DSN_SPF_TEMPERROR, "spf_problem.dns", "status",
+                dsn_dns_status_to_string (ans->status), "name", f->domain, "type", "TXT", NULL);
     return;
   }
   const DsnDnsRR *found = NULL;
@@ -792,19 +812,20 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     }
   }
   if (n == 0) {
-    frame_finishf (f, DSN_SPF_NONE, "%s has no SPF record", f->domain);
+    frame_fail (f, DSN_SPF_NONE, "spf_problem.no_record", "domain", f->domain, NULL);
     return;
   }
   if (n > 1) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "%s has %u SPF records (RFC 7208 §4.5)", f->domain, n);
+    g_autofree char *count = g_strdup_printf ("%u", n);
+    frame_fail (f, DSN_SPF_PERMERROR, "spf_problem.several_records", "domain", f->domain, "count",
+                count, NULL);
     return;
   }
   f->rec = dsn_spf_record_parse (found->data, found->len);
   if (f->chk->result && !f->chk->result->record)
     f->chk->result->record = g_strndup (found->data, found->len);
   if (f->rec->error) {
-    frame_finishf (f, DSN_SPF_PERMERROR, "syntax error in the SPF record of %s: %s", f->domain,
-                   f->rec->error);
+    frame_fail_with (f, DSN_SPF_PERMERROR, "spf_problem.syntax", f->domain, "error", f->rec->error);
     return;
   }
   f->index = 0;
@@ -815,7 +836,7 @@ static void
 frame_start (Frame *f)
 {
   if (!dsn_spf_domain_ok (f->domain)) {
-    frame_finishf (f, DSN_SPF_NONE, "\"%s\" is not a valid domain name (RFC 7208 §4.3)", f->domain);
+    frame_fail (f, DSN_SPF_NONE, "spf_problem.invalid_domain", "domain", f->domain, NULL);
     return;
   }
   dsn_dns_lookup (f->chk->dns, f->domain, DSN_DNS_TXT, on_txt, f);
@@ -857,7 +878,7 @@ dsn_spf_result_free (DsnSpfResult *r)
   g_free (r->domain);
   g_free (r->record);
   g_free (r->explanation);
-  g_free (r->problem);
+  dsn_finding_free (r->problem);
   if (r->path)
     g_ptr_array_unref (r->path);
   g_free (r);
@@ -1016,9 +1037,9 @@ dsn_spf_result_get_explanation (const DsnSpfResult *r)
 }
 
 const char *
-dsn_spf_result_get_problem (const DsnSpfResult *r)
+dsn_spf_result_get_problem (const DsnSpfResult *r, const char *lang)
 {
-  return r->problem;
+  return r->problem ? dsn_finding_get_message (r->problem, lang) : NULL;
 }
 
 const char *
@@ -1047,7 +1068,7 @@ member_str (JsonBuilder *b, const char *name, const char *value)
 }
 
 JsonNode *
-dsn_spf_result_to_json (const DsnSpfResult *r)
+dsn_spf_result_to_json (const DsnSpfResult *r, const char *lang)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -1057,7 +1078,7 @@ dsn_spf_result_to_json (const DsnSpfResult *r)
   member_str (b, "domain", r->domain);
   member_str (b, "result", dsn_spf_code_to_string (r->code));
   member_str (b, "explanation", r->explanation);
-  member_str (b, "problem", r->problem);
+  member_str (b, "problem", dsn_spf_result_get_problem (r, lang));
   member_str (b, "record", r->record);
   json_builder_set_member_name (b, "lookups");
   json_builder_add_int_value (b, r->lookups);

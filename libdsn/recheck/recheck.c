@@ -3,6 +3,7 @@
  * attached to the recipient. Nothing here runs unless the caller asks.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "bounce/rules.h"
+#include "dns/dns.h"
 
 #include <string.h>
 
@@ -49,7 +50,9 @@ from_audit (DsnRecheck *c, DsnAudit *audit, DsnArea area)
     c->found = dsn_finding_copy (f);
     break;
   }
-  c->details = dsn_audit_to_json (audit, "en");
+  c->details = g_new0 (JsonNode *, dsn_lang_count ());
+  for (int l = 0; l < dsn_lang_count (); l++)
+    c->details[l] = dsn_audit_to_json (audit, dsn_lang_name (l));
 }
 
 static void
@@ -84,6 +87,21 @@ unchecked (DsnRecheck *c, const char *code, ...)
   va_end (ap);
 }
 
+/* The check could not be asked: ERROR says why. An invalid argument is
+ * INVALID with NAME = VALUE, the one the check was given; anything else
+ * is the library's own words. */
+static void
+failed (DsnRecheck *c, const GError *error, const char *invalid, const char *name,
+        const char *value)
+{
+  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
+    unchecked (c, invalid, name, value, NULL);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    unchecked (c, "recheck.cancelled", NULL);
+  else
+    unchecked (c, "recheck.failed", "error", error->message, NULL);
+}
+
 static DsnRecheck *
 check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
 {
@@ -102,24 +120,32 @@ check_spf (const DsnReport *rep, DsnResolver *res, GCancellable *cancellable)
   g_autoptr (DsnSpfResult) spf
       = dsn_resolver_check_spf (res, rep->original_ip, domain, sender, NULL, cancellable, &error);
   if (!spf) {
-    unchecked (c, "recheck.failed", "error", error->message, NULL);
+    failed (c, error, "recheck.invalid_ip", "ip", rep->original_ip);
     return c;
   }
   DsnSpfCode code = dsn_spf_result_get_code (spf);
   const char *name = dsn_spf_code_to_string (code);
-  const char *problem = dsn_spf_result_get_problem (spf);
-  c->details = dsn_spf_result_to_json (spf);
+  c->details = g_new0 (JsonNode *, dsn_lang_count ());
+  for (int l = 0; l < dsn_lang_count (); l++)
+    c->details[l] = dsn_spf_result_to_json (spf, dsn_lang_name (l));
   switch (code) {
   case DSN_SPF_PASS:
     c->status = DSN_RECHECK_GONE;
     found (c, "recheck.spf_pass", "domain", domain, "ip", rep->original_ip, NULL);
     break;
   case DSN_SPF_TEMPERROR: unchecked (c, "recheck.spf_temperror", NULL); break;
-  default:
+  default: {
     c->status = DSN_RECHECK_STILL;
-    found (c, "recheck.spf_still", "result", name, "domain", domain, "ip", rep->original_ip,
-           "problem", problem, NULL);
+    GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+    const char *pairs[] = { "result", name, "domain", domain, "ip", rep->original_ip };
+    for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+      g_ptr_array_add (args, g_strdup (pairs[i]));
+    if (spf->problem)
+      dsn_args_add_text (args, "problem", spf->problem);
+    dsn_finding_free (c->found);
+    c->found = dsn_finding_new ("recheck.spf_still", args);
     break;
+  }
   }
   return c;
 }
@@ -133,7 +159,7 @@ check_area (const char *what, const char *target, DsnArea area, const char *cons
   g_autoptr (DsnAudit) audit
       = dsn_resolver_audit (res, target, area, selectors, zones, cancellable, &error);
   if (!audit) {
-    unchecked (c, "recheck.failed", "error", error->message, NULL);
+    failed (c, error, "recheck.invalid_domain", "domain", target);
     return c;
   }
   from_audit (c, audit, area);
@@ -260,7 +286,11 @@ dsn_report_check (DsnReport *rep, DsnResolver *res, const char *const *dnsbl_zon
       DsnRecheck *c = dsn_recheck_new (same->check->what, same->check->target);
       c->status = same->check->status;
       c->found = same->check->found ? dsn_finding_copy (same->check->found) : NULL;
-      c->details = same->check->details ? json_node_ref (same->check->details) : NULL;
+      if (same->check->details) {
+        c->details = g_new0 (JsonNode *, dsn_lang_count ());
+        for (int l = 0; l < dsn_lang_count (); l++)
+          c->details[l] = json_node_ref (same->check->details[l]);
+      }
       r->check = c;
       continue;
     }

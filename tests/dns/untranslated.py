@@ -3,8 +3,9 @@
 of testdata/mailcheck and every dsn-explain --check case of testdata/check
 is run again in each language of catalogue/languages.keys but English,
 against the same servers as golden.py and check.py, and each finding's
-message and advice, each re-check's text, must differ from its English in
-the golden output: one that does not was never translated. Prints TAP.
+message, advice and reason (a "detail" argument), the SPF problem of
+--spf-ip, each re-check's text, must differ from its English in the golden
+output: one that does not was never translated. Prints TAP.
 
 usage: untranslated.py MAILCHECK DSN_EXPLAIN SOURCE_DIR
 """
@@ -49,12 +50,21 @@ def main():
                 if [f['code'] for f in en_f] != [f['code'] for f in tr_f]:
                     problems.append(f'{name}: not the findings of the English run')
                     continue
+                pairs = []
                 for a, b in zip(en_f, tr_f):
-                    for key in ('message', 'advice'):
-                        if a.get(key):
-                            seen += 1
-                        if a.get(key) and a[key] == b.get(key):
-                            problems.append(f'{name}: {a["code"]} {key} is the English: {a[key][:80]}')
+                    pairs += [(f'{a["code"]} {key}', a.get(key), b.get(key))
+                              for key in ('message', 'advice')]
+                    # The arguments that are texts (a parser's reason).
+                    pairs += [(f'{a["code"]} {key}', a['details'][key], b['details'].get(key))
+                              for key in ('detail', 'problem', 'error') if key in a['details']]
+                # --spf-ip: why the result is what it is.
+                pairs.append(('spf problem', (english.get('spf') or {}).get('problem'),
+                              (got.get('spf') or {}).get('problem')))
+                for where, a, b in pairs:
+                    if a:
+                        seen += 1
+                    if a and a == b:
+                        problems.append(f'{name}: {where} is the English: {a[:80]}')
             results.append((f'mailcheck: {seen} texts, none left in English in {lang}', problems))
 
         d = os.path.join(src, 'testdata', 'check')

@@ -20,11 +20,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   case 4: dsn_tlsrpt_record_free (dsn_tlsrpt_parse (text)); break;
   case 5: dsn_bimi_record_free (dsn_bimi_parse (text)); break;
   default: {
-    char *error = NULL;
+    DsnFinding *error = NULL;
     GPtrArray *tags = dsn_taglist_parse (text, &error);
     if (tags)
       g_ptr_array_unref (tags);
-    g_free (error);
+    dsn_finding_free (error);
   }
   }
   g_free (text);
