@@ -142,14 +142,27 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
       g_string_append_printf (out, "  %s%s%s\n", p->dim, authserv ? authserv : "", p->reset);
     }
   }
+  /* The filters' verdicts decoded; as written only for a library that
+   * decodes none. */
+  guint nsig = dsn_report_get_n_spam_signals (rep);
   guint ns = dsn_report_get_n_spam_verdicts (rep);
-  if (ns) {
+  if (nsig || ns)
     section (out, p, L ("Spam filters:", "Filtres antispam :"), NULL);
-    for (guint i = 0; i < ns; i++) {
-      const char *spam = dsn_report_get_spam_verdict (rep, i);
-      g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
-      g_string_append_printf (out, "    %s\n", line);
-    }
+  for (guint i = 0; i < nsig; i++) {
+    const DsnFinding *f = dsn_report_get_spam_signal (rep, i);
+    DsnSeverity fs = dsn_finding_get_severity (f);
+    const char *c = fs == DSN_SEVERITY_ERROR     ? p->red
+                    : fs == DSN_SEVERITY_WARNING ? p->yellow
+                    : fs == DSN_SEVERITY_OK      ? p->green
+                                                 : "";
+    g_autofree char *text
+        = g_strdup_printf ("%s%s%s", c, dsn_finding_get_message (f, lang), *c ? p->reset : "");
+    append_wrapped (out, text, "    ", 78);
+  }
+  for (guint i = 0; !nsig && i < ns; i++) {
+    const char *spam = dsn_report_get_spam_verdict (rep, i);
+    g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
+    g_string_append_printf (out, "    %s\n", line);
   }
   if (nf) {
     section (out, p, L ("Findings:", "Constats :"), NULL);

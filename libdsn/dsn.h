@@ -270,6 +270,15 @@ DSN_API gboolean dsn_report_get_auth_aligned (const DsnReport *rep, guint i, gbo
 /* The spam filters' verdicts, as "Field: value". */
 DSN_API guint dsn_report_get_n_spam_verdicts (const DsnReport *rep);
 DSN_API const char *dsn_report_get_spam_verdict (const DsnReport *rep, guint i);
+/* The same verdicts decoded, one mark each (Microsoft's SFV, CAT, SCL,
+ * BCL, SFTY, IPV, compauth; DMARC's policy and what the receiver did;
+ * SpamAssassin's and Rspamd's scores and tests; Gmail's and Yahoo's spam
+ * folders), as findings with codes "filter.*" (signal I is owned by the
+ * report). When the message was filed as spam or quarantined, the header
+ * verdict is the finding that says why (a "spam.*" code), first of the
+ * header findings. */
+DSN_API guint dsn_report_get_n_spam_signals (const DsnReport *rep);
+DSN_API const DsnFinding *dsn_report_get_spam_signal (const DsnReport *rep, guint i);
 
 /* Anomalies met while reading the message (it was analysed all the same):
  * warning I in English, or as a finding (a code such as "mime.truncated",

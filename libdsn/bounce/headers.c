@@ -53,7 +53,9 @@ dsn_headers_free (DsnHeaders *h)
   g_ptr_array_unref (h->hops);
   g_ptr_array_unref (h->auth);
   g_ptr_array_unref (h->spam);
+  g_ptr_array_unref (h->signals);
   g_ptr_array_unref (h->findings);
+  g_free (h->list);
   g_free (h->from_domain);
   g_free (h->mailfrom_domain);
   g_free (h->verdict);
@@ -67,6 +69,7 @@ headers_new (void)
   h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
   h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify)auth_free);
   h->spam = g_ptr_array_new_with_free_func (g_free);
+  h->signals = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   return h;
 }
@@ -193,9 +196,9 @@ month_of (const char *w)
   for (int i = 0; i < 12; i++)
     if (!g_ascii_strncasecmp (w, names + 3 * i, 3)) {
       /* "May", "June", "Sept": a month's name or its start. */
-      static const char *const full[] = { "january", "february", "march",     "april",
-                                          "may",     "june",     "july",      "august",
-                                          "september", "october", "november", "december" };
+      static const char *const full[]
+          = { "january", "february", "march",     "april",   "may",      "june",
+              "july",    "august",   "september", "october", "november", "december" };
       gsize n = strlen (w);
       return n <= strlen (full[i]) && !g_ascii_strncasecmp (w, full[i], n) ? i + 1 : 0;
     }
@@ -225,13 +228,13 @@ zone_name_offset (const char *w, int *minutes)
     const char *name;
     int minutes;
   } zones[] = {
-    { "UT", 0 },      { "UTC", 0 },     { "GMT", 0 },     { "Z", 0 },      { "EST", -300 },
-    { "EDT", -240 },  { "CST", -360 },  { "CDT", -300 },  { "MST", -420 }, { "MDT", -360 },
-    { "PST", -480 },  { "PDT", -420 },  { "AKST", -540 }, { "AKDT", -480 }, { "HST", -600 },
-    { "WET", 0 },     { "WEST", 60 },   { "BST", 60 },    { "CET", 60 },   { "CEST", 120 },
-    { "MET", 60 },    { "MEST", 120 },  { "EET", 120 },   { "EEST", 180 }, { "MSK", 180 },
-    { "HKT", 480 },   { "SGT", 480 },   { "AWST", 480 },  { "JST", 540 },  { "KST", 540 },
-    { "ACST", 570 },  { "AEST", 600 },  { "AEDT", 660 },  { "NZST", 720 }, { "NZDT", 780 },
+    { "UT", 0 },     { "UTC", 0 },    { "GMT", 0 },     { "Z", 0 },       { "EST", -300 },
+    { "EDT", -240 }, { "CST", -360 }, { "CDT", -300 },  { "MST", -420 },  { "MDT", -360 },
+    { "PST", -480 }, { "PDT", -420 }, { "AKST", -540 }, { "AKDT", -480 }, { "HST", -600 },
+    { "WET", 0 },    { "WEST", 60 },  { "BST", 60 },    { "CET", 60 },    { "CEST", 120 },
+    { "MET", 60 },   { "MEST", 120 }, { "EET", 120 },   { "EEST", 180 },  { "MSK", 180 },
+    { "HKT", 480 },  { "SGT", 480 },  { "AWST", 480 },  { "JST", 540 },   { "KST", 540 },
+    { "ACST", 570 }, { "AEST", 600 }, { "AEDT", 660 },  { "NZST", 720 },  { "NZDT", 780 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (zones); i++)
     if (!g_ascii_strcasecmp (w, zones[i].name)) {
@@ -904,6 +907,9 @@ check_auth (DsnHeaders *h)
     return;
   }
 
+  /* A mailing list's doing is said as such, not blamed on the author. */
+  gboolean list = h->via_list;
+
   if (spf && strcmp (spf->result, "pass") != 0 && strcmp (spf->result, "none") != 0) {
     gboolean bad = !strcmp (spf->result, "fail") || !strcmp (spf->result, "permerror");
     add_finding (h, bad ? "auth.spf_fail" : "auth.spf_not_pass", "result", spf->result, "domain",
@@ -934,7 +940,10 @@ check_auth (DsnHeaders *h)
     if (!strcmp (a->method, "dkim") && strcmp (a->result, "none") != 0)
       d = a;
   }
-  if (dkim_any && !dkim_pass && d) {
+  if (list && d && !dkim_aligned && strcmp (d->result, "pass") != 0
+      && dsn_domain_aligned (d->domain, from)) {
+    add_finding (h, "list.dkim_broken", "result", d->result, "domain", d->domain, NULL);
+  } else if (dkim_any && !dkim_pass && d) {
     add_finding (h, "auth.dkim_fail", "result", d->result, "domain", d->domain, "reason", d->reason,
                  NULL);
   } else if (!dkim_any) {
@@ -943,7 +952,7 @@ check_auth (DsnHeaders *h)
 
   gboolean spf_aligned
       = spf && !strcmp (spf->result, "pass") && dsn_domain_aligned (spf->domain, from);
-  if (from && dkim_unaligned && !dkim_aligned) {
+  if (from && dkim_unaligned && !dkim_aligned && !list) {
     DsnFinding *f = add_finding (h, "align.dkim", "signer", dkim_unaligned->domain, "from", from,
                                  "spf_aligned", spf_aligned ? "yes" : NULL, NULL);
     /* DMARC passes all the same when SPF is aligned. */
@@ -952,12 +961,17 @@ check_auth (DsnHeaders *h)
   }
   if (from && spf && !strcmp (spf->result, "pass") && spf->domain && !spf_aligned
       && !dkim_aligned) {
-    add_finding (h, "align.spf", "domain", spf->domain, "from", from, NULL);
+    add_finding (h, list ? "list.spf_domain" : "align.spf", "domain", spf->domain, "from", from,
+                 NULL);
   }
   gboolean dmarc_ok = dkim_aligned || spf_aligned;
   if (dmarc && strcmp (dmarc->result, "pass") != 0 && strcmp (dmarc->result, "none") != 0) {
-    add_finding (h, "auth.dmarc_fail", "result", dmarc->result, "domain",
-                 dmarc->domain ? dmarc->domain : from, NULL);
+    if (list)
+      add_finding (h, "list.dmarc_fail", "result", dmarc->result, "domain",
+                   dmarc->domain ? dmarc->domain : from, "list", h->list, NULL);
+    else
+      add_finding (h, "auth.dmarc_fail", "result", dmarc->result, "domain",
+                   dmarc->domain ? dmarc->domain : from, NULL);
   } else if (!dmarc && from && !dmarc_ok) {
     add_finding (h, "auth.dmarc_would_fail", "from", from, NULL);
   }
@@ -970,72 +984,36 @@ check_auth (DsnHeaders *h)
     add_finding (h, "auth.ok", NULL);
 }
 
-/* ------------------------------------------------------------ spam verdicts */
-
-static void
-spam_add (DsnHeaders *h, const char *name, const char *value)
-{
-  g_autofree char *v = g_strdup (value);
-  g_ptr_array_add (h->spam, g_strdup_printf ("%s: %s", name, dsn_text_squeeze (v)));
-}
-
-/* "SCL:5" inside a ';'-separated Microsoft report. */
-static int
-ms_field_int (const char *report, const char *field)
-{
-  const char *p = dsn_strcasestr (report, field);
-  if (!p)
-    return -1;
-  p += strlen (field);
-  return g_ascii_isdigit (*p) || *p == '-' ? atoi (p) : -1;
-}
-
-static void
-check_spam (DsnHeaders *h, GMimeHeaderList *list)
-{
-  gboolean flagged = FALSE;
-  const char *why = NULL;
-  int n = g_mime_header_list_get_count (list);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-    const char *name = g_mime_header_get_name (hd);
-    const char *value = g_mime_header_get_value (hd);
-    if (!value)
-      continue;
-    if (!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
-        || !g_ascii_strcasecmp (name, "X-Spam-Score") || !g_ascii_strcasecmp (name, "X-Spam-Level")
-        || !g_ascii_strcasecmp (name, "X-Spam") || !g_ascii_strcasecmp (name, "X-Rspamd-Score")
-        || !g_ascii_strcasecmp (name, "X-Spamd-Result")
-        || !g_ascii_strcasecmp (name, "X-Spam-Verdict")) {
-      spam_add (h, name, value);
-      const char *v = value;
-      while (g_ascii_isspace (*v))
-        v++;
-      if ((!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
-           || !g_ascii_strcasecmp (name, "X-Spam"))
-          && dsn_has_prefix_ci (v, "yes")) {
-        flagged = TRUE;
-        why = name;
-      }
-    } else if (!g_ascii_strcasecmp (name, "X-Forefront-Antispam-Report")
-               || !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
-               || !g_ascii_strcasecmp (name, "X-Microsoft-Antispam")) {
-      spam_add (h, name, value);
-      int scl = !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
-                    ? atoi (value)
-                    : ms_field_int (value, "SCL:");
-      /* SCL 5-9: junk (Microsoft's spam confidence level); SFV:SPM: spam verdict. */
-      if (scl >= 5 || dsn_strcasestr (value, "SFV:SPM")) {
-        flagged = TRUE;
-        why = name;
-      }
-    }
-  }
-  if (flagged)
-    add_finding (h, "spam.flagged", "header", why, NULL);
-}
-
 /* ------------------------------------------------------------ entry point */
+
+/* A mailing list (List-Id, RFC 2919; List-Post, RFC 2369) resent the
+ * message and broke the author's authentication on the way: an author's
+ * DKIM signature that no longer verifies, or a forwarder's ARC seal. A
+ * newsletter service writes List-Id too, but signs for the author. */
+static gboolean
+resent_by_list (DsnHeaders *h, GMimeObject *message)
+{
+  const char *id = g_mime_object_get_header (message, "List-Id");
+  if (!id && !g_mime_object_get_header (message, "List-Post"))
+    return FALSE;
+  if (id) {
+    /* "Discussion <talk.lists.example.org>": the identifier. */
+    const char *lt = strrchr (id, '<');
+    g_autofree char *raw = lt ? g_strndup (lt + 1, strcspn (lt + 1, ">")) : g_strdup (id);
+    h->list = dsn_text_squeeze (g_steal_pointer (&raw));
+    if (!*h->list)
+      g_clear_pointer (&h->list, g_free);
+  }
+  for (guint i = 0; i < h->auth->len; i++) {
+    const DsnAuthResult *a = h->auth->pdata[i];
+    if (!strcmp (a->method, "arc") && !strcmp (a->result, "pass"))
+      return TRUE;
+    if (!strcmp (a->method, "dkim") && strcmp (a->result, "pass") && strcmp (a->result, "none")
+        && dsn_domain_aligned (a->domain, h->from_domain))
+      return TRUE;
+  }
+  return FALSE;
+}
 
 static void
 set_verdict (DsnHeaders *h)
@@ -1051,6 +1029,9 @@ set_verdict (DsnHeaders *h)
     }
   }
   h->worst = worst;
+  /* Why it went to spam leads, whatever else was found. */
+  if (h->why)
+    first = h->why;
   h->verdict = first ? g_strdup (first->def->code) : NULL;
 }
 
@@ -1120,9 +1101,10 @@ dsn_headers_analyze (GMimeObject *message)
     dsn_headers_free (h);
     return NULL;
   }
+  h->via_list = resent_by_list (h, message);
   check_auth (h);
   check_route (h);
-  check_spam (h, list);
+  dsn_headers_check_spam (h, list);
   set_verdict (h);
   return h;
 }
@@ -1210,6 +1192,8 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
       dsn_json_add_null_value (b);
     dsn_json_member (b, "reason", a->reason);
     dsn_json_member (b, "authserv", a->authserv);
+    dsn_json_member (b, "policy", a->policy);
+    dsn_json_member (b, "disposition", a->disposition);
     dsn_json_set_member_name (b, "properties");
     dsn_json_begin_array (b);
     for (guint j = 0; j < a->props->len; j++)
@@ -1222,6 +1206,17 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   dsn_json_begin_array (b);
   for (guint i = 0; i < h->spam->len; i++)
     dsn_json_add_string_value (b, h->spam->pdata[i]);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "signals");
+  dsn_json_begin_array (b);
+  for (guint i = 0; i < h->signals->len; i++) {
+    const DsnFinding *f = h->signals->pdata[i];
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "code", dsn_finding_get_code (f));
+    dsn_json_member (b, "severity", dsn_severity_to_string (f->severity));
+    dsn_json_member (b, "text", dsn_finding_get_message (f, lang));
+    dsn_json_end_object (b);
+  }
   dsn_json_end_array (b);
   dsn_json_set_member_name (b, "findings");
   dsn_json_begin_array (b);
@@ -1439,4 +1434,18 @@ dsn_report_get_spam_verdict (const DsnReport *rep, guint i)
 {
   g_return_val_if_fail (rep && i < dsn_report_get_n_spam_verdicts (rep), NULL);
   return rep->headers->spam->pdata[i];
+}
+
+guint
+dsn_report_get_n_spam_signals (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->signals->len : 0;
+}
+
+const DsnFinding *
+dsn_report_get_spam_signal (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_spam_signals (rep), NULL);
+  return rep->headers->signals->pdata[i];
 }

@@ -37,10 +37,14 @@ typedef struct {
 } DsnAuthResult;
 
 struct _DsnHeaders {
-  GPtrArray *hops;     /* DsnHop, first hop first */
-  GPtrArray *auth;     /* DsnAuthResult, receiving server's first */
-  GPtrArray *spam;     /* "Header: value" strings of spam filters' verdicts */
-  GPtrArray *findings; /* DsnFinding (catalogue/headers.keys), in the order checked */
+  GPtrArray *hops;       /* DsnHop, first hop first */
+  GPtrArray *auth;       /* DsnAuthResult, receiving server's first */
+  GPtrArray *spam;       /* "Header: value" strings of spam filters' verdicts */
+  GPtrArray *signals;    /* DsnFinding (catalogue/spam.keys, filter.*): those verdicts decoded */
+  GPtrArray *findings;   /* DsnFinding (catalogue/headers.keys), in the order checked */
+  const DsnFinding *why; /* the finding saying why it went to spam (spam.*), first; or NULL */
+  gboolean via_list;     /* a mailing list resent it, breaking the author's authentication */
+  char *list;            /* that list's List-Id */
   char *from_domain;
   char *mailfrom_domain;
   const DsnHop *slowest;
@@ -52,6 +56,10 @@ struct _DsnHeaders {
  * Received, Authentication-Results or Received-SPF field). */
 DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);
 DSN_INTERNAL void dsn_headers_free (DsnHeaders *h);
+/* Reads the spam filters' verdicts of LIST into H's signals and, when the
+ * message was filed as spam or quarantined, puts the finding that says why
+ * first (spam.c). Needs H's authentication verdicts. */
+DSN_INTERNAL void dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list);
 DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
 /* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
  * lower-cased, or NULL. */
