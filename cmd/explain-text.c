@@ -301,10 +301,22 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                               L ("Checked now:", "Vérifié à l'instant :"), p.reset, cc, outcome,
                               p.reset);
       append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
+      /* Which address was checked, and where it was found. */
+      const char *where = dsn_recipient_get_check_address_text (r, lang);
+      if (where)
+        append_wrapped (out, where, "    ", 78);
     }
     section (out, &p, L ("What happened:", "Ce qui s'est passé :"),
              dsn_recipient_get_explanation (r, lang));
-    section (out, &p, L ("What to do:", "Que faire :"), dsn_recipient_get_advice (r, lang));
+    /* A verdict on the report (backscatter, a provider's shared address)
+     * changes what to do: its advice replaces the category's. */
+    const DsnFinding *context = dsn_recipient_get_context (r);
+    if (context) {
+      section (out, &p, L ("What to do:", "Que faire :"), dsn_finding_get_message (context, lang));
+      append_wrapped (out, dsn_finding_get_advice (context, lang), "    ", 78);
+    } else {
+      section (out, &p, L ("What to do:", "Que faire :"), dsn_recipient_get_advice (r, lang));
+    }
   }
   const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)

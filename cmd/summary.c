@@ -19,6 +19,7 @@ totals_init (Totals *t)
   *t = (Totals){ 0 };
   for (gsize i = 0; table (t, i); i++)
     *table (t, i) = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  t->checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 void
@@ -26,7 +27,11 @@ totals_clear (Totals *t)
 {
   for (gsize i = 0; table (t, i); i++)
     g_hash_table_unref (*table (t, i));
+  g_hash_table_unref (t->checks);
 }
+
+/* The outcomes of --check, in the order they are shown. */
+static const char *const check_outcomes[] = { "still-holds", "no-longer-holds", "could-not-check" };
 
 static void
 count (GHashTable *t, const char *key)
@@ -57,6 +62,18 @@ totals_add_report (Totals *t, const DsnReport *rep)
     }
     if (dsn_recipient_get_hard_bounce (r) && addr && *addr)
       g_hash_table_add (t->suppress, g_ascii_strdown (addr, -1));
+    const char *check = dsn_recipient_get_check_status (r);
+    if (check) {
+      const char *cat = dsn_recipient_get_category (r);
+      guint *n = g_hash_table_lookup (t->checks, cat);
+      if (!n) {
+        n = g_new0 (guint, G_N_ELEMENTS (check_outcomes));
+        g_hash_table_insert (t->checks, g_strdup (cat), n);
+      }
+      for (gsize k = 0; k < G_N_ELEMENTS (check_outcomes); k++)
+        if (!strcmp (check, check_outcomes[k]))
+          n[k]++;
+    }
   }
 }
 
@@ -87,6 +104,20 @@ static int
 cmp_strptr (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(char **)a, *(char **)b);
+}
+
+/* The categories re-checked, by name. */
+static GPtrArray *
+check_categories (const Totals *t)
+{
+  GPtrArray *cats = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer k;
+  g_hash_table_iter_init (&iter, t->checks);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    g_ptr_array_add (cats, k);
+  g_ptr_array_sort (cats, cmp_strptr);
+  return cats;
 }
 
 static void
@@ -148,6 +179,23 @@ summary_print (const Totals *t, gboolean json, gboolean color)
       dsn_json_add_string_value (w, suppress->pdata[i]);
     dsn_json_end_array (w);
     json_counts (w, "top_diagnostics", t->by_diagnostic, 10);
+    /* With --check: each category's causes re-checked, by outcome. */
+    if (g_hash_table_size (t->checks)) {
+      g_autoptr (GPtrArray) cats = check_categories (t);
+      dsn_json_set_member_name (w, "checks");
+      dsn_json_begin_object (w);
+      for (guint i = 0; i < cats->len; i++) {
+        const guint *n = g_hash_table_lookup (t->checks, cats->pdata[i]);
+        dsn_json_set_member_name (w, cats->pdata[i]);
+        dsn_json_begin_object (w);
+        for (gsize o = 0; o < G_N_ELEMENTS (check_outcomes); o++) {
+          dsn_json_set_member_name (w, check_outcomes[o]);
+          dsn_json_add_int_value (w, n[o]);
+        }
+        dsn_json_end_object (w);
+      }
+      dsn_json_end_object (w);
+    }
     dsn_json_end_object (w);
     g_autofree char *line = dsn_json_free_to_string (w);
     puts (line);
@@ -168,6 +216,20 @@ summary_print (const Totals *t, gboolean json, gboolean color)
                t->by_domain, 20);
   text_counts (out, &p, L ("Top remote messages", "Messages distants les plus fréquents"),
                t->by_diagnostic, 10);
+  if (g_hash_table_size (t->checks)) {
+    g_autoptr (GPtrArray) cats = check_categories (t);
+    g_string_append_printf (out, "%s%s%s\n", p.bold,
+                            L ("Checked now, by category", "Vérifié à l'instant, par catégorie"),
+                            p.reset);
+    for (guint i = 0; i < cats->len; i++) {
+      const guint *n = g_hash_table_lookup (t->checks, cats->pdata[i]);
+      g_string_append_printf (out, "  %-22s %s%u %s%s, %s%u %s%s, %s%u %s%s\n",
+                              (char *)cats->pdata[i], p.red, n[0],
+                              L ("still true", "toujours vrai"), p.reset, p.green, n[1],
+                              L ("no longer true", "plus vrai"), p.reset, p.yellow, n[2],
+                              L ("not checked", "non vérifié"), p.reset);
+    }
+  }
   if (suppress->len) {
     g_string_append_printf (
         out, "%s%s (%u)%s\n", p.bold,

@@ -634,6 +634,19 @@ DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *co
 DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
 /* What the check found, in LANG (NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
+/* The sending server's address the check used (SPF, DMARC, blocklists,
+ * reverse DNS): the one the remote server named in its reply, else the one
+ * the Received chains show it received the message from; NULL when the
+ * check used none. And where it was found, as a sentence in LANG. */
+DSN_API const char *dsn_recipient_get_check_address (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_check_address_text (const DsnRecipient *r, const char *lang);
+
+/* A verdict on the whole report that changes what to do about R: the
+ * message is backscatter (R needs nothing), or the address the remote
+ * server refused belongs to a big provider's shared outbound servers. Its
+ * message says why, its advice replaces dsn_recipient_get_advice()'s.
+ * NULL when the category's advice stands. Owned by the report. */
+DSN_API const DsnFinding *dsn_recipient_get_context (const DsnRecipient *r);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnJson, dsn_json_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)

@@ -1048,8 +1048,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
   dsn_classify_report (an, rep);
-  if (rep->kind == DSN_KIND_DELIVERY_STATUS)
+  if (rep->kind == DSN_KIND_DELIVERY_STATUS) {
     dsn_backscatter_assess (an, rep);
+    dsn_sending_assess (rep, GMIME_OBJECT (msg));
+  }
 
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);

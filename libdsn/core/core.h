@@ -43,7 +43,25 @@ typedef struct {
   DsnRecheckStatus status;
   DsnFinding *found; /* what the check found, in its message; NULL until known */
   JsonNode *details;
+  /* The sending address the check used (SPF, DMARC's SPF, blocklists,
+   * reverse DNS), where it was found (DsnSending's source) and that said
+   * in words (catalogue/recheck.keys); NULL when none was used. */
+  char *address;
+  const char *address_source;
+  char *address_evidence;
+  DsnFinding *address_found;
 } DsnRecheck;
+
+/* Where the address the remote server refused was found (bounce/sending.c). */
+typedef enum {
+  DSN_SENDING_NONE,
+  DSN_SENDING_DIAGNOSTIC,      /* named in the remote server's words */
+  DSN_SENDING_RECEIVED,        /* the returned message's hop into the refusing server */
+  DSN_SENDING_REPORT_RECEIVED, /* the reporting server's own, from the report's Received chain */
+} DsnSendingSource;
+
+/* "diagnostic", "received", "report-received"; NULL for none. */
+DSN_INTERNAL const char *dsn_sending_source_to_string (DsnSendingSource source);
 
 DSN_INTERNAL DsnRecheck *dsn_recheck_new (const char *what, const char *target);
 DSN_INTERNAL void dsn_recheck_free (DsnRecheck *c);
@@ -75,6 +93,16 @@ struct _DsnRecipient {
   gboolean deferred;
 
   DsnRecheck *check; /* live confirmation (recheck/), when asked */
+  /* The address the remote server refused (bounce/sending.c): the one its
+   * words name, else the one the Received chains show it saw; and the
+   * words or Received field it comes from. */
+  char *sending_ip;
+  DsnSendingSource sending_source;
+  char *sending_evidence;
+  /* A verdict on the whole report that changes what to do about this
+   * recipient (backscatter, a provider's shared address): its message and
+   * advice replace the category's advice; NULL otherwise. */
+  DsnFinding *context;
 
   /* Classification (bounce/classify.c). */
   const char *reason;          /* static string */
