@@ -59,11 +59,10 @@ ip_at (const char *p, gsize *len)
   /* "192.0.2.1." ends a sentence: the dot is not the address's. */
   while (n && (s[n - 1] == '.' || s[n - 1] == ':'))
     n--;
-  if (n < 3)
+  /* Most words are no address: say so before allocating. */
+  if (n < 3 || (!memchr (s, '.', n) && !memchr (s, ':', n)))
     return NULL;
   g_autofree char *cand = g_strndup (s, n);
-  if (!strchr (cand, '.') && !strchr (cand, ':'))
-    return NULL;
   g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cand);
   if (!a)
     return NULL;

@@ -292,6 +292,9 @@ read_spamassassin (Marks *m, const char *value)
     v++;
   m->sa = TRUE;
   m->sa_spam = dsn_has_prefix_ci (v, "yes");
+  /* The last X-Spam-Status counts, as the topmost does in a message. */
+  g_free (m->sa_score);
+  g_free (m->sa_required);
   m->sa_score = word_value (v, "score=");
   if (!m->sa_score)
     m->sa_score = word_value (v, "hits="); /* before SpamAssassin 3 */
@@ -496,7 +499,8 @@ read_header (Marks *m, const char *name, const char *value)
         m->gmail_spam = TRUE;
   } else if (!g_ascii_strcasecmp (name, "X-YahooFilteredBulk")) {
     m->yahoo_bulk = TRUE;
-    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (g_strstrip (g_strdup (v)));
+    g_autofree char *ip = g_strstrip (g_strdup (v));
+    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
     if (a && !m->yahoo_ip)
       m->yahoo_ip = g_inet_address_to_string (a);
   }
