@@ -241,7 +241,11 @@ received_by_refuser (const DsnReport *rep, const char *refuser, const char *send
      * peer, unless it logged in or speaks from a private network. */
     g_autoptr (GInetAddress) a
         = hop->from_ip ? g_inet_address_new_from_string (hop->from_ip) : NULL;
-    if (!a || hop->authenticated || !routable (a))
+    /* A mail client's own protocols (webmail, Exchange's MAPI) submit. */
+    gboolean client
+        = hop->with
+          && (dsn_has_prefix_ci (hop->with, "HTTP") || dsn_has_prefix_ci (hop->with, "mapi"));
+    if (!a || hop->authenticated || client || !routable (a))
       return FALSE;
     r->sending_ip = g_inet_address_to_string (a);
     r->sending_source = DSN_SENDING_RECEIVED;
