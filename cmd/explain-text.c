@@ -145,14 +145,27 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
       g_string_append_printf (out, "  %s%s%s\n", p->dim, authserv ? authserv : "", p->reset);
     }
   }
+  /* The filters' verdicts decoded; as written only for a library that
+   * decodes none. */
+  guint nsig = dsn_report_get_n_spam_signals (rep);
   guint ns = dsn_report_get_n_spam_verdicts (rep);
-  if (ns) {
+  if (nsig || ns)
     section (out, p, cmd_text ("explain.spam_filters"), NULL);
-    for (guint i = 0; i < ns; i++) {
-      const char *spam = dsn_report_get_spam_verdict (rep, i);
-      g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
-      g_string_append_printf (out, "    %s\n", line);
-    }
+  for (guint i = 0; i < nsig; i++) {
+    const DsnFinding *f = dsn_report_get_spam_signal (rep, i);
+    DsnSeverity fs = dsn_finding_get_severity (f);
+    const char *c = fs == DSN_SEVERITY_ERROR     ? p->red
+                    : fs == DSN_SEVERITY_WARNING ? p->yellow
+                    : fs == DSN_SEVERITY_OK      ? p->green
+                                                 : "";
+    g_autofree char *text
+        = g_strdup_printf ("%s%s%s", c, dsn_finding_get_message (f, lang), *c ? p->reset : "");
+    append_wrapped (out, text, "    ", 78);
+  }
+  for (guint i = 0; !nsig && i < ns; i++) {
+    const char *spam = dsn_report_get_spam_verdict (rep, i);
+    g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
+    g_string_append_printf (out, "    %s\n", line);
   }
   if (nf) {
     section (out, p, cmd_text ("explain.findings"), NULL);
@@ -285,9 +298,21 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
       g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold, cmd_text ("explain.checked_now"),
                               p.reset, cc, outcome, p.reset);
       append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
+      /* Which address was checked, and where it was found. */
+      const char *where = dsn_recipient_get_check_address_text (r, lang);
+      if (where)
+        append_wrapped (out, where, "    ", 78);
     }
     section (out, &p, cmd_text ("explain.what_happened"), dsn_recipient_get_explanation (r, lang));
-    section (out, &p, cmd_text ("explain.what_to_do"), dsn_recipient_get_advice (r, lang));
+    /* A verdict on the report (backscatter, a provider's shared address)
+     * changes what to do: its advice replaces the category's. */
+    const DsnFinding *context = dsn_recipient_get_context (r);
+    if (context) {
+      section (out, &p, cmd_text ("explain.what_to_do"), dsn_finding_get_message (context, lang));
+      append_wrapped (out, dsn_finding_get_advice (context, lang), "    ", 78);
+    } else {
+      section (out, &p, cmd_text ("explain.what_to_do"), dsn_recipient_get_advice (r, lang));
+    }
   }
   const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)

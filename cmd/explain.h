@@ -23,6 +23,9 @@ typedef struct {
   guint recipients;
   GHashTable *by_kind, *by_category, *by_reason, *by_domain, *by_diagnostic;
   GHashTable *suppress; /* hard-bounced addresses */
+  /* --check: per category, how many recipients' causes still hold, no
+   * longer hold, could not be checked (category -> guint[3]). */
+  GHashTable *checks;
 } Totals;
 
 void totals_init (Totals *t);

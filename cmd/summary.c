@@ -19,6 +19,7 @@ totals_init (Totals *t)
   *t = (Totals){ 0 };
   for (gsize i = 0; table (t, i); i++)
     *table (t, i) = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  t->checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 void
@@ -26,11 +27,14 @@ totals_clear (Totals *t)
 {
   for (gsize i = 0; table (t, i); i++)
     g_hash_table_unref (*table (t, i));
+  g_hash_table_unref (t->checks);
 }
 
 /* The key of what is not there: a JSON key, shown as summary.none in the
  * text. */
 #define NONE "(none)"
+/* The outcomes of --check, in the order they are shown. */
+static const char *const check_outcomes[] = { "still-holds", "no-longer-holds", "could-not-check" };
 
 static void
 count (GHashTable *t, const char *key)
@@ -61,6 +65,18 @@ totals_add_report (Totals *t, const DsnReport *rep)
     }
     if (dsn_recipient_get_hard_bounce (r) && addr && *addr)
       g_hash_table_add (t->suppress, g_ascii_strdown (addr, -1));
+    const char *check = dsn_recipient_get_check_status (r);
+    if (check) {
+      const char *cat = dsn_recipient_get_category (r);
+      guint *n = g_hash_table_lookup (t->checks, cat);
+      if (!n) {
+        n = g_new0 (guint, G_N_ELEMENTS (check_outcomes));
+        g_hash_table_insert (t->checks, g_strdup (cat), n);
+      }
+      for (gsize k = 0; k < G_N_ELEMENTS (check_outcomes); k++)
+        if (!strcmp (check, check_outcomes[k]))
+          n[k]++;
+    }
   }
 }
 
@@ -91,6 +107,20 @@ static int
 cmp_strptr (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(char **)a, *(char **)b);
+}
+
+/* The categories re-checked, by name. */
+static GPtrArray *
+check_categories (const Totals *t)
+{
+  GPtrArray *cats = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer k;
+  g_hash_table_iter_init (&iter, t->checks);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    g_ptr_array_add (cats, k);
+  g_ptr_array_sort (cats, cmp_strptr);
+  return cats;
 }
 
 static void
@@ -153,6 +183,23 @@ summary_print (const Totals *t, gboolean json, gboolean color)
       dsn_json_add_string_value (w, suppress->pdata[i]);
     dsn_json_end_array (w);
     json_counts (w, "top_diagnostics", t->by_diagnostic, 10);
+    /* With --check: each category's causes re-checked, by outcome. */
+    if (g_hash_table_size (t->checks)) {
+      g_autoptr (GPtrArray) cats = check_categories (t);
+      dsn_json_set_member_name (w, "checks");
+      dsn_json_begin_object (w);
+      for (guint i = 0; i < cats->len; i++) {
+        const guint *n = g_hash_table_lookup (t->checks, cats->pdata[i]);
+        dsn_json_set_member_name (w, cats->pdata[i]);
+        dsn_json_begin_object (w);
+        for (gsize o = 0; o < G_N_ELEMENTS (check_outcomes); o++) {
+          dsn_json_set_member_name (w, check_outcomes[o]);
+          dsn_json_add_int_value (w, n[o]);
+        }
+        dsn_json_end_object (w);
+      }
+      dsn_json_end_object (w);
+    }
     dsn_json_end_object (w);
     g_autofree char *line = dsn_json_free_to_string (w);
     puts (line);
@@ -173,6 +220,18 @@ summary_print (const Totals *t, gboolean json, gboolean color)
   text_counts (out, &p, cmd_text ("summary.by_reason"), t->by_reason, 0);
   text_counts (out, &p, cmd_text ("summary.by_domain"), t->by_domain, 20);
   text_counts (out, &p, cmd_text ("summary.top_diagnostics"), t->by_diagnostic, 10);
+  if (g_hash_table_size (t->checks)) {
+    g_autoptr (GPtrArray) cats = check_categories (t);
+    g_string_append_printf (out, "%s%s%s\n", p.bold, cmd_text ("summary.checks"), p.reset);
+    for (guint i = 0; i < cats->len; i++) {
+      const guint *counts = g_hash_table_lookup (t->checks, cats->pdata[i]);
+      g_string_append_printf (out, "  %-22s %s%u %s%s, %s%u %s%s, %s%u %s%s\n",
+                              (char *)cats->pdata[i], p.red, counts[0],
+                              cmd_text ("summary.check_still"), p.reset, p.green, counts[1],
+                              cmd_text ("summary.check_gone"), p.reset, p.yellow, counts[2],
+                              cmd_text ("summary.check_unknown"), p.reset);
+    }
+  }
   if (suppress->len) {
     g_snprintf (n, sizeof n, "%u", suppress->len);
     g_autofree char *title = cmd_format ("summary.suppress", "count", n);

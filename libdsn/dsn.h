@@ -270,6 +270,15 @@ DSN_API gboolean dsn_report_get_auth_aligned (const DsnReport *rep, guint i, gbo
 /* The spam filters' verdicts, as "Field: value". */
 DSN_API guint dsn_report_get_n_spam_verdicts (const DsnReport *rep);
 DSN_API const char *dsn_report_get_spam_verdict (const DsnReport *rep, guint i);
+/* The same verdicts decoded, one mark each (Microsoft's SFV, CAT, SCL,
+ * BCL, SFTY, IPV, compauth; DMARC's policy and what the receiver did;
+ * SpamAssassin's and Rspamd's scores and tests; Gmail's and Yahoo's spam
+ * folders), as findings with codes "filter.*" (signal I is owned by the
+ * report). When the message was filed as spam or quarantined, the header
+ * verdict is the finding that says why (a "spam.*" code), first of the
+ * header findings. */
+DSN_API guint dsn_report_get_n_spam_signals (const DsnReport *rep);
+DSN_API const DsnFinding *dsn_report_get_spam_signal (const DsnReport *rep, guint i);
 
 /* Anomalies met while reading the message (it was analysed all the same):
  * warning I in English, or as a finding (a code such as "mime.truncated",
@@ -628,6 +637,19 @@ DSN_API guint dsn_report_check (DsnReport *rep, DsnResolver *res, const char *co
 DSN_API const char *dsn_recipient_get_check_status (const DsnRecipient *r);
 /* What the check found, in LANG (NULL means "en"). */
 DSN_API const char *dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang);
+/* The sending server's address the check used (SPF, DMARC, blocklists,
+ * reverse DNS): the one the remote server named in its reply, else the one
+ * the Received chains show it received the message from; NULL when the
+ * check used none. And where it was found, as a sentence in LANG. */
+DSN_API const char *dsn_recipient_get_check_address (const DsnRecipient *r);
+DSN_API const char *dsn_recipient_get_check_address_text (const DsnRecipient *r, const char *lang);
+
+/* A verdict on the whole report that changes what to do about R: the
+ * message is backscatter (R needs nothing), or the address the remote
+ * server refused belongs to a big provider's shared outbound servers. Its
+ * message says why, its advice replaces dsn_recipient_get_advice()'s.
+ * NULL when the category's advice stands. Owned by the report. */
+DSN_API const DsnFinding *dsn_recipient_get_context (const DsnRecipient *r);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnJson, dsn_json_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnAnalyzer, dsn_analyzer_free)

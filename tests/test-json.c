@@ -266,6 +266,15 @@ check_headers (const DsnReport *rep, JsonObject *root, const char *lang)
     g_assert_cmpstr (dsn_report_get_spam_verdict (rep, i), ==,
                      json_array_get_string_element (spam, i));
 
+  JsonArray *signals = json_object_get_array_member (h, "signals");
+  g_assert_cmpuint (dsn_report_get_n_spam_signals (rep), ==, json_array_get_length (signals));
+  for (guint i = 0; i < json_array_get_length (signals); i++) {
+    JsonObject *sg = json_array_get_object_element (signals, i);
+    const DsnFinding *f = dsn_report_get_spam_signal (rep, i);
+    g_assert_cmpstr (dsn_finding_get_code (f), ==, member (sg, "code"));
+    g_assert_cmpstr (dsn_finding_get_message (f, lang), ==, member (sg, "text"));
+  }
+
   JsonArray *findings = json_object_get_array_member (h, "findings");
   g_assert_cmpuint (dsn_report_get_n_header_findings (rep), ==, json_array_get_length (findings));
   for (guint i = 0; i < json_array_get_length (findings); i++) {
@@ -299,9 +308,31 @@ check_backscatter (const DsnReport *rep, JsonObject *root, const char *lang)
   g_assert_cmpstr (dsn_report_get_backscatter_advice (rep, lang), ==, member (b, "advice"));
 }
 
+/* Each recipient's context (a verdict that changes its advice). */
+static guint
+check_contexts (const DsnReport *rep, JsonObject *root, const char *lang)
+{
+  JsonArray *rcpts = json_object_get_array_member (root, "recipients");
+  guint n = 0;
+  for (guint i = 0; i < json_array_get_length (rcpts); i++) {
+    JsonNode *c = json_object_get_member (json_array_get_object_element (rcpts, i), "context");
+    const DsnFinding *f = dsn_recipient_get_context (dsn_report_get_recipient (rep, i));
+    if (json_node_is_null (c)) {
+      g_assert_null (f);
+      continue;
+    }
+    JsonObject *o = json_node_get_object (c);
+    g_assert_cmpstr (dsn_finding_get_code (f), ==, member (o, "code"));
+    g_assert_cmpstr (dsn_finding_get_message (f, lang), ==, member (o, "text"));
+    g_assert_cmpstr (dsn_finding_get_advice (f, lang), ==, member (o, "advice"));
+    n++;
+  }
+  return n;
+}
+
 /* Counts what was seen, so that the test cannot pass on empty analyses. */
 typedef struct {
-  guint hops, auth, spam, delays, evidence, forged;
+  guint hops, auth, spam, delays, evidence, forged, signals, contexts;
 } Seen;
 
 static void
@@ -312,7 +343,9 @@ check_getters (const DsnReport *rep, gpointer data)
     g_autoptr (JsonNode) json = dsn_report_to_json (rep, *lang);
     check_headers (rep, json_node_get_object (json), *lang);
     check_backscatter (rep, json_node_get_object (json), *lang);
+    seen->contexts += check_contexts (rep, json_node_get_object (json), *lang);
   }
+  seen->signals += dsn_report_get_n_spam_signals (rep);
   seen->hops += dsn_report_get_n_hops (rep);
   seen->auth += dsn_report_get_n_auth_results (rep);
   seen->spam += dsn_report_get_n_spam_verdicts (rep);
@@ -342,6 +375,8 @@ test_getters (void)
   g_assert_cmpuint (seen.delays, >, 0);
   g_assert_cmpuint (seen.evidence, >, 0);
   g_assert_cmpuint (seen.forged, >, 0);
+  g_assert_cmpuint (seen.signals, >, 10);
+  g_assert_cmpuint (seen.contexts, >, 0);
 }
 
 int

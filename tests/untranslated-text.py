@@ -122,7 +122,9 @@ EXPLAIN_DATA = [
     'headers.hops[].from_ip', 'headers.hops[].by_host', 'headers.hops[].with',
     'headers.authentication[].method', 'headers.authentication[].result',
     'headers.authentication[].domain', 'headers.authentication[].authserv',
-    'headers.authentication[].reason', 'headers.spam[]',
+    'headers.authentication[].reason', 'headers.spam[]', 'headers.signals[].details',
+    'recipients[].check.address.ip', 'recipients[].check.address.evidence',
+    'recipients[].context.details',
     # --summary
     'by_kind.*', 'by_category.*', 'by_reason.*', 'by_domain.*', 'top_diagnostics.*', 'suppress[]',
 ]

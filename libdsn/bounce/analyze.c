@@ -963,6 +963,14 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_byte_array_prepend (buf, (const guint8 *)"\n", 1);
     dsn_report_warn (rep, "input.pasted", NULL);
   }
+  /* Headers alone, as copied from a mail client's "show original": the
+   * input ends in the header block, which is no message cut short. */
+  if (!pasted && !g_strstr_len ((const char *)buf->data, buf->len, "\n\n")) {
+    if (buf->data[buf->len - 1] != '\n')
+      g_byte_array_append (buf, (const guint8 *)"\n", 1);
+    g_byte_array_append (buf, (const guint8 *)"\n", 2); /* and the NUL after it */
+    g_byte_array_set_size (buf, buf->len - 1);
+  }
   gsize header_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_HEADER_LENGTH);
   guint cut = cut_long_fields (buf, header_limit);
   if (cut) {
@@ -1040,8 +1048,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
   dsn_classify_report (an, rep);
-  if (rep->kind == DSN_KIND_DELIVERY_STATUS)
+  if (rep->kind == DSN_KIND_DELIVERY_STATUS) {
     dsn_backscatter_assess (an, rep);
+    dsn_sending_assess (rep, GMIME_OBJECT (msg));
+  }
 
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);

@@ -93,6 +93,14 @@ DSN_INTERNAL void dsn_backscatter_assess (const DsnAnalyzer *an, DsnReport *rep)
 DSN_INTERNAL void dsn_backscatter_free (DsnBackscatter *b);
 DSN_INTERNAL void dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb, const char *lang);
 
+/* ------------------------------------------------------------ sending.c */
+
+/* For each recipient of REP (classified, its backscatter judged): the
+ * address the remote server refused and where it was found, and the
+ * context that changes its advice. MESSAGE is the report itself, whose
+ * Received chain may show the reporting server's address. */
+DSN_INTERNAL void dsn_sending_assess (DsnReport *rep, GMimeObject *message);
+
 /* ------------------------------------------------------------ classify.c */
 
 DSN_INTERNAL void dsn_classify_report (const DsnAnalyzer *an, DsnReport *rep);

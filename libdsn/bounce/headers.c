@@ -38,6 +38,8 @@ auth_free (DsnAuthResult *a)
   g_free (a->result);
   g_free (a->reason);
   g_free (a->domain);
+  g_free (a->policy);
+  g_free (a->disposition);
   if (a->props)
     g_ptr_array_unref (a->props);
   g_free (a);
@@ -51,7 +53,9 @@ dsn_headers_free (DsnHeaders *h)
   g_ptr_array_unref (h->hops);
   g_ptr_array_unref (h->auth);
   g_ptr_array_unref (h->spam);
+  g_ptr_array_unref (h->signals);
   g_ptr_array_unref (h->findings);
+  g_free (h->list);
   g_free (h->from_domain);
   g_free (h->mailfrom_domain);
   g_free (h->verdict);
@@ -65,6 +69,7 @@ headers_new (void)
   h->hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
   h->auth = g_ptr_array_new_with_free_func ((GDestroyNotify)auth_free);
   h->spam = g_ptr_array_new_with_free_func (g_free);
+  h->signals = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   return h;
 }
@@ -168,6 +173,271 @@ dsn_headers_tag (const char *list, const char *tag)
   return NULL;
 }
 
+/* ------------------------------------------------------------ dates */
+
+/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar. */
+static gint64
+days_from_civil (gint64 y, int m, int d)
+{
+  y -= m <= 2;
+  gint64 era = (y >= 0 ? y : y - 399) / 400;
+  gint64 yoe = y - era * 400;
+  gint64 doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  gint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static int
+month_of (const char *w)
+{
+  static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+  if (strlen (w) < 3)
+    return 0;
+  for (int i = 0; i < 12; i++)
+    if (!g_ascii_strncasecmp (w, names + 3 * i, 3)) {
+      /* "May", "June", "Sept": a month's name or its start. */
+      static const char *const full[]
+          = { "january", "february", "march",     "april",   "may",      "june",
+              "july",    "august",   "september", "october", "november", "december" };
+      gsize n = strlen (w);
+      return n <= strlen (full[i]) && !g_ascii_strncasecmp (w, full[i], n) ? i + 1 : 0;
+    }
+  return 0;
+}
+
+static gboolean
+is_day_name (const char *w)
+{
+  static const char *const days[]
+      = { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" };
+  gsize n = strlen (w);
+  for (gsize i = 0; n >= 3 && i < G_N_ELEMENTS (days); i++)
+    if (n <= strlen (days[i]) && !g_ascii_strncasecmp (w, days[i], n))
+      return TRUE;
+  return FALSE;
+}
+
+/* A zone name's offset in minutes: RFC 5322 §4.3's obsolete names, and
+ * abbreviations servers write although no RFC defines them (only those
+ * that mean one thing: IST, for one, is Indian, Irish or Israeli). Military
+ * letters mean nothing reliable (§4.3): they count as -0000. */
+static gboolean
+zone_name_offset (const char *w, int *minutes)
+{
+  static const struct {
+    const char *name;
+    int minutes;
+  } zones[] = {
+    { "UT", 0 },     { "UTC", 0 },    { "GMT", 0 },     { "Z", 0 },       { "EST", -300 },
+    { "EDT", -240 }, { "CST", -360 }, { "CDT", -300 },  { "MST", -420 },  { "MDT", -360 },
+    { "PST", -480 }, { "PDT", -420 }, { "AKST", -540 }, { "AKDT", -480 }, { "HST", -600 },
+    { "WET", 0 },    { "WEST", 60 },  { "BST", 60 },    { "CET", 60 },    { "CEST", 120 },
+    { "MET", 60 },   { "MEST", 120 }, { "EET", 120 },   { "EEST", 180 },  { "MSK", 180 },
+    { "HKT", 480 },  { "SGT", 480 },  { "AWST", 480 },  { "JST", 540 },   { "KST", 540 },
+    { "ACST", 570 }, { "AEST", 600 }, { "AEDT", 660 },  { "NZST", 720 },  { "NZDT", 780 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (zones); i++)
+    if (!g_ascii_strcasecmp (w, zones[i].name)) {
+      *minutes = zones[i].minutes;
+      return TRUE;
+    }
+  if (strlen (w) == 1 && g_ascii_isalpha (w[0])) {
+    *minutes = 0;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* "+0200", "-05:00", "+02", "+2": an offset in minutes. */
+static gboolean
+zone_numeric_offset (const char *w, int *minutes)
+{
+  if (*w != '+' && *w != '-')
+    return FALSE;
+  int sign = *w == '-' ? -1 : 1;
+  const char *p = w + 1;
+  int digits[4], n = 0;
+  for (; *p && n < 4; p++) {
+    if (g_ascii_isdigit (*p))
+      digits[n++] = *p - '0';
+    else if (*p != ':' || n != 2)
+      return FALSE;
+  }
+  if (*p || n == 0 || n == 3)
+    return FALSE;
+  int h = n == 1 ? digits[0] : digits[0] * 10 + digits[1];
+  int m = n == 4 ? digits[2] * 10 + digits[3] : 0;
+  if (h > 23 || m > 59)
+    return FALSE;
+  *minutes = sign * (h * 60 + m);
+  return TRUE;
+}
+
+/* "10:05", "10:05:10", "10:05:10.123": sets H, M, S. */
+static gboolean
+parse_time (const char *w, int *h, int *m, int *s)
+{
+  char *end;
+  long v[3] = { 0, 0, 0 };
+  int n = 0;
+  const char *p = w;
+  while (n < 3) {
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    v[n++] = strtol (p, &end, 10);
+    if (end - p > 2)
+      return FALSE;
+    p = end;
+    if (*p != ':')
+      break;
+    p++;
+  }
+  /* Fractional seconds (SendGrid, Go's time format): not in RFC 5322. */
+  if (n == 3 && *p == '.') {
+    p++;
+    while (g_ascii_isdigit (*p))
+      p++;
+  }
+  if (*p || n < 2 || v[0] > 23 || v[1] > 59 || v[2] > 60)
+    return FALSE;
+  *h = v[0];
+  *m = v[1];
+  *s = v[2];
+  return TRUE;
+}
+
+/* An RFC 5322 year: two digits are 2000-2049 or 1950-1999, three are
+ * from 1900 (§4.3). */
+static int
+full_year (const char *w)
+{
+  gsize n = strlen (w);
+  int y = atoi (w);
+  if (n == 2)
+    return y < 50 ? 2000 + y : 1900 + y;
+  if (n == 3)
+    return 1900 + y;
+  return n == 4 ? y : -1;
+}
+
+gboolean
+dsn_headers_parse_date (const char *text, gint64 *unix_time)
+{
+  g_autofree char *clean = dsn_headers_strip_comments (text);
+  int day = 0, month = 0, year = -1, h = -1, mi = 0, s = 0, offset = 0;
+  gboolean zone = FALSE;
+  g_auto (GStrv) words = g_strsplit_set (clean, " \t,", -1);
+  for (char **wp = words; *wp; wp++) {
+    char *w = *wp;
+    if (!*w || strchr (w, '='))
+      continue; /* Go's "m=+0.01" */
+    /* ISO 8601, as some servers write: 2024-05-13, 2024-05-13T10:05:10Z. */
+    if (strlen (w) >= 10 && g_ascii_isdigit (w[0]) && w[4] == '-' && w[7] == '-') {
+      char *t = strpbrk (w, "Tt");
+      if (t)
+        *t++ = '\0';
+      g_auto (GStrv) ymd = g_strsplit (w, "-", 3);
+      if (g_strv_length (ymd) != 3)
+        return FALSE;
+      year = atoi (ymd[0]);
+      month = atoi (ymd[1]);
+      day = atoi (ymd[2]);
+      if (t) {
+        gsize tl = strcspn (t, "Zz+-");
+        char rest[16];
+        g_strlcpy (rest, t + tl, sizeof rest);
+        t[tl] = '\0';
+        if (!parse_time (t, &h, &mi, &s))
+          return FALSE;
+        if (rest[0] == 'Z' || rest[0] == 'z')
+          zone = TRUE;
+        else if (rest[0] && (zone = zone_numeric_offset (rest, &offset)) == FALSE)
+          return FALSE;
+      }
+      continue;
+    }
+    /* "13-May-2024", an old Sendmail form. */
+    if (g_ascii_isdigit (w[0]) && strchr (w, '-') && !strchr (w, ':')) {
+      g_auto (GStrv) dmy = g_strsplit (w, "-", 3);
+      if (g_strv_length (dmy) == 3 && month_of (dmy[1])) {
+        day = atoi (dmy[0]);
+        month = month_of (dmy[1]);
+        year = full_year (dmy[2]);
+        continue;
+      }
+      return FALSE;
+    }
+    if (g_ascii_isdigit (w[0]) && strchr (w, ':')) {
+      /* A zone written against the time: "10:05:10+0000". */
+      char *z = strpbrk (w, "+-");
+      if (z && !zone && zone_numeric_offset (z, &offset)) {
+        zone = TRUE;
+        *z = '\0';
+      }
+      if (!parse_time (w, &h, &mi, &s))
+        return FALSE;
+      continue;
+    }
+    if (*w == '+' || *w == '-') {
+      if (!zone_numeric_offset (w, &offset))
+        return FALSE;
+      zone = TRUE;
+      continue;
+    }
+    if (g_ascii_isdigit (w[0])) {
+      if (strspn (w, "0123456789") != strlen (w))
+        return FALSE;
+      /* Day before year: "13 May 2024" and asctime's "May 13 ... 2024". */
+      if (!day && strlen (w) <= 2 && year < 0)
+        day = atoi (w);
+      else if (year < 0)
+        year = full_year (w);
+      else
+        return FALSE;
+      continue;
+    }
+    int mo = month_of (w);
+    if (mo && !month) {
+      month = mo;
+      continue;
+    }
+    if (is_day_name (w))
+      continue;
+    /* A zone's name, alone or with an offset ("GMT+0200", "UTC+2"). */
+    int named;
+    char *sign = strpbrk (w, "+-");
+    if (sign) {
+      char c = *sign;
+      *sign = '\0';
+      gboolean base = zone_name_offset (w, &named);
+      *sign = c;
+      if (base && !zone && zone_numeric_offset (sign, &offset)) {
+        offset += named;
+        zone = TRUE;
+        continue;
+      }
+      return FALSE;
+    }
+    if (zone_name_offset (w, &named)) {
+      /* "+0000 (UTC)" and Go's "+0000 UTC": the number counts. */
+      if (!zone)
+        offset = named;
+      zone = TRUE;
+      continue;
+    }
+    /* Any other word ("at", a server's note) is not part of a date. */
+  }
+  /* A missing zone is read as universal time (doc/DEVIATIONS.md). */
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > 31 || h < 0)
+    return FALSE;
+  static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  gboolean leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > mdays[month - 1] || (month == 2 && day == 29 && !leap))
+    return FALSE;
+  *unix_time = days_from_civil (year, month, day) * 86400 + h * 3600 + mi * 60 + s - offset * 60;
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ Received */
 
 static char *
@@ -207,20 +477,67 @@ bracket_ip (const char *s, const char *end)
   return NULL;
 }
 
+/* Where the date of a Received field without the ';' before it starts
+ * (SendGrid writes none, RFC 5321 §4.4 wants one): at its last day name
+ * or ISO 8601 date; NULL if there is none. */
+static const char *
+trailing_date (const char *value)
+{
+  const char *found = NULL;
+  for (const char *p = value; *p; p++) {
+    if (p != value && !g_ascii_isspace (p[-1]))
+      continue;
+    char day[4] = { 0 };
+    if (g_ascii_isalpha (p[0]) && g_ascii_isalpha (p[1]) && g_ascii_isalpha (p[2])
+        && (p[3] == ',' || p[3] == ' ')) {
+      memcpy (day, p, 3);
+      if (is_day_name (day))
+        found = p;
+    } else if (strspn (p, "0123456789") == 4 && p[4] == '-' && g_ascii_isdigit (p[5])
+               && g_ascii_isdigit (p[6]) && p[7] == '-') {
+      found = p;
+    }
+  }
+  return found;
+}
+
+/* An address alone in parentheses between S and END: "(192.0.2.1)". */
+static char *
+paren_ip (const char *s, const char *end)
+{
+  for (const char *p = s; p < end; p++) {
+    if (*p != '(')
+      continue;
+    const char *close = memchr (p, ')', end - p);
+    if (!close)
+      return NULL;
+    g_autofree char *cand = g_strndup (p + 1, close - p - 1);
+    g_strstrip (cand);
+    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cand);
+    if (a)
+      return g_steal_pointer (&cand);
+    p = close;
+  }
+  return NULL;
+}
+
 DsnHop *
 dsn_headers_parse_received (const char *value, gboolean with_date)
 {
   DsnHop *h = g_new0 (DsnHop, 1);
   h->timestamp = -1;
   const char *semi = strrchr (value, ';');
-  if (semi) {
-    h->date = g_strstrip (g_strdup (semi + 1));
+  const char *date = semi ? semi + 1 : trailing_date (value);
+  if (date) {
+    h->date = g_strstrip (g_strdup (date));
     /* Parsing dates is the costly part: only when delays are wanted. */
-    g_autoptr (GDateTime) dt = with_date ? g_mime_utils_header_decode_date (h->date) : NULL;
-    if (dt)
-      h->timestamp = g_date_time_to_unix (dt);
+    gint64 t;
+    if (with_date && dsn_headers_parse_date (h->date, &t))
+      h->timestamp = t;
   }
-  g_autofree char *clause = semi ? g_strndup (value, semi - value) : g_strdup (value);
+  g_autofree char *clause = semi   ? g_strndup (value, semi - value)
+                            : date ? g_strndup (value, date - value)
+                                   : g_strdup (value);
   const char *by = dsn_strcasestr (clause, " by ");
   if (!by && dsn_has_prefix_ci (clause, "by "))
     by = clause;
@@ -228,7 +545,15 @@ dsn_headers_parse_received (const char *value, gboolean with_date)
   /* "from" clause: "from HELO (rdns [IP])" */
   if (dsn_has_prefix_ci (clause, "from ")) {
     h->from_host = word_after (clause, "from");
-    h->from_ip = bracket_ip (clause, from_end);
+    /* The address the server saw is in the TCP-info comment (RFC 5321
+     * §4.4); a bracket before it is only what the client said in HELO. */
+    const char *tcp_info = memchr (clause, '(', from_end - clause);
+    h->from_ip = tcp_info ? bracket_ip (tcp_info, from_end) : NULL;
+    if (!h->from_ip)
+      h->from_ip = bracket_ip (clause, from_end);
+    /* Exchange writes it in parentheses: "from host (192.0.2.1) by ..." */
+    if (!h->from_ip)
+      h->from_ip = paren_ip (clause, from_end);
     /* Some MTAs write the address bare: "from 192.0.2.1 by ..." */
     if (!h->from_ip && h->from_host) {
       g_autoptr (GInetAddress) a = g_inet_address_new_from_string (h->from_host);
@@ -251,8 +576,97 @@ dsn_headers_parse_received (const char *value, gboolean with_date)
 
 /* ------------------------------------------------------------ Authentication-Results */
 
+/* The text of S's comments (RFC 5322 §3.2.2), outermost ones, joined by
+ * spaces: where receivers write a DMARC policy ("(p=QUARANTINE
+ * dis=QUARANTINE)") that RFC 8601 has no property for. */
+static char *
+comments_of (const char *s)
+{
+  GString *out = g_string_new (NULL);
+  int depth = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p == '\\' && p[1]) {
+      if (depth)
+        g_string_append_c (out, p[1]);
+      p++;
+      continue;
+    }
+    if (*p == '(') {
+      if (depth++ == 0 && out->len)
+        g_string_append_c (out, ' ');
+      if (depth == 1)
+        continue;
+    } else if (*p == ')' && depth > 0) {
+      if (--depth == 0)
+        continue;
+    }
+    if (depth)
+      g_string_append_c (out, *p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Splits on ';' outside quoted strings and comments. */
+static GPtrArray *
+split_results (const char *s)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
+  gboolean quoted = FALSE;
+  int depth = 0;
+  const char *start = s;
+  for (const char *p = s;; p++) {
+    if (*p == '\\' && p[1]) {
+      p++;
+      continue;
+    }
+    if (*p == '"' && !depth)
+      quoted = !quoted;
+    else if (*p == '(' && !quoted)
+      depth++;
+    else if (*p == ')' && !quoted && depth)
+      depth--;
+    if ((*p == ';' && !quoted && !depth) || !*p) {
+      char *part = g_strstrip (g_strndup (start, p - start));
+      if (*part)
+        g_ptr_array_add (parts, part);
+      else
+        g_free (part);
+      if (!*p)
+        break;
+      start = p + 1;
+    }
+  }
+  return parts;
+}
+
+/* A DMARC verdict's policy and what the receiver did with it: RFC 8601
+ * defines neither, so receivers write them their own way: Gmail and
+ * OpenDMARC "(p=QUARANTINE sp=QUARANTINE dis=QUARANTINE)", Fastmail
+ * "(p=quarantine,d=quarantine)", Yahoo "(p=REJECT)", Microsoft
+ * "action=quarantine", others "policy.dmarc=reject". */
 static void
-add_auth (DsnHeaders *h, const char *authserv, const char *resinfo)
+dmarc_policy (DsnAuthResult *a, const char *comment)
+{
+  g_auto (GStrv) words = g_strsplit_set (comment ? comment : "", " \t,", -1);
+  for (char **w = words; *w; w++) {
+    if (dsn_has_prefix_ci (*w, "p=") && !a->policy)
+      a->policy = g_ascii_strdown (*w + 2, -1);
+    else if (dsn_has_prefix_ci (*w, "dis=") || dsn_has_prefix_ci (*w, "d="))
+      dsn_set (&a->disposition, *w);
+  }
+  for (guint i = 0; i < a->props->len; i++) {
+    const char *prop = a->props->pdata[i];
+    if (dsn_has_prefix_ci (prop, "policy.dmarc=") && !a->policy)
+      a->policy = g_ascii_strdown (prop + 13, -1);
+    else if (dsn_has_prefix_ci (prop, "action=") && !a->disposition)
+      a->disposition = g_strdup (prop);
+  }
+  if (a->policy && !*a->policy)
+    g_clear_pointer (&a->policy, g_free);
+}
+
+static void
+add_auth (DsnHeaders *h, const char *authserv, const char *resinfo, const char *comment)
 {
   /* "method[/version]=result reason=... ptype.prop=value ..." */
   g_auto (GStrv) tokens = g_strsplit_set (resinfo, " \t", -1);
@@ -310,14 +724,26 @@ add_auth (DsnHeaders *h, const char *authserv, const char *resinfo)
       if (dsn_has_prefix_ci (a->props->pdata[i], *k)
           && g_ascii_strcasecmp ((char *)a->props->pdata[i] + strlen (*k), "none") != 0)
         a->domain = domain_of ((char *)a->props->pdata[i] + strlen (*k));
+  if (!strcmp (a->method, "dmarc"))
+    dmarc_policy (a, comment);
   g_ptr_array_add (h->auth, a);
 }
 
 void
 dsn_headers_parse_authres (DsnHeaders *h, const char *value)
 {
-  g_autofree char *clean = dsn_headers_strip_comments (value);
-  g_autoptr (GPtrArray) parts = split_semicolons (clean);
+  g_autoptr (GPtrArray) raw = split_results (value);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) comments = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < raw->len; i++) {
+    char *clean = dsn_headers_strip_comments (raw->pdata[i]);
+    if (!*clean) {
+      g_free (clean);
+      continue;
+    }
+    g_ptr_array_add (parts, clean);
+    g_ptr_array_add (comments, comments_of (raw->pdata[i]));
+  }
   if (parts->len == 0)
     return;
   /* authserv-id [version]; Microsoft omits it and starts with a result. */
@@ -336,7 +762,7 @@ dsn_headers_parse_authres (DsnHeaders *h, const char *value)
     const char *r = parts->pdata[i];
     if (g_ascii_strcasecmp (r, "none") == 0)
       continue;
-    add_auth (h, authserv, r);
+    add_auth (h, authserv, r, comments->pdata[i]);
   }
 }
 
@@ -481,6 +907,9 @@ check_auth (DsnHeaders *h)
     return;
   }
 
+  /* A mailing list's doing is said as such, not blamed on the author. */
+  gboolean list = h->via_list;
+
   if (spf && strcmp (spf->result, "pass") != 0 && strcmp (spf->result, "none") != 0) {
     gboolean bad = !strcmp (spf->result, "fail") || !strcmp (spf->result, "permerror");
     add_finding (h, bad ? "auth.spf_fail" : "auth.spf_not_pass", "result", spf->result, "domain",
@@ -511,7 +940,10 @@ check_auth (DsnHeaders *h)
     if (!strcmp (a->method, "dkim") && strcmp (a->result, "none") != 0)
       d = a;
   }
-  if (dkim_any && !dkim_pass && d) {
+  if (list && d && !dkim_aligned && strcmp (d->result, "pass") != 0
+      && dsn_domain_aligned (d->domain, from)) {
+    add_finding (h, "list.dkim_broken", "result", d->result, "domain", d->domain, NULL);
+  } else if (dkim_any && !dkim_pass && d) {
     add_finding (h, "auth.dkim_fail", "result", d->result, "domain", d->domain, "reason", d->reason,
                  NULL);
   } else if (!dkim_any) {
@@ -520,7 +952,7 @@ check_auth (DsnHeaders *h)
 
   gboolean spf_aligned
       = spf && !strcmp (spf->result, "pass") && dsn_domain_aligned (spf->domain, from);
-  if (from && dkim_unaligned && !dkim_aligned) {
+  if (from && dkim_unaligned && !dkim_aligned && !list) {
     DsnFinding *f = add_finding (h, "align.dkim", "signer", dkim_unaligned->domain, "from", from,
                                  "spf_aligned", spf_aligned ? "yes" : NULL, NULL);
     /* DMARC passes all the same when SPF is aligned. */
@@ -529,12 +961,17 @@ check_auth (DsnHeaders *h)
   }
   if (from && spf && !strcmp (spf->result, "pass") && spf->domain && !spf_aligned
       && !dkim_aligned) {
-    add_finding (h, "align.spf", "domain", spf->domain, "from", from, NULL);
+    add_finding (h, list ? "list.spf_domain" : "align.spf", "domain", spf->domain, "from", from,
+                 NULL);
   }
   gboolean dmarc_ok = dkim_aligned || spf_aligned;
   if (dmarc && strcmp (dmarc->result, "pass") != 0 && strcmp (dmarc->result, "none") != 0) {
-    add_finding (h, "auth.dmarc_fail", "result", dmarc->result, "domain",
-                 dmarc->domain ? dmarc->domain : from, NULL);
+    if (list)
+      add_finding (h, "list.dmarc_fail", "result", dmarc->result, "domain",
+                   dmarc->domain ? dmarc->domain : from, "list", h->list, NULL);
+    else
+      add_finding (h, "auth.dmarc_fail", "result", dmarc->result, "domain",
+                   dmarc->domain ? dmarc->domain : from, NULL);
   } else if (!dmarc && from && !dmarc_ok) {
     add_finding (h, "auth.dmarc_would_fail", "from", from, NULL);
   }
@@ -547,72 +984,36 @@ check_auth (DsnHeaders *h)
     add_finding (h, "auth.ok", NULL);
 }
 
-/* ------------------------------------------------------------ spam verdicts */
-
-static void
-spam_add (DsnHeaders *h, const char *name, const char *value)
-{
-  g_autofree char *v = g_strdup (value);
-  g_ptr_array_add (h->spam, g_strdup_printf ("%s: %s", name, dsn_text_squeeze (v)));
-}
-
-/* "SCL:5" inside a ';'-separated Microsoft report. */
-static int
-ms_field_int (const char *report, const char *field)
-{
-  const char *p = dsn_strcasestr (report, field);
-  if (!p)
-    return -1;
-  p += strlen (field);
-  return g_ascii_isdigit (*p) || *p == '-' ? atoi (p) : -1;
-}
-
-static void
-check_spam (DsnHeaders *h, GMimeHeaderList *list)
-{
-  gboolean flagged = FALSE;
-  const char *why = NULL;
-  int n = g_mime_header_list_get_count (list);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-    const char *name = g_mime_header_get_name (hd);
-    const char *value = g_mime_header_get_value (hd);
-    if (!value)
-      continue;
-    if (!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
-        || !g_ascii_strcasecmp (name, "X-Spam-Score") || !g_ascii_strcasecmp (name, "X-Spam-Level")
-        || !g_ascii_strcasecmp (name, "X-Spam") || !g_ascii_strcasecmp (name, "X-Rspamd-Score")
-        || !g_ascii_strcasecmp (name, "X-Spamd-Result")
-        || !g_ascii_strcasecmp (name, "X-Spam-Verdict")) {
-      spam_add (h, name, value);
-      const char *v = value;
-      while (g_ascii_isspace (*v))
-        v++;
-      if ((!g_ascii_strcasecmp (name, "X-Spam-Status") || !g_ascii_strcasecmp (name, "X-Spam-Flag")
-           || !g_ascii_strcasecmp (name, "X-Spam"))
-          && dsn_has_prefix_ci (v, "yes")) {
-        flagged = TRUE;
-        why = name;
-      }
-    } else if (!g_ascii_strcasecmp (name, "X-Forefront-Antispam-Report")
-               || !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
-               || !g_ascii_strcasecmp (name, "X-Microsoft-Antispam")) {
-      spam_add (h, name, value);
-      int scl = !g_ascii_strcasecmp (name, "X-MS-Exchange-Organization-SCL")
-                    ? atoi (value)
-                    : ms_field_int (value, "SCL:");
-      /* SCL 5-9: junk (Microsoft's spam confidence level); SFV:SPM: spam verdict. */
-      if (scl >= 5 || dsn_strcasestr (value, "SFV:SPM")) {
-        flagged = TRUE;
-        why = name;
-      }
-    }
-  }
-  if (flagged)
-    add_finding (h, "spam.flagged", "header", why, NULL);
-}
-
 /* ------------------------------------------------------------ entry point */
+
+/* A mailing list (List-Id, RFC 2919; List-Post, RFC 2369) resent the
+ * message and broke the author's authentication on the way: an author's
+ * DKIM signature that no longer verifies, or a forwarder's ARC seal. A
+ * newsletter service writes List-Id too, but signs for the author. */
+static gboolean
+resent_by_list (DsnHeaders *h, GMimeObject *message)
+{
+  const char *id = g_mime_object_get_header (message, "List-Id");
+  if (!id && !g_mime_object_get_header (message, "List-Post"))
+    return FALSE;
+  if (id) {
+    /* "Discussion <talk.lists.example.org>": the identifier. */
+    const char *lt = strrchr (id, '<');
+    g_autofree char *raw = lt ? g_strndup (lt + 1, strcspn (lt + 1, ">")) : g_strdup (id);
+    h->list = dsn_text_squeeze (g_steal_pointer (&raw));
+    if (!*h->list)
+      g_clear_pointer (&h->list, g_free);
+  }
+  for (guint i = 0; i < h->auth->len; i++) {
+    const DsnAuthResult *a = h->auth->pdata[i];
+    if (!strcmp (a->method, "arc") && !strcmp (a->result, "pass"))
+      return TRUE;
+    if (!strcmp (a->method, "dkim") && strcmp (a->result, "pass") && strcmp (a->result, "none")
+        && dsn_domain_aligned (a->domain, h->from_domain))
+      return TRUE;
+  }
+  return FALSE;
+}
 
 static void
 set_verdict (DsnHeaders *h)
@@ -628,6 +1029,9 @@ set_verdict (DsnHeaders *h)
     }
   }
   h->worst = worst;
+  /* Why it went to spam leads, whatever else was found. */
+  if (h->why)
+    first = h->why;
   h->verdict = first ? g_strdup (first->def->code) : NULL;
 }
 
@@ -697,9 +1101,10 @@ dsn_headers_analyze (GMimeObject *message)
     dsn_headers_free (h);
     return NULL;
   }
+  h->via_list = resent_by_list (h, message);
   check_auth (h);
   check_route (h);
-  check_spam (h, list);
+  dsn_headers_check_spam (h, list);
   set_verdict (h);
   return h;
 }
@@ -787,6 +1192,8 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
       dsn_json_add_null_value (b);
     dsn_json_member (b, "reason", a->reason);
     dsn_json_member (b, "authserv", a->authserv);
+    dsn_json_member (b, "policy", a->policy);
+    dsn_json_member (b, "disposition", a->disposition);
     dsn_json_set_member_name (b, "properties");
     dsn_json_begin_array (b);
     for (guint j = 0; j < a->props->len; j++)
@@ -799,6 +1206,20 @@ dsn_headers_to_json (const DsnHeaders *h, DsnJson *b, const char *lang)
   dsn_json_begin_array (b);
   for (guint i = 0; i < h->spam->len; i++)
     dsn_json_add_string_value (b, h->spam->pdata[i]);
+  dsn_json_end_array (b);
+  dsn_json_set_member_name (b, "signals");
+  dsn_json_begin_array (b);
+  for (guint i = 0; i < h->signals->len; i++) {
+    const DsnFinding *f = h->signals->pdata[i];
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "code", dsn_finding_get_code (f));
+    dsn_json_member (b, "severity", dsn_severity_to_string (f->severity));
+    dsn_json_member (b, "text", dsn_finding_get_message (f, lang));
+    /* What the filter wrote (its name, score, action, tests), for scripts. */
+    dsn_json_set_member_name (b, "details");
+    dsn_finding_write_details (f, b, lang);
+    dsn_json_end_object (b);
+  }
   dsn_json_end_array (b);
   dsn_json_set_member_name (b, "findings");
   dsn_json_begin_array (b);
@@ -1016,4 +1437,18 @@ dsn_report_get_spam_verdict (const DsnReport *rep, guint i)
 {
   g_return_val_if_fail (rep && i < dsn_report_get_n_spam_verdicts (rep), NULL);
   return rep->headers->spam->pdata[i];
+}
+
+guint
+dsn_report_get_n_spam_signals (const DsnReport *rep)
+{
+  g_return_val_if_fail (rep, 0);
+  return rep->headers ? rep->headers->signals->len : 0;
+}
+
+const DsnFinding *
+dsn_report_get_spam_signal (const DsnReport *rep, guint i)
+{
+  g_return_val_if_fail (rep && i < dsn_report_get_n_spam_signals (rep), NULL);
+  return rep->headers->signals->pdata[i];
 }

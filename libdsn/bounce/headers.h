@@ -30,13 +30,21 @@ typedef struct {
   char *reason;
   char *domain;     /* the domain it vouches for (header.d, smtp.mailfrom, header.from) */
   GPtrArray *props; /* "ptype.property=value" strings */
+  /* DMARC: the domain's policy ("quarantine", lower case) and what the
+   * receiver did, as it wrote it ("dis=QUARANTINE", "action=oreject"). */
+  char *policy;
+  char *disposition;
 } DsnAuthResult;
 
 struct _DsnHeaders {
-  GPtrArray *hops;     /* DsnHop, first hop first */
-  GPtrArray *auth;     /* DsnAuthResult, receiving server's first */
-  GPtrArray *spam;     /* "Header: value" strings of spam filters' verdicts */
-  GPtrArray *findings; /* DsnFinding (catalogue/headers.keys), in the order checked */
+  GPtrArray *hops;       /* DsnHop, first hop first */
+  GPtrArray *auth;       /* DsnAuthResult, receiving server's first */
+  GPtrArray *spam;       /* "Header: value" strings of spam filters' verdicts */
+  GPtrArray *signals;    /* DsnFinding (catalogue/spam.keys, filter.*): those verdicts decoded */
+  GPtrArray *findings;   /* DsnFinding (catalogue/headers.keys), in the order checked */
+  const DsnFinding *why; /* the finding saying why it went to spam (spam.*), first; or NULL */
+  gboolean via_list;     /* a mailing list resent it, breaking the author's authentication */
+  char *list;            /* that list's List-Id */
   char *from_domain;
   char *mailfrom_domain;
   const DsnHop *slowest;
@@ -48,10 +56,19 @@ struct _DsnHeaders {
  * Received, Authentication-Results or Received-SPF field). */
 DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);
 DSN_INTERNAL void dsn_headers_free (DsnHeaders *h);
+/* Reads the spam filters' verdicts of LIST into H's signals and, when the
+ * message was filed as spam or quarantined, puts the finding that says why
+ * first (spam.c). Needs H's authentication verdicts. */
+DSN_INTERNAL void dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list);
 DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
 /* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
  * lower-cased, or NULL. */
 DSN_INTERNAL char *dsn_headers_tag (const char *list, const char *tag);
+/* Parses a date of a Received or Date field: every RFC 5322 form (§3.3,
+ * and §4.3's obsolete years and zones) and the usual violations:
+ * fractional seconds, zone names, a missing zone (universal time), ISO 8601,
+ * asctime. Sets *UNIX_TIME and returns TRUE, FALSE if TEXT is no date. */
+DSN_INTERNAL gboolean dsn_headers_parse_date (const char *text, gint64 *unix_time);
 /* Parses a Received field; its date too when WITH_DATE. */
 DSN_INTERNAL DsnHop *dsn_headers_parse_received (const char *value, gboolean with_date);
 DSN_INTERNAL void dsn_headers_parse_authres (DsnHeaders *h, const char *value);

@@ -25,6 +25,18 @@ add_recheck (DsnJson *w, const DsnRecheck *c, const char *lang)
   dsn_json_member (w, "target", c->target);
   dsn_json_member (w, "status", dsn_recheck_status_to_string (c->status));
   dsn_json_member (w, "text", c->found ? dsn_finding_get_message (c->found, lang) : NULL);
+  dsn_json_set_member_name (w, "address");
+  if (c->address) {
+    dsn_json_begin_object (w);
+    dsn_json_member (w, "ip", c->address);
+    dsn_json_member (w, "source", c->address_source);
+    dsn_json_member (w, "evidence", c->address_evidence);
+    dsn_json_member (w, "text",
+                     c->address_found ? dsn_finding_get_message (c->address_found, lang) : NULL);
+    dsn_json_end_object (w);
+  } else {
+    dsn_json_add_null_value (w);
+  }
   dsn_json_set_member_name (w, "details");
   if (c->details)
     dsn_json_add_node (w, c->details[dsn_lang_index (lang)]);
@@ -63,6 +75,19 @@ add_recipient (DsnJson *b, const DsnRecipient *r, const char *lang)
   dsn_json_member (b, "rule", r->rule);
   dsn_json_set_member_name (b, "check");
   add_recheck (b, r->check, lang);
+  /* What the report's verdict changes in the advice. */
+  dsn_json_set_member_name (b, "context");
+  if (r->context) {
+    dsn_json_begin_object (b);
+    dsn_json_member (b, "code", dsn_finding_get_code (r->context));
+    dsn_json_member (b, "text", dsn_finding_get_message (r->context, lang));
+    dsn_json_member (b, "advice", dsn_finding_get_advice (r->context, lang));
+    dsn_json_set_member_name (b, "details");
+    dsn_finding_write_details (r->context, b, lang);
+    dsn_json_end_object (b);
+  } else {
+    dsn_json_add_null_value (b);
+  }
   dsn_json_set_member_name (b, "extensions");
   dsn_json_begin_object (b);
   if (r->extensions) {

@@ -511,3 +511,13 @@ dsn_catalogue_format (const char *code, const char *key, const char *lang, ...)
   va_end (ap);
   return dsn_catalogue_fill (tmpl, args, dsn_lang_index (lang));
 }
+
+void
+dsn_finding_write_details (const DsnFinding *f, DsnJson *w, const char *lang)
+{
+  dsn_json_begin_object (w);
+  g_autoptr (GPtrArray) args = dsn_finding_args (f, dsn_lang_index (lang));
+  for (guint k = 0; k + 1 < args->len; k += 2)
+    dsn_json_member (w, args->pdata[k], args->pdata[k + 1]);
+  dsn_json_end_object (w);
+}

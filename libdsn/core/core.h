@@ -44,7 +44,25 @@ typedef struct {
   DsnFinding *found;  /* what the check found, in its message; NULL until known */
   JsonNode **details; /* [dsn_lang_count ()]: the SPF evaluation or the audit with its
                        * texts in each language; NULL when nothing was asked */
+  /* The sending address the check used (SPF, DMARC's SPF, blocklists,
+   * reverse DNS), where it was found (DsnSending's source) and that said
+   * in words (catalogue/recheck.keys); NULL when none was used. */
+  char *address;
+  const char *address_source;
+  char *address_evidence;
+  DsnFinding *address_found;
 } DsnRecheck;
+
+/* Where the address the remote server refused was found (bounce/sending.c). */
+typedef enum {
+  DSN_SENDING_NONE,
+  DSN_SENDING_DIAGNOSTIC,      /* named in the remote server's words */
+  DSN_SENDING_RECEIVED,        /* the returned message's hop into the refusing server */
+  DSN_SENDING_REPORT_RECEIVED, /* the reporting server's own, from the report's Received chain */
+} DsnSendingSource;
+
+/* "diagnostic", "received", "report-received"; NULL for none. */
+DSN_INTERNAL const char *dsn_sending_source_to_string (DsnSendingSource source);
 
 DSN_INTERNAL DsnRecheck *dsn_recheck_new (const char *what, const char *target);
 DSN_INTERNAL void dsn_recheck_free (DsnRecheck *c);
@@ -76,6 +94,16 @@ struct _DsnRecipient {
   gboolean deferred;
 
   DsnRecheck *check; /* live confirmation (recheck/), when asked */
+  /* The address the remote server refused (bounce/sending.c): the one its
+   * words name, else the one the Received chains show it saw; and the
+   * words or Received field it comes from. */
+  char *sending_ip;
+  DsnSendingSource sending_source;
+  char *sending_evidence;
+  /* A verdict on the whole report that changes what to do about this
+   * recipient (backscatter, a provider's shared address): its message and
+   * advice replace the category's advice; NULL otherwise. */
+  DsnFinding *context;
 
   /* Classification (bounce/classify.c). */
   const char *reason;          /* static string */
@@ -229,6 +257,9 @@ DSN_INTERNAL const DsnEntry *dsn_catalogue_entry (const char *code);
 /* Text KEY of E in language LANG (an index), the first language's where it
  * is not translated; NULL if E has no such text. */
 DSN_INTERNAL const char *dsn_entry_text (const DsnEntry *e, const char *key, int lang);
+/* Writes F's arguments as a JSON object of name: value (texts in LANG):
+ * the data its sentence shows, for scripts. */
+DSN_INTERNAL void dsn_finding_write_details (const DsnFinding *f, DsnJson *w, const char *lang);
 /* TEMPLATE with its placeholders filled from ARGS (name, value pairs; may
  * be NULL) for language LANG (an index): {name} is the value; {name?TEXT}
  * TEXT when the argument is there, {name?TEXT|OTHER} OTHER when it is not,

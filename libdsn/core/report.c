@@ -107,6 +107,9 @@ dsn_recipient_free (DsnRecipient *r)
   g_free (r->feedback_type);
   g_free (r->blocklist);
   dsn_recheck_free (r->check);
+  g_free (r->sending_ip);
+  g_free (r->sending_evidence);
+  dsn_finding_free (r->context);
   if (r->extensions)
     g_ptr_array_unref (r->extensions);
   g_free (r);
@@ -408,6 +411,9 @@ dsn_recheck_free (DsnRecheck *c)
   for (int l = 0; c->details && l < dsn_lang_count (); l++)
     json_node_unref (c->details[l]);
   g_free (c->details);
+  g_free (c->address);
+  g_free (c->address_evidence);
+  dsn_finding_free (c->address_found);
   g_free (c);
 }
 
@@ -431,4 +437,34 @@ dsn_recipient_get_check_text (const DsnRecipient *r, const char *lang)
   if (!r->check)
     return NULL;
   return r->check->found ? dsn_finding_get_message (r->check->found, lang) : NULL;
+}
+
+const char *
+dsn_recipient_get_check_address (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->check ? r->check->address : NULL;
+}
+
+const char *
+dsn_recipient_get_check_address_text (const DsnRecipient *r, const char *lang)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->check && r->check->address_found
+             ? dsn_finding_get_message (r->check->address_found, lang)
+             : NULL;
+}
+
+const DsnFinding *
+dsn_recipient_get_context (const DsnRecipient *r)
+{
+  g_return_val_if_fail (r, NULL);
+  return r->context;
+}
+
+const char *
+dsn_sending_source_to_string (DsnSendingSource source)
+{
+  static const char *const names[] = { NULL, "diagnostic", "received", "report-received" };
+  return names[source];
 }
