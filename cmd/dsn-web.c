@@ -1,0 +1,953 @@
+/* dsn-web: dsn-explain's verdict as a web page for support desks, and its
+ * JSON over HTTP for helpdesk tools.
+ *
+ * libsoup 3 serves in the GLib main loop; analyses run on a bounded thread
+ * pool (--workers) and answer back through the main context. A request is
+ * held to a size (--max-size, 413 before the body is stored) and a time
+ * (--timeout). Messages live in memory only: nothing is written to disk, and
+ * the log has one line per request without the message.
+ * SPDX-License-Identifier: BSD-2-Clause */
+#include "web.h"
+
+#include <glib-unix.h>
+#include <libsoup/soup.h>
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define DEFAULT_LISTEN "127.0.0.1:8025"
+#define DEFAULT_PORT 8025
+#define DEFAULT_MAX_SIZE (10 * 1024 * 1024)
+#define DEFAULT_TIMEOUT 30
+/* A message longer than this is not put back into the form. */
+#define ECHO_MAX (1024 * 1024)
+
+/* No inline script, nothing from another origin: the page shows untrusted text. */
+#define CSP                                                                                        \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " \
+  "base-uri 'none'; frame-ancestors 'none'"
+
+typedef enum { ROUTE_NONE, ROUTE_PAGE, ROUTE_EXPLAIN, ROUTE_API_EXPLAIN, ROUTE_API_CHECK, ROUTE_STATIC } Route;
+
+/* Set up in main() before the server starts; the workers only read it. */
+static struct {
+  const DsnAnalyzer *analyzer;
+  gsize max_size;
+  guint timeout;
+  gboolean allow_dns;
+#if DSN_HAVE_DNS
+  DsnResolver *resolver;
+  const char *const *dnsbl;
+#endif
+  GThreadPool *pool;
+  GMainContext *context;
+  /* Main thread only. */
+  guint in_flight, max_in_flight;
+  gboolean stopping;
+} web;
+
+/* ------------------------------------------------------------ requests */
+
+typedef enum {
+  REQ_WAITING, /* for the request's headers */
+  REQ_READING, /* its body */
+  REQ_WORKING, /* an analysis on the pool */
+  REQ_ANSWERED,
+} ReqState;
+
+/* An analysis handed to the pool, and its answer. */
+typedef struct {
+  Route route;
+  SoupServerMessage *msg; /* a reference */
+  GBytes *body;
+  char *content_type;
+  char *lang_param;
+  char *accept_language;
+  gboolean check;
+  char *domain;
+  gboolean abandoned; /* the request timed out (main thread only) */
+  /* The answer, made on the pool. */
+  guint status;
+  const char *type;
+  GBytes *out;
+} Job;
+
+/* What the server follows of a request, attached to its message. */
+typedef struct {
+  SoupServerMessage *msg; /* not owned: this is the message's data */
+  gint64 start;
+  goffset received;
+  ReqState state;
+  GSource *timeout;
+  Job *job; /* while REQ_WORKING */
+} Req;
+
+static void
+req_free (Req *req)
+{
+  if (req->timeout) {
+    g_source_destroy (req->timeout);
+    g_source_unref (req->timeout);
+  }
+  g_free (req);
+}
+
+static Req *
+req_of (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), "dsn-web-req");
+}
+
+static Route
+route_of (const char *path, const char **allow)
+{
+  static const struct {
+    const char *path;
+    Route route;
+    const char *allow;
+  } routes[] = {
+    { "/", ROUTE_PAGE, "GET, HEAD" },
+    { "/explain", ROUTE_EXPLAIN, "POST" },
+    { "/api/explain", ROUTE_API_EXPLAIN, "POST" },
+    { "/api/check", ROUTE_API_CHECK, "POST" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
+    if (!strcmp (path, routes[i].path)) {
+      *allow = routes[i].allow;
+      return routes[i].route;
+    }
+  *allow = "GET, HEAD";
+  return g_str_has_prefix (path, "/static/") ? ROUTE_STATIC : ROUTE_NONE;
+}
+
+static gboolean
+is_api (SoupServerMessage *msg)
+{
+  return g_str_has_prefix (g_uri_get_path (soup_server_message_get_uri (msg)), "/api/");
+}
+
+/* Sets the response: STATUS, BODY (may be NULL) of TYPE, and the headers
+ * every answer carries. */
+static void
+respond (SoupServerMessage *msg, guint status, const char *type, GBytes *body)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (h, "Content-Security-Policy", CSP);
+  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (h, "X-Frame-Options", "DENY");
+  soup_message_headers_replace (h, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (h, "Cross-Origin-Opener-Policy", "same-origin");
+  if (!soup_message_headers_get_one (h, "Cache-Control"))
+    /* Verdicts hold customers' data: no cache keeps them on disk. */
+    soup_message_headers_replace (h, "Cache-Control", "no-store");
+  SoupMessageBody *rb = soup_server_message_get_response_body (msg);
+  soup_message_body_truncate (rb);
+  if (body) {
+    soup_message_headers_set_content_type (h, type, NULL);
+    soup_message_body_append_bytes (rb, body);
+  }
+}
+
+static void
+respond_text (SoupServerMessage *msg, guint status, const char *type, char *text)
+{
+  g_autoptr (GBytes) b = g_bytes_new_take (text, strlen (text));
+  respond (msg, status, type, b);
+}
+
+/* An error: {"error": TEXT} for the API, the page with TEXT as a notice for
+ * a person. */
+static void
+respond_error (SoupServerMessage *msg, guint status, const char *text)
+{
+  if (is_api (msg)) {
+    DsnJson *w = dsn_json_new_text ();
+    dsn_json_begin_object (w);
+    dsn_json_member (w, "error", text);
+    dsn_json_end_object (w);
+    char *s = dsn_json_free_to_string (w);
+    char *line = g_strconcat (s, "\n", NULL);
+    g_free (s);
+    respond_text (msg, status, "application/json; charset=utf-8", line);
+  } else {
+    const char *accept = soup_message_headers_get_one (
+        soup_server_message_get_request_headers (msg), "Accept-Language");
+    WebPage page = { .lang = web_negotiate_lang (NULL, accept),
+                     .dns_allowed = web.allow_dns,
+                     .message_kept = TRUE,
+                     .notice = text };
+    respond_text (msg, status, "text/html; charset=utf-8", web_page_render (&page));
+  }
+}
+
+/* Says TEXT, the catalogue's CODE in the language the client asks for. */
+static const char *
+client_text (SoupServerMessage *msg, const char *code)
+{
+  /* The API speaks English, as its JSON's keys do. */
+  if (is_api (msg))
+    return web_text (code, "en");
+  const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Accept-Language");
+  return web_text (code, web_negotiate_lang (NULL, accept));
+}
+
+static void
+respond_too_large (SoupServerMessage *msg)
+{
+  g_autofree char *limit = g_format_size_full (web.max_size, G_FORMAT_SIZE_IEC_UNITS);
+  const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Accept-Language");
+  g_autofree char *text = dsn_catalogue_format (
+      "web.too_large", "text", is_api (msg) ? "en" : web_negotiate_lang (NULL, accept), "limit",
+      limit, NULL);
+  respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+}
+
+/* Stops storing the body of a request already answered; it is still read
+ * (and dropped) so that the client gets the answer. */
+static void
+discard_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_message_body_truncate (body);
+}
+
+/* Before the body: a wrong path, method or size is answered at once. */
+static void
+on_got_headers (SoupServerMessage *msg, gpointer data)
+{
+  Req *req = data;
+  req->state = REQ_READING;
+  const char *allow;
+  Route route = route_of (g_uri_get_path (soup_server_message_get_uri (msg)), &allow);
+  const char *method = soup_server_message_get_method (msg);
+  g_auto (GStrv) allowed = g_strsplit (allow, ", ", -1);
+  SoupMessageHeaders *rq = soup_server_message_get_request_headers (msg);
+  if (route == ROUTE_NONE) {
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+  } else if (!g_strv_contains ((const char *const *)allowed, method)) {
+    g_autofree char *text = g_strdup_printf ("Method not allowed: use %s", allow);
+    respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, text);
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  } else if (soup_message_headers_get_encoding (rq) == SOUP_ENCODING_CONTENT_LENGTH
+             && soup_message_headers_get_content_length (rq) > (goffset)web.max_size) {
+    respond_too_large (msg);
+  } else {
+    return;
+  }
+  discard_body (msg);
+}
+
+/* A body without a length announced (chunked) is counted as it comes. */
+static void
+on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  Req *req = data;
+  goffset before = req->received;
+  req->received += g_bytes_get_size (chunk);
+  if (req->received > (goffset)web.max_size && before <= (goffset)web.max_size
+      && soup_server_message_get_status (msg) == 0) {
+    respond_too_large (msg);
+    discard_body (msg);
+  }
+}
+
+/* A request over its time: closed while it is read or written; while it is
+ * analysed, answered "took too long" (the analysis ends unseen). */
+static gboolean
+on_timeout (gpointer data)
+{
+  Req *req = data;
+  SoupServerMessage *msg = req->msg;
+  GSocket *sock = soup_server_message_get_socket (msg);
+  if (req->state == REQ_WORKING) {
+    req->job->abandoned = TRUE;
+    req->job = NULL;
+    req->state = REQ_ANSWERED;
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "web.too_slow"));
+    soup_server_message_unpause (msg);
+    return G_SOURCE_REMOVE;
+  }
+  if (sock) {
+    if (req->state == REQ_READING) {
+      /* Nothing was written for this request yet: say why before closing. */
+      static const char timeout[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                                    "Content-Length: 0\r\n\r\n";
+      g_socket_send (sock, timeout, sizeof timeout - 1, NULL, NULL);
+    }
+    /* libsoup sees the end of the stream and drops the connection. */
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  Req *req = g_new0 (Req, 1);
+  req->msg = msg;
+  req->start = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), "dsn-web-req", req, (GDestroyNotify)req_free);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), req);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), req);
+  /* Also closes a kept-alive connection left idle. */
+  req->timeout = g_timeout_source_new_seconds (web.timeout);
+  g_source_set_callback (req->timeout, on_timeout, req, NULL);
+  g_source_attach (req->timeout, web.context);
+}
+
+/* One line per request on stderr: who, what, the answer, its size and time;
+ * never the message. */
+static void
+on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer aborted)
+{
+  Req *req = req_of (msg);
+  if (!req)
+    return;
+  if (req->timeout) {
+    g_source_destroy (req->timeout);
+    g_clear_pointer (&req->timeout, g_source_unref);
+  }
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *path = g_strescape (uri ? g_uri_get_path (uri) : "?", NULL);
+  const char *host = soup_server_message_get_remote_host (msg);
+  fprintf (stderr, "%s: %s \"%s %.200s\" %u %" G_GOFFSET_FORMAT " %.1f ms%s\n", g_get_prgname (),
+           host ? host : "-", soup_server_message_get_method (msg), path,
+           soup_server_message_get_status (msg), soup_server_message_get_response_body (msg)->length,
+           (g_get_monotonic_time () - req->start) / 1000.0, aborted ? " aborted" : "");
+}
+
+/* ------------------------------------------------------------ work */
+
+
+static void
+job_free (Job *job)
+{
+  g_object_unref (job->msg);
+  g_bytes_unref (job->body);
+  g_free (job->content_type);
+  g_free (job->lang_param);
+  g_free (job->accept_language);
+  g_free (job->domain);
+  if (job->out)
+    g_bytes_unref (job->out);
+  g_free (job);
+}
+
+/* Back on the main thread: answer, unless the request timed out. */
+static gboolean
+job_done (gpointer data)
+{
+  Job *job = data;
+  web.in_flight--;
+  if (!web.stopping && !job->abandoned) {
+    Req *req = req_of (job->msg);
+    req->job = NULL;
+    req->state = REQ_ANSWERED;
+    respond (job->msg, job->status, job->type, job->out);
+    soup_server_message_unpause (job->msg);
+  }
+  job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* The fields of a form, or the raw body. */
+typedef struct {
+  GBytes *message;
+  char *filename; /* of an uploaded file */
+  char *lang, *switch_lang;
+  gboolean check;
+} Form;
+
+static void
+form_clear (Form *f)
+{
+  if (f->message)
+    g_bytes_unref (f->message);
+  g_free (f->filename);
+  g_free (f->lang);
+  g_free (f->switch_lang);
+}
+
+static void
+form_field (Form *f, const char *name, GBytes *value, const char *filename)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (value, &len);
+  if (!strcmp (name, "message") || (!strcmp (name, "file") && len > 0)) {
+    /* A file chosen wins over the text area. */
+    if (f->message && f->filename && strcmp (name, "file"))
+      return;
+    if (f->message)
+      g_bytes_unref (f->message);
+    f->message = g_bytes_ref (value);
+    g_free (f->filename);
+    f->filename = filename && *filename ? g_path_get_basename (filename) : NULL;
+  } else if (!strcmp (name, "lang")) {
+    g_free (f->lang);
+    f->lang = g_strndup (data, len);
+  } else if (!strcmp (name, "switch")) {
+    g_free (f->switch_lang);
+    f->switch_lang = g_strndup (data, len);
+  } else if (!strcmp (name, "check")) {
+    f->check = len > 0 && data[0] == '1';
+  }
+}
+
+static void
+read_form (const Job *job, Form *f)
+{
+  const char *ct = job->content_type ? job->content_type : "";
+  if (!g_ascii_strncasecmp (ct, "multipart/form-data", 19)) {
+    SoupMessageHeaders *h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
+    soup_message_headers_replace (h, "Content-Type", ct);
+    SoupMultipart *mp = soup_multipart_new_from_message (h, job->body);
+    soup_message_headers_unref (h);
+    for (int i = 0; mp && i < soup_multipart_get_length (mp); i++) {
+      SoupMessageHeaders *ph;
+      GBytes *pb;
+      char *disposition = NULL;
+      GHashTable *params = NULL;
+      if (soup_multipart_get_part (mp, i, &ph, &pb)
+          && soup_message_headers_get_content_disposition (ph, &disposition, &params)) {
+        const char *name = g_hash_table_lookup (params, "name");
+        if (name && !g_ascii_strcasecmp (disposition, "form-data"))
+          form_field (f, name, pb, g_hash_table_lookup (params, "filename"));
+        g_free (disposition);
+        g_hash_table_destroy (params);
+      }
+    }
+    if (mp)
+      soup_multipart_free (mp);
+  } else if (!g_ascii_strncasecmp (ct, SOUP_FORM_MIME_TYPE_URLENCODED,
+                                   strlen (SOUP_FORM_MIME_TYPE_URLENCODED))) {
+    gsize len;
+    const char *data = g_bytes_get_data (job->body, &len);
+    g_autofree char *text = g_strndup (data, len);
+    g_autoptr (GHashTable) fields = soup_form_decode (text);
+    /* "curl --data-binary @bounce.eml" labels the raw message a form. */
+    if (!g_hash_table_contains (fields, "message")) {
+      f->message = g_bytes_ref (job->body);
+      return;
+    }
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init (&it, fields);
+    while (g_hash_table_iter_next (&it, &k, &v)) {
+      g_autoptr (GBytes) b = g_bytes_new (v, strlen (v));
+      form_field (f, k, b, NULL);
+    }
+  } else {
+    f->message = g_bytes_ref (job->body);
+  }
+}
+
+static WebResult *
+analyse_one (const char *data, gsize len, guint index, gboolean check)
+{
+  WebResult *r = g_new0 (WebResult, 1);
+  g_autoptr (GError) error = NULL;
+  r->index = index;
+  r->report = dsn_analyzer_analyze (web.analyzer, data ? data : "", len, &error);
+  if (!r->report)
+    r->error = g_strdup (error->message);
+#if DSN_HAVE_DNS
+  else if (check)
+    dsn_report_check (r->report, web.resolver, web.dnsbl, NULL);
+#endif
+  return r;
+}
+
+/* The messages of MESSAGE, analysed as dsn-explain reads standard input:
+ * an mbox when it starts with a "From " line, else one message. */
+static GPtrArray *
+analyse (GBytes *message, gboolean check)
+{
+  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)web_result_free);
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+  if (len < 5 || memcmp (data, "From ", 5) != 0) {
+    g_ptr_array_add (results, analyse_one (data, len, 0, check));
+    return results;
+  }
+  /* The library's reader splits an mbox from a path: give it one in
+   * memory, never on disk. */
+  g_autoptr (GError) error = NULL;
+  int fd = memfd_create ("dsn-web", MFD_CLOEXEC);
+  gsize done = 0;
+  while (fd >= 0 && done < len) {
+    gssize n = write (fd, data + done, len - done);
+    if (n <= 0)
+      break;
+    done += n;
+  }
+  g_autofree char *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autoptr (DsnReader) reader
+      = fd >= 0 && done == len ? dsn_reader_new (path, DSN_FORMAT_MBOX, &error) : NULL;
+  for (;;) {
+    GBytes *msg = NULL;
+    guint index = 0;
+    g_autoptr (GError) e = NULL;
+    if (!reader || !dsn_reader_next (reader, &msg, NULL, &index, &e))
+      break;
+    if (msg) {
+      gsize mlen;
+      const char *mdata = g_bytes_get_data (msg, &mlen);
+      g_ptr_array_add (results, analyse_one (mdata, mlen, index, check));
+      g_bytes_unref (msg);
+    } else {
+      WebResult *r = g_new0 (WebResult, 1);
+      r->index = index;
+      r->error = g_strdup (e->message);
+      g_ptr_array_add (results, r);
+    }
+  }
+  if (fd >= 0)
+    close (fd);
+  if (!reader) {
+    WebResult *r = g_new0 (WebResult, 1);
+    r->error = g_strdup_printf ("the mbox could not be split: %s",
+                                error ? error->message : g_strerror (errno));
+    g_ptr_array_add (results, r);
+  }
+  return results;
+}
+
+/* POST /api/explain: what "dsn-explain --json" prints for the same input,
+ * one line per message. */
+static void
+work_api_explain (Job *job)
+{
+  Form f = { 0 };
+  read_form (job, &f);
+  const char *lang = web_negotiate_lang (job->lang_param ? job->lang_param : f.lang,
+                                         job->accept_language);
+  g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr (GPtrArray) results = analyse (f.message ? f.message : empty, job->check);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < results->len; i++) {
+    const WebResult *r = results->pdata[i];
+    /* The members and their order are dsn-explain's (format_json). */
+    DsnJson *w = dsn_json_new_text ();
+    dsn_json_begin_object (w);
+    dsn_json_set_member_name (w, "schema");
+    dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
+    dsn_json_set_member_name (w, "source");
+    dsn_json_begin_object (w);
+    dsn_json_member (w, "path", f.filename ? f.filename : "-");
+    dsn_json_set_member_name (w, "index");
+    if (r->index)
+      dsn_json_add_int_value (w, r->index);
+    else
+      dsn_json_add_null_value (w);
+    dsn_json_end_object (w);
+    if (r->report) {
+      dsn_report_write_json_members (r->report, w, lang);
+    } else {
+      dsn_json_member (w, "kind", "error");
+      dsn_json_member (w, "error", r->error);
+    }
+    dsn_json_end_object (w);
+    g_autofree char *line = dsn_json_free_to_string (w);
+    g_string_append (out, line);
+    g_string_append_c (out, '\n');
+  }
+  job->status = SOUP_STATUS_OK;
+  /* Several messages (an mbox) are JSON Lines, as dsn-explain prints them. */
+  job->type = results->len > 1 ? "application/jsonl; charset=utf-8"
+                               : "application/json; charset=utf-8";
+  job->out = g_string_free_to_bytes (out);
+  form_clear (&f);
+}
+
+/* POST /explain: the page with the verdict. */
+static void
+work_page (Job *job)
+{
+  Form f = { 0 };
+  read_form (job, &f);
+  WebPage page = { 0 };
+  page.lang = web_negotiate_lang (f.switch_lang ? f.switch_lang : f.lang, job->accept_language);
+  page.dns_allowed = web.allow_dns;
+  page.check = f.check && web.allow_dns;
+  page.message_kept = TRUE;
+  gsize len = 0;
+  const char *data = f.message ? g_bytes_get_data (f.message, &len) : NULL;
+  g_autoptr (GPtrArray) results = NULL;
+  g_autofree char *echo = NULL;
+  /* Only spaces: nothing to explain. A language switch on an empty form
+   * just changes the language. */
+  gboolean blank = TRUE;
+  for (gsize i = 0; i < len && blank; i++)
+    blank = g_ascii_isspace (data[i]);
+  if (blank) {
+    if (!f.switch_lang)
+      page.notice = web_text ("web.empty", page.lang);
+  } else {
+    results = analyse (f.message, page.check);
+    page.results = results;
+    if (len <= ECHO_MAX && !memchr (data, '\0', len) && g_utf8_validate_len (data, len, NULL))
+      page.message = echo = g_strndup (data, len);
+    else
+      page.message_kept = FALSE;
+  }
+  job->status = SOUP_STATUS_OK;
+  job->type = "text/html; charset=utf-8";
+  char *html = web_page_render (&page);
+  job->out = g_bytes_new_take (html, strlen (html));
+  form_clear (&f);
+}
+
+/* POST /api/check?domain=: what "mailcheck --json DOMAIN" prints. */
+static void
+work_check (Job *job)
+{
+#if DSN_HAVE_DNS
+  const char *lang = web_negotiate_lang (job->lang_param, job->accept_language);
+  /* An address stands for its domain, as for mailcheck. */
+  const char *at = strrchr (job->domain, '@');
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnAudit) audit = dsn_resolver_audit (web.resolver, at ? at + 1 : job->domain,
+                                                   DSN_AREA_ALL, NULL, web.dnsbl, NULL, &error);
+  DsnJson *w = dsn_json_new_tree ();
+  if (audit) {
+    dsn_audit_write_json (audit, w, lang);
+    job->status = SOUP_STATUS_OK;
+  } else {
+    dsn_json_begin_object (w);
+    dsn_json_member (w, "error", error->message);
+    dsn_json_end_object (w);
+    job->status = g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE)
+                      ? SOUP_STATUS_BAD_REQUEST
+                      : SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  }
+  /* Printed as mailcheck prints it: indented, for people too. */
+  g_autoptr (JsonNode) node = dsn_json_free_to_node (w);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  char *out = g_strconcat (text, "\n", NULL);
+  job->out = g_bytes_new_take (out, strlen (out));
+  job->type = "application/json; charset=utf-8";
+#endif
+}
+
+static void
+work (gpointer data, gpointer user_data)
+{
+  Job *job = data;
+  switch (job->route) {
+  case ROUTE_API_EXPLAIN: work_api_explain (job); break;
+  case ROUTE_EXPLAIN: work_page (job); break;
+  case ROUTE_API_CHECK: work_check (job); break;
+  default: g_assert_not_reached ();
+  }
+  GSource *done = g_idle_source_new ();
+  g_source_set_callback (done, job_done, job, NULL);
+  g_source_attach (done, web.context);
+  g_source_unref (done);
+}
+
+/* ------------------------------------------------------------ handler */
+
+static void
+handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+        gpointer data)
+{
+  Req *req = req_of (msg);
+  const char *allow;
+  Route route = route_of (path, &allow);
+  SoupMessageHeaders *rq = soup_server_message_get_request_headers (msg);
+  const char *accept = soup_message_headers_get_one (rq, "Accept-Language");
+  const char *lang_param = query ? g_hash_table_lookup (query, "lang") : NULL;
+  const char *check = query ? g_hash_table_lookup (query, "check") : NULL;
+
+  if (route == ROUTE_PAGE) {
+    WebPage page = { .lang = web_negotiate_lang (lang_param, accept),
+                     .dns_allowed = web.allow_dns,
+                     .message_kept = TRUE };
+    respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", web_page_render (&page));
+    return;
+  }
+  if (route == ROUTE_STATIC) {
+    const char *type;
+    g_autoptr (GBytes) asset = web_asset (path + strlen ("/static/"), &type);
+    if (!asset) {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+      return;
+    }
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                  "max-age=3600");
+    respond (msg, SOUP_STATUS_OK, type, asset);
+    return;
+  }
+  const char *domain = query ? g_hash_table_lookup (query, "domain") : NULL;
+  if (route == ROUTE_API_CHECK) {
+#if DSN_HAVE_DNS
+    if (!web.allow_dns) {
+      respond_error (msg, SOUP_STATUS_FORBIDDEN,
+                     "DNS checks are off: dsn-web was started without --allow-dns");
+      return;
+    }
+    if (!domain || !*domain) {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Missing ?domain=");
+      return;
+    }
+#else
+    respond_error (msg, SOUP_STATUS_NOT_IMPLEMENTED,
+                   "DNS checks are not built in: libdsn was built without its DNS wing "
+                   "(-Dmailcheck=false)");
+    return;
+#endif
+  }
+  gboolean want_check = check && !strcmp (check, "1");
+  if (route == ROUTE_API_EXPLAIN && want_check && !web.allow_dns) {
+    respond_error (msg, SOUP_STATUS_FORBIDDEN,
+                   "DNS checks are off: dsn-web was started without --allow-dns");
+    return;
+  }
+  if (web.in_flight >= web.max_in_flight) {
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "web.busy"));
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                  "1");
+    return;
+  }
+  Job *job = g_new0 (Job, 1);
+  job->route = route;
+  job->msg = g_object_ref (msg);
+  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  job->content_type = g_strdup (soup_message_headers_get_one (rq, "Content-Type"));
+  job->lang_param = g_strdup (lang_param);
+  job->accept_language = g_strdup (accept);
+  job->check = want_check;
+  job->domain = g_strdup (domain);
+  /* The body now lives in the job only. */
+  soup_message_body_truncate (soup_server_message_get_request_body (msg));
+  req->state = REQ_WORKING;
+  req->job = job;
+  web.in_flight++;
+  soup_server_message_pause (msg);
+  g_thread_pool_push (web.pool, job, NULL);
+}
+
+/* ------------------------------------------------------------ main */
+
+static gboolean
+parse_listen (const char *text, GSocketAddress **address)
+{
+  g_autofree char *host = NULL;
+  const char *port_text = NULL;
+  if (text[0] == '[') {
+    const char *end = strchr (text, ']');
+    if (!end || (end[1] && end[1] != ':'))
+      return FALSE;
+    host = g_strndup (text + 1, end - text - 1);
+    port_text = end[1] ? end + 2 : NULL;
+  } else {
+    const char *colon = strrchr (text, ':');
+    host = colon ? g_strndup (text, colon - text) : g_strdup (text);
+    port_text = colon ? colon + 1 : NULL;
+  }
+  guint64 port = DEFAULT_PORT;
+  if (port_text && !g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &port, NULL))
+    return FALSE;
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (host);
+  if (!ip)
+    return FALSE;
+  *address = g_inet_socket_address_new (ip, (guint16)port);
+  return TRUE;
+}
+
+/* "10485760", "512k", "10M", "1G". */
+static gboolean
+parse_size (const char *text, gsize *size)
+{
+  char *end;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  guint64 unit = 1;
+  if (end == text)
+    return FALSE;
+  if (*end && !end[1] && strchr ("kKmMgG", *end))
+    unit = *end == 'k' || *end == 'K' ? 1024 : *end == 'm' || *end == 'M' ? 1024 * 1024 : 1 << 30;
+  else if (*end)
+    return FALSE;
+  if (n == 0 || n > G_MAXSIZE / 4 / unit)
+    return FALSE;
+  *size = n * unit;
+  return TRUE;
+}
+
+static gboolean
+on_signal (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_set_prgname ("dsn-web");
+  cmd_init_signals ();
+  /* A server outlives its clients: a closed connection is not an end. */
+  signal (SIGPIPE, SIG_IGN);
+
+  g_autofree char *listen = NULL, *max_size = NULL;
+  int workers = 0, timeout = DEFAULT_TIMEOUT;
+  gboolean allow_dns = FALSE, version = FALSE;
+  g_auto (GStrv) patterns = NULL, my_domains = NULL, my_relays = NULL;
+  g_auto (GStrv) dns_servers = NULL, dnsbl = NULL;
+  double dns_timeout = 0;
+  GOptionEntry entries[] = {
+    { "listen", 'L', 0, G_OPTION_ARG_STRING, &listen,
+      "Address and port to serve on (default: " DEFAULT_LISTEN "; port 0: any free one)",
+      "ADDR:PORT" },
+    { "workers", 'w', 0, G_OPTION_ARG_INT, &workers,
+      "Analyses run at once (default: the number of processors)", "N" },
+    { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
+      "Largest request body accepted; larger is refused with 413 (default: 10M)", "BYTES" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+      "Seconds a request may take, reading, analysis and answer (default: 30)", "SECONDS" },
+    { "allow-dns", 0, 0, G_OPTION_ARG_NONE, &allow_dns,
+      "Allow DNS queries: the page's re-check, /api/explain?check=1 and /api/check", NULL },
+    { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers,
+      "With --allow-dns: ask this DNS server instead of /etc/resolv.conf's (repeatable)",
+      "IP[:PORT]" },
+    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout,
+      "With --allow-dns: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl,
+      "With --allow-dns: blocklist zone to query instead of the usual ones (repeatable)", "ZONE" },
+    { "patterns", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &patterns,
+      "Load the *.rules files of DIR over the built-in rules (repeatable)", "DIR" },
+    { "my-domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_domains,
+      "Your own domain, to recognise bounces for mail you never sent (repeatable)", "DOMAIN" },
+    { "my-relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &my_relays,
+      "A server of your sending path: host name, IP address or CIDR (repeatable)", "HOST" },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
+  g_option_context_set_summary (
+      ctx, "Serve dsn-explain's verdict as a web page for support desks, and its JSON\n"
+           "over HTTP: paste a bounce, an error line or a message's headers.");
+  g_option_context_set_description (
+      ctx, "API: POST /api/explain (the message as body, or a form field \"message\")\n"
+           "answers what dsn-explain --json prints; POST /api/check?domain=D answers\n"
+           "what mailcheck --json D prints (with --allow-dns).\n\n"
+           "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage error, 3 the address\n"
+           "could not be listened on.\n\n"
+           "Examples:\n"
+           "  dsn-web\n"
+           "  curl --data-binary @bounce.eml http://127.0.0.1:8025/api/explain\n\n"
+           "See dsn-web(1).");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cmd_usage_error (error->message);
+  if (version) {
+    printf ("dsn-web (libdsn) %s\n", DSN_VERSION_STRING);
+    return EXIT_OK;
+  }
+  if (argc > 1)
+    return cmd_usage_error ("no argument expected");
+  g_autoptr (GSocketAddress) address = NULL;
+  if (!parse_listen (listen ? listen : DEFAULT_LISTEN, &address))
+    return cmd_usage_error ("--listen: expected an IP address and a port, as 127.0.0.1:8025 "
+                            "or [::1]:8025");
+  web.max_size = DEFAULT_MAX_SIZE;
+  if (max_size && !parse_size (max_size, &web.max_size))
+    return cmd_usage_error ("--max-size: expected a size in bytes, or with k, M or G");
+  if (workers < 0 || workers > 256)
+    return cmd_usage_error ("--workers: expected a number from 1 to 256");
+  if (!workers)
+    workers = MAX (1, (int)g_get_num_processors ());
+  if (timeout < 1 || timeout > 3600)
+    return cmd_usage_error ("--timeout: expected seconds from 1 to 3600");
+  web.timeout = (guint)timeout;
+  if ((dns_servers || dns_timeout || dnsbl) && !allow_dns)
+    return cmd_usage_error ("--dns-server, --dns-timeout and --dnsbl go with --allow-dns");
+  if (dns_timeout < 0 || dns_timeout > 60)
+    return cmd_usage_error ("--dns-timeout: expected seconds between 0 and 60");
+
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  for (char **d = patterns; d && *d; d++)
+    if (!dsn_analyzer_add_patterns_dir (an, *d, &error)) {
+      cmd_error ("%s", error->message);
+      return EXIT_USAGE;
+    }
+  for (char **d = my_domains; d && *d; d++)
+    dsn_analyzer_add_own_domain (an, *d);
+  for (char **r = my_relays; r && *r; r++)
+    if (!dsn_analyzer_add_own_relay (an, *r, &error)) {
+      g_autofree char *msg = g_strdup_printf ("--my-relay: %s", error->message);
+      return cmd_usage_error (msg);
+    }
+  web.analyzer = an;
+#if DSN_HAVE_DNS
+  g_autoptr (DsnResolver) res = NULL;
+  if (allow_dns) {
+    web.allow_dns = TRUE;
+    res = dsn_resolver_new ();
+    if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
+      return EXIT_USAGE;
+    if (dns_timeout > 0)
+      dsn_resolver_set_timeout (res, MAX (1, (guint)(dns_timeout * 1000 + 0.5)));
+    web.resolver = res;
+    web.dnsbl = (const char *const *)dnsbl;
+  }
+#else
+  if (allow_dns) {
+    cmd_error ("--allow-dns is not built in: libdsn was built without its DNS wing "
+               "(-Dmailcheck=false)");
+    return EXIT_USAGE;
+  }
+#endif
+
+  web.context = g_main_context_default ();
+  /* Each analysis holds its message: the queue bounds memory as the pool
+   * bounds processors. */
+  web.max_in_flight = MAX (32, workers * 8);
+  web.pool = g_thread_pool_new (work, NULL, workers, FALSE, NULL);
+  g_autoptr (SoupServer) server = soup_server_new ("server-header", "dsn-web", NULL);
+  soup_server_add_handler (server, NULL, handle, NULL, NULL);
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), NULL);
+  g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), NULL);
+  g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), GINT_TO_POINTER (1));
+  if (!soup_server_listen (server, address, 0, &error)) {
+    g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+    cmd_error ("cannot listen on %s: %s", where, error->message);
+    return EXIT_INPUT;
+  }
+  GSList *uris = soup_server_get_uris (server);
+  for (GSList *u = uris; u; u = u->next) {
+    g_autofree char *s = g_uri_to_string (u->data);
+    fprintf (stderr, "%s: listening on %s (%d workers, at most %s a request)\n", g_get_prgname (),
+             s, workers, max_size ? max_size : "10M");
+  }
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  g_autoptr (GMainLoop) loop = g_main_loop_new (web.context, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+
+  /* Finish the analyses under way, answer none, free everything. */
+  web.stopping = TRUE;
+  soup_server_disconnect (server);
+  g_thread_pool_free (web.pool, FALSE, TRUE);
+  while (g_main_context_pending (web.context))
+    g_main_context_iteration (web.context, FALSE);
+  fprintf (stderr, "%s: stopped\n", g_get_prgname ());
+  return EXIT_OK;
+}
