@@ -203,7 +203,7 @@ respond_too_large (SoupServerMessage *msg)
   const char *accept = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                                      "Accept-Language");
   g_autofree char *text = dsn_catalogue_format (
-      "web.too_large", "text", is_api (msg) ? "en" : web_negotiate_lang (NULL, accept), "limit",
+      "page.too_large", "text", is_api (msg) ? "en" : web_negotiate_lang (NULL, accept), "limit",
       limit, NULL);
   respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
@@ -272,7 +272,7 @@ on_timeout (gpointer data)
     req->job->abandoned = TRUE;
     req->job = NULL;
     req->state = REQ_ANSWERED;
-    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "web.too_slow"));
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "page.too_slow"));
     soup_server_message_unpause (msg);
     return G_SOURCE_REMOVE;
   }
@@ -590,7 +590,7 @@ work_page (Job *job)
     blank = g_ascii_isspace (data[i]);
   if (blank) {
     if (!f.switch_lang)
-      page.notice = web_text ("web.empty", page.lang);
+      page.notice = web_text ("page.empty", page.lang);
   } else {
     results = analyse (f.message, page.check);
     page.results = results;
@@ -717,7 +717,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     return;
   }
   if (web.in_flight >= web.max_in_flight) {
-    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "web.busy"));
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, client_text (msg, "page.busy"));
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                   "1");
     return;

@@ -1,4 +1,4 @@
-/* dsn-web's page: the template of cmd/web/page.html filled with the verdict,
+/* dsn-web's page: the template of cmd/web/dsn-web.html filled with the verdict,
  * rendered from the library's getters as dsn-explain's text output is
  * (explain-text.c), in the language asked. Everything that comes from the
  * message is escaped: the page shows untrusted text.
@@ -166,7 +166,7 @@ render_headers (Ctx *c, const DsnReport *rep)
     if (!g_strcmp0 (dsn_report_get_header_finding_code (rep, i), verdict))
       headline = dsn_report_get_header_finding_text (rep, i, c->lang);
   if (!headline)
-    headline = T (c, "web.headers_nothing");
+    headline = T (c, "page.headers_nothing");
   g_string_append_printf (o, "<section class=\"headers %s\" data-severity=\"%s\">\n",
                           severity_class (dsn_report_get_header_severity (rep)),
                           dsn_report_get_header_severity (rep));
@@ -177,10 +177,10 @@ render_headers (Ctx *c, const DsnReport *rep)
   const char *mailfrom = dsn_report_get_header_mailfrom_domain (rep);
   if (from || mailfrom) {
     g_string_append (o, "<dl class=\"facts\">");
-    fact (c, "web.from_domain");
+    fact (c, "page.from_domain");
     esc (o, from ? from : "?");
     if (mailfrom) {
-      g_autofree char *env = dsn_catalogue_format ("web.envelope", "text", c->lang, "domain",
+      g_autofree char *env = dsn_catalogue_format ("page.envelope", "text", c->lang, "domain",
                                                    mailfrom, NULL);
       g_string_append (o, " (");
       esc (o, env);
@@ -197,20 +197,20 @@ render_headers (Ctx *c, const DsnReport *rep)
     if (dsn_report_get_header_transit (rep, &seconds))
       format_duration (transit, seconds);
     g_autofree char *summary
-        = dsn_catalogue_format ("web.route_summary", "text", c->lang, "n", n, "transit",
+        = dsn_catalogue_format ("page.route_summary", "text", c->lang, "n", n, "transit",
                                 transit->len ? transit->str : NULL, NULL);
     g_string_append (o, "<h4>");
-    esc (o, T (c, "web.route"));
+    esc (o, T (c, "page.route"));
     g_string_append (o, "</h4>\n<table class=\"route\"><caption>");
     esc (o, summary);
     g_string_append (o, "</caption>\n<thead><tr><th>#</th><th>");
-    esc (o, T (c, "web.hop_from"));
+    esc (o, T (c, "page.hop_from"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.hop_by"));
+    esc (o, T (c, "page.hop_by"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.hop_protocol"));
+    esc (o, T (c, "page.hop_protocol"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.hop_delay"));
+    esc (o, T (c, "page.hop_delay"));
     g_string_append (o, "</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < nh; i++) {
       const char *fh = dsn_report_get_hop_from_host (rep, i);
@@ -236,7 +236,7 @@ render_headers (Ctx *c, const DsnReport *rep)
         format_duration (d, delay);
         /* A hop dated before the previous one is a clock error, not a delay. */
         if (slow || delay < 0)
-          g_string_append_printf (d, " ← %s", T (c, slow ? "web.slowest" : "web.clock_skew"));
+          g_string_append_printf (d, " ← %s", T (c, slow ? "page.slowest" : "page.clock_skew"));
         g_string_append_printf (o, "<span class=\"delay%s\">", slow || delay < 0 ? " slow" : "");
         esc (o, d->str);
         g_string_append (o, "</span>");
@@ -248,15 +248,15 @@ render_headers (Ctx *c, const DsnReport *rep)
 
   guint na = dsn_report_get_n_auth_results (rep);
   if (na) {
-    elem (o, "h4", T (c, "web.authentication"));
+    elem (o, "h4", T (c, "page.authentication"));
     g_string_append (o, "<table class=\"auth\"><thead><tr><th>");
-    esc (o, T (c, "web.auth_method"));
+    esc (o, T (c, "page.auth_method"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.auth_result"));
+    esc (o, T (c, "page.auth_result"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.auth_domain"));
+    esc (o, T (c, "page.auth_domain"));
     g_string_append (o, "</th><th>");
-    esc (o, T (c, "web.auth_server"));
+    esc (o, T (c, "page.auth_server"));
     g_string_append (o, "</th></tr></thead>\n<tbody>\n");
     for (guint i = 0; i < na; i++) {
       const char *res = dsn_report_get_auth_result (rep, i);
@@ -274,7 +274,7 @@ render_headers (Ctx *c, const DsnReport *rep)
       gboolean aligned;
       if (dsn_report_get_auth_aligned (rep, i, &aligned) && !aligned) {
         g_string_append (o, " <span class=\"sev-warning\">(");
-        esc (o, T (c, "web.not_aligned"));
+        esc (o, T (c, "page.not_aligned"));
         g_string_append (o, ")</span>");
       }
       g_string_append (o, "</td><td>");
@@ -286,7 +286,7 @@ render_headers (Ctx *c, const DsnReport *rep)
 
   guint ns = dsn_report_get_n_spam_verdicts (rep);
   if (ns) {
-    elem (o, "h4", T (c, "web.spam_filters"));
+    elem (o, "h4", T (c, "page.spam_filters"));
     g_string_append (o, "<ul class=\"spam\">\n");
     for (guint i = 0; i < ns; i++)
       elem (o, "li", dsn_report_get_spam_verdict (rep, i));
@@ -294,7 +294,7 @@ render_headers (Ctx *c, const DsnReport *rep)
   }
 
   if (nf) {
-    elem (o, "h4", T (c, "web.findings"));
+    elem (o, "h4", T (c, "page.findings"));
     g_string_append (o, "<ul class=\"findings\">\n");
     for (guint i = 0; i < nf; i++) {
       const char *sev = dsn_report_get_header_finding_severity (rep, i);
@@ -330,7 +330,7 @@ render_backscatter (Ctx *c, const DsnReport *rep)
     return;
   GString *o = c->out;
   const char *title
-      = T (c, !strcmp (bs, "forged") ? "web.backscatter_forged" : "web.backscatter_suspicious");
+      = T (c, !strcmp (bs, "forged") ? "page.backscatter_forged" : "page.backscatter_suspicious");
   g_string_append_printf (o, "<section class=\"backscatter warn\" data-backscatter=\"%s\">\n", bs);
   elem (o, "h3", title);
   guint n = dsn_report_get_n_backscatter_evidence (rep);
@@ -344,7 +344,7 @@ render_backscatter (Ctx *c, const DsnReport *rep)
   const char *advice = dsn_report_get_backscatter_advice (rep, c->lang);
   if (explanation)
     elem (o, "p", explanation);
-  heading_and_text (c, "web.what_to_do", advice);
+  heading_and_text (c, "page.what_to_do", advice);
   g_string_append (o, "</section>\n");
   g_autofree char *para = g_strjoin ("\n", title, advice ? advice : "", NULL);
   answer_add (c, g_strstrip (para));
@@ -372,11 +372,11 @@ render_recipient (Ctx *c, const DsnRecipient *r)
   g_string_append (o, "<dl class=\"facts\">\n");
   const char *addr = dsn_recipient_get_address (r);
   const char *orig = dsn_recipient_get_original_address (r);
-  fact (c, "web.recipient");
-  esc (o, addr && *addr ? addr : T (c, "web.not_named"));
+  fact (c, "page.recipient");
+  esc (o, addr && *addr ? addr : T (c, "page.not_named"));
   if (orig && g_ascii_strcasecmp (orig, addr ? addr : "") != 0) {
     g_autofree char *t
-        = dsn_catalogue_format ("web.originally", "text", c->lang, "address", orig, NULL);
+        = dsn_catalogue_format ("page.originally", "text", c->lang, "address", orig, NULL);
     g_string_append (o, " (");
     esc (o, t);
     g_string_append (o, ")");
@@ -386,7 +386,7 @@ render_recipient (Ctx *c, const DsnRecipient *r)
   const char *status = dsn_recipient_get_status (r);
   const char *reply = dsn_recipient_get_reply_code (r);
   const char *remote = dsn_recipient_get_remote_mta (r);
-  fact (c, status || reply || remote ? "web.status" : "web.reason");
+  fact (c, status || reply || remote ? "page.status" : "page.reason");
   g_autoptr (GString) line = g_string_new (NULL);
   if (reply)
     g_string_append_printf (line, " %s", reply);
@@ -394,12 +394,12 @@ render_recipient (Ctx *c, const DsnRecipient *r)
     g_string_append_printf (line, " %s", status);
   /* A code the server never sent, derived from the diagnosis. */
   if (status && !g_strcmp0 (dsn_recipient_get_status_source (r), "inferred"))
-    g_string_append_printf (line, " %s", T (c, "web.inferred"));
+    g_string_append_printf (line, " %s", T (c, "page.inferred"));
   /* A delay: the cause may pass, and the sending server retries. */
   if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED)
-    g_string_append_printf (line, " %s", T (c, "web.temporary"));
+    g_string_append_printf (line, " %s", T (c, "page.temporary"));
   if (remote) {
-    g_autofree char *t = dsn_catalogue_format ("web.from_host", "text", c->lang, "host", remote, NULL);
+    g_autofree char *t = dsn_catalogue_format ("page.from_host", "text", c->lang, "host", remote, NULL);
     g_string_append_printf (line, " %s", t);
   }
   esc (o, g_strchug (line->str));
@@ -410,7 +410,7 @@ render_recipient (Ctx *c, const DsnRecipient *r)
   g_string_append (o, "]</span></dd>\n");
   const char *blocklist = dsn_recipient_get_blocklist (r);
   if (blocklist) {
-    fact (c, "web.blocklist");
+    fact (c, "page.blocklist");
     esc (o, blocklist);
     g_string_append (o, "</dd>\n");
   }
@@ -418,7 +418,7 @@ render_recipient (Ctx *c, const DsnRecipient *r)
 
   const char *diag = dsn_recipient_get_diagnostic (r);
   if (diag && *diag) {
-    elem (o, "h4", T (c, "web.server_said"));
+    elem (o, "h4", T (c, "page.server_said"));
     g_string_append (o, "<blockquote class=\"said\">");
     esc (o, diag);
     g_string_append (o, "</blockquote>\n");
@@ -428,10 +428,10 @@ render_recipient (Ctx *c, const DsnRecipient *r)
     const char *cc = !strcmp (check, "still-holds")       ? "still"
                      : !strcmp (check, "no-longer-holds") ? "gone"
                                                           : "unknown";
-    const char *outcome = T (c, !strcmp (check, "still-holds")       ? "web.check_still"
-                                : !strcmp (check, "no-longer-holds") ? "web.check_no_longer"
-                                                                     : "web.check_could_not");
-    elem (o, "h4", T (c, "web.checked_now"));
+    const char *outcome = T (c, !strcmp (check, "still-holds")       ? "page.check_still"
+                                : !strcmp (check, "no-longer-holds") ? "page.check_no_longer"
+                                                                     : "page.check_could_not");
+    elem (o, "h4", T (c, "page.checked_now"));
     g_string_append_printf (o, "<p><span class=\"check-result %s\" data-check=\"%s\">", cc,
                             check);
     esc (o, outcome);
@@ -440,8 +440,8 @@ render_recipient (Ctx *c, const DsnRecipient *r)
     g_string_append (o, "</p>\n");
   }
   const char *advice = dsn_recipient_get_advice (r, c->lang);
-  heading_and_text (c, "web.what_happened", dsn_recipient_get_explanation (r, c->lang));
-  heading_and_text (c, "web.what_to_do", advice);
+  heading_and_text (c, "page.what_happened", dsn_recipient_get_explanation (r, c->lang));
+  heading_and_text (c, "page.what_to_do", advice);
   g_string_append (o, "</section>\n");
 
   g_autofree char *para
@@ -461,11 +461,11 @@ render_report (Ctx *c, const DsnReport *rep)
     render_headers (c, rep);
   } else if (kind == DSN_KIND_NOT_BOUNCE) {
     g_string_append (o, "<section class=\"plain info\" data-kind=\"not-bounce\">\n");
-    elem (o, "h3", T (c, "web.not_bounce"));
+    elem (o, "h3", T (c, "page.not_bounce"));
     g_string_append (o, "</section>\n");
   } else if (n == 0) {
     g_string_append (o, "<section class=\"plain warn\">\n");
-    elem (o, "h3", T (c, "web.no_recipient"));
+    elem (o, "h3", T (c, "page.no_recipient"));
     g_string_append (o, "</section>\n");
   }
   for (guint i = 0; i < n; i++)
@@ -473,7 +473,7 @@ render_report (Ctx *c, const DsnReport *rep)
   const char *subject = dsn_report_get_original_header (rep, "Subject");
   if (subject && kind == DSN_KIND_DELIVERY_STATUS) {
     g_string_append (o, "<p class=\"source\"><strong>");
-    esc (o, T (c, "web.original_subject"));
+    esc (o, T (c, "page.original_subject"));
     g_string_append (o, "</strong> “");
     esc (o, subject);
     g_string_append (o, "”</p>\n");
@@ -482,7 +482,7 @@ render_report (Ctx *c, const DsnReport *rep)
     const DsnFinding *f = dsn_report_get_warning_finding (rep, i);
     const char *text = f ? dsn_finding_get_message (f, c->lang) : NULL;
     g_string_append (o, "<p class=\"source note\"><strong>");
-    esc (o, T (c, "web.note"));
+    esc (o, T (c, "page.note"));
     g_string_append (o, "</strong> ");
     esc (o, text ? text : dsn_report_get_warning (rep, i));
     g_string_append (o, "</p>\n");
@@ -495,7 +495,7 @@ render_verdict (Ctx *c, const GPtrArray *results)
   GString *o = c->out;
   g_string_append (o, "<section id=\"verdict\" aria-labelledby=\"verdict-title\">\n"
                       "<h2 id=\"verdict-title\">");
-  esc (o, T (c, "web.verdict"));
+  esc (o, T (c, "page.verdict"));
   g_string_append (o, "</h2>\n");
   for (guint i = 0; i < results->len; i++) {
     const WebResult *r = results->pdata[i];
@@ -508,7 +508,7 @@ render_verdict (Ctx *c, const GPtrArray *results)
       if (results->len > 1 || r->index) {
         g_autofree char *num = g_strdup_printf ("%u", r->index ? r->index : i + 1);
         g_autofree char *label
-            = dsn_catalogue_format ("web.message_n", "text", c->lang, "n", num, NULL);
+            = dsn_catalogue_format ("page.message_n", "text", c->lang, "n", num, NULL);
         esc (o, label);
         g_string_append (o, " ");
       }
@@ -523,7 +523,7 @@ render_verdict (Ctx *c, const GPtrArray *results)
       render_report (c, r->report);
     } else {
       g_autofree char *t
-          = dsn_catalogue_format ("web.unreadable", "text", c->lang, "error", r->error, NULL);
+          = dsn_catalogue_format ("page.unreadable", "text", c->lang, "error", r->error, NULL);
       g_string_append (o, "<section class=\"plain warn\">\n");
       elem (o, "h3", t);
       g_string_append (o, "</section>\n");
@@ -537,26 +537,26 @@ render_verdict (Ctx *c, const GPtrArray *results)
       lines += *p == '\n';
     g_string_append (o, "<section class=\"answer\" aria-labelledby=\"answer-title\">\n"
                         "<h2 id=\"answer-title\">");
-    esc (o, T (c, "web.answer"));
+    esc (o, T (c, "page.answer"));
     g_string_append (o, "</h2>\n<p>");
-    esc (o, T (c, "web.answer_hint"));
+    esc (o, T (c, "page.answer_hint"));
     g_string_append_printf (o, "</p>\n<textarea id=\"answer\" readonly rows=\"%u\">",
                             MIN (lines, 20u));
     esc (o, c->answer->str);
     g_string_append (o, "</textarea>\n<button type=\"button\" id=\"copy\" hidden data-done=\"");
-    esc (o, T (c, "web.copied"));
+    esc (o, T (c, "page.copied"));
     g_string_append (o, "\">");
-    esc (o, T (c, "web.copy"));
+    esc (o, T (c, "page.copy"));
     g_string_append (o, "</button>\n</section>\n");
   }
 }
 
 /* ------------------------------------------------------------ the page */
 
-/* The catalogue texts page.html may name as {{code}}. */
+/* The catalogue texts dsn-web.html may name as {{code}}. */
 static const char *const template_texts[] = {
-  "web.title",   "web.intro",  "web.message_label", "web.file_label",
-  "web.submit",  "web.language", "web.privacy",
+  "page.title",   "page.intro",  "page.message_label", "page.file_label",
+  "page.submit",  "page.language", "page.privacy",
 };
 
 static void
@@ -569,7 +569,7 @@ render_languages (Ctx *c)
                             "<button type=\"submit\" form=\"explain\" name=\"switch\" "
                             "value=\"%s\" lang=\"%s\" aria-current=\"%s\">",
                             *l, *l, current ? "true" : "false");
-    esc (c->out, web_text ("web.language_name", *l));
+    esc (c->out, web_text ("page.language_name", *l));
     g_string_append (c->out, "</button>");
   }
 }
@@ -592,7 +592,7 @@ fill_slot (Ctx *c, const WebPage *page, const char *name, gsize len)
                               "<div class=\"check\"><input type=\"checkbox\" id=\"check\" "
                               "name=\"check\" value=\"1\"%s> <label for=\"check\">",
                               page->check ? " checked" : "");
-      esc (o, T (c, "web.check_label"));
+      esc (o, T (c, "page.check_label"));
       g_string_append (o, "</label></div>");
     }
   } else if (!strcmp (key, "notice")) {
@@ -603,7 +603,7 @@ fill_slot (Ctx *c, const WebPage *page, const char *name, gsize len)
     }
     if (!page->message_kept) {
       g_string_append (o, "<p class=\"notice\" role=\"status\">");
-      esc (o, T (c, "web.not_echoed"));
+      esc (o, T (c, "page.not_echoed"));
       g_string_append (o, "</p>");
     }
   } else if (!strcmp (key, "verdict")) {
@@ -617,14 +617,14 @@ fill_slot (Ctx *c, const WebPage *page, const char *name, gsize len)
         esc (o, T (c, key));
         return;
       }
-    g_warning ("page.html: unknown slot {{%s}}", key);
+    g_warning ("dsn-web.html: unknown slot {{%s}}", key);
   }
 }
 
 char *
 web_page_render (const WebPage *page)
 {
-  g_autoptr (GBytes) tpl = g_resource_lookup_data (dsn_web_get_resource (), ASSETS "page.html", 0, NULL);
+  g_autoptr (GBytes) tpl = g_resource_lookup_data (dsn_web_get_resource (), ASSETS "dsn-web.html", 0, NULL);
   g_return_val_if_fail (tpl, NULL);
   gsize len;
   const char *t = g_bytes_get_data (tpl, &len);

@@ -10,12 +10,14 @@ document.addEventListener('DOMContentLoaded', function () {
   button.hidden = false;
   button.addEventListener('click', function () {
     var done = function () { button.textContent = button.dataset.done; };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(answer.value).then(done);
-    } else {
+    var select = function () {
       answer.select();
       if (document.execCommand('copy'))
         done();
-    }
+    };
+    if (navigator.clipboard && window.isSecureContext)
+      navigator.clipboard.writeText(answer.value).then(done, select);
+    else
+      select();
   });
 });
