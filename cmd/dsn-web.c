@@ -11,37 +11,34 @@
 
 #include <glib-unix.h>
 #include <libsoup/soup.h>
-#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define DEFAULT_LISTEN "127.0.0.1:8025"
 #define DEFAULT_PORT 8025
 #define DEFAULT_MAX_SIZE (10 * 1024 * 1024)
 #define DEFAULT_TIMEOUT 30
-/* A message longer than this is not put back into the form. */
-#define ECHO_MAX (1024 * 1024)
 
 /* No inline script, nothing from another origin: the page shows untrusted text. */
 #define CSP                                                                                        \
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "  \
   "base-uri 'none'; frame-ancestors 'none'"
 
-typedef enum { ROUTE_NONE, ROUTE_PAGE, ROUTE_EXPLAIN, ROUTE_API_EXPLAIN, ROUTE_API_CHECK, ROUTE_STATIC } Route;
+typedef enum {
+  ROUTE_NONE,
+  ROUTE_PAGE,
+  ROUTE_EXPLAIN,
+  ROUTE_API_EXPLAIN,
+  ROUTE_API_CHECK,
+  ROUTE_STATIC
+} Route;
 
 /* Set up in main() before the server starts; the workers only read it. */
 static struct {
-  const DsnAnalyzer *analyzer;
+  WebSettings settings;
   gsize max_size;
   guint timeout;
-  gboolean allow_dns;
-#if DSN_HAVE_DNS
-  DsnResolver *resolver;
-  const char *const *dnsbl;
-#endif
   GThreadPool *pool;
   GMainContext *context;
   /* Main thread only. */
@@ -58,21 +55,11 @@ typedef enum {
   REQ_ANSWERED,
 } ReqState;
 
-/* An analysis handed to the pool, and its answer. */
+/* A request's analysis on the pool. */
 typedef struct {
-  Route route;
+  WebWork work;
   SoupServerMessage *msg; /* a reference */
-  GBytes *body;
-  char *content_type;
-  char *lang_param;
-  char *accept_language;
-  gboolean check;
-  char *domain;
-  gboolean abandoned; /* the request timed out (main thread only) */
-  /* The answer, made on the pool. */
-  guint status;
-  const char *type;
-  GBytes *out;
+  gboolean abandoned;     /* the request timed out (main thread only) */
 } Job;
 
 /* What the server follows of a request, attached to its message. */
@@ -177,7 +164,7 @@ respond_error (SoupServerMessage *msg, guint status, const char *text)
     const char *accept = soup_message_headers_get_one (
         soup_server_message_get_request_headers (msg), "Accept-Language");
     WebPage page = { .lang = web_negotiate_lang (NULL, accept),
-                     .dns_allowed = web.allow_dns,
+                     .dns_allowed = web.settings.allow_dns,
                      .message_kept = TRUE,
                      .notice = text };
     respond_text (msg, status, "text/html; charset=utf-8", web_page_render (&page));
@@ -321,24 +308,18 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer aborted)
   const char *host = soup_server_message_get_remote_host (msg);
   fprintf (stderr, "%s: %s \"%s %.200s\" %u %" G_GOFFSET_FORMAT " %.1f ms%s\n", g_get_prgname (),
            host ? host : "-", soup_server_message_get_method (msg), path,
-           soup_server_message_get_status (msg), soup_server_message_get_response_body (msg)->length,
+           soup_server_message_get_status (msg),
+           soup_server_message_get_response_body (msg)->length,
            (g_get_monotonic_time () - req->start) / 1000.0, aborted ? " aborted" : "");
 }
 
 /* ------------------------------------------------------------ work */
 
-
 static void
 job_free (Job *job)
 {
   g_object_unref (job->msg);
-  g_bytes_unref (job->body);
-  g_free (job->content_type);
-  g_free (job->lang_param);
-  g_free (job->accept_language);
-  g_free (job->domain);
-  if (job->out)
-    g_bytes_unref (job->out);
+  web_work_clear (&job->work);
   g_free (job);
 }
 
@@ -352,306 +333,18 @@ job_done (gpointer data)
     Req *req = req_of (job->msg);
     req->job = NULL;
     req->state = REQ_ANSWERED;
-    respond (job->msg, job->status, job->type, job->out);
+    respond (job->msg, job->work.status, job->work.type, job->work.out);
     soup_server_message_unpause (job->msg);
   }
   job_free (job);
   return G_SOURCE_REMOVE;
 }
 
-/* The fields of a form, or the raw body. */
-typedef struct {
-  GBytes *message;
-  char *filename; /* of an uploaded file */
-  char *lang, *switch_lang;
-  gboolean check;
-} Form;
-
-static void
-form_clear (Form *f)
-{
-  if (f->message)
-    g_bytes_unref (f->message);
-  g_free (f->filename);
-  g_free (f->lang);
-  g_free (f->switch_lang);
-}
-
-static void
-form_field (Form *f, const char *name, GBytes *value, const char *filename)
-{
-  gsize len;
-  const char *data = g_bytes_get_data (value, &len);
-  if (!strcmp (name, "message") || (!strcmp (name, "file") && len > 0)) {
-    /* A file chosen wins over the text area. */
-    if (f->message && f->filename && strcmp (name, "file"))
-      return;
-    if (f->message)
-      g_bytes_unref (f->message);
-    f->message = g_bytes_ref (value);
-    g_free (f->filename);
-    f->filename = filename && *filename ? g_path_get_basename (filename) : NULL;
-  } else if (!strcmp (name, "lang")) {
-    g_free (f->lang);
-    f->lang = g_strndup (data, len);
-  } else if (!strcmp (name, "switch")) {
-    g_free (f->switch_lang);
-    f->switch_lang = g_strndup (data, len);
-  } else if (!strcmp (name, "check")) {
-    f->check = len > 0 && data[0] == '1';
-  }
-}
-
-static void
-read_form (const Job *job, Form *f)
-{
-  const char *ct = job->content_type ? job->content_type : "";
-  if (!g_ascii_strncasecmp (ct, "multipart/form-data", 19)) {
-    SoupMessageHeaders *h = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
-    soup_message_headers_replace (h, "Content-Type", ct);
-    SoupMultipart *mp = soup_multipart_new_from_message (h, job->body);
-    soup_message_headers_unref (h);
-    for (int i = 0; mp && i < soup_multipart_get_length (mp); i++) {
-      SoupMessageHeaders *ph;
-      GBytes *pb;
-      char *disposition = NULL;
-      GHashTable *params = NULL;
-      if (soup_multipart_get_part (mp, i, &ph, &pb)
-          && soup_message_headers_get_content_disposition (ph, &disposition, &params)) {
-        const char *name = g_hash_table_lookup (params, "name");
-        if (name && !g_ascii_strcasecmp (disposition, "form-data"))
-          form_field (f, name, pb, g_hash_table_lookup (params, "filename"));
-        g_free (disposition);
-        g_hash_table_destroy (params);
-      }
-    }
-    if (mp)
-      soup_multipart_free (mp);
-  } else if (!g_ascii_strncasecmp (ct, SOUP_FORM_MIME_TYPE_URLENCODED,
-                                   strlen (SOUP_FORM_MIME_TYPE_URLENCODED))) {
-    gsize len;
-    const char *data = g_bytes_get_data (job->body, &len);
-    g_autofree char *text = g_strndup (data, len);
-    g_autoptr (GHashTable) fields = soup_form_decode (text);
-    /* "curl --data-binary @bounce.eml" labels the raw message a form. */
-    if (!g_hash_table_contains (fields, "message")) {
-      f->message = g_bytes_ref (job->body);
-      return;
-    }
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init (&it, fields);
-    while (g_hash_table_iter_next (&it, &k, &v)) {
-      g_autoptr (GBytes) b = g_bytes_new (v, strlen (v));
-      form_field (f, k, b, NULL);
-    }
-  } else {
-    f->message = g_bytes_ref (job->body);
-  }
-}
-
-static WebResult *
-analyse_one (const char *data, gsize len, guint index, gboolean check)
-{
-  WebResult *r = g_new0 (WebResult, 1);
-  g_autoptr (GError) error = NULL;
-  r->index = index;
-  r->report = dsn_analyzer_analyze (web.analyzer, data ? data : "", len, &error);
-  if (!r->report)
-    r->error = g_strdup (error->message);
-#if DSN_HAVE_DNS
-  else if (check)
-    dsn_report_check (r->report, web.resolver, web.dnsbl, NULL);
-#endif
-  return r;
-}
-
-/* The messages of MESSAGE, analysed as dsn-explain reads standard input:
- * an mbox when it starts with a "From " line, else one message. */
-static GPtrArray *
-analyse (GBytes *message, gboolean check)
-{
-  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify)web_result_free);
-  gsize len;
-  const char *data = g_bytes_get_data (message, &len);
-  if (len < 5 || memcmp (data, "From ", 5) != 0) {
-    g_ptr_array_add (results, analyse_one (data, len, 0, check));
-    return results;
-  }
-  /* The library's reader splits an mbox from a path: give it one in
-   * memory, never on disk. */
-  g_autoptr (GError) error = NULL;
-  int fd = memfd_create ("dsn-web", MFD_CLOEXEC);
-  gsize done = 0;
-  while (fd >= 0 && done < len) {
-    gssize n = write (fd, data + done, len - done);
-    if (n <= 0)
-      break;
-    done += n;
-  }
-  g_autofree char *path = g_strdup_printf ("/proc/self/fd/%d", fd);
-  g_autoptr (DsnReader) reader
-      = fd >= 0 && done == len ? dsn_reader_new (path, DSN_FORMAT_MBOX, &error) : NULL;
-  for (;;) {
-    GBytes *msg = NULL;
-    guint index = 0;
-    g_autoptr (GError) e = NULL;
-    if (!reader || !dsn_reader_next (reader, &msg, NULL, &index, &e))
-      break;
-    if (msg) {
-      gsize mlen;
-      const char *mdata = g_bytes_get_data (msg, &mlen);
-      g_ptr_array_add (results, analyse_one (mdata, mlen, index, check));
-      g_bytes_unref (msg);
-    } else {
-      WebResult *r = g_new0 (WebResult, 1);
-      r->index = index;
-      r->error = g_strdup (e->message);
-      g_ptr_array_add (results, r);
-    }
-  }
-  if (fd >= 0)
-    close (fd);
-  if (!reader) {
-    WebResult *r = g_new0 (WebResult, 1);
-    r->error = g_strdup_printf ("the mbox could not be split: %s",
-                                error ? error->message : g_strerror (errno));
-    g_ptr_array_add (results, r);
-  }
-  return results;
-}
-
-/* POST /api/explain: what "dsn-explain --json" prints for the same input,
- * one line per message. */
-static void
-work_api_explain (Job *job)
-{
-  Form f = { 0 };
-  read_form (job, &f);
-  const char *lang = web_negotiate_lang (job->lang_param ? job->lang_param : f.lang,
-                                         job->accept_language);
-  g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
-  g_autoptr (GPtrArray) results = analyse (f.message ? f.message : empty, job->check);
-  GString *out = g_string_new (NULL);
-  for (guint i = 0; i < results->len; i++) {
-    const WebResult *r = results->pdata[i];
-    /* The members and their order are dsn-explain's (format_json). */
-    DsnJson *w = dsn_json_new_text ();
-    dsn_json_begin_object (w);
-    dsn_json_set_member_name (w, "schema");
-    dsn_json_add_int_value (w, DSN_JSON_SCHEMA);
-    dsn_json_set_member_name (w, "source");
-    dsn_json_begin_object (w);
-    dsn_json_member (w, "path", f.filename ? f.filename : "-");
-    dsn_json_set_member_name (w, "index");
-    if (r->index)
-      dsn_json_add_int_value (w, r->index);
-    else
-      dsn_json_add_null_value (w);
-    dsn_json_end_object (w);
-    if (r->report) {
-      dsn_report_write_json_members (r->report, w, lang);
-    } else {
-      dsn_json_member (w, "kind", "error");
-      dsn_json_member (w, "error", r->error);
-    }
-    dsn_json_end_object (w);
-    g_autofree char *line = dsn_json_free_to_string (w);
-    g_string_append (out, line);
-    g_string_append_c (out, '\n');
-  }
-  job->status = SOUP_STATUS_OK;
-  /* Several messages (an mbox) are JSON Lines, as dsn-explain prints them. */
-  job->type = results->len > 1 ? "application/jsonl; charset=utf-8"
-                               : "application/json; charset=utf-8";
-  job->out = g_string_free_to_bytes (out);
-  form_clear (&f);
-}
-
-/* POST /explain: the page with the verdict. */
-static void
-work_page (Job *job)
-{
-  Form f = { 0 };
-  read_form (job, &f);
-  WebPage page = { 0 };
-  page.lang = web_negotiate_lang (f.switch_lang ? f.switch_lang : f.lang, job->accept_language);
-  page.dns_allowed = web.allow_dns;
-  page.check = f.check && web.allow_dns;
-  page.message_kept = TRUE;
-  gsize len = 0;
-  const char *data = f.message ? g_bytes_get_data (f.message, &len) : NULL;
-  g_autoptr (GPtrArray) results = NULL;
-  g_autofree char *echo = NULL;
-  /* Only spaces: nothing to explain. A language switch on an empty form
-   * just changes the language. */
-  gboolean blank = TRUE;
-  for (gsize i = 0; i < len && blank; i++)
-    blank = g_ascii_isspace (data[i]);
-  if (blank) {
-    if (!f.switch_lang)
-      page.notice = web_text ("page.empty", page.lang);
-  } else {
-    results = analyse (f.message, page.check);
-    page.results = results;
-    if (len <= ECHO_MAX && !memchr (data, '\0', len) && g_utf8_validate_len (data, len, NULL))
-      page.message = echo = g_strndup (data, len);
-    else
-      page.message_kept = FALSE;
-  }
-  job->status = SOUP_STATUS_OK;
-  job->type = "text/html; charset=utf-8";
-  char *html = web_page_render (&page);
-  job->out = g_bytes_new_take (html, strlen (html));
-  form_clear (&f);
-}
-
-/* POST /api/check?domain=: what "mailcheck --json DOMAIN" prints. */
-static void
-work_check (Job *job)
-{
-#if DSN_HAVE_DNS
-  const char *lang = web_negotiate_lang (job->lang_param, job->accept_language);
-  /* An address stands for its domain, as for mailcheck. */
-  const char *at = strrchr (job->domain, '@');
-  g_autoptr (GError) error = NULL;
-  g_autoptr (DsnAudit) audit = dsn_resolver_audit (web.resolver, at ? at + 1 : job->domain,
-                                                   DSN_AREA_ALL, NULL, web.dnsbl, NULL, &error);
-  DsnJson *w = dsn_json_new_tree ();
-  if (audit) {
-    dsn_audit_write_json (audit, w, lang);
-    job->status = SOUP_STATUS_OK;
-  } else {
-    dsn_json_begin_object (w);
-    dsn_json_member (w, "error", error->message);
-    dsn_json_end_object (w);
-    job->status = g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE)
-                      ? SOUP_STATUS_BAD_REQUEST
-                      : SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  }
-  /* Printed as mailcheck prints it: indented, for people too. */
-  g_autoptr (JsonNode) node = dsn_json_free_to_node (w);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, node);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  char *out = g_strconcat (text, "\n", NULL);
-  job->out = g_bytes_new_take (out, strlen (out));
-  job->type = "application/json; charset=utf-8";
-#endif
-}
-
 static void
 work (gpointer data, gpointer user_data)
 {
   Job *job = data;
-  switch (job->route) {
-  case ROUTE_API_EXPLAIN: work_api_explain (job); break;
-  case ROUTE_EXPLAIN: work_page (job); break;
-  case ROUTE_API_CHECK: work_check (job); break;
-  default: g_assert_not_reached ();
-  }
+  web_work_run (&job->work);
   GSource *done = g_idle_source_new ();
   g_source_set_callback (done, job_done, job, NULL);
   g_source_attach (done, web.context);
@@ -674,7 +367,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
 
   if (route == ROUTE_PAGE) {
     WebPage page = { .lang = web_negotiate_lang (lang_param, accept),
-                     .dns_allowed = web.allow_dns,
+                     .dns_allowed = web.settings.allow_dns,
                      .message_kept = TRUE };
     respond_text (msg, SOUP_STATUS_OK, "text/html; charset=utf-8", web_page_render (&page));
     return;
@@ -694,7 +387,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   const char *domain = query ? g_hash_table_lookup (query, "domain") : NULL;
   if (route == ROUTE_API_CHECK) {
 #if DSN_HAVE_DNS
-    if (!web.allow_dns) {
+    if (!web.settings.allow_dns) {
       respond_error (msg, SOUP_STATUS_FORBIDDEN,
                      "DNS checks are off: dsn-web was started without --allow-dns");
       return;
@@ -711,7 +404,7 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
 #endif
   }
   gboolean want_check = check && !strcmp (check, "1");
-  if (route == ROUTE_API_EXPLAIN && want_check && !web.allow_dns) {
+  if (route == ROUTE_API_EXPLAIN && want_check && !web.settings.allow_dns) {
     respond_error (msg, SOUP_STATUS_FORBIDDEN,
                    "DNS checks are off: dsn-web was started without --allow-dns");
     return;
@@ -723,14 +416,18 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     return;
   }
   Job *job = g_new0 (Job, 1);
-  job->route = route;
   job->msg = g_object_ref (msg);
-  job->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  job->content_type = g_strdup (soup_message_headers_get_one (rq, "Content-Type"));
-  job->lang_param = g_strdup (lang_param);
-  job->accept_language = g_strdup (accept);
-  job->check = want_check;
-  job->domain = g_strdup (domain);
+  WebWork *w = &job->work;
+  w->kind = route == ROUTE_EXPLAIN     ? WORK_PAGE
+            : route == ROUTE_API_CHECK ? WORK_API_CHECK
+                                       : WORK_API_EXPLAIN;
+  w->settings = &web.settings;
+  w->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  w->content_type = g_strdup (soup_message_headers_get_one (rq, "Content-Type"));
+  w->lang_param = g_strdup (lang_param);
+  w->accept_language = g_strdup (accept);
+  w->check = want_check;
+  w->domain = g_strdup (domain);
   /* The body now lives in the job only. */
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   req->state = REQ_WORKING;
@@ -893,18 +590,18 @@ main (int argc, char **argv)
       g_autofree char *msg = g_strdup_printf ("--my-relay: %s", error->message);
       return cmd_usage_error (msg);
     }
-  web.analyzer = an;
+  web.settings.analyzer = an;
 #if DSN_HAVE_DNS
   g_autoptr (DsnResolver) res = NULL;
   if (allow_dns) {
-    web.allow_dns = TRUE;
+    web.settings.allow_dns = TRUE;
     res = dsn_resolver_new ();
     if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
       return EXIT_USAGE;
     if (dns_timeout > 0)
       dsn_resolver_set_timeout (res, MAX (1, (guint)(dns_timeout * 1000 + 0.5)));
-    web.resolver = res;
-    web.dnsbl = (const char *const *)dnsbl;
+    web.settings.resolver = res;
+    web.settings.dnsbl = (const char *const *)dnsbl;
   }
 #else
   if (allow_dns) {

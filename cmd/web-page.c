@@ -180,8 +180,8 @@ render_headers (Ctx *c, const DsnReport *rep)
     fact (c, "page.from_domain");
     esc (o, from ? from : "?");
     if (mailfrom) {
-      g_autofree char *env = dsn_catalogue_format ("page.envelope", "text", c->lang, "domain",
-                                                   mailfrom, NULL);
+      g_autofree char *env
+          = dsn_catalogue_format ("page.envelope", "text", c->lang, "domain", mailfrom, NULL);
       g_string_append (o, " (");
       esc (o, env);
       g_string_append (o, ")");
@@ -399,7 +399,8 @@ render_recipient (Ctx *c, const DsnRecipient *r)
   if (dsn_recipient_get_action (r) == DSN_ACTION_DELAYED)
     g_string_append_printf (line, " %s", T (c, "page.temporary"));
   if (remote) {
-    g_autofree char *t = dsn_catalogue_format ("page.from_host", "text", c->lang, "host", remote, NULL);
+    g_autofree char *t
+        = dsn_catalogue_format ("page.from_host", "text", c->lang, "host", remote, NULL);
     g_string_append_printf (line, " %s", t);
   }
   esc (o, g_strchug (line->str));
@@ -432,8 +433,7 @@ render_recipient (Ctx *c, const DsnRecipient *r)
                                 : !strcmp (check, "no-longer-holds") ? "page.check_no_longer"
                                                                      : "page.check_could_not");
     elem (o, "h4", T (c, "page.checked_now"));
-    g_string_append_printf (o, "<p><span class=\"check-result %s\" data-check=\"%s\">", cc,
-                            check);
+    g_string_append_printf (o, "<p><span class=\"check-result %s\" data-check=\"%s\">", cc, check);
     esc (o, outcome);
     g_string_append (o, "</span> ");
     esc (o, dsn_recipient_get_check_text (r, c->lang));
@@ -555,8 +555,8 @@ render_verdict (Ctx *c, const GPtrArray *results)
 
 /* The catalogue texts dsn-web.html may name as {{code}}. */
 static const char *const template_texts[] = {
-  "page.title",   "page.intro",  "page.message_label", "page.file_label",
-  "page.submit",  "page.language", "page.privacy",
+  "page.title",  "page.intro",    "page.message_label", "page.file_label",
+  "page.submit", "page.language", "page.privacy",
 };
 
 static void
@@ -624,7 +624,8 @@ fill_slot (Ctx *c, const WebPage *page, const char *name, gsize len)
 char *
 web_page_render (const WebPage *page)
 {
-  g_autoptr (GBytes) tpl = g_resource_lookup_data (dsn_web_get_resource (), ASSETS "dsn-web.html", 0, NULL);
+  g_autoptr (GBytes) tpl
+      = g_resource_lookup_data (dsn_web_get_resource (), ASSETS "dsn-web.html", 0, NULL);
   g_return_val_if_fail (tpl, NULL);
   gsize len;
   const char *t = g_bytes_get_data (tpl, &len);
