@@ -12,6 +12,7 @@ usage: api.py DSN_WEB DSN_EXPLAIN SOURCE_DIR DNS_BUILT(0|1)"""
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -166,6 +167,18 @@ def main():
     t.ok(len(requests) >= 30 and all(re.match(r'dsn-web: 127\.0\.0\.1 "[A-Z]+ \S+" \d{3} \d+ [\d.]+ ms', l) for l in requests),
          'the log: one line per request (who, what, status, size, time)', '\n'.join(requests[:5]))
     t.ok(not any(marker in l or 'alert' in l or 'quota' in l for l in s.log), 'the log holds no message text')
+
+    # Usage errors: exit status 2 and a message, before listening.
+    for args, why in ((['--max-size', '0'], 'a zero --max-size'), (['--listen', 'nowhere:80'], 'a host name to --listen'),
+                      (['--workers', '-1'], 'negative --workers'), (['--timeout', '0'], 'a zero --timeout'),
+                      (['--dnsbl', 'bl.test'], '--dnsbl without --allow-dns'),
+                      (['--allow-dns'] if not dns_built else ['--dns-server', 'x', '--allow-dns'],
+                       '--allow-dns without the DNS wing' if not dns_built else 'an invalid --dns-server'),
+                      (['extra'], 'an argument')):
+        p = subprocess.run([web] + args, capture_output=True, text=True, timeout=10)
+        t.ok(p.returncode == 2 and p.stderr.startswith('dsn-web: '), f'usage error: {why}', (p.returncode, p.stderr))
+    p = subprocess.run([web, '--version'], capture_output=True, text=True, timeout=10)
+    t.ok(p.returncode == 0 and p.stdout.startswith('dsn-web (libdsn) '), '--version')
 
     # A request that stalls is dropped after --timeout.
     with Server(web, '--timeout', '1') as s:

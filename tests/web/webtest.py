@@ -21,11 +21,15 @@ class Server:
         self.log = []
 
     def __enter__(self):
-        cmd = [self.exe, '--listen', '127.0.0.1:0'] + self.args
+        # DSN_TEST_WRAPPER="valgrind -q ..." runs the server under a tool.
+        wrapper = os.environ.get('DSN_TEST_WRAPPER', '').split()
+        cmd = wrapper + [self.exe, '--listen', '127.0.0.1:0'] + self.args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         # The first line says where it listens (port 0: the kernel's choice).
         line = self.proc.stderr.readline()
+        while line and not line.startswith('dsn-web: '):  # a wrapper's own words
+            line = self.proc.stderr.readline()
         m = re.search(r'listening on http://127\.0\.0\.1:(\d+)/', line)
         if not m:
             self.proc.kill()
