@@ -149,6 +149,20 @@ def main():
              and '&lt;script&gt;alert(1)&lt;/script&gt;' in verdict and 'onerror=&quot;window.pwned' in verdict
              and '&lt;/textarea&gt;&lt;script&gt;alert(4)' in text,
              'the message\'s markup is escaped everywhere (verdict, form, answer)')
+        mp, ct = multipart([('message', headers_msg, None)])
+        text = s.request('POST', '/explain', mp, {'Content-Type': ct})[2].decode()
+        t.ok('<table class="route">' in text and '<table class="auth">' in text and 'class="findings"' in text,
+             'the page for headers: the route, the authentication results, the findings')
+        backscatter = open(os.path.join(bounces, 'core-backscatter.eml'), 'rb').read()
+        mp, ct = multipart([('message', backscatter, None)])
+        text = s.request('POST', '/explain', mp, {'Content-Type': ct})[2].decode()
+        t.ok('data-backscatter="suspicious"' in text and 'Possible backscatter' in text
+             and text.index('data-backscatter') < text.index('class="recipient'),
+             'the page for a bounce of doubtful origin: the backscatter warning first')
+        mp, ct = multipart([('message', mbox, None)])
+        text = s.request('POST', '/explain', mp, {'Content-Type': ct})[2].decode()
+        t.ok(text.count('<article class="message"') == 2 and 'Message 2' in text,
+             'the page for an mbox: one verdict per message')
         mp, ct = multipart([('message', b'   \r\n', None)])
         status, h, body = s.request('POST', '/explain', mp, {'Content-Type': ct})
         t.ok(status == 200 and 'Paste a message' in body.decode(), 'an empty form: a notice, no verdict')
@@ -179,6 +193,14 @@ def main():
         t.ok(p.returncode == 2 and p.stderr.startswith('dsn-web: '), f'usage error: {why}', (p.returncode, p.stderr))
     p = subprocess.run([web, '--version'], capture_output=True, text=True, timeout=10)
     t.ok(p.returncode == 0 and p.stdout.startswith('dsn-web (libdsn) '), '--version')
+
+    # --my-relay and --my-domain, as for dsn-explain: the same bounce is forged.
+    with Server(web, '--my-relay', 'mail.example.com', '--my-domain', 'domain.xyz') as s:
+        status, _, body = s.request('POST', '/api/explain', backscatter)
+        want = dsn_explain(explain, backscatter, '--lang', 'en', '--my-relay', 'mail.example.com',
+                           '--my-domain', 'domain.xyz')
+        t.ok(body == want and json.loads(body)['backscatter']['verdict'] == 'forged',
+             '--my-relay and --my-domain: a forged bounce, as dsn-explain says')
 
     # A request that stalls is dropped after --timeout.
     with Server(web, '--timeout', '1') as s:
