@@ -541,7 +541,7 @@ render_verdict (Ctx *c, const GPtrArray *results)
     g_string_append (o, "</h2>\n<p>");
     esc (o, T (c, "page.answer_hint"));
     g_string_append_printf (o, "</p>\n<textarea id=\"answer\" readonly rows=\"%u\">",
-                            MIN (lines, 20u));
+                            CLAMP (lines * 2, 4u, 20u)); /* long lines wrap */
     esc (o, c->answer->str);
     g_string_append (o, "</textarea>\n<button type=\"button\" id=\"copy\" hidden data-done=\"");
     esc (o, T (c, "page.copied"));
