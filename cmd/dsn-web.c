@@ -69,7 +69,8 @@ typedef struct {
   goffset received;
   ReqState state;
   GSource *timeout;
-  Job *job; /* while REQ_WORKING */
+  GSocketConnection *conn; /* the request's connection, a reference */
+  Job *job;                /* while REQ_WORKING */
 } Req;
 
 static void
@@ -79,6 +80,7 @@ req_free (Req *req)
     g_source_destroy (req->timeout);
     g_source_unref (req->timeout);
   }
+  g_clear_object (&req->conn);
   g_free (req);
 }
 
@@ -128,6 +130,8 @@ respond (SoupServerMessage *msg, guint status, const char *type, GBytes *body)
   soup_message_headers_replace (h, "X-Frame-Options", "DENY");
   soup_message_headers_replace (h, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (h, "Cross-Origin-Opener-Policy", "same-origin");
+  /* One request a connection: see on_incoming(). */
+  soup_message_headers_replace (h, "Connection", "close");
   if (!soup_message_headers_get_one (h, "Cache-Control"))
     /* Verdicts hold customers' data: no cache keeps them on disk. */
     soup_message_headers_replace (h, "Cache-Control", "no-store");
@@ -254,7 +258,7 @@ on_timeout (gpointer data)
 {
   Req *req = data;
   SoupServerMessage *msg = req->msg;
-  GSocket *sock = soup_server_message_get_socket (msg);
+  GSocket *sock = req->conn ? g_socket_connection_get_socket (req->conn) : NULL;
   if (req->state == REQ_WORKING) {
     req->job->abandoned = TRUE;
     req->job = NULL;
@@ -276,16 +280,20 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The connection being handed to libsoup, which starts its request at once. */
+static GSocketConnection *accepting;
+
 static void
 on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
   Req *req = g_new0 (Req, 1);
   req->msg = msg;
+  req->conn = accepting ? g_object_ref (accepting) : NULL;
   req->start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "dsn-web-req", req, (GDestroyNotify)req_free);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), req);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), req);
-  /* Also closes a kept-alive connection left idle. */
+  /* Also closes a connection that sends nothing. */
   req->timeout = g_timeout_source_new_seconds (web.timeout);
   g_source_set_callback (req->timeout, on_timeout, req, NULL);
   g_source_attach (req->timeout, web.context);
@@ -435,6 +443,28 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   web.in_flight++;
   soup_server_message_pause (msg);
   g_thread_pool_push (web.pool, job, NULL);
+}
+
+/* ------------------------------------------------------------ connections */
+
+/* The server accepts connections itself and hands each to libsoup, for two
+ * reasons. libsoup 3.2 (Debian 12) leaks the socket of every connection it
+ * accepts (its memory; its descriptor too when a kept-alive connection is
+ * closed by the client), not one handed to it. And the timeout needs the
+ * connection, which libsoup gives only for those it accepts. libsoup keeps
+ * no connection open after an answer then, which the answers say
+ * ("Connection: close"). */
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer server)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
+  accepting = conn;
+  if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local, remote, &error))
+    cmd_error ("cannot accept a connection: %s", error->message);
+  accepting = NULL;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------ main */
@@ -621,18 +651,19 @@ main (int argc, char **argv)
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), NULL);
   g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), NULL);
   g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), GINT_TO_POINTER (1));
-  if (!soup_server_listen (server, address, 0, &error)) {
+  g_autoptr (GSocketService) service = g_socket_service_new ();
+  g_autoptr (GSocketAddress) bound = NULL;
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error)) {
     g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
     cmd_error ("cannot listen on %s: %s", where, error->message);
     return EXIT_INPUT;
   }
-  GSList *uris = soup_server_get_uris (server);
-  for (GSList *u = uris; u; u = u->next) {
-    g_autofree char *s = g_uri_to_string (u->data);
-    fprintf (stderr, "%s: listening on %s (%d workers, at most %s a request)\n", g_get_prgname (),
-             s, workers, max_size ? max_size : "10M");
-  }
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), server);
+  /* Port 0 was the kernel's choice: say which. */
+  g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (bound));
+  fprintf (stderr, "%s: listening on http://%s/ (%d workers, at most %s a request)\n",
+           g_get_prgname (), where, workers, max_size ? max_size : "10M");
 
   g_autoptr (GMainLoop) loop = g_main_loop_new (web.context, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);
@@ -641,6 +672,8 @@ main (int argc, char **argv)
 
   /* Finish the analyses under way, answer none, free everything. */
   web.stopping = TRUE;
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
   soup_server_disconnect (server);
   g_thread_pool_free (web.pool, FALSE, TRUE);
   while (g_main_context_pending (web.context))

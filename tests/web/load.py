@@ -3,7 +3,7 @@
 requests in all (a bounce, a pasted line and headers to /api/explain, and
 the page, empty and with a verdict), every answer checked against what dsn-explain prints; the
 server's memory (RSS) sampled throughout must stay flat between the first
-and the second half. Stops by itself: a fixed number of requests, each with
+and the second half, and its file descriptors too. Stops by itself: a fixed number of requests, each with
 a timeout. Prints TAP.
 
 usage: load.py DSN_WEB DSN_EXPLAIN SOURCE_DIR [--no-rss]
@@ -68,6 +68,7 @@ def main():
                 stop.wait(0.02)
 
         warm = burst(2 * CLIENTS)  # allocator pools and thread stacks, once
+        fds = s.fds()
         sampler = threading.Thread(target=sample)
         sampler.start()
         start = time.monotonic()
@@ -82,12 +83,15 @@ def main():
              f'{CLIENTS} clients, {REQUESTS} requests: all answered correctly', f'{good} good')
         t.diag(f'{REQUESTS} requests in {took:.2f} s ({REQUESTS / took:.0f}/s); RSS KiB: '
                f'after warm-up {samples[0]}, half-way {mid}, end {end}, max {max(samples)}')
+        # Every connection closed is closed in the server too.
+        t.ok(s.fds() <= fds, f'file descriptors flat: {fds} before, {s.fds()} after')
         if check_rss:
             t.ok(end - mid <= RSS_SLACK_KIB, f'RSS flat: +{end - mid} KiB over the second half')
         else:
             t.ok(True, 'RSS not measured under a sanitizer # SKIP')
         log = [l for l in s.log if '"POST /api/explain"' in l or '"GET /"' in l or '"POST /explain"' in l]
-    t.ok(s.proc.returncode == 0, 'the server stops cleanly afterwards')
+    t.ok(s.proc.returncode == 0, 'the server stops cleanly afterwards',
+         '\n'.join([f'exit {s.proc.returncode}'] + [l for l in s.log if not l.startswith('dsn-web: 127.')][-4000:]))
     t.ok(len(log) == REQUESTS + 2 * CLIENTS, 'one log line per request', len(log))
     return t.done()
 

@@ -79,6 +79,10 @@ class Server:
             if own:
                 conn.close()
 
+    def fds(self):
+        """The server's open file descriptors."""
+        return len(os.listdir(f'/proc/{self.proc.pid}/fd'))
+
     def rss_kib(self):
         with open(f'/proc/{self.proc.pid}/status') as f:
             for line in f:
