@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webtest import Server, Tap, dsn_explain, multipart  # noqa: E402
+from webtest import Server, Tap, dsn_explain, multipart, wait_until  # noqa: E402
 
 CLIENTS = 8
 REQUESTS = 400
@@ -84,12 +84,15 @@ def main():
         t.diag(f'{REQUESTS} requests in {took:.2f} s ({REQUESTS / took:.0f}/s); RSS KiB: '
                f'after warm-up {samples[0]}, half-way {mid}, end {end}, max {max(samples)}')
         # Every connection closed is closed in the server too.
-        t.ok(s.fds() <= fds, f'file descriptors flat: {fds} before, {s.fds()} after')
+        t.ok(wait_until(lambda: s.fds() <= fds), f'file descriptors flat: {fds} before, {s.fds()} after')
         if check_rss:
             t.ok(end - mid <= RSS_SLACK_KIB, f'RSS flat: +{end - mid} KiB over the second half')
         else:
             t.ok(True, 'RSS not measured under a sanitizer # SKIP')
-        log = [l for l in s.log if '"POST /api/explain"' in l or '"GET /"' in l or '"POST /explain"' in l]
+        def logged():
+            return [l for l in s.log if '"POST /api/explain"' in l or '"GET /"' in l or '"POST /explain"' in l]
+        wait_until(lambda: len(logged()) >= REQUESTS + 2 * CLIENTS)
+        log = logged()
     t.ok(s.proc.returncode == 0, 'the server stops cleanly afterwards',
          '\n'.join([f'exit {s.proc.returncode}'] + [l for l in s.log if not l.startswith('dsn-web: 127.')][-4000:]))
     t.ok(len(log) == REQUESTS + 2 * CLIENTS, 'one log line per request', len(log))

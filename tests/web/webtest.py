@@ -106,6 +106,18 @@ def multipart(fields):
     return out, f'multipart/form-data; boundary={boundary}'
 
 
+def wait_until(cond, timeout=5.0):
+    """Polls COND until it holds or TIMEOUT seconds pass; returns its last
+    value. The server closes a connection and logs a request a moment after
+    the client has read the answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
 class Tap:
     def __init__(self):
         self.n = 0
