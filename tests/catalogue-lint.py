@@ -203,18 +203,20 @@ test('every code the sources use is in the catalogue',
 test('every code of the catalogue is used',
      [f'{c} ({catalogue[c][0]}.keys) is never used' for c in sorted(set(catalogue) - set(used))])
 
-# The tools' words are cli.keys's, looked up by their one text, "text"
-# (cmd_text, cmd_format); the library's are the other files', never those.
+# The tools' words are cli.keys's (and dsn-web's page's, web.keys's), looked
+# up by their one text, "text" (cmd_text, cmd_format); the library's are the
+# other files', never those.
+TOOLS = ('cli', 'web')
 problems = []
-for who, wrong in (('cmd', lambda c: catalogue[c][0] != 'cli'),
-                   ('libdsn', lambda c: catalogue[c][0] == 'cli')):
+for who, wrong in (('cmd', lambda c: catalogue[c][0] not in TOOLS),
+                   ('libdsn', lambda c: catalogue[c][0] in TOOLS)):
     for c, path in sorted(users[who].items()):
         if c in catalogue and wrong(c):
             problems.append(f'{path} uses {c} of {catalogue[c][0]}.keys')
 for c, (subject, keys) in catalogue.items():
-    if subject == 'cli' and [k for k in keys if '[' not in k] != ['text']:
-        problems.append(f'{c}: a text of cli.keys has one key, "text"')
-test('the tools use the texts of cli.keys, and only they do', problems)
+    if subject in TOOLS and [k for k in keys if '[' not in k] != ['text']:
+        problems.append(f'{c}: a text of {subject}.keys has one key, "text"')
+test('the tools use the texts of cli.keys and web.keys, and only they do', problems)
 
 # ------------------------------------------------------------ patterns
 problems = []
