@@ -1317,9 +1317,9 @@ scan_words (const DsnRules *rules, const char *text, GArray *ghits)
       /* A group's word is a word of the text: it starts after a space or an
        * opening bracket and ends before a space or punctuation, so "user"
        * is not in "username" nor "mail" in "example:paris:mail". */
-      if (start > (const guchar *)text && !strchr (" (<[\"'`-", start[-1]))
+      if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1]))
         continue;
-      if (p[1] && !strchr (" .,;:!?)>]\"'`-", p[1]))
+      if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]))
         continue;
       if (!pos)
         pos = word_positions (text, len);
