@@ -81,8 +81,9 @@ typedef enum {
 /* ------------------------------------------------------------------ analyzer */
 
 /* Holds the classification rules and limits. Build it, configure it, then share
- * it: once the first message is analysed it is never modified, so several
- * threads may call dsn_analyzer_analyze() on it at once. */
+ * it: once the first message is analysed its configuration is final (later
+ * changes are refused), so several threads may call dsn_analyzer_analyze()
+ * on it at once. */
 typedef struct _DsnAnalyzer DsnAnalyzer;
 typedef struct _DsnReport DsnReport;
 typedef struct _DsnRecipient DsnRecipient;
@@ -118,6 +119,9 @@ DSN_API gsize dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit);
 DSN_API DsnReport *dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len,
                                          GError **error);
 
+/* Lets the analyzer go. The reports it made stay valid: each holds what it
+ * points into (the rules behind its categories and texts) until it is
+ * freed itself, whatever the order. */
 DSN_API void dsn_analyzer_free (DsnAnalyzer *an);
 
 /* Number of rules loaded (for diagnostics and tests). */

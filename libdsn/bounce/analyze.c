@@ -29,6 +29,7 @@ dsn_analyzer_new (void)
   static GOnce once = G_ONCE_INIT;
   g_once (&once, init_gmime, NULL);
   DsnAnalyzer *an = g_new0 (DsnAnalyzer, 1);
+  an->ref_count = 1;
   g_autoptr (GError) error = NULL;
   an->rules = dsn_rules_new_builtin (&error);
   /* The built-in rules are tested at build time; failing here is a bug. */
@@ -37,10 +38,13 @@ dsn_analyzer_new (void)
   return an;
 }
 
-void
-dsn_analyzer_free (DsnAnalyzer *an)
+/* The analyzer is freed when the last of the caller and the reports it made
+ * lets it go. */
+static void
+analyzer_unref (gpointer p)
 {
-  if (!an)
+  DsnAnalyzer *an = p;
+  if (!g_atomic_int_dec_and_test (&an->ref_count))
     return;
   dsn_rules_free (an->rules);
   if (an->own_domains)
@@ -50,11 +54,35 @@ dsn_analyzer_free (DsnAnalyzer *an)
   g_free (an);
 }
 
+void
+dsn_analyzer_free (DsnAnalyzer *an)
+{
+  if (an)
+    analyzer_unref (an);
+}
+
+void
+dsn_analyzer_hold (const DsnAnalyzer *an, DsnReport *rep)
+{
+  DsnAnalyzer *mut = (DsnAnalyzer *)an; /* the count and the seal only */
+  if (!g_atomic_int_get (&mut->sealed))
+    g_atomic_int_set (&mut->sealed, TRUE);
+  g_atomic_int_inc (&mut->ref_count);
+  rep->analyzer = an;
+  rep->analyzer_release = analyzer_unref;
+}
+
+gboolean
+dsn_analyzer_sealed (const DsnAnalyzer *an)
+{
+  return g_atomic_int_get (&an->sealed);
+}
+
 gboolean
 dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error)
 {
   g_return_val_if_fail (an && dir, FALSE);
-  if (an->sealed) {
+  if (dsn_analyzer_sealed (an)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "patterns must be loaded before analysis");
     return FALSE;
   }
@@ -65,7 +93,7 @@ void
 dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value)
 {
   g_return_if_fail (an && (guint)limit < G_N_ELEMENTS (an->limits));
-  g_return_if_fail (!an->sealed);
+  g_return_if_fail (!dsn_analyzer_sealed (an));
   an->limits[limit] = value;
 }
 
@@ -851,7 +879,6 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
                   GError **error)
 {
   g_return_val_if_fail (an, NULL);
-  ((DsnAnalyzer *)an)->sealed = TRUE;
 
   gsize limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MESSAGE_SIZE);
   if (len > limit) {
@@ -870,7 +897,9 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   }
 
   g_autoptr (DsnReport) rep = dsn_report_new ();
-  rep->analyzer = an;
+  dsn_analyzer_hold (an, rep);
+  gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
+  rep->max_recipients = MIN (max_rcpt, G_MAXUINT);
   gsize nuls;
   g_autoptr (GByteArray) buf = dsn_intake_normalize (data + start, len - start, &nuls);
   if (nuls)
@@ -948,11 +977,14 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
       rep->kind = DSN_KIND_HEADERS;
   }
 
-  gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
-  if (rep->recipients->len > max_rcpt) {
-    dsn_report_warn (rep, "%u recipients: only the first %" G_GSIZE_FORMAT " are reported",
-                     rep->recipients->len, max_rcpt);
-    g_ptr_array_set_size (rep->recipients, max_rcpt);
+  /* Extraction stopped keeping recipients at the limit. */
+  if (rep->n_dropped > 0 || rep->recipients->len > max_rcpt) {
+    guint64 seen = (guint64)rep->recipients->len + rep->n_dropped;
+    dsn_report_warn (
+        rep, "%" G_GUINT64_FORMAT " recipients: only the first %" G_GSIZE_FORMAT " are reported",
+        seen, max_rcpt);
+    if (rep->recipients->len > max_rcpt)
+      g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
   dsn_classify_report (an, rep);
   if (rep->kind == DSN_KIND_DELIVERY_STATUS)
