@@ -224,7 +224,11 @@ DSN_API const char *dsn_recipient_get_advice (const DsnRecipient *r, const char 
 /* ------------------------------------------------------------------ reader */
 
 /* Splits an input into messages: one file, an mbox, a Maildir or a directory
- * of message files. Memory use does not grow with the number of messages. */
+ * of message files. Memory use does not grow with the number of messages,
+ * and no message is held beyond the reader's size limit. In a directory,
+ * each folder is read once (a symbolic link back to a folder already seen
+ * is not followed) and only regular files are read: any other entry (a
+ * FIFO, a device, a dangling link) is an error for that entry. */
 typedef struct _DsnReader DsnReader;
 
 typedef enum {
@@ -235,13 +239,23 @@ typedef enum {
 } DsnFormat;
 
 /* Opens PATH ("-" for standard input, which is read as a stream). Returns NULL
- * and sets ERROR (DSN_ERROR_IO) if it cannot be opened. */
+ * and sets ERROR (DSN_ERROR_IO) if it cannot be opened. With
+ * DSN_FORMAT_AUTO, input that starts with an mbox "From " line (after
+ * blank lines or a byte order mark) is an mbox. */
 DSN_API DsnReader *dsn_reader_new (const char *path, DsnFormat format, GError **error);
+
+/* The largest message the reader returns, in bytes (0 restores the default,
+ * 64 MiB, the default of the analyzer's DSN_LIMIT_MESSAGE_SIZE): a larger
+ * one is not held (nor read past the limit when it is the whole input), and
+ * dsn_reader_next() gives an error (DSN_ERROR_LIMIT) for it and goes on
+ * with the next message. Give it the analyzer's size limit. */
+DSN_API void dsn_reader_set_max_size (DsnReader *reader, gsize max_size);
 
 /* Reads the next message. Returns FALSE at the end of the input. Otherwise
  * returns TRUE and either sets *DATA to the message's bytes (free with
  * g_bytes_unref()), or leaves *DATA NULL and sets ERROR for a message that
- * could not be read; the reader then goes on with the next one. *PATH (may be
+ * could not be read (DSN_ERROR_IO) or is over the size limit
+ * (DSN_ERROR_LIMIT); the reader then goes on with the next one. *PATH (may be
  * NULL) receives the file the message came from, owned by the reader and valid
  * until the next call; *INDEX (may be NULL) its 1-based position in an mbox, 0
  * otherwise. */
