@@ -76,6 +76,8 @@ typedef enum {
   DSN_LIMIT_RECIPIENTS,    /* recipients kept per message; the rest is a warning (default 10000) */
   DSN_LIMIT_HEADER_LENGTH, /* bytes of one unfolded field kept; longer is cut, with a warning
                               (default 64 KiB) */
+  DSN_LIMIT_MIME_PARTS,    /* MIME parts read, at every level; the rest of the message is
+                              ignored, with a warning (default 10000) */
 } DsnLimit;
 
 /* ------------------------------------------------------------------ analyzer */

@@ -14,6 +14,7 @@ static const gsize default_limits[] = {
   [DSN_LIMIT_MIME_DEPTH] = 32,
   [DSN_LIMIT_RECIPIENTS] = 10000,
   [DSN_LIMIT_HEADER_LENGTH] = 64 * 1024,
+  [DSN_LIMIT_MIME_PARTS] = 10000,
 };
 
 static gpointer
@@ -660,7 +661,7 @@ static guint
 cut_long_fields (GByteArray *buf, gsize limit)
 {
   guint cut = 0;
-  gsize i = 0;
+  gsize i = 0, w = 0; /* read and write positions: one pass, however many are cut */
   while (i < buf->len && buf->data[i] != '\n') {
     /* One field: this line and the folded ones after it. */
     gsize start = i;
@@ -670,18 +671,91 @@ cut_long_fields (GByteArray *buf, gsize limit)
       if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
         break;
     }
-    if (i - start > limit) {
+    gsize keep = i - start;
+    if (keep > limit) {
       /* Keep the first LIMIT bytes and the newline that ends the field. */
-      gsize keep = limit - 1;
-      g_byte_array_remove_range (buf, start + keep, i - 1 - (start + keep));
-      i = start + keep + 1;
+      memmove (buf->data + w, buf->data + start, limit - 1);
+      w += limit - 1;
+      buf->data[w++] = buf->data[i - 1];
       cut++;
+    } else {
+      if (w != start)
+        memmove (buf->data + w, buf->data + start, keep);
+      w += keep;
     }
   }
-  /* remove_range may have moved the terminating NUL away: restore it. */
+  if (w != i) {
+    memmove (buf->data + w, buf->data + i, buf->len - i);
+    g_byte_array_set_size (buf, w + (buf->len - i));
+  }
+  /* Shortening moved the terminating NUL away: restore it. */
   g_byte_array_append (buf, (const guint8 *)"", 1);
   g_byte_array_set_size (buf, buf->len - 1);
   return cut;
+}
+
+/* The boundary parameters of the Content-Type fields of BUF, wherever they
+ * are (nested parts and attached messages too): a set of strings. */
+static GHashTable *
+declared_boundaries (const GByteArray *buf)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *text = (const char *)buf->data, *end = text + buf->len;
+  for (const char *p = dsn_strcasestr (text, "boundary="); p; p = dsn_strcasestr (p, "boundary=")) {
+    p += strlen ("boundary=");
+    const char *v = p, *e;
+    if (*v == '"') {
+      v++;
+      e = v;
+      while (e < end && *e != '"' && *e != '\n')
+        e++;
+    } else {
+      e = v;
+      while (e < end && !g_ascii_isspace (*e) && *e != ';' && *e != '"')
+        e++;
+    }
+    if (e > v && e - v <= 200) /* RFC 2046 §5.1.1: at most 70 */
+      g_hash_table_add (set, g_strndup (v, e - v));
+  }
+  return set;
+}
+
+/* Cuts BUF before the delimiter line that would open MIME part number
+ * LIMIT + 1, counting the parts of every multipart: GMime builds the whole
+ * tree, and a million tiny parts took gigabytes. Returns TRUE if it cut. */
+static gboolean
+cut_mime_parts (GByteArray *buf, gsize limit)
+{
+  const char *text = (const char *)buf->data;
+  /* Cheap first: fewer delimiter-like lines than the limit. */
+  gsize dashes = 0;
+  for (const char *p = text; (p = strstr (p, "\n--")); p += 3)
+    dashes++;
+  if (dashes <= limit)
+    return FALSE;
+  g_autoptr (GHashTable) boundaries = declared_boundaries (buf);
+  if (g_hash_table_size (boundaries) == 0)
+    return FALSE;
+  gsize parts = 0;
+  for (const char *p = strstr (text, "\n--"); p; p = strstr (p + 1, "\n--")) {
+    const char *line = p + 3;
+    const char *le = strchr (line, '\n');
+    gsize len = le ? (gsize)(le - line) : strlen (line);
+    while (len && g_ascii_isspace (line[len - 1]))
+      len--;
+    /* "--boundary" opens a part; "--boundary--" closes the multipart. */
+    g_autofree char *b = g_strndup (line, len);
+    if (!g_hash_table_contains (boundaries, b))
+      continue;
+    if (++parts > limit) {
+      g_byte_array_set_size (buf, p + 1 - text);
+      /* The text scanners want the NUL beyond the length. */
+      g_byte_array_append (buf, (const guint8 *)"", 1);
+      g_byte_array_set_size (buf, buf->len - 1);
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 /* TRUE if the text starts with a message's header block (or an mbox "From "
@@ -915,6 +989,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   if (cut)
     dsn_report_warn (rep, "%u header fields longer than %" G_GSIZE_FORMAT " bytes were cut", cut,
                      header_limit);
+  gsize parts_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_PARTS);
+  if (cut_mime_parts (buf, parts_limit))
+    dsn_report_warn (rep, "more than %" G_GSIZE_FORMAT " MIME parts: ignored the rest",
+                     parts_limit);
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
