@@ -116,8 +116,10 @@ DSN_API gsize dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit);
 
 /* Analyses one message given as raw bytes (RFC 5322, any newline convention;
  * a pasted body without headers is accepted too). Returns a new report, or NULL
- * with ERROR set when the input cannot be processed at all (empty, over a
- * limit). Thread-safe for a configured analyzer. */
+ * with ERROR set when the input cannot be processed at all: empty or binary
+ * data, an image or an archive (DSN_ERROR_NOT_MESSAGE), over the size limit
+ * (DSN_ERROR_LIMIT). Every string of the report is valid UTF-8. Thread-safe
+ * for a configured analyzer. */
 DSN_API DsnReport *dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len,
                                          GError **error);
 

@@ -146,7 +146,15 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
   }
   if (g_utf8_validate (buf, len, NULL))
     return g_strndup (buf, len);
-  return g_mime_utils_decode_8bit (NULL, buf, len);
+  /* GMime's guess may keep bytes no charset gave it (the 5- and 6-byte
+   * forms of old UTF-8, F8-FD): what is still invalid is replaced. */
+  char *out = g_mime_utils_decode_8bit (NULL, buf, len);
+  if (!g_utf8_validate (out, -1, NULL)) {
+    char *valid = g_utf8_make_valid (out, -1);
+    g_free (out);
+    out = valid;
+  }
+  return out;
 }
 
 /* The decoded content of a leaf part (transfer encoding undone), newlines
@@ -942,6 +950,62 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   rep->dialect = "text";
 }
 
+/* What binary data (not a message at all) is, when it starts with a known
+ * signature; NULL otherwise. */
+static const char *
+binary_signature (const char *data, gsize len)
+{
+  static const struct {
+    const char *magic;
+    gsize len;
+    const char *name;
+  } sigs[] = {
+    { "\x89PNG\r\n\x1a\n", 8, "a PNG image" },
+    { "\xff\xd8\xff", 3, "a JPEG image" },
+    { "GIF87a", 6, "a GIF image" },
+    { "GIF89a", 6, "a GIF image" },
+    { "\x1f\x8b", 2, "gzip data" },
+    { "\xfd"
+      "7zXZ",
+      6, "xz data" },
+    { "\x28\xb5\x2f\xfd", 4, "zstd data" },
+    { "PK\x03\x04", 4, "a zip archive" },
+    { "7z\xbc\xaf\x27\x1c", 6, "a 7-zip archive" },
+    { "\x7f"
+      "ELF",
+      4, "an executable or library (ELF)" },
+    { "%PDF-", 5, "a PDF document" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
+    if (len >= sigs[i].len && memcmp (data, sigs[i].magic, sigs[i].len) == 0)
+      return sigs[i].name;
+  return NULL;
+}
+
+/* TRUE if DATA is binary rather than text: it does not start with a header
+ * field, and control characters (other than the white space and the escape
+ * of ISO-2022 text) are more than 2% of its first 4 KiB. A message with a
+ * binary attachment starts with its header block and is read. */
+static gboolean
+looks_binary (const char *data, gsize len)
+{
+  const char *nl = memchr (data, '\n', MIN (len, 4096));
+  gsize first = nl ? (gsize)(nl - data) : MIN (len, 4096);
+  gsize name = 0;
+  while (name < first && data[name] > ' ' && data[name] < 127 && data[name] != ':')
+    name++;
+  if ((name > 0 && name < first && data[name] == ':') || (len >= 5 && !memcmp (data, "From ", 5)))
+    return FALSE;
+  gsize sample = MIN (len, 4096), controls = 0;
+  for (gsize i = 0; i < sample; i++) {
+    guchar c = data[i];
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b)
+        || c == 0x7f)
+      controls++;
+  }
+  return controls >= 4 && controls * 50 > sample;
+}
+
 DsnReport *
 dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
 {
@@ -967,6 +1031,13 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     start++;
   if (start == len) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "empty message");
+    return NULL;
+  }
+  /* An image, an archive, a program: no message to read in it. */
+  const char *binary = binary_signature (data + start, len - start);
+  if (binary || looks_binary (data + start, len - start)) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not a message: %s",
+                 binary ? binary : "binary data");
     return NULL;
   }
 
@@ -1064,6 +1135,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     if (rep->recipients->len > max_rcpt)
       g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
+  dsn_report_repair (rep);
   dsn_classify_report (an, rep);
   if (rep->kind == DSN_KIND_DELIVERY_STATUS)
     dsn_backscatter_assess (an, rep);

@@ -144,6 +144,9 @@ DSN_INTERNAL void dsn_report_clear_recipients (DsnReport *rep);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Makes every string of REP valid UTF-8 (what is not is replaced by
+ * U+FFFD): the contract of the getters, whatever path a byte took. */
+DSN_INTERNAL void dsn_report_repair (DsnReport *rep);
 /* Replaces *SLOT with a copy of VALUE (NULL clears it); trims surrounding space. */
 DSN_INTERNAL void dsn_set (char **slot, const char *value);
 /* Same, for a value of LEN bytes. */

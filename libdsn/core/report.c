@@ -343,6 +343,46 @@ dsn_report_add_original (DsnReport *rep, const char *name, const char *value)
     pairs_add (rep->original, name, value);
 }
 
+/* Replaces *S by a valid copy if it is not valid UTF-8. */
+static void
+repair (char **s)
+{
+  if (*s && !g_utf8_validate (*s, -1, NULL)) {
+    char *valid = g_utf8_make_valid (*s, -1);
+    g_free (*s);
+    *s = valid;
+  }
+}
+
+static void
+repair_all (GPtrArray *strings)
+{
+  for (guint i = 0; strings && i < strings->len; i++)
+    repair ((char **)&strings->pdata[i]);
+}
+
+void
+dsn_report_repair (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    char **fields[]
+        = { &r->address,      &r->original,         &r->status,          &r->reply_code,
+            &r->remote_mta,   &r->diagnostic,       &r->diagnostic_type, &r->command,
+            &r->last_attempt, &r->will_retry_until, &r->feedback_type,   &r->blocklist };
+    for (gsize k = 0; k < G_N_ELEMENTS (fields); k++)
+      repair (fields[k]);
+    repair_all (r->extensions);
+  }
+  repair_all (rep->fields);
+  repair_all (rep->original);
+  repair_all (rep->warnings);
+  repair (&rep->original_ip);
+  repair (&rep->subject);
+  repair (&rep->from);
+  repair (&rep->to);
+}
+
 /* Beyond this many, warnings are summed up in one: a hostile report could
  * give one per line. */
 #define MAX_WARNINGS 100
