@@ -734,29 +734,44 @@ declared_boundaries (const GByteArray *buf)
 static gboolean
 cut_mime_parts (GByteArray *buf, gsize limit)
 {
-  const char *text = (const char *)buf->data;
-  /* Cheap first: fewer delimiter-like lines than the limit. */
+  const char *text = (const char *)buf->data, *end = text + buf->len;
+  /* Lines are found with memchr(), which stops where it finds: searching
+   * a long text again and again with strstr() is quadratic under ASan,
+   * whose strstr() measures the whole text each time. */
   gsize dashes = 0;
-  for (const char *p = text; (p = strstr (p, "\n--")); p += 3)
-    dashes++;
+  for (const char *p = text; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    if (!nl)
+      break;
+    p = nl + 1;
+    if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+      dashes++;
+  }
+  /* Cheap first: fewer delimiter-like lines than the limit. */
   if (dashes <= limit)
     return FALSE;
   g_autoptr (GHashTable) boundaries = declared_boundaries (buf);
   if (g_hash_table_size (boundaries) == 0)
     return FALSE;
   gsize parts = 0;
-  for (const char *p = strstr (text, "\n--"); p; p = strstr (p + 1, "\n--")) {
-    const char *line = p + 3;
-    const char *le = strchr (line, '\n');
-    gsize len = le ? (gsize)(le - line) : strlen (line);
-    while (len && g_ascii_isspace (line[len - 1]))
+  for (const char *p = text; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    if (!nl)
+      break;
+    const char *line = nl + 1;
+    p = line;
+    if (end - line < 2 || line[0] != '-' || line[1] != '-')
+      continue;
+    const char *le = memchr (line, '\n', end - line);
+    gsize len = (le ? le : end) - line - 2;
+    while (len && g_ascii_isspace (line[2 + len - 1]))
       len--;
     /* "--boundary" opens a part; "--boundary--" closes the multipart. */
-    g_autofree char *b = g_strndup (line, len);
+    g_autofree char *b = g_strndup (line + 2, len);
     if (!g_hash_table_contains (boundaries, b))
       continue;
     if (++parts > limit) {
-      g_byte_array_set_size (buf, p + 1 - text);
+      g_byte_array_set_size (buf, line - text);
       /* The text scanners want the NUL beyond the length. */
       g_byte_array_append (buf, (const guint8 *)"", 1);
       g_byte_array_set_size (buf, buf->len - 1);

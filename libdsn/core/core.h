@@ -189,6 +189,11 @@ DSN_INTERNAL char *dsn_text_fold (const char *text);
 DSN_INTERNAL const char *dsn_text_fold_find (const char *folded, const char *needle);
 /* Case-insensitive substring search; NULL if absent. */
 DSN_INTERNAL const char *dsn_strcasestr (const char *haystack, const char *needle);
+/* NEEDLE between P and END (not NUL-terminated there); NULL if absent. For
+ * loops that find every occurrence in a long text: it reads no further than
+ * what it finds, where strstr() may measure the whole text on each call
+ * (ASan's does). */
+DSN_INTERNAL const char *dsn_memstr (const char *p, const char *end, const char *needle);
 /* Case-insensitive prefix test. */
 DSN_INTERNAL gboolean dsn_has_prefix_ci (const char *s, const char *prefix);
 /* Iterates the lines of a text: set *POS to the text before the first call.

@@ -304,7 +304,9 @@ read_section (Section *s, const char *text)
   s->rules = g_array_new (FALSE, FALSE, sizeof (Rule));
   s->line_rules = g_array_new (FALSE, FALSE, sizeof (gsize));
   s->markers = g_array_new (FALSE, FALSE, sizeof (gsize));
-  for (const char *p = strstr (s->section, "------"); p; p = strstr (p, "------")) {
+  const char *end = s->section + s->len;
+  for (const char *p = dsn_memstr (s->section, end, "------"); p;
+       p = dsn_memstr (p, end, "------")) {
     Rule r = { p - s->section, strspn (p, "-") };
     g_array_append_val (s->rules, r);
     if (r.start > 0 && p[-1] == '\n') {

@@ -45,7 +45,8 @@ static void
 read_details (Details *d, const char *text, DsnReport *rep)
 {
   d->details = g_ptr_array_new ();
-  for (const char *p = strstr (text, "SMTP:"); p; p = strstr (p + 5, "SMTP:"))
+  const char *end = text + strlen (text);
+  for (const char *p = dsn_memstr (text, end, "SMTP:"); p; p = dsn_memstr (p + 5, end, "SMTP:"))
     g_ptr_array_add (d->details, (gpointer)p);
   d->named = dsn_unix_named_new ();
   for (guint i = 0; i < rep->recipients->len; i++)
