@@ -105,6 +105,20 @@ error_text (const Item *it, const GError *error, gsize len)
 {
   if (!error) /* never: a report or an error */
     return g_strdup ("unknown error");
+  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_LIMIT)) {
+    /* The reader's ("PATH: message of [more than] N bytes...") or the
+     * analyser's: the size when it is known. */
+    char size[24], limit[24];
+    const char *of = strstr (error->message, "message of ");
+    g_snprintf (limit, sizeof limit, "%" G_GSIZE_FORMAT,
+                dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
+    if (of && g_ascii_isdigit (of[strlen ("message of ")]))
+      len = g_ascii_strtoull (of + strlen ("message of "), NULL, 10);
+    else if (it->read_error)
+      return cmd_format ("explain.error_too_large_unknown", "limit", limit);
+    g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, len);
+    return cmd_format ("explain.error_too_large", "size", size, "limit", limit);
+  }
   if (it->read_error) {
     /* "PATH: reason", the reason being the system's (strerror) or one of
      * the reader's few words, which are said in the language set. */
@@ -121,14 +135,17 @@ error_text (const Item *it, const GError *error, gsize len)
               : NULL;
     return cmd_format ("explain.error_read", "path", it->path, "reason", own ? own : reason);
   }
-  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_LIMIT)) {
-    char size[24], limit[24];
-    g_snprintf (size, sizeof size, "%" G_GSIZE_FORMAT, len);
-    g_snprintf (limit, sizeof limit, "%" G_GSIZE_FORMAT,
-                dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
-    return cmd_format ("explain.error_too_large", "size", size, "limit", limit);
+  /* Three messages share the code: the library's words tell them apart. */
+  const char *binary = "not a message: binary data";
+  if (g_error_matches (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE)
+      && g_str_has_prefix (error->message, binary)) {
+    const char *format = error->message + strlen (binary);
+    if (g_str_has_prefix (format, " (") && g_str_has_suffix (format, ")")) {
+      g_autofree char *name = g_strndup (format + 2, strlen (format) - 3);
+      return cmd_format ("explain.error_binary_format", "format", name);
+    }
+    return g_strdup (cmd_text ("explain.error_binary"));
   }
-  /* Two messages share the code: the library's words tell them apart. */
   if (g_error_matches (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE))
     return g_strdup (cmd_text (!strcmp (error->message, "empty message")
                                    ? "explain.error_empty"
@@ -160,8 +177,9 @@ analyse_item (gpointer item, G_GNUC_UNUSED gpointer user_data)
   if (!rep) {
     it->failed = TRUE;
     g_autofree char *text = error_text (it, error, len);
-    /* The reader's errors already name the file. */
-    it->errline = it->read_error
+    /* The reader's errors already name the file, but for a message over
+     * the size limit, whose words are ours. */
+    it->errline = it->read_error && !g_error_matches (error, DSN_ERROR, DSN_ERROR_LIMIT)
                       ? g_strdup (text)
                       : cmd_format ("explain.error_line", "source",
                                     source_label (it, label, sizeof label), "error", text);
@@ -273,6 +291,7 @@ process_path (Run *run, const char *path)
     pool_push (run->pool, it);
     return FALSE;
   }
+  dsn_reader_set_max_size (reader, dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
   for (;;) {
     GBytes *data = NULL;
     const char *src = NULL;
@@ -439,7 +458,8 @@ main (int argc, char **argv)
     } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE },
                   { "depth", DSN_LIMIT_MIME_DEPTH },
                   { "recipients", DSN_LIMIT_RECIPIENTS },
-                  { "header", DSN_LIMIT_HEADER_LENGTH } };
+                  { "header", DSN_LIMIT_HEADER_LENGTH },
+                  { "parts", DSN_LIMIT_MIME_PARTS } };
     char *eq = strchr (*l, '=');
     char *end = NULL;
     guint64 value = eq ? g_ascii_strtoull (eq + 1, &end, 10) : 0;
@@ -449,8 +469,8 @@ main (int argc, char **argv)
     if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize)(eq - *l) || !end
         || *end || value == 0 || value > G_MAXSIZE / 2) {
       g_autofree char *msg
-          = g_strdup_printf ("--limit %s: expected size=, depth=, recipients= or header= "
-                             "and a positive number",
+          = g_strdup_printf ("--limit %s: expected size=, depth=, recipients=, header= or "
+                             "parts= and a positive number",
                              *l);
       return cmd_usage_error (msg);
     }

@@ -76,6 +76,8 @@ typedef enum {
   DSN_LIMIT_RECIPIENTS,    /* recipients kept per message; the rest is a warning (default 10000) */
   DSN_LIMIT_HEADER_LENGTH, /* bytes of one unfolded field kept; longer is cut, with a warning
                               (default 64 KiB) */
+  DSN_LIMIT_MIME_PARTS,    /* MIME parts read, at every level; the rest of the message is
+                              ignored, with a warning (default 10000) */
 } DsnLimit;
 
 /* ------------------------------------------------------------------ JSON printer
@@ -134,8 +136,9 @@ DSN_API void dsn_json_free (DsnJson *w);
 /* ------------------------------------------------------------------ analyzer */
 
 /* Holds the classification rules and limits. Build it, configure it, then share
- * it: once the first message is analysed it is never modified, so several
- * threads may call dsn_analyzer_analyze() on it at once. */
+ * it: once the first message is analysed its configuration is final (later
+ * changes are refused), so several threads may call dsn_analyzer_analyze()
+ * on it at once. */
 typedef struct _DsnAnalyzer DsnAnalyzer;
 typedef struct _DsnReport DsnReport;
 typedef struct _DsnRecipient DsnRecipient;
@@ -167,11 +170,16 @@ DSN_API gsize dsn_analyzer_get_limit (const DsnAnalyzer *an, DsnLimit limit);
 
 /* Analyses one message given as raw bytes (RFC 5322, any newline convention;
  * a pasted body without headers is accepted too). Returns a new report, or NULL
- * with ERROR set when the input cannot be processed at all (empty, over a
- * limit). Thread-safe for a configured analyzer. */
+ * with ERROR set when the input cannot be processed at all: empty or binary
+ * data, an image or an archive (DSN_ERROR_NOT_MESSAGE), over the size limit
+ * (DSN_ERROR_LIMIT). Every string of the report is valid UTF-8. Thread-safe
+ * for a configured analyzer. */
 DSN_API DsnReport *dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len,
                                          GError **error);
 
+/* Lets the analyzer go. The reports it made stay valid: each holds what it
+ * points into (the rules behind its categories and texts) until it is
+ * freed itself, whatever the order. */
 DSN_API void dsn_analyzer_free (DsnAnalyzer *an);
 
 /* Number of rules loaded (for diagnostics and tests). */
@@ -406,7 +414,11 @@ DSN_API char *dsn_catalogue_format (const char *code, const char *key, const cha
 /* ------------------------------------------------------------------ reader */
 
 /* Splits an input into messages: one file, an mbox, a Maildir or a directory
- * of message files. Memory use does not grow with the number of messages. */
+ * of message files. Memory use does not grow with the number of messages,
+ * and no message is held beyond the reader's size limit. In a directory,
+ * each folder is read once (a symbolic link back to a folder already seen
+ * is not followed) and only regular files are read: any other entry (a
+ * FIFO, a device, a dangling link) is an error for that entry. */
 typedef struct _DsnReader DsnReader;
 
 typedef enum {
@@ -417,13 +429,23 @@ typedef enum {
 } DsnFormat;
 
 /* Opens PATH ("-" for standard input, which is read as a stream). Returns NULL
- * and sets ERROR (DSN_ERROR_IO) if it cannot be opened. */
+ * and sets ERROR (DSN_ERROR_IO) if it cannot be opened. With
+ * DSN_FORMAT_AUTO, input that starts with an mbox "From " line (after
+ * blank lines or a byte order mark) is an mbox. */
 DSN_API DsnReader *dsn_reader_new (const char *path, DsnFormat format, GError **error);
+
+/* The largest message the reader returns, in bytes (0 restores the default,
+ * 64 MiB, the default of the analyzer's DSN_LIMIT_MESSAGE_SIZE): a larger
+ * one is not held (nor read past the limit when it is the whole input), and
+ * dsn_reader_next() gives an error (DSN_ERROR_LIMIT) for it and goes on
+ * with the next message. Give it the analyzer's size limit. */
+DSN_API void dsn_reader_set_max_size (DsnReader *reader, gsize max_size);
 
 /* Reads the next message. Returns FALSE at the end of the input. Otherwise
  * returns TRUE and either sets *DATA to the message's bytes (free with
  * g_bytes_unref()), or leaves *DATA NULL and sets ERROR for a message that
- * could not be read; the reader then goes on with the next one. *PATH (may be
+ * could not be read (DSN_ERROR_IO) or is over the size limit
+ * (DSN_ERROR_LIMIT); the reader then goes on with the next one. *PATH (may be
  * NULL) receives the file the message came from, owned by the reader and valid
  * until the next call; *INDEX (may be NULL) its 1-based position in an mbox, 0
  * otherwise. */

@@ -14,6 +14,7 @@ static const gsize default_limits[] = {
   [DSN_LIMIT_MIME_DEPTH] = 32,
   [DSN_LIMIT_RECIPIENTS] = 10000,
   [DSN_LIMIT_HEADER_LENGTH] = 64 * 1024,
+  [DSN_LIMIT_MIME_PARTS] = 10000,
 };
 
 static gpointer
@@ -29,6 +30,7 @@ dsn_analyzer_new (void)
   static GOnce once = G_ONCE_INIT;
   g_once (&once, init_gmime, NULL);
   DsnAnalyzer *an = g_new0 (DsnAnalyzer, 1);
+  an->ref_count = 1;
   g_autoptr (GError) error = NULL;
   an->rules = dsn_rules_new_builtin (&error);
   /* The built-in rules are tested at build time; failing here is a bug. */
@@ -37,10 +39,13 @@ dsn_analyzer_new (void)
   return an;
 }
 
-void
-dsn_analyzer_free (DsnAnalyzer *an)
+/* The analyzer is freed when the last of the caller and the reports it made
+ * lets it go. */
+static void
+analyzer_unref (gpointer p)
 {
-  if (!an)
+  DsnAnalyzer *an = p;
+  if (!g_atomic_int_dec_and_test (&an->ref_count))
     return;
   dsn_rules_free (an->rules);
   if (an->own_domains)
@@ -50,11 +55,35 @@ dsn_analyzer_free (DsnAnalyzer *an)
   g_free (an);
 }
 
+void
+dsn_analyzer_free (DsnAnalyzer *an)
+{
+  if (an)
+    analyzer_unref (an);
+}
+
+void
+dsn_analyzer_hold (const DsnAnalyzer *an, DsnReport *rep)
+{
+  DsnAnalyzer *mut = (DsnAnalyzer *)an; /* the count and the seal only */
+  if (!g_atomic_int_get (&mut->sealed))
+    g_atomic_int_set (&mut->sealed, TRUE);
+  g_atomic_int_inc (&mut->ref_count);
+  rep->analyzer = an;
+  rep->analyzer_release = analyzer_unref;
+}
+
+gboolean
+dsn_analyzer_sealed (const DsnAnalyzer *an)
+{
+  return g_atomic_int_get (&an->sealed);
+}
+
 gboolean
 dsn_analyzer_add_patterns_dir (DsnAnalyzer *an, const char *dir, GError **error)
 {
   g_return_val_if_fail (an && dir, FALSE);
-  if (an->sealed) {
+  if (dsn_analyzer_sealed (an)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "patterns must be loaded before analysis");
     return FALSE;
   }
@@ -65,7 +94,7 @@ void
 dsn_analyzer_set_limit (DsnAnalyzer *an, DsnLimit limit, gsize value)
 {
   g_return_if_fail (an && (guint)limit < G_N_ELEMENTS (an->limits));
-  g_return_if_fail (!an->sealed);
+  g_return_if_fail (!dsn_analyzer_sealed (an));
   an->limits[limit] = value;
 }
 
@@ -117,7 +146,15 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
   }
   if (g_utf8_validate (buf, len, NULL))
     return g_strndup (buf, len);
-  return g_mime_utils_decode_8bit (NULL, buf, len);
+  /* GMime's guess may keep bytes no charset gave it (the 5- and 6-byte
+   * forms of old UTF-8, F8-FD): what is still invalid is replaced. */
+  char *out = g_mime_utils_decode_8bit (NULL, buf, len);
+  if (!g_utf8_validate (out, -1, NULL)) {
+    char *valid = g_utf8_make_valid (out, -1);
+    g_free (out);
+    out = valid;
+  }
+  return out;
 }
 
 /* The decoded content of a leaf part (transfer encoding undone), newlines
@@ -634,7 +671,7 @@ static guint
 cut_long_fields (GByteArray *buf, gsize limit)
 {
   guint cut = 0;
-  gsize i = 0;
+  gsize i = 0, w = 0; /* read and write positions: one pass, however many are cut */
   while (i < buf->len && buf->data[i] != '\n') {
     /* One field: this line and the folded ones after it. */
     gsize start = i;
@@ -644,18 +681,106 @@ cut_long_fields (GByteArray *buf, gsize limit)
       if (i >= buf->len || (buf->data[i] != ' ' && buf->data[i] != '\t'))
         break;
     }
-    if (i - start > limit) {
+    gsize keep = i - start;
+    if (keep > limit) {
       /* Keep the first LIMIT bytes and the newline that ends the field. */
-      gsize keep = limit - 1;
-      g_byte_array_remove_range (buf, start + keep, i - 1 - (start + keep));
-      i = start + keep + 1;
+      memmove (buf->data + w, buf->data + start, limit - 1);
+      w += limit - 1;
+      buf->data[w++] = buf->data[i - 1];
       cut++;
+    } else {
+      if (w != start)
+        memmove (buf->data + w, buf->data + start, keep);
+      w += keep;
     }
   }
-  /* remove_range may have moved the terminating NUL away: restore it. */
+  if (w != i) {
+    memmove (buf->data + w, buf->data + i, buf->len - i);
+    g_byte_array_set_size (buf, w + (buf->len - i));
+  }
+  /* Shortening moved the terminating NUL away: restore it. */
   g_byte_array_append (buf, (const guint8 *)"", 1);
   g_byte_array_set_size (buf, buf->len - 1);
   return cut;
+}
+
+/* The boundary parameters of the Content-Type fields of BUF, wherever they
+ * are (nested parts and attached messages too): a set of strings. */
+static GHashTable *
+declared_boundaries (const GByteArray *buf)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *text = (const char *)buf->data, *end = text + buf->len;
+  for (const char *p = dsn_strcasestr (text, "boundary="); p; p = dsn_strcasestr (p, "boundary=")) {
+    p += strlen ("boundary=");
+    const char *v = p, *e;
+    if (*v == '"') {
+      v++;
+      e = v;
+      while (e < end && *e != '"' && *e != '\n')
+        e++;
+    } else {
+      e = v;
+      while (e < end && !g_ascii_isspace (*e) && *e != ';' && *e != '"')
+        e++;
+    }
+    if (e > v && e - v <= 200) /* RFC 2046 §5.1.1: at most 70 */
+      g_hash_table_add (set, g_strndup (v, e - v));
+  }
+  return set;
+}
+
+/* Cuts BUF before the delimiter line that would open MIME part number
+ * LIMIT + 1, counting the parts of every multipart: GMime builds the whole
+ * tree, and a million tiny parts took gigabytes. Returns TRUE if it cut. */
+static gboolean
+cut_mime_parts (GByteArray *buf, gsize limit)
+{
+  const char *text = (const char *)buf->data, *end = text + buf->len;
+  /* Lines are found with memchr(), which stops where it finds: searching
+   * a long text again and again with strstr() is quadratic under ASan,
+   * whose strstr() measures the whole text each time. */
+  gsize dashes = 0;
+  for (const char *p = text; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    if (!nl)
+      break;
+    p = nl + 1;
+    if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+      dashes++;
+  }
+  /* Cheap first: fewer delimiter-like lines than the limit. */
+  if (dashes <= limit)
+    return FALSE;
+  g_autoptr (GHashTable) boundaries = declared_boundaries (buf);
+  if (g_hash_table_size (boundaries) == 0)
+    return FALSE;
+  gsize parts = 0;
+  for (const char *p = text; p < end;) {
+    const char *nl = memchr (p, '\n', end - p);
+    if (!nl)
+      break;
+    const char *line = nl + 1;
+    p = line;
+    if (end - line < 2 || line[0] != '-' || line[1] != '-')
+      continue;
+    const char *le = memchr (line, '\n', end - line);
+    gsize len = (le ? le : end) - line - 2;
+    while (len && g_ascii_isspace (line[2 + len - 1]))
+      len--;
+    /* "--boundary" opens a part; "--boundary--" closes the multipart. */
+    g_autofree char *b = g_strndup (line + 2, len);
+    if (!g_hash_table_contains (boundaries, b))
+      continue;
+    if (++parts > limit) {
+      g_byte_array_set_size (buf, line - text);
+      /* The text scanners want the NUL beyond the length. */
+      g_byte_array_append (buf, (const guint8 *)"", 1);
+      g_byte_array_set_size (buf, buf->len - 1);
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 /* TRUE if the text starts with a message's header block (or an mbox "From "
@@ -906,6 +1031,63 @@ utf16_to_utf8 (const char *data, gsize len)
   return g_convert (data, len & ~(gsize)1, "UTF-8", from, NULL, NULL, NULL);
 }
 
+/* The format of binary data (not a message at all), when it starts with a
+ * known signature; NULL otherwise. Format names read the same in every
+ * language, so the error can carry them. */
+static const char *
+binary_signature (const char *data, gsize len)
+{
+  static const struct {
+    const char *magic;
+    gsize len;
+    const char *name;
+  } sigs[] = {
+    { "\x89PNG\r\n\x1a\n", 8, "PNG" },
+    { "\xff\xd8\xff", 3, "JPEG" },
+    { "GIF87a", 6, "GIF" },
+    { "GIF89a", 6, "GIF" },
+    { "\x1f\x8b", 2, "gzip" },
+    { "\xfd"
+      "7zXZ",
+      6, "xz" },
+    { "\x28\xb5\x2f\xfd", 4, "zstd" },
+    { "PK\x03\x04", 4, "zip" },
+    { "7z\xbc\xaf\x27\x1c", 6, "7-Zip" },
+    { "\x7f"
+      "ELF",
+      4, "ELF" },
+    { "%PDF-", 5, "PDF" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
+    if (len >= sigs[i].len && memcmp (data, sigs[i].magic, sigs[i].len) == 0)
+      return sigs[i].name;
+  return NULL;
+}
+
+/* TRUE if DATA is binary rather than text: it does not start with a header
+ * field, and control characters (other than the white space and the escape
+ * of ISO-2022 text) are more than 2% of its first 4 KiB. A message with a
+ * binary attachment starts with its header block and is read. */
+static gboolean
+looks_binary (const char *data, gsize len)
+{
+  const char *nl = memchr (data, '\n', MIN (len, 4096));
+  gsize first = nl ? (gsize)(nl - data) : MIN (len, 4096);
+  gsize name = 0;
+  while (name < first && data[name] > ' ' && data[name] < 127 && data[name] != ':')
+    name++;
+  if ((name > 0 && name < first && data[name] == ':') || (len >= 5 && !memcmp (data, "From ", 5)))
+    return FALSE;
+  gsize sample = MIN (len, 4096), controls = 0;
+  for (gsize i = 0; i < sample; i++) {
+    guchar c = data[i];
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b)
+        || c == 0x7f)
+      controls++;
+  }
+  return controls >= 4 && controls * 50 > sample;
+}
+
 DsnReport *
 dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError **error)
 {
@@ -917,7 +1099,6 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
                   GError **error)
 {
   g_return_val_if_fail (an, NULL);
-  ((DsnAnalyzer *)an)->sealed = TRUE;
 
   gsize limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MESSAGE_SIZE);
   if (len > limit) {
@@ -943,9 +1124,21 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "empty message");
     return NULL;
   }
+  /* An image, an archive, a program: no message to read in it. */
+  const char *binary = binary_signature (data + start, len - start);
+  if (binary || looks_binary (data + start, len - start)) {
+    if (binary)
+      g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not a message: binary data (%s)",
+                   binary);
+    else
+      g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not a message: binary data");
+    return NULL;
+  }
 
   g_autoptr (DsnReport) rep = dsn_report_new ();
-  rep->analyzer = an;
+  dsn_analyzer_hold (an, rep);
+  gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
+  rep->max_recipients = MIN (max_rcpt, G_MAXUINT);
   gsize nuls;
   g_autoptr (GByteArray) buf = dsn_intake_normalize (data + start, len - start, &nuls);
   char count[24], bound[24];
@@ -977,6 +1170,11 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_snprintf (count, sizeof count, "%u", cut);
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, header_limit);
     dsn_report_warn (rep, "limit.header_length", "count", count, "limit", bound, NULL);
+  }
+  gsize parts_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_PARTS);
+  if (cut_mime_parts (buf, parts_limit)) {
+    g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, parts_limit);
+    dsn_report_warn (rep, "limit.mime_parts", "limit", bound, NULL);
   }
   g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
   if (!msg) {
@@ -1040,13 +1238,16 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
       rep->kind = DSN_KIND_HEADERS;
   }
 
-  gsize max_rcpt = dsn_analyzer_get_limit (an, DSN_LIMIT_RECIPIENTS);
-  if (rep->recipients->len > max_rcpt) {
-    g_snprintf (count, sizeof count, "%u", rep->recipients->len);
+  /* Extraction stopped keeping recipients at the limit. */
+  if (rep->n_dropped > 0 || rep->recipients->len > max_rcpt) {
+    guint64 seen = (guint64)rep->recipients->len + rep->n_dropped;
+    g_snprintf (count, sizeof count, "%" G_GUINT64_FORMAT, seen);
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, max_rcpt);
     dsn_report_warn (rep, "limit.recipients", "count", count, "limit", bound, NULL);
-    g_ptr_array_set_size (rep->recipients, max_rcpt);
+    if (rep->recipients->len > max_rcpt)
+      g_ptr_array_set_size (rep->recipients, max_rcpt);
   }
+  dsn_report_repair (rep);
   dsn_classify_report (an, rep);
   if (rep->kind == DSN_KIND_DELIVERY_STATUS) {
     dsn_backscatter_assess (an, rep);

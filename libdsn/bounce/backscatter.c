@@ -53,7 +53,7 @@ add (DsnBackscatter *b, const char *code, ...)
 void
 dsn_analyzer_add_own_domain (DsnAnalyzer *an, const char *domain)
 {
-  g_return_if_fail (an && domain && !an->sealed);
+  g_return_if_fail (an && domain && !dsn_analyzer_sealed (an));
   if (!an->own_domains)
     an->own_domains = g_ptr_array_new_with_free_func (g_free);
   while (*domain == '@' || *domain == '.')
@@ -65,7 +65,7 @@ gboolean
 dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error)
 {
   g_return_val_if_fail (an && relay, FALSE);
-  if (an->sealed) {
+  if (dsn_analyzer_sealed (an)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "relays must be set before analysis");
     return FALSE;
   }

@@ -14,11 +14,13 @@ G_BEGIN_DECLS
 typedef struct _DsnRules DsnRules; /* rules.c */
 
 struct _DsnAnalyzer {
+  gint ref_count; /* the caller's and one per report made (atomic) */
   DsnRules *rules;
-  gsize limits[4];
+  gsize limits[5];
   GPtrArray *own_domains; /* the user's domains, lower case */
   GPtrArray *own_relays;  /* host names (suffixes) or addresses/CIDR of the user's sending path */
-  gboolean sealed;        /* set by the first analysis; later changes are refused */
+  gint
+      sealed; /* set (atomically: by any thread) by the first analysis; later changes are refused */
 };
 
 /* ------------------------------------------------------------ rfc3464.c */
@@ -33,6 +35,13 @@ DSN_INTERNAL guint dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize le
 DSN_INTERNAL char *dsn_rfc3464_typed_value (const char *value, char **type);
 
 /* ------------------------------------------------------------ analyze.c */
+
+/* Seals AN (its configuration is final) and makes REP hold a reference on
+ * it: a report's categories and texts live in the analyzer's rules. Safe
+ * from any thread. */
+DSN_INTERNAL void dsn_analyzer_hold (const DsnAnalyzer *an, DsnReport *rep);
+/* TRUE once AN has analysed a message. */
+DSN_INTERNAL gboolean dsn_analyzer_sealed (const DsnAnalyzer *an);
 
 /* Converts LEN bytes in CHARSET (NULL: unknown) to UTF-8; never fails. */
 DSN_INTERNAL char *dsn_to_utf8 (const char *buf, gsize len, const char *charset);

@@ -262,9 +262,8 @@ dsn_analyzer_classify_text (const DsnAnalyzer *an, const char *text, const char 
                             const char *reply_code)
 {
   g_return_val_if_fail (an && text, NULL);
-  ((DsnAnalyzer *)an)->sealed = TRUE;
   DsnReport *rep = dsn_report_new ();
-  rep->analyzer = an;
+  dsn_analyzer_hold (an, rep);
   rep->kind = DSN_KIND_DELIVERY_STATUS;
   rep->dialect = "text";
   DsnRecipient *r = dsn_report_add_recipient (rep, "unknown@invalid");

@@ -79,6 +79,7 @@ address_value (const char *value)
 typedef struct {
   char *name;
   char *value;
+  GString *folded; /* the value and its continuation lines, squeezed once at the end */
 } Field;
 
 static void
@@ -87,6 +88,22 @@ field_clear (gpointer p)
   Field *f = p;
   g_free (f->name);
   g_free (f->value);
+  if (f->folded)
+    g_string_free (f->folded, TRUE);
+}
+
+/* The values of folded fields, joined: squeezing them once, not once per
+ * continuation line, keeps a field folded over many lines linear. */
+static void
+unfold_group (GArray *group)
+{
+  for (guint i = 0; i < group->len; i++) {
+    Field *f = &g_array_index (group, Field, i);
+    if (!f->folded)
+      continue;
+    g_free (f->value);
+    f->value = dsn_text_squeeze (g_string_free (g_steal_pointer (&f->folded), FALSE));
+  }
 }
 
 static gboolean
@@ -259,7 +276,6 @@ dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize len)
   g_array_set_clear_func (group, field_clear);
   guint first = rep->recipients->len;
   guint added = 0;
-  GString *value = NULL;
   const char *end = text + len;
   const char *p = text;
 
@@ -277,6 +293,7 @@ dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize len)
       blank = g_ascii_isspace (line[i]);
 
     if (blank) {
+      unfold_group (group);
       apply_group (rep, group, &added);
       g_array_set_size (group, 0);
       continue;
@@ -284,11 +301,10 @@ dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize len)
     /* RFC 5322 §2.2.3 folding: a continuation line starts with white space. */
     if ((line[0] == ' ' || line[0] == '\t') && group->len > 0) {
       Field *f = &g_array_index (group, Field, group->len - 1);
-      value = g_string_new (f->value);
-      g_string_append_c (value, ' ');
-      g_string_append_len (value, line, llen);
-      g_free (f->value);
-      f->value = dsn_text_squeeze (g_string_free (value, FALSE));
+      if (!f->folded)
+        f->folded = g_string_new (f->value);
+      g_string_append_c (f->folded, ' ');
+      g_string_append_len (f->folded, line, llen);
       continue;
     }
     gsize colon;
@@ -296,11 +312,12 @@ dsn_rfc3464_parse (DsnReport *rep, const char *text, gsize len)
       dsn_report_warn (rep, "status.not_a_field", NULL);
       continue;
     }
-    Field f;
+    Field f = { 0 };
     f.name = g_strndup (line, colon);
     f.value = dsn_text_squeeze (g_strndup (line + colon + 1, llen - colon - 1));
     g_array_append_val (group, f);
   }
+  unfold_group (group);
   apply_group (rep, group, &added);
   fix_addresses (rep, first);
   return added;

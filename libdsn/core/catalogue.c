@@ -390,7 +390,8 @@ dsn_finding_new_valist (const char *code, va_list ap)
     if (!value)
       continue;
     g_ptr_array_add (args, g_strdup (name));
-    g_ptr_array_add (args, g_strdup (value));
+    /* Values often come from a message: a finding's text is valid UTF-8. */
+    g_ptr_array_add (args, g_utf8_make_valid (value, -1));
   }
   return dsn_finding_new (code, args);
 }

@@ -105,6 +105,8 @@ struct _DsnRecipient {
    * advice replace the category's advice; NULL otherwise. */
   DsnFinding *context;
 
+  guint position; /* in the report's list when last indexed (dsn_report_find_recipient()) */
+
   /* Classification (bounce/classify.c). */
   const char *reason;          /* static string */
   const DsnCategory *category; /* owned by the analyzer's rules */
@@ -133,7 +135,20 @@ struct _DsnReport {
   GDestroyNotify headers_free;
   DsnBackscatter *backscatter;
   GDestroyNotify backscatter_free;
-  const DsnAnalyzer *analyzer; /* for texts; outlives the report by contract */
+  /* The analyzer that made the report: categories and texts live in its
+   * rules, so the report holds a reference, dropped by ANALYZER_RELEASE. */
+  const DsnAnalyzer *analyzer;
+  GDestroyNotify analyzer_release;
+  /* Extraction keeps the first MAX_RECIPIENTS recipients (DSN_LIMIT_RECIPIENTS;
+   * 0: no limit). Past them dsn_report_add_recipient() hands out OVERFLOW, a
+   * scratch recipient never reported, and counts it in N_DROPPED: a report
+   * naming a million addresses costs the memory of the limit. */
+  guint max_recipients;
+  guint n_dropped;
+  DsnRecipient *overflow;
+  GHashTable *by_address; /* lower-case address or original -> 1 + position of the first */
+  guint n_indexed;        /* recipients [0, n_indexed) are in BY_ADDRESS */
+  GHashTable *warned;     /* the warnings given, for dsn_report_warn() */
 };
 
 DSN_INTERNAL DsnReport *dsn_report_new (void);
@@ -142,16 +157,26 @@ DSN_INTERNAL void dsn_recipient_free (DsnRecipient *r);
 /* Appends a recipient with ADDRESS (copied, cleaned of <> and spaces; NULL
  * for a report that names none) and returns it. */
 DSN_INTERNAL DsnRecipient *dsn_report_add_recipient (DsnReport *rep, const char *address);
-/* Returns the recipient whose address matches (case-insensitively), or NULL. */
-DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (const DsnReport *rep, const char *address);
+/* Returns the first recipient whose address or original address matches
+ * (case-insensitively), or NULL. Constant time: an index of the addresses is
+ * kept, so a writer of R's address or original after R was added must call
+ * dsn_report_index_recipient(). */
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient (DsnReport *rep, const char *address);
 /* The same among the first N recipients only. */
-DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (const DsnReport *rep, const char *address,
+DSN_INTERNAL DsnRecipient *dsn_report_find_recipient_n (DsnReport *rep, const char *address,
                                                         guint n);
+/* R's address or original address was written: keeps the index up to date. */
+DSN_INTERNAL void dsn_report_index_recipient (DsnReport *rep, DsnRecipient *r);
+/* Removes every recipient (a dialect reading the report again). */
+DSN_INTERNAL void dsn_report_clear_recipients (DsnReport *rep);
 DSN_INTERNAL void dsn_report_add_field (DsnReport *rep, const char *name, const char *value);
 DSN_INTERNAL void dsn_report_add_original (DsnReport *rep, const char *name, const char *value);
 /* Adds the warning CODE (catalogue/warnings.keys) with NAME, VALUE
  * arguments ending with a NULL name; the same warning twice is kept once. */
 DSN_INTERNAL void dsn_report_warn (DsnReport *rep, const char *code, ...) G_GNUC_NULL_TERMINATED;
+/* Makes every string of REP valid UTF-8 (what is not is replaced by
+ * U+FFFD): the contract of the getters, whatever path a byte took. */
+DSN_INTERNAL void dsn_report_repair (DsnReport *rep);
 /* Replaces *SLOT with a copy of VALUE (NULL clears it); trims surrounding space. */
 DSN_INTERNAL void dsn_set (char **slot, const char *value);
 /* Same, for a value of LEN bytes. */
@@ -194,6 +219,11 @@ DSN_INTERNAL char *dsn_text_fold (const char *text);
 DSN_INTERNAL const char *dsn_text_fold_find (const char *folded, const char *needle);
 /* Case-insensitive substring search; NULL if absent. */
 DSN_INTERNAL const char *dsn_strcasestr (const char *haystack, const char *needle);
+/* NEEDLE between P and END (not NUL-terminated there); NULL if absent. For
+ * loops that find every occurrence in a long text: it reads no further than
+ * what it finds, where strstr() may measure the whole text on each call
+ * (ASan's does). */
+DSN_INTERNAL const char *dsn_memstr (const char *p, const char *end, const char *needle);
 /* Case-insensitive prefix test. */
 DSN_INTERNAL gboolean dsn_has_prefix_ci (const char *s, const char *prefix);
 /* Iterates the lines of a text: set *POS to the text before the first call.
@@ -202,6 +232,38 @@ DSN_INTERNAL gboolean dsn_text_next_line (const char **pos, const char **line, g
 /* The same, for the text from *POS to END (not NUL-terminated there). */
 DSN_INTERNAL gboolean dsn_text_next_line_until (const char **pos, const char *end,
                                                 const char **line, gsize *len);
+
+/* ------------------------------------------------------------ find.c */
+
+/* A map from addresses, compared without ASCII case, to the first number
+ * added with each: a dialect finds its own block (paragraph, transcript
+ * exchange) of a recipient in constant time. Free with g_hash_table_unref(). */
+DSN_INTERNAL GHashTable *dsn_address_map_new (void);
+DSN_INTERNAL void dsn_address_map_add (GHashTable *map, const char *address, guint n);
+/* The smallest number added with ADDRESS, or G_MAXUINT (also for NULL). */
+DSN_INTERNAL guint dsn_address_map_get (GHashTable *map, const char *address);
+
+/* Many needles found in one pass over a text (Aho-Corasick), ASCII case
+ * ignored: the recipients' addresses in a report, at a cost that does not
+ * grow with their number. */
+typedef struct _DsnFinder DsnFinder;
+DSN_INTERNAL DsnFinder *dsn_finder_new (void);
+DSN_INTERNAL void dsn_finder_free (DsnFinder *f);
+/* Adds a needle (not empty) before the first scan and returns its number:
+ * 0, 1, ... in the order added; a needle added again (in any case) keeps
+ * its first number. */
+DSN_INTERNAL guint dsn_finder_add (DsnFinder *f, const char *needle);
+DSN_INTERNAL guint dsn_finder_add_len (DsnFinder *f, const char *needle, gsize len);
+/* The length of needle NEEDLE. */
+DSN_INTERNAL gsize dsn_finder_needle_len (const DsnFinder *f, guint needle);
+/* Called for each occurrence with the needle's number and where it starts;
+ * returns FALSE to end the scan. */
+typedef gboolean (*DsnFinderFunc) (guint needle, const char *at, gpointer data);
+/* Calls FUNC for every occurrence of every needle in the LEN bytes of TEXT,
+ * overlapping ones included, in the order of their ends: the first call
+ * for a needle is its first occurrence. */
+DSN_INTERNAL void dsn_finder_scan (DsnFinder *f, const char *text, gsize len, DsnFinderFunc func,
+                                   gpointer data);
 
 /* ------------------------------------------------------------ intake.c */
 
@@ -301,6 +363,8 @@ DSN_INTERNAL gboolean dsn_domain_aligned (const char *a, const char *b);
 /* ------------------------------------------------------------ json.c */
 
 /* The JSON printer (DsnJson, dsn_json_*) is public: see dsn.h. */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnFinder, dsn_finder_free)
 
 G_END_DECLS
 

@@ -89,11 +89,10 @@ dsn_recipient_new (void)
   return g_new0 (DsnRecipient, 1);
 }
 
-void
-dsn_recipient_free (DsnRecipient *r)
+/* Frees what R holds and zeroes it. */
+static void
+recipient_clear (DsnRecipient *r)
 {
-  if (!r)
-    return;
   g_free (r->address);
   g_free (r->original);
   g_free (r->status);
@@ -112,6 +111,15 @@ dsn_recipient_free (DsnRecipient *r)
   dsn_finding_free (r->context);
   if (r->extensions)
     g_ptr_array_unref (r->extensions);
+  memset (r, 0, sizeof *r);
+}
+
+void
+dsn_recipient_free (DsnRecipient *r)
+{
+  if (!r)
+    return;
+  recipient_clear (r);
   g_free (r);
 }
 
@@ -135,6 +143,11 @@ dsn_report_free (DsnReport *rep)
   g_ptr_array_unref (rep->recipients);
   g_ptr_array_unref (rep->warnings);
   g_ptr_array_unref (rep->original);
+  dsn_recipient_free (rep->overflow);
+  if (rep->by_address)
+    g_hash_table_unref (rep->by_address);
+  if (rep->warned)
+    g_hash_table_unref (rep->warned);
   g_free (rep->original_ip);
   g_free (rep->subject);
   g_free (rep->from);
@@ -149,6 +162,8 @@ dsn_report_free (DsnReport *rep)
     g_ptr_array_unref (rep->original_hops);
   if (rep->backscatter)
     rep->backscatter_free (rep->backscatter);
+  if (rep->analyzer_release)
+    rep->analyzer_release ((gpointer)rep->analyzer);
   g_free (rep);
 }
 
@@ -175,30 +190,123 @@ clean_address (const char *address)
 DsnRecipient *
 dsn_report_add_recipient (DsnReport *rep, const char *address)
 {
+  if (rep->max_recipients && rep->recipients->len >= rep->max_recipients) {
+    /* Past the limit: the dialect goes on reading, into a recipient that
+     * is never reported; the pointer stays valid for the report's life. */
+    rep->n_dropped++;
+    if (!rep->overflow)
+      rep->overflow = dsn_recipient_new ();
+    recipient_clear (rep->overflow);
+    rep->overflow->address = address ? clean_address (address) : NULL;
+    rep->overflow->position = G_MAXUINT;
+    return rep->overflow;
+  }
   DsnRecipient *r = dsn_recipient_new ();
   r->address = address ? clean_address (address) : NULL;
+  r->position = G_MAXUINT; /* not indexed yet */
   g_ptr_array_add (rep->recipients, r);
   return r;
 }
 
+void
+dsn_report_clear_recipients (DsnReport *rep)
+{
+  g_ptr_array_set_size (rep->recipients, 0);
+  rep->n_dropped = 0;
+  rep->n_indexed = 0;
+  if (rep->by_address)
+    g_hash_table_remove_all (rep->by_address);
+}
+
+/* ---- the index of addresses
+ *
+ * Maps each address and original address, in lower case, to the position of
+ * the first recipient that has it. A hit is checked against the recipient
+ * found, so that an entry made stale by a removal or a rewritten address
+ * only costs a rebuild; a recipient given a new address must be indexed
+ * again by its writer (dsn_report_index_recipient()). */
+
+static void
+index_key (DsnReport *rep, const char *key, guint position)
+{
+  if (!key)
+    return;
+  char *lower = g_ascii_strdown (key, -1);
+  gpointer old = g_hash_table_lookup (rep->by_address, lower);
+  if (old && GPOINTER_TO_UINT (old) - 1 <= position) {
+    g_free (lower);
+    return;
+  }
+  g_hash_table_insert (rep->by_address, lower, GUINT_TO_POINTER (position + 1));
+}
+
+static void
+index_recipients (DsnReport *rep, gboolean rebuild)
+{
+  if (!rep->by_address)
+    rep->by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* A removal moved the last recipient indexed. */
+  if (rep->n_indexed > 0
+      && (rep->n_indexed > rep->recipients->len
+          || ((DsnRecipient *)rep->recipients->pdata[rep->n_indexed - 1])->position
+                 != rep->n_indexed - 1))
+    rebuild = TRUE;
+  if (rebuild) {
+    g_hash_table_remove_all (rep->by_address);
+    rep->n_indexed = 0;
+  }
+  for (guint i = rep->n_indexed; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    r->position = i;
+    index_key (rep, r->address, i);
+    index_key (rep, r->original, i);
+  }
+  rep->n_indexed = rep->recipients->len;
+}
+
+void
+dsn_report_index_recipient (DsnReport *rep, DsnRecipient *r)
+{
+  if (!rep->by_address || r->position >= rep->n_indexed || r->position >= rep->recipients->len
+      || rep->recipients->pdata[r->position] != r)
+    return; /* not indexed yet, or the scratch recipient */
+  index_key (rep, r->address, r->position);
+  index_key (rep, r->original, r->position);
+}
+
+static gboolean
+has_address (const DsnRecipient *r, const char *want)
+{
+  return (r->address && g_ascii_strcasecmp (r->address, want) == 0)
+         || (r->original && g_ascii_strcasecmp (r->original, want) == 0);
+}
+
 DsnRecipient *
-dsn_report_find_recipient (const DsnReport *rep, const char *address)
+dsn_report_find_recipient (DsnReport *rep, const char *address)
 {
   return dsn_report_find_recipient_n (rep, address, rep->recipients->len);
 }
 
 DsnRecipient *
-dsn_report_find_recipient_n (const DsnReport *rep, const char *address, guint n)
+dsn_report_find_recipient_n (DsnReport *rep, const char *address, guint n)
 {
   if (!address)
     return NULL;
   g_autofree char *want = clean_address (address);
-  for (guint i = 0; i < MIN (n, rep->recipients->len); i++) {
-    DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->address && g_ascii_strcasecmp (r->address, want) == 0)
-      return r;
-    if (r->original && g_ascii_strcasecmp (r->original, want) == 0)
-      return r;
+  g_autofree char *key = g_ascii_strdown (want, -1);
+  index_recipients (rep, FALSE);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    gpointer v = g_hash_table_lookup (rep->by_address, key);
+    if (!v)
+      return NULL;
+    guint i = GPOINTER_TO_UINT (v) - 1;
+    if (i < rep->recipients->len && has_address (rep->recipients->pdata[i], want)) {
+      DsnRecipient *r = rep->recipients->pdata[i];
+      /* Stale positions after a removal make the check below fail. */
+      if (r->position == i)
+        return i < n ? r : NULL;
+    }
+    index_recipients (rep, TRUE);
   }
   return NULL;
 }
@@ -238,9 +346,56 @@ dsn_report_add_original (DsnReport *rep, const char *name, const char *value)
     pairs_add (rep->original, name, value);
 }
 
+/* Replaces *S by a valid copy if it is not valid UTF-8. */
+static void
+repair (char **s)
+{
+  if (*s && !g_utf8_validate (*s, -1, NULL)) {
+    char *valid = g_utf8_make_valid (*s, -1);
+    g_free (*s);
+    *s = valid;
+  }
+}
+
+static void
+repair_all (GPtrArray *strings)
+{
+  for (guint i = 0; strings && i < strings->len; i++)
+    repair ((char **)&strings->pdata[i]);
+}
+
+void
+dsn_report_repair (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    char **fields[]
+        = { &r->address,      &r->original,         &r->status,          &r->reply_code,
+            &r->remote_mta,   &r->diagnostic,       &r->diagnostic_type, &r->command,
+            &r->last_attempt, &r->will_retry_until, &r->feedback_type,   &r->blocklist };
+    for (gsize k = 0; k < G_N_ELEMENTS (fields); k++)
+      repair (fields[k]);
+    repair_all (r->extensions);
+  }
+  repair_all (rep->fields);
+  repair_all (rep->original);
+  repair (&rep->original_ip);
+  repair (&rep->subject);
+  repair (&rep->from);
+  repair (&rep->to);
+}
+
+/* Beyond this many, warnings are summed up in one: a hostile report could
+ * give one per line. */
+#define MAX_WARNINGS 100
+
 void
 dsn_report_warn (DsnReport *rep, const char *code, ...)
 {
+  if (!rep->warned)
+    rep->warned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (rep->warnings->len > MAX_WARNINGS)
+    return;
   va_list ap;
   va_start (ap, code);
   DsnFinding *w = dsn_finding_new_valist (code, ap);
@@ -248,13 +403,17 @@ dsn_report_warn (DsnReport *rep, const char *code, ...)
   if (!w)
     return;
   /* The same anomaly met twice is one warning. */
-  for (guint i = 0; i < rep->warnings->len; i++)
-    if (strcmp (dsn_finding_get_message (rep->warnings->pdata[i], NULL),
-                dsn_finding_get_message (w, NULL))
-        == 0) {
-      dsn_finding_free (w);
-      return;
-    }
+  const char *msg = dsn_finding_get_message (w, NULL);
+  if (g_hash_table_contains (rep->warned, msg)) {
+    dsn_finding_free (w);
+    return;
+  }
+  if (rep->warnings->len == MAX_WARNINGS) {
+    dsn_finding_free (w);
+    w = dsn_finding_newv ("limit.warnings", "limit", G_STRINGIFY (MAX_WARNINGS), NULL);
+    msg = dsn_finding_get_message (w, NULL);
+  }
+  g_hash_table_add (rep->warned, g_strdup (msg));
   g_ptr_array_add (rep->warnings, w);
 }
 

@@ -34,6 +34,23 @@ dsn_strcasestr (const char *haystack, const char *needle)
   return NULL;
 }
 
+const char *
+dsn_memstr (const char *p, const char *end, const char *needle)
+{
+  gsize n = strlen (needle);
+  if (n == 0)
+    return p;
+  while (p && end - p >= (gssize)n) {
+    p = memchr (p, needle[0], end - p - n + 1);
+    if (!p)
+      return NULL;
+    if (memcmp (p, needle, n) == 0)
+      return p;
+    p++;
+  }
+  return NULL;
+}
+
 gboolean
 dsn_text_next_line (const char **pos, const char **line, gsize *len)
 {

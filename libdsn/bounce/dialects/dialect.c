@@ -133,9 +133,22 @@ dsn_text_find_command (const char *text)
   return dsn_text_find_command_in (text, map, G_N_ELEMENTS (map));
 }
 
+/* The most of a report's text taken as one recipient's diagnostic: a
+ * server's words are a few lines, and a hostile report could give each of
+ * thousands of recipients the whole text. */
+#define DIAGNOSTIC_MAX 4096
+
 void
 dsn_recipient_set_diagnostic (DsnRecipient *r, const char *text, gssize len)
 {
+  if (text && (len < 0 || len > DIAGNOSTIC_MAX)) {
+    len = len < 0 ? (gssize)strnlen (text, DIAGNOSTIC_MAX + 1) : len;
+    if (len > DIAGNOSTIC_MAX) {
+      len = DIAGNOSTIC_MAX;
+      while (len > 0 && ((guchar)text[len] & 0xc0) == 0x80)
+        len--; /* not inside a character */
+    }
+  }
   dsn_set_len (&r->diagnostic, text, len);
   dsn_text_squeeze (r->diagnostic);
   if (r->diagnostic && !*r->diagnostic) {

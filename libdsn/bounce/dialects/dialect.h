@@ -86,7 +86,8 @@ DSN_INTERNAL const char *dsn_text_find_command_in (const char *text,
                                                    const DsnCommandPhrase *phrases, gsize n);
 
 /* Sets R's diagnostic from LEN bytes of TEXT (-1: NUL-terminated), with
- * white space runs (folded lines) collapsed to one space. */
+ * white space runs (folded lines) collapsed to one space; at most the first
+ * 4 KiB of TEXT are taken. */
 DSN_INTERNAL void dsn_recipient_set_diagnostic (DsnRecipient *r, const char *text, gssize len);
 
 /* Adds a failed recipient for each address of the X-Failed-Recipients
@@ -103,6 +104,9 @@ DSN_INTERNAL void dsn_finish_recipients (DsnReport *rep);
  * separators ("------ This is a copy of the message", "--- Below this line is
  * a copy", "Original message follows", ...), or NULL. (returned-message.c) */
 DSN_INTERNAL const char *dsn_find_returned_marker (const char *text);
+/* Adds those separators to F: where each occurs is where
+ * dsn_find_returned_marker() would stop, for texts searched many times. */
+DSN_INTERNAL void dsn_add_returned_markers (DsnFinder *f);
 
 /* Reads delivery-status fields written in TEXT (a report pasted or
  * forwarded whole, without its message/delivery-status part): from the first

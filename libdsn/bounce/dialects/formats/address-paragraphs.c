@@ -7,27 +7,56 @@
 
 #include <string.h>
 
-/* The paragraph around P: from the start of its line to the next blank line. */
+/* The longest paragraph taken as a diagnostic: a report names each
+ * recipient in a few lines; a hostile one could make each recipient's
+ * paragraph the whole text. */
+#define PARAGRAPH_MAX 4096
+
+/* The paragraph around P: from the start of its line to the next blank line
+ * (at most PARAGRAPH_MAX bytes, cut between characters). */
 static char *
 paragraph_at (const char *text, const char *p)
 {
-  const char *s = dsn_line_start (text, p);
+  /* A line longer than the limit starts at most that far back. */
+  const char *s = p;
+  while (s > text && s[-1] != '\n' && p - s < PARAGRAPH_MAX)
+    s--;
   const char *e = s;
-  while (*e) {
-    const char *nl = strchr (e, '\n');
+  while (*e && e - s < PARAGRAPH_MAX) {
+    gsize avail = strnlen (e, PARAGRAPH_MAX - (e - s));
+    const char *nl = memchr (e, '\n', avail);
     if (!nl) {
-      e += strlen (e);
+      e += avail;
       break;
     }
     e = nl + 1;
     const char *q = e;
-    while (*q == ' ' || *q == '\t')
+    while ((*q == ' ' || *q == '\t') && q - s < PARAGRAPH_MAX)
       q++;
     if (*q == '\n' || !*q)
       break;
   }
+  if (e - s > PARAGRAPH_MAX)
+    e = s + PARAGRAPH_MAX;
+  while (e > s && ((guchar)*e & 0xc0) == 0x80)
+    e--; /* not inside a character */
   char *out = g_strndup (s, e - s);
   return dsn_text_squeeze (out);
+}
+
+typedef struct {
+  const char *text;
+  GArray *first; /* needle -> where it first occurs, or NULL */
+} FirstScan;
+
+static gboolean
+note_first (guint needle, const char *at, gpointer data)
+{
+  FirstScan *fs = data;
+  const char **first = &g_array_index (fs->first, const char *, needle);
+  if (!*first)
+    *first = at;
+  return TRUE;
 }
 
 void
@@ -35,13 +64,34 @@ dsn_fill_diagnostics_from_text (DsnReport *rep, const char *text)
 {
   if (!text || !*text)
     return;
+  /* Every address looked for in one pass over the text. */
+  g_autoptr (DsnFinder) finder = dsn_finder_new ();
+  g_autoptr (GArray) needles = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint wanted = 0;
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
-    if (r->diagnostic || !r->address || !*r->address)
+    guint pair[2] = { G_MAXUINT, G_MAXUINT };
+    if (!r->diagnostic && r->address && *r->address) {
+      pair[0] = dsn_finder_add (finder, r->address);
+      if (r->original && *r->original)
+        pair[1] = dsn_finder_add (finder, r->original);
+      wanted++;
+    }
+    g_array_append_vals (needles, pair, 2);
+  }
+  if (!wanted)
+    return;
+  FirstScan fs = { text, g_array_new (FALSE, TRUE, sizeof (const char *)) };
+  g_array_set_size (fs.first, rep->recipients->len * 2);
+  dsn_finder_scan (finder, text, strlen (text), note_first, &fs);
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    DsnRecipient *r = rep->recipients->pdata[i];
+    guint a = g_array_index (needles, guint, 2 * i), o = g_array_index (needles, guint, 2 * i + 1);
+    if (a == G_MAXUINT)
       continue;
-    const char *at = dsn_strcasestr (text, r->address);
-    if (!at && r->original)
-      at = dsn_strcasestr (text, r->original);
+    const char *at = g_array_index (fs.first, const char *, a);
+    if (!at && o != G_MAXUINT)
+      at = g_array_index (fs.first, const char *, o);
     if (!at)
       continue;
     char *para = paragraph_at (text, at);
@@ -50,6 +100,7 @@ dsn_fill_diagnostics_from_text (DsnReport *rep, const char *text)
     else
       g_free (para);
   }
+  g_array_unref (fs.first);
 }
 
 /* Addresses that appear in report prose but are never the failed recipient:

@@ -6,51 +6,59 @@
 
 #include <string.h>
 
+static const char *const markers[] = {
+  "------ This is a copy of the message, including all the headers.",
+  "--- Below this line is a copy of the message.",
+  "----- Original message -----",
+  "------ Original message ------",
+  "----- Unsent message follows -----",
+  "----- Original message follows -----",
+  "------ Returned message follows ------",
+  "--- The header of the original message is following. ---",
+  "--- Der Header der ursprünglichen Nachricht folgt. ---",
+  "Original message follows.",
+  "Below is a copy of the original message:",
+  "Content-Type: message/rfc822",
+  "----- Message header follows -----",
+  "------ The body of the message is",
+  /* The same separators, translated by providers or by the MTA's own
+   * localized templates. */
+  "------ Ceci est une copie du message",
+  "----- Message d'origine -----",
+  "------ Message d'origine ------",
+  "----- Message original -----",
+  "------ Message original ------",
+  "--- Ci-dessous se trouve une copie du message",
+  "Voici une copie du message d'origine",
+  "Le message d'origine suit.",
+  "------ Dies ist eine Kopie der Nachricht",
+  "----- Ursprüngliche Nachricht -----",
+  "------ Ursprüngliche Nachricht ------",
+  "--- Unterhalb dieser Zeile folgt eine Kopie der Nachricht",
+  "Die ursprüngliche Nachricht folgt.",
+  "------ Questa è una copia del messaggio",
+  "----- Messaggio originale -----",
+  "------ Messaggio originale ------",
+  "--- Sotto questa riga c'è una copia del messaggio",
+  "Segue il messaggio originale.",
+  "------ Esta es una copia del mensaje",
+  "----- Mensaje original -----",
+  "------ Mensaje original ------",
+  "--- Debajo de esta línea hay una copia del mensaje",
+  "Sigue el mensaje original.",
+  NULL,
+};
+
+void
+dsn_add_returned_markers (DsnFinder *f)
+{
+  for (const char *const *m = markers; *m; m++)
+    dsn_finder_add (f, *m);
+}
+
 const char *
 dsn_find_returned_marker (const char *text)
 {
-  static const char *const markers[] = {
-    "------ This is a copy of the message, including all the headers.",
-    "--- Below this line is a copy of the message.",
-    "----- Original message -----",
-    "------ Original message ------",
-    "----- Unsent message follows -----",
-    "----- Original message follows -----",
-    "------ Returned message follows ------",
-    "--- The header of the original message is following. ---",
-    "--- Der Header der ursprünglichen Nachricht folgt. ---",
-    "Original message follows.",
-    "Below is a copy of the original message:",
-    "Content-Type: message/rfc822",
-    "----- Message header follows -----",
-    "------ The body of the message is",
-    /* The same separators, translated by providers or by the MTA's own
-     * localized templates. */
-    "------ Ceci est une copie du message",
-    "----- Message d'origine -----",
-    "------ Message d'origine ------",
-    "----- Message original -----",
-    "------ Message original ------",
-    "--- Ci-dessous se trouve une copie du message",
-    "Voici une copie du message d'origine",
-    "Le message d'origine suit.",
-    "------ Dies ist eine Kopie der Nachricht",
-    "----- Ursprüngliche Nachricht -----",
-    "------ Ursprüngliche Nachricht ------",
-    "--- Unterhalb dieser Zeile folgt eine Kopie der Nachricht",
-    "Die ursprüngliche Nachricht folgt.",
-    "------ Questa è una copia del messaggio",
-    "----- Messaggio originale -----",
-    "------ Messaggio originale ------",
-    "--- Sotto questa riga c'è una copia del messaggio",
-    "Segue il messaggio originale.",
-    "------ Esta es una copia del mensaje",
-    "----- Mensaje original -----",
-    "------ Mensaje original ------",
-    "--- Debajo de esta línea hay una copia del mensaje",
-    "Sigue el mensaje original.",
-    NULL,
-  };
   const char *best = NULL;
   /* Most separators start with a rule of dashes: look at each run of three
    * or more instead of scanning the text once per separator. A separator

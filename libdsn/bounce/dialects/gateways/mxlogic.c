@@ -131,6 +131,8 @@ extract (const DsnInput *in)
     g_string_free (diag, TRUE);
   }
 
+  /* Exim's delay warning: "has not yet been delivered ... on the queue". */
+  gboolean delayed = dsn_body_find (in, "has not yet been delivered") != NULL;
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     if (!r->remote_mta)
@@ -139,8 +141,7 @@ extract (const DsnInput *in)
     /* Exim's "retry timeout exceeded": the queue gave up. */
     if (r->diagnostic && dsn_strcasestr (r->diagnostic, "retry timeout exceeded"))
       r->reason_hint = "expired";
-    /* Exim's delay warning: "has not yet been delivered ... on the queue". */
-    if (r->action == DSN_ACTION_NONE && dsn_body_find (in, "has not yet been delivered"))
+    if (r->action == DSN_ACTION_NONE && delayed)
       r->action = DSN_ACTION_DELAYED;
   }
   dsn_finish_recipients (in->report);

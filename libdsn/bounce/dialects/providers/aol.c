@@ -70,7 +70,7 @@ reread_groups (const DsnInput *in)
     blank_before = len == 0;
   }
   DsnReport *rep = in->report;
-  g_ptr_array_set_size (rep->recipients, 0);
+  dsn_report_clear_recipients (rep);
   g_ptr_array_set_size (rep->fields, 0);
   dsn_rfc3464_parse (rep, fixed->str, fixed->len);
   g_string_free (fixed, TRUE);

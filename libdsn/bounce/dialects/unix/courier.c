@@ -30,32 +30,55 @@ section_address (const char *line, gsize len)
   return dsn_text_find_address_len (line, len);
 }
 
-/* Completes R from its section of TEXT: the lines after its "<address>:"
- * up to the next section or a "-----" rule, the remote host first. */
-static void
-complete (DsnRecipient *r, const char *text)
+/* One recipient's section: the lines after its "<address>:" up to the next
+ * section or a "-----" rule (END NULL: the text ends first). */
+typedef struct {
+  const char *start, *end;
+} Section;
+
+/* Every section of TEXT, in order, and the first one of each address: read
+ * once for all the recipients. */
+static GArray *
+read_sections (const char *text, GHashTable *by_address)
 {
+  GArray *sections = g_array_new (FALSE, FALSE, sizeof (Section));
   const char *pos = text, *line;
   gsize len;
-  const char *start = NULL;
   while (dsn_text_next_line (&pos, &line, &len)) {
     g_autofree char *addr = section_address (line, len);
-    if (start && (addr || (len > 5 && !strncmp (line, "-----", 5)))) {
-      const char *end = line;
-      const char *host = start;
-      while (*host == ' ' || *host == '\t')
-        host++;
-      if (!r->remote_mta && *host != '>' && *host != '<')
-        r->remote_mta = dsn_unix_host_at (host);
-      if (!dsn_unix_read_transcript (r, start, end, FALSE) && !r->diagnostic)
-        dsn_recipient_set_diagnostic (r, start, end - start);
-      return;
+    if (sections->len && (addr || (len > 5 && !strncmp (line, "-----", 5)))) {
+      Section *last = &g_array_index (sections, Section, sections->len - 1);
+      if (!last->end)
+        last->end = line;
     }
-    if (addr
-        && (!g_ascii_strcasecmp (addr, r->address)
-            || (r->original && !g_ascii_strcasecmp (addr, r->original))))
-      start = pos;
+    if (addr) {
+      Section s = { pos, NULL };
+      dsn_address_map_add (by_address, addr, sections->len);
+      g_array_append_val (sections, s);
+    }
   }
+  return sections;
+}
+
+/* Completes R from its section, the remote host first. */
+static void
+complete (DsnRecipient *r, GArray *sections, GHashTable *by_address)
+{
+  guint i = dsn_address_map_get (by_address, r->address);
+  if (r->original)
+    i = MIN (i, dsn_address_map_get (by_address, r->original));
+  if (i == G_MAXUINT)
+    return;
+  const Section *s = &g_array_index (sections, Section, i);
+  if (!s->end)
+    return;
+  const char *host = s->start;
+  while (*host == ' ' || *host == '\t')
+    host++;
+  if (!r->remote_mta && *host != '>' && *host != '<')
+    r->remote_mta = dsn_unix_host_at (host);
+  if (!dsn_unix_read_transcript (r, s->start, s->end, FALSE) && !r->diagnostic)
+    dsn_recipient_set_diagnostic (r, s->start, s->end - s->start);
 }
 
 static gboolean
@@ -76,8 +99,10 @@ extract (const DsnInput *in)
   }
   if (rep->recipients->len == 0)
     return FALSE;
+  g_autoptr (GHashTable) by_address = dsn_address_map_new ();
+  g_autoptr (GArray) sections = read_sections (text, by_address);
   for (guint i = 0; i < rep->recipients->len; i++)
-    complete (rep->recipients->pdata[i], text);
+    complete (rep->recipients->pdata[i], sections, by_address);
   dsn_unix_finish (rep);
   return TRUE;
 }

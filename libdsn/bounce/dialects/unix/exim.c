@@ -257,44 +257,256 @@ complete_from_block (DsnRecipient *r, const Block *b, const char *output)
   }
 }
 
-/* "The following text was generated during the delivery attempt:", then
- * "------ pipe to |command ------" and what the command printed. */
-static char *
-delivery_output (const char *text, const char *head)
+/* ---- what the commands printed
+ *
+ * "The following text was generated during the delivery attempt:", then
+ * "------ pipe to |command ------" and what the command printed. The
+ * section is read once for all the blocks: where each head first occurs
+ * in it, the next rule of dashes, the next returned-message separator. */
+
+/* A run of six dashes or more. */
+typedef struct {
+  gsize start, len;
+} Rule;
+
+typedef struct {
+  const char *section; /* NULL: there is none */
+  gsize len;
+  GArray *rules;      /* Rule, in order */
+  GArray *line_rules; /* offsets of the rules that start a line ("\n------") */
+  GArray *markers;    /* offsets of the returned-message separators, sorted */
+} Section;
+
+static gboolean
+note_marker (guint needle, const char *at, gpointer data)
 {
-  const char *section
-      = dsn_strcasestr (text, "The following text was generated during the delivery");
-  if (!section)
+  Section *s = data;
+  gsize off = at - s->section;
+  g_array_append_val (s->markers, off);
+  return TRUE;
+}
+
+static gint
+compare_offsets (gconstpointer a, gconstpointer b)
+{
+  gsize x = *(const gsize *)a, y = *(const gsize *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+read_section (Section *s, const char *text)
+{
+  memset (s, 0, sizeof *s);
+  s->section = dsn_strcasestr (text, "The following text was generated during the delivery");
+  if (!s->section)
+    return;
+  s->len = strlen (s->section);
+  s->rules = g_array_new (FALSE, FALSE, sizeof (Rule));
+  s->line_rules = g_array_new (FALSE, FALSE, sizeof (gsize));
+  s->markers = g_array_new (FALSE, FALSE, sizeof (gsize));
+  const char *end = s->section + s->len;
+  for (const char *p = dsn_memstr (s->section, end, "------"); p;
+       p = dsn_memstr (p, end, "------")) {
+    Rule r = { p - s->section, strspn (p, "-") };
+    g_array_append_val (s->rules, r);
+    if (r.start > 0 && p[-1] == '\n') {
+      gsize nl = r.start - 1;
+      g_array_append_val (s->line_rules, nl);
+    }
+    p += r.len;
+  }
+  g_autoptr (DsnFinder) f = dsn_finder_new ();
+  dsn_add_returned_markers (f);
+  dsn_finder_scan (f, s->section, s->len, note_marker, s);
+  g_array_sort (s->markers, compare_offsets);
+}
+
+static void
+section_clear (Section *s)
+{
+  if (!s->section)
+    return;
+  g_array_unref (s->rules);
+  g_array_unref (s->line_rules);
+  g_array_unref (s->markers);
+}
+
+/* The first offset of OFFSETS (sorted) at or after FROM, or G_MAXSIZE. */
+static gsize
+first_at_or_after (GArray *offsets, gsize from)
+{
+  guint lo = 0, hi = offsets->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    if (g_array_index (offsets, gsize, mid) < from)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < offsets->len ? g_array_index (offsets, gsize, lo) : G_MAXSIZE;
+}
+
+/* Where "------" first occurs at or after FROM (inside a longer rule too). */
+static gsize
+rule_at_or_after (const Section *s, gsize from)
+{
+  guint lo = 0, hi = s->rules->len;
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+    const Rule *r = &g_array_index (s->rules, Rule, mid);
+    if (r->start + r->len - 6 < from)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == s->rules->len)
+    return G_MAXSIZE;
+  const Rule *r = &g_array_index (s->rules, Rule, lo);
+  return MAX (r->start, from);
+}
+
+/* What the command of the block whose head is at H printed: from the line
+ * after the rule that ends the heading to the next rule that starts a
+ * line or the returned message. */
+static char *
+delivery_output (const Section *s, gsize h)
+{
+  gsize close = rule_at_or_after (s, h);
+  if (close == G_MAXSIZE)
     return NULL;
-  const char *h = strstr (section, head);
-  if (!h)
-    return NULL;
-  const char *close = strstr (h, "------");
-  if (!close)
-    return NULL;
-  const char *start = dsn_next_line (close);
-  const char *end = strstr (start, "\n------");
-  const char *returned = dsn_find_returned_marker (start);
-  if (!end || (returned && returned < end))
-    end = returned ? dsn_line_start (start, returned) : start + strlen (start);
-  char *out = dsn_text_squeeze (g_strndup (start, end - start));
+  const char *start = dsn_next_line (s->section + close);
+  gsize from = start - s->section;
+  gsize end = first_at_or_after (s->line_rules, from);
+  gsize marker = first_at_or_after (s->markers, from);
+  if (marker != G_MAXSIZE) {
+    /* dsn_find_returned_marker() returns the line after the separator. */
+    gsize returned = dsn_next_line (s->section + marker) - s->section;
+    if (end == G_MAXSIZE || returned < end)
+      end = dsn_line_start (start, s->section + returned) - s->section;
+  }
+  if (end == G_MAXSIZE)
+    end = s->len;
+  char *out = dsn_text_squeeze (g_strndup (start, end - from));
   if (!*out)
     g_clear_pointer (&out, g_free);
   return out;
 }
 
-static const Block *
-find_block (GArray *blocks, const DsnRecipient *r)
+/* ---- the block of each recipient */
+
+typedef struct {
+  GArray *blocks;
+  GHashTable *by_address; /* block addresses */
+  /* Heads that contain a recipient's address ("pipe to |command"): the
+   * recipients' addresses looked for in every head in one pass. */
+  DsnFinder *addresses;
+  GArray *needle_of; /* recipient -> needle, G_MAXUINT for an empty address */
+  GArray *named_in;  /* needle -> the first block whose head contains it */
+  guint current;     /* the block being scanned */
+  /* Where each head first occurs in the section. */
+  GArray *head_at; /* block -> offset or G_MAXSIZE */
+} Blocks;
+
+static gboolean
+note_named (guint needle, const char *at, gpointer data)
 {
-  for (guint i = 0; i < blocks->len; i++) {
-    const Block *b = &g_array_index (blocks, Block, i);
-    if ((b->address
-         && (!g_ascii_strcasecmp (b->address, r->address)
-             || (r->original && !g_ascii_strcasecmp (b->address, r->original))))
-        || (*r->address && strstr (b->head, r->address)))
-      return b;
+  Blocks *bs = data;
+  guint *first = &g_array_index (bs->named_in, guint, needle);
+  if (*first == G_MAXUINT)
+    *first = bs->current;
+  return TRUE;
+}
+
+typedef struct {
+  Blocks *bs;
+  const char *section;
+  GArray *head_needle; /* block -> needle */
+  GArray *first;       /* needle -> offset */
+} HeadScan;
+
+static gboolean
+note_head (guint needle, const char *at, gpointer data)
+{
+  HeadScan *hs = data;
+  gsize *first = &g_array_index (hs->first, gsize, needle);
+  if (*first == G_MAXSIZE)
+    *first = at - hs->section;
+  return TRUE;
+}
+
+static void
+index_blocks (Blocks *bs, GArray *blocks, DsnReport *rep, const Section *section)
+{
+  bs->blocks = blocks;
+  bs->by_address = dsn_address_map_new ();
+  for (guint i = 0; i < blocks->len; i++)
+    dsn_address_map_add (bs->by_address, g_array_index (blocks, Block, i).address, i);
+  bs->addresses = dsn_finder_new ();
+  bs->needle_of = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    const DsnRecipient *r = rep->recipients->pdata[i];
+    guint needle = *r->address ? dsn_finder_add (bs->addresses, r->address) : G_MAXUINT;
+    g_array_append_val (bs->needle_of, needle);
   }
-  return blocks->len == 1 ? &g_array_index (blocks, Block, 0) : NULL;
+  bs->named_in = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint none = G_MAXUINT;
+  for (guint i = 0; i < rep->recipients->len; i++)
+    g_array_append_val (bs->named_in, none);
+  for (bs->current = 0; bs->current < blocks->len && rep->recipients->len; bs->current++) {
+    const char *head = g_array_index (blocks, Block, bs->current).head;
+    dsn_finder_scan (bs->addresses, head, strlen (head), note_named, bs);
+  }
+  bs->head_at = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gsize never = G_MAXSIZE;
+  for (guint i = 0; i < blocks->len; i++)
+    g_array_append_val (bs->head_at, never);
+  if (!section->section)
+    return;
+  g_autoptr (DsnFinder) heads = dsn_finder_new ();
+  HeadScan hs = { bs, section->section, g_array_new (FALSE, FALSE, sizeof (guint)),
+                  g_array_new (FALSE, FALSE, sizeof (gsize)) };
+  for (guint i = 0; i < blocks->len; i++) {
+    guint needle = dsn_finder_add (heads, g_array_index (blocks, Block, i).head);
+    g_array_append_val (hs.head_needle, needle);
+    while (hs.first->len <= needle)
+      g_array_append_val (hs.first, never);
+  }
+  dsn_finder_scan (heads, section->section, section->len, note_head, &hs);
+  for (guint i = 0; i < blocks->len; i++) {
+    gsize at = g_array_index (hs.first, gsize, g_array_index (hs.head_needle, guint, i));
+    /* Heads are searched as written: the scan ignored case. */
+    const char *head = g_array_index (blocks, Block, i).head;
+    if (at != G_MAXSIZE && strncmp (section->section + at, head, strlen (head)) == 0)
+      g_array_index (bs->head_at, gsize, i) = at;
+  }
+  g_array_unref (hs.head_needle);
+  g_array_unref (hs.first);
+}
+
+static void
+blocks_clear (Blocks *bs)
+{
+  g_hash_table_unref (bs->by_address);
+  dsn_finder_free (bs->addresses);
+  g_array_unref (bs->needle_of);
+  g_array_unref (bs->named_in);
+  g_array_unref (bs->head_at);
+}
+
+/* The first block about recipient N, R: its address or original address,
+ * or a head that contains R's address. */
+static const Block *
+find_block (const Blocks *bs, guint n, const DsnRecipient *r)
+{
+  guint i = dsn_address_map_get (bs->by_address, r->address);
+  if (r->original)
+    i = MIN (i, dsn_address_map_get (bs->by_address, r->original));
+  guint needle = g_array_index (bs->needle_of, guint, n);
+  if (needle != G_MAXUINT)
+    i = MIN (i, g_array_index (bs->named_in, guint, needle));
+  if (i < bs->blocks->len)
+    return &g_array_index (bs->blocks, Block, i);
+  return bs->blocks->len == 1 ? &g_array_index (bs->blocks, Block, 0) : NULL;
 }
 
 /* The X-Failed-Recipients entry for an address line that is no address
@@ -348,6 +560,7 @@ extract (const DsnInput *in)
         continue;
       DsnRecipient *r = dsn_report_add_recipient (rep, b->address);
       dsn_set (&r->original, b->original);
+      dsn_report_index_recipient (rep, r);
       r->action = delayed ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
     }
     const char *returned = dsn_find_returned_marker (text);
@@ -357,9 +570,13 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0)
     return FALSE;
 
+  Section section;
+  read_section (&section, text);
+  Blocks bs;
+  index_blocks (&bs, blocks, rep, &section);
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
-    const Block *b = find_block (blocks, r);
+    const Block *b = find_block (&bs, i, r);
     if (!b)
       continue;
     /* A pipe or file named as the final recipient: the address it was
@@ -368,9 +585,13 @@ extract (const DsnInput *in)
       dsn_set (&r->address, b->address);
     if (!r->original)
       dsn_set (&r->original, b->original);
-    g_autofree char *output = delivery_output (text, b->head);
+    dsn_report_index_recipient (rep, r);
+    gsize head_at = g_array_index (bs.head_at, gsize, b - (const Block *)blocks->data);
+    g_autofree char *output = head_at != G_MAXSIZE ? delivery_output (&section, head_at) : NULL;
     complete_from_block (r, b, output);
   }
+  blocks_clear (&bs);
+  section_clear (&section);
   dsn_unix_finish (rep);
   return TRUE;
 }

@@ -234,19 +234,48 @@ complete_from_text (DsnRecipient *r, const char *text)
     dsn_recipient_set_diagnostic (r, words, words_len);
 }
 
-static const Paragraph *
-find_paragraph (GArray *paras, const DsnRecipient *r)
+/* The paragraphs by address and by original address: each recipient's is
+ * found in constant time, however many there are. */
+typedef struct {
+  GArray *paras;
+  GHashTable *by_address;
+  GHashTable *by_original;
+} Paragraphs;
+
+static void
+index_paragraphs (Paragraphs *ps, GArray *paras)
 {
+  ps->paras = paras;
+  ps->by_address = dsn_address_map_new ();
+  ps->by_original = dsn_address_map_new ();
   for (guint i = 0; i < paras->len; i++) {
     const Paragraph *p = &g_array_index (paras, Paragraph, i);
-    if (!g_ascii_strcasecmp (p->address, r->address)
-        || (r->original
-            && (!g_ascii_strcasecmp (p->address, r->original)
-                || (p->original && !g_ascii_strcasecmp (p->original, r->original)))))
-      return p;
+    dsn_address_map_add (ps->by_address, p->address, i);
+    dsn_address_map_add (ps->by_original, p->original, i);
   }
+}
+
+static void
+paragraphs_clear (Paragraphs *ps)
+{
+  g_hash_table_unref (ps->by_address);
+  g_hash_table_unref (ps->by_original);
+}
+
+/* The first paragraph about R: its address, or R's original address as the
+ * paragraph's address or original. */
+static const Paragraph *
+find_paragraph (const Paragraphs *ps, const DsnRecipient *r)
+{
+  guint i = dsn_address_map_get (ps->by_address, r->address);
+  if (r->original) {
+    i = MIN (i, dsn_address_map_get (ps->by_address, r->original));
+    i = MIN (i, dsn_address_map_get (ps->by_original, r->original));
+  }
+  if (i < ps->paras->len)
+    return &g_array_index (ps->paras, Paragraph, i);
   /* A single paragraph for a single recipient, whatever the address says. */
-  return paras->len == 1 ? &g_array_index (paras, Paragraph, 0) : NULL;
+  return ps->paras->len == 1 ? &g_array_index (ps->paras, Paragraph, 0) : NULL;
 }
 
 /* ------------------------------------------------------------ transcript */
@@ -299,6 +328,7 @@ read_server_transcript (DsnReport *rep, const char *text)
   g_autoptr (GPtrArray) lines = logical_lines (text);
   const char *command = NULL;
   DsnRecipient *rcpt = NULL;
+  guint answered = 0; /* recipients [0, answered) have their diagnostic */
   for (guint i = 0; i < lines->len; i++) {
     const char *s = lines->pdata[i];
     if (g_str_has_prefix (s, "In: ")) {
@@ -312,13 +342,22 @@ read_server_transcript (DsnReport *rep, const char *text)
     }
     if (!g_str_has_prefix (s, "Out: ") || (s[5] != '4' && s[5] != '5'))
       continue;
-    for (guint j = 0; j < rep->recipients->len; j++) {
+    if (command && g_str_equal (command, "RCPT")) {
+      if (rcpt && !rcpt->diagnostic) {
+        dsn_recipient_set_diagnostic (rcpt, s + 5, -1);
+        dsn_set (&rcpt->command, command);
+      }
+      continue;
+    }
+    /* Every recipient so far: those already answered are skipped at once. */
+    for (guint j = answered; j < rep->recipients->len; j++) {
       DsnRecipient *r = rep->recipients->pdata[j];
-      if ((command && g_str_equal (command, "RCPT") && r != rcpt) || r->diagnostic)
+      if (r->diagnostic)
         continue;
       dsn_recipient_set_diagnostic (r, s + 5, -1);
       dsn_set (&r->command, command);
     }
+    answered = rep->recipients->len;
   }
 }
 
@@ -338,6 +377,8 @@ extract (const DsnInput *in)
     dsn_read_inline_fields (rep, in->body);
 
   g_autoptr (GArray) paras = read_paragraphs (text);
+  Paragraphs ps;
+  index_paragraphs (&ps, paras);
   if (rep->recipients->len == 0) {
     /* No delivery-status part (Postfix before 2.0, or a pasted report). A
      * delay notice says "THIS IS A WARNING ONLY". */
@@ -349,6 +390,7 @@ extract (const DsnInput *in)
         continue;
       DsnRecipient *r = dsn_report_add_recipient (rep, p->address);
       dsn_set (&r->original, p->original);
+      dsn_report_index_recipient (rep, r);
       r->action = delayed ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
     }
     const char *returned = dsn_find_returned_marker (text);
@@ -359,8 +401,10 @@ extract (const DsnInput *in)
    * message's. */
   if (rep->recipients->len == 0 && dsn_body_find (in, "Delivery report unavailable"))
     dsn_unix_add_returned_recipient (rep);
-  if (rep->recipients->len == 0)
+  if (rep->recipients->len == 0) {
+    paragraphs_clear (&ps);
     return FALSE;
+  }
 
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
@@ -372,10 +416,11 @@ extract (const DsnInput *in)
       g_autofree char *prose = g_steal_pointer (&r->diagnostic);
       complete_from_text (r, prose);
     }
-    const Paragraph *p = find_paragraph (paras, r);
+    const Paragraph *p = find_paragraph (&ps, r);
     if (p)
       complete_from_text (r, p->text);
   }
+  paragraphs_clear (&ps);
   dsn_unix_finish (rep);
   return TRUE;
 }

@@ -65,6 +65,7 @@ read_addresses (DsnReport *rep, const char *start, const char *end, DsnAction ac
       if (r && dsn_has_prefix_ci (line, "(expanded from:") && !r->original) {
         g_autofree char *orig = dsn_text_find_address (line);
         dsn_set (&r->original, orig);
+        dsn_report_index_recipient (rep, r);
       }
       continue;
     }
@@ -89,16 +90,66 @@ read_verdicts (DsnReport *rep, const char *start, const char *end, DsnAction act
   }
 }
 
-/* "(reason: 550 5.1.1 <user@example.org>... User unknown)" under R's
- * address in the address section. */
-static char *
-listed_reason (const DsnRecipient *r, const char *start, const char *end)
+/* Lines of a section indexed by the addresses they name, built the first
+ * time a recipient needs them: looking each recipient up costs the same
+ * however many there are. */
+typedef struct {
+  DsnUnixNamed *named;
+  GPtrArray *lines; /* item -> start of the line */
+  GArray *ends;     /* item -> where the part scanned ends (the dots of a verdict) */
+} LineIndex;
+
+static void
+line_index_clear (LineIndex *x)
 {
+  if (!x->named)
+    return;
+  dsn_unix_named_free (x->named);
+  g_ptr_array_unref (x->lines);
+  g_array_unref (x->ends);
+}
+
+/* The local part of ADDRESS, newly allocated. */
+static char *
+local_part (const char *address)
+{
+  return g_strndup (address, strcspn (address, "@"));
+}
+
+/* The address section: every line that names an address. */
+static void
+index_listed (LineIndex *x, DsnReport *rep, const char *start, const char *end)
+{
+  x->named = dsn_unix_named_new ();
+  x->lines = g_ptr_array_new ();
+  x->ends = g_array_new (FALSE, FALSE, sizeof (const char *));
+  for (guint i = 0; i < rep->recipients->len; i++)
+    dsn_unix_named_add (x->named, ((DsnRecipient *)rep->recipients->pdata[i])->address);
   const char *pos = start, *line;
   gsize len;
-  while (dsn_text_next_line_until (&pos, end, &line, &len))
-    if (dsn_unix_line_has_address (line, len, r->address))
-      break;
+  while (dsn_text_next_line_until (&pos, end, &line, &len)) {
+    dsn_unix_named_scan (x->named, line, len, x->lines->len);
+    g_ptr_array_add (x->lines, (gpointer)line);
+    const char *e = line + len;
+    g_array_append_val (x->ends, e);
+  }
+}
+
+/* "(reason: 550 5.1.1 <user@example.org>... User unknown)" under R's
+ * address in the address section, START to END. */
+static char *
+listed_reason (LineIndex *x, DsnReport *rep, const DsnRecipient *r, const char *start,
+               const char *end)
+{
+  if (!x->named)
+    index_listed (x, rep, start, end);
+  guint first = dsn_unix_named_first (x->named, r->address);
+  if (first == G_MAXUINT)
+    return NULL;
+  const char *pos = dsn_next_line (x->lines->pdata[first]), *line;
+  gsize len;
+  if (pos > end)
+    pos = end;
   /* The indented lines that follow the address. */
   while (dsn_text_next_line_until (&pos, end, &line, &len) && len
          && (*line == ' ' || *line == '\t')) {
@@ -113,13 +164,20 @@ listed_reason (const DsnRecipient *r, const char *start, const char *end)
   return NULL;
 }
 
-/* The transcript's own line about R: "550 5.1.2 <user@example.org>... Host
- * unknown" (kept whole) or "<user@example.org>... Deferred: Connection
- * refused" (what follows the dots). */
-static char *
-verdict (const DsnRecipient *r, const char *start, const char *end)
+/* The transcript's verdict lines, by the address or local part named before
+ * their dots. */
+static void
+index_verdicts (LineIndex *x, DsnReport *rep, const char *start, const char *end)
 {
-  g_autofree char *local = g_strndup (r->address, strcspn (r->address, "@"));
+  x->named = dsn_unix_named_new ();
+  x->lines = g_ptr_array_new ();
+  x->ends = g_array_new (FALSE, FALSE, sizeof (const char *));
+  for (guint i = 0; i < rep->recipients->len; i++) {
+    const DsnRecipient *r = rep->recipients->pdata[i];
+    g_autofree char *local = local_part (r->address);
+    dsn_unix_named_add (x->named, r->address);
+    dsn_unix_named_add (x->named, local);
+  }
   const char *pos = start, *line;
   gsize len;
   while (dsn_text_next_line_until (&pos, end, &line, &len)) {
@@ -128,14 +186,32 @@ verdict (const DsnRecipient *r, const char *start, const char *end)
     const char *dots = g_strstr_len (line, len, "... ");
     if (!dots)
       continue;
-    if (!dsn_unix_line_has_address (line, dots - line, r->address)
-        && !dsn_unix_line_has_address (line, dots - line, local))
-      continue;
-    if (g_ascii_isdigit (line[0]))
-      return g_strndup (line, len);
-    return g_strndup (dots + 4, line + len - dots - 4);
+    dsn_unix_named_scan (x->named, line, dots - line, x->lines->len);
+    g_ptr_array_add (x->lines, (gpointer)line);
+    const char *e = line + len;
+    g_array_append_val (x->ends, e);
   }
-  return NULL;
+}
+
+/* The transcript's own line about R: "550 5.1.2 <user@example.org>... Host
+ * unknown" (kept whole) or "<user@example.org>... Deferred: Connection
+ * refused" (what follows the dots). */
+static char *
+verdict (LineIndex *x, DsnReport *rep, const DsnRecipient *r, const char *start, const char *end)
+{
+  if (!x->named)
+    index_verdicts (x, rep, start, end);
+  g_autofree char *local = local_part (r->address);
+  guint first
+      = MIN (dsn_unix_named_first (x->named, r->address), dsn_unix_named_first (x->named, local));
+  if (first == G_MAXUINT)
+    return NULL;
+  const char *line = x->lines->pdata[first];
+  const char *le = g_array_index (x->ends, const char *, first);
+  const char *dots = g_strstr_len (line, le - line, "... ");
+  if (g_ascii_isdigit (line[0]))
+    return g_strndup (line, le - line);
+  return g_strndup (dots + 4, le - dots - 4);
 }
 
 /* Where the SMTP sessions of a transcript begin: the lines before them are
@@ -212,29 +288,38 @@ extract (const DsnInput *in)
 
   gboolean expired = tr && dsn_strcasestr (tr, "could not be delivered for");
   const char *local_end = tr ? sessions_start (tr, tr_end) : NULL;
+  /* Read once for all the recipients. */
+  g_autoptr (DsnUnixTranscript) transcript = tr ? dsn_unix_transcript_new (tr, tr_end, rep) : NULL;
+  LineIndex verdicts = { 0 }, listings = { 0 };
+  char *coded = NULL;
+  gboolean coded_read = FALSE;
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
     /* "Final-Recipient: RFC822; @mx.example.org" and the like. */
     if (r->address[0] == '@' && perm) {
       g_autofree char *listed = dsn_text_find_address_len (perm, perm_end - perm);
-      if (listed)
+      if (listed) {
         dsn_set (&r->address, listed);
+        dsn_report_index_recipient (rep, r);
+      }
     }
     if (tr)
-      dsn_unix_read_transcript (r, tr, tr_end, FALSE);
+      dsn_unix_transcript_apply (transcript, r, FALSE);
     /* A local delivery (the diagnostic is a mailer's exit code): the
      * transcript's line about R, or the only verdict of the local part. */
     if (dsn_unix_says_nothing (r->diagnostic) && tr) {
-      g_autofree char *v = verdict (r, tr, tr_end);
-      if (!v)
-        v = coded_line (tr, local_end);
-      if (v)
-        dsn_recipient_set_diagnostic (r, v, -1);
+      g_autofree char *v = verdict (&verdicts, rep, r, tr, tr_end);
+      if (!v && !coded_read) {
+        coded = coded_line (tr, local_end);
+        coded_read = TRUE;
+      }
+      if (v || coded)
+        dsn_recipient_set_diagnostic (r, v ? v : coded, -1);
     }
     const char *list = perm ? perm : temp ? temp : notif;
     const char *list_end = perm ? perm_end : temp ? temp_end : notif_end;
     if (dsn_unix_says_nothing (r->diagnostic) && list) {
-      g_autofree char *reason = listed_reason (r, list, list_end);
+      g_autofree char *reason = listed_reason (&listings, rep, r, list, list_end);
       if (reason)
         dsn_recipient_set_diagnostic (r, reason, -1);
     }
@@ -244,6 +329,9 @@ extract (const DsnInput *in)
     if (expired)
       r->reason_hint = "expired";
   }
+  line_index_clear (&verdicts);
+  line_index_clear (&listings);
+  g_free (coded);
   dsn_unix_finish (rep);
   return TRUE;
 }

@@ -34,23 +34,48 @@ detect (const DsnInput *in)
          && dsn_body_find (in, "following recipients") && has_starred_address (in->body);
 }
 
-/* "SMTP:RCPT host 192.0.2.1: 553 5.3.0 <user@example.org>... No such user":
- * the technical detail about R, or the only one. */
+/* The technical details: each "SMTP:" to the end of its line, and the last
+ * one that names each recipient, found for all of them in one pass. */
+typedef struct {
+  GPtrArray *details;  /* where each starts */
+  DsnUnixNamed *named; /* numbered from the last detail */
+} Details;
+
 static void
-complete (DsnRecipient *r, const char *details)
+read_details (Details *d, const char *text, DsnReport *rep)
 {
-  const char *found = NULL;
-  guint count = 0;
-  for (const char *p = strstr (details, "SMTP:"); p; p = strstr (p + 5, "SMTP:")) {
-    const char *le = strchr (p, '\n');
-    gsize len = le ? (gsize)(le - p) : strlen (p);
-    count++;
-    if (!found || dsn_unix_line_has_address (p, len, r->address))
-      found = p;
+  d->details = g_ptr_array_new ();
+  const char *end = text + strlen (text);
+  for (const char *p = dsn_memstr (text, end, "SMTP:"); p; p = dsn_memstr (p + 5, end, "SMTP:"))
+    g_ptr_array_add (d->details, (gpointer)p);
+  d->named = dsn_unix_named_new ();
+  for (guint i = 0; i < rep->recipients->len; i++)
+    dsn_unix_named_add (d->named, ((DsnRecipient *)rep->recipients->pdata[i])->address);
+  for (guint i = d->details->len; i > 0; i--) {
+    const char *p = d->details->pdata[i - 1];
+    dsn_unix_named_scan (d->named, p, strcspn (p, "\n"), d->details->len - i);
   }
-  if (!found
-      || (count > 1 && !dsn_unix_line_has_address (found, strcspn (found, "\n"), r->address)))
+}
+
+static void
+details_clear (Details *d)
+{
+  g_ptr_array_unref (d->details);
+  dsn_unix_named_free (d->named);
+}
+
+/* "SMTP:RCPT host 192.0.2.1: 553 5.3.0 <user@example.org>... No such user":
+ * the last technical detail about R, or the only one. */
+static void
+complete (DsnRecipient *r, Details *d)
+{
+  guint n = d->details->len;
+  if (n == 0)
     return;
+  guint from_last = dsn_unix_named_first (d->named, r->address);
+  if (n > 1 && from_last == G_MAXUINT)
+    return;
+  const char *found = d->details->pdata[from_last == G_MAXUINT ? 0 : n - 1 - from_last];
   gsize len = strcspn (found, "\n");
   g_autofree char *line = g_strndup (found, len);
   /* "SMTP:CMD host HOST: REPLY" */
@@ -77,8 +102,13 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 0)
     return FALSE;
   const char *details = dsn_strcasestr (text, "Technical details");
-  for (guint i = 0; details && i < rep->recipients->len; i++)
-    complete (rep->recipients->pdata[i], details);
+  if (details) {
+    Details d;
+    read_details (&d, details, rep);
+    for (guint i = 0; i < rep->recipients->len; i++)
+      complete (rep->recipients->pdata[i], &d);
+    details_clear (&d);
+  }
   dsn_unix_finish (rep);
   return TRUE;
 }

@@ -7,24 +7,139 @@
 
 #include <string.h>
 
+/* TRUE if the N bytes at I of LINE (LEN bytes) are not part of a longer
+ * address or word. */
+static gboolean
+bounded (const char *line, gsize len, gsize i, gsize n)
+{
+  gboolean left = i == 0 || !(g_ascii_isalnum (line[i - 1]) || strchr (".-_+=%", line[i - 1]));
+  gboolean right
+      = i + n == len
+        || !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n])
+             || (line[i + n] == '.' && i + n + 1 < len && g_ascii_isalnum (line[i + n + 1])));
+  return left && right;
+}
+
 gboolean
 dsn_unix_line_has_address (const char *line, gsize len, const char *address)
 {
   gsize n = strlen (address);
   if (n == 0 || n > len)
     return FALSE;
-  for (gsize i = 0; i + n <= len; i++) {
-    if (g_ascii_strncasecmp (line + i, address, n) != 0)
-      continue;
-    gboolean left = i == 0 || !(g_ascii_isalnum (line[i - 1]) || strchr (".-_+=%", line[i - 1]));
-    gboolean right
-        = i + n == len
-          || !(g_ascii_isalnum (line[i + n]) || strchr ("-_", line[i + n])
-               || (line[i + n] == '.' && i + n + 1 < len && g_ascii_isalnum (line[i + n + 1])));
-    if (left && right)
+  for (gsize i = 0; i + n <= len; i++)
+    if (g_ascii_strncasecmp (line + i, address, n) == 0 && bounded (line, len, i, n))
       return TRUE;
-  }
   return FALSE;
+}
+
+/* ---- where addresses are first named */
+
+typedef struct {
+  const char *text;
+  gsize len;
+  guint item;
+} Segment;
+
+struct _DsnUnixNamed {
+  DsnFinder *finder;
+  GHashTable *needles; /* lower-case address -> needle + 1 */
+  GArray *first;       /* needle -> first item, G_MAXUINT */
+  GArray *segments;    /* Segment, for addresses not added beforehand */
+  GHashTable *late;    /* lower-case address -> first item + 1, for those */
+  gboolean scanned;
+};
+
+DsnUnixNamed *
+dsn_unix_named_new (void)
+{
+  DsnUnixNamed *x = g_new0 (DsnUnixNamed, 1);
+  x->finder = dsn_finder_new ();
+  x->needles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  x->first = g_array_new (FALSE, FALSE, sizeof (guint));
+  x->segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+  x->late = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return x;
+}
+
+void
+dsn_unix_named_free (DsnUnixNamed *x)
+{
+  if (!x)
+    return;
+  dsn_finder_free (x->finder);
+  g_hash_table_unref (x->needles);
+  g_array_unref (x->first);
+  g_array_unref (x->segments);
+  g_hash_table_unref (x->late);
+  g_free (x);
+}
+
+void
+dsn_unix_named_add (DsnUnixNamed *x, const char *address)
+{
+  g_return_if_fail (!x->scanned);
+  if (!address || !*address)
+    return;
+  char *key = g_ascii_strdown (address, -1);
+  if (g_hash_table_contains (x->needles, key)) {
+    g_free (key);
+    return;
+  }
+  guint needle = dsn_finder_add (x->finder, address);
+  g_hash_table_insert (x->needles, key, GUINT_TO_POINTER (needle + 1));
+  guint none = G_MAXUINT;
+  while (x->first->len <= needle)
+    g_array_append_val (x->first, none);
+}
+
+typedef struct {
+  DsnUnixNamed *x;
+  const Segment *seg;
+} NamedScan;
+
+static gboolean
+note_named (guint needle, const char *at, gpointer data)
+{
+  NamedScan *ns = data;
+  guint *first = &g_array_index (ns->x->first, guint, needle);
+  if (*first == G_MAXUINT
+      && bounded (ns->seg->text, ns->seg->len, at - ns->seg->text,
+                  dsn_finder_needle_len (ns->x->finder, needle)))
+    *first = ns->seg->item;
+  return TRUE;
+}
+
+void
+dsn_unix_named_scan (DsnUnixNamed *x, const char *text, gsize len, guint item)
+{
+  x->scanned = TRUE;
+  Segment seg = { text, len, item };
+  g_array_append_val (x->segments, seg);
+  NamedScan ns = { x, &seg };
+  dsn_finder_scan (x->finder, text, len, note_named, &ns);
+}
+
+guint
+dsn_unix_named_first (DsnUnixNamed *x, const char *address)
+{
+  if (!address || !*address)
+    return G_MAXUINT;
+  g_autofree char *key = g_ascii_strdown (address, -1);
+  gpointer needle = g_hash_table_lookup (x->needles, key);
+  if (needle)
+    return g_array_index (x->first, guint, GPOINTER_TO_UINT (needle) - 1);
+  /* An address written after the scan: searched once, remembered. */
+  gpointer late = g_hash_table_lookup (x->late, key);
+  if (late)
+    return GPOINTER_TO_UINT (late) - 1;
+  guint first = G_MAXUINT;
+  for (guint i = 0; i < x->segments->len && first == G_MAXUINT; i++) {
+    const Segment *seg = &g_array_index (x->segments, Segment, i);
+    if (dsn_unix_line_has_address (seg->text, seg->len, address))
+      first = seg->item;
+  }
+  g_hash_table_insert (x->late, g_steal_pointer (&key), GUINT_TO_POINTER (first + 1));
+  return first;
 }
 
 /* One exchange of a transcript: a command, the reply it got and the MTA's
@@ -38,6 +153,8 @@ typedef struct {
   GString *reply;     /* "<<<" lines joined by newlines, or NULL */
   GString *after;     /* the lines that follow the reply */
   gboolean pipelined; /* another reply to the same batch of commands */
+  char *squeezed;     /* the reply on one line, made once for all recipients */
+  gsize squeezed_len;
 } Exchange;
 
 static void
@@ -48,6 +165,7 @@ exchange_clear (gpointer p)
     g_string_free (x->reply, TRUE);
   if (x->after)
     g_string_free (x->after, TRUE);
+  g_free (x->squeezed);
 }
 
 static const char *
@@ -69,14 +187,6 @@ transcript_command (const char *p, gsize len)
       return map[i].command;
   }
   return NULL;
-}
-
-static gboolean
-exchange_names (const Exchange *x, const char *address)
-{
-  return (x->command_line && dsn_unix_line_has_address (x->command_line, x->command_len, address))
-         || (x->reply && dsn_unix_line_has_address (x->reply->str, x->reply->len, address))
-         || (x->after && dsn_unix_line_has_address (x->after->str, x->after->len, address));
 }
 
 static Exchange *
@@ -169,39 +279,78 @@ dsn_unix_says_nothing (const char *diagnostic)
   return TRUE;
 }
 
-gboolean
-dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, gboolean named_only)
+struct _DsnUnixTranscript {
+  GArray *xs;              /* Exchange */
+  DsnUnixNamed *commanded; /* addresses in the commands */
+  DsnUnixNamed *named;     /* addresses in the exchanges that got a reply */
+  const Exchange *last;    /* the last reply to a command that was no recipient's */
+};
+
+DsnUnixTranscript *
+dsn_unix_transcript_new (const char *start, const char *end, DsnReport *rep)
 {
-  g_autoptr (GArray) xs = read_exchanges (start, end);
-  const Exchange *named = NULL, *commanded = NULL, *last = NULL;
-  gboolean batched = FALSE;
-  for (guint i = 0; i < xs->len; i++) {
-    const Exchange *x = &g_array_index (xs, Exchange, i);
-    if (!commanded && x->command_line
-        && dsn_unix_line_has_address (x->command_line, x->command_len, r->address))
-      commanded = x;
+  DsnUnixTranscript *t = g_new0 (DsnUnixTranscript, 1);
+  t->xs = read_exchanges (start, end);
+  t->commanded = dsn_unix_named_new ();
+  t->named = dsn_unix_named_new ();
+  for (guint i = 0; rep && i < rep->recipients->len; i++) {
+    const DsnRecipient *r = rep->recipients->pdata[i];
+    dsn_unix_named_add (t->commanded, r->address);
+    dsn_unix_named_add (t->named, r->address);
+  }
+  for (guint i = 0; i < t->xs->len; i++) {
+    const Exchange *x = &g_array_index (t->xs, Exchange, i);
+    if (x->command_line)
+      dsn_unix_named_scan (t->commanded, x->command_line, x->command_len, i);
     if (!x->reply)
       continue;
-    if (!named && exchange_names (x, r->address)) {
-      named = x;
-      batched = i + 1 < xs->len && g_array_index (xs, Exchange, i + 1).pipelined;
-    }
+    if (x->command_line)
+      dsn_unix_named_scan (t->named, x->command_line, x->command_len, i);
+    dsn_unix_named_scan (t->named, x->reply->str, x->reply->len, i);
+    if (x->after)
+      dsn_unix_named_scan (t->named, x->after->str, x->after->len, i);
     /* A reply to another recipient's RCPT, or to QUIT, is not about R. */
-    if (x->command != NULL
-        && (strcmp (x->command, "QUIT") == 0 || strcmp (x->command, "RCPT") == 0))
-      continue;
-    last = x;
+    if (x->command == NULL
+        || (strcmp (x->command, "QUIT") != 0 && strcmp (x->command, "RCPT") != 0))
+      t->last = x;
   }
-  const Exchange *x = named ? named : named_only ? NULL : last;
+  return t;
+}
+
+void
+dsn_unix_transcript_free (DsnUnixTranscript *t)
+{
+  if (!t)
+    return;
+  g_array_unref (t->xs);
+  dsn_unix_named_free (t->commanded);
+  dsn_unix_named_free (t->named);
+  g_free (t);
+}
+
+gboolean
+dsn_unix_transcript_apply (DsnUnixTranscript *t, DsnRecipient *r, gboolean named_only)
+{
+  guint c = dsn_unix_named_first (t->commanded, r->address);
+  guint n = dsn_unix_named_first (t->named, r->address);
+  const Exchange *commanded = c != G_MAXUINT ? &g_array_index (t->xs, Exchange, c) : NULL;
+  const Exchange *named = n != G_MAXUINT ? &g_array_index (t->xs, Exchange, n) : NULL;
+  gboolean batched
+      = named && n + 1 < t->xs->len && g_array_index (t->xs, Exchange, n + 1).pipelined;
+  Exchange *x = (Exchange *)(named ? named : named_only ? NULL : t->last);
   if (!x)
     return FALSE;
-  g_autofree char *reply = dsn_text_squeeze (g_strdup (x->reply->str));
+  if (!x->squeezed) {
+    x->squeezed = dsn_text_squeeze (g_strdup (x->reply->str));
+    x->squeezed_len = strlen (x->squeezed);
+  }
+  const char *reply = x->squeezed;
   g_autofree char *current = r->diagnostic ? dsn_text_squeeze (g_strdup (r->diagnostic)) : NULL;
   /* The reply replaces a diagnostic that is empty, an exit code, or the
    * first line of the same reply. */
   if (dsn_unix_says_nothing (current)
-      || (g_str_has_prefix (reply, current) && strlen (reply) > strlen (current)))
-    dsn_recipient_set_diagnostic (r, reply, -1);
+      || (g_str_has_prefix (reply, current) && x->squeezed_len > strlen (current)))
+    dsn_recipient_set_diagnostic (r, reply, x->squeezed_len);
   const char *command = commanded ? commanded->command : x->command;
   /* A reply about R followed by more replies to the batch that ended with
    * DATA answered R's RCPT. */
@@ -212,6 +361,15 @@ dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, g
   if (!r->remote_mta && x->host)
     dsn_set_len (&r->remote_mta, x->host, x->host_len);
   return TRUE;
+}
+
+gboolean
+dsn_unix_read_transcript (DsnRecipient *r, const char *start, const char *end, gboolean named_only)
+{
+  DsnUnixTranscript *t = dsn_unix_transcript_new (start, end, NULL);
+  gboolean found = dsn_unix_transcript_apply (t, r, named_only);
+  dsn_unix_transcript_free (t);
+  return found;
 }
 
 char *

@@ -60,6 +60,18 @@ DSN_INTERNAL char *dsn_unix_unquote (const char *text);
  * local mailer's exit code ("X-Unix; 77"). */
 DSN_INTERNAL gboolean dsn_unix_says_nothing (const char *diagnostic);
 
+/* An SMTP session transcript read once for all the recipients of a report:
+ * where each one's address is named is found in one pass, not one per
+ * recipient. REP (may be NULL) gives the addresses to look for; others
+ * cost a search of their own. */
+typedef struct _DsnUnixTranscript DsnUnixTranscript;
+DSN_INTERNAL DsnUnixTranscript *dsn_unix_transcript_new (const char *start, const char *end,
+                                                         DsnReport *rep);
+DSN_INTERNAL void dsn_unix_transcript_free (DsnUnixTranscript *t);
+/* dsn_unix_read_transcript() with a transcript read beforehand. */
+DSN_INTERNAL gboolean dsn_unix_transcript_apply (DsnUnixTranscript *t, DsnRecipient *r,
+                                                 gboolean named_only);
+
 /* Completes R from an SMTP session transcript between START and END: the
  * "... while talking to HOST:" headings, ">>> COMMAND" and "<<< REPLY" lines
  * of Sendmail, Courier and their kin. The reply that names R's address (or,
@@ -79,6 +91,24 @@ DSN_INTERNAL char *dsn_unix_verdict_address (const char *line, gsize len, const 
 /* TRUE if the LEN bytes at LINE contain ADDRESS (case-insensitive), as a
  * whole address: not a part of a longer one. */
 DSN_INTERNAL gboolean dsn_unix_line_has_address (const char *line, gsize len, const char *address);
+
+/* The first of a series of texts (numbered in increasing order) that names
+ * each of many addresses as dsn_unix_line_has_address() does: every
+ * address added is looked for in one pass over each text. */
+typedef struct _DsnUnixNamed DsnUnixNamed;
+DSN_INTERNAL DsnUnixNamed *dsn_unix_named_new (void);
+DSN_INTERNAL void dsn_unix_named_free (DsnUnixNamed *x);
+/* Adds an address to look for (NULL and "" are ignored); before any scan. */
+DSN_INTERNAL void dsn_unix_named_add (DsnUnixNamed *x, const char *address);
+/* Scans the LEN bytes of TEXT, text number ITEM (not less than the last). */
+DSN_INTERNAL void dsn_unix_named_scan (DsnUnixNamed *x, const char *text, gsize len, guint item);
+/* The number of the first text that names ADDRESS, or G_MAXUINT. An
+ * address not added beforehand is searched for in the texts scanned (they
+ * must still be alive), once. */
+DSN_INTERNAL guint dsn_unix_named_first (DsnUnixNamed *x, const char *address);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnUnixTranscript, dsn_unix_transcript_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnUnixNamed, dsn_unix_named_free)
 
 G_END_DECLS
 

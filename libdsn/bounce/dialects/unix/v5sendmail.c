@@ -36,6 +36,12 @@ extract (const DsnInput *in)
   }
 
   if (rep->recipients->len == 0) {
+    /* The recipients first, then the transcript read once for them all. */
+    typedef struct {
+      const char *words;
+      gsize len;
+    } Summary;
+    g_autoptr (GArray) summaries = g_array_new (FALSE, FALSE, sizeof (Summary));
     const char *pos = tr, *line;
     gsize len;
     while (dsn_text_next_line_until (&pos, end, &line, &len)) {
@@ -45,10 +51,17 @@ extract (const DsnInput *in)
       g_autofree char *addr = dsn_unix_verdict_address (line, len, &words);
       if (!addr || dsn_report_find_recipient (rep, addr))
         continue;
-      DsnRecipient *r = dsn_report_add_recipient (rep, addr);
+      dsn_report_add_recipient (rep, addr);
+      Summary s = { words, line + len - words };
+      g_array_append_val (summaries, s);
+    }
+    g_autoptr (DsnUnixTranscript) transcript = dsn_unix_transcript_new (tr, end, rep);
+    for (guint i = 0; i < rep->recipients->len; i++) {
+      DsnRecipient *r = rep->recipients->pdata[i];
+      const Summary *s = &g_array_index (summaries, Summary, i);
       /* The session's reply, if any, is better than this summary. */
-      if (!dsn_unix_read_transcript (r, tr, end, TRUE))
-        dsn_recipient_set_diagnostic (r, words, line + len - words);
+      if (!dsn_unix_transcript_apply (transcript, r, TRUE))
+        dsn_recipient_set_diagnostic (r, s->words, s->len);
     }
   }
   /* No recipient line: a connection that never worked ("421 example.org
