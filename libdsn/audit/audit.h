@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* Area names and their order in outputs. */
 DSN_INTERNAL int dsn_area_index (DsnArea area);
-#define DSN_N_AREAS 10
+#define DSN_N_AREAS 11
 DSN_INTERNAL DsnArea dsn_area_from_index (int i);
 DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
@@ -156,6 +156,13 @@ DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 DSN_INTERNAL const char *dsn_dmarc_policy (DsnJob *job);
 /* The share of mail that policy applies to: pct=, else 100. */
 DSN_INTERNAL int dsn_dmarc_pct (DsnJob *job);
+
+/* ------------------------------------------------------------ mtasts.c */
+
+/* The mode of the domain's MTA-STS policy ("enforce", "testing", "none")
+ * when a valid one was fetched; NULL otherwise, or if the MTA-STS check
+ * does not run. */
+DSN_INTERNAL const char *dsn_mta_sts_mode (DsnJob *job);
 
 /* ------------------------------------------------------------ registry.c */
 

@@ -395,3 +395,15 @@ DSN_CHECK (mta_sts) = {
   .finish = finish,
   .clear = clear,
 };
+
+/* ------------------------------------------------------------ for other checks */
+
+const char *
+dsn_mta_sts_mode (DsnJob *job)
+{
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
+  if (!st || !st->policy || st->policy->issues->len || st->n_sts != 1 || !st->rec
+      || st->rec->issues->len)
+    return NULL;
+  return st->policy->mode;
+}

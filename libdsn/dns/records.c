@@ -570,6 +570,86 @@ dsn_dkim_parse (const char *text)
   return k;
 }
 
+/* ------------------------------------------------------------ certificates */
+
+/* The DER element at *POS: returns its tag and moves *POS past it, setting
+ * *START to where its tag is. -1 if it runs past LEN. */
+static int
+der_skip (const guint8 *der, gsize len, gsize *pos, gsize *start)
+{
+  const guint8 *content;
+  gsize clen;
+  *start = *pos;
+  return der_next (der, len, pos, &content, &clen);
+}
+
+GBytes *
+dsn_x509_spki (GBytes *cert)
+{
+  /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+   * (optional), serialNumber, signature, issuer, validity, subject,
+   * subjectPublicKeyInfo, ... }, ... } (RFC 5280 §4.1) */
+  gsize len;
+  const guint8 *der = g_bytes_get_data (cert, &len);
+  const guint8 *outer, *tbs;
+  gsize outer_len, tbs_len, pos = 0, start;
+  if (!der || der_next (der, len, &pos, &outer, &outer_len) != 0x30)
+    return NULL;
+  pos = 0;
+  if (der_next (outer, outer_len, &pos, &tbs, &tbs_len) != 0x30)
+    return NULL;
+  pos = 0;
+  int tag = der_skip (tbs, tbs_len, &pos, &start);
+  if (tag == 0xa0)
+    tag = der_skip (tbs, tbs_len, &pos, &start);
+  /* serial number done; signature, issuer, validity, subject */
+  for (int i = 0; i < 4 && tag >= 0; i++)
+    tag = der_skip (tbs, tbs_len, &pos, &start);
+  if (tag < 0 || der_skip (tbs, tbs_len, &pos, &start) != 0x30)
+    return NULL;
+  return g_bytes_new_from_bytes (cert, (gsize)(tbs - der) + start, pos - start);
+}
+
+gboolean
+dsn_tlsa_usable (guint usage, guint selector, guint matching, gsize len)
+{
+  /* PKIX-TA(0) and PKIX-EE(1) are unusable for SMTP (RFC 7672 §3.1.3). */
+  if (usage != 2 && usage != 3)
+    return FALSE;
+  if (selector > 1)
+    return FALSE;
+  switch (matching) {
+  case 0: return len > 0;
+  case 1: return len == 32;
+  case 2: return len == 64;
+  default: return FALSE;
+  }
+}
+
+gboolean
+dsn_tlsa_match (guint selector, guint matching, GBytes *association, GBytes *cert)
+{
+  g_autoptr (GBytes) spki = selector == 1 ? dsn_x509_spki (cert) : NULL;
+  GBytes *data = selector == 0 ? cert : spki;
+  if (!data || !association)
+    return FALSE;
+  if (matching == 0)
+    return g_bytes_equal (data, association);
+  GChecksumType type = matching == 1 ? G_CHECKSUM_SHA256 : G_CHECKSUM_SHA512;
+  if (matching > 2)
+    return FALSE;
+  gsize want = matching == 1 ? 32 : 64, got = want;
+  guint8 digest[64];
+  g_autoptr (GChecksum) sum = g_checksum_new (type);
+  gsize n;
+  const guint8 *bytes = g_bytes_get_data (data, &n);
+  g_checksum_update (sum, bytes, (gssize)n);
+  g_checksum_get_digest (sum, digest, &got);
+  gsize alen;
+  const guint8 *a = g_bytes_get_data (association, &alen);
+  return got == want && alen == want && memcmp (a, digest, want) == 0;
+}
+
 /* ------------------------------------------------------------ MTA-STS */
 
 void
