@@ -195,6 +195,86 @@ test_tlsrpt_bimi (void)
   dsn_bimi_record_free (b);
 }
 
+/* The first certificate of a PEM file of testdata/dns/tls, as DER. */
+static GBytes *
+test_cert (const char *name)
+{
+  g_autofree char *path
+      = g_test_build_filename (G_TEST_DIST, "..", "testdata", "dns", "tls", name, NULL);
+  g_autofree char *pem = NULL;
+  g_assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+  char *start = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  g_assert_nonnull (start);
+  start = strchr (start, '\n') + 1;
+  *strstr (start, "-----END") = '\0';
+  gsize len;
+  guint8 *der = g_base64_decode (start, &len);
+  return g_bytes_new_take (der, len);
+}
+
+static GBytes *
+unhex (const char *hex)
+{
+  gsize n = strlen (hex) / 2;
+  guint8 *b = g_malloc (n);
+  for (gsize i = 0; i < n; i++)
+    b[i] = (guint8)(g_ascii_xdigit_value (hex[2 * i]) * 16 + g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (b, n);
+}
+
+static GBytes *
+digest (GChecksumType type, GBytes *data)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (type);
+  g_checksum_update (sum, g_bytes_get_data (data, NULL), (gssize)g_bytes_get_size (data));
+  return unhex (g_checksum_get_string (sum));
+}
+
+static void
+test_tlsa (void)
+{
+  /* What make-certs.sh printed with openssl for good.key and ca.key. */
+  g_autoptr (GBytes) good_spki
+      = unhex ("6524806a0cedc8a34d207363e7668bf079fd35f72c90345a7639e30732b4cce3");
+  g_autoptr (GBytes) ca_spki
+      = unhex ("813585b5b05538f942e837e386d54e9f456cbb1aceceebdd0831c89dd6a3bb25");
+  g_autoptr (GBytes) good = test_cert ("good.pem");
+  g_autoptr (GBytes) ca = test_cert ("ca.pem");
+  g_autoptr (GBytes) spki = dsn_x509_spki (good);
+  g_assert_nonnull (spki);
+  g_autoptr (GBytes) spki_sha256 = digest (G_CHECKSUM_SHA256, spki);
+  g_assert_true (g_bytes_equal (spki_sha256, good_spki));
+
+  g_assert_true (dsn_tlsa_match (1, 1, good_spki, good));
+  g_assert_false (dsn_tlsa_match (1, 1, ca_spki, good));
+  g_assert_true (dsn_tlsa_match (1, 1, ca_spki, ca));
+  g_assert_true (dsn_tlsa_match (1, 0, spki, good));
+  g_autoptr (GBytes) spki_sha512 = digest (G_CHECKSUM_SHA512, spki);
+  g_assert_true (dsn_tlsa_match (1, 2, spki_sha512, good));
+  g_autoptr (GBytes) cert_sha256 = digest (G_CHECKSUM_SHA256, good);
+  g_assert_true (dsn_tlsa_match (0, 1, cert_sha256, good));
+  g_assert_false (dsn_tlsa_match (0, 1, good_spki, good));
+  g_assert_true (dsn_tlsa_match (0, 0, good, good));
+  g_assert_false (dsn_tlsa_match (1, 3, good_spki, good));
+
+  /* Not a certificate. */
+  g_autoptr (GBytes) junk = g_bytes_new_static ("\x30\x03\x02\x01\x01", 5);
+  g_assert_null (dsn_x509_spki (junk));
+  g_assert_false (dsn_tlsa_match (1, 1, good_spki, junk));
+
+  /* Usable for SMTP (RFC 7672 §3.1.3): DANE-TA and DANE-EE, known
+   * selector and matching type, digests of the right size. */
+  g_assert_true (dsn_tlsa_usable (3, 1, 1, 32));
+  g_assert_true (dsn_tlsa_usable (2, 0, 2, 64));
+  g_assert_true (dsn_tlsa_usable (3, 1, 0, 294));
+  g_assert_false (dsn_tlsa_usable (1, 1, 1, 32));
+  g_assert_false (dsn_tlsa_usable (0, 0, 1, 32));
+  g_assert_false (dsn_tlsa_usable (3, 2, 1, 32));
+  g_assert_false (dsn_tlsa_usable (3, 1, 1, 31));
+  g_assert_false (dsn_tlsa_usable (3, 1, 3, 32));
+  g_assert_false (dsn_tlsa_usable (3, 1, 0, 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,5 +284,6 @@ main (int argc, char **argv)
   g_test_add_func ("/records/dkim", test_dkim);
   g_test_add_func ("/records/mta-sts", test_mta_sts);
   g_test_add_func ("/records/tlsrpt-bimi", test_tlsrpt_bimi);
+  g_test_add_func ("/records/tlsa", test_tlsa);
   return g_test_run ();
 }

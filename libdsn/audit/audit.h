@@ -63,6 +63,12 @@ struct _DsnJob {
   char **dnsbl_zones;            /* as given: NULL for the default ones */
   GPtrArray *findings;           /* DsnFinding, in the order found */
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
+  /* The lookups' outcomes: when none got an answer that says anything (a
+   * record or its absence), the question about the root zone tells whether
+   * the resolver or the domain is at fault (dsn_job_probe(), audit.c). */
+  guint n_good;
+  guint n_status[DSN_DNS_ERROR + 1]; /* failed lookups by status */
+  int probe;                         /* 0 not asked, 1 asked, 2 the root answered, 3 it failed */
   /* The checks that run, each after those it needs, and their states. */
   const DsnCheck *checks[DSN_N_AREAS];
   gpointer state[DSN_N_AREAS];
@@ -79,6 +85,10 @@ DSN_INTERNAL void dsn_job_add_check (DsnJob *job, const DsnCheck *check);
 DSN_INTERNAL gpointer dsn_job_state (DsnJob *job, DsnArea area, gsize size);
 #define DSN_JOB_STATE(job, area, Type) ((Type *)dsn_job_state ((job), (area), sizeof (Type)))
 DSN_INTERNAL void dsn_job_hold (DsnJob *job);
+/* Asks the resolver about the root zone, in parallel with the checks: if
+ * every other lookup fails, its answer tells whether the resolver or the
+ * domain is at fault (RFC 1034 §4.3.1). */
+DSN_INTERNAL void dsn_job_probe (DsnJob *job);
 DSN_INTERNAL void dsn_job_release (DsnJob *job);
 /* dsn_dns_lookup() that holds the job open until FUNC has run. */
 DSN_INTERNAL void dsn_job_lookup (DsnJob *job, const char *name, guint16 type, DsnDnsFunc func,

@@ -76,10 +76,25 @@ dsn_job_state (DsnJob *job, DsnArea area, gsize size)
 
 /* ------------------------------------------------------------ lookups */
 
+typedef struct {
+  DsnJob *job;
+  DsnDnsFunc func;
+  gpointer data;
+} JobLookup;
+
+static void on_job_lookup (const DsnDnsAnswer *ans, gpointer data);
+
 void
 dsn_job_hold (DsnJob *job)
 {
   job->pending++;
+}
+
+static void
+on_probe (const DsnDnsAnswer *ans, gpointer data)
+{
+  DsnJob *job = data;
+  job->probe = dsn_dns_failed (ans) ? 3 : 2;
 }
 
 void
@@ -90,17 +105,24 @@ dsn_job_release (DsnJob *job)
     job->complete (job);
 }
 
-typedef struct {
-  DsnJob *job;
-  DsnDnsFunc func;
-  gpointer data;
-} JobLookup;
+void
+dsn_job_probe (DsnJob *job)
+{
+  job->probe = 1;
+  dsn_job_lookup (job, ".", DSN_DNS_SOA, on_probe, job);
+}
 
 static void
 on_job_lookup (const DsnDnsAnswer *ans, gpointer data)
 {
   JobLookup *l = data;
   DsnJob *job = l->job;
+  if (l->func != on_probe) {
+    if (!dsn_dns_failed (ans))
+      job->n_good++;
+    else if (ans->status <= DSN_DNS_ERROR)
+      job->n_status[ans->status]++;
+  }
   l->func (ans, l->data);
   g_free (l);
   dsn_job_release (job);

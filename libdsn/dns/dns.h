@@ -35,6 +35,9 @@ typedef enum {
   DSN_DNS_TIMEOUT,     /* no answer in time from any server */
   DSN_DNS_UNREACHABLE, /* no server could be reached (connection refused, no route) */
   DSN_DNS_BADNAME,     /* the name cannot be queried (empty or long label) */
+  /* an empty answer with neither authority nor recursion (a referral): the
+   * server asked does not serve the name and is no resolver (RFC 1034 §4.3.1) */
+  DSN_DNS_LAME,
   DSN_DNS_CANCELLED,
   DSN_DNS_ERROR, /* any other failure (FORMERR, NOTIMP, malformed answer) */
 } DsnDnsStatus;

@@ -342,6 +342,10 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
   ans->rcode = flags & 0x0f;
   ans->ad = (flags & 0x0020) != 0;
   ans->status = status_from_rcode (ans->rcode);
+  /* No answer, no AA, no RA: a referral or a lame server, which says
+   * nothing about the name's records (RFC 1034 §4.3.1, RFC 1035 §4.1.1). */
+  if (ans->status == DSN_DNS_OK && an == 0 && !(flags & 0x0400) && !(flags & 0x0080))
+    ans->status = DSN_DNS_LAME;
   g_autofree char *question = NULL;
   for (guint i = 0; i < qd; i++) {
     g_autofree char *qname = get_name (buf, len, &r.pos);
@@ -413,6 +417,7 @@ dsn_dns_status_to_string (DsnDnsStatus status)
   case DSN_DNS_TIMEOUT: return "timeout";
   case DSN_DNS_UNREACHABLE: return "unreachable";
   case DSN_DNS_BADNAME: return "bad-name";
+  case DSN_DNS_LAME: return "lame";
   case DSN_DNS_CANCELLED: return "cancelled";
   case DSN_DNS_ERROR: return "error";
   }

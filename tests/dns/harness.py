@@ -265,7 +265,13 @@ class Servers:
         'tls.test': ['AD'],
         '*.tls.test': ['AD'],
         '_dmarc.timeout.test': ['TIMEOUT'],
+        # A domain whose name servers are silent: no answer about it at all.
+        'silent.test': ['TIMEOUT'],
+        '*.silent.test': ['TIMEOUT'],
         'servfail.test': ['SERVFAIL'],
+        # partfail.test: the reverse DNS of one server, and a blocklist.
+        '78.2.0.192.in-addr.arpa': ['SERVFAIL'],
+        '78.2.0.192.bl.test': ['SERVFAIL'],
         '*.servfail.test': ['SERVFAIL'],
         # An answer too big for UDP: c-ares must retry over TCP.
         'huge.test': [{'TXT': 'v=spf1 ip4:192.0.2.0/24 -all'}] +
