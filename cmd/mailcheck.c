@@ -216,7 +216,8 @@ print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const 
 }
 
 /* The includes and redirects of the SPF term tree NODE, each with the DNS
- * lookups it costs, everything below it included. */
+ * lookups it costs, everything below it included; those past the limit,
+ * which receivers never evaluate, are left out. */
 static void
 print_spf_node (JsonObject *node, guint depth, const Palette *p)
 {
@@ -224,7 +225,8 @@ print_spf_node (JsonObject *node, guint depth, const Palette *p)
   for (guint i = 0; terms && i < json_array_get_length (terms); i++) {
     JsonObject *t = json_array_get_object_element (terms, i);
     const char *type = json_object_get_string_member (t, "type");
-    if (strcmp (type, "include") && strcmp (type, "redirect"))
+    if ((strcmp (type, "include") && strcmp (type, "redirect"))
+        || json_object_get_boolean_member_with_default (t, "beyond_limit", FALSE))
       continue;
     const char *term = json_object_get_string_member (t, "term");
     gint64 cost = json_object_get_int_member (t, "lookups_total");
@@ -260,7 +262,10 @@ print_spf_costs (const DsnAudit *audit, const Palette *p)
     return;
   g_autofree char *n
       = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (spf, "lookups"));
-  g_autofree char *title = cmd_format ("mailcheck.spf_costs", "lookups", n);
+  g_autofree char *title
+      = json_object_get_boolean_member_with_default (spf, "lookups_complete", TRUE)
+            ? cmd_format ("mailcheck.spf_costs", "lookups", n)
+            : g_strdup (cmd_text ("mailcheck.spf_costs_over"));
   printf ("\n%s%s%s\n", p->bold, title, p->reset);
   print_spf_node (json_node_get_object (tree), 0, p);
 }

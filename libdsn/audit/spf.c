@@ -5,12 +5,24 @@
  * §4.6.4: at most 10, at most 2 void) and show where they come from.
  * Terms with macros depend on the message and are only shown.
  *
+ * A receiver evaluating the worst case stops at the 11th lookup, so the
+ * audit goes no further either: a term is looked up only while the lookups
+ * certainly made before it are fewer than 11 (a lower bound: those of the
+ * terms before it in its record and its ancestors', not what the includes
+ * before it add, unknown when it is read). The bound depends on the records
+ * only, not on the order answers come in, so the outcome is the same at
+ * every run. The lookups run in parallel all the same; when the tree is
+ * complete, the worst-case order numbers them exactly, and what lies past
+ * the limit is "not evaluated": no finding is made about names receivers
+ * never ask.
+ *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "audit.h"
 
 #include <string.h>
 
 #define MAX_DEPTH 12
+#define MAX_NODES 100 /* records fetched, whatever the limit allows: mailcheck's own bound */
 #define SPF_MAX_LOOKUPS 10
 #define SPF_MAX_VOID 2
 #define SPF_MAX_MX 10
@@ -24,6 +36,9 @@ typedef struct {
   gboolean loop;      /* the target is an ancestor */
   gboolean dynamic;   /* has macros: depends on the message */
   gboolean evaluated; /* looked up */
+  gboolean cut;       /* not looked up: past the limit, or past MAX_NODES */
+  gboolean beyond;    /* past the 10th lookup of the worst case: never evaluated */
+  guint position;     /* its lookup's number in the worst case; 0 if it makes none */
   gboolean is_void;   /* the lookup found nothing */
   gboolean failed;    /* the lookup failed */
   DsnDnsStatus status;
@@ -38,6 +53,7 @@ struct _Node {
   Node *parent;
   char *domain;
   guint depth;
+  guint before; /* the lower bound of the lookups made before its record is read */
   gboolean done;
   DsnDnsStatus status;
   GPtrArray *txt; /* every TXT record, as text */
@@ -48,6 +64,7 @@ struct _Node {
 
 typedef struct {
   Node *root;
+  guint n_nodes;
   GPtrArray *spf_rr; /* obsolete type-99 records */
   gboolean spf_rr_done;
   DsnDnsStatus spf_rr_status;
@@ -87,7 +104,7 @@ clear (gpointer data)
     g_ptr_array_unref (sa->spf_rr);
 }
 
-static Node *node_new (DsnJob *job, Node *parent, const char *domain);
+static Node *node_new (DsnJob *job, Node *parent, const char *domain, guint before);
 
 static void
 add_address (Term *t, const char *addr)
@@ -192,6 +209,20 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   for (guint i = 0; i < n->rec->terms->len; i++)
     if (((DsnSpfTerm *)n->rec->terms->pdata[i])->kind == DSN_SPF_ALL)
       has_all = TRUE;
+  /* The lower bound of each term's lookup number, in the order count()
+   * numbers them: the mechanisms, then the redirect. */
+  guint before = n->before, counted = 0;
+  for (guint i = 0; i < n->terms->len; i++) {
+    Term *t = n->terms->pdata[i];
+    if (t->term->kind < DSN_SPF_REDIRECT && dsn_spf_term_counts (t->term))
+      t->position = before + ++counted;
+  }
+  for (guint i = 0; i < n->terms->len; i++) {
+    Term *t = n->terms->pdata[i];
+    if (t->term->kind == DSN_SPF_REDIRECT)
+      t->position = before + counted + 1;
+  }
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
     const DsnSpfTerm *st = t->term;
@@ -206,16 +237,22 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     }
     if (st->kind == DSN_SPF_PTR)
       continue; /* depends on the sending address */
+    /* Past the 10th lookup even at best: receivers never get there. */
+    gboolean include = st->kind == DSN_SPF_INCLUDE || st->kind == DSN_SPF_REDIRECT;
+    if (t->position > SPF_MAX_LOOKUPS || (include && sa->n_nodes >= MAX_NODES)) {
+      t->cut = TRUE;
+      continue;
+    }
     g_autofree char *target
         = st->domain_spec ? dsn_spf_domain_fit (st->domain_spec) : g_strdup (n->domain);
     t->evaluated = TRUE;
     switch (st->kind) {
     case DSN_SPF_INCLUDE:
     case DSN_SPF_REDIRECT:
-      if (has_ancestor (n, target) || n->depth >= MAX_DEPTH)
+      if (has_ancestor (n, target))
         t->loop = TRUE;
       else
-        t->child = node_new (job, n, target);
+        t->child = node_new (job, n, target, t->position);
       break;
     case DSN_SPF_A:
       t->pending = 2;
@@ -230,12 +267,14 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
 }
 
 static Node *
-node_new (DsnJob *job, Node *parent, const char *domain)
+node_new (DsnJob *job, Node *parent, const char *domain, guint before)
 {
   Node *n = g_new0 (Node, 1);
   n->job = job;
   n->parent = parent;
   n->depth = parent ? parent->depth + 1 : 0;
+  n->before = before;
+  DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit)->n_nodes++;
   n->domain = g_ascii_strdown (domain, -1);
   n->txt = g_ptr_array_new_with_free_func (g_free);
   n->spf = g_ptr_array_new_with_free_func (g_free);
@@ -262,7 +301,7 @@ start (DsnJob *job)
 {
   SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   sa->spf_rr = g_ptr_array_new_with_free_func (g_free);
-  sa->root = node_new (job, NULL, job->domain);
+  sa->root = node_new (job, NULL, job->domain, 0);
   dsn_job_lookup (job, job->domain, DSN_DNS_SPF, on_spf_rr, sa);
 }
 
@@ -270,9 +309,49 @@ start (DsnJob *job)
 
 typedef struct {
   guint lookups, voids;
+  guint made; /* lookups within the limit that mailcheck made */
   gboolean loop;
+  gboolean mark;       /* number the terms and mark those past the limit */
+  gboolean incomplete; /* an include or redirect was not looked up */
+  Term *limit;         /* the first term past the limit */
+  Node *limit_node;
   GPtrArray *dynamic; /* terms with macros */
 } Totals;
+
+static void count (Node *n, Totals *tot, guint *own_total);
+
+static void
+count_term (Node *n, Term *t, Totals *tot)
+{
+  const DsnSpfTerm *st = t->term;
+  if (st->kind == DSN_SPF_REDIRECT || dsn_spf_term_counts (st)) {
+    tot->lookups++;
+    if (tot->mark)
+      t->position = tot->lookups;
+  }
+  /* Receivers give up at the 11th lookup (RFC 7208 §4.6.4): nothing after
+   * it is evaluated. */
+  gboolean beyond = tot->lookups > SPF_MAX_LOOKUPS;
+  if (!beyond && t->evaluated && t->position)
+    tot->made++;
+  if (tot->mark) {
+    t->beyond = beyond;
+    if (beyond && !tot->limit) {
+      tot->limit = t;
+      tot->limit_node = n;
+    }
+  }
+  if (t->dynamic)
+    g_ptr_array_add (tot->dynamic, st->text);
+  if (t->cut && (st->kind == DSN_SPF_INCLUDE || st->kind == DSN_SPF_REDIRECT))
+    tot->incomplete = TRUE;
+  if (!beyond && t->is_void)
+    tot->voids++;
+  if (!beyond && t->loop)
+    tot->loop = TRUE;
+  if (t->child)
+    count (t->child, tot, NULL);
+}
 
 /* The worst-case evaluation of node N: mechanisms up to "all", then the
  * redirect if there is no "all" (RFC 7208 §4.6, §6.1). */
@@ -294,30 +373,18 @@ count (Node *n, Totals *tot, guint *own_total)
       redirect = t;
       continue;
     }
-    if (all || st->kind >= DSN_SPF_REDIRECT)
+    if (all || st->kind >= DSN_SPF_REDIRECT) {
+      /* Never evaluated: after "all", or a modifier. */
+      if (tot->mark && all)
+        t->beyond = tot->lookups > SPF_MAX_LOOKUPS;
       continue;
+    }
     if (st->kind == DSN_SPF_ALL)
       all = TRUE;
-    if (dsn_spf_term_counts (st))
-      tot->lookups++;
-    if (t->dynamic)
-      g_ptr_array_add (tot->dynamic, st->text);
-    if (t->is_void)
-      tot->voids++;
-    if (t->loop)
-      tot->loop = TRUE;
-    if (t->child)
-      count (t->child, tot, NULL);
+    count_term (n, t, tot);
   }
-  if (!all && redirect) {
-    tot->lookups++;
-    if (redirect->dynamic)
-      g_ptr_array_add (tot->dynamic, redirect->term->text);
-    if (redirect->loop)
-      tot->loop = TRUE;
-    if (redirect->child)
-      count (redirect->child, tot, NULL);
-  }
+  if (!all && redirect)
+    count_term (n, redirect, tot);
   if (own_total)
     *own_total = tot->lookups - start;
 }
@@ -385,6 +452,9 @@ term_json (Term *t)
   json_object_set_int_member (o, "lookups_total",
                               own + (t->child ? subtree_lookups (t->child) : 0));
   json_object_set_boolean_member (o, "dynamic", t->dynamic);
+  /* Past the 10th lookup: receivers never evaluate it (nor does mailcheck
+   * report on it). */
+  json_object_set_boolean_member (o, "beyond_limit", t->beyond);
   json_object_set_boolean_member (o, "void", t->is_void);
   if (t->failed)
     json_object_set_string_member (o, "dns_error", dsn_dns_status_to_string (t->status));
@@ -470,6 +540,9 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
     const DsnSpfTerm *st = t->term;
+    /* Receivers stop before it: no finding about what they never ask. */
+    if (t->beyond)
+      continue;
     if (all && st->kind < DSN_SPF_REDIRECT && !warned_after) {
       dsn_job_add (job, "spf.after_all", "domain", n->domain, "term", st->text, NULL);
       warned_after = TRUE;
@@ -510,8 +583,12 @@ finish (DsnJob *job)
   json_object_set_array_member (o, "spf_rr", dsn_json_strv (sa->spf_rr));
   Totals tot = { 0 };
   tot.dynamic = g_ptr_array_new ();
+  tot.mark = TRUE;
   count (root, &tot, NULL);
   json_object_set_int_member (o, "lookups", tot.lookups);
+  /* FALSE when receivers stop before the end: LOOKUPS then counts what is
+   * known, not the whole. */
+  json_object_set_boolean_member (o, "lookups_complete", !tot.incomplete);
   json_object_set_int_member (o, "void_lookups", tot.voids);
   json_object_set_object_member (o, "tree", node_json (root));
 
@@ -523,7 +600,14 @@ finish (DsnJob *job)
       dsn_job_add (job, "spf.include_loop", "domain", root->domain, NULL);
     if (tot.lookups > SPF_MAX_LOOKUPS) {
       g_autofree char *c = g_strdup_printf ("%u", tot.lookups);
-      dsn_job_add (job, "spf.too_many_lookups", "count", c, NULL);
+      g_autofree char *made = g_strdup_printf ("%u", tot.made);
+      if (!tot.incomplete)
+        dsn_job_add (job, "spf.too_many_lookups", "count", c, NULL);
+      else
+        /* Where it stops, and the lookups made: what lies past it was not
+         * fetched, so no total is claimed. */
+        dsn_job_add (job, "spf.lookup_limit", "count", made, "term", tot.limit->term->text,
+                     "domain", tot.limit_node->domain, NULL);
     }
     if (tot.voids > SPF_MAX_VOID) {
       g_autofree char *c = g_strdup_printf ("%u", tot.voids);
