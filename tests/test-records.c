@@ -74,6 +74,17 @@ test_dmarc (void)
   g_assert_cmpint (dsn_dmarc_policy_rank (NULL), ==, -1);
 }
 
+/* The code of the reason ("detail") of the first issue. */
+static const char *
+reason_of (GPtrArray *issues)
+{
+  const DsnIssue *is = issues->len ? issues->pdata[0] : NULL;
+  for (guint i = 0; is && i + 1 < is->args->len; i += 2)
+    if (!strcmp (is->args->pdata[i], "detail@"))
+      return is->args->pdata[i + 1];
+  return NULL;
+}
+
 static void
 test_dkim (void)
 {
@@ -110,6 +121,21 @@ test_dkim (void)
   k = dsn_dkim_parse ("v=DKIM1; k=ed25519; p=cWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
   g_assert_cmpuint (k->issues->len, ==, 0);
   g_assert_cmpuint (k->key_bits, ==, 256);
+  dsn_dkim_key_free (k);
+  /* Valid base64 that is no key, another type of key, the Ed25519 key
+   * wrapped as a SubjectPublicKeyInfo: each said as such. */
+  k = dsn_dkim_parse ("v=DKIM1; k=rsa; p=dGhpcyBpcyBub3QgYSBrZXksIG9ubHkgd29yZHM=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_not_a_key");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse ("v=DKIM1; p=MCowBQYDK2VwAyEAcWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_other_key");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse (
+      "v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEAcWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_ed25519_spki");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse ("v=DKIM1; k=ed25519; p=AAAA");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_ed25519_size");
   dsn_dkim_key_free (k);
   k = dsn_dkim_parse ("k=dsa; p=AAAA");
   g_assert_true (has (k->issues, "dkim.unknown_key_type"));
@@ -155,6 +181,15 @@ test_mta_sts (void)
   text = "version: STSv1\nmode: sometimes\nmax_age: 99999999999\n";
   p = dsn_sts_policy_parse (text, strlen (text));
   g_assert_cmpuint (p->issues->len, ==, 3); /* mode, max_age, no mx */
+  dsn_sts_policy_free (p);
+  /* A key given twice (but mx:) is an error, not the first one silently. */
+  text = "version: STSv1\nmode: testing\nmode: enforce\nmx: a.example\nmx: b.example\n"
+         "max_age: 86400\nmax_age: 604800\n";
+  p = dsn_sts_policy_parse (text, strlen (text));
+  g_assert_cmpuint (p->issues->len, ==, 2);
+  g_assert_true (has (p->issues, "mta_sts.policy_syntax"));
+  g_assert_cmpstr (p->mode, ==, "testing");
+  g_assert_cmpuint (p->mx->len, ==, 2);
   dsn_sts_policy_free (p);
 
   /* RFC 8461 §4.1: a wildcard matches exactly one label. */

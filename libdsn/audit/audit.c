@@ -391,6 +391,19 @@ dsn_audit_get_finding (const DsnAudit *audit, guint i)
   return audit->findings->pdata[i];
 }
 
+/* The arguments that are counts and sizes: numbers in JSON ("count": 2),
+ * when their value is one. */
+static gboolean
+numeric_arg (const char *name, const char *value, gint64 *n)
+{
+  static const char *const names[]
+      = { "count", "lookups", "length", "bits", "pct", "max_age", "addresses", "zones", "hours" };
+  gboolean known = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (names) && !known; i++)
+    known = !strcmp (name, names[i]);
+  return known && g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, n, NULL);
+}
+
 static JsonNode *
 finding_json (const DsnFinding *f, int lang)
 {
@@ -405,8 +418,13 @@ finding_json (const DsnFinding *f, int lang)
   dsn_json_set_string (o, "advice", f->advice[lang]);
   JsonObject *details = json_object_new ();
   g_autoptr (GPtrArray) args = dsn_finding_args (f, lang);
-  for (guint i = 0; i + 1 < args->len; i += 2)
-    json_object_set_string_member (details, args->pdata[i], args->pdata[i + 1]);
+  for (guint i = 0; i + 1 < args->len; i += 2) {
+    gint64 n;
+    if (numeric_arg (args->pdata[i], args->pdata[i + 1], &n))
+      json_object_set_int_member (details, args->pdata[i], n);
+    else
+      json_object_set_string_member (details, args->pdata[i], args->pdata[i + 1]);
+  }
   json_object_set_object_member (o, "details", details);
   JsonNode *n = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (n, o);

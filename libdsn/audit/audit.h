@@ -109,6 +109,10 @@ DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* The JSON object of AREA, created on first use. */
 DSN_INTERNAL JsonObject *dsn_job_data (DsnJob *job, DsnArea area);
 
+/* The name queried by ANS is an alias: the end of the CNAME chain its
+ * answer followed (owned by ANS); NULL if it is none. */
+DSN_INTERNAL const char *dsn_alias_target (const DsnDnsAnswer *ans);
+
 /* The text of TXT record RR as valid UTF-8 (invalid bytes replaced), up to
  * its first NUL byte. */
 DSN_INTERNAL char *dsn_rr_text (const DsnDnsRR *rr);
@@ -145,6 +149,10 @@ typedef struct {
 DSN_INTERNAL GPtrArray *dsn_mx_hosts (DsnJob *job);
 /* TRUE if the domain has a null MX (RFC 7505). */
 DSN_INTERNAL gboolean dsn_mx_null (DsnJob *job);
+/* TRUE for a parked domain, as far as the checks that run can tell: a null
+ * MX, an SPF record allowing no sender ("v=spf1 -all") and DMARC p=reject:
+ * it neither receives nor sends mail, and says so. */
+DSN_INTERNAL gboolean dsn_mx_parked (DsnJob *job);
 
 typedef void (*DsnMxAddressFunc) (DsnJob *job, const char *address, const char *host);
 /* Calls FUNC for each address of the domain's mail servers once they are
@@ -156,6 +164,12 @@ DSN_INTERNAL void dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func);
  * address alone when HOST is NULL. */
 DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 
+/* ------------------------------------------------------------ spf.c */
+
+/* TRUE if the domain's SPF record allows no server at all: "-all" is its
+ * only mechanism. FALSE too when the SPF check does not run. */
+DSN_INTERNAL gboolean dsn_spf_sends_nothing (DsnJob *job);
+
 /* ------------------------------------------------------------ dmarc.c */
 
 /* What the BIMI check reads of the DMARC check. */
@@ -166,6 +180,9 @@ DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 DSN_INTERNAL const char *dsn_dmarc_policy (DsnJob *job);
 /* The share of mail that policy applies to: pct=, else 100. */
 DSN_INTERNAL int dsn_dmarc_pct (DsnJob *job);
+/* The sp= of the domain's own record, which its subdomains get; NULL
+ * without one, or when the record in force is a parent's. */
+DSN_INTERNAL const char *dsn_dmarc_subdomain_policy (DsnJob *job);
 
 /* ------------------------------------------------------------ mtasts.c */
 

@@ -264,6 +264,25 @@ dsn_strings_join (GPtrArray *strings, const char *separator)
   return g_string_free (s, FALSE);
 }
 
+const char *
+dsn_alias_target (const DsnDnsAnswer *ans)
+{
+  const char *name = ans->name, *target = NULL;
+  /* Follow the chain from the name asked; a loop ends it. */
+  for (guint hop = 0; name && hop <= ans->cnames->len; hop++) {
+    const char *next = NULL;
+    for (guint i = 0; i < ans->cnames->len && !next; i++) {
+      const DsnDnsRR *c = ans->cnames->pdata[i];
+      if (c->owner && !g_ascii_strcasecmp (c->owner, name))
+        next = c->data;
+    }
+    if (!next)
+      break;
+    target = name = next;
+  }
+  return target;
+}
+
 char *
 dsn_rr_text (const DsnDnsRR *rr)
 {

@@ -60,6 +60,10 @@ struct _Node {
   GPtrArray *spf; /* the v=spf1 ones */
   DsnSpfRecord *rec;
   GPtrArray *terms; /* Term, parallel to rec->terms */
+  /* the record's strings, quoted, when a space between two of them would
+   * mend its syntax error */
+  GPtrArray *split;
+  char *alias; /* the records are those of this name, which the domain is an alias of */
 };
 
 typedef struct {
@@ -92,6 +96,9 @@ node_free (Node *n)
   dsn_spf_record_free (n->rec);
   if (n->terms)
     g_ptr_array_unref (n->terms);
+  if (n->split)
+    g_ptr_array_unref (n->split);
+  g_free (n->alias);
   g_free (n);
 }
 
@@ -176,6 +183,26 @@ has_ancestor (Node *n, const char *domain)
   return FALSE;
 }
 
+/* Strings are joined with nothing between them (RFC 7208 §3.3): "ip4:x"
+ * "include:y" reads "ip4:xinclude:y". The strings of RR, quoted, when a
+ * space between them mends REC's syntax error; else NULL. */
+static GPtrArray *
+badly_split (const DsnDnsRR *rr, const DsnSpfRecord *rec)
+{
+  if (!rec->error || !rr->strings || rr->strings->len < 2)
+    return NULL;
+  g_autofree char *spaced = dsn_strings_join (rr->strings, " ");
+  g_autoptr (DsnSpfRecord) alt = dsn_spf_record_parse (spaced, strlen (spaced));
+  if (alt->error)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < rr->strings->len; i++) {
+    g_autofree char *valid = g_utf8_make_valid (rr->strings->pdata[i], -1);
+    g_ptr_array_add (out, g_strdup_printf ("\"%s\"", valid));
+  }
+  return out;
+}
+
 static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
@@ -183,14 +210,17 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   DsnJob *job = n->job;
   n->done = TRUE;
   n->status = ans->status;
+  n->alias = g_strdup (dsn_alias_target (ans));
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
     char *valid = dsn_rr_text_marked (rr);
     g_ptr_array_add (n->txt, valid);
     if (dsn_spf_is_record (rr->data, rr->len)) {
       g_ptr_array_add (n->spf, g_strdup (valid));
-      if (!n->rec)
+      if (!n->rec) {
         n->rec = dsn_spf_record_parse (rr->data, rr->len);
+        n->split = badly_split (rr, n->rec);
+      }
     }
   }
   if (n->spf->len != 1 || !n->rec)
@@ -525,6 +555,11 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
     g_autofree char *len = g_strdup_printf ("%zu", strlen (text));
     dsn_job_add (job, "spf.too_long", "domain", n->domain, "length", len, NULL);
   }
+  if (n->rec->error && n->split) {
+    g_autofree char *strings = dsn_strings_join (n->split, " ");
+    dsn_job_add (job, "spf.split_strings", "domain", n->domain, "strings", strings, NULL);
+    return;
+  }
   if (n->rec->error) {
     GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
     g_ptr_array_add (args, g_strdup ("domain"));
@@ -593,6 +628,8 @@ finish (DsnJob *job)
   json_object_set_object_member (o, "tree", node_json (root));
 
   check_node (job, root, NULL, NULL);
+  if (root->alias && root->spf->len)
+    dsn_job_add (job, "spf.domain_alias", "domain", root->domain, "target", root->alias, NULL);
   if (sa->spf_rr->len)
     dsn_job_add (job, "spf.rr_type_spf", NULL);
   if (root->spf->len == 1 && root->rec && !root->rec->error) {
@@ -633,6 +670,27 @@ finish (DsnJob *job)
     }
   }
   g_ptr_array_unref (tot.dynamic);
+}
+
+gboolean
+dsn_spf_sends_nothing (DsnJob *job)
+{
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
+  Node *root = sa ? sa->root : NULL;
+  if (!root || root->spf->len != 1 || !root->rec || root->rec->error)
+    return FALSE;
+  guint mechanisms = 0;
+  gboolean fail_all = FALSE;
+  for (guint i = 0; i < root->rec->terms->len; i++) {
+    const DsnSpfTerm *t = root->rec->terms->pdata[i];
+    if (t->kind == DSN_SPF_REDIRECT)
+      return FALSE;
+    if (t->kind < DSN_SPF_REDIRECT)
+      mechanisms++;
+    if (t->kind == DSN_SPF_ALL && t->qualifier == '-')
+      fail_all = TRUE;
+  }
+  return mechanisms == 1 && fail_all;
 }
 
 DSN_CHECK (spf) = {
