@@ -526,7 +526,7 @@ on_handshake (GObject *source, GAsyncResult *result, gpointer data)
   }
   step_done (s);
   s->version = g_tls_connection_get_protocol_version (tls);
-  s->cipher = g_strdup (g_tls_connection_get_ciphersuite_name (tls));
+  s->cipher = g_tls_connection_get_ciphersuite_name (tls); /* transfer full */
   s->cert_errors = g_tls_connection_get_peer_certificate_errors (tls);
   /* The chain as the server sent it (glib-networking links each
    * certificate to its issuer among those presented). */
