@@ -108,9 +108,11 @@ static const struct {
   DsnArea area;
   const char *label;
 } areas[] = {
-  { DSN_AREA_MX, "MX" },         { DSN_AREA_SPF, "SPF" },         { DSN_AREA_DMARC, "DMARC" },
-  { DSN_AREA_DKIM, "DKIM" },     { DSN_AREA_MTA_STS, "MTA-STS" }, { DSN_AREA_TLS_RPT, "TLS-RPT" },
-  { DSN_AREA_BIMI, "BIMI" },     { DSN_AREA_PTR, "PTR" },         { DSN_AREA_DNSBL, "DNSBL" },
+  { DSN_AREA_MX, "MX" },           { DSN_AREA_STARTTLS, "STARTTLS" },
+  { DSN_AREA_SPF, "SPF" },         { DSN_AREA_DMARC, "DMARC" },
+  { DSN_AREA_DKIM, "DKIM" },       { DSN_AREA_MTA_STS, "MTA-STS" },
+  { DSN_AREA_TLS_RPT, "TLS-RPT" }, { DSN_AREA_BIMI, "BIMI" },
+  { DSN_AREA_PTR, "PTR" },         { DSN_AREA_DNSBL, "DNSBL" },
   { DSN_AREA_DNSSEC, "DNSSEC" },
 };
 
@@ -213,6 +215,61 @@ print_finding (const DsnFinding *f, const Palette *p, const char *bullet, const 
           p->reset);
 }
 
+/* The includes and redirects of the SPF term tree NODE, each with the DNS
+ * lookups it costs, everything below it included; those past the limit,
+ * which receivers never evaluate, are left out. */
+static void
+print_spf_node (JsonObject *node, guint depth, const Palette *p)
+{
+  JsonArray *terms = json_object_get_array_member (node, "terms");
+  for (guint i = 0; terms && i < json_array_get_length (terms); i++) {
+    JsonObject *t = json_array_get_object_element (terms, i);
+    const char *type = json_object_get_string_member (t, "type");
+    if ((strcmp (type, "include") && strcmp (type, "redirect"))
+        || json_object_get_boolean_member_with_default (t, "beyond_limit", FALSE))
+      continue;
+    const char *term = json_object_get_string_member (t, "term");
+    gint64 cost = json_object_get_int_member (t, "lookups_total");
+    int width = 40 - 2 * (int)depth;
+    printf ("  %*s%-*s %s%3" G_GINT64_FORMAT "%s\n", (int)(2 * depth), "", MAX (width, 1), term,
+            p->bold, cost, p->reset);
+    JsonNode *child = json_object_get_member (t, "record");
+    if (child && JSON_NODE_HOLDS_OBJECT (child) && depth < 10)
+      print_spf_node (json_node_get_object (child), depth + 1, p);
+  }
+}
+
+/* What each SPF include costs of the 10 DNS lookups allowed. */
+static void
+print_spf_costs (const DsnAudit *audit, const Palette *p)
+{
+  if (dsn_audit_get_verdict (audit, DSN_AREA_SPF) == DSN_VERDICT_SKIPPED)
+    return;
+  g_autoptr (JsonNode) root = dsn_audit_to_json (audit, cmd_lang ());
+  JsonObject *spf = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (root), "areas"), "spf");
+  JsonNode *tree = spf ? json_object_get_member (spf, "tree") : NULL;
+  if (!tree || !JSON_NODE_HOLDS_OBJECT (tree))
+    return;
+  JsonArray *terms = json_object_get_array_member (json_node_get_object (tree), "terms");
+  gboolean any = FALSE;
+  for (guint i = 0; terms && i < json_array_get_length (terms); i++) {
+    const char *type
+        = json_object_get_string_member (json_array_get_object_element (terms, i), "type");
+    any |= !strcmp (type, "include") || !strcmp (type, "redirect");
+  }
+  if (!any)
+    return;
+  g_autofree char *n
+      = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (spf, "lookups"));
+  g_autofree char *title
+      = json_object_get_boolean_member_with_default (spf, "lookups_complete", TRUE)
+            ? cmd_format ("mailcheck.spf_costs", "lookups", n)
+            : g_strdup (cmd_text ("mailcheck.spf_costs_over"));
+  printf ("\n%s%s%s\n", p->bold, title, p->reset);
+  print_spf_node (json_node_get_object (tree), 0, p);
+}
+
 static void
 print_audit (const DsnAudit *audit)
 {
@@ -270,6 +327,7 @@ print_audit (const DsnAudit *audit)
     else
       putchar ('\n');
   }
+  print_spf_costs (audit, &p);
   /* Then every finding, by what to fix first. */
   static const struct {
     int rank;
@@ -318,28 +376,230 @@ audit_status (const DsnAudit *audit)
   return EXIT_OK;
 }
 
+/* ------------------------------------------------------------ several domains */
+
+typedef struct {
+  char *domain;
+  DsnAudit *audit;
+  GError *error;
+  gboolean done;
+} Job;
+
+typedef struct {
+  DsnResolver *res;
+  DsnArea areas;
+  char **selectors, **zones;
+  GPtrArray *jobs; /* Job, in the order given */
+  guint next_start, next_print, running;
+  gboolean batch; /* several domains: JSON Lines, a summary line */
+  GMainLoop *loop;
+  int status;
+  guint good, problems, unchecked;
+} Run;
+
+static void start_more (Run *run);
+
+static void
+job_free (Job *j)
+{
+  g_free (j->domain);
+  if (j->audit)
+    dsn_audit_free (j->audit);
+  g_clear_error (&j->error);
+  g_free (j);
+}
+
+/* The worse of two exit statuses: no DNS over a usage error over problems. */
 static int
-run_audit (DsnResolver *res, const char *domain, DsnArea checks, char **selectors, char **zones)
+worse (int a, int b)
+{
+  static const int rank[]
+      = { [EXIT_OK] = 0, [EXIT_NOTHING] = 1, [EXIT_USAGE] = 2, [EXIT_INPUT] = 3 };
+  return rank[b] > rank[a] ? b : a;
+}
+
+static void
+print_json_line (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+/* Prints the result of J, in the order given. */
+static void
+print_job (Run *run, Job *j)
+{
+  int status;
+  if (!j->audit) {
+    gboolean usage = g_error_matches (j->error, DSN_ERROR, DSN_ERROR_USAGE);
+    status = usage ? EXIT_USAGE : EXIT_INPUT;
+    g_autofree char *text = usage ? g_strdup (j->error->message)
+                                  : cmd_format ("mailcheck.failed", "error", j->error->message);
+    if (!run->batch && usage) {
+      run->status = cmd_usage_error (text);
+      return;
+    }
+    if (run->batch && opt.json) {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "schema");
+      json_builder_add_int_value (b, 1);
+      json_builder_set_member_name (b, "domain");
+      json_builder_add_string_value (b, j->domain);
+      json_builder_set_member_name (b, "error");
+      json_builder_add_string_value (b, text);
+      json_builder_end_object (b);
+      g_autoptr (JsonNode) node = json_builder_get_root (b);
+      print_json_line (node);
+    } else {
+      cmd_error ("%s", text);
+    }
+    run->unchecked++;
+  } else {
+    status = audit_status (j->audit);
+    if (opt.json && run->batch) {
+      g_autoptr (JsonNode) node = dsn_audit_to_json (j->audit, cmd_lang ());
+      print_json_line (node);
+    } else if (opt.json) {
+      DsnJson *w = dsn_json_new_tree ();
+      dsn_audit_write_json (j->audit, w, cmd_lang ());
+      print_json (w);
+    } else {
+      if (run->batch && run->next_print > 0)
+        putchar ('\n');
+      print_audit (j->audit);
+    }
+    if (status == EXIT_OK)
+      run->good++;
+    else if (status == EXIT_NOTHING)
+      run->problems++;
+    else
+      run->unchecked++;
+  }
+  run->status = worse (run->status, status);
+  fflush (stdout);
+}
+
+typedef struct {
+  Run *run;
+  Job *job;
+} Pending;
+
+static void
+on_audit_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Pending *p = data;
+  Run *run = p->run;
+  Job *j = p->job;
+  g_free (p);
+  j->audit = dsn_resolver_audit_finish (run->res, result, &j->error);
+  j->done = TRUE;
+  run->running--;
+  while (run->next_print < run->jobs->len) {
+    Job *next = run->jobs->pdata[run->next_print];
+    if (!next->done)
+      break;
+    print_job (run, next);
+    run->next_print++;
+    /* What is printed is no longer needed. */
+    g_clear_pointer (&next->audit, dsn_audit_free);
+  }
+  start_more (run);
+  if (run->next_print == run->jobs->len)
+    g_main_loop_quit (run->loop);
+}
+
+/* Audits run side by side, a few at a time: each already runs its own
+ * lookups in parallel. */
+#define MAX_RUNNING 4
+
+static void
+start_more (Run *run)
+{
+  while (run->running < MAX_RUNNING && run->next_start < run->jobs->len) {
+    Job *j = run->jobs->pdata[run->next_start++];
+    Pending *p = g_new0 (Pending, 1);
+    p->run = run;
+    p->job = j;
+    run->running++;
+    dsn_resolver_audit_async (run->res, j->domain, run->areas, (const char *const *)run->selectors,
+                              (const char *const *)run->zones, NULL, on_audit_done, p);
+  }
+}
+
+static int
+run_audits (DsnResolver *res, GPtrArray *domains, gboolean batch, DsnArea wanted, char **selectors,
+            char **zones)
+{
+  Run run = { 0 };
+  run.res = res;
+  run.areas = wanted;
+  run.selectors = selectors;
+  run.zones = zones;
+  run.batch = batch;
+  run.status = EXIT_OK;
+  run.jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)job_free);
+  for (guint i = 0; i < domains->len; i++) {
+    Job *j = g_new0 (Job, 1);
+    /* An address stands for its domain: "mailcheck alice@example.org". */
+    const char *d = domains->pdata[i];
+    const char *at = strrchr (d, '@');
+    j->domain = g_strdup (at ? at + 1 : d);
+    g_ptr_array_add (run.jobs, j);
+  }
+  run.loop = g_main_loop_new (NULL, FALSE);
+  start_more (&run);
+  if (run.jobs->len)
+    g_main_loop_run (run.loop);
+  g_main_loop_unref (run.loop);
+  if (batch && !opt.json) {
+    char n[16], g[16], pr[16], u[16];
+    g_snprintf (n, sizeof n, "%u", run.jobs->len);
+    g_snprintf (g, sizeof g, "%u", run.good);
+    g_snprintf (pr, sizeof pr, "%u", run.problems);
+    g_snprintf (u, sizeof u, "%u", run.unchecked);
+    g_autofree char *line = cmd_format ("mailcheck.summary", "domains", n, "good", g, "problems",
+                                        pr, "unchecked", run.unchecked ? u : NULL);
+    printf ("\n%s\n", line);
+  }
+  g_ptr_array_unref (run.jobs);
+  /* A single domain that is not one is a usage error, as it always was. */
+  return run.status;
+}
+
+/* The domains of FILE ("-": standard input): one a line; blank lines and
+ * "#" comments are skipped. */
+static gboolean
+read_domains (const char *path, GPtrArray *out)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (DsnAudit) audit
-      = dsn_resolver_audit (res, domain, checks, (const char *const *)selectors,
-                            (const char *const *)zones, NULL, &error);
-  if (!audit) {
-    if (g_error_matches (error, DSN_ERROR, DSN_ERROR_USAGE))
-      return cmd_usage_error (error->message);
-    g_autofree char *text = cmd_format ("mailcheck.failed", "error", error->message);
-    cmd_error ("%s", text);
-    return EXIT_INPUT;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!strcmp (path, "-")) {
+    GString *s = g_string_new (NULL);
+    char buf[4096];
+    size_t n;
+    while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+      g_string_append_len (s, buf, (gssize)n);
+    len = s->len;
+    text = g_string_free (s, FALSE);
+  } else if (!g_file_get_contents (path, &text, &len, &error)) {
+    cmd_error ("--from-file: %s", error->message);
+    return FALSE;
   }
-  if (opt.json) {
-    DsnJson *w = dsn_json_new_tree ();
-    dsn_audit_write_json (audit, w, cmd_lang ());
-    print_json (w);
-  } else {
-    print_audit (audit);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    char *hash = strchr (*l, '#');
+    if (hash)
+      *hash = '\0';
+    g_strstrip (*l);
+    if (**l)
+      g_ptr_array_add (out, g_strdup (*l));
   }
-  return audit_status (audit);
+  return TRUE;
 }
 
 int
@@ -348,15 +608,17 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_set_prgname ("mailcheck");
   cmd_init_signals ();
-  gboolean version = FALSE, json = FALSE, no_dnsbl = FALSE;
+  gboolean version = FALSE, json = FALSE, no_dnsbl = FALSE, no_smtp = FALSE;
   g_autofree char *lang = NULL, *color = NULL, *spf_ip = NULL, *sender = NULL, *helo = NULL;
-  g_autofree char *test_ca = NULL, *test_connect_to = NULL, *checks = NULL;
+  g_autofree char *test_ca = NULL, *test_connect_to = NULL, *checks = NULL, *from_file = NULL;
+  g_autofree char *test_smtp_ca = NULL;
   g_auto (GStrv) servers = NULL, selectors = NULL, zones = NULL;
-  double timeout = 0, https_timeout = 0;
-  int retries = -1;
+  double timeout = 0, https_timeout = 0, smtp_timeout = 0;
+  int retries = -1, test_smtp_port = 0;
   g_autofree char *lang_help = cmd_lang_help ("Language of the texts");
   GOptionEntry entries[] = {
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      "Print the result as JSON (JSON Lines for several domains)", NULL },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, lang_help, "LANG" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color,
       "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
@@ -366,17 +628,23 @@ main (int argc, char **argv)
       "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
     { "https-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &https_timeout,
       "Seconds allowed for fetching the MTA-STS policy over HTTPS (default: 10)", "SECONDS" },
+    { "smtp-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &smtp_timeout,
+      "Seconds allowed for each step of an SMTP session on port 25 (default: 10)", "SECONDS" },
     { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)",
       "N" },
     { "check", 'c', 0, G_OPTION_ARG_STRING, &checks,
-      "Check only these areas: mx, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, dnssec "
-      "(comma-separated; default: all)",
+      "Check only these areas: mx, starttls, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, "
+      "dnssec (comma-separated; default: all)",
       "AREA,..." },
+    { "no-smtp", 0, 0, G_OPTION_ARG_NONE, &no_smtp,
+      "Connect to no mail server (leaves out the starttls area)", NULL },
     { "dkim-selector", 'k', 0, G_OPTION_ARG_STRING_ARRAY, &selectors,
       "Check the DKIM key of this selector (repeatable; default: probe common ones)", "SELECTOR" },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &zones,
       "Query this DNS blocklist zone instead of the built-in list (repeatable)", "ZONE" },
     { "no-dnsbl", 0, 0, G_OPTION_ARG_NONE, &no_dnsbl, "Query no blocklist", NULL },
+    { "from-file", 'f', 0, G_OPTION_ARG_FILENAME, &from_file,
+      "Audit the domains listed in FILE, one a line (- for standard input)", "FILE" },
     { "spf-ip", 0, 0, G_OPTION_ARG_STRING, &spf_ip,
       "Evaluate SPF for mail from this address instead of auditing", "IP" },
     { "sender", 0, 0, G_OPTION_ARG_STRING, &sender,
@@ -386,20 +654,27 @@ main (int argc, char **argv)
       "For tests: trust this CA file for HTTPS", "FILE" },
     { "test-connect-to", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &test_connect_to,
       "For tests: make every HTTPS connection to HOST:PORT", "HOST:PORT" },
+    { "test-smtp-ca", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &test_smtp_ca,
+      "For tests: trust this CA file for SMTP", "FILE" },
+    { "test-smtp-port", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &test_smtp_port,
+      "For tests: connect to mail servers on this port instead of 25", "PORT" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("DOMAIN");
-  g_option_context_set_summary (ctx, "Audit a domain's mail setup from DNS: MX, SPF, DMARC, DKIM,\n"
-                                     "MTA-STS, TLS-RPT, BIMI, PTR and blocklists.");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("DOMAIN...");
+  g_option_context_set_summary (
+      ctx, "Audit a domain's mail setup: MX, STARTTLS and DANE on port 25, SPF, DMARC,\n"
+           "DKIM, MTA-STS, TLS-RPT, BIMI, PTR and blocklists.");
   g_option_context_set_description (
       ctx, "Exit status: 0 everything checked looks right, 1 problems found (or some\n"
-           "check could not be done), 2 usage error, 3 no DNS server answered.\n"
+           "check could not be done), 2 usage error, 3 no DNS server answered;\n"
+           "for several domains, the worst of theirs.\n"
            "With --spf-ip: 0 pass, 1 any other result, 3 temperror.\n\n"
            "Examples:\n"
            "  mailcheck example.org\n"
            "  mailcheck --dkim-selector s1 --json example.org\n"
            "  mailcheck --check spf,dmarc --dns-server 9.9.9.9 example.org\n"
+           "  mailcheck --json --from-file domains.txt   (one JSON object a line)\n"
            "  mailcheck --spf-ip 192.0.2.1 --sender user@example.org\n"
            "  mailcheck 192.0.2.1          (reverse DNS and blocklists of an address)\n\n"
            "See mailcheck(1).");
@@ -422,23 +697,32 @@ main (int argc, char **argv)
   g_autoptr (DsnResolver) res = dsn_resolver_new ();
   if (!cmd_add_dns_servers (res, servers, ""))
     return EXIT_USAGE;
-  if (timeout < 0 || timeout > 60)
+  /* "!(x >= 0)" also refuses NaN. */
+  if (!(timeout >= 0) || timeout > 60)
     return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
   if (timeout > 0)
     dsn_resolver_set_timeout (res, MAX (1, (guint)(timeout * 1000 + 0.5)));
-  if (https_timeout < 0 || https_timeout > 60)
+  if (!(https_timeout >= 0) || https_timeout > 60)
     return cmd_usage_error ("--https-timeout: expected seconds from 0.01 to 60");
   if (https_timeout > 0)
     dsn_resolver_set_https_timeout (res, MAX (1, (guint)(https_timeout * 1000 + 0.5)));
+  if (!(smtp_timeout >= 0) || smtp_timeout > 120)
+    return cmd_usage_error ("--smtp-timeout: expected seconds from 0.01 to 120");
+  if (smtp_timeout > 0)
+    dsn_resolver_set_smtp_timeout (res, MAX (1, (guint)(smtp_timeout * 1000 + 0.5)));
   if (retries > 10)
     return cmd_usage_error ("--retries: expected a number from 0 to 10");
   if (retries >= 0)
     dsn_resolver_set_retries (res, (guint)retries);
   if (test_ca || test_connect_to)
     dsn_resolver_set_test_https (res, test_ca, test_connect_to);
+  if (test_smtp_port < 0 || test_smtp_port > 65535)
+    return cmd_usage_error ("--test-smtp-port: expected a port number");
+  if (test_smtp_ca || test_smtp_port)
+    dsn_resolver_set_test_smtp (res, test_smtp_ca, (guint16)test_smtp_port);
 
   if (spf_ip) {
-    if (argc > 2)
+    if (argc > 2 || from_file)
       return cmd_usage_error ("expected at most one DOMAIN");
     const char *domain = argc == 2 ? argv[1] : NULL;
     /* Without --sender, the domain's postmaster (RFC 7208 §4.3). */
@@ -447,19 +731,31 @@ main (int argc, char **argv)
                                   : NULL;
     return run_spf (res, spf_ip, domain, s, helo);
   }
-  if (argc != 2)
-    return cmd_usage_error ("expected one DOMAIN");
-  if (argv[1][0] == '-')
-    return cmd_usage_error ("unknown option");
   DsnArea areas_wanted = DSN_AREA_ALL;
   if (checks && !parse_areas (checks, &areas_wanted))
-    return cmd_usage_error ("--check: expected areas among mx, spf, dmarc, dkim, mta-sts, tls-rpt, "
-                            "bimi, ptr, dnsbl, dnssec");
+    return cmd_usage_error (
+        "--check: expected areas among mx, starttls, spf, dmarc, dkim, mta-sts, "
+        "tls-rpt, bimi, ptr, dnsbl, dnssec");
   if (no_dnsbl && zones)
     return cmd_usage_error ("--dnsbl and --no-dnsbl cannot be used together");
   if (no_dnsbl)
     areas_wanted &= ~DSN_AREA_DNSBL;
-  /* An address stands for its domain: "mailcheck alice@example.org". */
-  const char *at = strrchr (argv[1], '@');
-  return run_audit (res, at ? at + 1 : argv[1], areas_wanted, selectors, zones);
+  if (no_smtp)
+    areas_wanted &= ~DSN_AREA_STARTTLS;
+  if (!areas_wanted)
+    return cmd_usage_error ("--no-smtp leaves nothing to check");
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1])
+      return cmd_usage_error ("unknown option");
+    g_ptr_array_add (domains, g_strdup (argv[i]));
+  }
+  if (from_file && !read_domains (from_file, domains))
+    return EXIT_USAGE;
+  if (!domains->len)
+    return cmd_usage_error (from_file ? "--from-file: no domain in the file" : "expected a DOMAIN");
+  gboolean batch = domains->len > 1 || from_file;
+  int status = run_audits (res, domains, batch, areas_wanted, selectors, zones);
+  /* One domain that is no domain name: a usage error, said as one. */
+  return status;
 }

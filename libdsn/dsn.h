@@ -460,8 +460,10 @@ DSN_API void dsn_reader_free (DsnReader *reader);
 /* ------------------------------------------------------------------ DNS checks
  *
  * The DNS engine behind mailcheck(1): c-ares lookups driven by the GLib main
- * loop, and checks of a domain's mail setup built on it (MX, SPF, DMARC, DKIM,
- * MTA-STS, TLS-RPT, BIMI, reverse DNS, blocklists, DNSSEC).
+ * loop, and checks of a domain's mail setup built on it (MX, STARTTLS and
+ * DANE, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, BIMI, reverse DNS, blocklists,
+ * DNSSEC). The STARTTLS check alone leaves the DNS: it connects to port 25 of
+ * each mail server, through GIO's TLS (glib-networking).
  *
  * A DsnResolver holds the settings. Every check comes in two forms: _async()
  * runs its queries in parallel on the caller's thread-default GMainContext and
@@ -498,7 +500,9 @@ typedef enum {
   DSN_AREA_PTR = 1 << 7,     /* reverse DNS of each mail server, forward-confirmed */
   DSN_AREA_DNSBL = 1 << 8,   /* each mail server's address against DNS blocklists */
   DSN_AREA_DNSSEC = 1 << 9,  /* whether the resolver validated the answers (AD bit) */
-  DSN_AREA_ALL = 0x3ff,
+  /* each mail server's port 25: STARTTLS, its certificate, DANE (RFC 3207, RFC 7672) */
+  DSN_AREA_STARTTLS = 1 << 10,
+  DSN_AREA_ALL = 0x7ff,
 } DsnArea;
 
 /* The verdict on one area. */
@@ -522,8 +526,8 @@ typedef enum {
   DSN_SPF_PERMERROR,
 } DsnSpfCode;
 
-/* Static lower-case names: "mx", "mta-sts", ... (one area only; NULL for a
- * combination), "unknown", "softfail". */
+/* Static lower-case names: "mx", "mta-sts", "starttls", ... (one area only;
+ * NULL for a combination), "unknown", "softfail". */
 DSN_API const char *dsn_area_to_string (DsnArea area);
 DSN_API const char *dsn_verdict_to_string (DsnVerdict verdict);
 DSN_API const char *dsn_spf_code_to_string (DsnSpfCode code);
@@ -553,6 +557,15 @@ DSN_API void dsn_resolver_set_retries (DsnResolver *res, guint retries);
  * URL says. NULL restores the normal behaviour. */
 DSN_API void dsn_resolver_set_test_https (DsnResolver *res, const char *ca_file,
                                           const char *connect_to);
+/* Time allowed for each step of an SMTP session of the STARTTLS check
+ * (connection, greeting, EHLO, STARTTLS, TLS handshake), in milliseconds
+ * (0: the default, 10000; at most 120000). A server that does not answer in
+ * time is "could not check". */
+DSN_API void dsn_resolver_set_smtp_timeout (DsnResolver *res, guint msec);
+/* For tests only: the STARTTLS check connects to PORT instead of 25 (0: 25)
+ * and trusts CA_FILE instead of the system's certificates (NULL: the
+ * system's). */
+DSN_API void dsn_resolver_set_test_smtp (DsnResolver *res, const char *ca_file, guint16 port);
 
 /* ---- audit */
 

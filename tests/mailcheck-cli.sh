@@ -63,8 +63,21 @@ expect "--version prints the version" 'grep -qE "^mailcheck \(libdsn\) [0-9]+\.[
 check "no domain" 2 "$exe"
 expect "no domain: one line on stderr" 'one_line_err && grep -q "DOMAIN" "$tmp/err"'
 
-check "two domains" 2 "$exe" a.example b.example
-expect "two domains: one line on stderr" one_line_err
+check "--from-file without the file" 2 "$exe" --from-file "$tmp/nothing-here"
+expect "--from-file: one line naming it" 'one_line_err && grep -q "from-file" "$tmp/err"'
+
+printf '# only comments\n\n' >"$tmp/empty-list"
+check "--from-file without a domain" 2 "$exe" --from-file "$tmp/empty-list"
+expect "no domain in the file: one line" one_line_err
+
+check "--spf-ip with two domains" 2 "$exe" --spf-ip 192.0.2.1 a.example b.example
+expect "--spf-ip with two domains: one line" one_line_err
+
+check "bad --smtp-timeout" 2 "$exe" --smtp-timeout nan example.org
+expect "bad --smtp-timeout: one line naming it" 'one_line_err && grep -q -- "--smtp-timeout" "$tmp/err"'
+
+check "--no-smtp with only starttls asked" 2 "$exe" --no-smtp --check starttls example.org
+expect "nothing left to check: one line" one_line_err
 
 check "unknown option" 2 "$exe" --frobnicate example.org
 expect "unknown option: one line naming it" 'one_line_err && grep -q frobnicate "$tmp/err"'
@@ -109,7 +122,7 @@ expect "temperror when the DNS fails" 'json "assert o[\"spf\"][\"result\"]==\"te
 # ------------------------------------------------------------ with servers
 
 if ! "$py" -c 'import dnslib' 2>/dev/null; then
-  for t in colour language json tls size https-timeout truncation; do skip "$t" "python3-dnslib is not installed"; done
+  for t in colour language json tls size https-timeout truncation several starttls; do skip "$t" "python3-dnslib is not installed"; done
   echo "1..$n"
   exit 0
 fi
@@ -121,12 +134,13 @@ for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.1; done
 # shellcheck disable=SC1091
 . "$tmp/ports" 2>/dev/null
 if [ -n "${SKIP:-}" ] || [ -z "${KNOT:-}" ]; then
-  for t in colour language json tls size https-timeout truncation; do skip "$t" "${SKIP:-servers did not start}"; done
+  for t in colour language json tls size https-timeout truncation several starttls; do skip "$t" "${SKIP:-servers did not start}"; done
   echo "1..$n"
   exit 0
 fi
+# The mail servers of the test zones have documentation addresses: no SMTP.
 mc=("$exe" --dns-server "127.0.0.1:$KNOT" --timeout 0.5 --retries 0 --dnsbl bl.test
-    --test-ca "$CA" --test-connect-to "127.0.0.1:$HTTPS")
+    --test-ca "$CA" --test-connect-to "127.0.0.1:$HTTPS" --no-smtp)
 
 check "not a terminal: no colour" 0 env -u NO_COLOR "${mc[@]}" -k s1 example.test
 expect "no escape sequences" '! grep -q $'"'"'\033'"'"' "$tmp/out" && grep -q "everything checked looks right" "$tmp/out"'
@@ -144,7 +158,7 @@ check "--json" 1 "${mc[@]}" --json broken.test
 expect "JSON: schema, stable key order, every area, findings with codes" 'json "
 assert list(o)==[\"schema\",\"domain\",\"verdict\",\"areas\",\"findings\",\"dns\"], list(o)
 assert o[\"schema\"]==1 and o[\"domain\"]==\"broken.test\"
-assert list(o[\"areas\"])==[\"mx\",\"spf\",\"dmarc\",\"dkim\",\"mta-sts\",\"tls-rpt\",\"bimi\",\"ptr\",\"dnsbl\",\"dnssec\"]
+assert list(o[\"areas\"])==[\"mx\",\"starttls\",\"spf\",\"dmarc\",\"dkim\",\"mta-sts\",\"tls-rpt\",\"bimi\",\"ptr\",\"dnsbl\",\"dnssec\"]
 for f in o[\"findings\"]:
     assert list(f)==[\"code\",\"area\",\"severity\",\"unchecked\",\"rfc\",\"message\",\"advice\",\"details\"], list(f)
 assert o[\"areas\"][\"spf\"][\"records\"] and o[\"areas\"][\"spf\"][\"tree\"][\"terms\"]
@@ -178,6 +192,41 @@ assert len(s[\"tree\"][\"records\"])==1
 
 check "SPF check with macros and exp= (check_host)" 1 "${mc[@]}" --spf-ip 198.51.100.7 --sender x@example.test
 expect "text result names the result and the deciding term" 'grep -q "fail" "$tmp/out" && grep -q "example.test: -all" "$tmp/out"'
+
+# ------------------------------------------------------------ several domains
+
+check "several domains: one report each, then a summary line" 1 "${mc[@]}" -k s1 example.test nospf.test
+expect "both reports in order, and the summary" '
+  [ "$(grep -n "^example.test: \|^nospf.test: " "$tmp/out" | cut -d: -f2 | tr "\n" " ")" = "example.test nospf.test " ] &&
+  tail -1 "$tmp/out" | grep -q "^2 domains: 1 without problems, 1 with problems$"'
+
+printf 'example.test  # the healthy one\n\n# a comment\nnospf.test\nnot..a.domain\n' >"$tmp/list"
+check "--from-file --json: JSON Lines, the worst exit status" 2 "${mc[@]}" --json -k s1 --from-file "$tmp/list"
+expect "one JSON object a line, in the file's order; an error object for a bad name" '"$py" -c "
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]
+assert [o[\"domain\"] for o in objs] == [\"example.test\", \"nospf.test\", \"not..a.domain\"], objs
+assert objs[0][\"verdict\"] == \"ok\" and objs[1][\"verdict\"] == \"problems\"
+assert \"error\" in objs[2] and \"areas\" not in objs[2]
+" "$tmp/out"'
+
+echo example.test | check "--from-file - reads standard input" 0 "${mc[@]}" -k s1 --from-file -
+expect "one report and a summary" 'grep -q "^example.test: everything checked looks right" "$tmp/out" &&
+  tail -1 "$tmp/out" | grep -q "^1 domains: 1 without problems, 0 with problems$"'
+
+# ------------------------------------------------------------ STARTTLS
+
+smtp=("$exe" --dns-server "127.0.0.1:$KNOT" --timeout 0.5 --retries 0 --test-smtp-port "$SMTP"
+      --smtp-timeout 2 --check starttls)
+check "STARTTLS without the test CA: the certificate is not trusted" 1 "${smtp[@]}" --json good.tls.test
+expect "starttls.cert_untrusted names the test CA" 'json "
+f = [x for x in o[\"findings\"] if x[\"code\"] == \"starttls.cert_untrusted\"]
+assert f and \"libdsn SMTP test CA\" in f[0][\"message\"], o[\"findings\"]
+"'
+
+check "--no-smtp: the starttls area is skipped" 0 "${mc[@]}" -k s1 --json example.test
+expect "starttls skipped, no connection" 'json "assert o[\"areas\"][\"starttls\"] == {\"verdict\": \"skipped\"}"'
 
 echo "1..$n"
 exit 0

@@ -25,7 +25,7 @@ def test(name, problems):
 path = os.path.join(src, 'catalogue', 'mailcheck.keys')
 codes = re.findall(r'(?m)^\[([^\]]+)\]$', open(path, encoding='utf-8').read())
 placeholder = re.compile(r'\{(\w+)\}')
-areas = r'(dns|mx|spf|dmarc|dkim|mta_sts|tls_rpt|bimi|ptr|dnsbl|dnssec)'
+areas = r'(dns|mx|starttls|spf|dmarc|dkim|mta_sts|tls_rpt|bimi|ptr|dnsbl|dnssec)'
 test(f'every code is area.name ({len(codes)} codes)',
      [f'{c}: not an area.name code' for c in codes if not re.fullmatch(areas + r'\.[a-z0-9_]+', c)]
      + (['no code read'] if not codes else []))

@@ -76,6 +76,8 @@ test_plan (void)
     { DSN_AREA_BIMI, FALSE, "dmarc bimi" },
     { DSN_AREA_PTR | DSN_AREA_DNSBL, FALSE, "mx ptr dnsbl" },
     { DSN_AREA_MTA_STS | DSN_AREA_TLS_RPT, FALSE, "mx mta-sts tls-rpt" },
+    { DSN_AREA_STARTTLS, FALSE, "mx starttls" },
+    { DSN_AREA_STARTTLS | DSN_AREA_MTA_STS, FALSE, "mx mta-sts starttls" },
     { DSN_AREA_BIMI | DSN_AREA_DNSBL | DSN_AREA_DKIM, FALSE, "mx dmarc dkim bimi dnsbl" },
     { 0, FALSE, "" },
     /* An address: only the checks that take one, and they need no MX. */

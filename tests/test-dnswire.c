@@ -132,8 +132,16 @@ test_rcode_and_flags (void)
     guint16 flags;
     DsnDnsStatus status;
   } cases[] = {
-    { 0x8180, DSN_DNS_OK },      { 0x8183, DSN_DNS_NXDOMAIN }, { 0x8182, DSN_DNS_SERVFAIL },
-    { 0x8185, DSN_DNS_REFUSED }, { 0x8184, DSN_DNS_ERROR },    { 0x81a0, DSN_DNS_OK },
+    { 0x8180, DSN_DNS_OK },
+    { 0x8183, DSN_DNS_NXDOMAIN },
+    { 0x8182, DSN_DNS_SERVFAIL },
+    { 0x8185, DSN_DNS_REFUSED },
+    { 0x8184, DSN_DNS_ERROR },
+    { 0x81a0, DSN_DNS_OK },
+    /* No answer with neither AA nor RA: a referral, not "no record". */
+    { 0x8100, DSN_DNS_LAME },
+    { 0x8500, DSN_DNS_OK },
+    { 0x8103, DSN_DNS_NXDOMAIN },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GByteArray) b = response (cases[i].flags, 0);
@@ -143,6 +151,46 @@ test_rcode_and_flags (void)
     g_assert_cmpint (a->ad, ==, (cases[i].flags & 0x20) != 0);
     answer_free (a);
   }
+}
+
+static void
+test_tlsa_soa (void)
+{
+  /* TLSA 3 1 1 and a record too short to have its three fields. */
+  g_autoptr (GByteArray) b = response (0x8580, 1);
+  static const guint8 tlsa[] = { 3, 1, 1, 0xde, 0xad, 0xbe, 0xef };
+  add_rr (b, DSN_DNS_TLSA, tlsa, sizeof tlsa);
+  DsnDnsAnswer *a = answer_new ();
+  g_assert_true (dsn_dns_parse_response (b->data, b->len, DSN_DNS_TLSA, a));
+  g_assert_cmpuint (a->rrs->len, ==, 1);
+  DsnDnsRR *rr = a->rrs->pdata[0];
+  g_assert_cmpuint (rr->usage, ==, 3);
+  g_assert_cmpuint (rr->selector, ==, 1);
+  g_assert_cmpuint (rr->matching, ==, 1);
+  g_assert_cmpstr (rr->data, ==, "deadbeef");
+  g_assert_cmpuint (g_bytes_get_size (rr->association), ==, 4);
+  answer_free (a);
+  g_autoptr (GByteArray) bad = response (0x8580, 1);
+  add_rr (bad, DSN_DNS_TLSA, tlsa, 2);
+  a = answer_new ();
+  g_assert_false (dsn_dns_parse_response (bad->data, bad->len, DSN_DNS_TLSA, a));
+  answer_free (a);
+
+  /* SOA: the primary server's name; the five numbers must be there. */
+  g_autoptr (GByteArray) s = response (0x8580, 1);
+  static const guint8 soa[]
+      = { 2,   'n',  's', 0xc0, 12, 1,    'h', 0xc0, 12,   0,    0, 0, 1, 0,   0,
+          0xe, 0x10, 0,   0,    2,  0x58, 0,   1,    0x51, 0x80, 0, 0, 1, 0x2c };
+  add_rr (s, DSN_DNS_SOA, soa, sizeof soa);
+  a = answer_new ();
+  g_assert_true (dsn_dns_parse_response (s->data, s->len, DSN_DNS_SOA, a));
+  g_assert_cmpstr (((DsnDnsRR *)a->rrs->pdata[0])->data, ==, "ns.example.org");
+  answer_free (a);
+  g_autoptr (GByteArray) short_soa = response (0x8580, 1);
+  add_rr (short_soa, DSN_DNS_SOA, soa, sizeof soa - 4);
+  a = answer_new ();
+  g_assert_false (dsn_dns_parse_response (short_soa->data, short_soa->len, DSN_DNS_SOA, a));
+  answer_free (a);
 }
 
 static void
@@ -248,6 +296,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dnswire/txt", test_txt);
   g_test_add_func ("/dnswire/mx", test_mx);
   g_test_add_func ("/dnswire/rcode", test_rcode_and_flags);
+  g_test_add_func ("/dnswire/tlsa-soa", test_tlsa_soa);
   g_test_add_func ("/dnswire/malformed", test_malformed);
   g_test_add_func ("/dnswire/reverse", test_reverse);
   g_test_add_func ("/dnswire/owner", test_owner);

@@ -74,6 +74,17 @@ test_dmarc (void)
   g_assert_cmpint (dsn_dmarc_policy_rank (NULL), ==, -1);
 }
 
+/* The code of the reason ("detail") of the first issue. */
+static const char *
+reason_of (GPtrArray *issues)
+{
+  const DsnIssue *is = issues->len ? issues->pdata[0] : NULL;
+  for (guint i = 0; is && i + 1 < is->args->len; i += 2)
+    if (!strcmp (is->args->pdata[i], "detail@"))
+      return is->args->pdata[i + 1];
+  return NULL;
+}
+
 static void
 test_dkim (void)
 {
@@ -110,6 +121,21 @@ test_dkim (void)
   k = dsn_dkim_parse ("v=DKIM1; k=ed25519; p=cWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
   g_assert_cmpuint (k->issues->len, ==, 0);
   g_assert_cmpuint (k->key_bits, ==, 256);
+  dsn_dkim_key_free (k);
+  /* Valid base64 that is no key, another type of key, the Ed25519 key
+   * wrapped as a SubjectPublicKeyInfo: each said as such. */
+  k = dsn_dkim_parse ("v=DKIM1; k=rsa; p=dGhpcyBpcyBub3QgYSBrZXksIG9ubHkgd29yZHM=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_not_a_key");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse ("v=DKIM1; p=MCowBQYDK2VwAyEAcWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_other_key");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse (
+      "v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEAcWWNpSIBUlVgx3M/TRBIm5fEpWqYyKFZwlrjsDIktfI=");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_ed25519_spki");
+  dsn_dkim_key_free (k);
+  k = dsn_dkim_parse ("v=DKIM1; k=ed25519; p=AAAA");
+  g_assert_cmpstr (reason_of (k->issues), ==, "record.dkim_ed25519_size");
   dsn_dkim_key_free (k);
   k = dsn_dkim_parse ("k=dsa; p=AAAA");
   g_assert_true (has (k->issues, "dkim.unknown_key_type"));
@@ -156,6 +182,15 @@ test_mta_sts (void)
   p = dsn_sts_policy_parse (text, strlen (text));
   g_assert_cmpuint (p->issues->len, ==, 3); /* mode, max_age, no mx */
   dsn_sts_policy_free (p);
+  /* A key given twice (but mx:) is an error, not the first one silently. */
+  text = "version: STSv1\nmode: testing\nmode: enforce\nmx: a.example\nmx: b.example\n"
+         "max_age: 86400\nmax_age: 604800\n";
+  p = dsn_sts_policy_parse (text, strlen (text));
+  g_assert_cmpuint (p->issues->len, ==, 2);
+  g_assert_true (has (p->issues, "mta_sts.policy_syntax"));
+  g_assert_cmpstr (p->mode, ==, "testing");
+  g_assert_cmpuint (p->mx->len, ==, 2);
+  dsn_sts_policy_free (p);
 
   /* RFC 8461 §4.1: a wildcard matches exactly one label. */
   g_assert_true (dsn_sts_mx_match ("mail.example.com", "MAIL.example.com."));
@@ -195,6 +230,86 @@ test_tlsrpt_bimi (void)
   dsn_bimi_record_free (b);
 }
 
+/* The first certificate of a PEM file of testdata/dns/tls, as DER. */
+static GBytes *
+test_cert (const char *name)
+{
+  g_autofree char *path
+      = g_test_build_filename (G_TEST_DIST, "..", "testdata", "dns", "tls", name, NULL);
+  g_autofree char *pem = NULL;
+  g_assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+  char *start = strstr (pem, "-----BEGIN CERTIFICATE-----");
+  g_assert_nonnull (start);
+  start = strchr (start, '\n') + 1;
+  *strstr (start, "-----END") = '\0';
+  gsize len;
+  guint8 *der = g_base64_decode (start, &len);
+  return g_bytes_new_take (der, len);
+}
+
+static GBytes *
+unhex (const char *hex)
+{
+  gsize n = strlen (hex) / 2;
+  guint8 *b = g_malloc (n);
+  for (gsize i = 0; i < n; i++)
+    b[i] = (guint8)(g_ascii_xdigit_value (hex[2 * i]) * 16 + g_ascii_xdigit_value (hex[2 * i + 1]));
+  return g_bytes_new_take (b, n);
+}
+
+static GBytes *
+digest (GChecksumType type, GBytes *data)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (type);
+  g_checksum_update (sum, g_bytes_get_data (data, NULL), (gssize)g_bytes_get_size (data));
+  return unhex (g_checksum_get_string (sum));
+}
+
+static void
+test_tlsa (void)
+{
+  /* What make-certs.sh printed with openssl for good.key and ca.key. */
+  g_autoptr (GBytes) good_spki
+      = unhex ("6524806a0cedc8a34d207363e7668bf079fd35f72c90345a7639e30732b4cce3");
+  g_autoptr (GBytes) ca_spki
+      = unhex ("813585b5b05538f942e837e386d54e9f456cbb1aceceebdd0831c89dd6a3bb25");
+  g_autoptr (GBytes) good = test_cert ("good.pem");
+  g_autoptr (GBytes) ca = test_cert ("ca.pem");
+  g_autoptr (GBytes) spki = dsn_x509_spki (good);
+  g_assert_nonnull (spki);
+  g_autoptr (GBytes) spki_sha256 = digest (G_CHECKSUM_SHA256, spki);
+  g_assert_true (g_bytes_equal (spki_sha256, good_spki));
+
+  g_assert_true (dsn_tlsa_match (1, 1, good_spki, good));
+  g_assert_false (dsn_tlsa_match (1, 1, ca_spki, good));
+  g_assert_true (dsn_tlsa_match (1, 1, ca_spki, ca));
+  g_assert_true (dsn_tlsa_match (1, 0, spki, good));
+  g_autoptr (GBytes) spki_sha512 = digest (G_CHECKSUM_SHA512, spki);
+  g_assert_true (dsn_tlsa_match (1, 2, spki_sha512, good));
+  g_autoptr (GBytes) cert_sha256 = digest (G_CHECKSUM_SHA256, good);
+  g_assert_true (dsn_tlsa_match (0, 1, cert_sha256, good));
+  g_assert_false (dsn_tlsa_match (0, 1, good_spki, good));
+  g_assert_true (dsn_tlsa_match (0, 0, good, good));
+  g_assert_false (dsn_tlsa_match (1, 3, good_spki, good));
+
+  /* Not a certificate. */
+  g_autoptr (GBytes) junk = g_bytes_new_static ("\x30\x03\x02\x01\x01", 5);
+  g_assert_null (dsn_x509_spki (junk));
+  g_assert_false (dsn_tlsa_match (1, 1, good_spki, junk));
+
+  /* Usable for SMTP (RFC 7672 §3.1.3): DANE-TA and DANE-EE, known
+   * selector and matching type, digests of the right size. */
+  g_assert_true (dsn_tlsa_usable (3, 1, 1, 32));
+  g_assert_true (dsn_tlsa_usable (2, 0, 2, 64));
+  g_assert_true (dsn_tlsa_usable (3, 1, 0, 294));
+  g_assert_false (dsn_tlsa_usable (1, 1, 1, 32));
+  g_assert_false (dsn_tlsa_usable (0, 0, 1, 32));
+  g_assert_false (dsn_tlsa_usable (3, 2, 1, 32));
+  g_assert_false (dsn_tlsa_usable (3, 1, 1, 31));
+  g_assert_false (dsn_tlsa_usable (3, 1, 3, 32));
+  g_assert_false (dsn_tlsa_usable (3, 1, 0, 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,5 +319,6 @@ main (int argc, char **argv)
   g_test_add_func ("/records/dkim", test_dkim);
   g_test_add_func ("/records/mta-sts", test_mta_sts);
   g_test_add_func ("/records/tlsrpt-bimi", test_tlsrpt_bimi);
+  g_test_add_func ("/records/tlsa", test_tlsa);
   return g_test_run ();
 }

@@ -139,6 +139,33 @@ decide (DsnAudit *audit)
 
 /* ------------------------------------------------------------ completion */
 
+/* When every lookup about the domain failed while the resolver answers for
+ * the root zone, the domain's name servers are at fault: the finding that
+ * says how (silent, lame, failing), or NULL. */
+static const char *
+domain_failure (DsnJob *job, const char **status)
+{
+  if (job->probe != 2 || job->n_good)
+    return NULL;
+  const guint *n = job->n_status;
+  guint lame = n[DSN_DNS_LAME] + n[DSN_DNS_REFUSED];
+  guint failed = n[DSN_DNS_SERVFAIL] + n[DSN_DNS_ERROR];
+  guint silent = n[DSN_DNS_TIMEOUT];
+  if (failed >= lame && failed >= silent && failed) {
+    *status = n[DSN_DNS_SERVFAIL] >= n[DSN_DNS_ERROR] ? "servfail" : "error";
+    return "dns.domain_failed";
+  }
+  if (lame >= silent && lame) {
+    *status = n[DSN_DNS_LAME] >= n[DSN_DNS_REFUSED] ? "lame" : "refused";
+    return "dns.domain_lame";
+  }
+  if (silent) {
+    *status = "timeout";
+    return "dns.domain_silent";
+  }
+  return NULL;
+}
+
 static void
 job_complete (DsnJob *job)
 {
@@ -150,14 +177,19 @@ job_complete (DsnJob *job)
   audit->n_queries = dsn_dns_get_n_queries (job->dns);
   audit->n_answered = dsn_dns_get_n_answered (job->dns);
   audit->dns_unreachable = audit->n_queries > 0 && audit->n_answered == 0;
-  if (audit->dns_unreachable) {
+  const char *status = NULL;
+  const char *domain_failed = domain_failure (job, &status);
+  if (audit->dns_unreachable || domain_failed) {
     /* Say it once, not once per failed lookup. */
     for (guint i = 0; i < job->findings->len;)
       if (((DsnFinding *)job->findings->pdata[i])->def->unchecked)
         g_ptr_array_remove_index (job->findings, i);
       else
         i++;
-    dsn_job_add (job, "dns.unreachable", NULL);
+    if (domain_failed)
+      dsn_job_add (job, domain_failed, "domain", job->domain, "status", status, NULL);
+    else
+      dsn_job_add (job, "dns.unreachable", NULL);
   } else {
     /* A check that ran only for another's sake reports nothing. */
     for (guint i = 0; i < job->n_checks; i++) {
@@ -170,7 +202,7 @@ job_complete (DsnJob *job)
   for (int i = 0; i < DSN_N_AREAS; i++)
     audit->data[i] = g_steal_pointer (&job->data[i]);
   decide (audit);
-  if (audit->dns_unreachable)
+  if (audit->dns_unreachable || domain_failed)
     for (int i = 0; i < DSN_N_AREAS; i++)
       if (audit->verdicts[i] != DSN_VERDICT_SKIPPED)
         audit->verdicts[i] = DSN_VERDICT_UNKNOWN;
@@ -272,6 +304,7 @@ dsn_resolver_audit_async (DsnResolver *res, const char *domain, DsnArea areas,
   job->areas = areas & planned;
   /* Held while the checks start, so that none can complete the job early. */
   dsn_job_hold (job);
+  dsn_job_probe (job);
   for (guint i = 0; i < job->n_checks; i++)
     job->checks[i]->start (job);
   dsn_job_release (job);
@@ -358,6 +391,19 @@ dsn_audit_get_finding (const DsnAudit *audit, guint i)
   return audit->findings->pdata[i];
 }
 
+/* The arguments that are counts and sizes: numbers in JSON ("count": 2),
+ * when their value is one. */
+static gboolean
+numeric_arg (const char *name, const char *value, gint64 *n)
+{
+  static const char *const names[]
+      = { "count", "lookups", "length", "bits", "pct", "max_age", "addresses", "zones", "hours" };
+  gboolean known = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (names) && !known; i++)
+    known = !strcmp (name, names[i]);
+  return known && g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, n, NULL);
+}
+
 static JsonNode *
 finding_json (const DsnFinding *f, int lang)
 {
@@ -372,8 +418,13 @@ finding_json (const DsnFinding *f, int lang)
   dsn_json_set_string (o, "advice", f->advice[lang]);
   JsonObject *details = json_object_new ();
   g_autoptr (GPtrArray) args = dsn_finding_args (f, lang);
-  for (guint i = 0; i + 1 < args->len; i += 2)
-    json_object_set_string_member (details, args->pdata[i], args->pdata[i + 1]);
+  for (guint i = 0; i + 1 < args->len; i += 2) {
+    gint64 n;
+    if (numeric_arg (args->pdata[i], args->pdata[i + 1], &n))
+      json_object_set_int_member (details, args->pdata[i], n);
+    else
+      json_object_set_string_member (details, args->pdata[i], args->pdata[i + 1]);
+  }
   json_object_set_object_member (o, "details", details);
   JsonNode *n = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (n, o);

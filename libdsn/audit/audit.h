@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 /* Area names and their order in outputs. */
 DSN_INTERNAL int dsn_area_index (DsnArea area);
-#define DSN_N_AREAS 10
+#define DSN_N_AREAS 11
 DSN_INTERNAL DsnArea dsn_area_from_index (int i);
 DSN_INTERNAL DsnArea dsn_area_from_string (const char *name);
 
@@ -63,6 +63,12 @@ struct _DsnJob {
   char **dnsbl_zones;            /* as given: NULL for the default ones */
   GPtrArray *findings;           /* DsnFinding, in the order found */
   JsonObject *data[DSN_N_AREAS]; /* each area's records and parsed forms */
+  /* The lookups' outcomes: when none got an answer that says anything (a
+   * record or its absence), the question about the root zone tells whether
+   * the resolver or the domain is at fault (dsn_job_probe(), audit.c). */
+  guint n_good;
+  guint n_status[DSN_DNS_ERROR + 1]; /* failed lookups by status */
+  int probe;                         /* 0 not asked, 1 asked, 2 the root answered, 3 it failed */
   /* The checks that run, each after those it needs, and their states. */
   const DsnCheck *checks[DSN_N_AREAS];
   gpointer state[DSN_N_AREAS];
@@ -79,6 +85,10 @@ DSN_INTERNAL void dsn_job_add_check (DsnJob *job, const DsnCheck *check);
 DSN_INTERNAL gpointer dsn_job_state (DsnJob *job, DsnArea area, gsize size);
 #define DSN_JOB_STATE(job, area, Type) ((Type *)dsn_job_state ((job), (area), sizeof (Type)))
 DSN_INTERNAL void dsn_job_hold (DsnJob *job);
+/* Asks the resolver about the root zone, in parallel with the checks: if
+ * every other lookup fails, its answer tells whether the resolver or the
+ * domain is at fault (RFC 1034 §4.3.1). */
+DSN_INTERNAL void dsn_job_probe (DsnJob *job);
 DSN_INTERNAL void dsn_job_release (DsnJob *job);
 /* dsn_dns_lookup() that holds the job open until FUNC has run. */
 DSN_INTERNAL void dsn_job_lookup (DsnJob *job, const char *name, guint16 type, DsnDnsFunc func,
@@ -98,6 +108,10 @@ DSN_INTERNAL void dsn_job_dns_error (DsnJob *job, const char *code, const DsnDns
 DSN_INTERNAL gboolean dsn_job_area_clean (DsnJob *job, DsnArea area);
 /* The JSON object of AREA, created on first use. */
 DSN_INTERNAL JsonObject *dsn_job_data (DsnJob *job, DsnArea area);
+
+/* The name queried by ANS is an alias: the end of the CNAME chain its
+ * answer followed (owned by ANS); NULL if it is none. */
+DSN_INTERNAL const char *dsn_alias_target (const DsnDnsAnswer *ans);
 
 /* The text of TXT record RR as valid UTF-8 (invalid bytes replaced), up to
  * its first NUL byte. */
@@ -135,6 +149,10 @@ typedef struct {
 DSN_INTERNAL GPtrArray *dsn_mx_hosts (DsnJob *job);
 /* TRUE if the domain has a null MX (RFC 7505). */
 DSN_INTERNAL gboolean dsn_mx_null (DsnJob *job);
+/* TRUE for a parked domain, as far as the checks that run can tell: a null
+ * MX, an SPF record allowing no sender ("v=spf1 -all") and DMARC p=reject:
+ * it neither receives nor sends mail, and says so. */
+DSN_INTERNAL gboolean dsn_mx_parked (DsnJob *job);
 
 typedef void (*DsnMxAddressFunc) (DsnJob *job, const char *address, const char *host);
 /* Calls FUNC for each address of the domain's mail servers once they are
@@ -146,6 +164,12 @@ DSN_INTERNAL void dsn_mx_foreach_address (DsnJob *job, DsnMxAddressFunc func);
  * address alone when HOST is NULL. */
 DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 
+/* ------------------------------------------------------------ spf.c */
+
+/* TRUE if the domain's SPF record allows no server at all: "-all" is its
+ * only mechanism. FALSE too when the SPF check does not run. */
+DSN_INTERNAL gboolean dsn_spf_sends_nothing (DsnJob *job);
+
 /* ------------------------------------------------------------ dmarc.c */
 
 /* What the BIMI check reads of the DMARC check. */
@@ -156,6 +180,16 @@ DSN_INTERNAL char *dsn_mx_server_label (const char *address, const char *host);
 DSN_INTERNAL const char *dsn_dmarc_policy (DsnJob *job);
 /* The share of mail that policy applies to: pct=, else 100. */
 DSN_INTERNAL int dsn_dmarc_pct (DsnJob *job);
+/* The sp= of the domain's own record, which its subdomains get; NULL
+ * without one, or when the record in force is a parent's. */
+DSN_INTERNAL const char *dsn_dmarc_subdomain_policy (DsnJob *job);
+
+/* ------------------------------------------------------------ mtasts.c */
+
+/* The mode of the domain's MTA-STS policy ("enforce", "testing", "none")
+ * when a valid one was fetched; NULL otherwise, or if the MTA-STS check
+ * does not run. */
+DSN_INTERNAL const char *dsn_mta_sts_mode (DsnJob *job);
 
 /* ------------------------------------------------------------ registry.c */
 

@@ -28,7 +28,15 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   }
   g_autoptr (GPtrArray) recs = dsn_txt_with_prefix (ans, "v=BIMI1");
   if (recs->len == 0) {
-    dsn_job_add (job, "bimi.missing", NULL);
+    /* A record of another version is ignored, not missing. */
+    g_autoptr (GPtrArray) other = dsn_txt_with_prefix (ans, "v=BIMI");
+    if (other->len) {
+      g_autofree char *text = g_utf8_make_valid (other->pdata[0], -1);
+      g_autofree char *version = g_strndup (text + 2, strcspn (text + 2, "; \t"));
+      dsn_job_add (job, "bimi.bad_version", "version", version, "record", text, NULL);
+    } else {
+      dsn_job_add (job, "bimi.missing", NULL);
+    }
     return;
   }
   if (recs->len > 1) {
@@ -64,9 +72,14 @@ finish (DsnJob *job)
    * an enforced policy. */
   const char *dmarc = dsn_dmarc_policy (job);
   int pct = dsn_dmarc_pct (job);
-  if (dsn_dmarc_policy_rank (dmarc) < 1 || pct < 100) {
+  /* sp=, when the domain's record has one, must be enforced too: BIMI
+   * requires the whole organization's mail to be. */
+  const char *sp = dsn_dmarc_subdomain_policy (job);
+  gboolean sp_weak = sp && dsn_dmarc_policy_rank (sp) < 1;
+  if (dsn_dmarc_policy_rank (dmarc) < 1 || pct < 100 || sp_weak) {
     g_autofree char *policy = !dmarc      ? g_strdup ("value.no_policy")
                               : pct < 100 ? g_strdup_printf ("%s, pct=%d", dmarc, pct)
+                              : sp_weak   ? g_strdup_printf ("%s, sp=%s", dmarc, sp)
                                           : g_strdup (dmarc);
     /* No DMARC record: "(none)" in the language of the text. */
     dsn_job_add (job, "bimi.dmarc_not_enforced", dmarc ? "policy" : "policy@", policy, NULL);

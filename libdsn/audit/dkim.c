@@ -195,8 +195,10 @@ finish (DsnJob *job)
   }
   json_object_set_array_member (o, "probed", probed);
   json_object_set_array_member (o, "selectors", arr);
+  /* A parked domain sends nothing to sign. */
   if (st->guessing && !found && !st->failed)
-    dsn_job_add (job, "dkim.not_found", "domain", job->domain, NULL);
+    dsn_job_add (job, dsn_mx_parked (job) ? "dkim.not_needed" : "dkim.not_found", "domain",
+                 job->domain, NULL);
 }
 
 DSN_CHECK (dkim) = {

@@ -1,12 +1,18 @@
 /* DNS blocklists (RFC 5782): each mail server address is looked up under
- * each list's zone. An A record in 127.0.0.0/8 means listed; the
+ * each list's zone, and the domain itself under the domain lists (Spamhaus
+ * DBL and ZRD). An A record in 127.0.0.0/8 means listed; the
  * 127.255.255.0/24 answers are the lists' way of saying they refused the
  * query (Spamhaus: .252 typo in the zone name, .254 query through a public
- * resolver, .255 too many queries), which is "could not check".
+ * resolver, .255 too many queries), which is "could not check". The answers
+ * of the lists known here are decoded: what the listing means (Spamhaus SBL,
+ * CSS, XBL, PBL, DROP, DBL, ZRD return codes) and where to look it up, so
+ * the advice fits (a PBL listing is no compromised server).
  *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "audit.h"
 
+#include <arpa/inet.h>
+#include <stdarg.h>
 #include <string.h>
 
 /* Blocklists queried when the caller gives none: widely used, free for
@@ -19,6 +25,34 @@ static const char *const default_zones[] = {
   NULL,
 };
 
+/* Lists known by name: whether they list domains rather than addresses,
+ * and where a listing is looked up. */
+static const struct {
+  const char *zone;
+  gboolean domains;
+  gboolean spamhaus; /* return codes of https://docs.spamhaus.com/ */
+  const char *lookup;
+} known_lists[] = {
+  { "zen.spamhaus.org", FALSE, TRUE, "https://check.spamhaus.org/" },
+  { "sbl.spamhaus.org", FALSE, TRUE, "https://check.spamhaus.org/" },
+  { "xbl.spamhaus.org", FALSE, TRUE, "https://check.spamhaus.org/" },
+  { "pbl.spamhaus.org", FALSE, TRUE, "https://check.spamhaus.org/" },
+  { "sbl-xbl.spamhaus.org", FALSE, TRUE, "https://check.spamhaus.org/" },
+  { "dbl.spamhaus.org", TRUE, TRUE, "https://check.spamhaus.org/" },
+  { "zrd.spamhaus.org", TRUE, TRUE, "https://check.spamhaus.org/" },
+  { "bl.spamcop.net", FALSE, FALSE, "https://www.spamcop.net/bl.shtml" },
+  { "b.barracudacentral.org", FALSE, FALSE, "https://www.barracudacentral.org/lookups" },
+};
+
+static int
+known_list (const char *zone)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (known_lists); i++)
+    if (!g_ascii_strcasecmp (zone, known_lists[i].zone))
+      return (int)i;
+  return -1;
+}
+
 typedef enum { BL_PENDING, BL_CLEAN, BL_LISTED, BL_REFUSED, BL_FAILED } BlStatus;
 
 typedef struct {
@@ -27,6 +61,7 @@ typedef struct {
   BlStatus status;
   GPtrArray *codes;
   char *text;
+  gboolean domain; /* ADDRESS is the domain, looked up in a domain list */
 } BlEntry;
 
 typedef struct {
@@ -85,7 +120,9 @@ on_a (const DsnDnsAnswer *ans, gpointer data)
   for (guint i = 0; i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
     g_ptr_array_add (e->codes, g_strdup (rr->data));
-    if (rr->addr[0] != 127 || (rr->addr[1] == 255 && rr->addr[2] == 255))
+    /* Spamhaus DBL: 127.0.1.255, an address asked of a domain list. */
+    if (rr->addr[0] != 127 || (rr->addr[1] == 255 && rr->addr[2] == 255)
+        || (rr->addr[1] == 0 && rr->addr[2] == 1 && rr->addr[3] == 255))
       refused = TRUE;
     else
       listed = TRUE;
@@ -111,6 +148,26 @@ reversed (const char *address)
   return g_strndup (rev, (gsize)(suffix - rev));
 }
 
+static BlEntry *
+entry_new (DsnJob *job, const char *address, const char *host, const char *zone)
+{
+  BlEntry *e = g_new0 (BlEntry, 1);
+  e->job = job;
+  e->address = g_strdup (address);
+  e->host = g_strdup (host);
+  e->zone = g_ascii_strdown (zone, -1);
+  e->codes = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState)->entries, e);
+  return e;
+}
+
+static gboolean
+domain_list (const char *zone)
+{
+  int k = known_list (zone);
+  return k >= 0 && known_lists[k].domains;
+}
+
 static void
 check_address (DsnJob *job, const char *address, const char *host)
 {
@@ -118,6 +175,8 @@ check_address (DsnJob *job, const char *address, const char *host)
   if (!rev)
     return;
   for (const char *const *z = zones_of (job); *z; z++) {
+    if (domain_list (*z))
+      continue;
     BlEntry *e = g_new0 (BlEntry, 1);
     e->job = job;
     e->address = g_strdup (address);
@@ -136,6 +195,120 @@ start (DsnJob *job)
   BlState *st = DSN_JOB_STATE (job, DSN_AREA_DNSBL, BlState);
   st->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
   dsn_mx_foreach_address (job, check_address);
+  /* The domain lists are asked about the domain itself, once. */
+  for (const char *const *z = zones_of (job); !job->is_ip && *z; z++)
+    if (domain_list (*z)) {
+      BlEntry *e = entry_new (job, job->domain, NULL, *z);
+      e->domain = TRUE;
+      e->name = g_strconcat (job->domain, ".", e->zone, NULL);
+      dsn_job_lookup (job, e->name, DSN_DNS_A, on_a, e);
+    }
+}
+
+/* ------------------------------------------------------------ what a listing means */
+
+/* The meaning of Spamhaus return code CODE (RFC 5782 §2.1 says only
+ * "127.0.0.2"; https://docs.spamhaus.com/ gives the rest): the finding,
+ * and for DBL the kind of abuse or for ZRD the hours since first seen. */
+static const char *
+spamhaus_code (const char *code, const char **kind, guint *hours)
+{
+  guint8 a[4];
+  if (inet_pton (AF_INET, code, a) != 1 || a[0] != 127 || a[1] != 0)
+    return NULL;
+  if (a[2] == 0) {
+    switch (a[3]) {
+    case 2: return "dnsbl.listed_sbl";
+    case 3: return "dnsbl.listed_css";
+    case 4:
+    case 5:
+    case 6:
+    case 7: return "dnsbl.listed_xbl";
+    case 9: return "dnsbl.listed_drop";
+    case 10:
+    case 11: return "dnsbl.listed_pbl";
+    default: return NULL;
+    }
+  }
+  if (a[2] == 1) {
+    static const struct {
+      guint8 code;
+      const char *kind;
+    } kinds[] = {
+      { 2, "dbl_kind.spam" },
+      { 4, "dbl_kind.phish" },
+      { 5, "dbl_kind.malware" },
+      { 6, "dbl_kind.botnet" },
+      { 102, "dbl_kind.abused_spam" },
+      { 103, "dbl_kind.abused_redirector" },
+      { 104, "dbl_kind.abused_phish" },
+      { 105, "dbl_kind.abused_malware" },
+      { 106, "dbl_kind.abused_botnet" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+      if (kinds[i].code == a[3]) {
+        *kind = kinds[i].kind;
+        return "dnsbl.listed_dbl";
+      }
+    return NULL;
+  }
+  if (a[2] == 2 && a[3] >= 2 && a[3] <= 24) {
+    *hours = a[3];
+    return "dnsbl.listed_zrd";
+  }
+  return NULL;
+}
+
+/* dsn_job_add() leaving out the arguments whose value is NULL: unknown. */
+static void add_known (DsnJob *job, const char *code, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+add_known (DsnJob *job, const char *code, ...)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+  va_start (ap, code);
+  const char *name;
+  while ((name = va_arg (ap, const char *))) {
+    const char *value = va_arg (ap, const char *);
+    if (!value)
+      continue;
+    g_ptr_array_add (args, g_strdup (name));
+    g_ptr_array_add (args, g_strdup (value));
+  }
+  va_end (ap);
+  dsn_job_add_args (job, code, args);
+}
+
+/* Reports listed entry E; a code known for its list says what it means. */
+static void
+report_listed (DsnJob *job, BlEntry *e, JsonArray *meanings)
+{
+  int k = known_list (e->zone);
+  const char *lookup = k >= 0 ? known_lists[k].lookup : NULL;
+  g_autofree char *server
+      = e->domain ? g_strdup (e->address) : dsn_mx_server_label (e->address, e->host);
+  gboolean decoded = FALSE;
+  for (guint i = 0; k >= 0 && known_lists[k].spamhaus && i < e->codes->len; i++) {
+    const char *kind = NULL;
+    guint hours = 0;
+    const char *code = spamhaus_code (e->codes->pdata[i], &kind, &hours);
+    if (!code)
+      continue;
+    decoded = TRUE;
+    json_array_add_string_element (meanings, strchr (code, '_') + 1);
+    g_autofree char *h = g_strdup_printf ("%u", hours);
+    add_known (job, code, "server", server, "zone", e->zone, "code",
+               (const char *)e->codes->pdata[i], "lookup", lookup, "kind@", kind, "hours",
+               hours ? h : NULL, NULL);
+  }
+  if (decoded)
+    return;
+  g_autofree char *codes = dsn_strings_join (e->codes, ", ");
+  /* The list's own words, quoted, when it gives any. */
+  g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");
+  add_known (job, "dnsbl.listed", "server", server, "zone", e->zone, "code", codes, "text",
+             e->text ? e->text : "", "quote", quote, "lookup", lookup, NULL);
 }
 
 static gint
@@ -161,7 +334,8 @@ finish (DsnJob *job)
   g_autoptr (GHashTable) addresses = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < list->len; i++) {
     BlEntry *e = list->pdata[i];
-    g_hash_table_add (addresses, e->address);
+    if (!e->domain)
+      g_hash_table_add (addresses, e->address);
     JsonObject *r = json_object_new ();
     json_object_set_string_member (r, "address", e->address);
     dsn_json_set_string (r, "host", e->host);
@@ -170,15 +344,13 @@ finish (DsnJob *job)
     json_object_set_string_member (r, "status", names[e->status]);
     json_object_set_array_member (r, "codes", dsn_json_strv (e->codes));
     dsn_json_set_string (r, "text", e->text);
+    /* What the codes mean, for the lists known: "sbl", "pbl", "dbl"... */
+    JsonArray *meanings = json_array_new ();
+    if (e->status == BL_LISTED)
+      report_listed (job, e, meanings);
+    json_object_set_array_member (r, "meaning", meanings);
     json_array_add_object_element (arr, r);
-    if (e->status == BL_LISTED) {
-      g_autofree char *server = dsn_mx_server_label (e->address, e->host);
-      g_autofree char *codes = dsn_strings_join (e->codes, ", ");
-      /* The list's own words, quoted, when it gives any. */
-      g_autofree char *quote = e->text ? g_strdup_printf (" “%s”", e->text) : g_strdup ("");
-      dsn_job_add (job, "dnsbl.listed", "server", server, "zone", e->zone, "code", codes, "text",
-                   e->text ? e->text : "", "quote", quote, NULL);
-    } else if (e->status == BL_CLEAN) {
+    if (e->status == BL_CLEAN) {
       clean++;
     }
   }

@@ -10,9 +10,11 @@ static const struct {
   DsnArea area;
   const char *name;
 } areas[DSN_N_AREAS] = {
-  { DSN_AREA_MX, "mx" },         { DSN_AREA_SPF, "spf" },         { DSN_AREA_DMARC, "dmarc" },
-  { DSN_AREA_DKIM, "dkim" },     { DSN_AREA_MTA_STS, "mta-sts" }, { DSN_AREA_TLS_RPT, "tls-rpt" },
-  { DSN_AREA_BIMI, "bimi" },     { DSN_AREA_PTR, "ptr" },         { DSN_AREA_DNSBL, "dnsbl" },
+  { DSN_AREA_MX, "mx" },           { DSN_AREA_STARTTLS, "starttls" },
+  { DSN_AREA_SPF, "spf" },         { DSN_AREA_DMARC, "dmarc" },
+  { DSN_AREA_DKIM, "dkim" },       { DSN_AREA_MTA_STS, "mta-sts" },
+  { DSN_AREA_TLS_RPT, "tls-rpt" }, { DSN_AREA_BIMI, "bimi" },
+  { DSN_AREA_PTR, "ptr" },         { DSN_AREA_DNSBL, "dnsbl" },
   { DSN_AREA_DNSSEC, "dnssec" },
 };
 

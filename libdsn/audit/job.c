@@ -76,10 +76,25 @@ dsn_job_state (DsnJob *job, DsnArea area, gsize size)
 
 /* ------------------------------------------------------------ lookups */
 
+typedef struct {
+  DsnJob *job;
+  DsnDnsFunc func;
+  gpointer data;
+} JobLookup;
+
+static void on_job_lookup (const DsnDnsAnswer *ans, gpointer data);
+
 void
 dsn_job_hold (DsnJob *job)
 {
   job->pending++;
+}
+
+static void
+on_probe (const DsnDnsAnswer *ans, gpointer data)
+{
+  DsnJob *job = data;
+  job->probe = dsn_dns_failed (ans) ? 3 : 2;
 }
 
 void
@@ -90,17 +105,24 @@ dsn_job_release (DsnJob *job)
     job->complete (job);
 }
 
-typedef struct {
-  DsnJob *job;
-  DsnDnsFunc func;
-  gpointer data;
-} JobLookup;
+void
+dsn_job_probe (DsnJob *job)
+{
+  job->probe = 1;
+  dsn_job_lookup (job, ".", DSN_DNS_SOA, on_probe, job);
+}
 
 static void
 on_job_lookup (const DsnDnsAnswer *ans, gpointer data)
 {
   JobLookup *l = data;
   DsnJob *job = l->job;
+  if (l->func != on_probe) {
+    if (!dsn_dns_failed (ans))
+      job->n_good++;
+    else if (ans->status <= DSN_DNS_ERROR)
+      job->n_status[ans->status]++;
+  }
   l->func (ans, l->data);
   g_free (l);
   dsn_job_release (job);
@@ -240,6 +262,25 @@ dsn_strings_join (GPtrArray *strings, const char *separator)
     g_string_append (s, strings->pdata[i]);
   }
   return g_string_free (s, FALSE);
+}
+
+const char *
+dsn_alias_target (const DsnDnsAnswer *ans)
+{
+  const char *name = ans->name, *target = NULL;
+  /* Follow the chain from the name asked; a loop ends it. */
+  for (guint hop = 0; name && hop <= ans->cnames->len; hop++) {
+    const char *next = NULL;
+    for (guint i = 0; i < ans->cnames->len && !next; i++) {
+      const DsnDnsRR *c = ans->cnames->pdata[i];
+      if (c->owner && !g_ascii_strcasecmp (c->owner, name))
+        next = c->data;
+    }
+    if (!next)
+      break;
+    target = name = next;
+  }
+  return target;
 }
 
 char *

@@ -368,7 +368,8 @@ finish (DsnJob *job)
   if (dsn_dns_status_failed (st->txt_status))
     return;
   if (st->n_sts == 0) {
-    dsn_job_add (job, "mta_sts.missing", NULL);
+    /* It protects mail to the domain: a domain that takes none needs none. */
+    dsn_job_add (job, dsn_mx_null (job) ? "mta_sts.not_needed" : "mta_sts.missing", NULL);
     return;
   }
   if (st->n_sts > 1) {
@@ -395,3 +396,15 @@ DSN_CHECK (mta_sts) = {
   .finish = finish,
   .clear = clear,
 };
+
+/* ------------------------------------------------------------ for other checks */
+
+const char *
+dsn_mta_sts_mode (DsnJob *job)
+{
+  StsState *st = DSN_JOB_STATE (job, DSN_AREA_MTA_STS, StsState);
+  if (!st || !st->policy || st->policy->issues->len || st->n_sts != 1 || !st->rec
+      || st->rec->issues->len)
+    return NULL;
+  return st->policy->mode;
+}

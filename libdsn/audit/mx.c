@@ -10,6 +10,7 @@
 
 typedef struct {
   GPtrArray *hosts; /* DsnMxHost */
+  char *alias;      /* the domain is an alias (CNAME) of this name */
   guint pending;    /* address lookups in flight */
   gboolean nxdomain, implicit, null_mx;
   gboolean done; /* every address lookup is done */
@@ -37,6 +38,7 @@ clear (gpointer data)
   MxState *st = data;
   if (st->hosts)
     g_ptr_array_unref (st->hosts);
+  g_free (st->alias);
 }
 
 static DsnMxHost *
@@ -163,6 +165,7 @@ on_mx (const DsnDnsAnswer *ans, gpointer data)
   DsnJob *job = data;
   MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   gboolean report = dsn_job_wants (job, DSN_AREA_MX);
+  st->alias = g_strdup (dsn_alias_target (ans));
   if (dsn_dns_failed (ans)) {
     if (report)
       dsn_job_dns_error (job, "mx.dns_error", ans);
@@ -219,6 +222,10 @@ finish (DsnJob *job)
 {
   MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   JsonObject *o = dsn_job_data (job, DSN_AREA_MX);
+  /* Its records are another name's: say so, and whose. */
+  dsn_json_set_string (o, "alias_of", st->alias);
+  if (st->alias)
+    dsn_job_add (job, "mx.domain_alias", "domain", job->domain, "target", st->alias, NULL);
   json_object_set_boolean_member (o, "null_mx", st->null_mx);
   json_object_set_boolean_member (o, "implicit", st->implicit);
   JsonArray *records = json_array_new ();
@@ -258,8 +265,19 @@ finish (DsnJob *job)
       dsn_job_add (job, "mx.null_mixed", NULL);
     else if (((DsnMxHost *)st->hosts->pdata[0])->preference != 0)
       dsn_job_add (job, "mx.null_preference", NULL);
-    else
-      dsn_job_add (job, "mx.null", NULL);
+    else if (dsn_mx_parked (job))
+      dsn_job_add (job, "mx.parked", NULL);
+    else {
+      /* Advise what is not there yet, not what is. */
+      const char *policy = dsn_dmarc_policy (job);
+      gboolean spf = dsn_spf_sends_nothing (job);
+      gboolean dmarc = policy && !strcmp (policy, "reject");
+      dsn_job_add (job, "mx.null", "missing@",
+                   spf     ? "mx_missing.dmarc"
+                   : dmarc ? "mx_missing.spf"
+                           : "mx_missing.both",
+                   NULL);
+    }
     return;
   }
   if (st->implicit && real && ((DsnMxHost *)st->hosts->pdata[0])->addresses->len) {
@@ -296,6 +314,13 @@ dsn_mx_null (DsnJob *job)
 {
   MxState *st = DSN_JOB_STATE (job, DSN_AREA_MX, MxState);
   return st && st->null_mx;
+}
+
+gboolean
+dsn_mx_parked (DsnJob *job)
+{
+  const char *policy = dsn_dmarc_policy (job);
+  return dsn_mx_null (job) && dsn_spf_sends_nothing (job) && policy && !strcmp (policy, "reject");
 }
 
 void

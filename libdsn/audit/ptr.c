@@ -20,6 +20,7 @@ typedef struct {
   GPtrArray *confirmed; /* those that resolve back */
   PtrStatus status;
   guint pending;
+  gboolean forward_failed; /* a forward lookup failed: no proof either way */
 } PtrEntry;
 
 typedef struct {
@@ -57,6 +58,10 @@ on_forward (const DsnDnsAnswer *ans, gpointer data)
   guint8 want[16], got[16];
   int wf, gf;
   dsn_parse_ip (e->address, &wf, want);
+  if (dsn_dns_failed (ans) && !e->forward_failed) {
+    e->forward_failed = TRUE;
+    dsn_job_dns_error (e->job, "ptr.dns_error", ans);
+  }
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
     if (dsn_parse_ip (rr->data, &gf, got) && gf == wf && !memcmp (want, got, 16)) {
@@ -64,8 +69,11 @@ on_forward (const DsnDnsAnswer *ans, gpointer data)
       break;
     }
   }
+  /* A name whose lookup failed may well point back: could not check. */
   if (--e->pending == 0)
-    e->status = e->confirmed->len ? PTR_CONFIRMED : PTR_UNCONFIRMED;
+    e->status = e->confirmed->len   ? PTR_CONFIRMED
+                : e->forward_failed ? PTR_FAILED
+                                    : PTR_UNCONFIRMED;
   g_free (f->name);
   g_free (f);
 }

@@ -5,6 +5,7 @@
 #include "audit.h"
 
 extern const DsnCheck dsn_check_mx;
+extern const DsnCheck dsn_check_starttls;
 extern const DsnCheck dsn_check_spf;
 extern const DsnCheck dsn_check_dmarc;
 extern const DsnCheck dsn_check_dkim;
@@ -16,15 +17,7 @@ extern const DsnCheck dsn_check_ptr;
 extern const DsnCheck dsn_check_dnsbl;
 
 const DsnCheck *const dsn_checks[] = {
-  &dsn_check_mx,
-  &dsn_check_spf,
-  &dsn_check_dmarc,
-  &dsn_check_dkim,
-  &dsn_check_mta_sts,
-  &dsn_check_tls_rpt,
-  &dsn_check_bimi,
-  &dsn_check_dnssec,
-  &dsn_check_ptr,
-  &dsn_check_dnsbl,
-  NULL,
+  &dsn_check_mx,      &dsn_check_spf,     &dsn_check_dmarc,    &dsn_check_dkim,
+  &dsn_check_mta_sts, &dsn_check_tls_rpt, &dsn_check_bimi,     &dsn_check_dnssec,
+  &dsn_check_ptr,     &dsn_check_dnsbl,   &dsn_check_starttls, NULL,
 };

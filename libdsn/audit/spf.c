@@ -5,12 +5,24 @@
  * §4.6.4: at most 10, at most 2 void) and show where they come from.
  * Terms with macros depend on the message and are only shown.
  *
+ * A receiver evaluating the worst case stops at the 11th lookup, so the
+ * audit goes no further either: a term is looked up only while the lookups
+ * certainly made before it are fewer than 11 (a lower bound: those of the
+ * terms before it in its record and its ancestors', not what the includes
+ * before it add, unknown when it is read). The bound depends on the records
+ * only, not on the order answers come in, so the outcome is the same at
+ * every run. The lookups run in parallel all the same; when the tree is
+ * complete, the worst-case order numbers them exactly, and what lies past
+ * the limit is "not evaluated": no finding is made about names receivers
+ * never ask.
+ *
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "audit.h"
 
 #include <string.h>
 
 #define MAX_DEPTH 12
+#define MAX_NODES 100 /* records fetched, whatever the limit allows: mailcheck's own bound */
 #define SPF_MAX_LOOKUPS 10
 #define SPF_MAX_VOID 2
 #define SPF_MAX_MX 10
@@ -24,6 +36,9 @@ typedef struct {
   gboolean loop;      /* the target is an ancestor */
   gboolean dynamic;   /* has macros: depends on the message */
   gboolean evaluated; /* looked up */
+  gboolean cut;       /* not looked up: past the limit, or past MAX_NODES */
+  gboolean beyond;    /* past the 10th lookup of the worst case: never evaluated */
+  guint position;     /* its lookup's number in the worst case; 0 if it makes none */
   gboolean is_void;   /* the lookup found nothing */
   gboolean failed;    /* the lookup failed */
   DsnDnsStatus status;
@@ -38,16 +53,22 @@ struct _Node {
   Node *parent;
   char *domain;
   guint depth;
+  guint before; /* the lower bound of the lookups made before its record is read */
   gboolean done;
   DsnDnsStatus status;
   GPtrArray *txt; /* every TXT record, as text */
   GPtrArray *spf; /* the v=spf1 ones */
   DsnSpfRecord *rec;
   GPtrArray *terms; /* Term, parallel to rec->terms */
+  /* the record's strings, quoted, when a space between two of them would
+   * mend its syntax error */
+  GPtrArray *split;
+  char *alias; /* the records are those of this name, which the domain is an alias of */
 };
 
 typedef struct {
   Node *root;
+  guint n_nodes;
   GPtrArray *spf_rr; /* obsolete type-99 records */
   gboolean spf_rr_done;
   DsnDnsStatus spf_rr_status;
@@ -75,6 +96,9 @@ node_free (Node *n)
   dsn_spf_record_free (n->rec);
   if (n->terms)
     g_ptr_array_unref (n->terms);
+  if (n->split)
+    g_ptr_array_unref (n->split);
+  g_free (n->alias);
   g_free (n);
 }
 
@@ -87,7 +111,7 @@ clear (gpointer data)
     g_ptr_array_unref (sa->spf_rr);
 }
 
-static Node *node_new (DsnJob *job, Node *parent, const char *domain);
+static Node *node_new (DsnJob *job, Node *parent, const char *domain, guint before);
 
 static void
 add_address (Term *t, const char *addr)
@@ -159,6 +183,26 @@ has_ancestor (Node *n, const char *domain)
   return FALSE;
 }
 
+/* Strings are joined with nothing between them (RFC 7208 §3.3): "ip4:x"
+ * "include:y" reads "ip4:xinclude:y". The strings of RR, quoted, when a
+ * space between them mends REC's syntax error; else NULL. */
+static GPtrArray *
+badly_split (const DsnDnsRR *rr, const DsnSpfRecord *rec)
+{
+  if (!rec->error || !rr->strings || rr->strings->len < 2)
+    return NULL;
+  g_autofree char *spaced = dsn_strings_join (rr->strings, " ");
+  g_autoptr (DsnSpfRecord) alt = dsn_spf_record_parse (spaced, strlen (spaced));
+  if (alt->error)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < rr->strings->len; i++) {
+    g_autofree char *valid = g_utf8_make_valid (rr->strings->pdata[i], -1);
+    g_ptr_array_add (out, g_strdup_printf ("\"%s\"", valid));
+  }
+  return out;
+}
+
 static void
 on_txt (const DsnDnsAnswer *ans, gpointer data)
 {
@@ -166,14 +210,17 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   DsnJob *job = n->job;
   n->done = TRUE;
   n->status = ans->status;
+  n->alias = g_strdup (dsn_alias_target (ans));
   for (guint i = 0; ans->status == DSN_DNS_OK && i < ans->rrs->len; i++) {
     const DsnDnsRR *rr = ans->rrs->pdata[i];
     char *valid = dsn_rr_text_marked (rr);
     g_ptr_array_add (n->txt, valid);
     if (dsn_spf_is_record (rr->data, rr->len)) {
       g_ptr_array_add (n->spf, g_strdup (valid));
-      if (!n->rec)
+      if (!n->rec) {
         n->rec = dsn_spf_record_parse (rr->data, rr->len);
+        n->split = badly_split (rr, n->rec);
+      }
     }
   }
   if (n->spf->len != 1 || !n->rec)
@@ -192,6 +239,20 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   for (guint i = 0; i < n->rec->terms->len; i++)
     if (((DsnSpfTerm *)n->rec->terms->pdata[i])->kind == DSN_SPF_ALL)
       has_all = TRUE;
+  /* The lower bound of each term's lookup number, in the order count()
+   * numbers them: the mechanisms, then the redirect. */
+  guint before = n->before, counted = 0;
+  for (guint i = 0; i < n->terms->len; i++) {
+    Term *t = n->terms->pdata[i];
+    if (t->term->kind < DSN_SPF_REDIRECT && dsn_spf_term_counts (t->term))
+      t->position = before + ++counted;
+  }
+  for (guint i = 0; i < n->terms->len; i++) {
+    Term *t = n->terms->pdata[i];
+    if (t->term->kind == DSN_SPF_REDIRECT)
+      t->position = before + counted + 1;
+  }
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
     const DsnSpfTerm *st = t->term;
@@ -206,16 +267,22 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
     }
     if (st->kind == DSN_SPF_PTR)
       continue; /* depends on the sending address */
+    /* Past the 10th lookup even at best: receivers never get there. */
+    gboolean include = st->kind == DSN_SPF_INCLUDE || st->kind == DSN_SPF_REDIRECT;
+    if (t->position > SPF_MAX_LOOKUPS || (include && sa->n_nodes >= MAX_NODES)) {
+      t->cut = TRUE;
+      continue;
+    }
     g_autofree char *target
         = st->domain_spec ? dsn_spf_domain_fit (st->domain_spec) : g_strdup (n->domain);
     t->evaluated = TRUE;
     switch (st->kind) {
     case DSN_SPF_INCLUDE:
     case DSN_SPF_REDIRECT:
-      if (has_ancestor (n, target) || n->depth >= MAX_DEPTH)
+      if (has_ancestor (n, target))
         t->loop = TRUE;
       else
-        t->child = node_new (job, n, target);
+        t->child = node_new (job, n, target, t->position);
       break;
     case DSN_SPF_A:
       t->pending = 2;
@@ -230,12 +297,14 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
 }
 
 static Node *
-node_new (DsnJob *job, Node *parent, const char *domain)
+node_new (DsnJob *job, Node *parent, const char *domain, guint before)
 {
   Node *n = g_new0 (Node, 1);
   n->job = job;
   n->parent = parent;
   n->depth = parent ? parent->depth + 1 : 0;
+  n->before = before;
+  DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit)->n_nodes++;
   n->domain = g_ascii_strdown (domain, -1);
   n->txt = g_ptr_array_new_with_free_func (g_free);
   n->spf = g_ptr_array_new_with_free_func (g_free);
@@ -262,7 +331,7 @@ start (DsnJob *job)
 {
   SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
   sa->spf_rr = g_ptr_array_new_with_free_func (g_free);
-  sa->root = node_new (job, NULL, job->domain);
+  sa->root = node_new (job, NULL, job->domain, 0);
   dsn_job_lookup (job, job->domain, DSN_DNS_SPF, on_spf_rr, sa);
 }
 
@@ -270,9 +339,49 @@ start (DsnJob *job)
 
 typedef struct {
   guint lookups, voids;
+  guint made; /* lookups within the limit that mailcheck made */
   gboolean loop;
+  gboolean mark;       /* number the terms and mark those past the limit */
+  gboolean incomplete; /* an include or redirect was not looked up */
+  Term *limit;         /* the first term past the limit */
+  Node *limit_node;
   GPtrArray *dynamic; /* terms with macros */
 } Totals;
+
+static void count (Node *n, Totals *tot, guint *own_total);
+
+static void
+count_term (Node *n, Term *t, Totals *tot)
+{
+  const DsnSpfTerm *st = t->term;
+  if (st->kind == DSN_SPF_REDIRECT || dsn_spf_term_counts (st)) {
+    tot->lookups++;
+    if (tot->mark)
+      t->position = tot->lookups;
+  }
+  /* Receivers give up at the 11th lookup (RFC 7208 §4.6.4): nothing after
+   * it is evaluated. */
+  gboolean beyond = tot->lookups > SPF_MAX_LOOKUPS;
+  if (!beyond && t->evaluated && t->position)
+    tot->made++;
+  if (tot->mark) {
+    t->beyond = beyond;
+    if (beyond && !tot->limit) {
+      tot->limit = t;
+      tot->limit_node = n;
+    }
+  }
+  if (t->dynamic)
+    g_ptr_array_add (tot->dynamic, st->text);
+  if (t->cut && (st->kind == DSN_SPF_INCLUDE || st->kind == DSN_SPF_REDIRECT))
+    tot->incomplete = TRUE;
+  if (!beyond && t->is_void)
+    tot->voids++;
+  if (!beyond && t->loop)
+    tot->loop = TRUE;
+  if (t->child)
+    count (t->child, tot, NULL);
+}
 
 /* The worst-case evaluation of node N: mechanisms up to "all", then the
  * redirect if there is no "all" (RFC 7208 §4.6, §6.1). */
@@ -294,30 +403,18 @@ count (Node *n, Totals *tot, guint *own_total)
       redirect = t;
       continue;
     }
-    if (all || st->kind >= DSN_SPF_REDIRECT)
+    if (all || st->kind >= DSN_SPF_REDIRECT) {
+      /* Never evaluated: after "all", or a modifier. */
+      if (tot->mark && all)
+        t->beyond = tot->lookups > SPF_MAX_LOOKUPS;
       continue;
+    }
     if (st->kind == DSN_SPF_ALL)
       all = TRUE;
-    if (dsn_spf_term_counts (st))
-      tot->lookups++;
-    if (t->dynamic)
-      g_ptr_array_add (tot->dynamic, st->text);
-    if (t->is_void)
-      tot->voids++;
-    if (t->loop)
-      tot->loop = TRUE;
-    if (t->child)
-      count (t->child, tot, NULL);
+    count_term (n, t, tot);
   }
-  if (!all && redirect) {
-    tot->lookups++;
-    if (redirect->dynamic)
-      g_ptr_array_add (tot->dynamic, redirect->term->text);
-    if (redirect->loop)
-      tot->loop = TRUE;
-    if (redirect->child)
-      count (redirect->child, tot, NULL);
-  }
+  if (!all && redirect)
+    count_term (n, redirect, tot);
   if (own_total)
     *own_total = tot->lookups - start;
 }
@@ -385,6 +482,9 @@ term_json (Term *t)
   json_object_set_int_member (o, "lookups_total",
                               own + (t->child ? subtree_lookups (t->child) : 0));
   json_object_set_boolean_member (o, "dynamic", t->dynamic);
+  /* Past the 10th lookup: receivers never evaluate it (nor does mailcheck
+   * report on it). */
+  json_object_set_boolean_member (o, "beyond_limit", t->beyond);
   json_object_set_boolean_member (o, "void", t->is_void);
   if (t->failed)
     json_object_set_string_member (o, "dns_error", dsn_dns_status_to_string (t->status));
@@ -455,6 +555,11 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
     g_autofree char *len = g_strdup_printf ("%zu", strlen (text));
     dsn_job_add (job, "spf.too_long", "domain", n->domain, "length", len, NULL);
   }
+  if (n->rec->error && n->split) {
+    g_autofree char *strings = dsn_strings_join (n->split, " ");
+    dsn_job_add (job, "spf.split_strings", "domain", n->domain, "strings", strings, NULL);
+    return;
+  }
   if (n->rec->error) {
     GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
     g_ptr_array_add (args, g_strdup ("domain"));
@@ -470,6 +575,9 @@ check_node (DsnJob *job, Node *n, Node *from, const char *via)
   for (guint i = 0; i < n->terms->len; i++) {
     Term *t = n->terms->pdata[i];
     const DsnSpfTerm *st = t->term;
+    /* Receivers stop before it: no finding about what they never ask. */
+    if (t->beyond)
+      continue;
     if (all && st->kind < DSN_SPF_REDIRECT && !warned_after) {
       dsn_job_add (job, "spf.after_all", "domain", n->domain, "term", st->text, NULL);
       warned_after = TRUE;
@@ -510,12 +618,18 @@ finish (DsnJob *job)
   json_object_set_array_member (o, "spf_rr", dsn_json_strv (sa->spf_rr));
   Totals tot = { 0 };
   tot.dynamic = g_ptr_array_new ();
+  tot.mark = TRUE;
   count (root, &tot, NULL);
   json_object_set_int_member (o, "lookups", tot.lookups);
+  /* FALSE when receivers stop before the end: LOOKUPS then counts what is
+   * known, not the whole. */
+  json_object_set_boolean_member (o, "lookups_complete", !tot.incomplete);
   json_object_set_int_member (o, "void_lookups", tot.voids);
   json_object_set_object_member (o, "tree", node_json (root));
 
   check_node (job, root, NULL, NULL);
+  if (root->alias && root->spf->len)
+    dsn_job_add (job, "spf.domain_alias", "domain", root->domain, "target", root->alias, NULL);
   if (sa->spf_rr->len)
     dsn_job_add (job, "spf.rr_type_spf", NULL);
   if (root->spf->len == 1 && root->rec && !root->rec->error) {
@@ -523,7 +637,14 @@ finish (DsnJob *job)
       dsn_job_add (job, "spf.include_loop", "domain", root->domain, NULL);
     if (tot.lookups > SPF_MAX_LOOKUPS) {
       g_autofree char *c = g_strdup_printf ("%u", tot.lookups);
-      dsn_job_add (job, "spf.too_many_lookups", "count", c, NULL);
+      g_autofree char *made = g_strdup_printf ("%u", tot.made);
+      if (!tot.incomplete)
+        dsn_job_add (job, "spf.too_many_lookups", "count", c, NULL);
+      else
+        /* Where it stops, and the lookups made: what lies past it was not
+         * fetched, so no total is claimed. */
+        dsn_job_add (job, "spf.lookup_limit", "count", made, "term", tot.limit->term->text,
+                     "domain", tot.limit_node->domain, NULL);
     }
     if (tot.voids > SPF_MAX_VOID) {
       g_autofree char *c = g_strdup_printf ("%u", tot.voids);
@@ -549,6 +670,27 @@ finish (DsnJob *job)
     }
   }
   g_ptr_array_unref (tot.dynamic);
+}
+
+gboolean
+dsn_spf_sends_nothing (DsnJob *job)
+{
+  SpfAudit *sa = DSN_JOB_STATE (job, DSN_AREA_SPF, SpfAudit);
+  Node *root = sa ? sa->root : NULL;
+  if (!root || root->spf->len != 1 || !root->rec || root->rec->error)
+    return FALSE;
+  guint mechanisms = 0;
+  gboolean fail_all = FALSE;
+  for (guint i = 0; i < root->rec->terms->len; i++) {
+    const DsnSpfTerm *t = root->rec->terms->pdata[i];
+    if (t->kind == DSN_SPF_REDIRECT)
+      return FALSE;
+    if (t->kind < DSN_SPF_REDIRECT)
+      mechanisms++;
+    if (t->kind == DSN_SPF_ALL && t->qualifier == '-')
+      fail_all = TRUE;
+  }
+  return mechanisms == 1 && fail_all;
 }
 
 DSN_CHECK (spf) = {

@@ -21,7 +21,8 @@ on_txt (const DsnDnsAnswer *ans, gpointer data)
   /* Records are selected by their version (RFC 8460 §3). */
   g_autoptr (GPtrArray) recs = dsn_txt_with_prefix (ans, "v=TLSRPTv1");
   if (recs->len == 0) {
-    dsn_job_add (job, "tls_rpt.missing", NULL);
+    /* Known only once every lookup is done: whether the domain takes mail. */
+    *DSN_JOB_STATE (job, DSN_AREA_TLS_RPT, gboolean) = TRUE;
     return;
   }
   if (recs->len > 1) {
@@ -54,8 +55,19 @@ start (DsnJob *job)
   dsn_job_lookup (job, name, DSN_DNS_TXT, on_txt, job);
 }
 
-/* Everything is said when the answer comes: nothing to finish. */
+static void
+finish (DsnJob *job)
+{
+  /* Senders report on their attempts to deliver: to a domain that takes no
+   * mail (null MX), there are none. */
+  if (*DSN_JOB_STATE (job, DSN_AREA_TLS_RPT, gboolean))
+    dsn_job_add (job, dsn_mx_null (job) ? "tls_rpt.not_needed" : "tls_rpt.missing", NULL);
+}
+
+/* The state: TRUE when there is no record. */
 DSN_CHECK (tls_rpt) = {
   .area = DSN_AREA_TLS_RPT,
+  .state_size = sizeof (gboolean),
   .start = start,
+  .finish = finish,
 };

@@ -18,10 +18,12 @@ enum {
   DSN_DNS_A = 1,
   DSN_DNS_NS = 2,
   DSN_DNS_CNAME = 5,
+  DSN_DNS_SOA = 6,
   DSN_DNS_PTR = 12,
   DSN_DNS_MX = 15,
   DSN_DNS_TXT = 16,
   DSN_DNS_AAAA = 28,
+  DSN_DNS_TLSA = 52,
   DSN_DNS_SPF = 99, /* obsolete (RFC 7208 §3.1), looked up only to warn */
 };
 
@@ -33,6 +35,9 @@ typedef enum {
   DSN_DNS_TIMEOUT,     /* no answer in time from any server */
   DSN_DNS_UNREACHABLE, /* no server could be reached (connection refused, no route) */
   DSN_DNS_BADNAME,     /* the name cannot be queried (empty or long label) */
+  /* an empty answer with neither authority nor recursion (a referral): the
+   * server asked does not serve the name and is no resolver (RFC 1034 §4.3.1) */
+  DSN_DNS_LAME,
   DSN_DNS_CANCELLED,
   DSN_DNS_ERROR, /* any other failure (FORMERR, NOTIMP, malformed answer) */
 } DsnDnsStatus;
@@ -44,12 +49,17 @@ typedef struct {
   guint32 ttl;
   char *owner;
   /* A/AAAA: the address as text; MX/CNAME/PTR/NS: the target name without the
-   * trailing dot ("" is the root: a null MX); TXT/SPF: the strings joined
-   * (may hold NUL bytes: see LEN). */
+   * trailing dot ("" is the root: a null MX); SOA: the primary server's name;
+   * TXT/SPF: the strings joined (may hold NUL bytes: see LEN); TLSA: the
+   * certificate association data in lower-case hexadecimal. */
   char *data;
-  gsize len;          /* TXT/SPF: bytes of DATA */
+  gsize len;          /* TXT/SPF: bytes of DATA; TLSA: bytes of association data */
   GPtrArray *strings; /* TXT/SPF: each character-string */
   guint8 addr[16];    /* A/AAAA in network order */
+  /* TLSA (RFC 6698 §2.1): certificate usage, selector, matching type, and the
+   * association data itself */
+  guint8 usage, selector, matching;
+  GBytes *association;
 } DsnDnsRR;
 
 /* An answer, owned by the session's cache: valid during the callback. */
@@ -97,6 +107,9 @@ struct _DsnResolver {
   guint https_timeout_ms; /* a whole HTTPS fetch (MTA-STS policy) */
   char *test_ca_file;     /* HTTPS: trust this CA instead of the system's (tests only) */
   char *test_connect_to;  /* HTTPS: connect to this HOST:PORT whatever the URL (tests only) */
+  guint smtp_timeout_ms;  /* each step of an SMTP session (STARTTLS check) */
+  char *test_smtp_ca;     /* SMTP: trust this CA instead of the system's (tests only) */
+  guint16 test_smtp_port; /* SMTP: this port instead of 25 (tests only); 0: 25 */
 };
 
 /* A session of lookups: one c-ares channel whose sockets are watched by a
@@ -302,6 +315,20 @@ DSN_INTERNAL void dsn_dkim_key_free (DsnDkimKey *k);
 /* Bits of the RSA modulus in a DER SubjectPublicKeyInfo or RSAPublicKey;
  * 0 if it is neither. */
 DSN_INTERNAL guint dsn_rsa_key_bits (const guint8 *der, gsize len);
+
+/* The SubjectPublicKeyInfo of a DER X.509 certificate, whole (tag and
+ * length included): a slice of CERT, or NULL if CERT is not a certificate. */
+DSN_INTERNAL GBytes *dsn_x509_spki (GBytes *cert);
+
+/* TLSA for SMTP (RFC 6698, RFC 7671, RFC 7672 §3.1): TRUE if a record of
+ * USAGE, SELECTOR, MATCHING type with LEN bytes of data can be used by an
+ * SMTP client: DANE-TA(2) or DANE-EE(3), a known selector and matching type,
+ * and a digest of the right size. */
+DSN_INTERNAL gboolean dsn_tlsa_usable (guint usage, guint selector, guint matching, gsize len);
+/* TRUE if the TLSA data ASSOCIATION, of SELECTOR and MATCHING type, matches
+ * the DER certificate CERT. */
+DSN_INTERNAL gboolean dsn_tlsa_match (guint selector, guint matching, GBytes *association,
+                                      GBytes *cert);
 
 typedef struct {
   GPtrArray *tags;

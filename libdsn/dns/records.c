@@ -462,6 +462,33 @@ dsn_rsa_key_bits (const guint8 *der, gsize len)
   return rsa_public_key_bits (der, len);
 }
 
+/* The algorithm of a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): "rsa",
+ * "ed25519", "ec", "other"; NULL if DER is none. */
+static const char *
+spki_algorithm (const guint8 *der, gsize len)
+{
+  gsize pos = 0, inner = 0, alg_pos = 0;
+  const guint8 *seq, *alg, *oid, *bits;
+  gsize seq_len, alg_len, oid_len, bits_len;
+  if (der_next (der, len, &pos, &seq, &seq_len) != 0x30 || pos != len)
+    return NULL;
+  if (der_next (seq, seq_len, &inner, &alg, &alg_len) != 0x30
+      || der_next (seq, seq_len, &inner, &bits, &bits_len) != 0x03 || inner != seq_len)
+    return NULL;
+  if (der_next (alg, alg_len, &alg_pos, &oid, &oid_len) != 0x06)
+    return NULL;
+  static const guint8 rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+  static const guint8 ed25519[] = { 0x2b, 0x65, 0x70 };
+  static const guint8 ec[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+  if (oid_len == sizeof rsa && !memcmp (oid, rsa, oid_len))
+    return "rsa";
+  if (oid_len == sizeof ed25519 && !memcmp (oid, ed25519, oid_len))
+    return "ed25519";
+  if (oid_len == sizeof ec && !memcmp (oid, ec, oid_len))
+    return "ec";
+  return "other";
+}
+
 static gboolean
 base64_valid (const char *s)
 {
@@ -550,7 +577,18 @@ dsn_dkim_parse (const char *text)
   g_autofree guint8 *der = g_base64_decode (k->key, &len);
   if (!strcmp (k->key_type, "rsa")) {
     k->key_bits = dsn_rsa_key_bits (der, len);
-    if (!k->key_bits) {
+    const char *algorithm = k->key_bits ? NULL : spki_algorithm (der, len);
+    /* Which is wrong: the key type, the key, or the bytes altogether. */
+    if (!k->key_bits && algorithm && strcmp (algorithm, "rsa")) {
+      add_detail (k->issues, "dkim.bad_key",
+                  dsn_finding_newv ("record.dkim_other_key", "algorithm@",
+                                    !strcmp (algorithm, "ed25519") ? "key_type.ed25519"
+                                    : !strcmp (algorithm, "ec")    ? "key_type.ec"
+                                                                   : "key_type.other",
+                                    NULL));
+    } else if (!k->key_bits && !algorithm) {
+      add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_not_a_key", NULL));
+    } else if (!k->key_bits) {
       add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_not_rsa", NULL));
     } else {
       g_autofree char *bits = g_strdup_printf ("%u", k->key_bits);
@@ -560,7 +598,12 @@ dsn_dkim_parse (const char *text)
         dsn_issue_add (k->issues, "dkim.short_key", "bits", bits, NULL);
     }
   } else if (!strcmp (k->key_type, "ed25519")) {
-    if (len != 32)
+    const char *algorithm = len != 32 ? spki_algorithm (der, len) : NULL;
+    if (algorithm && !strcmp (algorithm, "ed25519"))
+      /* The key wrapped in its SubjectPublicKeyInfo: RFC 8463 §4.2 wants
+       * the 32 bytes alone. */
+      add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_ed25519_spki", NULL));
+    else if (len != 32)
       add_detail (k->issues, "dkim.bad_key", dsn_finding_newv ("record.dkim_ed25519_size", NULL));
     else
       k->key_bits = 256;
@@ -568,6 +611,86 @@ dsn_dkim_parse (const char *text)
     dsn_issue_add (k->issues, "dkim.unknown_key_type", "type", k->key_type, NULL);
   }
   return k;
+}
+
+/* ------------------------------------------------------------ certificates */
+
+/* The DER element at *POS: returns its tag and moves *POS past it, setting
+ * *START to where its tag is. -1 if it runs past LEN. */
+static int
+der_skip (const guint8 *der, gsize len, gsize *pos, gsize *start)
+{
+  const guint8 *content;
+  gsize clen;
+  *start = *pos;
+  return der_next (der, len, pos, &content, &clen);
+}
+
+GBytes *
+dsn_x509_spki (GBytes *cert)
+{
+  /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+   * (optional), serialNumber, signature, issuer, validity, subject,
+   * subjectPublicKeyInfo, ... }, ... } (RFC 5280 §4.1) */
+  gsize len;
+  const guint8 *der = g_bytes_get_data (cert, &len);
+  const guint8 *outer, *tbs;
+  gsize outer_len, tbs_len, pos = 0, start;
+  if (!der || der_next (der, len, &pos, &outer, &outer_len) != 0x30)
+    return NULL;
+  pos = 0;
+  if (der_next (outer, outer_len, &pos, &tbs, &tbs_len) != 0x30)
+    return NULL;
+  pos = 0;
+  int tag = der_skip (tbs, tbs_len, &pos, &start);
+  if (tag == 0xa0)
+    tag = der_skip (tbs, tbs_len, &pos, &start);
+  /* serial number done; signature, issuer, validity, subject */
+  for (int i = 0; i < 4 && tag >= 0; i++)
+    tag = der_skip (tbs, tbs_len, &pos, &start);
+  if (tag < 0 || der_skip (tbs, tbs_len, &pos, &start) != 0x30)
+    return NULL;
+  return g_bytes_new_from_bytes (cert, (gsize)(tbs - der) + start, pos - start);
+}
+
+gboolean
+dsn_tlsa_usable (guint usage, guint selector, guint matching, gsize len)
+{
+  /* PKIX-TA(0) and PKIX-EE(1) are unusable for SMTP (RFC 7672 §3.1.3). */
+  if (usage != 2 && usage != 3)
+    return FALSE;
+  if (selector > 1)
+    return FALSE;
+  switch (matching) {
+  case 0: return len > 0;
+  case 1: return len == 32;
+  case 2: return len == 64;
+  default: return FALSE;
+  }
+}
+
+gboolean
+dsn_tlsa_match (guint selector, guint matching, GBytes *association, GBytes *cert)
+{
+  g_autoptr (GBytes) spki = selector == 1 ? dsn_x509_spki (cert) : NULL;
+  GBytes *data = selector == 0 ? cert : spki;
+  if (!data || !association)
+    return FALSE;
+  if (matching == 0)
+    return g_bytes_equal (data, association);
+  GChecksumType type = matching == 1 ? G_CHECKSUM_SHA256 : G_CHECKSUM_SHA512;
+  if (matching > 2)
+    return FALSE;
+  gsize want = matching == 1 ? 32 : 64, got = want;
+  guint8 digest[64];
+  g_autoptr (GChecksum) sum = g_checksum_new (type);
+  gsize n;
+  const guint8 *bytes = g_bytes_get_data (data, &n);
+  g_checksum_update (sum, bytes, (gssize)n);
+  g_checksum_get_digest (sum, digest, &got);
+  gsize alen;
+  const guint8 *a = g_bytes_get_data (association, &alen);
+  return got == want && alen == want && memcmp (a, digest, want) == 0;
 }
 
 /* ------------------------------------------------------------ MTA-STS */
@@ -653,12 +776,22 @@ dsn_sts_policy_parse (const char *text, gsize len)
     *colon = '\0';
     const char *key = g_strstrip (*l);
     const char *value = g_strstrip (colon + 1);
+    /* Only mx: may be given more than once; a second version, mode or
+     * max_age leaves senders to pick one (RFC 8461 §3.2). */
+    if ((!strcmp (key, "version") && p->version) || (!strcmp (key, "mode") && p->mode)
+        || (!strcmp (key, "max_age") && max_age_seen)) {
+      /* The key as an argument of its own too: it is data, not words. */
+      dsn_issue_add (p->issues, "mta_sts.policy_syntax", "key", key, NULL);
+      g_autoptr (DsnFinding) detail
+          = dsn_finding_newv ("record.policy_duplicate", "key", key, NULL);
+      dsn_args_add_text (((DsnIssue *)p->issues->pdata[p->issues->len - 1])->args, "detail",
+                         detail);
+      continue;
+    }
     if (!strcmp (key, "version")) {
-      if (!p->version)
-        p->version = g_strdup (value);
+      p->version = g_strdup (value);
     } else if (!strcmp (key, "mode")) {
-      if (!p->mode)
-        p->mode = g_strdup (value);
+      p->mode = g_strdup (value);
     } else if (!strcmp (key, "mx")) {
       g_ptr_array_add (p->mx, g_ascii_strdown (value, -1));
     } else if (!strcmp (key, "max_age")) {

@@ -23,6 +23,7 @@
 
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_HTTPS_TIMEOUT_MS 10000
+#define DEFAULT_SMTP_TIMEOUT_MS 10000
 #define DEFAULT_RETRIES 1
 
 /* ------------------------------------------------------------ resolver */
@@ -35,6 +36,7 @@ dsn_resolver_new (void)
   res->servers = g_array_new (FALSE, TRUE, sizeof (DsnServer));
   res->timeout_ms = DEFAULT_TIMEOUT_MS;
   res->https_timeout_ms = DEFAULT_HTTPS_TIMEOUT_MS;
+  res->smtp_timeout_ms = DEFAULT_SMTP_TIMEOUT_MS;
   res->retries = DEFAULT_RETRIES;
   return res;
 }
@@ -55,6 +57,7 @@ dsn_resolver_unref (DsnResolver *res)
   g_array_unref (res->servers);
   g_free (res->test_ca_file);
   g_free (res->test_connect_to);
+  g_free (res->test_smtp_ca);
   g_free (res);
 }
 
@@ -135,6 +138,22 @@ dsn_resolver_set_test_https (DsnResolver *res, const char *ca_file, const char *
   g_free (res->test_connect_to);
   res->test_ca_file = g_strdup (ca_file);
   res->test_connect_to = g_strdup (connect_to);
+}
+
+void
+dsn_resolver_set_smtp_timeout (DsnResolver *res, guint msec)
+{
+  g_return_if_fail (res);
+  res->smtp_timeout_ms = msec ? MIN (msec, 120000) : DEFAULT_SMTP_TIMEOUT_MS;
+}
+
+void
+dsn_resolver_set_test_smtp (DsnResolver *res, const char *ca_file, guint16 port)
+{
+  g_return_if_fail (res);
+  g_free (res->test_smtp_ca);
+  res->test_smtp_ca = g_strdup (ca_file);
+  res->test_smtp_port = port;
 }
 
 /* ------------------------------------------------------------ answers */

@@ -169,6 +169,8 @@ dsn_dns_rr_free (DsnDnsRR *rr)
   g_free (rr->data);
   if (rr->strings)
     g_ptr_array_unref (rr->strings);
+  if (rr->association)
+    g_bytes_unref (rr->association);
   g_free (rr);
 }
 
@@ -209,6 +211,30 @@ parse_rdata (const guint8 *buf, gsize len, gsize start, guint16 rdlen, guint16 t
     rr->data = get_name (buf, len, &pos);
     if (!rr->data || pos != end)
       return NULL;
+    break;
+  }
+  case DSN_DNS_SOA: {
+    /* MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13) */
+    gsize pos = start;
+    rr->data = get_name (buf, len, &pos);
+    g_autofree char *rname = rr->data ? get_name (buf, len, &pos) : NULL;
+    if (!rname || pos + 20 != end)
+      return NULL;
+    break;
+  }
+  case DSN_DNS_TLSA: {
+    /* usage, selector, matching type, then the data (RFC 6698 §2.1) */
+    if (rdlen < 3)
+      return NULL;
+    rr->usage = buf[start];
+    rr->selector = buf[start + 1];
+    rr->matching = buf[start + 2];
+    rr->len = rdlen - 3u;
+    rr->association = g_bytes_new (buf + start + 3, rr->len);
+    GString *hex = g_string_sized_new (rr->len * 2);
+    for (gsize i = 0; i < rr->len; i++)
+      g_string_append_printf (hex, "%02x", buf[start + 3 + i]);
+    rr->data = g_string_free (hex, FALSE);
     break;
   }
   case DSN_DNS_TXT:
@@ -316,6 +342,10 @@ dsn_dns_parse_response (const guint8 *buf, gsize len, guint16 qtype, DsnDnsAnswe
   ans->rcode = flags & 0x0f;
   ans->ad = (flags & 0x0020) != 0;
   ans->status = status_from_rcode (ans->rcode);
+  /* No answer, no AA, no RA: a referral or a lame server, which says
+   * nothing about the name's records (RFC 1034 §4.3.1, RFC 1035 §4.1.1). */
+  if (ans->status == DSN_DNS_OK && an == 0 && !(flags & 0x0400) && !(flags & 0x0080))
+    ans->status = DSN_DNS_LAME;
   g_autofree char *question = NULL;
   for (guint i = 0; i < qd; i++) {
     g_autofree char *qname = get_name (buf, len, &r.pos);
@@ -365,6 +395,8 @@ dsn_dns_type_to_string (guint16 type)
   case DSN_DNS_A: return "A";
   case DSN_DNS_NS: return "NS";
   case DSN_DNS_CNAME: return "CNAME";
+  case DSN_DNS_SOA: return "SOA";
+  case DSN_DNS_TLSA: return "TLSA";
   case DSN_DNS_PTR: return "PTR";
   case DSN_DNS_MX: return "MX";
   case DSN_DNS_TXT: return "TXT";
@@ -385,6 +417,7 @@ dsn_dns_status_to_string (DsnDnsStatus status)
   case DSN_DNS_TIMEOUT: return "timeout";
   case DSN_DNS_UNREACHABLE: return "unreachable";
   case DSN_DNS_BADNAME: return "bad-name";
+  case DSN_DNS_LAME: return "lame";
   case DSN_DNS_CANCELLED: return "cancelled";
   case DSN_DNS_ERROR: return "error";
   }

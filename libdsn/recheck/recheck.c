@@ -483,7 +483,7 @@ check_dnsbl (const DsnRecipient *r, DsnResolver *res, const char *const *dnsbl_z
     c->status = DSN_RECHECK_STILL;
     for (guint i = 0; i < dsn_audit_get_n_findings (audit); i++) {
       const DsnFinding *f = dsn_audit_get_finding (audit, i);
-      if (!strcmp (dsn_finding_get_code (f), "dnsbl.listed")
+      if (g_str_has_prefix (dsn_finding_get_code (f), "dnsbl.listed")
           && !g_strcmp0 (finding_arg (f, "zone"), named)) {
         c->found = dsn_finding_copy (f);
         break;

@@ -8,11 +8,13 @@ A zone maps a name to a list of records, in the format of the RFC 7208 test
 suite's "zonedata":
     {"A": "192.0.2.1"}, {"AAAA": "2001:db8::1"}, {"MX": [10, "mx.example"]},
     {"TXT": "text"} or {"TXT": ["two", "strings"]}, {"SPF": ...},
-    {"PTR": "name"}, {"CNAME": "name"}, "TIMEOUT", "SERVFAIL", "REFUSED".
+    {"PTR": "name"}, {"CNAME": "name"}, "TIMEOUT", "SERVFAIL", "REFUSED", "AD".
 TIMEOUT makes queries for a type the name has no record of go unanswered
 (the suite's convention); SERVFAIL and REFUSED answer every query with that
 rcode. With FORWARD=(host, port), names the zone does not know are relayed to
-that server, so special cases can sit in front of a real one.
+that server, so special cases can sit in front of a real one; a name whose
+only entry is "AD" is relayed too, and the answer comes back with the AD bit
+set, as from a validating resolver (knot, authoritative, never sets it).
 """
 import selectors
 import socket
@@ -191,8 +193,11 @@ class FakeDNS:
             return
         qname = b'.'.join(q.q.qname.label).decode('latin-1')
         qtype = q.q.qtype
-        if zone.records(qname) is None and zone.forward:
-            threading.Thread(target=self._forward, args=(zone.forward, data, send, udp), daemon=True).start()
+        recs = zone.records(qname)
+        authentic = recs is not None and [t for t, _ in recs] == ['AD']
+        if (recs is None or authentic) and zone.forward:
+            threading.Thread(target=self._forward, args=(zone.forward, data, send, udp, authentic),
+                             daemon=True).start()
             return
         reply = self._answer(zone, q, qname, qtype)
         if reply is None:
@@ -274,7 +279,7 @@ class FakeDNS:
         return None
 
     @staticmethod
-    def _forward(target, data, send, udp):
+    def _forward(target, data, send, udp, authentic=False):
         try:
             if udp:
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -295,6 +300,8 @@ class FakeDNS:
                         break
                     resp += chunk
             s.close()
+            if authentic and len(resp) > 3:
+                resp = resp[:3] + bytes([resp[3] | 0x20]) + resp[4:]
             send(resp)
         except OSError:
             pass

@@ -1,12 +1,14 @@
 """Real servers on loopback for the DNS tests: knotd serving the zones of
-testdata/dns/zones, tests/dns/fakedns.py in front of it for what knot cannot
-do (time out, SERVFAIL), and an HTTPS server with a test CA made by openssl
-at start for MTA-STS policies. Everything lives in a private temporary
+testdata/dns/zones (signing those of SIGNED), tests/dns/fakedns.py in front
+of it for what knot cannot do (time out, SERVFAIL, the AD bit of a
+validating resolver), an HTTPS server with a test CA made by openssl at
+start for MTA-STS policies, and the SMTP servers of tests/dns/smtpd.py with
+the test CA of testdata/dns/tls. Everything lives in a private temporary
 directory and stops at exit; ports are chosen free by the kernel, so several
 test programs can run at once.
 
     with Servers(source_dir) as s:
-        s.knot_port, s.fake_port, s.https_port, s.ca_file
+        s.knot_port, s.fake_port, s.https_port, s.ca_file, s.smtp_port, s.smtp_ca
 
 Raises Skip with a message when knotd, openssl or dnslib is missing.
 """
@@ -87,6 +89,11 @@ def dns_ready(port, name='test.', timeout=10.0, proc=None):
     return False
 
 
+# Zones knot signs (automatic DNSSEC): those holding TLSA records, which
+# mean nothing unsigned (RFC 7672 §2.2).
+SIGNED = {'tls.test'}
+
+
 class Knot:
     def __init__(self, zone_dir, tmp):
         self.zone_dir = os.path.abspath(zone_dir)
@@ -131,6 +138,8 @@ zone:
                     # root.zone is the root zone, "."
                     name = '.' if z == 'root' else z + '.'
                     f.write(f'  - domain: "{name}"\n    file: "{z}.zone"\n')
+                    if z in SIGNED:
+                        f.write('    dnssec-signing: on\n')
             self.log = open(os.path.join(self.tmp, 'knot.log'), 'w')
             self.proc = subprocess.Popen([knotd, '-c', conf], stdout=self.log, stderr=subprocess.STDOUT,
                                          preexec_fn=_die_with_parent)
@@ -252,8 +261,17 @@ class Servers:
 
     # Names the programmable server answers itself; the rest goes to knot.
     FAKE_ZONE = {
+        # As from a validating resolver: the signed zone's answers, authenticated.
+        'tls.test': ['AD'],
+        '*.tls.test': ['AD'],
         '_dmarc.timeout.test': ['TIMEOUT'],
+        # A domain whose name servers are silent: no answer about it at all.
+        'silent.test': ['TIMEOUT'],
+        '*.silent.test': ['TIMEOUT'],
         'servfail.test': ['SERVFAIL'],
+        # partfail.test: the reverse DNS of one server, and a blocklist.
+        '78.2.0.192.in-addr.arpa': ['SERVFAIL'],
+        '78.2.0.192.bl.test': ['SERVFAIL'],
         '*.servfail.test': ['SERVFAIL'],
         # An answer too big for UDP: c-ares must retry over TCP.
         'huge.test': [{'TXT': 'v=spf1 ip4:192.0.2.0/24 -all'}] +
@@ -267,7 +285,7 @@ class Servers:
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
         self.source_dir = source_dir
         self.tmp = tempfile.mkdtemp(prefix='libdsn-dns-')
-        self.knot = self.fake = self.https = None
+        self.knot = self.fake = self.https = self.smtp = None
         self.closed = False
         import atexit
         atexit.register(self.__exit__, None, None, None)
@@ -288,6 +306,11 @@ class Servers:
             self.https = Https(os.path.join(data, 'https'), self.tmp)
             self.https_port = self.https.start()
             self.ca_file = self.https.ca
+            import smtpd
+            self.smtp = smtpd.Smtp(os.path.join(data, 'tls'))
+            self.smtp_port = self.smtp.start()
+            self.smtp_ca = self.smtp.ca_file
+            self.tls10 = self.smtp.tls10
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -298,7 +321,7 @@ class Servers:
             return False
         self.closed = True
         try:
-            for s in (self.https, self.fake, self.knot):
+            for s in (self.smtp, self.https, self.fake, self.knot):
                 if s:
                     try:
                         s.stop()
@@ -316,7 +339,8 @@ def serve(source_dir, ports_file):
         with Servers(source_dir) as s:
             tmp = ports_file + '.tmp'
             with open(tmp, 'w') as f:
-                f.write(f'KNOT={s.knot_port}\nFAKE={s.fake_port}\nHTTPS={s.https_port}\nCA={s.ca_file}\n')
+                f.write(f'KNOT={s.knot_port}\nFAKE={s.fake_port}\nHTTPS={s.https_port}\nCA={s.ca_file}\n'
+                        f'SMTP={s.smtp_port}\nSMTPCA={s.smtp_ca}\n')
             os.rename(tmp, ports_file)
             sys.stdin.read()
     except Skip as e:
