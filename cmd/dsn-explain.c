@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -208,8 +209,10 @@ finish_item (Item *it, Totals *t)
   t->messages++;
   if (it->failed) {
     t->errors++;
-    if (!opt.quiet)
+    if (!opt.quiet) {
+      fflush (stdout); /* the results before it first, as they came */
       cmd_error ("%s", it->errline);
+    }
   }
   if (it->output) {
     if (!opt.json && any_output)
@@ -223,7 +226,15 @@ finish_item (Item *it, Totals *t)
     t->bounces++;
   if (it->report)
     totals_add_report (t, it->report);
-  fflush (stdout);
+  /* A pipe or a terminal gets each result as soon as it is known; a file
+   * is written a buffer at a time (one write per result was 2% of a run). */
+  static int to_file = -1;
+  if (to_file < 0) {
+    struct stat st;
+    to_file = fstat (STDOUT_FILENO, &st) == 0 && S_ISREG (st.st_mode);
+  }
+  if (!to_file)
+    fflush (stdout);
 }
 
 /* ------------------------------------------------------------ progress */
