@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -208,8 +209,10 @@ finish_item (Item *it, Totals *t)
   t->messages++;
   if (it->failed) {
     t->errors++;
-    if (!opt.quiet)
+    if (!opt.quiet) {
+      fflush (stdout); /* the results before it first, as they came */
       cmd_error ("%s", it->errline);
+    }
   }
   if (it->output) {
     if (!opt.json && any_output)
@@ -223,7 +226,15 @@ finish_item (Item *it, Totals *t)
     t->bounces++;
   if (it->report)
     totals_add_report (t, it->report);
-  fflush (stdout);
+  /* A pipe or a terminal gets each result as soon as it is known; a file
+   * is written a buffer at a time (one write per result was 2% of a run). */
+  static int to_file = -1;
+  if (to_file < 0) {
+    struct stat st;
+    to_file = fstat (STDOUT_FILENO, &st) == 0 && S_ISREG (st.st_mode);
+  }
+  if (!to_file)
+    fflush (stdout);
 }
 
 /* ------------------------------------------------------------ progress */
@@ -288,7 +299,7 @@ process_path (Run *run, const char *path)
     Item *it = g_new0 (Item, 1);
     it->path = g_strdup (strcmp (path, "-") ? path : "-");
     it->read_error = g_steal_pointer (&error);
-    pool_push (run->pool, it);
+    pool_push (run->pool, it, 0);
     return FALSE;
   }
   dsn_reader_set_max_size (reader, dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
@@ -304,7 +315,7 @@ process_path (Run *run, const char *path)
     it->path = g_strdup (src);
     it->index = index;
     it->read_error = g_steal_pointer (&e);
-    pool_push (run->pool, it);
+    pool_push (run->pool, it, data ? g_bytes_get_size (data) : 0);
   }
   return TRUE;
 }
@@ -320,7 +331,7 @@ process_texts (Run *run, char **texts)
     it->data = g_bytes_new (texts[i], strlen (texts[i]));
     it->path = g_strdup ("--text");
     it->index = n > 1 ? i + 1 : 0;
-    pool_push (run->pool, it);
+    pool_push (run->pool, it, strlen (texts[i]));
   }
 }
 
@@ -514,7 +525,10 @@ main (int argc, char **argv)
   run.totals = &totals;
   run.progress.enabled = !no_progress && isatty (STDERR_FILENO);
   run.progress.start = g_get_monotonic_time ();
-  run.pool = pool_new (jobs, analyse_item, finish, &run);
+  /* Messages in flight with --jobs: a few times the largest one read. */
+  gsize size_limit = dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE);
+  gsize in_flight = size_limit > G_MAXSIZE / 4 ? G_MAXSIZE : size_limit * 4;
+  run.pool = pool_new (jobs, in_flight, analyse_item, finish, &run);
 
   if (texts)
     process_texts (&run, texts);

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "pool.h"
 
-/* Items in flight at most. */
+/* Items in flight at most. Their bytes are bounded too (max_bytes): behind
+ * one slow message, 512 large ones read meanwhile held gigabytes. */
 #define WINDOW 512
 
 struct _Pool {
@@ -14,9 +15,11 @@ struct _Pool {
   GMutex lock;       /* guards what follows */
   GCond done_cond;   /* the item to finish next is done */
   gpointer slots[WINDOW];
+  gsize sizes[WINDOW];
   gboolean ready[WINDOW];
-  guint64 next_finish; /* sequence number of the next item to finish */
-  guint64 next_seq;    /* of the next item handed out */
+  gsize max_bytes, bytes; /* the bound, and the bytes of the items in flight */
+  guint64 next_finish;    /* sequence number of the next item to finish */
+  guint64 next_seq;       /* of the next item handed out */
 };
 
 /* An item and its place in the order; no item stops a thread. */
@@ -67,6 +70,7 @@ drain (Pool *pool, gboolean wait)
     gpointer item = pool->slots[slot];
     pool->slots[slot] = NULL;
     pool->ready[slot] = FALSE;
+    pool->bytes -= pool->sizes[slot];
     pool->next_finish++;
     g_mutex_unlock (&pool->lock);
     pool->finish (item, pool->data);
@@ -75,9 +79,10 @@ drain (Pool *pool, gboolean wait)
 }
 
 Pool *
-pool_new (int jobs, PoolFunc work, PoolFunc finish, gpointer data)
+pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer data)
 {
   Pool *pool = g_new0 (Pool, 1);
+  pool->max_bytes = max_bytes;
   pool->work = work;
   pool->finish = finish;
   pool->data = data;
@@ -94,19 +99,24 @@ pool_new (int jobs, PoolFunc work, PoolFunc finish, gpointer data)
 }
 
 void
-pool_push (Pool *pool, gpointer item)
+pool_push (Pool *pool, gpointer item, gsize bytes)
 {
   if (!pool->threads) {
     pool->work (item, pool->data);
     pool->finish (item, pool->data);
     return;
   }
-  /* Keep the window bounded: wait for the oldest item before adding one. */
-  while (pool->next_seq - pool->next_finish >= WINDOW)
+  /* Keep the window bounded: wait for the oldest item before adding one.
+   * The count and the bytes change only here and in drain(), both on this
+   * thread. */
+  while (pool->next_seq > pool->next_finish
+         && (pool->next_seq - pool->next_finish >= WINDOW || pool->bytes + bytes > pool->max_bytes))
     drain (pool, TRUE);
   g_mutex_lock (&pool->lock);
   guint64 seq = pool->next_seq++;
   pool->slots[seq % WINDOW] = item;
+  pool->sizes[seq % WINDOW] = bytes;
+  pool->bytes += bytes;
   pool->ready[seq % WINDOW] = FALSE;
   g_mutex_unlock (&pool->lock);
   Job *job = g_new0 (Job, 1);

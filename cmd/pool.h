@@ -13,12 +13,14 @@ typedef void (*PoolFunc) (gpointer item, gpointer data);
 
 /* Returns a pool of JOBS threads running WORK on each item, then FINISH on
  * the caller's thread; both get DATA. With one job there is no thread: an
- * item is worked on and finished as it is pushed. */
-Pool *pool_new (int jobs, PoolFunc work, PoolFunc finish, gpointer data);
-/* Hands out ITEM (not NULL) and finishes the items done meanwhile. At most
- * a fixed window of items is in flight, so memory stays bounded whatever the
- * size of the input: beyond it, waits for the oldest. */
-void pool_push (Pool *pool, gpointer item);
+ * item is worked on and finished as it is pushed. MAX_BYTES bounds the sizes
+ * of the items in flight (see pool_push()). */
+Pool *pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer data);
+/* Hands out ITEM (not NULL), of BYTES bytes, and finishes the items done
+ * meanwhile. At most a fixed window of items, and of bytes, is in flight,
+ * so memory stays bounded whatever the input: beyond either, waits for the
+ * oldest. A single item larger than the byte bound still goes, alone. */
+void pool_push (Pool *pool, gpointer item, gsize bytes);
 /* Finishes every item handed out, stops the threads and frees POOL. */
 void pool_free (Pool *pool);
 

@@ -166,6 +166,24 @@ os.remove(path_big)
 check('/dev/zero: an error result, not an abort', ['/dev/zero', write('after-zero', bounce())], 3, 2,
       lambda o, p: None if o[0]['kind'] == 'error' and 'size limit' in o[0]['error'] and o[1]['kind'] == 'delivery-status' else str(o[0])[:200],
       timeout=60, max_rss=400)
+# --jobs behind one slow message (issue 13 row 3): the reader went on
+# reading while the messages after it waited to be printed in order, 512
+# of them, whatever their size (2.1 GB). The messages in flight are bounded
+# in bytes too, a few times the size limit.
+env = b'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'
+slow = (b'From: MAILER-DAEMON@mx.example.com\nTo: s@example.com\nSubject: Undelivered Mail Returned to Sender\n\n'
+        b'This is the mail system at host mx.example.com.\n\n' +
+        b''.join(b'<user%d@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 unknown user %d '
+                 b'(in reply to RCPT TO command)\n\n' % (i, i) for i in range(10000)))
+large = bounce(body_extra=b'\n' + b'x' * 76 * 13000)
+path_jobs = os.path.join(tmp, 'slow-then-large.mbox')
+with open(path_jobs, 'wb') as f:
+    f.write(env + slow + b'\n')
+    for _ in range(150):
+        f.write(env + large + b'\n')
+check('--jobs 2, one slow message then 150 MB of messages: memory bounded', ['--jobs', '2', '--limit', 'size=1500000', path_jobs],
+      0, 151, timeout=120, max_rss=100)
+os.remove(path_jobs)
 check('a 50 MB attachment is read', [write('50mb', bounce().replace(b'\n--B--\n', b'\n--B\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n\n' +
                           b'UEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' * 700_000 + b'\n--B--\n'))], 0, 1,
       lambda o, p: None if o[0]['recipients'][0]['reason'] == 'userunknown' else 'not analysed')

@@ -1215,6 +1215,8 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   w.in.subject_folded = subject_folded;
   w.in.body = w.body->str;
   w.in.body_len = w.body->len;
+  g_autofree char *body_lower = dsn_text_lower (w.body->str, w.body->len);
+  w.in.body_lower = body_lower;
   w.in.first_text = w.first_text ? w.first_text : "";
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {

@@ -60,6 +60,9 @@ typedef struct {
    * For a single-part bounce this includes a returned message written inline. */
   const char *body;
   gsize body_len;
+  /* BODY in ASCII lower case, byte for byte (same length and offsets): the
+   * dialects' case-insensitive searches become plain ones (dsn_body_find()). */
+  const char *body_lower;
   /* The first part of the report (before any delivery-status / rfc822 part). */
   const char *first_text;
   gboolean has_delivery_status; /* a message/delivery-status part was parsed */

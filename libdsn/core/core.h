@@ -219,6 +219,13 @@ DSN_INTERNAL char *dsn_text_fold (const char *text);
 DSN_INTERNAL const char *dsn_text_fold_find (const char *folded, const char *needle);
 /* Case-insensitive substring search; NULL if absent. */
 DSN_INTERNAL const char *dsn_strcasestr (const char *haystack, const char *needle);
+/* A copy of the LEN bytes of TEXT in ASCII lower case, byte for byte (other
+ * bytes kept), NUL-terminated: for texts searched many times with
+ * dsn_lower_find(). */
+DSN_INTERNAL char *dsn_text_lower (const char *text, gsize len);
+/* dsn_strcasestr (TEXT, NEEDLE) when LOWER is dsn_text_lower (TEXT): the
+ * same result, found by the C library's vectorised strstr(). */
+DSN_INTERNAL const char *dsn_lower_find (const char *text, const char *lower, const char *needle);
 /* NEEDLE between P and END (not NUL-terminated there); NULL if absent. For
  * loops that find every occurrence in a long text: it reads no further than
  * what it finds, where strstr() may measure the whole text on each call

@@ -542,9 +542,12 @@ read_line (DsnReader *r, Buf *b, gboolean *cut)
   while (fill (r)) {
     const char *start = r->buf + r->buf_pos;
     const char *end = r->buf + r->buf_len;
-    const char *p = start;
-    while (p < end && *p != '\n' && *p != '\r')
-      p++;
+    /* memchr() scans a block of bytes at a time; lines end in LF, CRLF or
+     * a lone CR. */
+    const char *nl = memchr (start, '\n', end - start);
+    const char *lim = nl ? nl : end;
+    const char *cr = memchr (start, '\r', lim - start);
+    const char *p = cr ? cr : lim;
     any = TRUE;
     if (!*cut && !buf_append (b, start, p - start))
       *cut = TRUE;

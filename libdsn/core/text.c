@@ -34,6 +34,37 @@ dsn_strcasestr (const char *haystack, const char *needle)
   return NULL;
 }
 
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+char *
+dsn_text_lower (const char *text, gsize len)
+{
+  char *out = g_malloc (len + 1);
+  for (gsize i = 0; i < len; i++)
+    out[i] = ascii_lower (text[i]);
+  out[len] = '\0';
+  return out;
+}
+
+const char *
+dsn_lower_find (const char *text, const char *lower, const char *needle)
+{
+  /* A case-insensitive search stops at every occurrence of the needle's
+   * first letter in either case; strstr() compares blocks of bytes. */
+  char low[256];
+  gsize n = strlen (needle);
+  if (n >= sizeof low)
+    return dsn_strcasestr (text, needle);
+  for (gsize i = 0; i <= n; i++)
+    low[i] = ascii_lower (needle[i]);
+  const char *p = strstr (lower, low);
+  return p ? text + (p - lower) : NULL;
+}
+
 const char *
 dsn_memstr (const char *p, const char *end, const char *needle)
 {

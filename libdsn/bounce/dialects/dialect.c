@@ -8,7 +8,8 @@
 const char *
 dsn_body_find (const DsnInput *in, const char *needle)
 {
-  return dsn_strcasestr (in->body, needle);
+  return in->body_lower ? dsn_lower_find (in->body, in->body_lower, needle)
+                        : dsn_strcasestr (in->body, needle);
 }
 
 const char *

@@ -423,8 +423,9 @@ gboolean
 dsn_provider_exchange_summary (const DsnInput *in)
 {
   g_autofree char *head = g_strndup (in->first_text, 600);
+  g_autofree char *lower = dsn_text_lower (head, strlen (head));
   for (const char *const *m = exchange_summaries; *m; m++)
-    if (dsn_strcasestr (head, *m))
+    if (dsn_lower_find (head, lower, *m))
       return TRUE;
   return FALSE;
 }
@@ -478,7 +479,7 @@ dsn_provider_extract_exchange (const DsnInput *in)
     NULL,
   };
   for (const char *const *h = headings; *h && !in->has_returned; h++) {
-    const char *orig = dsn_strcasestr (in->body, *h);
+    const char *orig = dsn_body_find (in, *h);
     if (orig)
       dsn_input_set_returned_text (in, dsn_next_line (orig));
   }
