@@ -7,6 +7,7 @@
 #include "rules.h"
 #include "dialects/dialect.h"
 
+#include <signal.h>
 #include <string.h>
 
 static const gsize default_limits[] = {
@@ -20,7 +21,12 @@ static const gsize default_limits[] = {
 static gpointer
 init_gmime (gpointer unused)
 {
+  /* GMime's gpgme sets SIGPIPE to be ignored: the signal is the
+   * application's, and a filter ("dsn-explain mbox | head") relies on it. */
+  struct sigaction pipe;
+  sigaction (SIGPIPE, NULL, &pipe);
   g_mime_init ();
+  sigaction (SIGPIPE, &pipe, NULL);
   return NULL;
 }
 
