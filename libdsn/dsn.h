@@ -78,6 +78,9 @@ typedef enum {
                               (default 64 KiB) */
   DSN_LIMIT_MIME_PARTS,    /* MIME parts read, at every level; the rest of the message is
                               ignored, with a warning (default 10000) */
+  DSN_LIMIT_TRACE_FIELDS,  /* Received, Authentication-Results, ARC-Authentication-Results and
+                              Received-SPF fields read of each header block, the topmost
+                              first; the others are ignored, with a warning (default 100) */
 } DsnLimit;
 
 /* ------------------------------------------------------------------ JSON printer
