@@ -97,6 +97,12 @@ struct _DsnResolver {
   guint https_timeout_ms; /* a whole HTTPS fetch (MTA-STS policy) */
   char *test_ca_file;     /* HTTPS: trust this CA instead of the system's (tests only) */
   char *test_connect_to;  /* HTTPS: connect to this HOST:PORT whatever the URL (tests only) */
+  /* Sessions end on any thread: the lock guards what follows. Sessions in a
+   * row in which no server answered, and until when (monotonic time) new
+   * ones give up at once. */
+  GMutex lock;
+  guint silent_sessions;
+  gint64 unreachable_until;
 };
 
 /* A session of lookups: one c-ares channel whose sockets are watched by a
