@@ -202,11 +202,25 @@ analyse_item (gpointer item, G_GNUC_UNUSED gpointer user_data)
 
 static gboolean any_output;
 
+/* Says once that --check gave up on the DNS servers, from then on. */
+static void
+check_unreachable (void)
+{
+#if DSN_HAVE_DNS
+  static gboolean said;
+  if (opt.check && !said && dsn_resolver_get_unreachable (resolver)) {
+    said = TRUE;
+    cmd_error ("%s", cmd_text ("explain.check_unreachable"));
+  }
+#endif
+}
+
 /* Prints an item's result and adds it to the totals. */
 static void
 finish_item (Item *it, Totals *t)
 {
   t->messages++;
+  check_unreachable ();
   if (it->failed) {
     t->errors++;
     if (!opt.quiet) {
@@ -233,8 +247,10 @@ finish_item (Item *it, Totals *t)
     struct stat st;
     to_file = fstat (STDOUT_FILENO, &st) == 0 && S_ISREG (st.st_mode);
   }
-  if (!to_file)
-    fflush (stdout);
+  /* A write that failed ends the run now, not after the whole input
+   * (cmd_check_output flushes, and says why). */
+  if (!to_file || ferror (stdout))
+    cmd_check_output ();
 }
 
 /* ------------------------------------------------------------ progress */
@@ -361,7 +377,7 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("dsn-explain");
-  cmd_init_signals ();
+  cmd_init ();
 
   gboolean json = FALSE, summary = FALSE, version = FALSE, quiet = FALSE, no_progress = FALSE;
   g_autofree char *lang = NULL, *color = NULL, *format = NULL;
@@ -372,9 +388,8 @@ main (int argc, char **argv)
   g_auto (GStrv) dns_servers = NULL;
   g_auto (GStrv) dnsbl = NULL;
   gboolean check = FALSE;
-  double dns_timeout = 0;
+  g_autofree char *dns_timeout = NULL, *jobs_text = NULL;
   g_auto (GStrv) limits = NULL;
-  int jobs = 1;
   g_autofree char *lang_help = cmd_lang_help ("Language of the explanations");
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "One JSON object per message (JSON Lines)", NULL },
@@ -395,18 +410,19 @@ main (int argc, char **argv)
       NULL },
     { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers,
       "With --check: ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
-    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout,
+    { "dns-timeout", 0, 0, G_OPTION_ARG_STRING, &dns_timeout,
       "With --check: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl,
       "With --check: blocklist zone to query when the server named none (repeatable)", "ZONE" },
     { "limit", 0, 0, G_OPTION_ARG_STRING_ARRAY, &limits,
-      "Change a limit: size=BYTES, depth=N, recipients=N, header=BYTES (repeatable)",
+      "Change a limit: size=BYTES, depth=N, recipients=N, header=BYTES, parts=N, trace=N "
+      "(repeatable)",
       "NAME=VALUE" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "Input format: auto, message, mbox, maildir (default: auto)", "FMT" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color,
       "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
-    { "jobs", 'J', 0, G_OPTION_ARG_INT, &jobs,
+    { "jobs", 'J', 0, G_OPTION_ARG_STRING, &jobs_text,
       "Analyse with N threads; output keeps input order (default: 1)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not report unreadable messages on stderr",
       NULL },
@@ -421,7 +437,8 @@ main (int argc, char **argv)
            "each recipient, what failed, why, and what to do.");
   g_option_context_set_description (
       ctx, "Exit status: 0 something was diagnosed, 1 nothing looks like a bounce,\n"
-           "2 usage error, 3 some input could not be read.\n\n"
+           "2 usage error, 3 some input could not be read, 4 the output could not be\n"
+           "written.\n\n"
            "Examples:\n"
            "  dsn-explain < bounce.eml\n"
            "  dsn-explain ~/Maildir/.Bounces\n"
@@ -448,8 +465,9 @@ main (int argc, char **argv)
   opt.format = DSN_FORMAT_AUTO;
   if (format && !parse_format (format, &opt.format))
     return cmd_usage_error ("--format: expected auto, message, mbox or maildir");
-  if (jobs < 1 || jobs > 256)
-    return cmd_usage_error ("--jobs: expected a number from 1 to 256");
+  guint64 jobs = 1;
+  if (jobs_text && !cmd_parse_number ("--jobs", jobs_text, 1, 256, &jobs))
+    return EXIT_USAGE;
   for (int i = 1; i < argc; i++)
     if (argv[i][0] == '-' && argv[i][1] && strcmp (argv[i], "-") != 0) {
       g_autofree char *msg = g_strdup_printf ("unknown option %s", argv[i]);
@@ -466,29 +484,30 @@ main (int argc, char **argv)
     static const struct {
       const char *name;
       DsnLimit limit;
-    } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE },
-                  { "depth", DSN_LIMIT_MIME_DEPTH },
-                  { "recipients", DSN_LIMIT_RECIPIENTS },
-                  { "header", DSN_LIMIT_HEADER_LENGTH },
-                  { "parts", DSN_LIMIT_MIME_PARTS } };
+    } names[] = { { "size", DSN_LIMIT_MESSAGE_SIZE },     { "depth", DSN_LIMIT_MIME_DEPTH },
+                  { "recipients", DSN_LIMIT_RECIPIENTS }, { "header", DSN_LIMIT_HEADER_LENGTH },
+                  { "parts", DSN_LIMIT_MIME_PARTS },      { "trace", DSN_LIMIT_TRACE_FIELDS } };
     char *eq = strchr (*l, '=');
-    char *end = NULL;
-    guint64 value = eq ? g_ascii_strtoull (eq + 1, &end, 10) : 0;
+    guint64 value = 0;
     gsize i = 0;
     while (eq && i < G_N_ELEMENTS (names) && strncmp (*l, names[i].name, eq - *l) != 0)
       i++;
-    if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize)(eq - *l) || !end
-        || *end || value == 0 || value > G_MAXSIZE / 2) {
+    if (!eq || i == G_N_ELEMENTS (names) || strlen (names[i].name) != (gsize)(eq - *l)
+        || !g_ascii_string_to_unsigned (eq + 1, 10, 1, G_MAXSIZE / 2, &value, NULL)) {
       g_autofree char *msg
-          = g_strdup_printf ("--limit %s: expected size=, depth=, recipients=, header= or "
-                             "parts= and a positive number",
+          = g_strdup_printf ("--limit %s: expected size=, depth=, recipients=, header=, "
+                             "parts= or trace= and a positive number",
                              *l);
       return cmd_usage_error (msg);
     }
     dsn_analyzer_set_limit (an, names[i].limit, (gsize)value);
   }
-  for (char **d = my_domains; d && *d; d++)
+  for (char **d = my_domains; d && *d; d++) {
+    /* "@example.org" and ".example.org" are the library's too. */
+    if (!cmd_check_name ("--my-domain", **d == '@' || **d == '.' ? *d + 1 : *d))
+      return EXIT_USAGE;
     dsn_analyzer_add_own_domain (an, *d);
+  }
   for (char **r = my_relays; r && *r; r++)
     if (!dsn_analyzer_add_own_relay (an, *r, &error)) {
       g_autofree char *msg = g_strdup_printf ("--my-relay: %s", error->message);
@@ -497,8 +516,12 @@ main (int argc, char **argv)
   analyzer = an;
   if ((dns_servers || dns_timeout || dnsbl) && !check)
     return cmd_usage_error ("--dns-server, --dns-timeout and --dnsbl go with --check");
-  if (dns_timeout < 0 || dns_timeout > 60)
-    return cmd_usage_error ("--dns-timeout: expected seconds between 0 and 60");
+  double timeout = 0;
+  if (dns_timeout && !cmd_parse_seconds ("--dns-timeout", dns_timeout, 0.01, 60, &timeout))
+    return EXIT_USAGE;
+  for (char **z = dnsbl; z && *z; z++)
+    if (!cmd_check_name ("--dnsbl", *z))
+      return EXIT_USAGE;
 #if DSN_HAVE_DNS
   g_autoptr (DsnResolver) res = NULL;
   if (check) {
@@ -506,8 +529,8 @@ main (int argc, char **argv)
     res = dsn_resolver_new ();
     if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
       return EXIT_USAGE;
-    if (dns_timeout > 0)
-      dsn_resolver_set_timeout (res, (guint)(dns_timeout * 1000));
+    if (timeout > 0)
+      dsn_resolver_set_timeout (res, (guint)(timeout * 1000 + 0.5));
     resolver = res;
     dnsbl_zones = (const char *const *)dnsbl;
   }
@@ -528,7 +551,7 @@ main (int argc, char **argv)
   /* Messages in flight with --jobs: a few times the largest one read. */
   gsize size_limit = dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE);
   gsize in_flight = size_limit > G_MAXSIZE / 4 ? G_MAXSIZE : size_limit * 4;
-  run.pool = pool_new (jobs, in_flight, analyse_item, finish, &run);
+  run.pool = pool_new ((int)jobs, in_flight, analyse_item, finish, &run);
 
   if (texts)
     process_texts (&run, texts);
@@ -544,7 +567,7 @@ main (int argc, char **argv)
   progress_end (&run.progress);
   if (summary)
     summary_print (&totals, opt.json, opt.color);
-  fflush (stdout);
+  cmd_check_output ();
 
   int status = totals.errors ? EXIT_INPUT : totals.bounces ? EXIT_OK : EXIT_NOTHING;
   totals_clear (&totals);

@@ -313,10 +313,10 @@ on_request_done (SoupServer *server, SoupServerMessage *msg, gpointer aborted)
   }
   GUri *uri = soup_server_message_get_uri (msg);
   g_autofree char *path = g_strescape (uri ? g_uri_get_path (uri) : "?", NULL);
+  g_autofree char *method = cmd_escape (soup_server_message_get_method (msg));
   const char *host = soup_server_message_get_remote_host (msg);
   fprintf (stderr, "%s: %s \"%s %.200s\" %u %" G_GOFFSET_FORMAT " %.1f ms%s\n", g_get_prgname (),
-           host ? host : "-", soup_server_message_get_method (msg), path,
-           soup_server_message_get_status (msg),
+           host ? host : "-", method ? method : "-", path, soup_server_message_get_status (msg),
            soup_server_message_get_response_body (msg)->length,
            (g_get_monotonic_time () - req->start) / 1000.0, aborted ? " aborted" : "");
 }
@@ -500,10 +500,11 @@ static gboolean
 parse_size (const char *text, gsize *size)
 {
   char *end;
+  /* strtoull() would also take white space and a sign. */
+  if (!g_ascii_isdigit (*text))
+    return FALSE;
   guint64 n = g_ascii_strtoull (text, &end, 10);
   guint64 unit = 1;
-  if (end == text)
-    return FALSE;
   if (*end && !end[1] && strchr ("kKmMgG", *end))
     unit = *end == 'k' || *end == 'K' ? 1024 : *end == 'm' || *end == 'M' ? 1024 * 1024 : 1 << 30;
   else if (*end)
@@ -526,32 +527,31 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("dsn-web");
-  cmd_init_signals ();
+  cmd_init ();
   /* A server outlives its clients: a closed connection is not an end. */
   signal (SIGPIPE, SIG_IGN);
 
   g_autofree char *listen = NULL, *max_size = NULL;
-  int workers = 0, timeout = DEFAULT_TIMEOUT;
+  g_autofree char *workers_text = NULL, *timeout_text = NULL, *dns_timeout = NULL;
   gboolean allow_dns = FALSE, version = FALSE;
   g_auto (GStrv) patterns = NULL, my_domains = NULL, my_relays = NULL;
   g_auto (GStrv) dns_servers = NULL, dnsbl = NULL;
-  double dns_timeout = 0;
   GOptionEntry entries[] = {
     { "listen", 'L', 0, G_OPTION_ARG_STRING, &listen,
       "Address and port to serve on (default: " DEFAULT_LISTEN "; port 0: any free one)",
       "ADDR:PORT" },
-    { "workers", 'w', 0, G_OPTION_ARG_INT, &workers,
+    { "workers", 'w', 0, G_OPTION_ARG_STRING, &workers_text,
       "Analyses run at once (default: the number of processors)", "N" },
     { "max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
       "Largest request body accepted; larger is refused with 413 (default: 10M)", "BYTES" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
       "Seconds a request may take, reading, analysis and answer (default: 30)", "SECONDS" },
     { "allow-dns", 0, 0, G_OPTION_ARG_NONE, &allow_dns,
       "Allow DNS queries: the page's re-check, /api/explain?check=1 and /api/check", NULL },
     { "dns-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dns_servers,
       "With --allow-dns: ask this DNS server instead of /etc/resolv.conf's (repeatable)",
       "IP[:PORT]" },
-    { "dns-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &dns_timeout,
+    { "dns-timeout", 0, 0, G_OPTION_ARG_STRING, &dns_timeout,
       "With --allow-dns: seconds to wait for a DNS answer (default: 2)", "SECONDS" },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dnsbl,
       "With --allow-dns: blocklist zone to query instead of the usual ones (repeatable)", "ZONE" },
@@ -573,7 +573,8 @@ main (int argc, char **argv)
            "answers what dsn-explain --json prints; POST /api/check?domain=D answers\n"
            "what mailcheck --json D prints (with --allow-dns).\n\n"
            "Exit status: 0 stopped by SIGINT or SIGTERM, 2 usage error, 3 the address\n"
-           "could not be listened on.\n\n"
+           "could not be listened on, 4 the output (--help, --version) could not be\n"
+           "written.\n\n"
            "Examples:\n"
            "  dsn-web\n"
            "  curl --data-binary @bounce.eml http://127.0.0.1:8025/api/explain\n\n"
@@ -595,17 +596,20 @@ main (int argc, char **argv)
   web.max_size = DEFAULT_MAX_SIZE;
   if (max_size && !parse_size (max_size, &web.max_size))
     return cmd_usage_error ("--max-size: expected a size in bytes, or with k, M or G");
-  if (workers < 0 || workers > 256)
-    return cmd_usage_error ("--workers: expected a number from 1 to 256");
-  if (!workers)
-    workers = MAX (1, (int)g_get_num_processors ());
-  if (timeout < 1 || timeout > 3600)
-    return cmd_usage_error ("--timeout: expected seconds from 1 to 3600");
+  guint64 workers = MAX (1, g_get_num_processors ()), timeout = DEFAULT_TIMEOUT;
+  if (workers_text && !cmd_parse_number ("--workers", workers_text, 1, 256, &workers))
+    return EXIT_USAGE;
+  if (timeout_text && !cmd_parse_number ("--timeout", timeout_text, 1, 3600, &timeout))
+    return EXIT_USAGE;
   web.timeout = (guint)timeout;
   if ((dns_servers || dns_timeout || dnsbl) && !allow_dns)
     return cmd_usage_error ("--dns-server, --dns-timeout and --dnsbl go with --allow-dns");
-  if (dns_timeout < 0 || dns_timeout > 60)
-    return cmd_usage_error ("--dns-timeout: expected seconds between 0 and 60");
+  double dns_seconds = 0;
+  if (dns_timeout && !cmd_parse_seconds ("--dns-timeout", dns_timeout, 0.01, 60, &dns_seconds))
+    return EXIT_USAGE;
+  for (char **z = dnsbl; z && *z; z++)
+    if (!cmd_check_name ("--dnsbl", *z))
+      return EXIT_USAGE;
 
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
   for (char **d = patterns; d && *d; d++)
@@ -613,8 +617,11 @@ main (int argc, char **argv)
       cmd_error ("%s", error->message);
       return EXIT_USAGE;
     }
-  for (char **d = my_domains; d && *d; d++)
+  for (char **d = my_domains; d && *d; d++) {
+    if (!cmd_check_name ("--my-domain", **d == '@' || **d == '.' ? *d + 1 : *d))
+      return EXIT_USAGE;
     dsn_analyzer_add_own_domain (an, *d);
+  }
   for (char **r = my_relays; r && *r; r++)
     if (!dsn_analyzer_add_own_relay (an, *r, &error)) {
       g_autofree char *msg = g_strdup_printf ("--my-relay: %s", error->message);
@@ -628,8 +635,8 @@ main (int argc, char **argv)
     res = dsn_resolver_new ();
     if (!cmd_add_dns_servers (res, dns_servers, "--dns-server: "))
       return EXIT_USAGE;
-    if (dns_timeout > 0)
-      dsn_resolver_set_timeout (res, MAX (1, (guint)(dns_timeout * 1000 + 0.5)));
+    if (dns_seconds > 0)
+      dsn_resolver_set_timeout (res, (guint)(dns_seconds * 1000 + 0.5));
     web.settings.resolver = res;
     web.settings.dnsbl = (const char *const *)dnsbl;
   }
@@ -644,8 +651,8 @@ main (int argc, char **argv)
   web.context = g_main_context_default ();
   /* Each analysis holds its message: the queue bounds memory as the pool
    * bounds processors. */
-  web.max_in_flight = MAX (32, workers * 8);
-  web.pool = g_thread_pool_new (work, NULL, workers, FALSE, NULL);
+  web.max_in_flight = MAX (32, (guint)workers * 8);
+  web.pool = g_thread_pool_new (work, NULL, (gint)workers, FALSE, NULL);
   g_autoptr (SoupServer) server = soup_server_new ("server-header", "dsn-web", NULL);
   soup_server_add_handler (server, NULL, handle, NULL, NULL);
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), NULL);
@@ -662,8 +669,8 @@ main (int argc, char **argv)
   g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), server);
   /* Port 0 was the kernel's choice: say which. */
   g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (bound));
-  fprintf (stderr, "%s: listening on http://%s/ (%d workers, at most %s a request)\n",
-           g_get_prgname (), where, workers, max_size ? max_size : "10M");
+  fprintf (stderr, "%s: listening on http://%s/ (%u workers, at most %s a request)\n",
+           g_get_prgname (), where, (guint)workers, max_size ? max_size : "10M");
 
   g_autoptr (GMainLoop) loop = g_main_loop_new (web.context, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);

@@ -1,5 +1,7 @@
 /* dsn-explain's text output: a report explained for a person, from the
- * library's getters.
+ * library's getters. Every text that is not the tool's own (the bounce's
+ * words and names, the findings that quote them, the file name) is shown
+ * through cmd_safe(): escaped, never a terminal's control sequence.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "explain.h"
 
@@ -65,6 +67,7 @@ static void
 format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean colored)
 {
   const char *lang = cmd_lang ();
+  g_autoptr (GPtrArray) k = g_ptr_array_new_with_free_func (g_free);
   const char *sev = dsn_report_get_header_severity (rep);
   const char *color = !strcmp (sev, "error")     ? p->red
                       : !strcmp (sev, "warning") ? p->yellow
@@ -74,11 +77,11 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
   const char *headline = NULL;
   for (guint i = 0; i < nf && !headline; i++)
     if (!g_strcmp0 (dsn_report_get_header_finding_code (rep, i), verdict))
-      headline = dsn_report_get_header_finding_text (rep, i, lang);
+      headline = cmd_safe (k, dsn_report_get_header_finding_text (rep, i, lang));
   g_string_append_printf (out, "%s%s%s%s\n", p->bold, color,
                           headline ? headline : cmd_text ("explain.headers_nothing"), p->reset);
-  const char *from = dsn_report_get_header_from_domain (rep);
-  const char *mailfrom = dsn_report_get_header_mailfrom_domain (rep);
+  const char *from = cmd_safe (k, dsn_report_get_header_from_domain (rep));
+  const char *mailfrom = cmd_safe (k, dsn_report_get_header_mailfrom_domain (rep));
   if (from || mailfrom) {
     g_autofree char *envelope
         = mailfrom ? cmd_format ("explain.envelope", "domain", mailfrom) : NULL;
@@ -101,10 +104,10 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
     }
     g_string_append_c (out, '\n');
     for (guint i = 0; i < nh; i++) {
-      const char *fh = dsn_report_get_hop_from_host (rep, i);
-      const char *fip = dsn_report_get_hop_from_ip (rep, i);
-      const char *by = dsn_report_get_hop_by_host (rep, i);
-      const char *with = dsn_report_get_hop_protocol (rep, i);
+      const char *fh = cmd_safe (k, dsn_report_get_hop_from_host (rep, i));
+      const char *fip = cmd_safe (k, dsn_report_get_hop_from_ip (rep, i));
+      const char *by = cmd_safe (k, dsn_report_get_hop_by_host (rep, i));
+      const char *with = cmd_safe (k, dsn_report_get_hop_protocol (rep, i));
       g_string_append_printf (out, "    %2u. %s", i + 1, fh ? fh : "");
       if (fip && !(fh && strstr (fh, fip))) /* "[192.0.2.1]" names itself */
         g_string_append_printf (out, " [%s]", fip);
@@ -130,14 +133,15 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
   if (na) {
     section (out, p, cmd_text ("explain.authentication"), NULL);
     for (guint i = 0; i < na; i++) {
-      const char *res = dsn_report_get_auth_result (rep, i);
-      const char *domain = dsn_report_get_auth_domain (rep, i);
-      const char *authserv = dsn_report_get_auth_authserv (rep, i);
+      const char *res = cmd_safe (k, dsn_report_get_auth_result (rep, i));
+      const char *domain = cmd_safe (k, dsn_report_get_auth_domain (rep, i));
+      const char *authserv = cmd_safe (k, dsn_report_get_auth_authserv (rep, i));
       const char *c = !strcmp (res, "pass")                               ? p->green
                       : !strcmp (res, "none") || !strcmp (res, "neutral") ? p->dim
                                                                           : p->red;
-      g_string_append_printf (out, "    %-6s %s%-9s%s %s", dsn_report_get_auth_method (rep, i), c,
-                              res, p->reset, domain ? domain : "");
+      g_string_append_printf (out, "    %-6s %s%-9s%s %s",
+                              cmd_safe (k, dsn_report_get_auth_method (rep, i)), c, res, p->reset,
+                              domain ? domain : "");
       gboolean aligned;
       if (dsn_report_get_auth_aligned (rep, i, &aligned) && !aligned)
         g_string_append_printf (out, " %s%s%s", p->yellow, cmd_text ("explain.not_aligned"),
@@ -158,14 +162,14 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
                     : fs == DSN_SEVERITY_WARNING ? p->yellow
                     : fs == DSN_SEVERITY_OK      ? p->green
                                                  : "";
-    g_autofree char *text
-        = g_strdup_printf ("%s%s%s", c, dsn_finding_get_message (f, lang), *c ? p->reset : "");
+    g_autofree char *text = g_strdup_printf (
+        "%s%s%s", c, cmd_safe (k, dsn_finding_get_message (f, lang)), *c ? p->reset : "");
     append_wrapped (out, text, "    ", 78);
   }
   for (guint i = 0; !nsig && i < ns; i++) {
     const char *spam = dsn_report_get_spam_verdict (rep, i);
     g_autofree char *line = g_utf8_substring (spam, 0, MIN (g_utf8_strlen (spam, -1), 100));
-    g_string_append_printf (out, "    %s\n", line);
+    g_string_append_printf (out, "    %s\n", cmd_safe (k, line));
   }
   if (nf) {
     section (out, p, cmd_text ("explain.findings"), NULL);
@@ -184,9 +188,11 @@ format_headers (GString *out, const DsnReport *rep, const Palette *p, gboolean c
                                              : !strcmp (fs, "ok")      ? "explain.mark_ok"
                                                                        : "explain.mark_info");
       g_autofree char *text = g_strdup_printf (
-          "%s%s %s%s", c, mark, dsn_report_get_header_finding_text (rep, i, lang), p->reset);
+          "%s%s %s%s", c, mark, cmd_safe (k, dsn_report_get_header_finding_text (rep, i, lang)),
+          p->reset);
       append_wrapped (out, text, "    ", 78);
-      append_wrapped (out, dsn_report_get_header_finding_advice (rep, i, lang), "      ", 78);
+      append_wrapped (out, cmd_safe (k, dsn_report_get_header_finding_advice (rep, i, lang)),
+                      "      ", 78);
     }
   }
 }
@@ -197,11 +203,12 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
   const char *lang = cmd_lang ();
   Palette p;
   cmd_palette (&p, colored);
+  g_autoptr (GPtrArray) k = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
   DsnKind kind = dsn_report_get_kind (rep);
   guint n = dsn_report_get_n_recipients (rep);
 
-  g_string_append_printf (out, "%s%s%s", p.dim, label, p.reset);
+  g_string_append_printf (out, "%s%s%s", p.dim, cmd_safe (k, label), p.reset);
   if (dsn_report_get_dialect (rep))
     g_string_append_printf (out, " %s(%s)%s", p.dim, dsn_report_get_dialect (rep), p.reset);
   g_string_append_c (out, '\n');
@@ -214,13 +221,14 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                                                              : "explain.backscatter_suspicious"),
                             p.reset);
     for (guint i = 0; i < dsn_report_get_n_backscatter_evidence (rep); i++) {
-      g_autofree char *line
-          = g_strdup_printf ("- %s", dsn_report_get_backscatter_evidence (rep, i, lang));
+      g_autofree char *line = g_strdup_printf (
+          "- %s", cmd_safe (k, dsn_report_get_backscatter_evidence (rep, i, lang)));
       append_wrapped (out, line, "    ", 78);
     }
-    append_wrapped (out, dsn_report_get_backscatter_explanation (rep, lang), "  ", 78);
+    append_wrapped (out, cmd_safe (k, dsn_report_get_backscatter_explanation (rep, lang)), "  ",
+                    78);
     section (out, &p, cmd_text ("explain.what_to_do"),
-             dsn_report_get_backscatter_advice (rep, lang));
+             cmd_safe (k, dsn_report_get_backscatter_advice (rep, lang)));
   }
   if (kind == DSN_KIND_HEADERS) {
     format_headers (out, rep, &p, colored);
@@ -240,19 +248,19 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
       color = p.yellow;
     const char *mark = colored ? (color == p.green ? "✔ " : color == p.yellow ? "⚠ " : "✘ ") : "";
     g_string_append_printf (out, "%s%s%s%s%s\n", p.bold, color, mark,
-                            dsn_recipient_get_summary (r, lang), p.reset);
-    const char *addr = dsn_recipient_get_address (r);
+                            cmd_safe (k, dsn_recipient_get_summary (r, lang)), p.reset);
+    const char *addr = cmd_safe (k, dsn_recipient_get_address (r));
     g_string_append_printf (out, "  %s%-13s%s %s", p.bold, cmd_text ("explain.recipient"), p.reset,
                             addr && *addr ? addr : cmd_text ("explain.not_named"));
-    const char *original = dsn_recipient_get_original_address (r);
+    const char *original = cmd_safe (k, dsn_recipient_get_original_address (r));
     if (original && g_ascii_strcasecmp (original, addr ? addr : "") != 0) {
       g_autofree char *originally = cmd_format ("explain.originally", "address", original);
       g_string_append_printf (out, " %s", originally);
     }
     g_string_append_c (out, '\n');
-    const char *status = dsn_recipient_get_status (r);
-    const char *reply = dsn_recipient_get_reply_code (r);
-    const char *remote = dsn_recipient_get_remote_mta (r);
+    const char *status = cmd_safe (k, dsn_recipient_get_status (r));
+    const char *reply = cmd_safe (k, dsn_recipient_get_reply_code (r));
+    const char *remote = cmd_safe (k, dsn_recipient_get_remote_mta (r));
     if (status || reply || remote) {
       g_string_append_printf (out, "  %s%-13s%s", p.bold, cmd_text ("explain.status"), p.reset);
       if (reply)
@@ -277,11 +285,11 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                               cmd_text ("explain.reason"), p.reset, p.dim, reason,
                               dsn_recipient_get_category (r), p.reset);
     }
-    const char *blocklist = dsn_recipient_get_blocklist (r);
+    const char *blocklist = cmd_safe (k, dsn_recipient_get_blocklist (r));
     if (blocklist)
       g_string_append_printf (out, "  %s%-13s%s %s\n", p.bold, cmd_text ("explain.blocklist"),
                               p.reset, blocklist);
-    const char *diag = dsn_recipient_get_diagnostic (r);
+    const char *diag = cmd_safe (k, dsn_recipient_get_diagnostic (r));
     if (diag && *diag) {
       g_autofree char *quoted = g_strdup_printf ("%s“%s”%s", p.cyan, diag, p.reset);
       section (out, &p, cmd_text ("explain.server_said"), quoted);
@@ -297,31 +305,35 @@ explain_text (const char *label, const DsnReport *rep, gboolean colored)
                                                            : "explain.check_unknown");
       g_string_append_printf (out, "  %s%s%s %s%s%s\n", p.bold, cmd_text ("explain.checked_now"),
                               p.reset, cc, outcome, p.reset);
-      append_wrapped (out, dsn_recipient_get_check_text (r, lang), "    ", 78);
+      append_wrapped (out, cmd_safe (k, dsn_recipient_get_check_text (r, lang)), "    ", 78);
       /* Which address was checked, and where it was found. */
-      const char *where = dsn_recipient_get_check_address_text (r, lang);
+      const char *where = cmd_safe (k, dsn_recipient_get_check_address_text (r, lang));
       if (where)
         append_wrapped (out, where, "    ", 78);
     }
-    section (out, &p, cmd_text ("explain.what_happened"), dsn_recipient_get_explanation (r, lang));
+    section (out, &p, cmd_text ("explain.what_happened"),
+             cmd_safe (k, dsn_recipient_get_explanation (r, lang)));
     /* A verdict on the report (backscatter, a provider's shared address)
      * changes what to do: its advice replaces the category's. */
     const DsnFinding *context = dsn_recipient_get_context (r);
     if (context) {
-      section (out, &p, cmd_text ("explain.what_to_do"), dsn_finding_get_message (context, lang));
-      append_wrapped (out, dsn_finding_get_advice (context, lang), "    ", 78);
+      section (out, &p, cmd_text ("explain.what_to_do"),
+               cmd_safe (k, dsn_finding_get_message (context, lang)));
+      append_wrapped (out, cmd_safe (k, dsn_finding_get_advice (context, lang)), "    ", 78);
     } else {
-      section (out, &p, cmd_text ("explain.what_to_do"), dsn_recipient_get_advice (r, lang));
+      section (out, &p, cmd_text ("explain.what_to_do"),
+               cmd_safe (k, dsn_recipient_get_advice (r, lang)));
     }
   }
-  const char *orig_subject = dsn_report_get_original_header (rep, "Subject");
+  const char *orig_subject = cmd_safe (k, dsn_report_get_original_header (rep, "Subject"));
   if (orig_subject && kind == DSN_KIND_DELIVERY_STATUS)
     g_string_append_printf (out, "  %s%s “%s”%s\n", p.dim, cmd_text ("explain.original_subject"),
                             orig_subject, p.reset);
   /* The anomalies met while reading, as findings: in the language set. */
   for (guint i = 0; i < dsn_report_get_n_warnings (rep); i++)
-    g_string_append_printf (out, "  %s%s %s%s\n", p.dim, cmd_text ("explain.note"),
-                            dsn_finding_get_message (dsn_report_get_warning_finding (rep, i), lang),
-                            p.reset);
+    g_string_append_printf (
+        out, "  %s%s %s%s\n", p.dim, cmd_text ("explain.note"),
+        cmd_safe (k, dsn_finding_get_message (dsn_report_get_warning_finding (rep, i), lang)),
+        p.reset);
   return g_string_free (out, FALSE);
 }

@@ -53,6 +53,8 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
   } else {
     Palette p;
     cmd_palette (&p, opt.color);
+    /* The record, its explanation and the names come from the DNS. */
+    g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
     JsonObject *o = json_node_get_object (node);
     const char *color = code == DSN_SPF_PASS                                ? p.green
                         : code == DSN_SPF_FAIL || code == DSN_SPF_PERMERROR ? p.red
@@ -60,30 +62,31 @@ run_spf (DsnResolver *res, const char *ip, const char *domain, const char *sende
     printf ("%s%s%s %s %s%s%s\n", p.bold, cmd_text ("mailcheck.spf_result"), p.reset, color,
             dsn_spf_code_to_string (code), p.reset, "");
     printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_domain"),
-            json_object_get_string_member (o, "domain"));
+            cmd_safe (keep, json_object_get_string_member (o, "domain")));
     printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_address"),
-            json_object_get_string_member (o, "ip"));
+            cmd_safe (keep, json_object_get_string_member (o, "ip")));
     printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_sender"),
-            json_object_get_string_member (o, "sender"));
+            cmd_safe (keep, json_object_get_string_member (o, "sender")));
     if (*json_object_get_string_member (o, "helo"))
       printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_helo"),
-              json_object_get_string_member (o, "helo"));
+              cmd_safe (keep, json_object_get_string_member (o, "helo")));
     const char *record = json_object_get_string_member_with_default (o, "record", NULL);
     if (record)
-      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_record"), record);
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_record"), cmd_safe (keep, record));
     if (dsn_spf_result_get_explanation (r))
       printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_explanation"),
-              dsn_spf_result_get_explanation (r));
+              cmd_safe (keep, dsn_spf_result_get_explanation (r)));
     const char *problem = dsn_spf_result_get_problem (r, cmd_lang ());
     if (problem)
-      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_problem"), problem);
+      printf ("  %-14s %s\n", cmd_text ("mailcheck.spf_problem"), cmd_safe (keep, problem));
     JsonArray *path = json_object_get_array_member (o, "path");
     if (json_array_get_length (path)) {
       printf ("  %s\n", cmd_text ("mailcheck.spf_decided_by"));
       for (guint i = 0; i < json_array_get_length (path); i++) {
         JsonObject *s = json_array_get_object_element (path, i);
-        printf ("    %s%s%s: %s → %s\n", p.dim, json_object_get_string_member (s, "domain"),
-                p.reset, json_object_get_string_member (s, "term"),
+        printf ("    %s%s%s: %s → %s\n", p.dim,
+                cmd_safe (keep, json_object_get_string_member (s, "domain")), p.reset,
+                cmd_safe (keep, json_object_get_string_member (s, "term")),
                 json_object_get_string_member (s, "result"));
       }
     }
@@ -157,12 +160,14 @@ verdict_text (DsnVerdict v)
   return "";
 }
 
-/* Wraps TEXT at WIDTH columns; the first line continues after FIRST_COL
- * columns already used, the others start with INDENT. */
+/* Wraps TEXT (escaped: findings name what the DNS said) at WIDTH columns;
+ * the first line continues after FIRST_COL columns already used, the others
+ * start with INDENT. */
 static void
 print_wrapped (const char *text, guint first_col, const char *indent, guint width)
 {
-  g_auto (GStrv) words = g_strsplit_set (text, " \n", -1);
+  g_autofree char *shown = cmd_escape (text);
+  g_auto (GStrv) words = g_strsplit_set (shown, " ", -1);
   guint col = first_col;
   gboolean first = TRUE;
   for (char **w = words; *w; w++) {
@@ -228,7 +233,8 @@ print_spf_node (JsonObject *node, guint depth, const Palette *p)
     if ((strcmp (type, "include") && strcmp (type, "redirect"))
         || json_object_get_boolean_member_with_default (t, "beyond_limit", FALSE))
       continue;
-    const char *term = json_object_get_string_member (t, "term");
+    /* From a record: shown escaped. */
+    g_autofree char *term = cmd_escape (json_object_get_string_member (t, "term"));
     gint64 cost = json_object_get_int_member (t, "lookups_total");
     int width = 40 - 2 * (int)depth;
     printf ("  %*s%-*s %s%3" G_GINT64_FORMAT "%s\n", (int)(2 * depth), "", MAX (width, 1), term,
@@ -286,7 +292,8 @@ print_audit (const DsnAudit *audit)
     else if (s == DSN_SEVERITY_WARNING)
       warnings++;
   }
-  printf ("%s%s%s: ", p.bold, dsn_audit_get_domain (audit), p.reset);
+  g_autofree char *domain = cmd_escape (dsn_audit_get_domain (audit));
+  printf ("%s%s%s: ", p.bold, domain, p.reset);
   if (dsn_audit_get_dns_unreachable (audit))
     printf ("%s%s%s\n", p.red, cmd_text ("mailcheck.unreachable"), p.reset);
   else if (errors + warnings + unchecked == 0)
@@ -607,14 +614,15 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("mailcheck");
-  cmd_init_signals ();
+  cmd_init ();
   gboolean version = FALSE, json = FALSE, no_dnsbl = FALSE, no_smtp = FALSE;
   g_autofree char *lang = NULL, *color = NULL, *spf_ip = NULL, *sender = NULL, *helo = NULL;
   g_autofree char *test_ca = NULL, *test_connect_to = NULL, *checks = NULL, *from_file = NULL;
   g_autofree char *test_smtp_ca = NULL;
+  g_autofree char *timeout_text = NULL, *https_timeout_text = NULL, *retries_text = NULL;
+  g_autofree char *smtp_timeout_text = NULL;
   g_auto (GStrv) servers = NULL, selectors = NULL, zones = NULL;
-  double timeout = 0, https_timeout = 0, smtp_timeout = 0;
-  int retries = -1, test_smtp_port = 0;
+  int test_smtp_port = 0;
   g_autofree char *lang_help = cmd_lang_help ("Language of the texts");
   GOptionEntry entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
@@ -624,14 +632,14 @@ main (int argc, char **argv)
       "Colour: auto, always, never (default: auto; NO_COLOR is respected)", "WHEN" },
     { "dns-server", 's', 0, G_OPTION_ARG_STRING_ARRAY, &servers,
       "Ask this DNS server instead of /etc/resolv.conf's (repeatable)", "IP[:PORT]" },
-    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &timeout,
+    { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout_text,
       "Seconds to wait for a DNS answer (default: 2; doubled at each retry)", "SECONDS" },
-    { "https-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &https_timeout,
+    { "https-timeout", 0, 0, G_OPTION_ARG_STRING, &https_timeout_text,
       "Seconds allowed for fetching the MTA-STS policy over HTTPS (default: 10)", "SECONDS" },
-    { "smtp-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &smtp_timeout,
+    { "smtp-timeout", 0, 0, G_OPTION_ARG_STRING, &smtp_timeout_text,
       "Seconds allowed for each step of an SMTP session on port 25 (default: 10)", "SECONDS" },
-    { "retries", 'r', 0, G_OPTION_ARG_INT, &retries, "Retries after a DNS timeout (default: 1)",
-      "N" },
+    { "retries", 'r', 0, G_OPTION_ARG_STRING, &retries_text,
+      "Retries after a DNS timeout (default: 1)", "N" },
     { "check", 'c', 0, G_OPTION_ARG_STRING, &checks,
       "Check only these areas: mx, starttls, spf, dmarc, dkim, mta-sts, tls-rpt, bimi, ptr, dnsbl, "
       "dnssec (comma-separated; default: all)",
@@ -667,8 +675,8 @@ main (int argc, char **argv)
            "DKIM, MTA-STS, TLS-RPT, BIMI, PTR and blocklists.");
   g_option_context_set_description (
       ctx, "Exit status: 0 everything checked looks right, 1 problems found (or some\n"
-           "check could not be done), 2 usage error, 3 no DNS server answered;\n"
-           "for several domains, the worst of theirs.\n"
+           "check could not be done), 2 usage error, 3 no DNS server answered, 4 the\n"
+           "output could not be written; for several domains, the worst of theirs.\n"
            "With --spf-ip: 0 pass, 1 any other result, 3 temperror.\n\n"
            "Examples:\n"
            "  mailcheck example.org\n"
@@ -697,23 +705,34 @@ main (int argc, char **argv)
   g_autoptr (DsnResolver) res = dsn_resolver_new ();
   if (!cmd_add_dns_servers (res, servers, ""))
     return EXIT_USAGE;
-  /* "!(x >= 0)" also refuses NaN. */
-  if (!(timeout >= 0) || timeout > 60)
-    return cmd_usage_error ("--timeout: expected seconds from 0.01 to 60");
-  if (timeout > 0)
-    dsn_resolver_set_timeout (res, MAX (1, (guint)(timeout * 1000 + 0.5)));
-  if (!(https_timeout >= 0) || https_timeout > 60)
-    return cmd_usage_error ("--https-timeout: expected seconds from 0.01 to 60");
-  if (https_timeout > 0)
-    dsn_resolver_set_https_timeout (res, MAX (1, (guint)(https_timeout * 1000 + 0.5)));
-  if (!(smtp_timeout >= 0) || smtp_timeout > 120)
-    return cmd_usage_error ("--smtp-timeout: expected seconds from 0.01 to 120");
-  if (smtp_timeout > 0)
-    dsn_resolver_set_smtp_timeout (res, MAX (1, (guint)(smtp_timeout * 1000 + 0.5)));
-  if (retries > 10)
-    return cmd_usage_error ("--retries: expected a number from 0 to 10");
-  if (retries >= 0)
+  double timeout, https_timeout, smtp_timeout;
+  guint64 retries;
+  if (timeout_text) {
+    if (!cmd_parse_seconds ("--timeout", timeout_text, 0.01, 60, &timeout))
+      return EXIT_USAGE;
+    dsn_resolver_set_timeout (res, (guint)(timeout * 1000 + 0.5));
+  }
+  if (https_timeout_text) {
+    if (!cmd_parse_seconds ("--https-timeout", https_timeout_text, 0.01, 60, &https_timeout))
+      return EXIT_USAGE;
+    dsn_resolver_set_https_timeout (res, (guint)(https_timeout * 1000 + 0.5));
+  }
+  if (smtp_timeout_text) {
+    if (!cmd_parse_seconds ("--smtp-timeout", smtp_timeout_text, 0.01, 120, &smtp_timeout))
+      return EXIT_USAGE;
+    dsn_resolver_set_smtp_timeout (res, (guint)(smtp_timeout * 1000 + 0.5));
+  }
+  if (retries_text) {
+    if (!cmd_parse_number ("--retries", retries_text, 0, 10, &retries))
+      return EXIT_USAGE;
     dsn_resolver_set_retries (res, (guint)retries);
+  }
+  for (char **z = zones; z && *z; z++)
+    if (!cmd_check_name ("--dnsbl", *z))
+      return EXIT_USAGE;
+  for (char **k = selectors; k && *k; k++)
+    if (!cmd_check_name ("--dkim-selector", *k))
+      return EXIT_USAGE;
   if (test_ca || test_connect_to)
     dsn_resolver_set_test_https (res, test_ca, test_connect_to);
   if (test_smtp_port < 0 || test_smtp_port > 65535)

@@ -145,8 +145,10 @@ text_counts (GString *out, const Palette *p, const char *title, GHashTable *t, g
   g_autoptr (GPtrArray) keys = sorted_keys (t);
   for (guint i = 0; i < keys->len && (!limit || i < limit); i++) {
     const char *key = keys->pdata[i];
-    g_string_append_printf (out, "  %6u  %s\n", GPOINTER_TO_UINT (g_hash_table_lookup (t, key)),
-                            strcmp (key, NONE) ? key : cmd_text ("summary.none"));
+    g_string_append_printf (out, "  %6u  ", GPOINTER_TO_UINT (g_hash_table_lookup (t, key)));
+    /* Domains and the servers' words: the bounces' own text. */
+    cmd_append_escaped (out, strcmp (key, NONE) ? key : cmd_text ("summary.none"));
+    g_string_append_c (out, '\n');
   }
 }
 
@@ -236,8 +238,11 @@ summary_print (const Totals *t, gboolean json, gboolean color)
     g_snprintf (n, sizeof n, "%u", suppress->len);
     g_autofree char *title = cmd_format ("summary.suppress", "count", n);
     g_string_append_printf (out, "%s%s%s\n", p.bold, title, p.reset);
-    for (guint i = 0; i < suppress->len; i++)
-      g_string_append_printf (out, "  %s\n", (char *)suppress->pdata[i]);
+    for (guint i = 0; i < suppress->len; i++) {
+      g_string_append (out, "  ");
+      cmd_append_escaped (out, suppress->pdata[i]);
+      g_string_append_c (out, '\n');
+    }
   }
   fputs (out->str, stdout);
   g_string_free (out, TRUE);

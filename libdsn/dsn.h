@@ -78,6 +78,9 @@ typedef enum {
                               (default 64 KiB) */
   DSN_LIMIT_MIME_PARTS,    /* MIME parts read, at every level; the rest of the message is
                               ignored, with a warning (default 10000) */
+  DSN_LIMIT_TRACE_FIELDS,  /* Received, Authentication-Results, ARC-Authentication-Results and
+                              Received-SPF fields read of each header block, the topmost
+                              first; the others are ignored, with a warning (default 100) */
 } DsnLimit;
 
 /* ------------------------------------------------------------------ JSON printer
@@ -552,6 +555,11 @@ DSN_API void dsn_resolver_set_timeout (DsnResolver *res, guint msec);
 DSN_API void dsn_resolver_set_https_timeout (DsnResolver *res, guint msec);
 /* Retries after a timeout (default 1, at most 10). */
 DSN_API void dsn_resolver_set_retries (DsnResolver *res, guint retries);
+/* TRUE while RES holds its servers for unreachable: after three operations
+ * in a row (audits, SPF checks, re-checks) in which no server answered and
+ * some lookup timed out, the next ones fail at once, as if no server
+ * answered, for a minute; then one asks again. An answer ends it. */
+DSN_API gboolean dsn_resolver_get_unreachable (DsnResolver *res);
 /* For tests only: HTTPS fetches (MTA-STS) trust CA_FILE instead of the
  * system's certificates, and connect to CONNECT_TO ("HOST:PORT") whatever the
  * URL says. NULL restores the normal behaviour. */

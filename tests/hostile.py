@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Hostile and broken input: every case runs the real dsn-explain and checks
 that it neither crashes nor hangs, that every message yields exactly one
-valid JSON result, and the exit status. doc/HOSTILE.md lists the cases.
-Prints TAP. usage: hostile.py DSN_EXPLAIN"""
-import json, os, random, shutil, subprocess, sys, tempfile, time
+valid JSON result, and the exit status. Then the tools' own edges: output
+that cannot be written, a reader that goes away, terminal escapes in what
+they print, option values, a dead DNS server. doc/HOSTILE.md lists the
+cases. Prints TAP. usage: hostile.py DSN_EXPLAIN [MAILCHECK|-] [DSN_WEB|-]"""
+import json, os, random, re, shutil, signal, socket, subprocess, sys, tempfile, time
 
 EXE = sys.argv[1]
+MAILCHECK = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != '-' else None
+WEB = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != '-' else None
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRAPPER = os.environ.get('DSN_TEST_WRAPPER', '').split()
 # Sanitizers multiply memory: peak RSS is only checked in plain builds.
 SANITIZED = b'san.so' in subprocess.run(['ldd', EXE], capture_output=True).stdout
@@ -96,7 +101,7 @@ def check(name, args, want_status, want_results, extra=None, timeout=120, text=F
         try:
             msg = extra(objs, p)
             if msg:
-                problems.append(msg)
+                problems.append(str(msg))
         except Exception as e:  # a failed expectation, reported as such
             problems.append(f'check raised {e!r}')
     if max_rss and r[3] > max_rss and not WRAPPER and not SANITIZED:
@@ -287,4 +292,277 @@ check('an mbox starting with a line of its own', [write('junk.mbox', b'Exported 
       lambda o, p: None if [x['kind'] for x in o[1:]] == ['delivery-status'] * 5 else [x['kind'] for x in o])
 check('a message quoting an envelope line is one message', [write('quoted-env', b'From: a@example.org\nSubject: fwd\n\n' + env + b'Subject: x\n\nhi\n')],
       1, 1)
+
+# ------------------------------------------------------------ delivery headers
+# Trace fields a header block repeats (issue 13 row 3): the first 100 of
+# each kind are read, the rest dropped before GMime builds them, with a
+# warning; one Authentication-Results field gives at most 50 verdicts.
+def trace_message(name, n):
+    if name == 'Received':
+        fields = b''.join(b'Received: from relay%d.example.org (relay%d.example.org [192.0.2.%d])\n'
+                          b'\tby relay%d.example.org with ESMTPS id %08x; Thu, 1 Jan 2026 00:00:%02d +0000\n'
+                          % (i + 1, i + 1, i % 250 + 1, i, i, i % 60) for i in range(n))
+    else:
+        fields = b''.join(b'Authentication-Results: mx%d.example.net; spf=pass smtp.mailfrom=example.org;\n'
+                          b'\tdkim=pass header.d=example.org; dmarc=pass header.from=example.org\n' % i for i in range(n))
+    return fields + b'From: a@example.org\nTo: b@example.net\nSubject: hello\n\nhello\n'
+
+
+check('100,000 Authentication-Results fields: 100 read, a warning, memory near the input\'s',
+      [write('many-ar', trace_message('Authentication-Results', 100_000))], 0, 1,
+      lambda o, p: None if len(o[0]['headers']['authentication']) == 300 and any(
+          '99900 Authentication-Results fields' in w for w in o[0]['warnings']) else
+      (len(o[0]['headers']['authentication']), o[0]['warnings']), timeout=60, max_rss=80)
+check('100,000 Received fields: 100 hops, a warning, memory near the input\'s',
+      [write('many-received', trace_message('Received', 100_000))], 0, 1,
+      lambda o, p: None if len(o[0]['headers']['hops']) == 100 and any(
+          '99900 Received fields' in w for w in o[0]['warnings']) else
+      (len(o[0]['headers']['hops']), o[0]['warnings']), timeout=60, max_rss=80)
+check('100,000 Received fields in the returned message: read no further than 100',
+      [write('many-received-original', bounce().replace(b'\n--B--\n', b'\n--B\nContent-Type: message/rfc822\n\n' +
+                                                         trace_message('Received', 100_000) + b'\n--B--\n'))], 0, 1,
+      lambda o, p: None if any('99900 Received fields' in w for w in o[0]['warnings']) else o[0]['warnings'],
+      timeout=60, max_rss=80)
+check('--limit trace=5: five of each', ['--limit', 'trace=5', write('many-received-5', trace_message('Received', 1000))],
+      0, 1, lambda o, p: None if len(o[0]['headers']['hops']) == 5 else len(o[0]['headers']['hops']))
+wide = b'Authentication-Results: mx.example.net; ' + b'dkim=pass header.d=example.org;\n\t' * 2000 + b'spf=pass\n'
+check('100 Authentication-Results fields of 2,000 verdicts each: 50 read of each, a finding',
+      [write('wide-ar', wide * 100 + b'From: a@example.org\nSubject: hello\n\nhello\n')], 0, 1,
+      lambda o, p: None if len(o[0]['headers']['authentication']) == 5000 and any(
+          f['code'] == 'auth.results_cut' for f in o[0]['headers']['findings']) else
+      len(o[0]['headers']['authentication']), timeout=60, max_rss=80)
+for name in ('many-ar', 'many-received', 'many-received-original', 'wide-ar'):
+    os.remove(os.path.join(tmp, name))
+
+
+# ------------------------------------------------------------ the tools themselves
+def tool(name, argv, want_status, extra=None, timeout=60, **popen):
+    """Runs ARGV (a tool, not under the wrapper: exit statuses and signals
+    are what is checked) and checks its exit status (a negative one: killed
+    by that signal) and EXTRA (a function of the completed process that
+    returns what is wrong, if anything)."""
+    global n
+    n += 1
+    if 'stdout' not in popen:
+        popen['stdout'] = subprocess.PIPE
+    try:
+        p = subprocess.run(argv, stderr=subprocess.PIPE, timeout=timeout, **popen)
+    except subprocess.TimeoutExpired:
+        print(f'not ok {n} - {name}: no end after {timeout}s')
+        return
+    problems = []
+    if p.returncode not in (want_status if isinstance(want_status, tuple) else (want_status,)):
+        problems.append(f'exit {p.returncode}, want {want_status}; stderr {p.stderr[-300:]!r}')
+    elif extra:
+        try:
+            msg = extra(p)
+            if msg:
+                problems.append(str(msg))
+        except Exception as e:
+            problems.append(f'check raised {e!r}')
+    print(f'{"not " if problems else ""}ok {n} - {name}')
+    for pr in problems:
+        print('# ' + pr.replace('\n', '\n# ')[:2000])
+
+
+def one_line(pattern):
+    """The process wrote one line on stderr, matching PATTERN, and nothing
+    that looks like GLib's warnings."""
+    def f(p):
+        lines = p.stderr.decode(errors='replace').splitlines()
+        if len(lines) != 1 or not re.search(pattern, lines[0]):
+            return f'stderr {lines!r}'
+    return f
+
+
+def closed_stdout(argv):
+    return ['sh', '-c', 'exec "$@" >&-', 'sh'] + argv
+
+
+tools = [('dsn-explain', EXE)] + ([('mailcheck', MAILCHECK)] if MAILCHECK else []) + ([('dsn-web', WEB)] if WEB else [])
+seed = os.path.join(SRC, 'testdata', 'bounces', 'seed-quota.eml')
+# Output that cannot be written (issue 13 row 5): one line on stderr, exit 4.
+full = open('/dev/full', 'wb')
+for label, exe in tools:
+    for args in (['--version'], ['--help']):
+        tool(f'{label} {args[0]} > /dev/full: an error, exit 4', [exe] + args, 4,
+             one_line('cannot write the output: No space left on device'), stdout=full)
+        tool(f'{label} {args[0]} with standard output closed: an error, exit 4', closed_stdout([exe] + args), 4,
+             one_line('cannot write the output: Bad file descriptor'))
+tool('dsn-explain x.eml > /dev/full: an error, exit 4', [EXE, seed], 4,
+     one_line('^dsn-explain: cannot write the output: No space left on device$'), stdout=full)
+tool('dsn-explain --json --summary x.eml > /dev/full: an error, exit 4', [EXE, '--json', '--summary', seed], 4,
+     one_line('cannot write the output'), stdout=full)
+tool('dsn-explain x.eml with standard output closed: an error, exit 4', closed_stdout([EXE, seed]), 4,
+     one_line('cannot write the output: Bad file descriptor'))
+env = b'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'
+big_box = write('big.mbox', b''.join(env + bounce() + b'\n' for _ in range(3000)))
+tool('an mbox of 3,000 messages > /dev/full: stops at the first failed write', [EXE, '--no-progress', big_box], 4,
+     one_line('cannot write the output'), stdout=full, timeout=30)
+if MAILCHECK:
+    dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dead.bind(('127.0.0.1', 0))
+    closed_port = dead.getsockname()[1]
+    dead.close()
+    mc = [MAILCHECK, '--dns-server', f'127.0.0.1:{closed_port}', '--timeout', '0.2', '--retries', '0', 'example.org']
+    tool('mailcheck example.org > /dev/full: an error, exit 4', mc, 4, one_line('cannot write the output'), stdout=full)
+    tool('mailcheck example.org with standard output closed: an error, exit 4', closed_stdout(mc), 4,
+         one_line('cannot write the output'))
+full.close()
+
+
+# A reader that goes away (issue 13 row 6): "dsn-explain big.mbox | head -1"
+# ends at once, killed by SIGPIPE as a shell expects, without a message;
+# also when SIGPIPE came ignored from the parent.
+def piped_to_head(name, ignore_sigpipe):
+    global n
+    n += 1
+    start = time.monotonic()
+    pre = (lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)) if ignore_sigpipe else None
+    p1 = subprocess.Popen([EXE, '--no-progress', big_box], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          preexec_fn=pre)
+    p2 = subprocess.Popen(['head', '-1'], stdin=p1.stdout, stdout=subprocess.DEVNULL)
+    p1.stdout.close()
+    p2.wait()
+    try:
+        err = p1.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        p1.kill()
+        p1.wait()
+        print(f'not ok {n} - {name}: still running 60 s after head ended')
+        return
+    problems = []
+    if p1.returncode != -signal.SIGPIPE:
+        problems.append(f'exit {p1.returncode} after {time.monotonic() - start:.1f} s, want killed by SIGPIPE')
+    if err:
+        problems.append(f'stderr {err[:300]!r}')
+    print(f'{"not " if problems else ""}ok {n} - {name}')
+    for pr in problems:
+        print('# ' + pr)
+
+
+piped_to_head('dsn-explain big.mbox | head -1: ends at once on SIGPIPE, quietly', False)
+piped_to_head('the same with SIGPIPE ignored by the parent: ends the same way', True)
+os.remove(big_box)
+
+# Terminal escapes in the bounce (issue 13 row 7): every control character,
+# C1 and bidirectional override is shown escaped, in every text output;
+# with colour, the only escape sequences are the palette's.
+CONTROLS = re.compile(rb'[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]')
+PALETTE = re.compile(rb'\x1b\[[0-9;]*m')
+evil = b'\x1b]0;pwned\x07 \x1b[2J \x7f \xc2\x9b31m \xe2\x80\xae \xe2\x81\xa6 \x01 \x1f'
+
+
+def no_controls(p, want_escaped=rb'\\x1b\]0;pwned\\x07'):
+    for name, text in (('stdout', PALETTE.sub(b'', p.stdout)), ('stderr', p.stderr)):
+        m = CONTROLS.search(text)
+        if m:
+            return f'{name}: {m.group()!r} at {m.start()}: {text[max(0, m.start() - 60):m.start() + 20]!r}'
+    if want_escaped and not re.search(want_escaped, p.stdout + p.stderr):
+        return f'no escaped sequence in {p.stdout[-600:]!r}'
+
+
+evil_bounce = write('evil.eml', bounce(extra_headers=b'', status=b'5.1.1').replace(
+    b'Final-Recipient: rfc822; user0@example.org', b'Final-Recipient: rfc822; us\x1fer0@exa\x1fmple.org').replace(
+    b'Status: 5.1.1\n', b'Status: 5.1.1\nRemote-MTA: dns; mx\x1b[31m.example.org\nDiagnostic-Code: smtp; 550 5.1.1 ' + evil + b' unknown\n'
+).replace(b'\n--B--\n', b'\n--B\nContent-Type: message/rfc822\n\nFrom: sender@example.com\nSubject: hi ' + evil + b'\n\nhi\n--B--\n'))
+evil_headers = write('evil-headers.eml', b'Received: from evil\x1b[2J.example.org (evil.example.org [192.0.2.1])\n'
+                     b'\tby mx\x1b]0;t\x07.example.net with ESMTP; Thu, 1 Jan 2026 00:00:00 +0000\n'
+                     b'Authentication-Results: mx\x1b[5m.example.net; spf=pass smtp.mailfrom=ex\x1b[2Jample.org\n'
+                     b'From: a@ex\x1b[2Jample.org\nSubject: hello\n\nhello\n')
+for args in ([], ['--color=always'], ['--summary'], ['--summary', '--color=always'], ['--lang', 'fr']):
+    tool(f'escapes from a bounce, text output {" ".join(args)}: shown escaped', [EXE, '--no-progress'] + args + [evil_bounce],
+         0, no_controls)
+tool('escapes in delivery headers: shown escaped', [EXE, '--color=always', evil_headers], 0,
+     lambda p: no_controls(p, rb'evil\\x1b\[2J\.example\.org'))
+tool('escapes in a file name: the error line on stderr shows them escaped',
+     [EXE, os.path.join(tmp, 'no\x1b]0;title\x07such\x1b[2J.eml')], 3,
+     lambda p: no_controls(p, rb'no\\x1b\]0;title\\x07such\\x1b\[2J\.eml'))
+# --json --summary (issue 13 row 8): the writer of the results escapes
+# every control character, 0x1f included.
+tool('--json --summary with 0x1f in a diagnostic: valid JSON', [EXE, '--json', '--summary', evil_bounce], 0,
+     lambda p: None if any('\x1f' in d for d in json.loads(p.stdout)['top_diagnostics']) else p.stdout[:300])
+tool('--json with escapes: valid JSON, the text as it was', [EXE, '--json', evil_bounce], 0,
+     lambda p: None if '\x1b]0;pwned\x07' in json.loads(p.stdout)['recipients'][0]['diagnostic'] else p.stdout[:300])
+if MAILCHECK:
+    n += 1
+    try:
+        sys.path.insert(0, os.path.join(SRC, 'tests', 'dns'))
+        import fakedns
+    except ImportError:
+        print(f'ok {n} # SKIP python3-dnslib is not installed')
+    else:
+        n -= 1
+        fake = fakedns.FakeDNS()
+        port = fake.add_zone(fakedns.Zone({
+            'evil.test': [{'MX': [10, 'mx\x1b[2J.evil.test']}, {'TXT': 'v=spf1 a:mx\x1b[2J.evil.test -all'}],
+            'mx\x1b[2J.evil.test': [{'A': '192.0.2.1'}],
+            '_dmarc.evil.test': [{'TXT': 'v=DMARC1; p=none; rua=mailto:a\x07b@evil\u202e.test'}],
+        }))
+        fake.start()
+        mc = [MAILCHECK, '--dns-server', f'127.0.0.1:{port}', '--timeout', '0.5', '--retries', '0',
+              '--check', 'mx,spf,dmarc']
+        for args in ([], ['--color=always']):
+            tool(f'mailcheck {" ".join(args)}: escapes from an MX name and a DMARC rua shown escaped',
+                 mc + args + ['evil.test'], 1, lambda p: no_controls(p, rb'mx\\x1b\[2J\.evil\.test'))
+        tool('mailcheck --spf-ip: escapes from the DNS shown escaped',
+             mc + ['--spf-ip', '192.0.2.9', '--sender', 'a@evil.test', 'evil.test'], 1,
+             lambda p: no_controls(p, rb'a:mx\\x1b\[2J\.evil\.test'))
+        fake.stop()
+
+# Option values (issue 13 row 14): a usage error each, exit 2, one line,
+# never a GLib warning nor a default taken in its place.
+bad_options = [
+    (EXE, ['--my-relay=::/200']), (EXE, ['--my-relay=1.2.3.4/-1']), (EXE, ['--my-relay=']),
+    (EXE, ['--my-relay=1.2.3.4/33']), (EXE, ['--check', '--dns-timeout=nan']), (EXE, ['--check', '--dns-timeout=0']),
+    (EXE, ['--check', '--dns-timeout=-1']), (EXE, ['--check', '--dns-timeout=inf']),
+    (EXE, ['--check', '--dns-timeout=1e-9']), (EXE, ['--check', '--dns-timeout=2x']), (EXE, ['--check', '--dns-timeout=']),
+    (EXE, ['--check', '--dns-timeout=0x10']), (EXE, ['--jobs=0x10']), (EXE, ['--jobs=-1']), (EXE, ['--jobs=99999999999']),
+    (EXE, ['--jobs=']), (EXE, ['--jobs= 2']), (EXE, ['--limit=size=+5']), (EXE, ['--limit=size= 5']),
+    (EXE, ['--limit=trace=0']), (EXE, ['--limit=parts=1k']), (EXE, ['--limit=trace=-1']), (EXE, ['--my-domain=']),
+    (EXE, ['--my-domain=a..b']), (EXE, ['--check', '--dnsbl=']), (EXE, ['--check', '--dnsbl=bl .test']),
+    (EXE, ['--check', '--dns-server=192.0.2.1:99999']),
+]
+if MAILCHECK:
+    bad_options += [(MAILCHECK, [o, 'example.org']) for o in (
+        '--timeout=nan', '--timeout=0', '--timeout=-1', '--timeout=1e-9', '--timeout=', '--https-timeout=nan',
+        '--https-timeout=0', '--https-timeout=61', '--retries=-5', '--retries=0x3', '--retries=11', '--retries=',
+        '--dkim-selector=', '--dkim-selector=a..b', '--dnsbl=', '--dns-server=192.0.2.1:0')]
+if WEB:
+    bad_options += [(WEB, ['--listen=127.0.0.1:0'] + o) for o in (
+        ['--workers=0'], ['--workers=0x4'], ['--workers=-1'], ['--timeout=0'], ['--timeout=1.5'], ['--max-size=+5k'],
+        ['--max-size=0'], ['--max-size=-1'], ['--max-size= 5'], ['--allow-dns', '--dns-timeout=nan'],
+        ['--allow-dns', '--dns-timeout=0'], ['--allow-dns', '--dnsbl='], ['--my-relay=::/200'], ['--my-domain='])]
+for exe, args in bad_options:
+    tool(f'{os.path.basename(exe)} {" ".join(args)}: a usage error', [exe] + args + ([seed] if exe == EXE else []), 2,
+         lambda p: None if not p.stdout and len(p.stderr.splitlines()) == 1 and b'WARNING' not in p.stderr
+         and b'CRITICAL' not in p.stderr else p.stderr[:300], timeout=10)
+tool('valid values are taken', [EXE, '--jobs', '2', '--limit', 'trace=5', '--limit', 'size=1000000', '--my-relay',
+                                 '2001:db8::/32', '--my-relay', '.example.net', '--my-domain', '@example.org', seed], 0,
+     lambda p: None if not p.stderr else p.stderr[:300])
+
+# A dead DNS server (issue 13 row 15): --check gives up after three
+# operations without an answer, says so once, and every cause is "could not
+# check"; before, each message waited for its own timeouts.
+if MAILCHECK:
+    sys.path.insert(0, os.path.join(SRC, 'tests', 'dns'))
+    import harness
+    with harness.Silent() as port:
+        domain_not_found = os.path.join(SRC, 'testdata', 'check', 'domain-not-found.eml')
+        start = time.monotonic()
+
+        def gave_up(p):
+            took = time.monotonic() - start
+            results = [json.loads(line) for line in p.stdout.splitlines()]
+            statuses = {r['check']['status'] for o in results for r in o['recipients']}
+            err = p.stderr.decode(errors='replace').splitlines()
+            if len(results) != 10 or statuses != {'could-not-check'}:
+                return f'{len(results)} results, check statuses {statuses}'
+            if len(err) != 1 or 'no DNS server answers' not in err[0]:
+                return f'stderr {err}'
+            if took > 8:
+                return f'{took:.1f} s: each message waited for its timeouts'
+        tool('--check against a dead DNS server: gives up after three, says so once',
+             [EXE, '--json', '--no-progress', '--check', '--dns-timeout', '0.3', '--dns-server', f'127.0.0.1:{port}']
+             + [domain_not_found] * 10, 0, gave_up, timeout=120)
 print(f'1..{n}')

@@ -7,6 +7,7 @@
 #include "rules.h"
 #include "dialects/dialect.h"
 
+#include <signal.h>
 #include <string.h>
 
 static const gsize default_limits[] = {
@@ -15,12 +16,19 @@ static const gsize default_limits[] = {
   [DSN_LIMIT_RECIPIENTS] = 10000,
   [DSN_LIMIT_HEADER_LENGTH] = 64 * 1024,
   [DSN_LIMIT_MIME_PARTS] = 10000,
+  /* RFC 5321 §6.3: 100 Received fields mean a loop. */
+  [DSN_LIMIT_TRACE_FIELDS] = 100,
 };
 
 static gpointer
 init_gmime (gpointer unused)
 {
+  /* GMime's gpgme sets SIGPIPE to be ignored: the signal is the
+   * application's, and a filter ("dsn-explain mbox | head") relies on it. */
+  struct sigaction pipe;
+  sigaction (SIGPIPE, NULL, &pipe);
   g_mime_init ();
+  sigaction (SIGPIPE, &pipe, NULL);
   return NULL;
 }
 
@@ -1171,6 +1179,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, header_limit);
     dsn_report_warn (rep, "limit.header_length", "count", count, "limit", bound, NULL);
   }
+  dsn_headers_limit_trace_fields (buf, dsn_analyzer_get_limit (an, DSN_LIMIT_TRACE_FIELDS), rep);
   gsize parts_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_PARTS);
   if (cut_mime_parts (buf, parts_limit)) {
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, parts_limit);

@@ -70,14 +70,28 @@ dsn_analyzer_add_own_relay (DsnAnalyzer *an, const char *relay, GError **error)
     return FALSE;
   }
   /* An address or a CIDR block must parse; anything else is a host name. */
-  if (g_ascii_isdigit (relay[0]) || strchr (relay, ':')) {
-    g_autoptr (GInetAddressMask) m = g_inet_address_mask_new_from_string (relay, NULL);
+  gboolean valid = *relay && !strpbrk (relay, " \t\r\n");
+  if (valid && (g_ascii_isdigit (relay[0]) || strchr (relay, ':'))) {
+    /* GLib takes a prefix length too long for the address with a warning
+     * ("::/200"): it is checked first. */
+    const char *slash = strchr (relay, '/');
+    g_autofree char *ip = slash ? g_strndup (relay, slash - relay) : g_strdup (relay);
+    g_autoptr (GInetAddress) addr = g_inet_address_new_from_string (ip);
+    guint64 bits = 0;
+    g_autoptr (GInetAddressMask) m = NULL;
+    if (addr
+        && (!slash
+            || g_ascii_string_to_unsigned (slash + 1, 10, 0,
+                                           g_inet_address_get_native_size (addr) * 8, &bits, NULL)))
+      m = g_inet_address_mask_new_from_string (relay, NULL);
     if (!m
-        && (strchr (relay, '/') || strchr (relay, ':') || !strchr (relay, '.')
-            || strspn (relay, "0123456789.") == strlen (relay))) {
-      g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "invalid address or network \"%s\"", relay);
-      return FALSE;
-    }
+        && (slash || strchr (relay, ':') || !strchr (relay, '.')
+            || strspn (relay, "0123456789.") == strlen (relay)))
+      valid = FALSE;
+  }
+  if (!valid) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_USAGE, "invalid address or network \"%s\"", relay);
+    return FALSE;
   }
   if (!an->own_relays)
     an->own_relays = g_ptr_array_new_with_free_func (g_free);

@@ -16,7 +16,7 @@ typedef struct _DsnRules DsnRules; /* rules.c */
 struct _DsnAnalyzer {
   gint ref_count; /* the caller's and one per report made (atomic) */
   DsnRules *rules;
-  gsize limits[5];
+  gsize limits[DSN_LIMIT_TRACE_FIELDS + 1];
   GPtrArray *own_domains; /* the user's domains, lower case */
   GPtrArray *own_relays;  /* host names (suffixes) or addresses/CIDR of the user's sending path */
   gint

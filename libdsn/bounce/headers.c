@@ -15,6 +15,9 @@
 #define SLOW_HOP_SECONDS (10 * 60)
 /* Clocks disagreeing by more than this are skewed, not just imprecise. */
 #define SKEW_SECONDS 120
+/* Verdicts read from one Authentication-Results field: a receiving server
+ * writes a handful, one per method and signature. */
+#define MAX_FIELD_RESULTS 50
 
 /* ------------------------------------------------------------ objects */
 
@@ -72,6 +75,78 @@ headers_new (void)
   h->signals = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   h->findings = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_finding_free);
   return h;
+}
+
+/* ------------------------------------------------------------ trace fields */
+
+/* The fields a header block repeats, one per hop or verdict: Received
+ * (RFC 5321 §4.4), Authentication-Results (RFC 8601 §2.1), its ARC copy
+ * (RFC 8617 §4.1.1), Received-SPF (RFC 7208 §9.1). */
+static const char *const trace_fields[]
+    = { "Received", "Authentication-Results", "ARC-Authentication-Results", "Received-SPF" };
+
+/* Which of trace_fields the line LINE of LEN bytes starts, or -1. */
+static int
+trace_field (const char *line, gsize len)
+{
+  gsize n = 0;
+  while (n < len && line[n] != ':' && line[n] != ' ' && line[n] != '\t' && line[n] != '\n')
+    n++;
+  gsize colon = n;
+  while (colon < len && (line[colon] == ' ' || line[colon] == '\t'))
+    colon++; /* RFC 5322 §4.5: white space before the colon */
+  if (colon == len || line[colon] != ':')
+    return -1;
+  for (gsize i = 0; i < G_N_ELEMENTS (trace_fields); i++)
+    if (strlen (trace_fields[i]) == n && !g_ascii_strncasecmp (line, trace_fields[i], n))
+      return (int)i;
+  return -1;
+}
+
+void
+dsn_headers_limit_trace_fields (GByteArray *buf, gsize limit, DsnReport *rep)
+{
+  gsize seen[G_N_ELEMENTS (trace_fields)] = { 0 };
+  guint64 dropped[G_N_ELEMENTS (trace_fields)] = { 0 };
+  guint8 *data = buf->data;
+  gsize r = 0, w = 0; /* read and write positions: each line moves once */
+  gboolean dropping = FALSE;
+  while (r < buf->len) {
+    const guint8 *nl = memchr (data + r, '\n', buf->len - r);
+    gsize end = nl ? (gsize)(nl - data) + 1 : buf->len;
+    const char *line = (const char *)data + r;
+    if (*line == '\n') {
+      /* A blank line ends a header block. */
+      memset (seen, 0, sizeof seen);
+      dropping = FALSE;
+    } else if (*line != ' ' && *line != '\t') {
+      /* A field, with the continuation lines that follow it. */
+      int k = strchr ("RrAa", *line) ? trace_field (line, end - r) : -1;
+      dropping = k >= 0 && ++seen[k] > limit;
+      if (dropping)
+        dropped[k]++;
+    }
+    if (!dropping) {
+      if (w != r)
+        memmove (data + w, data + r, end - r);
+      w += end - r;
+    }
+    r = end;
+  }
+  if (w == r)
+    return;
+  g_byte_array_set_size (buf, w);
+  /* The text scanners want the NUL beyond the length. */
+  g_byte_array_append (buf, (const guint8 *)"", 1);
+  g_byte_array_set_size (buf, buf->len - 1);
+  for (gsize k = 0; k < G_N_ELEMENTS (trace_fields); k++)
+    if (dropped[k]) {
+      char count[24], bound[24];
+      g_snprintf (count, sizeof count, "%" G_GUINT64_FORMAT, dropped[k]);
+      g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, limit);
+      dsn_report_warn (rep, "limit.trace_fields", "field", trace_fields[k], "count", count, "limit",
+                       bound, NULL);
+    }
 }
 
 /* ------------------------------------------------------------ small parsers */
@@ -758,10 +833,15 @@ dsn_headers_parse_authres (DsnHeaders *h, const char *value)
     if (sp)
       *sp = '\0';
   }
+  guint read = 0;
   for (guint i = first; i < parts->len; i++) {
     const char *r = parts->pdata[i];
     if (g_ascii_strcasecmp (r, "none") == 0)
       continue;
+    if (read++ == MAX_FIELD_RESULTS) {
+      h->results_cut += parts->len - i;
+      break;
+    }
     add_auth (h, authserv, r, comments->pdata[i]);
   }
 }
@@ -1104,6 +1184,12 @@ dsn_headers_analyze (GMimeObject *message)
   h->via_list = resent_by_list (h, message);
   check_auth (h);
   check_route (h);
+  if (h->results_cut) {
+    char count[16], limit[16];
+    g_snprintf (count, sizeof count, "%u", h->results_cut);
+    g_snprintf (limit, sizeof limit, "%u", MAX_FIELD_RESULTS);
+    add_finding (h, "auth.results_cut", "count", count, "limit", limit, NULL);
+  }
   dsn_headers_check_spam (h, list);
   set_verdict (h);
   return h;

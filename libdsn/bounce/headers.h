@@ -50,8 +50,15 @@ struct _DsnHeaders {
   const DsnHop *slowest;
   DsnSeverity worst; /* ordered: a larger value is worse */
   char *verdict;     /* code of the most severe finding */
+  guint results_cut; /* verdicts past the first of an Authentication-Results field, not read */
 };
 
+/* Drops from every header block of BUF (every run of lines up to a blank
+ * one: the message's header, its parts', an attached message's, a quoted
+ * one) the Received, Authentication-Results, ARC-Authentication-Results and
+ * Received-SPF fields past the first LIMIT of each, with a warning on REP:
+ * GMime keeps every field it is given, and each is analysed. */
+DSN_INTERNAL void dsn_headers_limit_trace_fields (GByteArray *buf, gsize limit, DsnReport *rep);
 /* Analyses the delivery headers of MESSAGE; NULL if it has none (no
  * Received, Authentication-Results or Received-SPF field). */
 DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);

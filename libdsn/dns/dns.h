@@ -110,6 +110,12 @@ struct _DsnResolver {
   guint smtp_timeout_ms;  /* each step of an SMTP session (STARTTLS check) */
   char *test_smtp_ca;     /* SMTP: trust this CA instead of the system's (tests only) */
   guint16 test_smtp_port; /* SMTP: this port instead of 25 (tests only); 0: 25 */
+  /* Sessions end on any thread: the lock guards what follows. Sessions in a
+   * row in which no server answered, and until when (monotonic time) new
+   * ones give up at once. */
+  GMutex lock;
+  guint silent_sessions;
+  gint64 unreachable_until;
 };
 
 /* A session of lookups: one c-ares channel whose sockets are watched by a

@@ -25,6 +25,11 @@
 #define DEFAULT_HTTPS_TIMEOUT_MS 10000
 #define DEFAULT_SMTP_TIMEOUT_MS 10000
 #define DEFAULT_RETRIES 1
+/* A dead server costs every operation its timeouts and retries: after this
+ * many sessions in a row in which no server answered, sessions give up at
+ * once for a while, then one tries again. */
+#define SILENT_SESSIONS_MAX 3
+#define GIVE_UP_USEC (60 * G_USEC_PER_SEC)
 
 /* ------------------------------------------------------------ resolver */
 
@@ -38,6 +43,7 @@ dsn_resolver_new (void)
   res->https_timeout_ms = DEFAULT_HTTPS_TIMEOUT_MS;
   res->smtp_timeout_ms = DEFAULT_SMTP_TIMEOUT_MS;
   res->retries = DEFAULT_RETRIES;
+  g_mutex_init (&res->lock);
   return res;
 }
 
@@ -58,7 +64,35 @@ dsn_resolver_unref (DsnResolver *res)
   g_free (res->test_ca_file);
   g_free (res->test_connect_to);
   g_free (res->test_smtp_ca);
+  g_mutex_clear (&res->lock);
   g_free (res);
+}
+
+gboolean
+dsn_resolver_get_unreachable (DsnResolver *res)
+{
+  g_return_val_if_fail (res, FALSE);
+  g_mutex_lock (&res->lock);
+  gboolean given_up = res->unreachable_until > g_get_monotonic_time ();
+  g_mutex_unlock (&res->lock);
+  return given_up;
+}
+
+/* A session ended: whether some server ANSWERED, or, when none did, whether
+ * a lookup found none to answer (TIMED_OUT). */
+static void
+resolver_note_session (DsnResolver *res, gboolean answered, gboolean timed_out)
+{
+  g_mutex_lock (&res->lock);
+  if (answered) {
+    res->silent_sessions = 0;
+    res->unreachable_until = 0;
+  } else if (timed_out && ++res->silent_sessions >= SILENT_SESSIONS_MAX) {
+    /* Past the count, one more silent session gives up again. */
+    res->silent_sessions = SILENT_SESSIONS_MAX;
+    res->unreachable_until = g_get_monotonic_time () + GIVE_UP_USEC;
+  }
+  g_mutex_unlock (&res->lock);
 }
 
 static gboolean
@@ -231,7 +265,9 @@ struct _DsnDns {
   GQueue ready;      /* Entry with an answer and waiters to call */
   gboolean destroying;
   gboolean cancelled; /* later lookups fail at once */
+  gboolean given_up;  /* the servers were unreachable: lookups fail at once */
   guint n_queries, n_answered;
+  guint n_unreachable; /* lookups that timed out or were refused */
 };
 
 static void
@@ -294,6 +330,8 @@ on_ares_answer (void *arg, int status, int timeouts, unsigned char *abuf, int al
     }
   } else {
     ans->status = status_from_ares (status);
+    if (ans->status == DSN_DNS_TIMEOUT || ans->status == DSN_DNS_UNREACHABLE)
+      dns->n_unreachable++;
   }
   e->answer = ans;
   entry_ready (e);
@@ -427,6 +465,7 @@ dsn_dns_new (DsnResolver *res, GMainContext *context, GError **error)
   dns->polls = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   dns->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)entry_free);
   g_queue_init (&dns->ready);
+  dns->given_up = dsn_resolver_get_unreachable (res);
   dns->source = (AresSource *)g_source_new (&ares_source_funcs, sizeof (AresSource));
   dns->source->dns = dns;
   g_source_set_name ((GSource *)dns->source, "libdsn c-ares");
@@ -507,6 +546,12 @@ dsn_dns_lookup (DsnDns *dns, const char *name, guint16 type, DsnDnsFunc func, gp
     return;
   }
   dns->n_queries++;
+  if (dns->given_up) {
+    /* Counted as asked and unanswered: an audit says "unreachable". */
+    e->answer = answer_new (lower, type, DSN_DNS_UNREACHABLE);
+    entry_ready (e);
+    return;
+  }
   gsize qlen;
   const guint8 *qbuf = g_bytes_get_data (q, &qlen);
   ares_send (dns->channel, qbuf, (int)qlen, on_ares_answer, e);
@@ -529,6 +574,8 @@ dsn_dns_free (DsnDns *dns)
 {
   if (!dns)
     return;
+  if (!dns->given_up && !dns->cancelled && dns->n_queries)
+    resolver_note_session (dns->res, dns->n_answered > 0, dns->n_unreachable > 0);
   dns->destroying = TRUE;
   if (dns->channel_ok)
     ares_destroy (dns->channel);

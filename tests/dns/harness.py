@@ -49,6 +49,21 @@ def free_port():
     raise RuntimeError('no free port')
 
 
+class Silent:
+    """A dead DNS server: a UDP port on 127.0.0.1 bound by a socket that
+    reads nothing, so that queries time out (a closed port would refuse them
+    at once). The context gives the port."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(('127.0.0.1', 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        return False
+
+
 def _die_with_parent():
     """In the child: get SIGTERM when the test program dies, so that no knotd
     outlives a test killed by a timeout (Linux prctl PR_SET_PDEATHSIG)."""
