@@ -50,14 +50,24 @@ dsn_rules_fold (const char *text)
 
 /* ------------------------------------------------------------ automaton */
 
-/* A DFA over a compressed alphabet: only bytes that occur in some phrase get
- * their own class, every other byte is class 0. */
+/* Aho-Corasick over a compressed alphabet (only bytes that occur in some
+ * phrase get a class of their own, every other byte is class 0). The root
+ * has a full row; every other state keeps only its trie edges, sorted by
+ * class, and a failure link: a dense DFA is states x classes, tens of MB
+ * once phrases in Chinese or Japanese bring their bytes, for a part of the
+ * analysis that is a few percent of its time. */
 typedef struct {
   guint8 cls[256];
   guint n_classes;
   guint n_states;
-  gint32 *next; /* n_states * n_classes */
-  GArray **out; /* per state: phrase indexes ending here (incl. via fail links) */
+  gint32 *root;        /* [n_classes]: the root's transition for each class */
+  guint32 *edge_start; /* [n_states + 1]: state S's edges are [start[S], start[S+1]) */
+  guint16 *edge_cls;
+  guint32 *edge_to;
+  guint32 *fail;      /* the longest proper suffix that is a state */
+  guint32 *dict;      /* the nearest state on the failure chain with outputs, 0 if none */
+  guint32 *out_start; /* [n_states + 1]: the phrases ending at S itself */
+  guint32 *out;
   guint *len;   /* per phrase: its length in bytes */
   guint8 *word; /* per phrase: 1 if it starts with a letter or digit */
 } Automaton;
@@ -67,14 +77,63 @@ automaton_free (Automaton *a)
 {
   if (!a)
     return;
-  for (guint i = 0; i < a->n_states; i++)
-    if (a->out[i])
-      g_array_unref (a->out[i]);
+  g_free (a->root);
+  g_free (a->edge_start);
+  g_free (a->edge_cls);
+  g_free (a->edge_to);
+  g_free (a->fail);
+  g_free (a->dict);
+  g_free (a->out_start);
   g_free (a->out);
-  g_free (a->next);
   g_free (a->len);
   g_free (a->word);
   g_free (a);
+}
+
+/* The trie edge of S (not the root) for class C, or 0: states are few-edged
+ * but for the first levels, where a binary search pays. */
+static inline guint32
+automaton_edge (const Automaton *a, guint32 s, guint c)
+{
+  guint32 lo = a->edge_start[s], hi = a->edge_start[s + 1];
+  while (lo < hi) {
+    guint32 mid = lo + (hi - lo) / 2;
+    if (a->edge_cls[mid] < c)
+      lo = mid + 1;
+    else if (a->edge_cls[mid] > c)
+      hi = mid;
+    else
+      return a->edge_to[mid];
+  }
+  return 0;
+}
+
+/* The state after reading a byte of class C in state S. */
+static inline guint32
+automaton_step (const Automaton *a, guint32 s, guint c)
+{
+  if (c == 0)
+    return 0;
+  while (s != 0) {
+    guint32 t = automaton_edge (a, s, c);
+    if (t)
+      return t;
+    s = a->fail[s];
+  }
+  return a->root[c];
+}
+
+typedef struct {
+  guint32 s, c, t;
+} Edge;
+
+static int
+cmp_edge (const void *x, const void *y)
+{
+  const Edge *a = x, *b = y;
+  if (a->s != b->s)
+    return a->s < b->s ? -1 : 1;
+  return (a->c > b->c) - (a->c < b->c);
 }
 
 /* PHRASES: folded strings; returns the automaton matching all of them. */
@@ -82,7 +141,6 @@ static Automaton *
 automaton_build (GPtrArray *phrases)
 {
   Automaton *a = g_new0 (Automaton, 1);
-  guint total = 1;
   a->len = g_new (guint, phrases->len ? phrases->len : 1);
   a->word = g_new (guint8, phrases->len ? phrases->len : 1);
   for (guint i = 0; i < phrases->len; i++) {
@@ -92,64 +150,92 @@ automaton_build (GPtrArray *phrases)
     for (const guchar *p = phrases->pdata[i]; *p; p++)
       if (!a->cls[*p])
         a->cls[*p] = ++a->n_classes;
-    total += strlen (phrases->pdata[i]);
   }
   a->n_classes++;
   guint nc = a->n_classes;
-  /* Trie first (-1 = no edge), then the BFS that turns it into a DFA. */
-  a->next = g_new (gint32, (gsize)total * nc);
-  memset (a->next, 0xff, sizeof (gint32) * total * nc);
-  a->out = g_new0 (GArray *, total);
+
+  /* The trie: its edges in a hash table while it grows. */
+  g_autoptr (GHashTable) child = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr (GArray) edges = g_array_new (FALSE, FALSE, sizeof (Edge));
+  g_autoptr (GArray) ends = g_array_new (FALSE, FALSE, sizeof (Edge)); /* s = state, t = phrase */
   a->n_states = 1;
   for (guint i = 0; i < phrases->len; i++) {
-    guint s = 0;
+    guint32 s = 0;
     for (const guchar *p = phrases->pdata[i]; *p; p++) {
-      gint32 *t = &a->next[s * nc + a->cls[*p]];
-      if (*t < 0)
-        *t = a->n_states++;
-      s = *t;
+      Edge e = { s, a->cls[*p], 0 };
+      gint64 key = ((gint64)s << 16) | e.c;
+      gpointer hit = g_hash_table_lookup (child, &key);
+      if (hit) {
+        s = GPOINTER_TO_UINT (hit);
+        continue;
+      }
+      e.t = a->n_states++;
+      g_array_append_val (edges, e);
+      gint64 *k = g_new (gint64, 1);
+      *k = key;
+      g_hash_table_insert (child, k, GUINT_TO_POINTER (e.t));
+      s = e.t;
     }
-    if (!a->out[s])
-      a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
-    g_array_append_val (a->out[s], i);
+    Edge end = { s, 0, i };
+    g_array_append_val (ends, end);
   }
-  gint32 *fail = g_new0 (gint32, a->n_states);
-  guint *queue = g_new (guint, a->n_states);
+
+  /* Edges sorted by state then class: each state's a slice. */
+  g_array_sort (edges, cmp_edge);
+  guint n = a->n_states;
+  a->edge_start = g_new0 (guint32, n + 1);
+  a->edge_cls = g_new (guint16, MAX (edges->len, 1));
+  a->edge_to = g_new (guint32, MAX (edges->len, 1));
+  for (guint i = 0; i < edges->len; i++) {
+    const Edge *e = &g_array_index (edges, Edge, i);
+    a->edge_start[e->s + 1]++;
+    a->edge_cls[i] = e->c;
+    a->edge_to[i] = e->t;
+  }
+  for (guint s = 0; s < n; s++)
+    a->edge_start[s + 1] += a->edge_start[s];
+  g_array_sort (ends, cmp_edge);
+  a->out_start = g_new0 (guint32, n + 1);
+  a->out = g_new (guint32, MAX (ends->len, 1));
+  for (guint i = 0; i < ends->len; i++) {
+    const Edge *e = &g_array_index (ends, Edge, i);
+    a->out_start[e->s + 1]++;
+    a->out[i] = e->t;
+  }
+  for (guint s = 0; s < n; s++)
+    a->out_start[s + 1] += a->out_start[s];
+
+  /* The root's row, then failure and dictionary links breadth first. */
+  a->root = g_new0 (gint32, nc);
+  a->fail = g_new0 (guint32, n);
+  a->dict = g_new0 (guint32, n);
+  guint32 *queue = g_new (guint32, n);
   guint head = 0, tail = 0;
-  for (guint c = 0; c < nc; c++) {
-    gint32 t = a->next[c];
-    if (t < 0) {
-      a->next[c] = 0;
-    } else {
-      fail[t] = 0;
+  for (guint32 i = a->edge_start[0]; i < a->edge_start[1]; i++) {
+    a->root[a->edge_cls[i]] = a->edge_to[i];
+    queue[tail++] = a->edge_to[i];
+  }
+  while (head < tail) {
+    guint32 s = queue[head++];
+    for (guint32 i = a->edge_start[s]; i < a->edge_start[s + 1]; i++) {
+      guint32 t = a->edge_to[i];
+      guint32 f = automaton_step (a, a->fail[s], a->edge_cls[i]);
+      a->fail[t] = f;
+      a->dict[t] = a->out_start[f] < a->out_start[f + 1] ? f : a->dict[f];
       queue[tail++] = t;
     }
   }
-  while (head < tail) {
-    guint s = queue[head++];
-    /* Inherit the outputs of the failure state: a phrase that is a suffix of
-     * another also ends here. */
-    GArray *fo = a->out[fail[s]];
-    if (fo && fo->len) {
-      if (!a->out[s])
-        a->out[s] = g_array_new (FALSE, FALSE, sizeof (guint));
-      g_array_append_vals (a->out[s], fo->data, fo->len);
-    }
-    for (guint c = 0; c < nc; c++) {
-      gint32 *t = &a->next[s * nc + c];
-      if (*t < 0) {
-        *t = a->next[fail[s] * nc + c];
-      } else {
-        fail[*t] = a->next[fail[s] * nc + c];
-        queue[tail++] = *t;
-      }
-    }
-  }
-  g_free (fail);
   g_free (queue);
-  a->next = g_renew (gint32, a->next, (gsize)a->n_states * nc);
-  a->out = g_renew (GArray *, a->out, a->n_states);
   return a;
+}
+
+/* The phrases that end at state S: its own, then along its dictionary links
+ * (a phrase that is a suffix of another also ends here). Use as
+ * for (guint32 u = first_output (a, s); u; u = a->dict[u]) for each of u's. */
+static inline guint32
+first_output (const Automaton *a, guint32 s)
+{
+  return a->out_start[s] < a->out_start[s + 1] ? s : a->dict[s];
 }
 
 /* Appends to HITS (guint) the index of each phrase occurring in the folded
@@ -157,14 +243,12 @@ automaton_build (GPtrArray *phrases)
 static void
 automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
 {
-  guint s = 0;
-  guint nc = a->n_classes;
+  guint32 s = 0;
   for (const guchar *p = (const guchar *)text; *p; p++) {
-    s = a->next[s * nc + a->cls[*p]];
-    GArray *o = a->out[s];
-    if (o)
-      for (guint i = 0; i < o->len; i++) {
-        guint k = g_array_index (o, guint, i);
+    s = automaton_step (a, s, a->cls[*p]);
+    for (guint32 u = first_output (a, s); u; u = a->dict[u])
+      for (guint32 i = a->out_start[u]; i < a->out_start[u + 1]; i++) {
+        guint k = a->out[i];
         /* A phrase that starts with a letter or digit starts a word:
          * "rbl" is not in "garbled", nor "dkim" in a queue id "3DKIMa9". */
         const guchar *start = p + 1 - a->len[k];
@@ -1300,33 +1384,30 @@ scan_words (const DsnRules *rules, const char *text, GArray *ghits)
   const Automaton *a = rules->ac;
   gsize len = strlen (text);
   g_autofree guint *pos = NULL;
-  guint s = 0;
-  guint nc = a->n_classes;
+  guint32 s = 0;
   for (const guchar *p = (const guchar *)text; *p; p++) {
-    s = a->next[s * nc + a->cls[*p]];
-    GArray *o = a->out[s];
-    if (!o)
-      continue;
-    for (guint i = 0; i < o->len; i++) {
-      guint k = g_array_index (o, guint, i);
-      const guchar *start = p + 1 - a->len[k];
-      if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
-        continue;
-      if (k < rules->n_rule_phrases)
-        continue;
-      /* A group's word is a word of the text: it starts after a space or an
-       * opening bracket and ends before a space or punctuation, so "user"
-       * is not in "username" nor "mail" in "example:paris:mail". */
-      if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1]))
-        continue;
-      if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]))
-        continue;
-      if (!pos)
-        pos = word_positions (text, len);
-      GroupHit h = { g_array_index (rules->phrase_rule, guint, k),
-                     pos[start - (const guchar *)text], pos[p - (const guchar *)text] };
-      g_array_append_val (ghits, h);
-    }
+    s = automaton_step (a, s, a->cls[*p]);
+    for (guint32 u = first_output (a, s); u; u = a->dict[u])
+      for (guint32 i = a->out_start[u]; i < a->out_start[u + 1]; i++) {
+        guint k = a->out[i];
+        const guchar *start = p + 1 - a->len[k];
+        if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
+          continue;
+        if (k < rules->n_rule_phrases)
+          continue;
+        /* A group's word is a word of the text: it starts after a space or an
+         * opening bracket and ends before a space or punctuation, so "user"
+         * is not in "username" nor "mail" in "example:paris:mail". */
+        if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1]))
+          continue;
+        if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]))
+          continue;
+        if (!pos)
+          pos = word_positions (text, len);
+        GroupHit h = { g_array_index (rules->phrase_rule, guint, k),
+                       pos[start - (const guchar *)text], pos[p - (const guchar *)text] };
+        g_array_append_val (ghits, h);
+      }
   }
   g_array_sort (ghits, cmp_group_hit);
 }
