@@ -21,6 +21,33 @@ test_lint (void)
   g_assert_cmpuint (dsn_analyzer_get_n_rules (an), >, 30);
 }
 
+/* The server's words with the particulars taken out: what the rules read. */
+static void
+test_normalize (void)
+{
+  static const struct {
+    const char *in, *norm, *skel;
+  } cases[] = {
+    { "user <anna@example.org> does not exist", "user <addr> does not exist", "user does not exist" },
+    { "host mx.example.org[192.0.2.1] said: 550 5.1.1", "host <host> <ip> said: 550 5.1.1",
+      "host said: 550 5.1.1" },
+    { "see https://example.org/x?ip=1 now", "see <url> now", "see now" },
+    { "banned: .exe,invoice.exe", "banned: <file>", "banned: <file>" },
+    /* Glued durations are spelt out; other glued numbers stay words. */
+    { "delayed for more than 4h.", "delayed for more than <num> hours.",
+      "delayed for more than hours." },
+    { "retry in 30min, 2d max", "retry in <num> minutes, <num> days max",
+      "retry in minutes, days max" },
+    { "rfc 5322 and 4x4 and 12ab", "rfc 5322 and 4x4 and 12ab", "rfc 5322 and 4x4 and 12ab" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *norm = NULL, *skel = NULL;
+    dsn_words_normalize (cases[i].in, &norm, &skel);
+    g_assert_cmpstr (norm, ==, cases[i].norm);
+    g_assert_cmpstr (skel, ==, cases[i].skel);
+  }
+}
+
 static const char *
 classify (DsnAnalyzer *an, const char *text, const char *status)
 {
@@ -371,6 +398,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/rules/lint", test_lint);
+  g_test_add_func ("/rules/normalize", test_normalize);
   g_test_add_func ("/rules/precedence", test_precedence);
   g_test_add_func ("/rules/word-start", test_word_start);
   g_test_add_func ("/rules/languages", test_languages);

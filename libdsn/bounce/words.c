@@ -141,6 +141,30 @@ is_id (const char *s, gsize n)
   return letters && digits >= 2;
 }
 
+/* The unit of a glued duration ("4h", "48hrs", "30min", "5d"), spelt out
+ * so that word groups find it, or NULL: servers abbreviate the time a
+ * message waited ("delayed for more than 4h") in every style. */
+static const char *
+duration_unit (const char *s, gsize n)
+{
+  static const struct {
+    const char *suffix, *unit;
+  } units[] = {
+    { "h", "hours" },      { "hr", "hours" },     { "hrs", "hours" }, { "min", "minutes" },
+    { "mins", "minutes" }, { "m", "minutes" },    { "d", "days" },    { "s", "seconds" },
+    { "sec", "seconds" },  { "secs", "seconds" },
+  };
+  gsize i = 0;
+  while (i < n && g_ascii_isdigit (s[i]))
+    i++;
+  if (i == 0 || i == n)
+    return NULL;
+  for (gsize u = 0; u < G_N_ELEMENTS (units); u++)
+    if (strlen (units[u].suffix) == n - i && !g_ascii_strncasecmp (s + i, units[u].suffix, n - i))
+      return units[u].unit;
+  return NULL;
+}
+
 /* The placeholder for the token S (N bytes, surrounding punctuation
  * removed), or NULL when it is a word to keep. */
 static const char *
@@ -191,6 +215,11 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
     const char *end = strchr (p, ' ');
     if (!end)
       end = p + strlen (p);
+    /* Postfix glues the address to the name: "mx.example.org[192.0.2.1]"
+     * is two tokens. */
+    const char *bracket = memchr (p + 1, '[', end - p - 1);
+    if (bracket && bracket[-1] != '[')
+      end = bracket;
     /* The token without the punctuation around it. */
     const char *s = p, *e = end;
     while (s < e && is_punct (*s))
@@ -203,6 +232,21 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
     /* "RFC 5322": the number names the standard. */
     gboolean after_rfc = norm->len >= 4 && !strcmp (norm->str + norm->len - 4, "rfc ");
     const char *ph = after_rfc ? NULL : placeholder (s, e - s, bracketed);
+    const char *unit = ph ? NULL : duration_unit (s, e - s);
+    if (unit) {
+      /* "<num> hours" in the text, "hours" in the words alone. */
+      g_string_append (norm, "<num> ");
+      g_string_append_len (norm, p, s - p);
+      g_string_append (norm, unit);
+      g_string_append_len (norm, e, end - e);
+      g_string_append_c (norm, ' ');
+      g_string_append_len (skel, p, s - p);
+      g_string_append (skel, unit);
+      g_string_append_len (skel, e, end - e);
+      g_string_append_c (skel, ' ');
+      p = end;
+      continue;
+    }
     if (!ph) {
       const char *colon = memchr (s, ':', e - s);
       if (colon && memchr (colon, '@', e - colon) && placeholder (colon + 1, e - colon - 1, FALSE))
