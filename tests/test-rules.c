@@ -28,7 +28,8 @@ test_normalize (void)
   static const struct {
     const char *in, *norm, *skel;
   } cases[] = {
-    { "user <anna@example.org> does not exist", "user <addr> does not exist", "user does not exist" },
+    { "user <anna@example.org> does not exist", "user <addr> does not exist",
+      "user does not exist" },
     { "host mx.example.org[192.0.2.1] said: 550 5.1.1", "host <host> <ip> said: 550 5.1.1",
       "host said: 550 5.1.1" },
     { "see https://example.org/x?ip=1 now", "see <url> now", "see now" },
