@@ -905,7 +905,8 @@ unquoted_words (const char *text)
 }
 
 /* TRUE if WORDS greet, thank or speak in the first person: a person wrote
- * them, not a mail server. */
+ * them, not a mail server. A greeting followed by an address ("Hello
+ * anna@example.org,") is a system's: people greet by name. */
 static gboolean
 written_by_a_person (const char *words)
 {
@@ -919,9 +920,13 @@ written_by_a_person (const char *words)
   g_autofree char *folded = dsn_text_fold (words);
   for (gsize i = 0; i < G_N_ELEMENTS (marks); i++) {
     gsize n = strlen (marks[i]);
-    for (const char *p = folded; (p = strstr (p, marks[i])); p += n)
-      if ((p == folded || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[n]))
+    for (const char *p = folded; (p = strstr (p, marks[i])); p += n) {
+      if ((p != folded && g_ascii_isalnum (p[-1])) || g_ascii_isalnum (p[n]))
+        continue;
+      const char *w = p + n + strspn (p + n, " ");
+      if (!memchr (w, '@', strcspn (w, " ")))
         return TRUE;
+    }
   }
   return FALSE;
 }

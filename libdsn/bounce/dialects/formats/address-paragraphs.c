@@ -152,11 +152,30 @@ names_no_recipient (const char *line, gsize len)
     "Errors-To:",
     NULL,
   };
+  /* A greeting addresses the reader, the original's sender ("Hello
+   * anna@example.org," in Google Groups' reports): when the address follows
+   * the greeting word, the line names no failed recipient. */
+  static const char *const greetings[] = {
+    "Hello ", "Hi ",        "Dear ",  "Bonjour ",  "Cher ",     "Chère ",
+    "Hallo ", "Guten Tag ", "Liebe ", "Lieber ",   "Ciao ",     "Gentile ",
+    "Caro ",  "Cara ",      "Hola ",  "Estimado ", "Estimada ", NULL,
+  };
   while (len && (*line == ' ' || *line == '\t'))
     line++, len--;
   for (const char *const *f = fields; *f; f++) {
     gsize n = strlen (*f);
     if (len >= n && g_ascii_strncasecmp (line, *f, n) == 0)
+      return TRUE;
+  }
+  for (const char *const *g = greetings; *g; g++) {
+    gsize n = strlen (*g);
+    if (len <= n || g_ascii_strncasecmp (line, *g, n) != 0)
+      continue;
+    /* The word after the greeting is the address. */
+    const char *w = line + n, *we = w;
+    while (we < line + len && *we != ' ' && *we != '\t')
+      we++;
+    if (memchr (w, '@', we - w))
       return TRUE;
   }
   return FALSE;

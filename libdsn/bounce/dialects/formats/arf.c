@@ -4,12 +4,23 @@
 
 #include <string.h>
 
+/* The opening sentence RFC 5965 and RFC 6591 give the human-readable part,
+ * which feedback loops keep: a report pasted without its machine-readable
+ * part still says what it is. */
+static const char *const intros[] = {
+  "email abuse report for an email message",
+  "authentication failure report for an email message",
+  NULL,
+};
+
 static gboolean
 detect (const DsnInput *in)
 {
   if (dsn_report_get_field (in->report, "Feedback-Type"))
     return TRUE;
-  return dsn_header_has (in, "Content-Type", "feedback-report");
+  if (dsn_header_has (in, "Content-Type", "feedback-report"))
+    return TRUE;
+  return dsn_body_find_any (in, intros) != NULL;
 }
 
 static gboolean
@@ -17,7 +28,9 @@ extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
   const char *type = dsn_report_get_field (rep, "Feedback-Type");
-  g_autofree char *ftype = type ? g_ascii_strdown (type, -1) : g_strdup ("abuse");
+  /* Without the field, the opening sentence tells an RFC 6591 report. */
+  const char *guess = dsn_body_find (in, intros[1]) ? "auth-failure" : "abuse";
+  g_autofree char *ftype = type ? g_ascii_strdown (type, -1) : g_strdup (guess);
   g_strstrip (ftype);
   /* RFC 5965 §3.2: Original-Rcpt-To may repeat, one per recipient. */
   for (guint i = 0; i + 1 < rep->fields->len; i += 2) {
@@ -41,7 +54,7 @@ extract (const DsnInput *in)
    * report is still about one recipient, of unknown address. */
   if (rep->recipients->len == 0) {
     dsn_report_warn (rep, "arf.no_recipient", NULL);
-    dsn_report_add_recipient (rep, "");
+    dsn_report_add_recipient (rep, NULL);
   }
   for (guint i = 0; i < rep->recipients->len; i++) {
     DsnRecipient *r = rep->recipients->pdata[i];
