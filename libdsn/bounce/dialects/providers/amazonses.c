@@ -9,12 +9,20 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+/* An SES notification: mailed by SNS, or the JSON itself, piped or pasted
+ * (what a webhook or a queue hands a script: an SNS envelope or the SES
+ * event, a notification or an event publishing record). */
 static gboolean
 is_notification (const DsnInput *in)
 {
-  return (dsn_header_has (in, "x-amz-sns-message-id", NULL)
-          || dsn_from_has (in, (const char *const[]){ "sns.amazonaws.com", NULL }))
-         && dsn_body_find (in, "notificationType");
+  if (dsn_header_has (in, "x-amz-sns-message-id", NULL)
+      || dsn_from_has (in, (const char *const[]){ "sns.amazonaws.com", NULL }))
+    return dsn_body_find (in, "notificationType") != NULL;
+  const char *b = in->body;
+  while (b && g_ascii_isspace (*b))
+    b++;
+  return b && *b == '{'
+         && (dsn_body_find (in, "notificationType") || dsn_body_find (in, "eventType"));
 }
 
 static gboolean
