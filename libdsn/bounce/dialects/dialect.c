@@ -121,6 +121,18 @@ dsn_text_find_command (const char *text)
     { "after ehlo", "HELO" },
     { "after helo", "HELO" },
     { "after starttls", "STARTTLS" },
+    /* Other wordings of the same: "SMTP error from remote server after RCPT
+     * command" (GMX, Web.de), "in response to the RCPT TO command". */
+    { "after rcpt command", "RCPT" },
+    { "after mail command", "MAIL" },
+    { "after data command", "DATA" },
+    { "in response to rcpt to", "RCPT" },
+    { "in response to the rcpt to", "RCPT" },
+    { "in response to mail from", "MAIL" },
+    { "in response to the mail from", "MAIL" },
+    { "in response to end of data", "DATA" },
+    { "in response to data", "DATA" },
+    { "in response to the data", "DATA" },
     /* Sendmail transcript: ">>> RCPT To:<...>" */
     { ">>> rcpt to", "RCPT" },
     { ">>> mail from", "MAIL" },
