@@ -61,11 +61,86 @@ static const char *const subjects[] = {
   NULL,
 };
 
+/* What an absence notice says in its first lines, for one pasted without
+ * its headers: a person's absence, in the first person. Compared folded. */
+static const char *const absences[] = {
+  "out of the office",
+  "out of office",
+  "i am currently out",
+  "i'm currently out",
+  "i am away",
+  "i'm away",
+  "i will be away",
+  "i will be out",
+  "i will be traveling",
+  "i will be travelling",
+  "i am on vacation",
+  "i'm on vacation",
+  "i am on leave",
+  "i am on holiday",
+  "on annual leave",
+  "away from my mail",
+  "i will not be reading my mail",
+  "limited access to email",
+  "intermittent access to email",
+  "when i return",
+  "upon my return",
+  "back in the office on",
+  /* French */
+  "je suis absent",
+  "je suis actuellement absent",
+  "je serai absent",
+  "absent du bureau",
+  "absente du bureau",
+  "je serai de retour",
+  "des mon retour",
+  "a mon retour",
+  /* German */
+  "ich bin abwesend",
+  "ich bin derzeit nicht im buro",
+  "ich bin nicht im buro",
+  "ich bin im urlaub",
+  "nach meiner ruckkehr",
+  "wieder im buro",
+  /* Italian */
+  "sono fuori ufficio",
+  "saro assente",
+  "sono assente",
+  "al mio rientro",
+  /* Spanish */
+  "estoy fuera de la oficina",
+  "estare ausente",
+  "estoy de vacaciones",
+  "a mi regreso",
+  NULL,
+};
+
+/* A pasted text that opens like an absence notice and holds no failure
+ * code: someone's auto-reply, copied from a mail program. */
+static gboolean
+pasted_absence (const DsnInput *in)
+{
+  const char *body = in->body;
+  if (!in->pasted || !body)
+    return FALSE;
+  g_autofree char *head = g_strndup (body, 600);
+  char reply[4], status[12];
+  for (const char *q = dsn_text_find_reply_code (head, reply); q;
+       q = dsn_text_find_reply_code (q + 3, reply))
+    if (reply[0] == '4' || reply[0] == '5')
+      return FALSE;
+  if (dsn_text_find_status (head, status))
+    return FALSE;
+  return dsn_text_has_folded (head, absences);
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
   if (in->has_delivery_status || in->report->recipients->len > 0)
     return FALSE;
+  if (pasted_absence (in))
+    return TRUE;
   static const char *const daemons[] = { "mailer-daemon", "postmaster", "mail delivery", NULL };
   if (dsn_from_has (in, daemons))
     return FALSE;
@@ -90,8 +165,9 @@ static gboolean
 extract (const DsnInput *in)
 {
   DsnReport *rep = in->report;
-  g_autofree char *addr = dsn_text_find_address (in->from);
-  if (!addr)
+  /* Pasted without its headers, the reply does not say whose it is. */
+  g_autofree char *addr = in->pasted ? NULL : dsn_text_find_address (in->from);
+  if (!addr && !in->pasted)
     return FALSE;
   DsnRecipient *r = dsn_report_add_recipient (rep, addr);
   r->action = DSN_ACTION_NONE;
