@@ -78,6 +78,28 @@ test_word_start (void)
   g_assert_cmpstr (classify (an, "554 Message greylisted, try later", NULL), ==, "greylisting");
 }
 
+/* Chinese, Japanese and Korean are written without spaces: each character
+ * is a word for word groups, so a recipient noun and a non-existence a few
+ * characters apart hold as they do in English. */
+static void
+test_cjk_words (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  g_assert_cmpstr (classify (an, "550 收件人地址不存在", "5.1.1"), ==, "user-unknown");
+  g_assert_cmpstr (classify (an, "552 收件人邮箱空间已满", NULL), ==, "mailbox-full");
+  g_assert_cmpstr (classify (an, "550 宛先のメールアドレスが見つかりません", "5.1.1"), ==,
+                   "user-unknown");
+  g_assert_cmpstr (classify (an, "552 받는 사람의 메일함이 가득 찼습니다", NULL), ==,
+                   "mailbox-full");
+  g_assert_cmpstr (classify (an, "451 发送频率过快，请稍后再试", NULL), ==, "rate-limited");
+  /* Far apart, the words do not make one diagnosis. */
+  g_assert_cmpstr (classify (an,
+                             "550 收件人您好这是一封很长很长很长很长很长很长很长很长的说明文字"
+                             "最后不存在",
+                             NULL),
+                   !=, "user-unknown");
+}
+
 static void
 test_precedence (void)
 {
@@ -402,6 +424,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/normalize", test_normalize);
   g_test_add_func ("/rules/precedence", test_precedence);
   g_test_add_func ("/rules/word-start", test_word_start);
+  g_test_add_func ("/rules/cjk-words", test_cjk_words);
   g_test_add_func ("/rules/languages", test_languages);
   g_test_add_func ("/rules/context", test_context);
   g_test_add_func ("/rules/weights", test_weights);

@@ -580,7 +580,7 @@ static const char *const rule_keys[] = {
 
 /* A word group's words, one key per language (any key is a language). */
 static const char *const group_keys[] = {
-  "en", "fr", "de", "it", "es", "pt", "nl", "ja", "comment", NULL,
+  "en", "fr", "de", "it", "es", "pt", "nl", "ja", "zh", "ko", "comment", NULL,
 };
 
 static const char *const category_keys[] = {
@@ -1357,18 +1357,38 @@ cmp_group_hit (const void *a, const void *b)
 /* A sentence ends here: proximity does not reach across it. */
 #define SENTENCE_GAP 1000
 
+/* TRUE if P starts a Chinese, Japanese or Korean character (U+3000 to
+ * U+D7FF, and the fullwidth forms U+FF00 to U+FF5F): written without spaces,
+ * each is a word of its own for word groups, so that "收件人地址不存在" holds a
+ * recipient noun two words before a non-existence. */
+static inline gboolean
+cjk_at (const guchar *p)
+{
+  return (p[0] >= 0xE3 && p[0] <= 0xED && p[1]) || (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD));
+}
+
+/* TRUE if the three bytes before P (after TEXT) are such a character. */
+static inline gboolean
+cjk_before (const guchar *text, const guchar *p)
+{
+  return p - text >= 3 && cjk_at (p - 3) && (p[-2] & 0xC0) == 0x80 && (p[-1] & 0xC0) == 0x80;
+}
+
 /* The word position of each byte of TEXT (words are separated by single
- * spaces); a word that ends a sentence puts the next one SENTENCE_GAP
- * further. */
+ * spaces, and each CJK character is a word); a word that ends a sentence
+ * puts the next one SENTENCE_GAP further. */
 static guint *
 word_positions (const char *text, gsize len)
 {
+  const guchar *t = (const guchar *)text;
   guint *pos = g_new (guint, len + 1);
   guint w = 0;
   for (gsize i = 0; i < len; i++) {
-    if (text[i] == ' ') {
+    if (t[i] == ' ') {
       char prev = i ? text[i - 1] : ' ';
       w += (prev == '.' || prev == '!' || prev == '?' || prev == ';') ? SENTENCE_GAP : 1;
+    } else if (i > 0 && t[i - 1] != ' ' && (cjk_at (t + i) || cjk_before (t, t + i))) {
+      w++;
     }
     pos[i] = w;
   }
@@ -1398,9 +1418,10 @@ scan_words (const DsnRules *rules, const char *text, GArray *ghits)
         /* A group's word is a word of the text: it starts after a space or an
          * opening bracket and ends before a space or punctuation, so "user"
          * is not in "username" nor "mail" in "example:paris:mail". */
-        if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1]))
+        if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1])
+            && !cjk_before ((const guchar *)text, start))
           continue;
-        if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]))
+        if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]) && !cjk_at (p + 1))
           continue;
         if (!pos)
           pos = word_positions (text, len);
