@@ -100,6 +100,22 @@ test_cjk_words (void)
                    !=, "user-unknown");
 }
 
+/* Some servers write a status code's RFC 3463 description instead of the
+ * code: it stands for the code. */
+static void
+test_status_description (void)
+{
+  g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
+  g_assert_cmpstr (classify (an, "550 Bad destination mailbox address", NULL), ==, "user-unknown");
+  g_assert_cmpstr (classify (an, "Bad destination system address", NULL), ==, "domain-not-found");
+  g_assert_cmpstr (classify (an, "OTHER OR UNDEFINED NETWORK OR ROUTING STATUS", NULL), ==,
+                   "network-error");
+  g_assert_cmpstr (classify (an, "Delivery not authorized, message refused", NULL), ==,
+                   "not-authorized");
+  /* X.0.0's says nothing. */
+  g_assert_cmpstr (classify (an, "Other undefined status", NULL), ==, "on-hold");
+}
+
 static void
 test_precedence (void)
 {
@@ -425,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/precedence", test_precedence);
   g_test_add_func ("/rules/word-start", test_word_start);
   g_test_add_func ("/rules/cjk-words", test_cjk_words);
+  g_test_add_func ("/rules/status-description", test_status_description);
   g_test_add_func ("/rules/languages", test_languages);
   g_test_add_func ("/rules/context", test_context);
   g_test_add_func ("/rules/weights", test_weights);

@@ -950,6 +950,9 @@ reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_cl
     return TRUE;
   if (strlen (words) > 600 || written_by_a_person (words))
     return FALSE;
+  /* A status code's description stands for the code. */
+  if (dsn_status_find_description (words, '5', status))
+    return TRUE;
   DsnMatchInput in = { .text = words, .action = DSN_ACTION_FAILED };
   const DsnRule *r = dsn_rules_match (dsn_analyzer_rules (an), &in, NULL);
   /* Phrase families start at strength 41 (patterns/20-phrases.rules). */

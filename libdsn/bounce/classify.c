@@ -152,6 +152,18 @@ complete_codes (DsnRecipient *r)
       r->status_source = DSN_SOURCE_TEXT;
     }
   }
+  /* No code anywhere, but the description of one: the code it describes,
+   * of the class of the reply or of the action. (A report's own Status:
+   * stays, as vague as it may be.) */
+  if (!at && !r->status) {
+    char cls = reply_at && (reply[0] == '4' || reply[0] == '5') ? reply[0]
+               : r->action == DSN_ACTION_DELAYED                ? '4'
+                                                                : '5';
+    if (dsn_status_find_description (r->diagnostic, cls, code)) {
+      dsn_set (&r->status, code);
+      r->status_source = DSN_SOURCE_TEXT;
+    }
+  }
   if (r->reply_code)
     return;
   /* The first reply code of the status's class: "220-mx ... 421 4.2.1". */

@@ -283,6 +283,12 @@ DSN_INTERNAL GByteArray *dsn_intake_normalize (const char *data, gsize len, gsiz
 /* RFC 3463 subject/detail description of a code ("Bad destination mailbox
  * address"), or NULL. */
 DSN_INTERNAL const char *dsn_status_describe (const char *status);
+/* The code whose RFC 3463 description TEXT quotes ("Bad destination mailbox
+ * address" is X.1.1), of class CLS ('4' or '5'), written to OUT; NULL when
+ * TEXT quotes none that says something of its own. Some servers write the
+ * description instead of the code. */
+DSN_INTERNAL const char *dsn_status_find_description (const char *text, char cls,
+                                                      char out[static 12]);
 
 /* ------------------------------------------------------------ lang.c */
 

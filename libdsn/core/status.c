@@ -118,3 +118,39 @@ dsn_status_describe (const char *status)
       return codes[i].text;
   return classes[status[0] - '0'];
 }
+
+/* Descriptions that say something of their own: not X.0.0's, nor those
+ * too short or too common to be the code's (Mailbox full, Syntax error: the
+ * rules read those words anyway). */
+static gboolean
+telling (const char *text)
+{
+  if (!strcmp (text, "Other undefined status") || !strcmp (text, "Reserved"))
+    return FALSE;
+  guint words = 1;
+  for (const char *p = text; *p; p++)
+    words += *p == ' ';
+  return words >= 3;
+}
+
+const char *
+dsn_status_find_description (const char *text, char cls, char out[static 12])
+{
+  if (!text || (cls != '4' && cls != '5'))
+    return NULL;
+  const char *best = NULL;
+  gsize best_len = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++) {
+    gsize n = strlen (codes[i].text);
+    /* The longest description found: "Bad destination mailbox address
+     * syntax" over "Bad destination mailbox address". */
+    if (n > best_len && telling (codes[i].text) && dsn_strcasestr (text, codes[i].text)) {
+      best = codes[i].code;
+      best_len = n;
+    }
+  }
+  if (!best)
+    return NULL;
+  g_snprintf (out, 12, "%c.%s", cls, best);
+  return out;
+}
