@@ -168,16 +168,9 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
 /* The decoded content of a leaf part (transfer encoding undone), newlines
  * normalized to LF. */
 static GByteArray *
-part_bytes (GMimePart *part)
+part_bytes (const DsnMimePart *part)
 {
-  GMimeDataWrapper *content = g_mime_part_get_content (part);
-  GByteArray *arr = g_byte_array_new ();
-  if (!content)
-    return arr;
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (arr);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_mime_data_wrapper_write_to_stream (content, mem);
-  g_object_unref (mem);
+  GByteArray *arr = dsn_mime_part_decode (part);
   /* Decoded base64 may carry CRLF. */
   gsize w = 0;
   for (gsize i = 0; i < arr->len; i++) {
@@ -196,11 +189,10 @@ part_bytes (GMimePart *part)
 }
 
 static char *
-part_text (GMimePart *part)
+part_text (const DsnMimePart *part)
 {
   g_autoptr (GByteArray) arr = part_bytes (part);
-  const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
-  return dsn_to_utf8 ((const char *)arr->data, arr->len, charset);
+  return dsn_to_utf8 ((const char *)arr->data, arr->len, part->charset);
 }
 
 /* A crude but sufficient HTML to text: bounce pages are simple markup. */
@@ -419,23 +411,20 @@ original_end (OriginalReader *o)
 }
 
 static void
-record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
+record_original_headers (DsnReport *rep, const DsnMimeHeaders *headers)
 {
   OriginalReader o;
   original_begin (&o, rep);
-  int n = g_mime_header_list_get_count (headers);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-    const char *name = g_mime_header_get_name (h);
+  static const char *const used[]
+      = { "Received", "DKIM-Signature", "From", "To", "Subject", "Message-ID", "Date" };
+  for (guint i = 0; i < dsn_mime_headers_count (headers); i++) {
+    DsnMimeField *f = dsn_mime_headers_at (headers, i);
     /* Values are unfolded on demand: only ask for those used. */
-    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature")
-        && g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To")
-        && g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID")
-        && g_ascii_strcasecmp (name, "Date"))
-      continue;
-    const char *value = g_mime_header_get_value (h);
-    if (value)
-      original_field (&o, name, value);
+    for (gsize u = 0; u < G_N_ELEMENTS (used); u++)
+      if (dsn_mime_field_is (f, used[u])) {
+        original_field (&o, dsn_mime_field_name (f), dsn_mime_field_value (f));
+        break;
+      }
   }
   original_end (&o);
 }
@@ -544,26 +533,24 @@ parse_feedback (DsnReport *rep, const char *text, gsize len)
     g_string_free (cur, TRUE);
 }
 
-static void walk (Walk *w, GMimeObject *obj, guint depth);
+static void walk (Walk *w, const DsnMimePart *part, guint depth);
 
 static void
-walk_message_part (Walk *w, GMimeMessagePart *mp, guint depth)
+walk_message_part (Walk *w, const DsnMimePart *part)
 {
-  GMimeMessage *m = g_mime_message_part_get_message (mp);
-  if (!m)
+  if (!part->message)
     return;
   if (!w->in.has_returned) {
     w->in.has_returned = TRUE;
-    record_original_headers (w->in.report, g_mime_object_get_header_list (GMIME_OBJECT (m)));
+    record_original_headers (w->in.report, &part->message->headers);
   }
 }
 
 static void
-walk_part (Walk *w, GMimePart *part, guint depth)
+walk_part (Walk *w, const DsnMimePart *part)
 {
-  GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
-  const char *type = ct ? g_mime_content_type_get_media_type (ct) : "text";
-  const char *sub = ct ? g_mime_content_type_get_media_subtype (ct) : "plain";
+  const char *type = part->type;
+  const char *sub = part->subtype;
   DsnReport *rep = w->in.report;
 
   if (!g_ascii_strcasecmp (type, "message")
@@ -611,7 +598,7 @@ walk_part (Walk *w, GMimePart *part, guint depth)
 }
 
 static void
-walk (Walk *w, GMimeObject *obj, guint depth)
+walk (Walk *w, const DsnMimePart *part, guint depth)
 {
   if (depth > w->depth_limit) {
     char limit[24];
@@ -619,14 +606,14 @@ walk (Walk *w, GMimeObject *obj, guint depth)
     dsn_report_warn (w->in.report, "limit.mime_depth", "limit", limit, NULL);
     return;
   }
-  if (GMIME_IS_MULTIPART (obj)) {
-    GMimeMultipart *mp = GMIME_MULTIPART (obj);
-    int n = g_mime_multipart_get_count (mp);
-    for (int i = 0; i < n; i++)
-      walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+  switch (part->kind) {
+  case DSN_MIME_MULTIPART: {
+    guint n = part->children->len;
+    for (guint i = 0; i < n; i++)
+      walk (w, part->children->pdata[i], depth + 1);
     /* A multipart whose boundary never occurs has its whole content as the
      * prologue: read it as the report's text. */
-    const char *prologue = n == 0 ? g_mime_multipart_get_prologue (mp) : NULL;
+    const char *prologue = n == 0 ? part->prologue : NULL;
     if (prologue && *prologue) {
       dsn_report_warn (w->in.report, "mime.empty_multipart", NULL);
       g_autofree char *text = dsn_to_utf8 (prologue, strlen (prologue), NULL);
@@ -637,39 +624,25 @@ walk (Walk *w, GMimeObject *obj, guint depth)
         w->first_text = g_strdup (text);
       w->saw_plain = TRUE;
     }
-  } else if (GMIME_IS_MESSAGE_PART (obj)) {
-    walk_message_part (w, GMIME_MESSAGE_PART (obj), depth);
-  } else if (GMIME_IS_PART (obj)) {
-    walk_part (w, GMIME_PART (obj), depth);
+    break;
+  }
+  case DSN_MIME_MESSAGE: walk_message_part (w, part); break;
+  case DSN_MIME_LEAF: walk_part (w, part); break;
   }
 }
 
 const char *
 dsn_input_header (const DsnInput *in, const char *name)
 {
-  return g_mime_object_get_header (GMIME_OBJECT (in->message), name);
+  return dsn_mime_headers_get (&in->message->headers, name);
 }
 
 /* ------------------------------------------------------------ parsing */
 
 static void
-parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer user_data)
+parser_warning (const char *code, gpointer data)
 {
-  DsnReport *rep = user_data;
-  switch (errcode) {
-  case GMIME_WARN_MALFORMED_MULTIPART:
-    dsn_report_warn (rep, "mime.malformed_multipart", NULL);
-    break;
-  case GMIME_WARN_TRUNCATED_MESSAGE: dsn_report_warn (rep, "mime.truncated", NULL); break;
-  case GMIME_WARN_INVALID_CONTENT_TYPE:
-    dsn_report_warn (rep, "mime.invalid_content_type", NULL);
-    break;
-  case GMIME_CRIT_INVALID_HEADER_NAME: dsn_report_warn (rep, "mime.invalid_header", NULL); break;
-  case GMIME_WARN_UNENCODED_8BIT_HEADER:
-    dsn_report_warn (rep, "mime.unencoded_header", NULL);
-    break;
-  default: break;
-  }
+  dsn_report_warn (data, code, NULL);
 }
 
 /* Cuts every field of the top-level header block to LIMIT bytes (its
@@ -845,25 +818,10 @@ starts_with_header (const char *s)
   return FALSE;
 }
 
-static GMimeMessage *
-parse_message (GByteArray *buf, DsnReport *rep)
-{
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (buf);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (mem);
-  g_object_unref (mem);
-  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
-  GMimeParserOptions *opts = g_mime_parser_options_new ();
-  g_mime_parser_options_set_warning_callback (opts, parser_warning, rep);
-  GMimeMessage *msg = g_mime_parser_construct_message (parser, opts);
-  g_mime_parser_options_free (opts);
-  return msg;
-}
-
 static char *
-decoded_header (GMimeMessage *msg, const char *name)
+decoded_header (const DsnMimeMessage *msg, const char *name)
 {
-  const char *v = g_mime_object_get_header (GMIME_OBJECT (msg), name);
+  const char *v = dsn_mime_headers_get (&msg->headers, name);
   if (!v)
     return g_strdup ("");
   char *dec = g_mime_utils_header_decode_text (NULL, v);
@@ -1185,7 +1143,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, parts_limit);
     dsn_report_warn (rep, "limit.mime_parts", "limit", bound, NULL);
   }
-  g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
+  DsnMimeMessage *msg = dsn_mime_parse ((const char *)buf->data, buf->len, parser_warning, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
     return NULL;
@@ -1201,9 +1159,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   w.body = g_string_new (NULL);
   w.html = g_ptr_array_new_with_free_func (g_free);
   w.depth_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_DEPTH);
-  GMimeObject *root = g_mime_message_get_mime_part (msg);
-  if (root)
-    walk (&w, root, 0);
+  walk (&w, msg->body, 0);
   /* HTML only counts when the report has no plain text (RFC 2046 §5.1.4). */
   if (!w.saw_plain)
     for (guint i = 0; i < w.html->len; i++) {
@@ -1243,7 +1199,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
     /* Not a report: explain how the message itself was delivered. */
-    rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
+    rep->headers = dsn_headers_analyze (&msg->headers);
     rep->headers_free = (GDestroyNotify)dsn_headers_free;
     if (rep->headers)
       rep->kind = DSN_KIND_HEADERS;
@@ -1262,9 +1218,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   dsn_classify_report (an, rep);
   if (rep->kind == DSN_KIND_DELIVERY_STATUS) {
     dsn_backscatter_assess (an, rep);
-    dsn_sending_assess (rep, GMIME_OBJECT (msg));
+    dsn_sending_assess (rep, &msg->headers);
   }
 
+  dsn_mime_message_free (msg);
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);
   g_free (w.first_text);
