@@ -132,6 +132,33 @@ test_fold (void)
   g_assert_null (dsn_text_fold_find (folded, "remise"));
 }
 
+/* dsn_utf8_validate() gives g_utf8_validate()'s answer, whatever falls
+ * where in its eight-byte steps: every start and length over ASCII with
+ * one odd byte or sequence put at each place. */
+static void
+test_utf8_validate (void)
+{
+  static const char *const odd[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
+                                     "\xc3",     "\xe2\x82",     "\xed\xa0\x80",     "",
+                                     "\x80" };
+  for (gsize k = 0; k < G_N_ELEMENTS (odd); k++) {
+    gsize olen = strlen (odd[k]) ? strlen (odd[k]) : 1; /* "": a NUL */
+    for (gsize at = 0; at < 20; at++) {
+      char buf[40];
+      memset (buf, 'a', sizeof buf);
+      memcpy (buf + at, odd[k], olen);
+      for (gsize start = 0; start < 9; start++)
+        for (gsize len = 0; start + len <= sizeof buf; len++)
+          g_assert_cmpint (dsn_utf8_validate (buf + start, len), ==,
+                           g_utf8_validate (buf + start, len, NULL));
+      buf[sizeof buf - 1] = '\0';
+      for (gsize start = 0; start < 9; start++)
+        g_assert_cmpint (dsn_utf8_validate (buf + start, -1), ==,
+                         g_utf8_validate (buf + start, -1, NULL));
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -141,5 +168,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/address", test_address);
   g_test_add_func ("/text/squeeze", test_squeeze_and_search);
   g_test_add_func ("/text/fold", test_fold);
+  g_test_add_func ("/text/utf8-validate", test_utf8_validate);
   return g_test_run ();
 }

@@ -152,7 +152,7 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
       g_free (out);
     }
   }
-  if (g_utf8_validate (buf, len, NULL))
+  if (dsn_utf8_validate (buf, len))
     return g_strndup (buf, len);
   /* GMime's guess may keep bytes no charset gave it (the 5- and 6-byte
    * forms of old UTF-8, F8-FD): what is still invalid is replaced. */
@@ -171,7 +171,10 @@ static GByteArray *
 part_bytes (const DsnMimePart *part)
 {
   GByteArray *arr = dsn_mime_part_decode (part);
-  /* Decoded base64 may carry CRLF. */
+  /* Decoded base64 may carry CRLF (a body as written has neither CR nor
+   * NUL: the analysed buffer has none). */
+  if (!arr->len || (!memchr (arr->data, '\r', arr->len) && !memchr (arr->data, '\0', arr->len)))
+    return arr;
   gsize w = 0;
   for (gsize i = 0; i < arr->len; i++) {
     guint8 c = arr->data[i];
@@ -374,7 +377,7 @@ original_field (OriginalReader *o, const char *name, const char *value)
   static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
   for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
     if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
-      g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value);
+      g_autofree char *dec = dsn_mime_decode_text (value);
       dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
       return;
     }
@@ -764,6 +767,17 @@ cut_mime_parts (GByteArray *buf, gsize limit)
   return FALSE;
 }
 
+/* TRUE if the LEN bytes of TEXT have two newlines in a row. */
+static gboolean
+has_blank_line (const char *text, gsize len)
+{
+  const char *end = text + len;
+  for (const char *p = text; (p = memchr (p, '\n', end - p)) && p + 1 < end; p++)
+    if (p[1] == '\n')
+      return TRUE;
+  return FALSE;
+}
+
 /* TRUE if the text starts with a message's header block (or an mbox "From "
  * line): a field at the very start, and among the fields before the first
  * blank line one that messages have. A pasted line that happens to start
@@ -824,7 +838,7 @@ decoded_header (const DsnMimeMessage *msg, const char *name)
   const char *v = dsn_mime_headers_get (&msg->headers, name);
   if (!v)
     return g_strdup ("");
-  char *dec = g_mime_utils_header_decode_text (NULL, v);
+  char *dec = dsn_mime_decode_text (v);
   if (!g_utf8_validate (dec, -1, NULL)) {
     char *fixed = dsn_to_utf8 (dec, strlen (dec), NULL);
     g_free (dec);
@@ -1124,7 +1138,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   }
   /* Headers alone, as copied from a mail client's "show original": the
    * input ends in the header block, which is no message cut short. */
-  if (!pasted && !g_strstr_len ((const char *)buf->data, buf->len, "\n\n")) {
+  if (!pasted && !has_blank_line ((const char *)buf->data, buf->len)) {
     if (buf->data[buf->len - 1] != '\n')
       g_byte_array_append (buf, (const guint8 *)"\n", 1);
     g_byte_array_append (buf, (const guint8 *)"\n", 2); /* and the NUL after it */

@@ -100,10 +100,23 @@ dsn_mime_headers_at (const DsnMimeHeaders *h, guint i)
   return &g_array_index (h->fields, DsnMimeField, i);
 }
 
+/* The N bytes at A and B equal but for ASCII case: field names are asked
+ * for on every dialect's detection, a call per byte would show. */
+static gboolean
+same_name (const char *a, const char *b, gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    guchar x = a[i], y = b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 dsn_mime_field_is (const DsnMimeField *f, const char *name)
 {
-  return strlen (name) == f->name_len && !g_ascii_strncasecmp (f->name, name, f->name_len);
+  return strlen (name) == f->name_len && same_name (f->name, name, f->name_len);
 }
 
 const char *
@@ -114,14 +127,47 @@ dsn_mime_field_name (DsnMimeField *f)
   return f->name_z;
 }
 
+/* TRUE if the LEN bytes at S are ASCII without an encoded word ("=?"):
+ * decoding leaves them as they are. */
+static gboolean
+plain_ascii (const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if ((guchar)s[i] >= 128 || (s[i] == '=' && i + 1 < len && s[i + 1] == '?'))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+dsn_mime_decode_text (const char *text)
+{
+  gsize len = strlen (text);
+  return plain_ascii (text, len) ? g_strndup (text, len)
+                                 : g_mime_utils_header_decode_text (NULL, text);
+}
+
 const char *
 dsn_mime_field_value (DsnMimeField *f)
 {
-  if (!f->value) {
-    /* What g_mime_header_get_value() gives: unfolded, then decoded. */
-    g_autofree char *raw = g_strndup (f->raw, f->raw_len);
-    g_autofree char *unfolded = g_mime_utils_header_unfold (raw);
+  if (f->value)
+    return f->value;
+  /* What g_mime_header_get_value() gives: unfolded (white space trimmed,
+   * newlines dropped), then decoded (RFC 2047, 8-bit text). */
+  const char *s = f->raw, *e = f->raw + f->raw_len;
+  while (s < e && is_lwsp (*s))
+    s++;
+  while (e > s && is_lwsp (e[-1]))
+    e--;
+  char *unfolded = g_malloc (e - s + 1), *w = unfolded;
+  for (; s < e; s++)
+    if (*s != '\n' && *s != '\r')
+      *w++ = *s;
+  *w = '\0';
+  if (plain_ascii (unfolded, w - unfolded)) {
+    f->value = unfolded;
+  } else {
     f->value = g_mime_utils_header_decode_text (NULL, unfolded);
+    g_free (unfolded);
   }
   return f->value;
 }
@@ -132,7 +178,7 @@ dsn_mime_headers_get (const DsnMimeHeaders *h, const char *name)
   gsize n = strlen (name);
   for (guint i = 0; i < dsn_mime_headers_count (h); i++) {
     DsnMimeField *f = dsn_mime_headers_at (h, i);
-    if (f->name_len == n && !g_ascii_strncasecmp (f->name, name, n))
+    if (f->name_len == n && same_name (f->name, name, n))
       return dsn_mime_field_value (f);
   }
   return NULL;
@@ -141,7 +187,7 @@ dsn_mime_headers_get (const DsnMimeHeaders *h, const char *name)
 static gboolean
 is_content_field (const DsnMimeField *f)
 {
-  return f->name_len >= 8 && !g_ascii_strncasecmp (f->name, "Content-", 8);
+  return f->name_len >= 8 && same_name (f->name, "Content-", 8);
 }
 
 static Boundary check_boundary (Parser *p, const char *line, gsize len);
@@ -179,7 +225,7 @@ field_parse (Parser *p, const char *start, const char *end, GArray *fields)
   gboolean eight_bit = FALSE;
   for (guint i = 0; i < f.name_len && !eight_bit; i++)
     eight_bit = (guchar)f.name[i] >= 128;
-  if (eight_bit || !g_utf8_validate (f.raw, f.raw_len, NULL))
+  if (eight_bit || !dsn_utf8_validate (f.raw, f.raw_len))
     warn (p, "mime.unencoded_header");
 }
 

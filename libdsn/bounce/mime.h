@@ -76,6 +76,10 @@ DSN_INTERNAL const char *dsn_mime_field_name (DsnMimeField *f);
 /* F's value unfolded and decoded (RFC 2047), as GMime gives it. */
 DSN_INTERNAL const char *dsn_mime_field_value (DsnMimeField *f);
 
+/* TEXT with its encoded words decoded (g_mime_utils_header_decode_text()),
+ * newly allocated; ASCII text without one is copied as it is. */
+DSN_INTERNAL char *dsn_mime_decode_text (const char *text);
+
 /* TRUE if P's content type is TYPE/SUBTYPE (any case). */
 DSN_INTERNAL gboolean dsn_mime_part_is (const DsnMimePart *p, const char *type,
                                         const char *subtype);

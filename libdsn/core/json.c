@@ -48,7 +48,7 @@ text_open (DsnJson *w, char c)
 static void
 text_string (GString *out, const char *s)
 {
-  g_autofree char *valid = g_utf8_validate (s, -1, NULL) ? NULL : g_utf8_make_valid (s, -1);
+  g_autofree char *valid = dsn_utf8_validate (s, -1) ? NULL : g_utf8_make_valid (s, -1);
   if (valid)
     s = valid;
   g_string_append_c (out, '"');
@@ -151,7 +151,7 @@ void
 dsn_json_set_member_name (DsnJson *w, const char *name)
 {
   if (w->builder) {
-    if (g_utf8_validate (name, -1, NULL)) {
+    if (dsn_utf8_validate (name, -1)) {
       json_builder_set_member_name (w->builder, name);
     } else {
       g_autofree char *valid = g_utf8_make_valid (name, -1);
@@ -174,7 +174,7 @@ dsn_json_add_string_value (DsnJson *w, const char *value)
   }
   if (w->builder) {
     JsonNode *node = json_node_alloc ();
-    if (g_utf8_validate (value, -1, NULL)) {
+    if (dsn_utf8_validate (value, -1)) {
       json_node_init_string (node, value);
     } else {
       g_autofree char *valid = g_utf8_make_valid (value, -1);

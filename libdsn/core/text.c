@@ -440,3 +440,19 @@ dsn_text_address_domain (const char *text)
   const char *at = a ? strrchr (a, '@') : NULL;
   return at && at[1] ? g_ascii_strdown (at + 1, -1) : NULL;
 }
+
+gboolean
+dsn_utf8_validate (const char *s, gssize len)
+{
+  gsize n = len < 0 ? strlen (s) : (gsize)len;
+  const char *p = s, *end = s + n;
+  while (end - p >= 8) {
+    guint64 w;
+    memcpy (&w, p, 8);
+    /* A byte with its high bit set, or a NUL (which only a LEN can hold). */
+    if ((w & 0x8080808080808080ULL) || ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
+      break;
+    p += 8;
+  }
+  return g_utf8_validate (p, end - p, NULL);
+}
