@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "pool.h"
 
+#include <pthread.h>
+
 /* Items in flight at most. Their bytes are bounded too (max_bytes): behind
  * one slow message, 512 large ones read meanwhile held gigabytes. */
 #define WINDOW 512
@@ -11,9 +13,12 @@ struct _Pool {
   gpointer data;
   int jobs;
   GThread **threads; /* none with one job */
-  GAsyncQueue *todo; /* Job */
-  GMutex lock;       /* guards what follows */
-  GCond done_cond;   /* the item to finish next is done */
+  /* POSIX locks, not GLib's: ThreadSanitizer sees their ordering (GLib's
+   * futexes are invisible to it), so the handoffs are checked too. */
+  pthread_mutex_t lock;     /* guards what follows */
+  pthread_cond_t todo_cond; /* a job was queued */
+  pthread_cond_t done_cond; /* the item to finish next is done */
+  GQueue todo;              /* Job */
   gpointer slots[WINDOW];
   gsize sizes[WINDOW];
   gboolean ready[WINDOW];
@@ -33,18 +38,22 @@ worker (gpointer data)
 {
   Pool *pool = data;
   for (;;) {
-    Job *job = g_async_queue_pop (pool->todo);
+    pthread_mutex_lock (&pool->lock);
+    while (g_queue_is_empty (&pool->todo))
+      pthread_cond_wait (&pool->todo_cond, &pool->lock);
+    Job *job = g_queue_pop_head (&pool->todo);
+    pthread_mutex_unlock (&pool->lock);
     if (!job->item) {
       g_free (job);
       return NULL;
     }
     pool->work (job->item, pool->data);
-    g_mutex_lock (&pool->lock);
+    pthread_mutex_lock (&pool->lock);
     pool->ready[job->seq % WINDOW] = TRUE;
     /* Only the item the caller waits for is worth waking it up. */
     if (job->seq == pool->next_finish)
-      g_cond_signal (&pool->done_cond);
-    g_mutex_unlock (&pool->lock);
+      pthread_cond_signal (&pool->done_cond);
+    pthread_mutex_unlock (&pool->lock);
     g_free (job);
   }
 }
@@ -55,16 +64,16 @@ static void
 drain (Pool *pool, gboolean wait)
 {
   for (;;) {
-    g_mutex_lock (&pool->lock);
+    pthread_mutex_lock (&pool->lock);
     if (pool->next_finish == pool->next_seq) {
-      g_mutex_unlock (&pool->lock);
+      pthread_mutex_unlock (&pool->lock);
       return;
     }
     guint slot = pool->next_finish % WINDOW;
     while (wait && !pool->ready[slot])
-      g_cond_wait (&pool->done_cond, &pool->lock);
+      pthread_cond_wait (&pool->done_cond, &pool->lock);
     if (!pool->ready[slot]) {
-      g_mutex_unlock (&pool->lock);
+      pthread_mutex_unlock (&pool->lock);
       return;
     }
     gpointer item = pool->slots[slot];
@@ -72,10 +81,19 @@ drain (Pool *pool, gboolean wait)
     pool->ready[slot] = FALSE;
     pool->bytes -= pool->sizes[slot];
     pool->next_finish++;
-    g_mutex_unlock (&pool->lock);
+    pthread_mutex_unlock (&pool->lock);
     pool->finish (item, pool->data);
     wait = FALSE;
   }
+}
+
+static void
+queue_job (Pool *pool, Job *job)
+{
+  pthread_mutex_lock (&pool->lock);
+  g_queue_push_tail (&pool->todo, job);
+  pthread_cond_signal (&pool->todo_cond);
+  pthread_mutex_unlock (&pool->lock);
 }
 
 Pool *
@@ -88,9 +106,10 @@ pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer da
   pool->data = data;
   pool->jobs = jobs;
   if (jobs > 1) {
-    pool->todo = g_async_queue_new ();
-    g_mutex_init (&pool->lock);
-    g_cond_init (&pool->done_cond);
+    pthread_mutex_init (&pool->lock, NULL);
+    pthread_cond_init (&pool->todo_cond, NULL);
+    pthread_cond_init (&pool->done_cond, NULL);
+    g_queue_init (&pool->todo);
     pool->threads = g_new0 (GThread *, jobs);
     for (int i = 0; i < jobs; i++)
       pool->threads[i] = g_thread_new ("dsn-worker", worker, pool);
@@ -112,17 +131,17 @@ pool_push (Pool *pool, gpointer item, gsize bytes)
   while (pool->next_seq > pool->next_finish
          && (pool->next_seq - pool->next_finish >= WINDOW || pool->bytes + bytes > pool->max_bytes))
     drain (pool, TRUE);
-  g_mutex_lock (&pool->lock);
+  pthread_mutex_lock (&pool->lock);
   guint64 seq = pool->next_seq++;
   pool->slots[seq % WINDOW] = item;
   pool->sizes[seq % WINDOW] = bytes;
   pool->bytes += bytes;
   pool->ready[seq % WINDOW] = FALSE;
-  g_mutex_unlock (&pool->lock);
+  pthread_mutex_unlock (&pool->lock);
   Job *job = g_new0 (Job, 1);
   job->item = item;
   job->seq = seq;
-  g_async_queue_push (pool->todo, job);
+  queue_job (pool, job);
   drain (pool, FALSE);
 }
 
@@ -133,13 +152,13 @@ pool_free (Pool *pool)
     while (pool->next_finish < pool->next_seq)
       drain (pool, TRUE);
     for (int i = 0; i < pool->jobs; i++)
-      g_async_queue_push (pool->todo, g_new0 (Job, 1));
+      queue_job (pool, g_new0 (Job, 1));
     for (int i = 0; i < pool->jobs; i++)
       g_thread_join (pool->threads[i]);
     g_free (pool->threads);
-    g_async_queue_unref (pool->todo);
-    g_mutex_clear (&pool->lock);
-    g_cond_clear (&pool->done_cond);
+    pthread_mutex_destroy (&pool->lock);
+    pthread_cond_destroy (&pool->todo_cond);
+    pthread_cond_destroy (&pool->done_cond);
   }
   g_free (pool);
 }

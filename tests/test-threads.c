@@ -52,6 +52,7 @@ test_sealed (void)
   g_autoptr (DsnAnalyzer) an = dsn_analyzer_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (DsnReport) rep = dsn_analyzer_analyze (an, bounce, strlen (bounce), &error);
+  g_assert_nonnull (rep);
   g_assert_false (dsn_analyzer_add_patterns_dir (an, bounces_dir, &error));
   g_assert_error (error, DSN_ERROR, DSN_ERROR_USAGE);
 }

@@ -98,6 +98,31 @@ is_host (const char *s, gsize n)
   return n >= 4 && last > 2;
 }
 
+/* A file name or a bare extension ("invoice.exe", ".scr", "a.docm") of the
+ * kinds filters refuse: executables, scripts, archives, macro documents.
+ * Said before host names, which they resemble; ".com" is left to them. */
+static gboolean
+is_file (const char *s, gsize n)
+{
+  static const char *const exts[]
+      = { "exe", "scr", "bat", "cmd", "pif", "cpl", "msi",  "msc",  "jar",  "js",   "jse",  "vbs",
+          "vbe", "wsf", "wsh", "hta", "ps1", "lnk", "reg",  "dll",  "iso",  "img",  "zip",  "rar",
+          "7z",  "gz",  "tgz", "ace", "arj", "cab", "docm", "xlsm", "pptm", "dotm", "xlam", "apk" };
+  const char *dot = NULL;
+  for (gsize i = 0; i < n; i++)
+    if (s[i] == '.')
+      dot = s + i;
+    else if (s[i] == '@' || s[i] == '/' || s[i] == ':')
+      return FALSE;
+  if (!dot)
+    return FALSE;
+  gsize len = n - (dot + 1 - s);
+  for (gsize i = 0; i < G_N_ELEMENTS (exts); i++)
+    if (strlen (exts[i]) == len && !g_ascii_strncasecmp (dot + 1, exts[i], len))
+      return TRUE;
+  return FALSE;
+}
+
 /* A queue id, a hash or a session id: long, letters and digits mixed. */
 static gboolean
 is_id (const char *s, gsize n)
@@ -131,6 +156,8 @@ placeholder (const char *s, gsize n, gboolean bracketed)
     return "<addr>";
   if (is_ip (s, n))
     return "<ip>";
+  if (is_file (s, n))
+    return "<file>";
   if (is_host (s, n))
     return "<host>";
   gsize i = 0;
@@ -198,7 +225,13 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
       g_string_append (norm, ph);
       g_string_append_len (norm, tail, nt);
       g_string_append_c (norm, ' ');
-      if (nt) {
+      /* A file name says what the words are about (an attachment): it
+       * stays a word of its own in the words alone. */
+      if (!strcmp (ph, "<file>")) {
+        g_string_append (skel, ph);
+        g_string_append_len (skel, tail, nt);
+        g_string_append_c (skel, ' ');
+      } else if (nt) {
         if (skel->len && skel->str[skel->len - 1] == ' ')
           g_string_truncate (skel, skel->len - 1);
         g_string_append_len (skel, tail, nt);
