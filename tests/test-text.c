@@ -159,6 +159,50 @@ test_utf8_validate (void)
   }
 }
 
+/* dsn_text_lower() is g_ascii_tolower() on each byte, whatever its place
+ * in the eight-byte steps; dsn_lower_find() with the text's pairs finds
+ * what dsn_strcasestr() finds. */
+static void
+test_lower (void)
+{
+  char all[300];
+  for (gsize i = 0; i < sizeof all; i++)
+    all[i] = (char)(i % 255 + 1); /* every byte but NUL */
+  for (gsize start = 0; start < 9; start++)
+    for (gsize len = 0; start + len <= sizeof all; len += 7) {
+      g_autofree char *low = dsn_text_lower (all + start, len);
+      for (gsize i = 0; i < len; i++)
+        g_assert_cmpint (low[i], ==, g_ascii_tolower (all[start + i]));
+      g_assert_cmpint (low[len], ==, '\0');
+    }
+  static const char text[] = "Delivery has FAILED to these recipients: \xc3\x89"
+                             "chec x";
+  static const char *const needles[] = { "failed",
+                                         "delivery HAS",
+                                         "has failed to",
+                                         "recipients: \xc3\x89",
+                                         "\xc3\x89"
+                                         "CHEC",
+                                         "fail to",
+                                         "d",
+                                         "q",
+                                         "x",
+                                         "ex",
+                                         "",
+                                         "tHESE r",
+                                         "these  r",
+                                         "s: \xc3\xa9" };
+  g_autofree char *low = dsn_text_lower (text, strlen (text));
+  g_autofree DsnPairs *pairs = g_new (DsnPairs, 1);
+  dsn_pairs_fill (pairs, low, strlen (low));
+  for (gsize i = 0; i < G_N_ELEMENTS (needles); i++) {
+    g_assert_true (dsn_lower_find (text, low, pairs, needles[i])
+                   == dsn_strcasestr (text, needles[i]));
+    g_assert_true (dsn_lower_find (text, low, NULL, needles[i])
+                   == dsn_strcasestr (text, needles[i]));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,5 +213,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/squeeze", test_squeeze_and_search);
   g_test_add_func ("/text/fold", test_fold);
   g_test_add_func ("/text/utf8-validate", test_utf8_validate);
+  g_test_add_func ("/text/lower", test_lower);
   return g_test_run ();
 }

@@ -1196,6 +1196,11 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   w.in.body_len = w.body->len;
   g_autofree char *body_lower = dsn_text_lower (w.body->str, w.body->len);
   w.in.body_lower = body_lower;
+  /* 8 KiB, cleared and filled once: a body is searched for hundreds of
+   * phrases, most of them absent. */
+  g_autofree DsnPairs *body_pairs = g_new (DsnPairs, 1);
+  dsn_pairs_fill (body_pairs, body_lower, w.body->len);
+  w.in.body_pairs = body_pairs;
   w.in.first_text = w.first_text ? w.first_text : "";
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {

@@ -64,7 +64,9 @@ typedef struct {
   /* BODY in ASCII lower case, byte for byte (same length and offsets): the
    * dialects' case-insensitive searches become plain ones (dsn_body_find()). */
   const char *body_lower;
-  /* The first part of the report (before any delivery-status / rfc822 part). */
+  const DsnPairs *body_pairs; /* the pairs of bytes of BODY_LOWER (dsn_pairs_fill()) */
+  /* The first part of the report (before any delivery-status / rfc822
+   * part); BODY holds it. */
   const char *first_text;
   gboolean has_delivery_status; /* a message/delivery-status part was parsed */
   gboolean has_returned;        /* the original message was found (attached or inline) */

@@ -44,19 +44,55 @@ char *
 dsn_text_lower (const char *text, gsize len)
 {
   char *out = g_malloc (len + 1);
-  for (gsize i = 0; i < len; i++)
+  gsize i = 0;
+  /* Eight bytes at a time: 0x20 added to each byte from A to Z (a byte
+   * with its high bit set is none of them). */
+  for (; len - i >= 8; i += 8) {
+    guint64 w, low7;
+    memcpy (&w, text + i, 8);
+    low7 = w & G_GUINT64_CONSTANT (0x7f7f7f7f7f7f7f7f);
+    guint64 ge_a = low7 + G_GUINT64_CONSTANT (0x3f3f3f3f3f3f3f3f); /* high bit: >= 'A' */
+    guint64 gt_z = low7 + G_GUINT64_CONSTANT (0x2525252525252525); /* high bit: > 'Z' */
+    guint64 upper = (ge_a ^ gt_z) & ~w & G_GUINT64_CONSTANT (0x8080808080808080);
+    w |= upper >> 2;
+    memcpy (out + i, &w, 8);
+  }
+  for (; i < len; i++)
     out[i] = ascii_lower (text[i]);
   out[len] = '\0';
   return out;
 }
 
+void
+dsn_pairs_fill (DsnPairs *pairs, const char *lower, gsize len)
+{
+  memset (pairs->bits, 0, sizeof pairs->bits);
+  for (gsize i = 1; i < len; i++) {
+    guint k = (guint)(guchar)lower[i - 1] << 8 | (guchar)lower[i];
+    pairs->bits[k >> 6] |= G_GUINT64_CONSTANT (1) << (k & 63);
+  }
+}
+
+gboolean
+dsn_pairs_may_hold (const DsnPairs *pairs, const char *needle)
+{
+  for (gsize i = 1; needle[0] && needle[i]; i++) {
+    guint k = (guint)(guchar)ascii_lower (needle[i - 1]) << 8 | (guchar)ascii_lower (needle[i]);
+    if (!(pairs->bits[k >> 6] & G_GUINT64_CONSTANT (1) << (k & 63)))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 const char *
-dsn_lower_find (const char *text, const char *lower, const char *needle)
+dsn_lower_find (const char *text, const char *lower, const DsnPairs *pairs, const char *needle)
 {
   /* A case-insensitive search stops at every occurrence of the needle's
    * first letter in either case; strstr() compares blocks of bytes. */
   char low[256];
   gsize n = strlen (needle);
+  if (pairs && !dsn_pairs_may_hold (pairs, needle))
+    return NULL;
   if (n >= sizeof low)
     return dsn_strcasestr (text, needle);
   for (gsize i = 0; i <= n; i++)
