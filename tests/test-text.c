@@ -203,6 +203,38 @@ test_lower (void)
   }
 }
 
+/* The organisational domain, the same when asked again (from the cache of
+ * answers) and after other domains pushed it out of the cache. */
+static void
+test_domain_org (void)
+{
+  static const struct {
+    const char *domain, *org;
+  } cases[] = {
+    { "mx1.mail.example.co.uk", "example.co.uk" },
+    { "example.com", "example.com" },
+    { "a.b.example.com", "example.com" },
+    { "com", "com" },
+    { "localhost", "localhost" },
+    { "x.blogspot.com", "x.blogspot.com" },
+    { "MX.Example.ORG", "Example.ORG" },
+  };
+  for (int round = 0; round < 3; round++) {
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+      g_autofree char *org = dsn_domain_org (cases[i].domain);
+      g_assert_cmpstr (org, ==, cases[i].org);
+    }
+    for (int i = 0; i < 300; i++) {
+      g_autofree char *d = g_strdup_printf ("h%d.d%d.co.uk", i, i % 7);
+      g_autofree char *want = g_strdup_printf ("d%d.co.uk", i % 7);
+      g_autofree char *org = dsn_domain_org (d);
+      g_assert_cmpstr (org, ==, want);
+    }
+  }
+  g_assert_true (dsn_domain_aligned ("bounce.example.co.uk", "EXAMPLE.co.uk"));
+  g_assert_false (dsn_domain_aligned ("example.co.uk", "other.co.uk"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +246,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/fold", test_fold);
   g_test_add_func ("/text/utf8-validate", test_utf8_validate);
   g_test_add_func ("/text/lower", test_lower);
+  g_test_add_func ("/text/domain-org", test_domain_org);
   return g_test_run ();
 }
