@@ -45,6 +45,14 @@ text_open (DsnJson *w, char c)
   g_array_index (w->first, gboolean, w->depth) = TRUE;
 }
 
+/* Bytes text_string() looks at: 1 for those escaped (controls, '"', '\\')
+ * and the NUL that ends the string, 2 for the first byte of U+0085, U+2028
+ * and U+2029 (0xc2, 0xe2); 0 for the rest, copied in runs. */
+static const guint8 special[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x1f */
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1, [0xc2] = 2, [0xe2] = 2,
+};
+
 static void
 text_string (GString *out, const char *s)
 {
@@ -52,13 +60,20 @@ text_string (GString *out, const char *s)
   if (valid)
     s = valid;
   g_string_append_c (out, '"');
-  const char *run = s;
-  for (const char *p = s; *p; p++) {
+  const char *run = s, *p = s;
+  for (;; p++) {
+    while (!special[(guchar)*p])
+      p++;
     guchar c = *p;
-    /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many line
-     * readers split on them: escaped, so one result stays one line. */
-    if ((c == 0xc2 && (guchar)p[1] == 0x85)
-        || (c == 0xe2 && (guchar)p[1] == 0x80 && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))) {
+    if (c == 0)
+      break;
+    if (special[c] == 2) {
+      /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many
+       * line readers split on them: escaped, so one result stays one line. */
+      if (!((c == 0xc2 && (guchar)p[1] == 0x85)
+            || (c == 0xe2 && (guchar)p[1] == 0x80
+                && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))))
+        continue;
       g_string_append_len (out, run, p - run);
       g_string_append_printf (out, "\\u%04x",
                               c == 0xc2              ? 0x85
@@ -68,22 +83,20 @@ text_string (GString *out, const char *s)
       run = p + 1;
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
     g_string_append_len (out, run, p - run);
     switch (c) {
-    case '"': g_string_append (out, "\\\""); break;
-    case '\\': g_string_append (out, "\\\\"); break;
-    case '\n': g_string_append (out, "\\n"); break;
-    case '\r': g_string_append (out, "\\r"); break;
-    case '\t': g_string_append (out, "\\t"); break;
-    case '\b': g_string_append (out, "\\b"); break;
-    case '\f': g_string_append (out, "\\f"); break;
+    case '"': g_string_append_len (out, "\\\"", 2); break;
+    case '\\': g_string_append_len (out, "\\\\", 2); break;
+    case '\n': g_string_append_len (out, "\\n", 2); break;
+    case '\r': g_string_append_len (out, "\\r", 2); break;
+    case '\t': g_string_append_len (out, "\\t", 2); break;
+    case '\b': g_string_append_len (out, "\\b", 2); break;
+    case '\f': g_string_append_len (out, "\\f", 2); break;
     default: g_string_append_printf (out, "\\u%04x", c); break;
     }
     run = p + 1;
   }
-  g_string_append (out, run);
+  g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 
