@@ -468,7 +468,108 @@ content_type_warning (gint64 offset, GMimeParserWarning errcode, const gchar *it
     ((Parser *)user_data)->ct_invalid = TRUE;
 }
 
-/* The type a new part gets from its fields (GMime's object for it): each
+/* A Content-Type value as GMime's parser reads it: TYPE/SUBTYPE, the
+ * charset and boundary parameters (NULL if absent), INVALID if GMime
+ * warned that it could not read it. */
+typedef struct {
+  char *type, *subtype, *charset, *boundary;
+  gboolean invalid;
+} ContentType;
+
+static void
+content_type_clear (ContentType *ct)
+{
+  g_free (ct->type);
+  g_free (ct->subtype);
+  g_free (ct->charset);
+  g_free (ct->boundary);
+  memset (ct, 0, sizeof *ct);
+}
+
+/* GMime's reading of a value depends on the value alone (the parser's
+ * options are the defaults), and a few values come back in every report
+ * ("text/plain; charset=us-ascii", "message/delivery-status"): building
+ * GMime's object and its parameter list for each was 5% of an analysis.
+ * The last readings are kept per thread (no lock), for values and results
+ * that fit in 256 bytes: the value, then each result, NUL-terminated. */
+typedef struct {
+  char buf[256];
+  guint8 used;                             /* 0: an empty slot */
+  guint8 type, subtype, charset, boundary; /* offsets in BUF; 0: NULL */
+  gboolean invalid;
+} CachedType;
+
+static _Thread_local CachedType type_cache[32];
+
+static CachedType *
+cache_slot (const char *value, gsize len)
+{
+  guint h = 5381;
+  for (gsize i = 0; i < len; i++)
+    h = h * 33 + (guchar)value[i];
+  return &type_cache[(h ^ h >> 7) % G_N_ELEMENTS (type_cache)];
+}
+
+/* Appends S (NULL: nothing) to C's buffer; its offset, or 0. FALSE in *FITS
+ * when it does not fit. */
+static guint8
+cache_put (CachedType *c, gsize *at, const char *s, gboolean *fits)
+{
+  if (!s || !*fits)
+    return 0;
+  gsize n = strlen (s) + 1;
+  if (*at + n > sizeof c->buf) {
+    *fits = FALSE;
+    return 0;
+  }
+  memcpy (c->buf + *at, s, n);
+  guint8 off = (guint8)*at;
+  *at += n;
+  return off;
+}
+
+static char *
+cache_get (const CachedType *c, guint8 off)
+{
+  return off ? g_strdup (c->buf + off) : NULL;
+}
+
+static void
+content_type_read (Parser *p, const char *value, ContentType *ct)
+{
+  gsize len = strlen (value);
+  CachedType *c = cache_slot (value, len);
+  if (c->used && len < sizeof c->buf && memcmp (c->buf, value, len + 1) == 0) {
+    ct->type = cache_get (c, c->type);
+    ct->subtype = cache_get (c, c->subtype);
+    ct->charset = cache_get (c, c->charset);
+    ct->boundary = cache_get (c, c->boundary);
+    ct->invalid = c->invalid;
+    return;
+  }
+  p->ct_invalid = FALSE;
+  GMimeContentType *gct = g_mime_content_type_parse (p->options, value);
+  ct->type = g_strdup (g_mime_content_type_get_media_type (gct));
+  ct->subtype = g_strdup (g_mime_content_type_get_media_subtype (gct));
+  ct->charset = g_strdup (g_mime_content_type_get_parameter (gct, "charset"));
+  ct->boundary = g_strdup (g_mime_content_type_get_parameter (gct, "boundary"));
+  ct->invalid = p->ct_invalid;
+  g_object_unref (gct);
+  if (len + 1 >= sizeof c->buf || !ct->type || !ct->subtype)
+    return;
+  gsize at = len + 1;
+  gboolean fits = TRUE;
+  c->used = 0; /* while it is rewritten */
+  memcpy (c->buf, value, len + 1);
+  c->type = cache_put (c, &at, ct->type, &fits);
+  c->subtype = cache_put (c, &at, ct->subtype, &fits);
+  c->charset = cache_put (c, &at, ct->charset, &fits);
+  c->boundary = cache_put (c, &at, ct->boundary, &fits);
+  c->invalid = ct->invalid;
+  c->used = fits;
+}
+
+/* The type a new part gets from its fields (as GMime reads them): each
  * Content-Type field is read in turn by GMime's parser, the last one
  * wins; Content-Transfer-Encoding likewise. PARENT_DIGEST: a part of a
  * multipart/digest, whose default type is message/rfc822. Sets *KIND_TYPE
@@ -480,19 +581,17 @@ part_new (Parser *p, GArray *fields, gboolean parent_digest, char **kind_type, c
           char **boundary)
 {
   DsnMimePart *part = g_new0 (DsnMimePart, 1);
-  GMimeContentType *ct = NULL;
-  gboolean invalid = FALSE;
+  ContentType ct = { 0 };
+  gboolean have_ct = FALSE;
   for (guint i = 0; i < fields->len; i++) {
     DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
     if (!is_content_field (f))
       continue;
     if (dsn_mime_field_is (f, "Content-Type")) {
-      p->ct_invalid = FALSE;
-      if (ct)
-        g_object_unref (ct);
-      ct = g_mime_content_type_parse (p->options, dsn_mime_field_value (f));
-      invalid = p->ct_invalid;
-      if (p->ct_invalid)
+      content_type_clear (&ct);
+      content_type_read (p, dsn_mime_field_value (f), &ct);
+      have_ct = TRUE;
+      if (ct.invalid)
         warn (p, "mime.invalid_content_type");
     } else if (dsn_mime_field_is (f, "Content-Transfer-Encoding")) {
       part->encoding = g_mime_content_encoding_from_string (dsn_mime_field_value (f));
@@ -500,14 +599,14 @@ part_new (Parser *p, GArray *fields, gboolean parent_digest, char **kind_type, c
   }
   const char *dtype = parent_digest ? "message" : "text";
   const char *dsub = parent_digest ? "rfc822" : "plain";
-  if (ct) {
-    part->type = g_strdup (g_mime_content_type_get_media_type (ct));
-    part->subtype = g_strdup (g_mime_content_type_get_media_subtype (ct));
-    part->charset = g_strdup (g_mime_content_type_get_parameter (ct, "charset"));
-    *boundary = g_strdup (g_mime_content_type_get_parameter (ct, "boundary"));
-    *kind_type = invalid ? g_strdup (dtype) : g_strdup (part->type);
-    *kind_subtype = invalid ? g_strdup (dsub) : g_strdup (part->subtype);
-    g_object_unref (ct);
+  if (have_ct) {
+    *kind_type = g_strdup (ct.invalid ? dtype : ct.type);
+    *kind_subtype = g_strdup (ct.invalid ? dsub : ct.subtype);
+    part->type = g_steal_pointer (&ct.type);
+    part->subtype = g_steal_pointer (&ct.subtype);
+    part->charset = g_steal_pointer (&ct.charset);
+    *boundary = g_steal_pointer (&ct.boundary);
+    content_type_clear (&ct);
   } else {
     part->type = g_strdup (dtype);
     part->subtype = g_strdup (dsub);
