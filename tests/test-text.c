@@ -88,6 +88,21 @@ test_squeeze_and_search (void)
   g_assert_nonnull (dsn_strcasestr ("Mailbox FULL", "box full"));
   g_assert_null (dsn_strcasestr ("Mailbox", "mailboxes"));
   g_assert_true (dsn_has_prefix_ci ("Final-Recipient: x", "final-recipient"));
+  g_assert_false (dsn_has_prefix_ci ("Final", "final-recipient"));
+  g_assert_true (dsn_has_prefix_ci ("x", ""));
+  /* Against a plain search, for needles that start with a letter or not,
+   * found at the start, the end, nowhere or only in part. */
+  static const char hay[] = "Received: from MX.example.org by relay (5.7.1) <A@B>";
+  static const char *const needles[] = { " by ", "<a@b>", "RECEIVED",   "received:x", "(5.7.1)",
+                                         "b>",   "b>x",   "mx.EXAMPLE", "z",          "(" };
+  for (gsize k = 0; k < G_N_ELEMENTS (needles); k++) {
+    const char *want = NULL;
+    gsize n = strlen (needles[k]);
+    for (const char *p = hay; *p && !want; p++)
+      if (strlen (p) >= n && g_ascii_strncasecmp (p, needles[k], n) == 0)
+        want = p;
+    g_assert_true (dsn_strcasestr (hay, needles[k]) == want);
+  }
 }
 
 static void

@@ -5,10 +5,21 @@
 
 #include <string.h>
 
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 gboolean
 dsn_has_prefix_ci (const char *s, const char *prefix)
 {
-  return g_ascii_strncasecmp (s, prefix, strlen (prefix)) == 0;
+  /* What g_ascii_strncasecmp (S, PREFIX, strlen (PREFIX)) == 0 says, without
+   * a call per byte: S's NUL differs from any byte of PREFIX. */
+  for (gsize i = 0; prefix[i]; i++)
+    if (ascii_lower (s[i]) != ascii_lower (prefix[i]))
+      return FALSE;
+  return TRUE;
 }
 
 const char *
@@ -20,24 +31,19 @@ dsn_strcasestr (const char *haystack, const char *needle)
   if (n == 0)
     return haystack;
   /* strpbrk finds either case of the first byte with the C library's
-   * vectorised scan; only then compare the rest. */
-  char set[3] = { g_ascii_tolower (needle[0]), g_ascii_toupper (needle[0]), '\0' };
-  if (set[0] == set[1])
-    set[1] = '\0';
-  for (const char *p = strpbrk (haystack, set); p; p = strpbrk (p + 1, set)) {
+   * vectorised scan (strchr when it has one case); only then compare the
+   * rest (the haystack's NUL differs from any byte of the needle). */
+  char set[3] = { ascii_lower (needle[0]), g_ascii_toupper (needle[0]), '\0' };
+  gboolean one = set[0] == set[1];
+  for (const char *p = one ? strchr (haystack, set[0]) : strpbrk (haystack, set); p;
+       p = one ? strchr (p + 1, set[0]) : strpbrk (p + 1, set)) {
     gsize i = 1;
-    while (i < n && p[i] && g_ascii_tolower (p[i]) == g_ascii_tolower (needle[i]))
+    while (i < n && ascii_lower (p[i]) == ascii_lower (needle[i]))
       i++;
     if (i == n)
       return p;
   }
   return NULL;
-}
-
-static inline char
-ascii_lower (char c)
-{
-  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
 char *
@@ -247,7 +253,7 @@ dsn_text_fold (const char *text)
     if (c < 0x80) {
       wrote = g_ascii_isspace (c) ? 0 : 1;
       if (wrote)
-        out[w] = g_ascii_tolower (c);
+        out[w] = ascii_lower (c);
       p++;
     } else {
       gunichar u = g_utf8_get_char_validated (p, -1);
