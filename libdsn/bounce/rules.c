@@ -1259,50 +1259,69 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
 
 /* ------------------------------------------------------------ matching */
 
-/* VALUE is already lower-case (see lower_facts). */
+/* A fact as the globs are matched against it: lower-case, its length, and
+ * reversed (GLib reverses the string for each "*tail" glob it is not
+ * given it for: an allocation per glob and rule). */
+typedef struct {
+  char *value;
+  gsize len;
+  char *reversed;
+} Fact;
+
 static gboolean
-cond_holds (const DsnCond *c, const char *value)
+glob_match (GPatternSpec *spec, const Fact *f)
+{
+  return g_pattern_spec_match (spec, f->len, f->value, f->reversed);
+}
+
+static gboolean
+cond_holds (const DsnCond *c, const Fact *f)
 {
   if (!c)
     return TRUE;
-  if (!value)
+  if (!f->value)
     return c->any == NULL; /* an unknown fact passes only exclusions */
   if (c->none)
     for (guint i = 0; i < c->none->len; i++)
-      if (g_pattern_spec_match_string (c->none->pdata[i], value))
+      if (glob_match (c->none->pdata[i], f))
         return FALSE;
   if (!c->any)
     return TRUE;
   for (guint i = 0; i < c->any->len; i++)
-    if (g_pattern_spec_match_string (c->any->pdata[i], value))
+    if (glob_match (c->any->pdata[i], f))
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-conditions_hold (const DsnRule *r, const DsnMatchInput *in, char *const *facts)
+conditions_hold (const DsnRule *r, const DsnMatchInput *in, const Fact *facts)
 {
   if (r->action && r->action != in->action)
     return FALSE;
   for (int f = 0; f < DSN_N_FACTS; f++)
-    if (!cond_holds (r->cond[f], facts[f]))
+    if (!cond_holds (r->cond[f], &facts[f]))
       return FALSE;
   return TRUE;
 }
 
-/* Lower-case copies of IN's facts, made once per match: globs are lower-case. */
+/* IN's facts, made once per match: globs are lower-case. */
 static void
-lower_facts (const DsnMatchInput *in, char **facts)
+lower_facts (const DsnMatchInput *in, Fact *facts)
 {
-  for (int f = 0; f < DSN_N_FACTS; f++)
-    facts[f] = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    facts[f].value = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+    facts[f].len = facts[f].value ? strlen (facts[f].value) : 0;
+    facts[f].reversed = facts[f].value ? g_utf8_strreverse (facts[f].value, facts[f].len) : NULL;
+  }
 }
 
 static void
-free_facts (char **facts)
+free_facts (Fact *facts)
 {
-  for (int f = 0; f < DSN_N_FACTS; f++)
-    g_free (facts[f]);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    g_free (facts[f].value);
+    g_free (facts[f].reversed);
+  }
 }
 
 /* Is A a better match than B? Strength first, then the rule with more
@@ -1571,7 +1590,7 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   scan_words (rules, skeleton, ghits);
   /* In phrase order, so that each rule's phrases (consecutive) come together. */
   g_array_sort (hits, cmp_guint);
-  char *facts[DSN_N_FACTS];
+  Fact facts[DSN_N_FACTS];
   lower_facts (in, facts);
 
   const DsnRule *best = NULL;
