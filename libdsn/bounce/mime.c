@@ -555,7 +555,9 @@ content_type_read (Parser *p, const char *value, ContentType *ct)
   ct->boundary = g_strdup (g_mime_content_type_get_parameter (gct, "boundary"));
   ct->invalid = p->ct_invalid;
   g_object_unref (gct);
-  if (len + 1 >= sizeof c->buf || !ct->type || !ct->subtype)
+  /* A boundary is made for one message: its value does not come back, and
+   * would push out one that does. */
+  if (len + 1 >= sizeof c->buf || !ct->type || !ct->subtype || ct->boundary)
     return;
   gsize at = len + 1;
   gboolean fits = TRUE;
