@@ -30,13 +30,23 @@ dsn_strcasestr (const char *haystack, const char *needle)
   gsize n = strlen (needle);
   if (n == 0)
     return haystack;
-  /* strpbrk finds either case of the first byte with the C library's
-   * vectorised scan (strchr when it has one case); only then compare the
-   * rest (the haystack's NUL differs from any byte of the needle). */
-  char set[3] = { ascii_lower (needle[0]), g_ascii_toupper (needle[0]), '\0' };
-  gboolean one = set[0] == set[1];
-  for (const char *p = one ? strchr (haystack, set[0]) : strpbrk (haystack, set); p;
-       p = one ? strchr (p + 1, set[0]) : strpbrk (p + 1, set)) {
+  /* The needle's first byte is looked for with the C library's vectorised
+   * strchr(), in each case apart when it has two (strpbrk() is much
+   * slower per call); only then is the rest compared (the haystack's NUL
+   * differs from any byte of the needle). Each case's next occurrence is
+   * kept until passed: the text is read once for each. */
+  char lo = ascii_lower (needle[0]), up = g_ascii_toupper (needle[0]);
+  const char *next_lo = strchr (haystack, lo);
+  const char *next_up = up != lo ? strchr (haystack, up) : NULL;
+  while (next_lo || next_up) {
+    const char *p;
+    if (next_lo && (!next_up || next_lo < next_up)) {
+      p = next_lo;
+      next_lo = strchr (p + 1, lo);
+    } else {
+      p = next_up;
+      next_up = strchr (p + 1, up);
+    }
     gsize i = 1;
     while (i < n && ascii_lower (p[i]) == ascii_lower (needle[i]))
       i++;
