@@ -47,26 +47,56 @@ text_open (DsnJson *w, char c)
 
 /* Bytes text_string() looks at: 1 for those escaped (controls, '"', '\\')
  * and the NUL that ends the string, 2 for the first byte of U+0085, U+2028
- * and U+2029 (0xc2, 0xe2); 0 for the rest, copied in runs. */
-static const guint8 special[256] = {
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x1f */
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1, [0xc2] = 2, [0xe2] = 2,
+ * and U+2029 (0xc2, 0xe2), 3 for the other bytes of non-ASCII text, until
+ * the text is known to be valid UTF-8 (TEXT_VALID then); 0 for the rest,
+ * copied in runs. */
+/* clang-format off */
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const guint8 text_any[256] = {
+  R16 (1), R16 (1), ['"'] = 1, ['\\'] = 1,
+  [0x80] = R16 (3), R16 (3), R16 (3), R16 (3),
+  3, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xc0 */
+  R16 (3),
+  3, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xe0 */
+  R16 (3),
 };
+static const guint8 text_valid[256] = {
+  R16 (1), R16 (1), ['"'] = 1, ['\\'] = 1, [0xc2] = 2, [0xe2] = 2,
+};
+#undef R16
+/* clang-format on */
 
 static void
 text_string (GString *out, const char *s)
 {
-  g_autofree char *valid = dsn_utf8_validate (s, -1) ? NULL : g_utf8_make_valid (s, -1);
-  if (valid)
-    s = valid;
+  /* Most strings are ASCII: UTF-8 is checked (from the first byte that is
+   * not) only when one is met; invalid text is made valid and written
+   * again. */
+  g_autofree char *valid = NULL;
+  const guint8 *special = text_any;
+  gsize at = out->len;
+  const char *run, *p;
+again:
   g_string_append_c (out, '"');
-  const char *run = s, *p = s;
+  run = p = s;
   for (;; p++) {
     while (!special[(guchar)*p])
       p++;
     guchar c = *p;
     if (c == 0)
       break;
+    if (special[c] >= 2 && special == text_any) {
+      /* What came before is ASCII. */
+      special = text_valid;
+      if (!dsn_utf8_validate (p, -1)) {
+        valid = g_utf8_make_valid (s, -1);
+        s = valid;
+        g_string_truncate (out, at);
+        goto again;
+      }
+    }
+    if (!special[c])
+      continue;
     if (special[c] == 2) {
       /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many
        * line readers split on them: escaped, so one result stays one line. */
