@@ -145,6 +145,16 @@ test_fold (void)
   g_assert_nonnull (dsn_text_fold_find (folded, "r\xc3\xa9"
                                                 "union"));
   g_assert_null (dsn_text_fold_find (folded, "remise"));
+  /* Needles folded once and kept: the same answers the second time, and
+   * for needles made on the fly in the same buffer. */
+  for (int round = 0; round < 2; round++)
+    for (int i = 0; i < 300; i++) {
+      char needle[32];
+      g_snprintf (needle, sizeof needle, "Line %d  OF Text", i);
+      g_autofree char *text = g_strdup_printf ("x line %d of text y", i % 150);
+      g_autofree char *f = dsn_text_fold (text);
+      g_assert_true ((dsn_text_fold_find (f, needle) != NULL) == (i < 150));
+    }
 }
 
 /* dsn_utf8_validate() gives g_utf8_validate()'s answer, whatever falls
