@@ -294,6 +294,7 @@ test_made (void)
     "Subj\xe9"
     "ct: x\n\nbody\n",
     "Subject: x\n folded\n\tagain\nTo: a@b\n\nbody\n",
+    "Subject: x\r folded\n\tagain \r\nTo: a@b\n\nbody\n",
     "Subject: a  \t b\n   c \t\n\t\nX-Ctl: a\x01"
     "b\x7f  =? ?= =?x\nX-Empty:\nX-Blank:   \n\nbody\n",
     "Subject: =?utf-8?q?caf=C3=A9?= =?iso-8859-1?q?=E9t=E9?=\n\nbody\n",
