@@ -84,6 +84,28 @@ test_escaping (void)
   check_same (seps);
   g_autofree char *t2 = dsn_report_to_json_string (seps, NULL);
   g_assert_nonnull (strstr (t2, "a\\u2028b\\u2029c\\u0085d"));
+  /* Other characters that start with the same bytes are written as they are. */
+  g_autoptr (DsnReport) near = dsn_analyzer_classify_text (an,
+                                                           "x\xc2\xa2"
+                                                           "y\xe2\x82\xac"
+                                                           "z\xe2\x80\x94"
+                                                           "w",
+                                                           NULL, NULL);
+  check_same (near);
+  /* Invalid bytes after valid non-ASCII text, and first. */
+  g_autoptr (DsnReport) late = dsn_analyzer_classify_text (an,
+                                                           "550 caf\xc3\xa9 \xe2\x80\xa8 x\xff"
+                                                           "y",
+                                                           NULL, NULL);
+  check_same (late);
+  g_autoptr (DsnReport) first
+      = dsn_analyzer_classify_text (an, "550 \xc2 \xe2\x80\xa8", NULL, NULL);
+  check_same (first);
+  g_autofree char *t3 = dsn_report_to_json_string (near, NULL);
+  g_assert_nonnull (strstr (t3, "x\xc2\xa2"
+                                "y\xe2\x82\xac"
+                                "z\xe2\x80\x94"
+                                "w"));
 }
 
 /* What dsn-explain prints: its own members between "schema" and the report's. */

@@ -50,6 +50,62 @@ test_mbox (void)
   g_rmdir (dir);
 }
 
+/* A long mbox (several reads of the reader's buffer) of messages mixing
+ * what is copied as it is with what needs a look on every line: quoted
+ * "From " lines, "From " in a paragraph, CRLF and lone CR newlines, blank
+ * lines; each message comes back as written, newlines made LF. */
+static void
+test_mbox_long (void)
+{
+  GString *box = g_string_new (NULL);
+  GPtrArray *want = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < 3000; i++) {
+    const char *nl = i % 7 == 3 ? "\r\n" : i % 11 == 5 ? "\r" : "\n";
+    GString *m = g_string_new (NULL);
+    g_string_append_printf (m, "Subject: message %d\n\n", i);
+    for (int k = 0; k < i % 40; k++)
+      g_string_append_printf (m, "%sline %d of %d %s\n", k % 9 == 4 ? "\n" : "", k, i,
+                              k % 13 == 6  ? ">From a quoted one"
+                              : k % 5 == 2 ? "\nFrom inside a paragraph\nFeet first"
+                                           : "0123456789abcdefghijklmnopqrstuvwxyz");
+    g_string_append_printf (box, "From x@example.org Mon Jan  1 00:00:%02d 2024%s", i % 60, nl);
+    for (const char *p = m->str; *p; p++) {
+      if (*p == '\n')
+        g_string_append (box, nl);
+      else
+        g_string_append_c (box, *p);
+      /* mboxrd: a line starting with '>'s then "From " gains one '>'. */
+      if ((p == m->str || p[-1] == '\n') && (!strncmp (p, "From ", 5) || !strncmp (p, ">From ", 6)))
+        g_string_insert_c (box, box->len - 1, '>');
+    }
+    if (i < 2999)
+      g_string_append (box, nl); /* the blank line before the next envelope */
+    g_ptr_array_add (want, g_string_free (m, FALSE));
+  }
+  g_assert_cmpuint (box->len, >, 3 * 256 * 1024);
+  g_autofree char *dir = NULL;
+  g_autofree char *path = write_tmp ("box", box->str, &dir);
+  g_string_free (box, TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnReader) r = dsn_reader_new (path, DSN_FORMAT_AUTO, &error);
+  g_assert_no_error (error);
+  GBytes *data;
+  guint n = 0;
+  while (dsn_reader_next (r, &data, NULL, NULL, &error)) {
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, <, want->len);
+    gsize len;
+    const char *s = g_bytes_get_data (data, &len);
+    g_assert_cmpmem (s, len, want->pdata[n], strlen (want->pdata[n]));
+    g_bytes_unref (data);
+    n++;
+  }
+  g_assert_cmpuint (n, ==, want->len);
+  g_ptr_array_unref (want);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 /* Old Mac mboxes end lines with a lone CR. */
 static void
 test_mbox_cr (void)
@@ -263,6 +319,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/reader/mbox", test_mbox);
+  g_test_add_func ("/reader/mbox-long", test_mbox_long);
   g_test_add_func ("/reader/mbox-cr", test_mbox_cr);
   g_test_add_func ("/reader/dir", test_dir);
   g_test_add_func ("/reader/missing", test_missing);

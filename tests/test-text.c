@@ -88,6 +88,21 @@ test_squeeze_and_search (void)
   g_assert_nonnull (dsn_strcasestr ("Mailbox FULL", "box full"));
   g_assert_null (dsn_strcasestr ("Mailbox", "mailboxes"));
   g_assert_true (dsn_has_prefix_ci ("Final-Recipient: x", "final-recipient"));
+  g_assert_false (dsn_has_prefix_ci ("Final", "final-recipient"));
+  g_assert_true (dsn_has_prefix_ci ("x", ""));
+  /* Against a plain search, for needles that start with a letter or not,
+   * found at the start, the end, nowhere or only in part. */
+  static const char hay[] = "Received: from MX.example.org by relay (5.7.1) <A@B>";
+  static const char *const needles[] = { " by ", "<a@b>", "RECEIVED",   "received:x", "(5.7.1)",
+                                         "b>",   "b>x",   "mx.EXAMPLE", "z",          "(" };
+  for (gsize k = 0; k < G_N_ELEMENTS (needles); k++) {
+    const char *want = NULL;
+    gsize n = strlen (needles[k]);
+    for (const char *p = hay; *p && !want; p++)
+      if (strlen (p) >= n && g_ascii_strncasecmp (p, needles[k], n) == 0)
+        want = p;
+    g_assert_true (dsn_strcasestr (hay, needles[k]) == want);
+  }
 }
 
 static void
@@ -130,6 +145,119 @@ test_fold (void)
   g_assert_nonnull (dsn_text_fold_find (folded, "r\xc3\xa9"
                                                 "union"));
   g_assert_null (dsn_text_fold_find (folded, "remise"));
+  /* Needles folded once and kept: the same answers the second time, and
+   * for needles made on the fly in the same buffer. */
+  for (int round = 0; round < 2; round++)
+    for (int i = 0; i < 300; i++) {
+      char needle[32];
+      g_snprintf (needle, sizeof needle, "Line %d  OF Text", i);
+      g_autofree char *text = g_strdup_printf ("x line %d of text y", i % 150);
+      g_autofree char *f = dsn_text_fold (text);
+      g_assert_true ((dsn_text_fold_find (f, needle) != NULL) == (i < 150));
+    }
+}
+
+/* dsn_utf8_validate() gives g_utf8_validate()'s answer, whatever falls
+ * where in its eight-byte steps: every start and length over ASCII with
+ * one odd byte or sequence put at each place. */
+static void
+test_utf8_validate (void)
+{
+  static const char *const odd[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
+                                     "\xc3",     "\xe2\x82",     "\xed\xa0\x80",     "",
+                                     "\x80" };
+  for (gsize k = 0; k < G_N_ELEMENTS (odd); k++) {
+    gsize olen = strlen (odd[k]) ? strlen (odd[k]) : 1; /* "": a NUL */
+    for (gsize at = 0; at < 20; at++) {
+      char buf[40];
+      memset (buf, 'a', sizeof buf);
+      memcpy (buf + at, odd[k], olen);
+      for (gsize start = 0; start < 9; start++)
+        for (gsize len = 0; start + len <= sizeof buf; len++)
+          g_assert_cmpint (dsn_utf8_validate (buf + start, len), ==,
+                           g_utf8_validate (buf + start, len, NULL));
+      buf[sizeof buf - 1] = '\0';
+      for (gsize start = 0; start < 9; start++)
+        g_assert_cmpint (dsn_utf8_validate (buf + start, -1), ==,
+                         g_utf8_validate (buf + start, -1, NULL));
+    }
+  }
+}
+
+/* dsn_text_lower() is g_ascii_tolower() on each byte, whatever its place
+ * in the eight-byte steps; dsn_lower_find() with the text's pairs finds
+ * what dsn_strcasestr() finds. */
+static void
+test_lower (void)
+{
+  char all[300];
+  for (gsize i = 0; i < sizeof all; i++)
+    all[i] = (char)(i % 255 + 1); /* every byte but NUL */
+  for (gsize start = 0; start < 9; start++)
+    for (gsize len = 0; start + len <= sizeof all; len += 7) {
+      g_autofree char *low = dsn_text_lower (all + start, len);
+      for (gsize i = 0; i < len; i++)
+        g_assert_cmpint (low[i], ==, g_ascii_tolower (all[start + i]));
+      g_assert_cmpint (low[len], ==, '\0');
+    }
+  static const char text[] = "Delivery has FAILED to these recipients: \xc3\x89"
+                             "chec x";
+  static const char *const needles[] = { "failed",
+                                         "delivery HAS",
+                                         "has failed to",
+                                         "recipients: \xc3\x89",
+                                         "\xc3\x89"
+                                         "CHEC",
+                                         "fail to",
+                                         "d",
+                                         "q",
+                                         "x",
+                                         "ex",
+                                         "",
+                                         "tHESE r",
+                                         "these  r",
+                                         "s: \xc3\xa9" };
+  g_autofree char *low = dsn_text_lower (text, strlen (text));
+  g_autofree DsnPairs *pairs = g_new (DsnPairs, 1);
+  dsn_pairs_fill (pairs, low, strlen (low));
+  for (gsize i = 0; i < G_N_ELEMENTS (needles); i++) {
+    g_assert_true (dsn_lower_find (text, low, pairs, needles[i])
+                   == dsn_strcasestr (text, needles[i]));
+    g_assert_true (dsn_lower_find (text, low, NULL, needles[i])
+                   == dsn_strcasestr (text, needles[i]));
+  }
+}
+
+/* The organisational domain, the same when asked again (from the cache of
+ * answers) and after other domains pushed it out of the cache. */
+static void
+test_domain_org (void)
+{
+  static const struct {
+    const char *domain, *org;
+  } cases[] = {
+    { "mx1.mail.example.co.uk", "example.co.uk" },
+    { "example.com", "example.com" },
+    { "a.b.example.com", "example.com" },
+    { "com", "com" },
+    { "localhost", "localhost" },
+    { "x.blogspot.com", "x.blogspot.com" },
+    { "MX.Example.ORG", "Example.ORG" },
+  };
+  for (int round = 0; round < 3; round++) {
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+      g_autofree char *org = dsn_domain_org (cases[i].domain);
+      g_assert_cmpstr (org, ==, cases[i].org);
+    }
+    for (int i = 0; i < 300; i++) {
+      g_autofree char *d = g_strdup_printf ("h%d.d%d.co.uk", i, i % 7);
+      g_autofree char *want = g_strdup_printf ("d%d.co.uk", i % 7);
+      g_autofree char *org = dsn_domain_org (d);
+      g_assert_cmpstr (org, ==, want);
+    }
+  }
+  g_assert_true (dsn_domain_aligned ("bounce.example.co.uk", "EXAMPLE.co.uk"));
+  g_assert_false (dsn_domain_aligned ("example.co.uk", "other.co.uk"));
 }
 
 int
@@ -141,5 +269,8 @@ main (int argc, char **argv)
   g_test_add_func ("/text/address", test_address);
   g_test_add_func ("/text/squeeze", test_squeeze_and_search);
   g_test_add_func ("/text/fold", test_fold);
+  g_test_add_func ("/text/utf8-validate", test_utf8_validate);
+  g_test_add_func ("/text/lower", test_lower);
+  g_test_add_func ("/text/domain-org", test_domain_org);
   return g_test_run ();
 }

@@ -123,6 +123,57 @@ is_utf8_name (const char *charset)
          || !g_ascii_strcasecmp (charset, "us-ascii") || !g_ascii_strcasecmp (charset, "ascii");
 }
 
+/* iconv_open() finds the charset's converter and loads its module
+ * (dlopen) each time: 3% of a run's time for the few charsets reports
+ * come in. The descriptors to UTF-8 (and the charsets iconv does not
+ * know) are kept per thread, and closed when it ends. */
+#define ICONV_KEPT 8
+
+typedef struct {
+  char *charset[ICONV_KEPT];
+  iconv_t cd[ICONV_KEPT];
+  guint next;
+} IconvKept;
+
+static void
+iconv_kept_free (gpointer data)
+{
+  IconvKept *k = data;
+  for (guint i = 0; i < ICONV_KEPT; i++) {
+    if (k->charset[i] && k->cd[i] != (iconv_t)-1)
+      g_mime_iconv_close (k->cd[i]);
+    g_free (k->charset[i]);
+  }
+  g_free (k);
+}
+
+static GPrivate iconv_kept = G_PRIVATE_INIT (iconv_kept_free);
+
+/* A descriptor from CHARSET to UTF-8 in its initial state, or (iconv_t)-1;
+ * the thread's own: not to be closed. */
+static iconv_t
+to_utf8_open (const char *charset)
+{
+  IconvKept *k = g_private_get (&iconv_kept);
+  if (!k) {
+    k = g_new0 (IconvKept, 1);
+    g_private_set (&iconv_kept, k);
+  }
+  for (guint i = 0; i < ICONV_KEPT; i++)
+    if (k->charset[i] && !strcmp (k->charset[i], charset)) {
+      if (k->cd[i] != (iconv_t)-1)
+        iconv (k->cd[i], NULL, NULL, NULL, NULL); /* back to the initial state */
+      return k->cd[i];
+    }
+  guint slot = k->next++ % ICONV_KEPT;
+  if (k->charset[slot] && k->cd[slot] != (iconv_t)-1)
+    g_mime_iconv_close (k->cd[slot]);
+  g_free (k->charset[slot]);
+  k->charset[slot] = g_strdup (charset);
+  k->cd[slot] = g_mime_iconv_open ("UTF-8", charset);
+  return k->cd[slot];
+}
+
 /* Converts LEN bytes in CHARSET (may be NULL) to UTF-8. Never fails: bytes
  * that cannot be converted are decoded as the likeliest 8-bit charset. */
 char *
@@ -131,10 +182,9 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
   if (!buf || len == 0)
     return g_strdup ("");
   if (charset && !is_utf8_name (charset)) {
-    iconv_t cd = g_mime_iconv_open ("UTF-8", charset);
+    iconv_t cd = to_utf8_open (charset);
     if (cd != (iconv_t)-1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
-      g_mime_iconv_close (cd);
       if (out && g_utf8_validate (out, -1, NULL))
         return out;
       g_free (out);
@@ -144,16 +194,15 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
    * even when unlabelled. */
   if (memchr (buf, 0x1b, len)
       && (g_strstr_len (buf, len, "\x1b$B") || g_strstr_len (buf, len, "\x1b$@"))) {
-    iconv_t cd = g_mime_iconv_open ("UTF-8", "ISO-2022-JP");
+    iconv_t cd = to_utf8_open ("ISO-2022-JP");
     if (cd != (iconv_t)-1) {
       char *out = g_mime_iconv_strndup (cd, buf, len);
-      g_mime_iconv_close (cd);
       if (out && g_utf8_validate (out, -1, NULL))
         return out;
       g_free (out);
     }
   }
-  if (g_utf8_validate (buf, len, NULL))
+  if (dsn_utf8_validate (buf, len))
     return g_strndup (buf, len);
   /* GMime's guess may keep bytes no charset gave it (the 5- and 6-byte
    * forms of old UTF-8, F8-FD): what is still invalid is replaced. */
@@ -169,17 +218,13 @@ dsn_to_utf8 (const char *buf, gsize len, const char *charset)
 /* The decoded content of a leaf part (transfer encoding undone), newlines
  * normalized to LF. */
 static GByteArray *
-part_bytes (GMimePart *part)
+part_bytes (const DsnMimePart *part)
 {
-  GMimeDataWrapper *content = g_mime_part_get_content (part);
-  GByteArray *arr = g_byte_array_new ();
-  if (!content)
+  GByteArray *arr = dsn_mime_part_decode (part);
+  /* Decoded base64 may carry CRLF (a body as written has neither CR nor
+   * NUL: the analysed buffer has none). */
+  if (!arr->len || (!memchr (arr->data, '\r', arr->len) && !memchr (arr->data, '\0', arr->len)))
     return arr;
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (arr);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_mime_data_wrapper_write_to_stream (content, mem);
-  g_object_unref (mem);
-  /* Decoded base64 may carry CRLF. */
   gsize w = 0;
   for (gsize i = 0; i < arr->len; i++) {
     guint8 c = arr->data[i];
@@ -197,11 +242,10 @@ part_bytes (GMimePart *part)
 }
 
 static char *
-part_text (GMimePart *part)
+part_text (const DsnMimePart *part)
 {
   g_autoptr (GByteArray) arr = part_bytes (part);
-  const char *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
-  return dsn_to_utf8 ((const char *)arr->data, arr->len, charset);
+  return dsn_to_utf8 ((const char *)arr->data, arr->len, part->charset);
 }
 
 /* A crude but sufficient HTML to text: bounce pages are simple markup. */
@@ -383,7 +427,7 @@ original_field (OriginalReader *o, const char *name, const char *value)
   static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
   for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
     if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
-      g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value);
+      g_autofree char *dec = dsn_mime_decode_text (value);
       dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
       return;
     }
@@ -420,23 +464,20 @@ original_end (OriginalReader *o)
 }
 
 static void
-record_original_headers (DsnReport *rep, GMimeHeaderList *headers)
+record_original_headers (DsnReport *rep, const DsnMimeHeaders *headers)
 {
   OriginalReader o;
   original_begin (&o, rep);
-  int n = g_mime_header_list_get_count (headers);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-    const char *name = g_mime_header_get_name (h);
+  static const char *const used[]
+      = { "Received", "DKIM-Signature", "From", "To", "Subject", "Message-ID", "Date" };
+  for (guint i = 0; i < dsn_mime_headers_count (headers); i++) {
+    DsnMimeField *f = dsn_mime_headers_at (headers, i);
     /* Values are unfolded on demand: only ask for those used. */
-    if (g_ascii_strcasecmp (name, "Received") && g_ascii_strcasecmp (name, "DKIM-Signature")
-        && g_ascii_strcasecmp (name, "From") && g_ascii_strcasecmp (name, "To")
-        && g_ascii_strcasecmp (name, "Subject") && g_ascii_strcasecmp (name, "Message-ID")
-        && g_ascii_strcasecmp (name, "Date"))
-      continue;
-    const char *value = g_mime_header_get_value (h);
-    if (value)
-      original_field (&o, name, value);
+    for (gsize u = 0; u < G_N_ELEMENTS (used); u++)
+      if (dsn_mime_field_is (f, used[u])) {
+        original_field (&o, dsn_mime_field_name (f), dsn_mime_field_value (f));
+        break;
+      }
   }
   original_end (&o);
 }
@@ -545,26 +586,24 @@ parse_feedback (DsnReport *rep, const char *text, gsize len)
     g_string_free (cur, TRUE);
 }
 
-static void walk (Walk *w, GMimeObject *obj, guint depth);
+static void walk (Walk *w, const DsnMimePart *part, guint depth);
 
 static void
-walk_message_part (Walk *w, GMimeMessagePart *mp, guint depth)
+walk_message_part (Walk *w, const DsnMimePart *part)
 {
-  GMimeMessage *m = g_mime_message_part_get_message (mp);
-  if (!m)
+  if (!part->message)
     return;
   if (!w->in.has_returned) {
     w->in.has_returned = TRUE;
-    record_original_headers (w->in.report, g_mime_object_get_header_list (GMIME_OBJECT (m)));
+    record_original_headers (w->in.report, &part->message->headers);
   }
 }
 
 static void
-walk_part (Walk *w, GMimePart *part, guint depth)
+walk_part (Walk *w, const DsnMimePart *part)
 {
-  GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
-  const char *type = ct ? g_mime_content_type_get_media_type (ct) : "text";
-  const char *sub = ct ? g_mime_content_type_get_media_subtype (ct) : "plain";
+  const char *type = part->type;
+  const char *sub = part->subtype;
   DsnReport *rep = w->in.report;
 
   if (!g_ascii_strcasecmp (type, "message")
@@ -612,7 +651,7 @@ walk_part (Walk *w, GMimePart *part, guint depth)
 }
 
 static void
-walk (Walk *w, GMimeObject *obj, guint depth)
+walk (Walk *w, const DsnMimePart *part, guint depth)
 {
   if (depth > w->depth_limit) {
     char limit[24];
@@ -620,14 +659,14 @@ walk (Walk *w, GMimeObject *obj, guint depth)
     dsn_report_warn (w->in.report, "limit.mime_depth", "limit", limit, NULL);
     return;
   }
-  if (GMIME_IS_MULTIPART (obj)) {
-    GMimeMultipart *mp = GMIME_MULTIPART (obj);
-    int n = g_mime_multipart_get_count (mp);
-    for (int i = 0; i < n; i++)
-      walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+  switch (part->kind) {
+  case DSN_MIME_MULTIPART: {
+    guint n = part->children->len;
+    for (guint i = 0; i < n; i++)
+      walk (w, part->children->pdata[i], depth + 1);
     /* A multipart whose boundary never occurs has its whole content as the
      * prologue: read it as the report's text. */
-    const char *prologue = n == 0 ? g_mime_multipart_get_prologue (mp) : NULL;
+    const char *prologue = n == 0 ? part->prologue : NULL;
     if (prologue && *prologue) {
       dsn_report_warn (w->in.report, "mime.empty_multipart", NULL);
       g_autofree char *text = dsn_to_utf8 (prologue, strlen (prologue), NULL);
@@ -638,39 +677,25 @@ walk (Walk *w, GMimeObject *obj, guint depth)
         w->first_text = g_strdup (text);
       w->saw_plain = TRUE;
     }
-  } else if (GMIME_IS_MESSAGE_PART (obj)) {
-    walk_message_part (w, GMIME_MESSAGE_PART (obj), depth);
-  } else if (GMIME_IS_PART (obj)) {
-    walk_part (w, GMIME_PART (obj), depth);
+    break;
+  }
+  case DSN_MIME_MESSAGE: walk_message_part (w, part); break;
+  case DSN_MIME_LEAF: walk_part (w, part); break;
   }
 }
 
 const char *
 dsn_input_header (const DsnInput *in, const char *name)
 {
-  return g_mime_object_get_header (GMIME_OBJECT (in->message), name);
+  return dsn_mime_headers_get (&in->message->headers, name);
 }
 
 /* ------------------------------------------------------------ parsing */
 
 static void
-parser_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer user_data)
+parser_warning (const char *code, gpointer data)
 {
-  DsnReport *rep = user_data;
-  switch (errcode) {
-  case GMIME_WARN_MALFORMED_MULTIPART:
-    dsn_report_warn (rep, "mime.malformed_multipart", NULL);
-    break;
-  case GMIME_WARN_TRUNCATED_MESSAGE: dsn_report_warn (rep, "mime.truncated", NULL); break;
-  case GMIME_WARN_INVALID_CONTENT_TYPE:
-    dsn_report_warn (rep, "mime.invalid_content_type", NULL);
-    break;
-  case GMIME_CRIT_INVALID_HEADER_NAME: dsn_report_warn (rep, "mime.invalid_header", NULL); break;
-  case GMIME_WARN_UNENCODED_8BIT_HEADER:
-    dsn_report_warn (rep, "mime.unencoded_header", NULL);
-    break;
-  default: break;
-  }
+  dsn_report_warn (data, code, NULL);
 }
 
 /* Cuts every field of the top-level header block to LIMIT bytes (its
@@ -792,6 +817,17 @@ cut_mime_parts (GByteArray *buf, gsize limit)
   return FALSE;
 }
 
+/* TRUE if the LEN bytes of TEXT have two newlines in a row. */
+static gboolean
+has_blank_line (const char *text, gsize len)
+{
+  const char *end = text + len;
+  for (const char *p = text; (p = memchr (p, '\n', end - p)) && p + 1 < end; p++)
+    if (p[1] == '\n')
+      return TRUE;
+  return FALSE;
+}
+
 /* TRUE if the text starts with a message's header block (or an mbox "From "
  * line): a field at the very start, and among the fields before the first
  * blank line one that messages have. A pasted line that happens to start
@@ -846,28 +882,13 @@ starts_with_header (const char *s)
   return FALSE;
 }
 
-static GMimeMessage *
-parse_message (GByteArray *buf, DsnReport *rep)
-{
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (buf);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_autoptr (GMimeParser) parser = g_mime_parser_new_with_stream (mem);
-  g_object_unref (mem);
-  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
-  GMimeParserOptions *opts = g_mime_parser_options_new ();
-  g_mime_parser_options_set_warning_callback (opts, parser_warning, rep);
-  GMimeMessage *msg = g_mime_parser_construct_message (parser, opts);
-  g_mime_parser_options_free (opts);
-  return msg;
-}
-
 static char *
-decoded_header (GMimeMessage *msg, const char *name)
+decoded_header (const DsnMimeMessage *msg, const char *name)
 {
-  const char *v = g_mime_object_get_header (GMIME_OBJECT (msg), name);
+  const char *v = dsn_mime_headers_get (&msg->headers, name);
   if (!v)
     return g_strdup ("");
-  char *dec = g_mime_utils_header_decode_text (NULL, v);
+  char *dec = dsn_mime_decode_text (v);
   if (!g_utf8_validate (dec, -1, NULL)) {
     char *fixed = dsn_to_utf8 (dec, strlen (dec), NULL);
     g_free (dec);
@@ -1175,7 +1196,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   }
   /* Headers alone, as copied from a mail client's "show original": the
    * input ends in the header block, which is no message cut short. */
-  if (!pasted && !g_strstr_len ((const char *)buf->data, buf->len, "\n\n")) {
+  if (!pasted && !has_blank_line ((const char *)buf->data, buf->len)) {
     if (buf->data[buf->len - 1] != '\n')
       g_byte_array_append (buf, (const guint8 *)"\n", 1);
     g_byte_array_append (buf, (const guint8 *)"\n", 2); /* and the NUL after it */
@@ -1194,7 +1215,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     g_snprintf (bound, sizeof bound, "%" G_GSIZE_FORMAT, parts_limit);
     dsn_report_warn (rep, "limit.mime_parts", "limit", bound, NULL);
   }
-  g_autoptr (GMimeMessage) msg = parse_message (buf, rep);
+  DsnMimeMessage *msg = dsn_mime_parse ((const char *)buf->data, buf->len, parser_warning, rep);
   if (!msg) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_NOT_MESSAGE, "not an e-mail message");
     return NULL;
@@ -1210,9 +1231,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   w.body = g_string_new (NULL);
   w.html = g_ptr_array_new_with_free_func (g_free);
   w.depth_limit = dsn_analyzer_get_limit (an, DSN_LIMIT_MIME_DEPTH);
-  GMimeObject *root = g_mime_message_get_mime_part (msg);
-  if (root)
-    walk (&w, root, 0);
+  walk (&w, msg->body, 0);
   /* HTML only counts when the report has no plain text (RFC 2046 §5.1.4). */
   if (!w.saw_plain)
     for (guint i = 0; i < w.html->len; i++) {
@@ -1235,6 +1254,11 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   w.in.body_len = w.body->len;
   g_autofree char *body_lower = dsn_text_lower (w.body->str, w.body->len);
   w.in.body_lower = body_lower;
+  /* 8 KiB, cleared and filled once: a body is searched for hundreds of
+   * phrases, most of them absent. */
+  g_autofree DsnPairs *body_pairs = g_new (DsnPairs, 1);
+  dsn_pairs_fill (body_pairs, body_lower, w.body->len);
+  w.in.body_pairs = body_pairs;
   w.in.first_text = w.first_text ? w.first_text : "";
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
@@ -1252,7 +1276,7 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
     /* Not a report: explain how the message itself was delivered. */
-    rep->headers = dsn_headers_analyze (GMIME_OBJECT (msg));
+    rep->headers = dsn_headers_analyze (&msg->headers);
     rep->headers_free = (GDestroyNotify)dsn_headers_free;
     if (rep->headers)
       rep->kind = DSN_KIND_HEADERS;
@@ -1271,9 +1295,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   dsn_classify_report (an, rep);
   if (rep->kind == DSN_KIND_DELIVERY_STATUS) {
     dsn_backscatter_assess (an, rep);
-    dsn_sending_assess (rep, GMIME_OBJECT (msg));
+    dsn_sending_assess (rep, &msg->headers);
   }
 
+  dsn_mime_message_free (msg);
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);
   g_free (w.first_text);

@@ -8,6 +8,7 @@
 
 #include "core/core.h"
 #include "gmime-compat.h"
+#include "mime.h"
 
 G_BEGIN_DECLS
 
@@ -48,8 +49,8 @@ DSN_INTERNAL char *dsn_to_utf8 (const char *buf, gsize len, const char *charset)
 
 /* The message under analysis, as the dialects see it. */
 typedef struct {
-  GMimeMessage *message; /* never NULL */
-  const char *raw;       /* the normalized bytes (LF newlines), NUL-terminated */
+  DsnMimeMessage *message; /* never NULL */
+  const char *raw;         /* the normalized bytes (LF newlines), NUL-terminated */
   gsize raw_len;
   const char *from;        /* decoded From header, "" if none */
   const char *subject;     /* decoded Subject, "" if none */
@@ -63,7 +64,9 @@ typedef struct {
   /* BODY in ASCII lower case, byte for byte (same length and offsets): the
    * dialects' case-insensitive searches become plain ones (dsn_body_find()). */
   const char *body_lower;
-  /* The first part of the report (before any delivery-status / rfc822 part). */
+  const DsnPairs *body_pairs; /* the pairs of bytes of BODY_LOWER (dsn_pairs_fill()) */
+  /* The first part of the report (before any delivery-status / rfc822
+   * part); BODY holds it. */
   const char *first_text;
   gboolean has_delivery_status; /* a message/delivery-status part was parsed */
   gboolean has_returned;        /* the original message was found (attached or inline) */
@@ -109,9 +112,9 @@ DSN_INTERNAL void dsn_backscatter_to_json (const DsnBackscatter *b, DsnJson *jb,
 
 /* For each recipient of REP (classified, its backscatter judged): the
  * address the remote server refused and where it was found, and the
- * context that changes its advice. MESSAGE is the report itself, whose
+ * context that changes its advice. HEADERS are the report's own, whose
  * Received chain may show the reporting server's address. */
-DSN_INTERNAL void dsn_sending_assess (DsnReport *rep, GMimeObject *message);
+DSN_INTERNAL void dsn_sending_assess (DsnReport *rep, const DsnMimeHeaders *headers);
 
 /* ------------------------------------------------------------ classify.c */
 

@@ -1071,10 +1071,10 @@ check_auth (DsnHeaders *h)
  * DKIM signature that no longer verifies, or a forwarder's ARC seal. A
  * newsletter service writes List-Id too, but signs for the author. */
 static gboolean
-resent_by_list (DsnHeaders *h, GMimeObject *message)
+resent_by_list (DsnHeaders *h, const DsnMimeHeaders *headers)
 {
-  const char *id = g_mime_object_get_header (message, "List-Id");
-  if (!id && !g_mime_object_get_header (message, "List-Post"))
+  const char *id = dsn_mime_headers_get (headers, "List-Id");
+  if (!id && !dsn_mime_headers_get (headers, "List-Post"))
     return FALSE;
   if (id) {
     /* "Discussion <talk.lists.example.org>": the identifier. */
@@ -1116,20 +1116,16 @@ set_verdict (DsnHeaders *h)
 }
 
 DsnHeaders *
-dsn_headers_analyze (GMimeObject *message)
+dsn_headers_analyze (const DsnMimeHeaders *headers)
 {
-  GMimeHeaderList *list = g_mime_object_get_header_list (message);
-  int n = g_mime_header_list_get_count (list);
+  guint n = dsn_mime_headers_count (headers);
   DsnHeaders *h = headers_new ();
   gboolean any = FALSE;
   /* Received fields are prepended by each hop: the last one is the first hop. */
-  for (int i = n - 1; i >= 0; i--) {
-    GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-    const char *name = g_mime_header_get_name (hd);
-    const char *value = g_mime_header_get_value (hd);
-    if (!value)
-      continue;
-    if (!g_ascii_strcasecmp (name, "Received")) {
+  for (guint i = n; i > 0; i--) {
+    DsnMimeField *hd = dsn_mime_headers_at (headers, i - 1);
+    if (dsn_mime_field_is (hd, "Received")) {
+      const char *value = dsn_mime_field_value (hd);
       g_autofree char *v = dsn_text_squeeze (g_strdup (value));
       g_ptr_array_add (h->hops, dsn_headers_parse_received (v, TRUE));
       any = TRUE;
@@ -1146,11 +1142,11 @@ dsn_headers_analyze (GMimeObject *message)
       continue;
     if (pass == 2 && h->auth->len)
       continue;
-    for (int i = 0; i < n; i++) {
-      GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-      const char *value = g_mime_header_get_value (hd);
-      if (!value || g_ascii_strcasecmp (g_mime_header_get_name (hd), passes[pass]) != 0)
+    for (guint i = 0; i < n; i++) {
+      DsnMimeField *hd = dsn_mime_headers_at (headers, i);
+      if (!dsn_mime_field_is (hd, passes[pass]))
         continue;
+      const char *value = dsn_mime_field_value (hd);
       any = TRUE;
       if (pass == 0) {
         dsn_headers_parse_authres (h, value);
@@ -1164,7 +1160,7 @@ dsn_headers_analyze (GMimeObject *message)
       }
     }
   }
-  const char *from = g_mime_object_get_header (message, "From");
+  const char *from = dsn_mime_headers_get (headers, "From");
   if (from) {
     g_autofree char *addr = dsn_text_find_address (from);
     h->from_domain = domain_of (addr ? addr : from);
@@ -1173,7 +1169,7 @@ dsn_headers_analyze (GMimeObject *message)
   if (spf && spf->domain)
     h->mailfrom_domain = g_strdup (spf->domain);
   else {
-    const char *rp = g_mime_object_get_header (message, "Return-Path");
+    const char *rp = dsn_mime_headers_get (headers, "Return-Path");
     g_autofree char *addr = rp ? dsn_text_find_address (rp) : NULL;
     h->mailfrom_domain = domain_of (addr);
   }
@@ -1181,7 +1177,7 @@ dsn_headers_analyze (GMimeObject *message)
     dsn_headers_free (h);
     return NULL;
   }
-  h->via_list = resent_by_list (h, message);
+  h->via_list = resent_by_list (h, headers);
   check_auth (h);
   check_route (h);
   if (h->results_cut) {
@@ -1190,7 +1186,7 @@ dsn_headers_analyze (GMimeObject *message)
     g_snprintf (limit, sizeof limit, "%u", MAX_FIELD_RESULTS);
     add_finding (h, "auth.results_cut", "count", count, "limit", limit, NULL);
   }
-  dsn_headers_check_spam (h, list);
+  dsn_headers_check_spam (h, headers);
   set_verdict (h);
   return h;
 }

@@ -57,16 +57,16 @@ struct _DsnHeaders {
  * one: the message's header, its parts', an attached message's, a quoted
  * one) the Received, Authentication-Results, ARC-Authentication-Results and
  * Received-SPF fields past the first LIMIT of each, with a warning on REP:
- * GMime keeps every field it is given, and each is analysed. */
+ * the reader keeps every field it is given, and each is analysed. */
 DSN_INTERNAL void dsn_headers_limit_trace_fields (GByteArray *buf, gsize limit, DsnReport *rep);
-/* Analyses the delivery headers of MESSAGE; NULL if it has none (no
- * Received, Authentication-Results or Received-SPF field). */
-DSN_INTERNAL DsnHeaders *dsn_headers_analyze (GMimeObject *message);
+/* Analyses the delivery headers of a message, its HEADERS; NULL if it has
+ * none (no Received, Authentication-Results or Received-SPF field). */
+DSN_INTERNAL DsnHeaders *dsn_headers_analyze (const DsnMimeHeaders *headers);
 DSN_INTERNAL void dsn_headers_free (DsnHeaders *h);
-/* Reads the spam filters' verdicts of LIST into H's signals and, when the
+/* Reads the spam filters' verdicts of HEADERS into H's signals and, when the
  * message was filed as spam or quarantined, puts the finding that says why
  * first (spam.c). Needs H's authentication verdicts. */
-DSN_INTERNAL void dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list);
+DSN_INTERNAL void dsn_headers_check_spam (DsnHeaders *h, const DsnMimeHeaders *headers);
 DSN_INTERNAL void dsn_headers_hop_free (DsnHop *h);
 /* The value of TAG in a DKIM-style "tag=value; ..." list (RFC 6376 §3.2),
  * lower-cased, or NULL. */

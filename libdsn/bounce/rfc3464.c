@@ -1,6 +1,6 @@
 /* The message/delivery-status body (RFC 3464 §2): a per-message group of
  * fields, then one group per recipient, groups separated by blank lines.
- * GMime hands the part over as opaque text; this is its parser.
+ * The MIME reader hands the part over as opaque text; this is its parser.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "bounce.h"
 

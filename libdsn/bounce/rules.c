@@ -123,17 +123,11 @@ automaton_step (const Automaton *a, guint32 s, guint c)
   return a->root[c];
 }
 
-typedef struct {
-  guint32 s, c, t;
-} Edge;
-
 static int
-cmp_edge (const void *x, const void *y)
+cmp_phrase (const void *x, const void *y, gpointer data)
 {
-  const Edge *a = x, *b = y;
-  if (a->s != b->s)
-    return a->s < b->s ? -1 : 1;
-  return (a->c > b->c) - (a->c < b->c);
+  char *const *ph = data;
+  return strcmp (ph[*(const guint *)x], ph[*(const guint *)y]);
 }
 
 /* PHRASES: folded strings; returns the automaton matching all of them. */
@@ -141,69 +135,86 @@ static Automaton *
 automaton_build (GPtrArray *phrases)
 {
   Automaton *a = g_new0 (Automaton, 1);
-  a->len = g_new (guint, phrases->len ? phrases->len : 1);
-  a->word = g_new (guint8, phrases->len ? phrases->len : 1);
-  for (guint i = 0; i < phrases->len; i++) {
+  guint np = phrases->len;
+  a->len = g_new (guint, np ? np : 1);
+  a->word = g_new (guint8, np ? np : 1);
+  gboolean used[256] = { FALSE };
+  gsize bytes = 0;
+  for (guint i = 0; i < np; i++) {
     const char *ph = phrases->pdata[i];
     a->len[i] = strlen (ph);
     a->word[i] = g_ascii_isalnum (ph[0]);
+    bytes += a->len[i];
     for (const guchar *p = phrases->pdata[i]; *p; p++)
-      if (!a->cls[*p])
-        a->cls[*p] = ++a->n_classes;
+      used[*p] = TRUE;
   }
+  /* Classes in byte order: a state's children, made in the phrases' sorted
+   * order, come out sorted by class. */
+  for (guint b = 1; b < 256; b++)
+    if (used[b])
+      a->cls[b] = ++a->n_classes;
   a->n_classes++;
   guint nc = a->n_classes;
 
-  /* The trie: its edges in a hash table while it grows. */
-  g_autoptr (GHashTable) child = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  g_autoptr (GArray) edges = g_array_new (FALSE, FALSE, sizeof (Edge));
-  g_autoptr (GArray) ends = g_array_new (FALSE, FALSE, sizeof (Edge)); /* s = state, t = phrase */
+  /* The trie, built from the phrases in byte order: a phrase shares with
+   * the one before it the states of their common prefix. No lookup of a
+   * child is needed, and each state's edges are made in class order. */
+  g_autofree guint *order = g_new (guint, np ? np : 1);
+  for (guint i = 0; i < np; i++)
+    order[i] = i;
+  g_qsort_with_data (order, np, sizeof (guint), cmp_phrase, phrases->pdata);
+  guint max_len = 0;
+  for (guint i = 0; i < np; i++)
+    max_len = MAX (max_len, a->len[i]);
+  g_autofree guint32 *path = g_new (guint32, max_len + 1); /* the states of the last phrase */
+  g_autofree guint32 *edge_from = g_new (guint32, bytes ? bytes : 1);
+  g_autofree guint16 *edge_c = g_new (guint16, bytes ? bytes : 1);
+  g_autofree guint32 *end_of = g_new (guint32, np ? np : 1); /* per phrase: its state */
+  guint n_edges = 0;
   a->n_states = 1;
-  for (guint i = 0; i < phrases->len; i++) {
-    guint32 s = 0;
-    for (const guchar *p = phrases->pdata[i]; *p; p++) {
-      Edge e = { s, a->cls[*p], 0 };
-      gint64 key = ((gint64)s << 16) | e.c;
-      gpointer hit = g_hash_table_lookup (child, &key);
-      if (hit) {
-        s = GPOINTER_TO_UINT (hit);
-        continue;
-      }
-      e.t = a->n_states++;
-      g_array_append_val (edges, e);
-      gint64 *k = g_new (gint64, 1);
-      *k = key;
-      g_hash_table_insert (child, k, GUINT_TO_POINTER (e.t));
-      s = e.t;
+  path[0] = 0;
+  const char *prev = "";
+  for (guint k = 0; k < np; k++) {
+    const guchar *ph = phrases->pdata[order[k]];
+    guint common = 0;
+    while (ph[common] && ph[common] == (guchar)prev[common])
+      common++;
+    for (guint d = common; ph[d]; d++) {
+      edge_from[n_edges] = path[d];
+      edge_c[n_edges] = a->cls[ph[d]];
+      n_edges++;
+      path[d + 1] = a->n_states++;
     }
-    Edge end = { s, 0, i };
-    g_array_append_val (ends, end);
+    end_of[order[k]] = path[a->len[order[k]]];
+    prev = (const char *)ph;
   }
 
-  /* Edges sorted by state then class: each state's a slice. */
-  g_array_sort (edges, cmp_edge);
+  /* Each state's edges as a slice (a stable counting sort: class order
+   * kept); edge I leads to state I + 1, as states were made one per edge. */
   guint n = a->n_states;
   a->edge_start = g_new0 (guint32, n + 1);
-  a->edge_cls = g_new (guint16, MAX (edges->len, 1));
-  a->edge_to = g_new (guint32, MAX (edges->len, 1));
-  for (guint i = 0; i < edges->len; i++) {
-    const Edge *e = &g_array_index (edges, Edge, i);
-    a->edge_start[e->s + 1]++;
-    a->edge_cls[i] = e->c;
-    a->edge_to[i] = e->t;
-  }
+  a->edge_cls = g_new (guint16, MAX (n_edges, 1));
+  a->edge_to = g_new (guint32, MAX (n_edges, 1));
+  for (guint i = 0; i < n_edges; i++)
+    a->edge_start[edge_from[i] + 1]++;
   for (guint s = 0; s < n; s++)
     a->edge_start[s + 1] += a->edge_start[s];
-  g_array_sort (ends, cmp_edge);
-  a->out_start = g_new0 (guint32, n + 1);
-  a->out = g_new (guint32, MAX (ends->len, 1));
-  for (guint i = 0; i < ends->len; i++) {
-    const Edge *e = &g_array_index (ends, Edge, i);
-    a->out_start[e->s + 1]++;
-    a->out[i] = e->t;
+  g_autofree guint32 *fill = g_memdup2 (a->edge_start, sizeof (guint32) * n);
+  for (guint i = 0; i < n_edges; i++) {
+    guint32 at = fill[edge_from[i]]++;
+    a->edge_cls[at] = edge_c[i];
+    a->edge_to[at] = i + 1;
   }
+  /* The phrases ending at each state, in the order of their numbers. */
+  a->out_start = g_new0 (guint32, n + 1);
+  a->out = g_new (guint32, MAX (np, 1));
+  for (guint i = 0; i < np; i++)
+    a->out_start[end_of[i] + 1]++;
   for (guint s = 0; s < n; s++)
     a->out_start[s + 1] += a->out_start[s];
+  memcpy (fill, a->out_start, sizeof (guint32) * n);
+  for (guint i = 0; i < np; i++)
+    a->out[fill[end_of[i]]++] = i;
 
   /* The root's row, then failure and dictionary links breadth first. */
   a->root = g_new0 (gint32, nc);
@@ -487,12 +498,29 @@ regex_required_literal (const char *re)
 
 /* ------------------------------------------------------------ loading */
 
+/* GKeyFile's getters make (and translate) a GError for a missing key even
+ * when none is asked for: most optional keys are missing, so ask first. */
+static char *
+kf_string (GKeyFile *kf, const char *group, const char *key)
+{
+  return g_key_file_has_key (kf, group, key, NULL) ? g_key_file_get_string (kf, group, key, NULL)
+                                                   : NULL;
+}
+
+static char **
+kf_string_list (GKeyFile *kf, const char *group, const char *key, gsize *n, GError **error)
+{
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return NULL;
+  return g_key_file_get_string_list (kf, group, key, n, error);
+}
+
 /* A ";"-separated list of globs, "!glob" for an exclusion. */
 static DsnCond *
 load_cond (GKeyFile *kf, const char *group, const char *key)
 {
   gsize n = 0;
-  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, &n, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, &n, NULL);
   if (!list)
     return NULL;
   DsnCond *c = g_new0 (DsnCond, 1);
@@ -519,7 +547,7 @@ load_cond (GKeyFile *kf, const char *group, const char *key)
 static char **
 load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
 {
-  g_auto (GStrv) list = g_key_file_get_string_list (kf, group, key, NULL, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, NULL, NULL);
   if (!list)
     return NULL;
   GPtrArray *a = g_ptr_array_new ();
@@ -665,7 +693,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
 {
   if (!check_keys (kf, group, category_keys, file, error))
     return FALSE;
-  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  g_autofree char *reason = kf_string (kf, group, "reason");
   const char *r = dsn_reason_intern (reason);
   if (!r) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: %s reason \"%s\"", file, group,
@@ -676,13 +704,13 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
   c->id = g_strdup (id);
   c->reason = r;
   c->file = g_strdup (file);
-  c->who = g_key_file_get_string (kf, group, "who", NULL);
+  c->who = kf_string (kf, group, "who");
   static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
   g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
   for (int t = 0; t < DSN_N_TEXTS; t++) {
     /* The languages are those of the catalogue (catalogue/languages.keys). */
     c->text[t] = g_new0 (char *, dsn_lang_count ());
-    c->text[t][0] = g_key_file_get_string (kf, group, text_keys[t], NULL);
+    c->text[t][0] = kf_string (kf, group, text_keys[t]);
     for (int l = 1; l < dsn_lang_count (); l++) {
       /* Only an explicit translation counts: get_locale_string would fall
        * back on the untranslated value. */
@@ -712,24 +740,24 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   DsnRule *r = g_new0 (DsnRule, 1);
   r->name = g_strdup (name);
   r->file = g_strdup (file);
-  r->category_id = g_key_file_get_string (kf, group, "category", NULL);
+  r->category_id = kf_string (kf, group, "category");
   if (!r->category_id) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing category", file, group);
     rule_free (r);
     return FALSE;
   }
-  g_autofree char *reason = g_key_file_get_string (kf, group, "reason", NULL);
+  g_autofree char *reason = kf_string (kf, group, "reason");
   if (reason && !(r->reason = dsn_reason_intern (reason))) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: unknown reason \"%s\"", file,
                  group, reason);
     rule_free (r);
     return FALSE;
   }
-  r->like = g_key_file_get_string (kf, group, "like", NULL);
+  r->like = kf_string (kf, group, "like");
   r->phrases = load_list (kf, group, "phrase", TRUE);
-  r->regex_src = g_key_file_get_string (kf, group, "regex", NULL);
-  r->near = g_key_file_get_string_list (kf, group, "near", NULL, NULL);
-  r->unless = g_key_file_get_string_list (kf, group, "unless", NULL, NULL);
+  r->regex_src = kf_string (kf, group, "regex");
+  r->near = kf_string_list (kf, group, "near", NULL, NULL);
+  r->unless = kf_string_list (kf, group, "unless", NULL, NULL);
   if (r->like && (r->phrases || r->regex_src || r->near)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
                  "%s: [%s]: a rule with \"like\" takes its phrases, regex and word groups from "
@@ -772,12 +800,12 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     if (r->cond[f])
       r->n_conds++;
     if (example_fact_keys[f])
-      r->example[f] = g_key_file_get_string (kf, group, example_fact_keys[f], NULL);
+      r->example[f] = kf_string (kf, group, example_fact_keys[f]);
   }
   static const char *const action_keys[] = { "action", "example-action" };
   for (gsize i = 0; i < G_N_ELEMENTS (action_keys); i++) {
     DsnAction *slot = i == 0 ? &r->action : &r->example_action;
-    g_autofree char *action = g_key_file_get_string (kf, group, action_keys[i], NULL);
+    g_autofree char *action = kf_string (kf, group, action_keys[i]);
     if (!action)
       continue;
     *slot = dsn_action_from_string (action);
@@ -807,7 +835,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   GPtrArray *ex = g_ptr_array_new ();
   for (int i = 1; i <= 9; i++) {
     g_autofree char *key = i == 1 ? g_strdup ("example") : g_strdup_printf ("example%d", i);
-    char *v = g_key_file_get_string (kf, group, key, NULL);
+    char *v = kf_string (kf, group, key);
     if (v && *g_strstrip (v))
       g_ptr_array_add (ex, v);
     else
@@ -815,7 +843,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   }
   g_ptr_array_add (ex, NULL);
   r->examples = (char **)g_ptr_array_free (ex, FALSE);
-  r->blocklist = g_key_file_get_string (kf, group, "blocklist", NULL);
+  r->blocklist = kf_string (kf, group, "blocklist");
   if (!r->examples || !r->examples[0]) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: a rule needs an example", file,
                  group);
@@ -1231,50 +1259,69 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
 
 /* ------------------------------------------------------------ matching */
 
-/* VALUE is already lower-case (see lower_facts). */
+/* A fact as the globs are matched against it: lower-case, its length, and
+ * reversed (GLib reverses the string for each "*tail" glob it is not
+ * given it for: an allocation per glob and rule). */
+typedef struct {
+  char *value;
+  gsize len;
+  char *reversed;
+} Fact;
+
 static gboolean
-cond_holds (const DsnCond *c, const char *value)
+glob_match (GPatternSpec *spec, const Fact *f)
+{
+  return g_pattern_spec_match (spec, f->len, f->value, f->reversed);
+}
+
+static gboolean
+cond_holds (const DsnCond *c, const Fact *f)
 {
   if (!c)
     return TRUE;
-  if (!value)
+  if (!f->value)
     return c->any == NULL; /* an unknown fact passes only exclusions */
   if (c->none)
     for (guint i = 0; i < c->none->len; i++)
-      if (g_pattern_spec_match_string (c->none->pdata[i], value))
+      if (glob_match (c->none->pdata[i], f))
         return FALSE;
   if (!c->any)
     return TRUE;
   for (guint i = 0; i < c->any->len; i++)
-    if (g_pattern_spec_match_string (c->any->pdata[i], value))
+    if (glob_match (c->any->pdata[i], f))
       return TRUE;
   return FALSE;
 }
 
 static gboolean
-conditions_hold (const DsnRule *r, const DsnMatchInput *in, char *const *facts)
+conditions_hold (const DsnRule *r, const DsnMatchInput *in, const Fact *facts)
 {
   if (r->action && r->action != in->action)
     return FALSE;
   for (int f = 0; f < DSN_N_FACTS; f++)
-    if (!cond_holds (r->cond[f], facts[f]))
+    if (!cond_holds (r->cond[f], &facts[f]))
       return FALSE;
   return TRUE;
 }
 
-/* Lower-case copies of IN's facts, made once per match: globs are lower-case. */
+/* IN's facts, made once per match: globs are lower-case. */
 static void
-lower_facts (const DsnMatchInput *in, char **facts)
+lower_facts (const DsnMatchInput *in, Fact *facts)
 {
-  for (int f = 0; f < DSN_N_FACTS; f++)
-    facts[f] = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    facts[f].value = in->fact[f] ? g_ascii_strdown (in->fact[f], -1) : NULL;
+    facts[f].len = facts[f].value ? strlen (facts[f].value) : 0;
+    facts[f].reversed = facts[f].value ? g_utf8_strreverse (facts[f].value, facts[f].len) : NULL;
+  }
 }
 
 static void
-free_facts (char **facts)
+free_facts (Fact *facts)
 {
-  for (int f = 0; f < DSN_N_FACTS; f++)
-    g_free (facts[f]);
+  for (int f = 0; f < DSN_N_FACTS; f++) {
+    g_free (facts[f].value);
+    g_free (facts[f].reversed);
+  }
 }
 
 /* Is A a better match than B? Strength first, then the rule with more
@@ -1564,7 +1611,7 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   scan_words (rules, skeleton, ghits);
   /* In phrase order, so that each rule's phrases (consecutive) come together. */
   g_array_sort (hits, cmp_guint);
-  char *facts[DSN_N_FACTS];
+  Fact facts[DSN_N_FACTS];
   lower_facts (in, facts);
 
   const DsnRule *best = NULL;

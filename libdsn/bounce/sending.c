@@ -398,17 +398,14 @@ about_the_address (const DsnRecipient *r)
 
 /* The report's own Received fields, first hop first. */
 static GPtrArray *
-own_hops (GMimeObject *message)
+own_hops (const DsnMimeHeaders *headers)
 {
   GPtrArray *hops = g_ptr_array_new_with_free_func ((GDestroyNotify)dsn_headers_hop_free);
-  GMimeHeaderList *list = g_mime_object_get_header_list (message);
-  for (int i = g_mime_header_list_get_count (list) - 1; i >= 0; i--) {
-    GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-    if (g_ascii_strcasecmp (g_mime_header_get_name (hd), "Received") != 0)
+  for (guint i = dsn_mime_headers_count (headers); i > 0; i--) {
+    DsnMimeField *hd = dsn_mime_headers_at (headers, i - 1);
+    if (!dsn_mime_field_is (hd, "Received"))
       continue;
-    const char *value = g_mime_header_get_value (hd);
-    if (!value)
-      continue;
+    const char *value = dsn_mime_field_value (hd);
     g_autofree char *v = dsn_text_squeeze (g_strdup (value));
     g_ptr_array_add (hops, dsn_headers_parse_received (v, FALSE));
   }
@@ -416,7 +413,7 @@ own_hops (GMimeObject *message)
 }
 
 void
-dsn_sending_assess (DsnReport *rep, GMimeObject *message)
+dsn_sending_assess (DsnReport *rep, const DsnMimeHeaders *headers)
 {
   g_autofree char *reporter = mta_name (dsn_report_get_field (rep, "Reporting-MTA"));
   g_autofree char *sender = dsn_text_address_domain (rep->to);
@@ -438,7 +435,7 @@ dsn_sending_assess (DsnReport *rep, GMimeObject *message)
         received_by_refuser (rep, reporter, sender, r);
       } else {
         if (!hops)
-          hops = own_hops (message);
+          hops = own_hops (headers);
         received_from_reporter (hops, reporter, r);
       }
     }

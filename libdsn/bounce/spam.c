@@ -587,7 +587,7 @@ say_why (Marks *m, const DsnAuthResult *dmarc, const DsnAuthResult *compauth)
 }
 
 void
-dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list)
+dsn_headers_check_spam (DsnHeaders *h, const DsnMimeHeaders *headers)
 {
   Marks m = { 0 };
   m.h = h;
@@ -595,10 +595,8 @@ dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list)
   m.rspamd_plain = g_ptr_array_new_with_free_func (g_free);
   m.other_plain = g_ptr_array_new_with_free_func (g_free);
   m.scl = m.bcl = m.pcl = -2;
-  int n = g_mime_header_list_get_count (list);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *hd = g_mime_header_list_get_header_at (list, i);
-    const char *name = g_mime_header_get_name (hd);
+  for (guint i = 0; i < dsn_mime_headers_count (headers); i++) {
+    DsnMimeField *hd = dsn_mime_headers_at (headers, i);
     static const char *const read[] = {
       "X-Spam-Status",
       "X-Spam-Flag",
@@ -618,11 +616,11 @@ dsn_headers_check_spam (DsnHeaders *h, GMimeHeaderList *list)
       NULL,
     };
     /* Values are unfolded on demand: only ask for those read. */
-    if (!name_in (name, read))
-      continue;
-    const char *value = g_mime_header_get_value (hd);
-    if (value)
-      read_header (&m, name, value);
+    gboolean wanted = FALSE;
+    for (const char *const *r = read; *r && !wanted; r++)
+      wanted = dsn_mime_field_is (hd, *r);
+    if (wanted)
+      read_header (&m, dsn_mime_field_name (hd), dsn_mime_field_value (hd));
   }
   const DsnAuthResult *dmarc = signal_dmarc (h);
   const DsnAuthResult *compauth = signal_compauth (h);

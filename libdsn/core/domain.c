@@ -5,12 +5,41 @@
 
 #include <libpsl.h>
 
+#include <string.h>
+
+/* The registrable part of DOMAIN (a suffix of it), or NULL. A look-up in
+ * the public suffix list costs thousands of instructions and a report asks
+ * for the same few domains again and again (the sender's, the reporting
+ * server's): the last answers are kept, per thread (no lock), for domains
+ * of up to 63 bytes. */
+static const char *
+registrable (const char *domain)
+{
+  static _Thread_local struct {
+    char name[64];
+    gint16 reg; /* offset of the registrable part, -1: none */
+  } cache[64];
+  gsize len = strlen (domain);
+  if (len == 0 || len >= sizeof cache[0].name)
+    return psl_registrable_domain (psl_builtin (), domain);
+  guint h = 5381;
+  for (gsize i = 0; i < len; i++)
+    h = h * 33 + (guchar)domain[i];
+  h = (h ^ h >> 8) % G_N_ELEMENTS (cache);
+  if (memcmp (cache[h].name, domain, len + 1) == 0)
+    return cache[h].reg < 0 ? NULL : domain + cache[h].reg;
+  const char *reg = psl_registrable_domain (psl_builtin (), domain);
+  memcpy (cache[h].name, domain, len + 1);
+  cache[h].reg = reg ? (gint16)(reg - domain) : -1;
+  return reg;
+}
+
 char *
 dsn_domain_org (const char *domain)
 {
   if (!domain)
     return NULL;
-  const char *reg = psl_registrable_domain (psl_builtin (), domain);
+  const char *reg = registrable (domain);
   return g_strdup (reg ? reg : domain);
 }
 

@@ -80,6 +80,10 @@ struct _DsnReader {
   gsize buf_pos, buf_len;
   gboolean eof;
   int read_errno;
+  /* Where the next CR in BUF is (BUF_LEN: none after CR_FROM), as looked
+   * for from CR_FROM; CR_KNOWN cleared when BUF is refilled. */
+  gsize cr_from, cr_at;
+  gboolean cr_known;
   gboolean pending; /* the envelope line of the next message was read */
   guint index;
   gboolean done;
@@ -457,8 +461,32 @@ fill (DsnReader *r)
       return FALSE;
     }
     r->buf_len = n;
+    r->cr_known = FALSE;
     return TRUE;
   }
+}
+
+/* The length of the whole lines at the reader's position that an mbox
+ * message takes as they are: no CR in them, none starting with 'F' (a
+ * "From " line) or '>' (a quoted one). Copied at once instead of line by
+ * line; 0 when the next line needs a look. */
+static gsize
+plain_run (DsnReader *r)
+{
+  if (!r->cr_known || r->buf_pos < r->cr_from || r->buf_pos > r->cr_at) {
+    const char *cr = memchr (r->buf + r->buf_pos, '\r', r->buf_len - r->buf_pos);
+    r->cr_from = r->buf_pos;
+    r->cr_at = cr ? (gsize)(cr - r->buf) : r->buf_len;
+    r->cr_known = TRUE;
+  }
+  const char *start = r->buf + r->buf_pos, *end = r->buf + r->cr_at, *p = start;
+  while (p < end && *p != 'F' && *p != '>') {
+    const char *nl = memchr (p, '\n', end - p);
+    if (!nl)
+      break;
+    p = nl + 1;
+  }
+  return p - start;
 }
 
 /* A growing buffer that never holds more than MAX bytes: its capacity
@@ -593,6 +621,13 @@ read_mbox_message (DsnReader *r, gboolean *too_big)
   for (;;) {
     if (*too_big)
       msg.len = 0; /* dropped: only the line being read is kept */
+    gsize run = *too_big ? 0 : plain_run (r);
+    if (run > 0 && buf_append (&msg, r->buf + r->buf_pos, run)) {
+      content = TRUE;
+      prev_blank = run == 1 || r->buf[r->buf_pos + run - 2] == '\n';
+      r->buf_pos += run;
+      continue;
+    }
     gsize start = msg.len;
     cut = FALSE;
     if (!read_line (r, &msg, &cut))

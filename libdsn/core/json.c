@@ -45,20 +45,65 @@ text_open (DsnJson *w, char c)
   g_array_index (w->first, gboolean, w->depth) = TRUE;
 }
 
+/* Bytes text_string() looks at: 1 for those escaped (controls, '"', '\\')
+ * and the NUL that ends the string, 2 for the first byte of U+0085, U+2028
+ * and U+2029 (0xc2, 0xe2), 3 for the other bytes of non-ASCII text, until
+ * the text is known to be valid UTF-8 (TEXT_VALID then); 0 for the rest,
+ * copied in runs. */
+/* clang-format off */
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const guint8 text_any[256] = {
+  R16 (1), R16 (1), ['"'] = 1, ['\\'] = 1,
+  [0x80] = R16 (3), R16 (3), R16 (3), R16 (3),
+  3, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xc0 */
+  R16 (3),
+  3, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xe0 */
+  R16 (3),
+};
+static const guint8 text_valid[256] = {
+  R16 (1), R16 (1), ['"'] = 1, ['\\'] = 1, [0xc2] = 2, [0xe2] = 2,
+};
+#undef R16
+/* clang-format on */
+
 static void
 text_string (GString *out, const char *s)
 {
-  g_autofree char *valid = g_utf8_validate (s, -1, NULL) ? NULL : g_utf8_make_valid (s, -1);
-  if (valid)
-    s = valid;
+  /* Most strings are ASCII: UTF-8 is checked (from the first byte that is
+   * not) only when one is met; invalid text is made valid and written
+   * again. */
+  g_autofree char *valid = NULL;
+  const guint8 *special = text_any;
+  gsize at = out->len;
+  const char *run, *p;
+again:
   g_string_append_c (out, '"');
-  const char *run = s;
-  for (const char *p = s; *p; p++) {
+  run = p = s;
+  for (;; p++) {
+    while (!special[(guchar)*p])
+      p++;
     guchar c = *p;
-    /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many line
-     * readers split on them: escaped, so one result stays one line. */
-    if ((c == 0xc2 && (guchar)p[1] == 0x85)
-        || (c == 0xe2 && (guchar)p[1] == 0x80 && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))) {
+    if (c == 0)
+      break;
+    if (special[c] >= 2 && special == text_any) {
+      /* What came before is ASCII. */
+      special = text_valid;
+      if (!dsn_utf8_validate (p, -1)) {
+        valid = g_utf8_make_valid (s, -1);
+        s = valid;
+        g_string_truncate (out, at);
+        goto again;
+      }
+    }
+    if (!special[c])
+      continue;
+    if (special[c] == 2) {
+      /* U+0085, U+2028 and U+2029 are valid in JSON strings, but many
+       * line readers split on them: escaped, so one result stays one line. */
+      if (!((c == 0xc2 && (guchar)p[1] == 0x85)
+            || (c == 0xe2 && (guchar)p[1] == 0x80
+                && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))))
+        continue;
       g_string_append_len (out, run, p - run);
       g_string_append_printf (out, "\\u%04x",
                               c == 0xc2              ? 0x85
@@ -68,22 +113,20 @@ text_string (GString *out, const char *s)
       run = p + 1;
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
     g_string_append_len (out, run, p - run);
     switch (c) {
-    case '"': g_string_append (out, "\\\""); break;
-    case '\\': g_string_append (out, "\\\\"); break;
-    case '\n': g_string_append (out, "\\n"); break;
-    case '\r': g_string_append (out, "\\r"); break;
-    case '\t': g_string_append (out, "\\t"); break;
-    case '\b': g_string_append (out, "\\b"); break;
-    case '\f': g_string_append (out, "\\f"); break;
+    case '"': g_string_append_len (out, "\\\"", 2); break;
+    case '\\': g_string_append_len (out, "\\\\", 2); break;
+    case '\n': g_string_append_len (out, "\\n", 2); break;
+    case '\r': g_string_append_len (out, "\\r", 2); break;
+    case '\t': g_string_append_len (out, "\\t", 2); break;
+    case '\b': g_string_append_len (out, "\\b", 2); break;
+    case '\f': g_string_append_len (out, "\\f", 2); break;
     default: g_string_append_printf (out, "\\u%04x", c); break;
     }
     run = p + 1;
   }
-  g_string_append (out, run);
+  g_string_append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -151,7 +194,7 @@ void
 dsn_json_set_member_name (DsnJson *w, const char *name)
 {
   if (w->builder) {
-    if (g_utf8_validate (name, -1, NULL)) {
+    if (dsn_utf8_validate (name, -1)) {
       json_builder_set_member_name (w->builder, name);
     } else {
       g_autofree char *valid = g_utf8_make_valid (name, -1);
@@ -174,7 +217,7 @@ dsn_json_add_string_value (DsnJson *w, const char *value)
   }
   if (w->builder) {
     JsonNode *node = json_node_alloc ();
-    if (g_utf8_validate (value, -1, NULL)) {
+    if (dsn_utf8_validate (value, -1)) {
       json_node_init_string (node, value);
     } else {
       g_autofree char *valid = g_utf8_make_valid (value, -1);

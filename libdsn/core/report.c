@@ -73,8 +73,8 @@ dsn_set_len (char **slot, const char *value, gssize len)
     len--;
   /* Every string of a report is valid UTF-8, whatever the input. */
   if (len > 0)
-    *slot = g_utf8_validate (value, len, NULL) ? g_strndup (value, len)
-                                               : g_utf8_make_valid (value, len);
+    *slot
+        = dsn_utf8_validate (value, len) ? g_strndup (value, len) : g_utf8_make_valid (value, len);
 }
 
 void
@@ -314,7 +314,7 @@ dsn_report_find_recipient_n (DsnReport *rep, const char *address, guint n)
 static char *
 valid_dup (const char *s)
 {
-  return g_utf8_validate (s, -1, NULL) ? g_strdup (s) : g_utf8_make_valid (s, -1);
+  return dsn_utf8_validate (s, -1) ? g_strdup (s) : g_utf8_make_valid (s, -1);
 }
 
 static void
@@ -350,7 +350,7 @@ dsn_report_add_original (DsnReport *rep, const char *name, const char *value)
 static void
 repair (char **s)
 {
-  if (*s && !g_utf8_validate (*s, -1, NULL)) {
+  if (*s && !dsn_utf8_validate (*s, -1)) {
     char *valid = g_utf8_make_valid (*s, -1);
     g_free (*s);
     *s = valid;

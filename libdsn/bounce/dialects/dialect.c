@@ -8,7 +8,7 @@
 const char *
 dsn_body_find (const DsnInput *in, const char *needle)
 {
-  return in->body_lower ? dsn_lower_find (in->body, in->body_lower, needle)
+  return in->body_lower ? dsn_lower_find (in->body, in->body_lower, in->body_pairs, needle)
                         : dsn_strcasestr (in->body, needle);
 }
 

@@ -77,10 +77,13 @@ dsn_find_returned_marker (const char *text)
     if (best)
       break;
   }
+  /* The others, in the text lowered once: strstr() each, not a
+   * case-insensitive search stopping at every first letter. */
+  g_autofree char *lower = dsn_text_lower (text, strlen (text));
   for (const char *const *m = markers; *m; m++) {
     if ((*m)[0] == '-' && (*m)[1] == '-' && (*m)[2] == '-')
       continue;
-    const char *p = dsn_strcasestr (text, *m);
+    const char *p = dsn_lower_find (text, lower, NULL, *m);
     if (p && (!best || p < best))
       best = p;
   }

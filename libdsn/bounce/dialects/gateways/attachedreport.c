@@ -10,18 +10,16 @@
 
 #include <string.h>
 
-/* The first message attached to OBJ (depth-first), or NULL. */
-static GMimeMessage *
-attached_message (GMimeObject *obj)
+/* The first message attached to P (depth-first), or NULL. */
+static const DsnMimeMessage *
+attached_message (const DsnMimePart *p)
 {
-  if (GMIME_IS_MESSAGE_PART (obj))
-    return g_mime_message_part_get_message (GMIME_MESSAGE_PART (obj));
-  if (!GMIME_IS_MULTIPART (obj))
+  if (p->kind == DSN_MIME_MESSAGE)
+    return p->message;
+  if (p->kind != DSN_MIME_MULTIPART)
     return NULL;
-  GMimeMultipart *mp = GMIME_MULTIPART (obj);
-  int n = g_mime_multipart_get_count (mp);
-  for (int i = 0; i < n; i++) {
-    GMimeMessage *m = attached_message (g_mime_multipart_get_part (mp, i));
+  for (guint i = 0; i < p->children->len; i++) {
+    const DsnMimeMessage *m = attached_message (p->children->pdata[i]);
     if (m)
       return m;
   }
@@ -29,16 +27,11 @@ attached_message (GMimeObject *obj)
 }
 
 /* The attached message, if it is itself a delivery report. */
-static GMimeMessage *
+static const DsnMimeMessage *
 attached_report (const DsnInput *in)
 {
-  GMimeObject *root = g_mime_message_get_mime_part (in->message);
-  GMimeMessage *m = root ? attached_message (root) : NULL;
-  GMimeObject *body = m ? g_mime_message_get_mime_part (m) : NULL;
-  if (!body)
-    return NULL;
-  GMimeContentType *ct = g_mime_object_get_content_type (body);
-  return ct && g_mime_content_type_is_type (ct, "multipart", "report") ? m : NULL;
+  const DsnMimeMessage *m = attached_message (in->message->body);
+  return m && dsn_mime_part_is (m->body, "multipart", "report") ? m : NULL;
 }
 
 static gboolean
@@ -50,29 +43,19 @@ detect (const DsnInput *in)
   return !named && attached_report (in) != NULL;
 }
 
-/* Parses the delivery-status parts under OBJ; returns the recipients added. */
+/* Parses the delivery-status parts under P; returns the recipients added. */
 static guint
-read_status (DsnReport *rep, GMimeObject *obj)
+read_status (DsnReport *rep, const DsnMimePart *p)
 {
-  if (GMIME_IS_MULTIPART (obj)) {
+  if (p->kind == DSN_MIME_MULTIPART) {
     guint n = 0;
-    GMimeMultipart *mp = GMIME_MULTIPART (obj);
-    for (int i = 0; i < g_mime_multipart_get_count (mp); i++)
-      n += read_status (rep, g_mime_multipart_get_part (mp, i));
+    for (guint i = 0; i < p->children->len; i++)
+      n += read_status (rep, p->children->pdata[i]);
     return n;
   }
-  if (!GMIME_IS_PART (obj))
+  if (p->kind != DSN_MIME_LEAF || !dsn_mime_part_is (p, "message", "delivery-status"))
     return 0;
-  GMimeContentType *ct = g_mime_object_get_content_type (obj);
-  if (!ct || !g_mime_content_type_is_type (ct, "message", "delivery-status"))
-    return 0;
-  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (obj));
-  if (!content)
-    return 0;
-  g_autoptr (GByteArray) arr = g_byte_array_new ();
-  g_autoptr (GMimeStream) mem = g_mime_stream_mem_new_with_byte_array (arr);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_mime_data_wrapper_write_to_stream (content, mem);
+  g_autoptr (GByteArray) arr = dsn_mime_part_decode (p);
   /* Newlines as the rest of the library sees them. */
   gsize nuls;
   g_autoptr (GByteArray) text = dsn_intake_normalize ((const char *)arr->data, arr->len, &nuls);
@@ -82,8 +65,8 @@ read_status (DsnReport *rep, GMimeObject *obj)
 static gboolean
 extract (const DsnInput *in)
 {
-  GMimeMessage *m = attached_report (in);
-  if (!m || read_status (in->report, g_mime_message_get_mime_part (m)) == 0)
+  const DsnMimeMessage *m = attached_report (in);
+  if (!m || read_status (in->report, m->body) == 0)
     return FALSE;
   dsn_unix_finish (in->report);
   return TRUE;

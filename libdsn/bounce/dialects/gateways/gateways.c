@@ -10,13 +10,12 @@
 gboolean
 dsn_gw_origin_received_has (const DsnInput *in, const char *needle)
 {
-  GMimeHeaderList *headers = g_mime_object_get_header_list (GMIME_OBJECT (in->message));
+  const DsnMimeHeaders *headers = &in->message->headers;
   const char *origin = NULL;
-  int n = g_mime_header_list_get_count (headers);
-  for (int i = 0; i < n; i++) {
-    GMimeHeader *h = g_mime_header_list_get_header_at (headers, i);
-    if (g_ascii_strcasecmp (g_mime_header_get_name (h), "Received") == 0)
-      origin = g_mime_header_get_value (h);
+  for (guint i = dsn_mime_headers_count (headers); i > 0 && !origin; i--) {
+    DsnMimeField *h = dsn_mime_headers_at (headers, i - 1);
+    if (dsn_mime_field_is (h, "Received"))
+      origin = dsn_mime_field_value (h);
   }
   if (!origin)
     return FALSE;

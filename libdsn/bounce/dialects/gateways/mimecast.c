@@ -38,29 +38,12 @@ detect (const DsnInput *in)
 static char *
 delivery_status_text (const DsnInput *in)
 {
-  char *out = NULL;
-  GMimePartIter *iter = g_mime_part_iter_new (GMIME_OBJECT (in->message));
-  do {
-    GMimeObject *obj = g_mime_part_iter_get_current (iter);
-    if (!obj || !GMIME_IS_PART (obj))
-      continue;
-    GMimeContentType *ct = g_mime_object_get_content_type (obj);
-    if (!ct || !g_mime_content_type_is_type (ct, "message", "delivery-status"))
-      continue;
-    GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (obj));
-    if (!content)
-      continue;
-    GByteArray *arr = g_byte_array_new ();
-    GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (arr);
-    g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-    g_mime_data_wrapper_write_to_stream (content, mem);
-    g_object_unref (mem);
-    out = dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
-    g_byte_array_unref (arr);
-    break;
-  } while (g_mime_part_iter_next (iter));
-  g_mime_part_iter_free (iter);
-  return out;
+  const DsnMimePart *ds
+      = dsn_mime_find_leaf (in->message->body, "message", "delivery-status", TRUE);
+  if (!ds)
+    return NULL;
+  g_autoptr (GByteArray) arr = dsn_mime_part_decode (ds);
+  return dsn_to_utf8 ((const char *)arr->data, arr->len, NULL);
 }
 
 /* Rewrites "Field : value" as "Field: value" and the "rfc/822" address type

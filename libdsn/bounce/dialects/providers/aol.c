@@ -16,32 +16,15 @@ detect (const DsnInput *in)
   return dsn_header_has (in, "X-AOL-IP", NULL) || dsn_from_has (in, senders);
 }
 
-/* The decoded text of the first message/delivery-status part under OBJ. */
+/* The decoded text of the first message/delivery-status part under P (not
+ * inside an attached message). */
 static char *
-delivery_status_text (GMimeObject *obj)
+delivery_status_text (const DsnMimePart *p)
 {
-  if (GMIME_IS_MULTIPART (obj)) {
-    int n = g_mime_multipart_get_count (GMIME_MULTIPART (obj));
-    for (int i = 0; i < n; i++) {
-      char *text = delivery_status_text (g_mime_multipart_get_part (GMIME_MULTIPART (obj), i));
-      if (text)
-        return text;
-    }
+  const DsnMimePart *ds = dsn_mime_find_leaf (p, "message", "delivery-status", FALSE);
+  if (!ds)
     return NULL;
-  }
-  if (!GMIME_IS_PART (obj))
-    return NULL;
-  GMimeContentType *ct = g_mime_object_get_content_type (obj);
-  if (!ct || !g_mime_content_type_is_type (ct, "message", "delivery-status"))
-    return NULL;
-  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (obj));
-  if (!content)
-    return NULL;
-  g_autoptr (GByteArray) bytes = g_byte_array_new ();
-  GMimeStream *mem = g_mime_stream_mem_new_with_byte_array (bytes);
-  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
-  g_mime_data_wrapper_write_to_stream (content, mem);
-  g_object_unref (mem);
+  g_autoptr (GByteArray) bytes = dsn_mime_part_decode (ds);
   GString *s = g_string_sized_new (bytes->len);
   for (guint i = 0; i < bytes->len; i++)
     if (bytes->data[i] != '\r' && bytes->data[i] != '\0')
@@ -55,7 +38,7 @@ delivery_status_text (GMimeObject *obj)
 static void
 reread_groups (const DsnInput *in)
 {
-  g_autofree char *text = delivery_status_text (g_mime_message_get_mime_part (in->message));
+  g_autofree char *text = delivery_status_text (in->message->body);
   if (!text)
     return;
   GString *fixed = g_string_sized_new (strlen (text) + 64);

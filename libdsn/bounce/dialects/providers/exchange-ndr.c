@@ -423,10 +423,17 @@ gboolean
 dsn_provider_exchange_summary (const DsnInput *in)
 {
   g_autofree char *head = g_strndup (in->first_text, 600);
-  g_autofree char *lower = dsn_text_lower (head, strlen (head));
-  for (const char *const *m = exchange_summaries; *m; m++)
-    if (dsn_lower_find (head, lower, *m))
+  g_autofree char *lower = NULL;
+  for (const char *const *m = exchange_summaries; *m; m++) {
+    /* The first text is part of the body: what the body's pairs of bytes
+     * rule out is not in it (most messages are no Exchange report). */
+    if (in->body_pairs && !dsn_pairs_may_hold (in->body_pairs, *m))
+      continue;
+    if (!lower)
+      lower = dsn_text_lower (head, strlen (head));
+    if (dsn_lower_find (head, lower, NULL, *m))
       return TRUE;
+  }
   return FALSE;
 }
 

@@ -15,7 +15,7 @@ extern const DsnDialect dsn_dialect_qmail;
 /* --------------------------------------------------------------- unix.c */
 
 /* The report's text: its first text part, else all of them, else (a
- * multipart whose boundaries GMime could not use) the raw body after the
+ * multipart whose boundaries could not be used) the raw body after the
  * header block. */
 DSN_INTERNAL const char *dsn_unix_report_text (const DsnInput *in);
 
