@@ -34,6 +34,8 @@ test_normalize (void)
       "host said: 550 5.1.1" },
     { "see https://example.org/x?ip=1 now", "see <url> now", "see now" },
     { "banned: .exe,invoice.exe", "banned: <file>", "banned: <file>" },
+    { "create maildir file /home/user/maildir/tmp/1: no space left",
+      "create maildir file <path>: no space left", "create maildir file: no space left" },
     /* Glued durations are spelt out; other glued numbers stay words. */
     { "delayed for more than 4h.", "delayed for more than <num> hours.",
       "delayed for more than hours." },

@@ -938,7 +938,22 @@ written_by_a_person (const char *words)
     "gruss",  "grusse",       "mein", "meine",   "ciao",    "grazie",    "saluti",
     "mio",    "mia",          "hola", "gracias", "saludos", "mi",
   };
+  /* Mail systems speak in the first person too: Sendmail's and Postfix's
+   * "I'm sorry to have to inform you", qmail's "I'm afraid I wasn't able
+   * to deliver". */
+  static const char *const daemons[] = {
+    "i'm sorry to have to inform you",
+    "i am sorry to have to inform you",
+    "i'm afraid i wasn't able to deliver",
+    "this is the mail system at host",
+    "this is the qmail-send program",
+    "i wasn't able to deliver",
+    NULL,
+  };
   g_autofree char *folded = dsn_text_fold (words);
+  for (const char *const *d = daemons; *d; d++)
+    if (strstr (folded, *d))
+      return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (marks); i++) {
     gsize n = strlen (marks[i]);
     for (const char *p = folded; (p = strstr (p, marks[i])); p += n) {
@@ -995,10 +1010,17 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   if (!*words || !reads_like_error (an, words, &code_class))
     return;
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
-  gboolean temporary = code_class ? code_class[0] == '4'
-                                  : dsn_strcasestr (words, "temporar")
-                                        || dsn_strcasestr (words, "try again later");
+  /* Without a code, the words say whether the server keeps trying. */
+  static const char *const pending[] = {
+    "temporar",         "try again later",  "warning only",    "not yet been delivered",
+    "will keep trying", "will retry",       "will be retried", "still trying",
+    "delivery delayed", "has been delayed", "is delayed",      "message delayed",
+  };
+  gboolean temporary = code_class ? code_class[0] == '4' : FALSE;
+  for (gsize i = 0; !code_class && !temporary && i < G_N_ELEMENTS (pending); i++)
+    temporary = dsn_strcasestr (words, pending[i]) != NULL;
   r->action = temporary ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
+  r->deferred = temporary;
   dsn_set (&r->diagnostic, words);
   r->command = g_strdup (dsn_text_find_command (words));
   rep->kind = DSN_KIND_DELIVERY_STATUS;

@@ -94,7 +94,7 @@ DSN_INTERNAL const char *dsn_reason_intern (const char *name);
 DSN_INTERNAL char *dsn_rules_fold (const char *text);
 /* words.c: the FOLDED text with addresses, host names, IPs, URLs, numbers,
  * ids and bracketed names replaced by placeholders ("<addr>", "<host>",
- * "<ip>", "<url>", "<num>", "<id>", "<tok>"): *NORMALIZED; and the same
+ * "<ip>", "<url>", "<path>", "<num>", "<id>", "<tok>"): *NORMALIZED; and the same
  * without the placeholders, the words alone: *SKELETON. Both newly
  * allocated. Status and reply codes stay. */
 DSN_INTERNAL void dsn_words_normalize (const char *folded, char **normalized, char **skeleton);

@@ -178,6 +178,10 @@ placeholder (const char *s, gsize n, gboolean bracketed)
     return "<url>";
   if (at && at > s && memchr (at, '.', n - (at - s)))
     return "<addr>";
+  /* A file system path ("/home/anna/Maildir/tmp/..."): its directory
+   * names are not words of the sentence. */
+  if (n > 2 && s[0] == '/' && memchr (s + 1, '/', n - 1))
+    return "<path>";
   if (is_ip (s, n))
     return "<ip>";
   if (is_file (s, n))
