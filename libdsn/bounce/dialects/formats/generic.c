@@ -366,8 +366,25 @@ extract (const DsnInput *in)
   if (rep->recipients->len == 1) {
     DsnRecipient *r = rep->recipients->pdata[0];
     const char *at = dsn_strcasestr (text, r->address);
-    if (at && at < end && (!r->diagnostic || strlen (r->diagnostic) <= strlen (r->address) + 2))
-      dsn_recipient_set_diagnostic (r, dsn_next_line (at), end - dsn_next_line (at));
+    if (at && at < end && (!r->diagnostic || strlen (r->diagnostic) <= strlen (r->address) + 2)) {
+      /* Some reports give the reason first ("undeliverable due to the
+       * following reason: ... account is over quota", then the address):
+       * the short paragraph just before the address's goes with it. */
+      const char *line = dsn_line_start (text, at), *prev_end = line;
+      while (prev_end > text && g_ascii_isspace (prev_end[-1]))
+        prev_end--;
+      const char *prev = prev_end;
+      while (prev > text && !(prev[-1] == '\n' && prev - 1 > text && prev[-2] == '\n'))
+        prev--;
+      const char *next = dsn_next_line (at);
+      if (prev_end > prev && prev_end - prev <= 300) {
+        g_autofree char *both
+            = g_strdup_printf ("%.*s %.*s", (int)(prev_end - prev), prev, (int)(end - next), next);
+        dsn_recipient_set_diagnostic (r, both, -1);
+      } else {
+        dsn_recipient_set_diagnostic (r, next, end - next);
+      }
+    }
     /* A form of labelled lines ("reject reason: Mailbox full", "target mail
      * address: anna@example.org"): the reason is on a line beside the
      * address's, so the whole block is the diagnostic. */
