@@ -1,4 +1,4 @@
-/* Classification rules: loading patterns/ files (GKeyFile), the built-in copy
+/* Classification rules: loading patterns/ files (key files), the built-in copy
  * embedded with GResource, and the matcher.
  *
  * Matching must stay fast as rules grow: every phrase of every rule goes into
@@ -498,29 +498,24 @@ regex_required_literal (const char *re)
 
 /* ------------------------------------------------------------ loading */
 
-/* GKeyFile's getters make (and translate) a GError for a missing key even
- * when none is asked for: most optional keys are missing, so ask first. */
 static char *
-kf_string (GKeyFile *kf, const char *group, const char *key)
+kf_string (DsnKeys *kf, const char *group, const char *key)
 {
-  return g_key_file_has_key (kf, group, key, NULL) ? g_key_file_get_string (kf, group, key, NULL)
-                                                   : NULL;
+  return dsn_keys_get_string (kf, group, key);
 }
 
 static char **
-kf_string_list (GKeyFile *kf, const char *group, const char *key, gsize *n, GError **error)
+kf_string_list (DsnKeys *kf, const char *group, const char *key, gsize *n)
 {
-  if (!g_key_file_has_key (kf, group, key, NULL))
-    return NULL;
-  return g_key_file_get_string_list (kf, group, key, n, error);
+  return dsn_keys_get_string_list (kf, group, key, n);
 }
 
 /* A ";"-separated list of globs, "!glob" for an exclusion. */
 static DsnCond *
-load_cond (GKeyFile *kf, const char *group, const char *key)
+load_cond (DsnKeys *kf, const char *group, const char *key)
 {
   gsize n = 0;
-  g_auto (GStrv) list = kf_string_list (kf, group, key, &n, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, &n);
   if (!list)
     return NULL;
   DsnCond *c = g_new0 (DsnCond, 1);
@@ -545,9 +540,9 @@ load_cond (GKeyFile *kf, const char *group, const char *key)
 }
 
 static char **
-load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
+load_list (DsnKeys *kf, const char *group, const char *key, gboolean fold)
 {
-  g_auto (GStrv) list = kf_string_list (kf, group, key, NULL, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, NULL);
   if (!list)
     return NULL;
   GPtrArray *a = g_ptr_array_new ();
@@ -616,10 +611,10 @@ static const char *const category_keys[] = {
 };
 
 static gboolean
-check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *file,
+check_keys (DsnKeys *kf, const char *group, const char *const *allowed, const char *file,
             GError **error)
 {
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) keys = dsn_keys_get_keys (kf, group);
   for (char **k = keys; k && *k; k++) {
     /* Localized keys: summary[fr] */
     g_autofree char *base = g_strdup (*k);
@@ -688,7 +683,7 @@ put_group (DsnRules *rules, DsnWordGroup *g)
 }
 
 static gboolean
-load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id, const char *file,
+load_category (DsnRules *rules, DsnKeys *kf, const char *group, const char *id, const char *file,
                GError **error)
 {
   if (!check_keys (kf, group, category_keys, file, error))
@@ -706,7 +701,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
   c->file = g_strdup (file);
   c->who = kf_string (kf, group, "who");
   static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) keys = dsn_keys_get_keys (kf, group);
   for (int t = 0; t < DSN_N_TEXTS; t++) {
     /* The languages are those of the catalogue (catalogue/languages.keys). */
     c->text[t] = g_new0 (char *, dsn_lang_count ());
@@ -716,8 +711,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
        * back on the untranslated value. */
       g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], dsn_lang_name (l));
       if (g_strv_contains ((const char *const *)keys, key))
-        c->text[t][l]
-            = g_key_file_get_locale_string (kf, group, text_keys[t], dsn_lang_name (l), NULL);
+        c->text[t][l] = dsn_keys_get_string (kf, group, key);
     }
     if (!c->text[t][0]) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
@@ -731,7 +725,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
 }
 
 static gboolean
-load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+load_rule (DsnRules *rules, DsnKeys *kf, const char *group, const char *name, const char *file,
            GError **error)
 {
   if (!check_keys (kf, group, rule_keys, file, error))
@@ -756,8 +750,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   r->like = kf_string (kf, group, "like");
   r->phrases = load_list (kf, group, "phrase", TRUE);
   r->regex_src = kf_string (kf, group, "regex");
-  r->near = kf_string_list (kf, group, "near", NULL, NULL);
-  r->unless = kf_string_list (kf, group, "unless", NULL, NULL);
+  r->near = kf_string_list (kf, group, "near", NULL);
+  r->unless = kf_string_list (kf, group, "unless", NULL);
   if (r->like && (r->phrases || r->regex_src || r->near)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
                  "%s: [%s]: a rule with \"like\" takes its phrases, regex and word groups from "
@@ -773,8 +767,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     return FALSE;
   }
   r->within = 4;
-  if (g_key_file_has_key (kf, group, "within", NULL)) {
-    gint w = g_key_file_get_integer (kf, group, "within", &e);
+  if (dsn_keys_has_key (kf, group, "within")) {
+    gint w = dsn_keys_get_integer (kf, group, "within", &e);
     if (e || !r->near || w < 0 || w > 20) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
                    "%s: [%s]: within= is a number of words, 0-20, for a rule with near=", file,
@@ -818,8 +812,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   }
   if (r->action)
     r->n_conds++;
-  if (g_key_file_has_key (kf, group, "strength", NULL)) {
-    r->strength = g_key_file_get_integer (kf, group, "strength", &e);
+  if (dsn_keys_has_key (kf, group, "strength")) {
+    r->strength = dsn_keys_get_integer (kf, group, "strength", &e);
     if (e || r->strength < 0 || r->strength > 100) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100", file,
                    group);
@@ -861,7 +855,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
 }
 
 static gboolean
-load_group (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+load_group (DsnRules *rules, DsnKeys *kf, const char *group, const char *name, const char *file,
             GError **error)
 {
   if (!check_keys (kf, group, group_keys, file, error))
@@ -943,13 +937,13 @@ load_data (DsnRules *rules, const char *data, gsize len, const char *file, GErro
 {
   if (!check_duplicates (data, len, file, error))
     return FALSE;
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) e = NULL;
-  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
+  g_autoptr (DsnKeys) kf = dsn_keys_load (data, len, &e);
+  if (!kf) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
     return FALSE;
   }
-  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = dsn_keys_get_groups (kf);
   for (char **g = groups; *g; g++) {
     if (g_str_has_prefix (*g, "category ")) {
       if (!load_category (rules, kf, *g, *g + 9, file, error))

@@ -308,6 +308,29 @@ DSN_INTERNAL const char *dsn_status_describe (const char *status);
 DSN_INTERNAL const char *dsn_status_find_description (const char *text, char cls,
                                                       char out[static 12]);
 
+/* ------------------------------------------------------------ keys.c */
+
+/* A key file (catalogue/, patterns/) read with GKeyFile's semantics, its
+ * groups found by name in constant time. DATA must outlive it. */
+typedef struct _DsnKeys DsnKeys;
+/* NULL with ERROR (GKeyFile's) when DATA is not a key file. */
+DSN_INTERNAL DsnKeys *dsn_keys_load (const char *data, gsize len, GError **error);
+DSN_INTERNAL void dsn_keys_free (DsnKeys *k);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnKeys, dsn_keys_free)
+/* As g_key_file_get_groups(), g_key_file_get_keys() (NULL for no such
+ * group), g_key_file_has_key(), g_key_file_get_string() and
+ * g_key_file_get_string_list() (NULL when missing or not readable),
+ * g_key_file_get_integer() and g_key_file_get_boolean(). */
+DSN_INTERNAL char **dsn_keys_get_groups (const DsnKeys *k);
+DSN_INTERNAL char **dsn_keys_get_keys (const DsnKeys *k, const char *group);
+DSN_INTERNAL gboolean dsn_keys_has_key (const DsnKeys *k, const char *group, const char *key);
+DSN_INTERNAL char *dsn_keys_get_string (const DsnKeys *k, const char *group, const char *key);
+DSN_INTERNAL char **dsn_keys_get_string_list (const DsnKeys *k, const char *group, const char *key,
+                                              gsize *n);
+DSN_INTERNAL gint dsn_keys_get_integer (const DsnKeys *k, const char *group, const char *key,
+                                        GError **error);
+DSN_INTERNAL gboolean dsn_keys_get_boolean (const DsnKeys *k, const char *group, const char *key);
+
 /* ------------------------------------------------------------ lang.c */
 
 /* The languages of every text (the catalogue's and the patterns'), read
