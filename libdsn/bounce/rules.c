@@ -250,9 +250,9 @@ first_output (const Automaton *a, guint32 s)
 }
 
 /* Appends to HITS (guint) the index of each phrase occurring in the folded
- * TEXT, once, in no particular order. SEEN has a byte per phrase, all zero. */
+ * TEXT, once, in no particular order. SEEN has a bit per phrase, all zero. */
 static void
-automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
+automaton_scan (const Automaton *a, const char *text, guint64 *seen, GArray *hits)
 {
   guint32 s = 0;
   for (const guchar *p = (const guchar *)text; *p; p++) {
@@ -265,8 +265,8 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
         const guchar *start = p + 1 - a->len[k];
         if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
           continue;
-        if (!seen[k]) {
-          seen[k] = 1;
+        if (!(seen[k / 64] & (G_GUINT64_CONSTANT (1) << (k % 64)))) {
+          seen[k / 64] |= G_GUINT64_CONSTANT (1) << (k % 64);
           g_array_append_val (hits, k);
         }
       }
@@ -1592,7 +1592,8 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   g_autofree char *normalized = NULL, *skeleton = NULL;
   dsn_words_normalize (folded, &normalized, &skeleton);
   guint np = rules->phrases->len;
-  g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
+  /* A bit per phrase: a byte each was thousands zeroed per match. */
+  g_autofree guint64 *seen = g_new0 (guint64, np / 64 + 1);
   g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (GArray) ghits = g_array_new (FALSE, FALSE, sizeof (GroupHit));
   /* A phrase is a fixed string: it occurs in the words as written, or with
