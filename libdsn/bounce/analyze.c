@@ -360,20 +360,9 @@ looks_like_html (const char *text)
 static gboolean
 is_public_ip (const char *s)
 {
-  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (s);
-  if (!a)
-    return FALSE;
-  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a)
-      || g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a)
-      || g_inet_address_get_is_multicast (a))
-    return FALSE;
+  DsnIp a;
   /* IPv6 unique local fc00::/7 is not "site local" to GLib. */
-  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6) {
-    const guint8 *b = g_inet_address_to_bytes (a);
-    if ((b[0] & 0xfe) == 0xfc)
-      return FALSE;
-  }
-  return TRUE;
+  return dsn_ip_parse (s, &a) && !dsn_ip_flags (&a);
 }
 
 /* The client address in a Received field's from-clause (RFC 5321 §4.4):
