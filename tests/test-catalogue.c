@@ -241,6 +241,9 @@ test_keys (void)
     "[g]\nk x=spaced key\n",
     "[g] \nk=v",
     "[g]\nk=\xff\n",
+    "[g]\nk=\xc3(\n",
+    "[g]\nk=caf\xc3\xa9 cr\xc3\xa8me \xe6\x94\xb6\xe4\xbb\xb6\n# \xc3\n",
+    "[g]\nk=caf\xc3\xa9 cr\xc3\xa8me \xe6\x94\xb6\xe4\xbb\xb6\n# \xc3\xa9\n",
     "# only a comment",
     "",
   };

@@ -828,7 +828,8 @@ load_rule (DsnRules *rules, DsnKeys *kf, const char *group, const char *name, co
    * and "example2" to "example9". */
   GPtrArray *ex = g_ptr_array_new ();
   for (int i = 1; i <= 9; i++) {
-    g_autofree char *key = i == 1 ? g_strdup ("example") : g_strdup_printf ("example%d", i);
+    char key[] = "example0";
+    key[7] = i == 1 ? '\0' : '0' + i;
     char *v = kf_string (kf, group, key);
     if (v && *g_strstrip (v))
       g_ptr_array_add (ex, v);

@@ -35,6 +35,7 @@ struct _DsnKeys {
   GHashTable *by_name; /* name -> index + 1 into groups */
   GKeyFile *kf;        /* when the file is not a plain one: GKeyFile answers all */
   GKeyFile *lazy;      /* loaded when a value must be read by GKeyFile */
+  const Group *last;   /* the group found last */
   const char *data;
   gsize len;
 };
@@ -159,13 +160,38 @@ load_kf (const DsnKeys *k, GError **error)
   return kf;
 }
 
+/* As g_utf8_validate(), each run of non-ASCII bytes alone (a character
+ * is one such run or part of one): the files are mostly ASCII. */
+static gboolean
+valid_utf8 (const char *s, gsize len)
+{
+  const guchar *p = (const guchar *)s, *end = p + len;
+  while (p < end) {
+    while (end - p >= 8) {
+      guint64 w;
+      memcpy (&w, p, 8);
+      if (w & 0x8080808080808080ULL)
+        break;
+      p += 8;
+    }
+    while (p < end && *p < 0x80)
+      p++;
+    const guchar *run = p;
+    while (p < end && *p >= 0x80)
+      p++;
+    if (p > run && !g_utf8_validate ((const char *)run, p - run, NULL))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 DsnKeys *
 dsn_keys_load (const char *data, gsize len, GError **error)
 {
   DsnKeys *k = g_new0 (DsnKeys, 1);
   k->data = data;
   k->len = len;
-  gboolean plain = !memchr (data, '\0', len) && g_utf8_validate (data, len, NULL);
+  gboolean plain = !memchr (data, '\0', len) && valid_utf8 (data, len);
   if (plain) {
     k->buf = g_strndup (data, len);
     k->groups = g_array_new (FALSE, FALSE, sizeof (Group));
@@ -180,11 +206,17 @@ dsn_keys_load (const char *data, gsize len, GError **error)
   return k;
 }
 
+/* The readers ask for a group's keys one after the other: the last group
+ * found is kept (a DsnKeys is read by one thread). */
 static const Group *
 find_group (const DsnKeys *k, const char *group)
 {
+  if (k->last && strcmp (k->last->name, group) == 0)
+    return k->last;
   guint i = GPOINTER_TO_UINT (g_hash_table_lookup (k->by_name, group));
-  return i ? &g_array_index (k->groups, Group, i - 1) : NULL;
+  const Group *g = i ? &g_array_index (k->groups, Group, i - 1) : NULL;
+  ((DsnKeys *)k)->last = g;
+  return g;
 }
 
 /* The raw value of KEY, or NULL. */
