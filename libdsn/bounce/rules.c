@@ -361,6 +361,14 @@ struct _DsnRules {
   GArray *phrase_rule; /* guint: rule index of each phrase, group index of each word */
   GArray *textless;    /* guint: rules with no phrase or regex literal */
   GArray *near_rules;  /* guint: rules made of word groups */
+  /* For each of near_rules, the groups of each of its near= combinations as
+   * bit sets of group_words words: [near_alt_start[i], near_alt_start[i +
+   * 1]) are rule i's. A combination holds only if each of its groups has a
+   * hit: most rules are ruled out by these, in one block of memory, without
+   * reading the rule. */
+  guint group_words;
+  GArray *near_alt_start; /* guint, near_rules->len + 1 */
+  GArray *near_masks;     /* guint64 */
 };
 
 void
@@ -378,6 +386,10 @@ dsn_rules_free (DsnRules *rules)
     g_array_unref (rules->phrase_rule);
   if (rules->textless)
     g_array_unref (rules->textless);
+  if (rules->near_alt_start)
+    g_array_unref (rules->near_alt_start);
+  if (rules->near_masks)
+    g_array_unref (rules->near_masks);
   if (rules->near_rules)
     g_array_unref (rules->near_rules);
   g_free (rules);
@@ -1104,6 +1116,10 @@ compile (DsnRules *rules, GError **error)
     g_array_unref (rules->textless);
   if (rules->near_rules)
     g_array_unref (rules->near_rules);
+  if (rules->near_alt_start)
+    g_array_unref (rules->near_alt_start);
+  if (rules->near_masks)
+    g_array_unref (rules->near_masks);
   rules->phrases = g_ptr_array_new ();
   rules->phrase_rule = g_array_new (FALSE, FALSE, sizeof (guint));
   rules->textless = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1127,6 +1143,26 @@ compile (DsnRules *rules, GError **error)
     }
   }
   rules->n_rule_phrases = rules->phrases->len;
+  rules->group_words = rules->groups->len / 64 + 1;
+  rules->near_alt_start = g_array_new (FALSE, FALSE, sizeof (guint));
+  rules->near_masks = g_array_new (FALSE, TRUE, sizeof (guint64));
+  for (guint i = 0; i < rules->near_rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->near_rules, guint, i)];
+    guint start = rules->near_masks->len / rules->group_words;
+    g_array_append_val (rules->near_alt_start, start);
+    for (guint a = 0; a < r->near_groups->len; a++) {
+      const GArray *groups = r->near_groups->pdata[a];
+      guint at = rules->near_masks->len;
+      g_array_set_size (rules->near_masks, at + rules->group_words);
+      guint64 *m = &g_array_index (rules->near_masks, guint64, at);
+      for (guint g = 0; g < groups->len; g++) {
+        guint gi = g_array_index (groups, guint, g);
+        m[gi / 64] |= G_GUINT64_CONSTANT (1) << (gi % 64);
+      }
+    }
+  }
+  guint end = rules->near_masks->len / rules->group_words;
+  g_array_append_val (rules->near_alt_start, end);
   for (guint i = 0; i < rules->groups->len; i++) {
     DsnWordGroup *g = rules->groups->pdata[i];
     for (char **w = g->words; *w; w++) {
@@ -1640,7 +1676,23 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   }
   /* Word-group rules: their specificity is counted in words, a phrase's in
    * bytes; a word is worth a short phrase. */
+  guint gw = rules->group_words;
+  g_autofree guint64 *hit_groups = g_new0 (guint64, gw);
+  for (guint h = 0; h < ghits->len; h++) {
+    guint g = g_array_index (ghits, GroupHit, h).group;
+    hit_groups[g / 64] |= G_GUINT64_CONSTANT (1) << (g % 64);
+  }
   for (guint i = 0; ghits->len && i < rules->near_rules->len; i++) {
+    gboolean possible = FALSE;
+    for (guint a = g_array_index (rules->near_alt_start, guint, i);
+         !possible && a < g_array_index (rules->near_alt_start, guint, i + 1); a++) {
+      const guint64 *m = &g_array_index (rules->near_masks, guint64, a * gw);
+      possible = TRUE;
+      for (guint w = 0; w < gw && possible; w++)
+        possible = (m[w] & ~hit_groups[w]) == 0;
+    }
+    if (!possible)
+      continue;
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->near_rules, guint, i)];
     gsize words;
     if (r == exclude || !conditions_hold (r, in, facts) || !near_holds (r, ghits, &words))
