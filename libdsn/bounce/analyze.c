@@ -1249,6 +1249,14 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   dsn_pairs_fill (body_pairs, body_lower, w.body->len);
   w.in.body_pairs = body_pairs;
   w.in.first_text = w.first_text ? w.first_text : "";
+  /* Asked by several gateways' detection for every message. */
+  g_autofree char *origin_received = NULL;
+  for (guint i = dsn_mime_headers_count (&msg->headers); i > 0 && !origin_received; i--) {
+    DsnMimeField *h = dsn_mime_headers_at (&msg->headers, i - 1);
+    if (dsn_mime_field_is (h, "Received"))
+      origin_received = dsn_text_squeeze (g_strdup (dsn_mime_field_value (h)));
+  }
+  w.in.origin_received = origin_received;
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
     if (only ? *d != only : !(*d)->detect (&w.in))
