@@ -345,8 +345,25 @@ dsn_keys_get_string_list (const DsnKeys *k, const char *group, const char *key, 
     *n = 0;
   if (!v)
     return NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
   GPtrArray *list = g_ptr_array_new ();
+  if (!strchr (v, '\\')) {
+    /* Nothing to unescape: the pieces as they are, an empty last one
+     * dropped. */
+    for (const char *p = v; *p;) {
+      const char *semi = strchr (p, ';');
+      if (!semi) {
+        g_ptr_array_add (list, g_strdup (p));
+        break;
+      }
+      g_ptr_array_add (list, g_strndup (p, semi - p));
+      p = semi + 1;
+    }
+    if (n)
+      *n = list->len;
+    g_ptr_array_add (list, NULL);
+    return (char **)g_ptr_array_free (list, FALSE);
+  }
+  g_autoptr (GString) out = g_string_new (NULL);
   if (!unescape (v, out, list)) {
     g_ptr_array_free (list, TRUE);
     if (v[strlen (v) - 1] == '\\')
