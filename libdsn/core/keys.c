@@ -365,6 +365,7 @@ dsn_keys_get_string_list (const DsnKeys *k, const char *group, const char *key, 
   }
   g_autoptr (GString) out = g_string_new (NULL);
   if (!unescape (v, out, list)) {
+    g_ptr_array_set_free_func (list, g_free);
     g_ptr_array_free (list, TRUE);
     if (v[strlen (v) - 1] == '\\')
       return g_key_file_get_string_list (kf (k), group, key, n, NULL);
