@@ -250,6 +250,15 @@ test_keys (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     assert_keys_like_gkeyfile (cases[i], -1);
   assert_keys_like_gkeyfile ("[g]\nk=a\0b\n", 10);
+  /* A group or key given twice is left to GKeyFile (rules.c then says
+   * which); a plain file is read without it. */
+  const char *twice[] = { "[g]\nk=1\n[g]\nk=2\n", "[g]\nk=1\nk=2\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS (twice); i++) {
+    g_autoptr (DsnKeys) k = dsn_keys_load (twice[i], strlen (twice[i]), NULL);
+    g_assert_false (dsn_keys_plain (k));
+  }
+  g_autoptr (DsnKeys) plain = dsn_keys_load ("[g]\nk=1\n[h]\nk=2\n", 16, NULL);
+  g_assert_true (dsn_keys_plain (plain));
   /* The files the library reads. */
   const char *dirs[] = { "patterns", "catalogue" };
   for (gsize d = 0; d < G_N_ELEMENTS (dirs); d++) {

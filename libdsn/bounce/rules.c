@@ -948,10 +948,11 @@ check_duplicates (const char *data, gsize len, const char *file, GError **error)
 static gboolean
 load_data (DsnRules *rules, const char *data, gsize len, const char *file, GError **error)
 {
-  if (!check_duplicates (data, len, file, error))
-    return FALSE;
   g_autoptr (GError) e = NULL;
   g_autoptr (DsnKeys) kf = dsn_keys_load (data, len, &e);
+  /* A file the key file reader read itself has no group or key twice. */
+  if (!(kf && dsn_keys_plain (kf)) && !check_duplicates (data, len, file, error))
+    return FALSE;
   if (!kf) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
     return FALSE;

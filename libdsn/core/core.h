@@ -341,6 +341,9 @@ typedef struct _DsnKeys DsnKeys;
 /* NULL with ERROR (GKeyFile's) when DATA is not a key file. */
 DSN_INTERNAL DsnKeys *dsn_keys_load (const char *data, gsize len, GError **error);
 DSN_INTERNAL void dsn_keys_free (DsnKeys *k);
+/* TRUE if K was read without GKeyFile: then no group, and no key of a
+ * group, is given twice. */
+DSN_INTERNAL gboolean dsn_keys_plain (const DsnKeys *k);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnKeys, dsn_keys_free)
 /* As g_key_file_get_groups(), g_key_file_get_keys() (NULL for no such
  * group), g_key_file_has_key(), g_key_file_get_string() and

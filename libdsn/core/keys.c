@@ -208,6 +208,12 @@ dsn_keys_load (const char *data, gsize len, GError **error)
 
 /* The readers ask for a group's keys one after the other: the last group
  * found is kept (a DsnKeys is read by one thread). */
+gboolean
+dsn_keys_plain (const DsnKeys *k)
+{
+  return !k->kf;
+}
+
 static const Group *
 find_group (const DsnKeys *k, const char *group)
 {
