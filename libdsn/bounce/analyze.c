@@ -414,8 +414,11 @@ original_field (OriginalReader *o, const char *name, const char *value)
 {
   DsnReport *rep = o->rep;
   static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
+  /* First letters compared before the names: most fields are none of these. */
+  char first = g_ascii_toupper (name[0]);
   for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
-    if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
+    if (first == wanted[i][0] && !g_ascii_strcasecmp (name, wanted[i])
+        && !dsn_report_get_original_header (rep, wanted[i])) {
       g_autofree char *dec = dsn_mime_decode_text (value);
       dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
       return;
