@@ -25,6 +25,7 @@ struct _Pool {
   gsize max_bytes, bytes; /* the bound, and the bytes of the items in flight */
   guint64 next_finish;    /* sequence number of the next item to finish */
   guint64 next_seq;       /* of the next item handed out */
+  guint64 waiting_for;    /* the item the caller waits for, if it does */
 };
 
 /* An item and its place in the order; no item stops a thread. */
@@ -51,7 +52,7 @@ worker (gpointer data)
     pthread_mutex_lock (&pool->lock);
     pool->ready[job->seq % WINDOW] = TRUE;
     /* Only the item the caller waits for is worth waking it up. */
-    if (job->seq == pool->next_finish)
+    if (job->seq == pool->waiting_for)
       pthread_cond_signal (&pool->done_cond);
     pthread_mutex_unlock (&pool->lock);
     g_free (job);
@@ -70,6 +71,7 @@ drain (Pool *pool, gboolean wait)
       return;
     }
     guint slot = pool->next_finish % WINDOW;
+    pool->waiting_for = pool->next_finish;
     while (wait && !pool->ready[slot])
       pthread_cond_wait (&pool->done_cond, &pool->lock);
     if (!pool->ready[slot]) {
@@ -85,6 +87,17 @@ drain (Pool *pool, gboolean wait)
     pool->finish (item, pool->data);
     wait = FALSE;
   }
+}
+
+/* Waits until item SEQ (in the window) is done. */
+static void
+wait_done (Pool *pool, guint64 seq)
+{
+  pthread_mutex_lock (&pool->lock);
+  pool->waiting_for = seq;
+  while (!pool->ready[seq % WINDOW])
+    pthread_cond_wait (&pool->done_cond, &pool->lock);
+  pthread_mutex_unlock (&pool->lock);
 }
 
 static void
@@ -128,9 +141,16 @@ pool_push (Pool *pool, gpointer item, gsize bytes)
   /* Keep the window bounded: wait for the oldest item before adding one.
    * The count and the bytes change only here and in drain(), both on this
    * thread. */
-  while (pool->next_seq > pool->next_finish
-         && (pool->next_seq - pool->next_finish >= WINDOW || pool->bytes + bytes > pool->max_bytes))
+  while (
+      pool->next_seq > pool->next_finish
+      && (pool->next_seq - pool->next_finish >= WINDOW || pool->bytes + bytes > pool->max_bytes)) {
+    /* A full window: wait for a quarter of it to be done, not for its
+     * oldest item alone, which woke this thread (a context switch) for
+     * almost every item. */
+    if (pool->next_seq - pool->next_finish >= WINDOW)
+      wait_done (pool, pool->next_finish + WINDOW / 4);
     drain (pool, TRUE);
+  }
   pthread_mutex_lock (&pool->lock);
   guint64 seq = pool->next_seq++;
   pool->slots[seq % WINDOW] = item;

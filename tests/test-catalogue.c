@@ -1,4 +1,4 @@
-/* Unit tests for the catalogue (libdsn/core/catalogue.c, lang.c): the
+/* Unit tests for the catalogue (libdsn/core/catalogue.c, lang.c, keys.c): the
  * placeholder syntax, the languages, findings made from the embedded data.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "core/core.h"
@@ -179,6 +179,108 @@ test_public (void)
   g_assert_cmpstr (dsn_severity_to_string (DSN_SEVERITY_WARNING), ==, "warning");
 }
 
+/* The key file reader (keys.c) answers as GKeyFile does: every group, key,
+ * string, list, integer and boolean of DATA, and the same load error. */
+static void
+assert_keys_like_gkeyfile (const char *data, gssize len)
+{
+  gsize n = len < 0 ? strlen (data) : (gsize)len;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) kf_error = NULL;
+  gboolean kf_ok = g_key_file_load_from_data (kf, data, n, G_KEY_FILE_KEEP_TRANSLATIONS, &kf_error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DsnKeys) k = dsn_keys_load (data, n, &error);
+  g_assert_cmpint (kf_ok, ==, k != NULL);
+  if (!kf_ok) {
+    g_assert_cmpstr (kf_error->message, ==, error->message);
+    return;
+  }
+  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups2 = dsn_keys_get_groups (k);
+  g_assert_true (g_strv_equal ((const char *const *)groups, (const char *const *)groups2));
+  for (char **g = groups; *g; g++) {
+    g_auto (GStrv) keys = g_key_file_get_keys (kf, *g, NULL, NULL);
+    g_auto (GStrv) keys2 = dsn_keys_get_keys (k, *g);
+    g_assert_true (g_strv_equal ((const char *const *)keys, (const char *const *)keys2));
+    g_assert_false (dsn_keys_has_key (k, *g, "no-such-key"));
+    for (char **key = keys; *key; key++) {
+      g_assert_true (dsn_keys_has_key (k, *g, *key));
+      g_autofree char *s = g_key_file_get_string (kf, *g, *key, NULL);
+      g_autofree char *s2 = dsn_keys_get_string (k, *g, *key);
+      g_assert_cmpstr (s, ==, s2);
+      gsize nl = 0, nl2 = 0;
+      g_auto (GStrv) l = g_key_file_get_string_list (kf, *g, *key, &nl, NULL);
+      g_auto (GStrv) l2 = dsn_keys_get_string_list (k, *g, *key, &nl2);
+      g_assert_cmpint (l != NULL, ==, l2 != NULL);
+      g_assert_cmpuint (nl, ==, nl2);
+      if (l)
+        g_assert_true (g_strv_equal ((const char *const *)l, (const char *const *)l2));
+      g_autoptr (GError) e = NULL, e2 = NULL;
+      gint i = g_key_file_get_integer (kf, *g, *key, &e);
+      gint i2 = dsn_keys_get_integer (k, *g, *key, &e2);
+      g_assert_cmpint (i, ==, i2);
+      g_assert_cmpint (e != NULL, ==, e2 != NULL);
+      g_assert_cmpint (g_key_file_get_boolean (kf, *g, *key, NULL), ==,
+                       dsn_keys_get_boolean (k, *g, *key));
+    }
+  }
+}
+
+static void
+test_keys (void)
+{
+  static const char *const cases[] = {
+    "[g]\nk1=a\\bc\\.d\nk2=x\\;y;z;\nk3=a;;b\nk4= a ; b \nk5=tail  \nk6=\\s lead\\\\\n"
+    "k7=a\\;b\nk8=a;b\n  k9 = v\nk10=\nk11=;\nk12=-42\nk13=12x\nk14=true\nk15=1\nk16=yes\n"
+    "k17=trailing\\\nk18=99999999999\nk19 =\ttab\n# comment\n\n[h]\nk[fr]=fr\nk=en\n",
+    "[g]\r\nk=crlf\r\n",
+    "k=before any group\n[g]\n",
+    "[g]\nk=1\n[g]\nk=2\n",
+    "[g]\nk=1\nk=2\n",
+    "[g]\nnot a key value\n",
+    "[g]\nk x=spaced key\n",
+    "[g] \nk=v",
+    "[g]\nk=\xff\n",
+    "[g]\nk=\xc3(\n",
+    "[g]\nk=caf\xc3\xa9 cr\xc3\xa8me \xe6\x94\xb6\xe4\xbb\xb6\n# \xc3\n",
+    "[g]\nk=caf\xc3\xa9 cr\xc3\xa8me \xe6\x94\xb6\xe4\xbb\xb6\n# \xc3\xa9\n",
+    "# only a comment",
+    "",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_keys_like_gkeyfile (cases[i], -1);
+  assert_keys_like_gkeyfile ("[g]\nk=a\0b\n", 10);
+  /* A group or key given twice is left to GKeyFile (rules.c then says
+   * which); a plain file is read without it. */
+  const char *twice[] = { "[g]\nk=1\n[g]\nk=2\n", "[g]\nk=1\nk=2\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS (twice); i++) {
+    g_autoptr (DsnKeys) k = dsn_keys_load (twice[i], strlen (twice[i]), NULL);
+    g_assert_false (dsn_keys_plain (k));
+  }
+  g_autoptr (DsnKeys) plain = dsn_keys_load ("[g]\nk=1\n[h]\nk=2\n", 16, NULL);
+  g_assert_true (dsn_keys_plain (plain));
+  /* The files the library reads. */
+  const char *dirs[] = { "patterns", "catalogue" };
+  for (gsize d = 0; d < G_N_ELEMENTS (dirs); d++) {
+    g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "..", dirs[d], NULL);
+    g_autoptr (GDir) gd = g_dir_open (dir, 0, NULL);
+    g_assert_nonnull (gd);
+    const char *name;
+    guint files = 0;
+    while ((name = g_dir_read_name (gd))) {
+      if (!g_str_has_suffix (name, ".rules") && !g_str_has_suffix (name, ".keys"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      assert_keys_like_gkeyfile (data, len);
+      files++;
+    }
+    g_assert_cmpuint (files, >, 3);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -188,5 +290,6 @@ main (int argc, char **argv)
   g_test_add_func ("/catalogue/findings", test_findings);
   g_test_add_func ("/catalogue/text-arguments", test_text_arguments);
   g_test_add_func ("/catalogue/public", test_public);
+  g_test_add_func ("/catalogue/keys", test_keys);
   return g_test_run ();
 }

@@ -260,6 +260,83 @@ test_domain_org (void)
   g_assert_false (dsn_domain_aligned ("example.co.uk", "other.co.uk"));
 }
 
+/* dsn_ip_*() answer as GInetAddress does. */
+static void
+test_ip (void)
+{
+  static const char *const cases[] = {
+    "192.0.2.1",
+    "0.0.0.0",
+    "127.0.0.1",
+    "127.255.0.9",
+    "169.254.3.4",
+    "10.1.2.3",
+    "172.16.0.1",
+    "172.31.255.255",
+    "172.32.0.1",
+    "192.168.1.1",
+    "192.169.1.1",
+    "224.0.0.1",
+    "239.1.1.1",
+    "240.0.0.1",
+    "255.255.255.255",
+    "8.8.8.8",
+    "::",
+    "::1",
+    "::2",
+    "fe80::1",
+    "febf::1",
+    "fec0::1",
+    "feff::1",
+    "ff02::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "2001:db8::1",
+    "2001:DB8:0:0:0:0:0:1",
+    "::ffff:10.0.0.1",
+    "::ffff:192.0.2.1",
+    "1.2.3",
+    "01.2.3.4",
+    "1.2.3.4.",
+    " 1.2.3.4",
+    "1.2.3.4 ",
+    "256.1.1.1",
+    "fe80::1%eth0",
+    "",
+    "a",
+    "::g",
+    "1:2:3:4:5:6:7:8:9",
+    "2001:db8::192.0.2.1",
+    "[::1]",
+    "IPv6:::1",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cases[i]);
+    DsnIp ip;
+    g_assert_cmpint (dsn_ip_parse (cases[i], &ip), ==, a != NULL);
+    if (!a)
+      continue;
+    g_assert_cmpint (ip.v6, ==, g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6);
+    g_assert_cmpmem (ip.bytes, ip.v6 ? 16 : 4, g_inet_address_to_bytes (a),
+                     g_inet_address_get_native_size (a));
+    guint f = dsn_ip_flags (&ip);
+    g_assert_cmpint (!!(f & DSN_IP_ANY), ==, g_inet_address_get_is_any (a));
+    g_assert_cmpint (!!(f & DSN_IP_LOOPBACK), ==, g_inet_address_get_is_loopback (a));
+    g_assert_cmpint (!!(f & DSN_IP_LINK_LOCAL), ==, g_inet_address_get_is_link_local (a));
+    g_assert_cmpint (!!(f & DSN_IP_SITE_LOCAL), ==, g_inet_address_get_is_site_local (a));
+    g_assert_cmpint (!!(f & DSN_IP_MULTICAST), ==, g_inet_address_get_is_multicast (a));
+    g_assert_cmpint (!!(f & DSN_IP_UNIQUE_LOCAL), ==,
+                     ip.v6 && (g_inet_address_to_bytes (a)[0] & 0xfe) == 0xfc);
+    g_autofree char *s = dsn_ip_to_string (&ip);
+    g_autofree char *want = g_inet_address_to_string (a);
+    g_assert_cmpstr (s, ==, want);
+  }
+  DsnIp ip;
+  g_assert_true (dsn_ip_parse_len ("192.0.2.1]", 9, &ip));
+  g_assert_false (dsn_ip_parse_len ("192.0.2.1]", 10, &ip));
+  g_assert_false (dsn_ip_parse_len ("1.2.3.4\0", 8, &ip));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -272,5 +349,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/utf8-validate", test_utf8_validate);
   g_test_add_func ("/text/lower", test_lower);
   g_test_add_func ("/text/domain-org", test_domain_org);
+  g_test_add_func ("/text/ip", test_ip);
   return g_test_run ();
 }

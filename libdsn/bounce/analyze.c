@@ -360,20 +360,9 @@ looks_like_html (const char *text)
 static gboolean
 is_public_ip (const char *s)
 {
-  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (s);
-  if (!a)
-    return FALSE;
-  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a)
-      || g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a)
-      || g_inet_address_get_is_multicast (a))
-    return FALSE;
+  DsnIp a;
   /* IPv6 unique local fc00::/7 is not "site local" to GLib. */
-  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6) {
-    const guint8 *b = g_inet_address_to_bytes (a);
-    if ((b[0] & 0xfe) == 0xfc)
-      return FALSE;
-  }
-  return TRUE;
+  return dsn_ip_parse (s, &a) && !dsn_ip_flags (&a);
 }
 
 /* The client address in a Received field's from-clause (RFC 5321 §4.4):
@@ -425,8 +414,11 @@ original_field (OriginalReader *o, const char *name, const char *value)
 {
   DsnReport *rep = o->rep;
   static const char *const wanted[] = { "From", "To", "Subject", "Message-ID", "Date" };
+  /* First letters compared before the names: most fields are none of these. */
+  char first = g_ascii_toupper (name[0]);
   for (gsize i = 0; i < G_N_ELEMENTS (wanted); i++)
-    if (!g_ascii_strcasecmp (name, wanted[i]) && !dsn_report_get_original_header (rep, wanted[i])) {
+    if (first == wanted[i][0] && !g_ascii_strcasecmp (name, wanted[i])
+        && !dsn_report_get_original_header (rep, wanted[i])) {
       g_autofree char *dec = dsn_mime_decode_text (value);
       dsn_report_add_original (rep, wanted[i], dsn_text_squeeze (dec));
       return;
@@ -1282,6 +1274,14 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
   dsn_pairs_fill (body_pairs, body_lower, w.body->len);
   w.in.body_pairs = body_pairs;
   w.in.first_text = w.first_text ? w.first_text : "";
+  /* Asked by several gateways' detection for every message. */
+  g_autofree char *origin_received = NULL;
+  for (guint i = dsn_mime_headers_count (&msg->headers); i > 0 && !origin_received; i--) {
+    DsnMimeField *h = dsn_mime_headers_at (&msg->headers, i - 1);
+    if (dsn_mime_field_is (h, "Received"))
+      origin_received = dsn_text_squeeze (g_strdup (dsn_mime_field_value (h)));
+  }
+  w.in.origin_received = origin_received;
 
   for (const DsnDialect *const *d = dsn_dialects; *d; d++) {
     if (only ? *d != only : !(*d)->detect (&w.in))

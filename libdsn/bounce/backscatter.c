@@ -201,9 +201,9 @@ is_hosting_minter (const char *domain)
 static gboolean
 is_public (const char *ip)
 {
-  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
-  return a && !g_inet_address_get_is_loopback (a) && !g_inet_address_get_is_site_local (a)
-         && !g_inet_address_get_is_link_local (a);
+  DsnIp a;
+  return dsn_ip_parse (ip, &a)
+         && !(dsn_ip_flags (&a) & (DSN_IP_LOOPBACK | DSN_IP_SITE_LOCAL | DSN_IP_LINK_LOCAL));
 }
 
 static gboolean

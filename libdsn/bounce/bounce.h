@@ -65,6 +65,9 @@ typedef struct {
    * dialects' case-insensitive searches become plain ones (dsn_body_find()). */
   const char *body_lower;
   const DsnPairs *body_pairs; /* the pairs of bytes of BODY_LOWER (dsn_pairs_fill()) */
+  /* The message's last Received field (its first hop), squeezed
+   * (dsn_text_squeeze()); NULL if it has none. */
+  const char *origin_received;
   /* The first part of the report (before any delivery-status / rfc822
    * part); BODY holds it. */
   const char *first_text;

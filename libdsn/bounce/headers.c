@@ -543,10 +543,9 @@ bracket_ip (const char *s, const char *end)
     const char *ip = p + 1;
     if (dsn_has_prefix_ci (ip, "IPv6:"))
       ip += 5;
-    g_autofree char *cand = g_strndup (ip, close - ip);
-    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cand);
-    if (a)
-      return g_steal_pointer (&cand);
+    DsnIp a;
+    if (dsn_ip_parse_len (ip, close - ip, &a))
+      return g_strndup (ip, close - ip);
     p = close;
   }
   return NULL;
@@ -588,8 +587,8 @@ paren_ip (const char *s, const char *end)
       return NULL;
     g_autofree char *cand = g_strndup (p + 1, close - p - 1);
     g_strstrip (cand);
-    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cand);
-    if (a)
+    DsnIp a;
+    if (dsn_ip_parse (cand, &a))
       return g_steal_pointer (&cand);
     p = close;
   }
@@ -631,8 +630,8 @@ dsn_headers_parse_received (const char *value, gboolean with_date)
       h->from_ip = paren_ip (clause, from_end);
     /* Some MTAs write the address bare: "from 192.0.2.1 by ..." */
     if (!h->from_ip && h->from_host) {
-      g_autoptr (GInetAddress) a = g_inet_address_new_from_string (h->from_host);
-      if (a)
+      DsnIp a;
+      if (dsn_ip_parse (h->from_host, &a))
         h->from_ip = g_strdup (h->from_host);
     }
   }

@@ -1,4 +1,4 @@
-/* Classification rules: loading patterns/ files (GKeyFile), the built-in copy
+/* Classification rules: loading patterns/ files (key files), the built-in copy
  * embedded with GResource, and the matcher.
  *
  * Matching must stay fast as rules grow: every phrase of every rule goes into
@@ -250,9 +250,9 @@ first_output (const Automaton *a, guint32 s)
 }
 
 /* Appends to HITS (guint) the index of each phrase occurring in the folded
- * TEXT, once, in no particular order. SEEN has a byte per phrase, all zero. */
+ * TEXT, once, in no particular order. SEEN has a bit per phrase, all zero. */
 static void
-automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits)
+automaton_scan (const Automaton *a, const char *text, guint64 *seen, GArray *hits)
 {
   guint32 s = 0;
   for (const guchar *p = (const guchar *)text; *p; p++) {
@@ -265,8 +265,8 @@ automaton_scan (const Automaton *a, const char *text, guint8 *seen, GArray *hits
         const guchar *start = p + 1 - a->len[k];
         if (a->word[k] && start > (const guchar *)text && g_ascii_isalnum (start[-1]))
           continue;
-        if (!seen[k]) {
-          seen[k] = 1;
+        if (!(seen[k / 64] & (G_GUINT64_CONSTANT (1) << (k % 64)))) {
+          seen[k / 64] |= G_GUINT64_CONSTANT (1) << (k % 64);
           g_array_append_val (hits, k);
         }
       }
@@ -361,6 +361,14 @@ struct _DsnRules {
   GArray *phrase_rule; /* guint: rule index of each phrase, group index of each word */
   GArray *textless;    /* guint: rules with no phrase or regex literal */
   GArray *near_rules;  /* guint: rules made of word groups */
+  /* For each of near_rules, the groups of each of its near= combinations as
+   * bit sets of group_words words: [near_alt_start[i], near_alt_start[i +
+   * 1]) are rule i's. A combination holds only if each of its groups has a
+   * hit: most rules are ruled out by these, in one block of memory, without
+   * reading the rule. */
+  guint group_words;
+  GArray *near_alt_start; /* guint, near_rules->len + 1 */
+  GArray *near_masks;     /* guint64 */
 };
 
 void
@@ -378,6 +386,10 @@ dsn_rules_free (DsnRules *rules)
     g_array_unref (rules->phrase_rule);
   if (rules->textless)
     g_array_unref (rules->textless);
+  if (rules->near_alt_start)
+    g_array_unref (rules->near_alt_start);
+  if (rules->near_masks)
+    g_array_unref (rules->near_masks);
   if (rules->near_rules)
     g_array_unref (rules->near_rules);
   g_free (rules);
@@ -498,29 +510,24 @@ regex_required_literal (const char *re)
 
 /* ------------------------------------------------------------ loading */
 
-/* GKeyFile's getters make (and translate) a GError for a missing key even
- * when none is asked for: most optional keys are missing, so ask first. */
 static char *
-kf_string (GKeyFile *kf, const char *group, const char *key)
+kf_string (DsnKeys *kf, const char *group, const char *key)
 {
-  return g_key_file_has_key (kf, group, key, NULL) ? g_key_file_get_string (kf, group, key, NULL)
-                                                   : NULL;
+  return dsn_keys_get_string (kf, group, key);
 }
 
 static char **
-kf_string_list (GKeyFile *kf, const char *group, const char *key, gsize *n, GError **error)
+kf_string_list (DsnKeys *kf, const char *group, const char *key, gsize *n)
 {
-  if (!g_key_file_has_key (kf, group, key, NULL))
-    return NULL;
-  return g_key_file_get_string_list (kf, group, key, n, error);
+  return dsn_keys_get_string_list (kf, group, key, n);
 }
 
 /* A ";"-separated list of globs, "!glob" for an exclusion. */
 static DsnCond *
-load_cond (GKeyFile *kf, const char *group, const char *key)
+load_cond (DsnKeys *kf, const char *group, const char *key)
 {
   gsize n = 0;
-  g_auto (GStrv) list = kf_string_list (kf, group, key, &n, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, &n);
   if (!list)
     return NULL;
   DsnCond *c = g_new0 (DsnCond, 1);
@@ -545,9 +552,9 @@ load_cond (GKeyFile *kf, const char *group, const char *key)
 }
 
 static char **
-load_list (GKeyFile *kf, const char *group, const char *key, gboolean fold)
+load_list (DsnKeys *kf, const char *group, const char *key, gboolean fold)
 {
-  g_auto (GStrv) list = kf_string_list (kf, group, key, NULL, NULL);
+  g_auto (GStrv) list = kf_string_list (kf, group, key, NULL);
   if (!list)
     return NULL;
   GPtrArray *a = g_ptr_array_new ();
@@ -616,10 +623,10 @@ static const char *const category_keys[] = {
 };
 
 static gboolean
-check_keys (GKeyFile *kf, const char *group, const char *const *allowed, const char *file,
+check_keys (DsnKeys *kf, const char *group, const char *const *allowed, const char *file,
             GError **error)
 {
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) keys = dsn_keys_get_keys (kf, group);
   for (char **k = keys; k && *k; k++) {
     /* Localized keys: summary[fr] */
     g_autofree char *base = g_strdup (*k);
@@ -688,7 +695,7 @@ put_group (DsnRules *rules, DsnWordGroup *g)
 }
 
 static gboolean
-load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id, const char *file,
+load_category (DsnRules *rules, DsnKeys *kf, const char *group, const char *id, const char *file,
                GError **error)
 {
   if (!check_keys (kf, group, category_keys, file, error))
@@ -706,7 +713,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
   c->file = g_strdup (file);
   c->who = kf_string (kf, group, "who");
   static const char *const text_keys[DSN_N_TEXTS] = { "summary", "explanation", "advice" };
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) keys = dsn_keys_get_keys (kf, group);
   for (int t = 0; t < DSN_N_TEXTS; t++) {
     /* The languages are those of the catalogue (catalogue/languages.keys). */
     c->text[t] = g_new0 (char *, dsn_lang_count ());
@@ -716,8 +723,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
        * back on the untranslated value. */
       g_autofree char *key = g_strdup_printf ("%s[%s]", text_keys[t], dsn_lang_name (l));
       if (g_strv_contains ((const char *const *)keys, key))
-        c->text[t][l]
-            = g_key_file_get_locale_string (kf, group, text_keys[t], dsn_lang_name (l), NULL);
+        c->text[t][l] = dsn_keys_get_string (kf, group, key);
     }
     if (!c->text[t][0]) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: missing %s", file, group,
@@ -731,7 +737,7 @@ load_category (DsnRules *rules, GKeyFile *kf, const char *group, const char *id,
 }
 
 static gboolean
-load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+load_rule (DsnRules *rules, DsnKeys *kf, const char *group, const char *name, const char *file,
            GError **error)
 {
   if (!check_keys (kf, group, rule_keys, file, error))
@@ -756,8 +762,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   r->like = kf_string (kf, group, "like");
   r->phrases = load_list (kf, group, "phrase", TRUE);
   r->regex_src = kf_string (kf, group, "regex");
-  r->near = kf_string_list (kf, group, "near", NULL, NULL);
-  r->unless = kf_string_list (kf, group, "unless", NULL, NULL);
+  r->near = kf_string_list (kf, group, "near", NULL);
+  r->unless = kf_string_list (kf, group, "unless", NULL);
   if (r->like && (r->phrases || r->regex_src || r->near)) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
                  "%s: [%s]: a rule with \"like\" takes its phrases, regex and word groups from "
@@ -773,8 +779,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
     return FALSE;
   }
   r->within = 4;
-  if (g_key_file_has_key (kf, group, "within", NULL)) {
-    gint w = g_key_file_get_integer (kf, group, "within", &e);
+  if (dsn_keys_has_key (kf, group, "within")) {
+    gint w = dsn_keys_get_integer (kf, group, "within", &e);
     if (e || !r->near || w < 0 || w > 20) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
                    "%s: [%s]: within= is a number of words, 0-20, for a rule with near=", file,
@@ -818,8 +824,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
   }
   if (r->action)
     r->n_conds++;
-  if (g_key_file_has_key (kf, group, "strength", NULL)) {
-    r->strength = g_key_file_get_integer (kf, group, "strength", &e);
+  if (dsn_keys_has_key (kf, group, "strength")) {
+    r->strength = dsn_keys_get_integer (kf, group, "strength", &e);
     if (e || r->strength < 0 || r->strength > 100) {
       g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: [%s]: strength must be 0-100", file,
                    group);
@@ -834,7 +840,8 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
    * and "example2" to "example9". */
   GPtrArray *ex = g_ptr_array_new ();
   for (int i = 1; i <= 9; i++) {
-    g_autofree char *key = i == 1 ? g_strdup ("example") : g_strdup_printf ("example%d", i);
+    char key[] = "example0";
+    key[7] = i == 1 ? '\0' : '0' + i;
     char *v = kf_string (kf, group, key);
     if (v && *g_strstrip (v))
       g_ptr_array_add (ex, v);
@@ -861,7 +868,7 @@ load_rule (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, c
 }
 
 static gboolean
-load_group (DsnRules *rules, GKeyFile *kf, const char *group, const char *name, const char *file,
+load_group (DsnRules *rules, DsnKeys *kf, const char *group, const char *name, const char *file,
             GError **error)
 {
   if (!check_keys (kf, group, group_keys, file, error))
@@ -941,15 +948,16 @@ check_duplicates (const char *data, gsize len, const char *file, GError **error)
 static gboolean
 load_data (DsnRules *rules, const char *data, gsize len, const char *file, GError **error)
 {
-  if (!check_duplicates (data, len, file, error))
-    return FALSE;
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) e = NULL;
-  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
+  g_autoptr (DsnKeys) kf = dsn_keys_load (data, len, &e);
+  /* A file the key file reader read itself has no group or key twice. */
+  if (!(kf && dsn_keys_plain (kf)) && !check_duplicates (data, len, file, error))
+    return FALSE;
+  if (!kf) {
     g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS, "%s: %s", file, e->message);
     return FALSE;
   }
-  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = dsn_keys_get_groups (kf);
   for (char **g = groups; *g; g++) {
     if (g_str_has_prefix (*g, "category ")) {
       if (!load_category (rules, kf, *g, *g + 9, file, error))
@@ -1109,6 +1117,10 @@ compile (DsnRules *rules, GError **error)
     g_array_unref (rules->textless);
   if (rules->near_rules)
     g_array_unref (rules->near_rules);
+  if (rules->near_alt_start)
+    g_array_unref (rules->near_alt_start);
+  if (rules->near_masks)
+    g_array_unref (rules->near_masks);
   rules->phrases = g_ptr_array_new ();
   rules->phrase_rule = g_array_new (FALSE, FALSE, sizeof (guint));
   rules->textless = g_array_new (FALSE, FALSE, sizeof (guint));
@@ -1132,6 +1144,26 @@ compile (DsnRules *rules, GError **error)
     }
   }
   rules->n_rule_phrases = rules->phrases->len;
+  rules->group_words = rules->groups->len / 64 + 1;
+  rules->near_alt_start = g_array_new (FALSE, FALSE, sizeof (guint));
+  rules->near_masks = g_array_new (FALSE, TRUE, sizeof (guint64));
+  for (guint i = 0; i < rules->near_rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[g_array_index (rules->near_rules, guint, i)];
+    guint start = rules->near_masks->len / rules->group_words;
+    g_array_append_val (rules->near_alt_start, start);
+    for (guint a = 0; a < r->near_groups->len; a++) {
+      const GArray *groups = r->near_groups->pdata[a];
+      guint at = rules->near_masks->len;
+      g_array_set_size (rules->near_masks, at + rules->group_words);
+      guint64 *m = &g_array_index (rules->near_masks, guint64, at);
+      for (guint g = 0; g < groups->len; g++) {
+        guint gi = g_array_index (groups, guint, g);
+        m[gi / 64] |= G_GUINT64_CONSTANT (1) << (gi % 64);
+      }
+    }
+  }
+  guint end = rules->near_masks->len / rules->group_words;
+  g_array_append_val (rules->near_alt_start, end);
   for (guint i = 0; i < rules->groups->len; i++) {
     DsnWordGroup *g = rules->groups->pdata[i];
     for (char **w = g->words; *w; w++) {
@@ -1598,7 +1630,8 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   g_autofree char *normalized = NULL, *skeleton = NULL;
   dsn_words_normalize (folded, &normalized, &skeleton);
   guint np = rules->phrases->len;
-  g_autofree guint8 *seen = g_malloc0 (np ? np : 1);
+  /* A bit per phrase: a byte each was thousands zeroed per match. */
+  g_autofree guint64 *seen = g_new0 (guint64, np / 64 + 1);
   g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (GArray) ghits = g_array_new (FALSE, FALSE, sizeof (GroupHit));
   /* A phrase is a fixed string: it occurs in the words as written, or with
@@ -1644,7 +1677,23 @@ dsn_rules_match (const DsnRules *rules, const DsnMatchInput *in, const DsnRule *
   }
   /* Word-group rules: their specificity is counted in words, a phrase's in
    * bytes; a word is worth a short phrase. */
+  guint gw = rules->group_words;
+  g_autofree guint64 *hit_groups = g_new0 (guint64, gw);
+  for (guint h = 0; h < ghits->len; h++) {
+    guint g = g_array_index (ghits, GroupHit, h).group;
+    hit_groups[g / 64] |= G_GUINT64_CONSTANT (1) << (g % 64);
+  }
   for (guint i = 0; ghits->len && i < rules->near_rules->len; i++) {
+    gboolean possible = FALSE;
+    for (guint a = g_array_index (rules->near_alt_start, guint, i);
+         !possible && a < g_array_index (rules->near_alt_start, guint, i + 1); a++) {
+      const guint64 *m = &g_array_index (rules->near_masks, guint64, a * gw);
+      possible = TRUE;
+      for (guint w = 0; w < gw && possible; w++)
+        possible = (m[w] & ~hit_groups[w]) == 0;
+    }
+    if (!possible)
+      continue;
     const DsnRule *r = rules->rules->pdata[g_array_index (rules->near_rules, guint, i)];
     gsize words;
     if (r == exclude || !conditions_hold (r, in, facts) || !near_holds (r, ghits, &words))

@@ -27,18 +27,10 @@
 /* A globally routable unicast address: a remote server names no other as
  * the client it refused. */
 static gboolean
-routable (GInetAddress *a)
+routable (const DsnIp *a)
 {
-  if (g_inet_address_get_is_loopback (a) || g_inet_address_get_is_link_local (a)
-      || g_inet_address_get_is_site_local (a) || g_inet_address_get_is_any (a)
-      || g_inet_address_get_is_multicast (a))
-    return FALSE;
-  if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6) {
-    const guint8 *b = g_inet_address_to_bytes (a);
-    if ((b[0] & 0xfe) == 0xfc) /* unique local, fc00::/7 */
-      return FALSE;
-  }
-  return TRUE;
+  /* Unique local (fc00::/7) included. */
+  return dsn_ip_flags (a) == 0;
 }
 
 static gboolean
@@ -64,12 +56,11 @@ ip_at (const char *p, gsize *len)
   /* Most words are no address: say so before allocating. */
   if (n < 3 || (!memchr (s, '.', n) && !memchr (s, ':', n)))
     return NULL;
-  g_autofree char *cand = g_strndup (s, n);
-  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cand);
-  if (!a)
+  DsnIp a;
+  if (!dsn_ip_parse_len (s, n, &a))
     return NULL;
   *len = (s - p) + n;
-  return g_inet_address_to_string (a);
+  return dsn_ip_to_string (&a);
 }
 
 /* How surely the words around an address name the refused client: lower
@@ -181,8 +172,8 @@ named_in_words (const char *text, const char *remote_mta, char **evidence_out)
     g_autofree char *ip = ip_at (p, &len);
     if (!ip)
       continue;
-    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (ip);
-    if (routable (a) && !(remote_mta && strstr (remote_mta, ip))) {
+    DsnIp a;
+    if (dsn_ip_parse (ip, &a) && routable (&a) && !(remote_mta && strstr (remote_mta, ip))) {
       Naming how = naming (text, p, bracketed);
       if (how < best_how) {
         g_free (best);
@@ -241,15 +232,15 @@ received_by_refuser (const DsnReport *rep, const char *refuser, const char *send
       continue;
     /* The first hop into the refusing server's domain: its client is the
      * peer, unless it logged in or speaks from a private network. */
-    g_autoptr (GInetAddress) a
-        = hop->from_ip ? g_inet_address_new_from_string (hop->from_ip) : NULL;
+    DsnIp a;
+    gboolean is_ip = hop->from_ip && dsn_ip_parse (hop->from_ip, &a);
     /* A mail client's own protocols (webmail, Exchange's MAPI) submit. */
     gboolean client
         = hop->with
           && (dsn_has_prefix_ci (hop->with, "HTTP") || dsn_has_prefix_ci (hop->with, "mapi"));
-    if (!a || hop->authenticated || client || !routable (a))
+    if (!is_ip || hop->authenticated || client || !routable (&a))
       return FALSE;
-    r->sending_ip = g_inet_address_to_string (a);
+    r->sending_ip = dsn_ip_to_string (&a);
     r->sending_source = DSN_SENDING_RECEIVED;
     r->sending_evidence = hop_summary (hop);
     return TRUE;
@@ -267,10 +258,10 @@ received_from_reporter (GPtrArray *own_hops, const char *reporter, DsnRecipient 
     const DsnHop *hop = own_hops->pdata[i];
     if (!hop->from_ip || !hop->from_host || g_ascii_strcasecmp (hop->from_host, reporter) != 0)
       continue;
-    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (hop->from_ip);
-    if (!a || !routable (a))
+    DsnIp a;
+    if (!dsn_ip_parse (hop->from_ip, &a) || !routable (&a))
       continue;
-    r->sending_ip = g_inet_address_to_string (a);
+    r->sending_ip = dsn_ip_to_string (&a);
     r->sending_source = DSN_SENDING_REPORT_RECEIVED;
     r->sending_evidence = hop_summary (hop);
     return TRUE;

@@ -1,6 +1,6 @@
 /* The catalogue: every sentence the library shows a person, as data.
  *
- * One GKeyFile per subject under catalogue/ (headers, backscatter,
+ * One key file per subject under catalogue/ (headers, backscatter,
  * warnings, recheck, mailcheck, details, and the tools' own words in cli),
  * embedded with GResource so an installed tool needs no data path. A group
  * is a stable code; its keys are attributes (severity, rfc, unchecked,
@@ -60,33 +60,40 @@ parse_severity (const char *s, DsnSeverity *out)
 }
 
 static DsnEntry *
-load_entry (GKeyFile *kf, const char *group, const char *subject)
+load_entry (DsnKeys *kf, const char *group, const char *subject)
 {
   DsnEntry *e = g_new0 (DsnEntry, 1);
   e->code = g_strdup (group);
   e->subject = subject;
   e->severity = DSN_SEVERITY_INFO;
-  g_autofree char *sev = g_key_file_get_string (kf, group, "severity", NULL);
+  g_autofree char *sev = dsn_keys_get_string (kf, group, "severity");
   if (sev && !parse_severity (sev, &e->severity))
     g_critical ("catalogue %s: [%s]: bad severity \"%s\"", subject, group, sev);
-  e->unchecked = g_key_file_get_boolean (kf, group, "unchecked", NULL);
-  e->absent = g_key_file_get_boolean (kf, group, "absent", NULL);
-  e->rfc = g_key_file_get_string (kf, group, "rfc", NULL);
+  e->unchecked = dsn_keys_get_boolean (kf, group, "unchecked");
+  e->absent = dsn_keys_get_boolean (kf, group, "absent");
+  e->rfc = dsn_keys_get_string (kf, group, "rfc");
   e->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, strv_free_n);
-  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  g_auto (GStrv) keys = dsn_keys_get_keys (kf, group);
   for (char **k = keys; k && *k; k++) {
     if (strchr (*k, '[') || g_strv_contains (attribute_keys, *k))
       continue;
     char **text = g_new0 (char *, dsn_lang_count ());
-    text[0] = g_key_file_get_string (kf, group, *k, NULL);
-    for (int l = 1; l < dsn_lang_count (); l++) {
-      /* Only an explicit translation counts: get_locale_string would fall
-       * back on the untranslated value. */
-      g_autofree char *key = g_strdup_printf ("%s[%s]", *k, dsn_lang_name (l));
-      if (g_strv_contains ((const char *const *)keys, key))
-        text[l] = g_key_file_get_locale_string (kf, group, *k, dsn_lang_name (l), NULL);
-    }
+    text[0] = dsn_keys_get_string (kf, group, *k);
     g_hash_table_insert (e->texts, g_strdup (*k), text);
+  }
+  /* Only an explicit translation counts (KEY[LANG]=): GKeyFile's locale
+   * getter would fall back on the untranslated value. */
+  for (char **k = keys; k && *k; k++) {
+    const char *br = strchr (*k, '[');
+    if (!br)
+      continue;
+    g_autofree char *base = g_strndup (*k, br - *k);
+    char **text = g_hash_table_lookup (e->texts, base);
+    gsize n = strlen (br + 1);
+    for (int l = 1; text && n > 1 && l < dsn_lang_count (); l++)
+      if (strlen (dsn_lang_name (l)) == n - 1 && !strncmp (br + 1, dsn_lang_name (l), n - 1)
+          && br[n] == ']')
+        text[l] = dsn_keys_get_string (kf, group, *k);
   }
   return e;
 }
@@ -96,17 +103,17 @@ load_file (Catalogue *cat, GResource *res, const char *name)
 {
   g_autofree char *path = g_strconcat (RESOURCE_DIR, name, NULL);
   g_autoptr (GBytes) bytes = g_resource_lookup_data (res, path, 0, NULL);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (DsnKeys) kf = NULL;
   g_autoptr (GError) error = NULL;
   gsize len = 0;
   const char *text = bytes ? g_bytes_get_data (bytes, &len) : NULL;
-  if (!text || !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_KEEP_TRANSLATIONS, &error)) {
+  if (!text || !(kf = dsn_keys_load (text, len, &error))) {
     g_critical ("catalogue %s: %s", name, error ? error->message : "missing");
     return;
   }
   char *subject = g_strndup (name, strlen (name) - strlen (".keys"));
   g_ptr_array_add (cat->subjects, subject);
-  g_auto (GStrv) groups = g_key_file_get_groups (kf, NULL);
+  g_auto (GStrv) groups = dsn_keys_get_groups (kf);
   for (char **g = groups; *g; g++) {
     if (g_hash_table_contains (cat->by_code, *g)) {
       g_critical ("catalogue %s: [%s] is given twice", name, *g);

@@ -308,6 +308,57 @@ DSN_INTERNAL const char *dsn_status_describe (const char *status);
 DSN_INTERNAL const char *dsn_status_find_description (const char *text, char cls,
                                                       char out[static 12]);
 
+/* ------------------------------------------------------------ ip.c */
+
+/* An IP address, as g_inet_address_new_from_string() reads one. */
+typedef struct {
+  gboolean v6;
+  guint8 bytes[16]; /* network order; 4 for IPv4 */
+} DsnIp;
+/* What g_inet_address_get_is_*() say of an address, and IPv6's unique
+ * local fc00::/7, which GLib does not call site-local. */
+enum {
+  DSN_IP_ANY = 1 << 0,
+  DSN_IP_LOOPBACK = 1 << 1,
+  DSN_IP_LINK_LOCAL = 1 << 2,
+  DSN_IP_SITE_LOCAL = 1 << 3,
+  DSN_IP_MULTICAST = 1 << 4,
+  DSN_IP_UNIQUE_LOCAL = 1 << 5,
+};
+/* TRUE if S (LEN bytes, no NUL) is an address, then in *IP. */
+DSN_INTERNAL gboolean dsn_ip_parse_len (const char *s, gsize len, DsnIp *ip);
+DSN_INTERNAL gboolean dsn_ip_parse (const char *s, DsnIp *ip);
+/* The DSN_IP_ flags of IP. */
+DSN_INTERNAL guint dsn_ip_flags (const DsnIp *ip);
+/* IP written as g_inet_address_to_string() does, newly allocated. */
+DSN_INTERNAL char *dsn_ip_to_string (const DsnIp *ip);
+
+/* ------------------------------------------------------------ keys.c */
+
+/* A key file (catalogue/, patterns/) read with GKeyFile's semantics, its
+ * groups found by name in constant time. DATA must outlive it. */
+typedef struct _DsnKeys DsnKeys;
+/* NULL with ERROR (GKeyFile's) when DATA is not a key file. */
+DSN_INTERNAL DsnKeys *dsn_keys_load (const char *data, gsize len, GError **error);
+DSN_INTERNAL void dsn_keys_free (DsnKeys *k);
+/* TRUE if K was read without GKeyFile: then no group, and no key of a
+ * group, is given twice. */
+DSN_INTERNAL gboolean dsn_keys_plain (const DsnKeys *k);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsnKeys, dsn_keys_free)
+/* As g_key_file_get_groups(), g_key_file_get_keys() (NULL for no such
+ * group), g_key_file_has_key(), g_key_file_get_string() and
+ * g_key_file_get_string_list() (NULL when missing or not readable),
+ * g_key_file_get_integer() and g_key_file_get_boolean(). */
+DSN_INTERNAL char **dsn_keys_get_groups (const DsnKeys *k);
+DSN_INTERNAL char **dsn_keys_get_keys (const DsnKeys *k, const char *group);
+DSN_INTERNAL gboolean dsn_keys_has_key (const DsnKeys *k, const char *group, const char *key);
+DSN_INTERNAL char *dsn_keys_get_string (const DsnKeys *k, const char *group, const char *key);
+DSN_INTERNAL char **dsn_keys_get_string_list (const DsnKeys *k, const char *group, const char *key,
+                                              gsize *n);
+DSN_INTERNAL gint dsn_keys_get_integer (const DsnKeys *k, const char *group, const char *key,
+                                        GError **error);
+DSN_INTERNAL gboolean dsn_keys_get_boolean (const DsnKeys *k, const char *group, const char *key);
+
 /* ------------------------------------------------------------ lang.c */
 
 /* The languages of every text (the catalogue's and the patterns'), read

@@ -327,9 +327,14 @@ pairs_add (GPtrArray *pairs, const char *name, const char *value)
 static const char *
 pairs_get (GPtrArray *pairs, const char *name)
 {
-  for (guint i = 0; i + 1 < pairs->len; i += 2)
-    if (g_ascii_strcasecmp (pairs->pdata[i], name) == 0)
+  /* The first letters compared here: most names differ there, and a call
+   * per name was most of the look-up. */
+  char first = g_ascii_tolower (name[0]);
+  for (guint i = 0; i + 1 < pairs->len; i += 2) {
+    const char *n = pairs->pdata[i];
+    if (g_ascii_tolower (n[0]) == first && g_ascii_strcasecmp (n, name) == 0)
       return pairs->pdata[i + 1];
+  }
   return NULL;
 }
 

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "core.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const struct {
@@ -133,18 +134,33 @@ telling (const char *text)
   return words >= 3;
 }
 
+/* The telling descriptions in lower case (NULL for the others), made once:
+ * a text is then lowered once and searched with strstr(), not with a
+ * case-insensitive search per description. */
+static const char *lower_codes[G_N_ELEMENTS (codes)];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
+
+static void
+lower_init (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    lower_codes[i] = telling (codes[i].text) ? g_ascii_strdown (codes[i].text, -1) : NULL;
+}
+
 const char *
 dsn_status_find_description (const char *text, char cls, char out[static 12])
 {
   if (!text || (cls != '4' && cls != '5'))
     return NULL;
+  pthread_once (&lower_once, lower_init);
+  g_autofree char *lower = dsn_text_lower (text, strlen (text));
   const char *best = NULL;
   gsize best_len = 0;
   for (gsize i = 0; i < G_N_ELEMENTS (codes); i++) {
     gsize n = strlen (codes[i].text);
     /* The longest description found: "Bad destination mailbox address
      * syntax" over "Bad destination mailbox address". */
-    if (n > best_len && telling (codes[i].text) && dsn_strcasestr (text, codes[i].text)) {
+    if (n > best_len && lower_codes[i] && strstr (lower, lower_codes[i])) {
       best = codes[i].code;
       best_len = n;
     }

@@ -10,18 +10,9 @@
 gboolean
 dsn_gw_origin_received_has (const DsnInput *in, const char *needle)
 {
-  const DsnMimeHeaders *headers = &in->message->headers;
-  const char *origin = NULL;
-  for (guint i = dsn_mime_headers_count (headers); i > 0 && !origin; i--) {
-    DsnMimeField *h = dsn_mime_headers_at (headers, i - 1);
-    if (dsn_mime_field_is (h, "Received"))
-      origin = dsn_mime_field_value (h);
-  }
-  if (!origin)
-    return FALSE;
-  /* A folded field may split the needle's spaces over two lines. */
-  g_autofree char *flat = dsn_text_squeeze (g_strdup (origin));
-  return dsn_strcasestr (flat, needle) != NULL;
+  /* Squeezed: a folded field may split the needle's spaces over two
+   * lines. */
+  return in->origin_received && dsn_strcasestr (in->origin_received, needle) != NULL;
 }
 
 const char *
