@@ -219,8 +219,11 @@ static Boundary check_boundary (Parser *p, const char *line, gsize len);
 /* A field as GMime's header buffer holds it, [START, END): valid if a colon
  * ends its name (blanks may come before the colon, not inside the name; no
  * control character), the end counting as a colon. Adds it to FIELDS. */
-static void
-field_parse (Parser *p, const char *start, const char *end, GArray *fields)
+/* Where a field's name ends from START: at its colon, or at the first
+ * character a name may not hold (a control character, or anything after a
+ * blank), or at END. */
+static const char *
+name_end (const char *start, const char *end)
 {
   const char *q = start;
   gboolean blank = FALSE;
@@ -231,6 +234,13 @@ field_parse (Parser *p, const char *start, const char *end, GArray *fields)
       break;
     q++;
   }
+  return q;
+}
+
+static void
+field_parse (Parser *p, const char *start, const char *end, GArray *fields)
+{
+  const char *q = name_end (start, end);
   if (q < end && *q != ':') {
     warn (p, "mime.invalid_header");
     return;
@@ -292,15 +302,7 @@ read_headers (Parser *p, gboolean message_top, GArray *fields)
       if (*start == ':') {
         valid = FALSE;
       } else {
-        gboolean blank = FALSE;
-        const char *q = start;
-        while (q < le && *q != ':') {
-          if (is_blank (*q))
-            blank = TRUE;
-          else if (blank || is_ctrl (*q))
-            break;
-          q++;
-        }
+        const char *q = name_end (start, le);
         if (q == le && !nl) {
           /* The input ends inside a field's name. */
           warn (p, "mime.truncated");
