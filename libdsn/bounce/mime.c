@@ -653,6 +653,28 @@ is_rfc822 (const char *type, const char *subtype)
              || !g_ascii_strcasecmp (subtype, "global") || !g_ascii_strcasecmp (subtype, "news"));
 }
 
+/* A message of header FIELDS (read up to its body): its own fields kept,
+ * its body built at DEPTH from the content fields, which are then let go. */
+static DsnMimeMessage *
+message_from_fields (Parser *p, GArray *fields, int depth, Boundary *found)
+{
+  DsnMimeMessage *m = g_new0 (DsnMimeMessage, 1);
+  headers_init (&m->headers);
+  for (guint i = 0; i < fields->len; i++) {
+    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
+    if (!is_content_field (f))
+      g_array_append_val (m->headers.fields, *f);
+  }
+  m->body = construct (p, fields, FALSE, depth, found);
+  /* The body's fields were only needed to build it. */
+  for (guint i = 0; i < fields->len; i++) {
+    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
+    if (is_content_field (f))
+      field_clear (f);
+  }
+  return m;
+}
+
 /* A message/rfc822 part's content: a message, unless a boundary comes
  * first or no header block can be read. */
 static DsnMimeMessage *
@@ -672,21 +694,7 @@ scan_message (Parser *p, int depth, Boundary *found)
     *found = BOUNDARY_EOS;
     return NULL;
   }
-  DsnMimeMessage *m = g_new0 (DsnMimeMessage, 1);
-  headers_init (&m->headers);
-  for (guint i = 0; i < fields->len; i++) {
-    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
-    if (!is_content_field (f))
-      g_array_append_val (m->headers.fields, *f);
-  }
-  m->body = construct (p, fields, FALSE, depth + 1, found);
-  /* The body's fields were only needed to build it. */
-  for (guint i = 0; i < fields->len; i++) {
-    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
-    if (is_content_field (f))
-      field_clear (f);
-  }
-  return m;
+  return message_from_fields (p, fields, depth + 1, found);
 }
 
 static void
@@ -800,20 +808,8 @@ dsn_mime_parse (const char *buf, gsize len, DsnMimeWarnFunc warn_func, gpointer 
   p.bounds = g_array_new (FALSE, FALSE, sizeof (Bound));
   p.options = g_mime_parser_options_new ();
   g_mime_parser_options_set_warning_callback (p.options, content_type_warning, &p);
-  DsnMimeMessage *m = g_new0 (DsnMimeMessage, 1);
-  headers_init (&m->headers);
-  for (guint i = 0; i < fields->len; i++) {
-    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
-    if (!is_content_field (f))
-      g_array_append_val (m->headers.fields, *f);
-  }
   Boundary found;
-  m->body = construct (&p, fields, FALSE, 0, &found);
-  for (guint i = 0; i < fields->len; i++) {
-    DsnMimeField *f = &g_array_index (fields, DsnMimeField, i);
-    if (is_content_field (f))
-      field_clear (f);
-  }
+  DsnMimeMessage *m = message_from_fields (&p, fields, 0, &found);
   while (p.bounds->len)
     pop_boundary (&p);
   g_array_unref (p.bounds);
