@@ -531,26 +531,6 @@ word_after (const char *s, const char *keyword)
   return NULL;
 }
 
-static char *
-bracket_ip (const char *s, const char *end)
-{
-  for (const char *p = s; p < end; p++) {
-    if (*p != '[')
-      continue;
-    const char *close = memchr (p, ']', end - p);
-    if (!close)
-      return NULL;
-    const char *ip = p + 1;
-    if (dsn_has_prefix_ci (ip, "IPv6:"))
-      ip += 5;
-    DsnIp a;
-    if (dsn_ip_parse_len (ip, close - ip, &a))
-      return g_strndup (ip, close - ip);
-    p = close;
-  }
-  return NULL;
-}
-
 /* Where the date of a Received field without the ';' before it starts
  * (SendGrid writes none, RFC 5321 §4.4 wants one): at its last day name
  * or ISO 8601 date; NULL if there is none. */
@@ -575,22 +555,25 @@ trailing_date (const char *value)
   return found;
 }
 
-/* An address alone in parentheses between S and END: "(192.0.2.1)". */
+/* The first address alone between OPEN and its CLOSE in S..END:
+ * "[192.0.2.1]", "[IPv6:2001:db8::1]", "( 192.0.2.1 )"; a newly allocated
+ * string, or NULL. */
 static char *
-paren_ip (const char *s, const char *end)
+enclosed_ip (const char *s, const char *end, char open, char close)
 {
   for (const char *p = s; p < end; p++) {
-    if (*p != '(')
+    if (*p != open)
       continue;
-    const char *close = memchr (p, ')', end - p);
-    if (!close)
+    const char *c = memchr (p, close, end - p);
+    if (!c)
       return NULL;
-    g_autofree char *cand = g_strndup (p + 1, close - p - 1);
+    g_autofree char *cand = g_strndup (p + 1, c - p - 1);
     g_strstrip (cand);
+    const char *ip = dsn_has_prefix_ci (cand, "IPv6:") ? cand + 5 : cand;
     DsnIp a;
-    if (dsn_ip_parse (cand, &a))
-      return g_steal_pointer (&cand);
-    p = close;
+    if (dsn_ip_parse (ip, &a))
+      return g_strdup (ip);
+    p = c;
   }
   return NULL;
 }
@@ -622,12 +605,12 @@ dsn_headers_parse_received (const char *value, gboolean with_date)
     /* The address the server saw is in the TCP-info comment (RFC 5321
      * §4.4); a bracket before it is only what the client said in HELO. */
     const char *tcp_info = memchr (clause, '(', from_end - clause);
-    h->from_ip = tcp_info ? bracket_ip (tcp_info, from_end) : NULL;
+    h->from_ip = tcp_info ? enclosed_ip (tcp_info, from_end, '[', ']') : NULL;
     if (!h->from_ip)
-      h->from_ip = bracket_ip (clause, from_end);
+      h->from_ip = enclosed_ip (clause, from_end, '[', ']');
     /* Exchange writes it in parentheses: "from host (192.0.2.1) by ..." */
     if (!h->from_ip)
-      h->from_ip = paren_ip (clause, from_end);
+      h->from_ip = enclosed_ip (clause, from_end, '(', ')');
     /* Some MTAs write the address bare: "from 192.0.2.1 by ..." */
     if (!h->from_ip && h->from_host) {
       DsnIp a;
