@@ -934,13 +934,10 @@ written_by_a_person (const char *words)
    * "I'm sorry to have to inform you", qmail's "I'm afraid I wasn't able
    * to deliver". */
   static const char *const daemons[] = {
-    "i'm sorry to have to inform you",
-    "i am sorry to have to inform you",
-    "i'm afraid i wasn't able to deliver",
-    "this is the mail system at host",
-    "this is the qmail-send program",
-    "i wasn't able to deliver",
-    NULL,
+    "i'm sorry to have to inform you",     "i am sorry to have to inform you",
+    "i'm afraid i wasn't able to deliver", "this is the mail system at host",
+    "this is the qmail-send program",      "i wasn't able to deliver",
+    "i'm not going to try again",          NULL,
   };
   g_autofree char *folded = dsn_text_fold (words);
   for (const char *const *d = daemons; *d; d++)
