@@ -337,6 +337,38 @@ test_ip (void)
   g_assert_false (dsn_ip_parse_len ("1.2.3.4\0", 8, &ip));
 }
 
+/* Network membership, against GLib's masks. */
+static void
+test_ip_in_net (void)
+{
+  static const struct {
+    const char *ip, *net;
+    guint prefix;
+  } cases[] = {
+    { "209.85.128.5", "209.85.128.0", 17 },
+    { "209.85.255.255", "209.85.128.0", 17 },
+    { "209.85.127.255", "209.85.128.0", 17 },
+    { "40.92.3.4", "40.92.0.0", 15 },
+    { "40.94.0.1", "40.92.0.0", 15 },
+    { "2a01:111:f403:8001::1", "2a01:111:f403:8000::", 51 },
+    { "2a01:111:f403:a000::1", "2a01:111:f403:8000::", 51 },
+    { "192.0.2.1", "2001:db8::", 32 },
+    { "192.0.2.1", "192.0.2.1", 32 },
+    { "192.0.2.1", "0.0.0.0", 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    DsnIp ip, net;
+    g_assert_true (dsn_ip_parse (cases[i].ip, &ip));
+    g_assert_true (dsn_ip_parse (cases[i].net, &net));
+    g_autoptr (GInetAddress) a = g_inet_address_new_from_string (cases[i].ip);
+    g_autoptr (GInetAddress) n = g_inet_address_new_from_string (cases[i].net);
+    g_autoptr (GInetAddressMask) m = g_inet_address_mask_new (n, cases[i].prefix, NULL);
+    gboolean want = g_inet_address_get_family (a) == g_inet_address_get_family (n)
+                    && g_inet_address_mask_matches (m, a);
+    g_assert_cmpint (dsn_ip_in_net (&ip, &net, cases[i].prefix), ==, want);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,5 +382,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/lower", test_lower);
   g_test_add_func ("/text/domain-org", test_domain_org);
   g_test_add_func ("/text/ip", test_ip);
+  g_test_add_func ("/text/ip-in-net", test_ip_in_net);
   return g_test_run ();
 }

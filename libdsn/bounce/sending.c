@@ -18,7 +18,6 @@
 #include "headers.h"
 #include "rules.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -317,40 +316,25 @@ static const struct {
   { "Microsoft", "2a01:111:f403:f000::/52" },
 };
 
-/* The networks of POOLS as bytes, parsed once: building a GInetAddressMask
- * for each of them on every report was 3% of an analysis. pthread_once, not
- * g_once: ThreadSanitizer sees its ordering, and GLib's is invisible to it. */
+/* The networks of POOLS, parsed once: building a GInetAddressMask for each
+ * of them on every report was 3% of an analysis. pthread_once, not g_once:
+ * ThreadSanitizer sees its ordering, and GLib's is invisible to it. */
 typedef struct {
-  guint8 bytes[16];
-  gsize len; /* 4 or 16; 0 never matches */
+  DsnIp net;
   guint prefix;
+  gboolean valid;
 } Net;
 
 static Net nets[G_N_ELEMENTS (pools)];
 static pthread_once_t nets_once = PTHREAD_ONCE_INIT;
-
-/* IP as bytes in OUT (16 bytes): its length, 4 or 16, or 0 if it is not an
- * address. */
-static gsize
-ip_bytes (const char *ip, guint8 *out)
-{
-  if (inet_pton (AF_INET, ip, out) == 1)
-    return 4;
-  if (inet_pton (AF_INET6, ip, out) == 1)
-    return 16;
-  return 0;
-}
 
 static void
 parse_pools (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (pools); i++) {
     const char *slash = strchr (pools[i].cidr, '/');
-    g_autofree char *addr = g_strndup (pools[i].cidr, slash - pools[i].cidr);
-    nets[i].len = ip_bytes (addr, nets[i].bytes);
+    nets[i].valid = dsn_ip_parse_len (pools[i].cidr, slash - pools[i].cidr, &nets[i].net);
     nets[i].prefix = (guint)g_ascii_strtoull (slash + 1, NULL, 10);
-    if (nets[i].prefix > nets[i].len * 8)
-      nets[i].len = 0;
   }
 }
 
@@ -359,20 +343,12 @@ static const char *
 pool_provider (const char *ip)
 {
   pthread_once (&nets_once, parse_pools);
-  guint8 b[16];
-  gsize len = ip_bytes (ip, b);
-  if (!len)
+  DsnIp a;
+  if (!dsn_ip_parse (ip, &a))
     return NULL;
-  for (gsize i = 0; i < G_N_ELEMENTS (pools); i++) {
-    if (nets[i].len != len)
-      continue;
-    guint full = nets[i].prefix / 8, rest = nets[i].prefix % 8;
-    if (memcmp (b, nets[i].bytes, full) != 0)
-      continue;
-    if (rest && ((b[full] ^ nets[i].bytes[full]) & (0xff << (8 - rest))))
-      continue;
-    return pools[i].provider;
-  }
+  for (gsize i = 0; i < G_N_ELEMENTS (pools); i++)
+    if (nets[i].valid && dsn_ip_in_net (&a, &nets[i].net, nets[i].prefix))
+      return pools[i].provider;
   return NULL;
 }
 

@@ -330,6 +330,8 @@ DSN_INTERNAL gboolean dsn_ip_parse_len (const char *s, gsize len, DsnIp *ip);
 DSN_INTERNAL gboolean dsn_ip_parse (const char *s, DsnIp *ip);
 /* The DSN_IP_ flags of IP. */
 DSN_INTERNAL guint dsn_ip_flags (const DsnIp *ip);
+/* TRUE if IP is in the network NET/PREFIX (same family). */
+DSN_INTERNAL gboolean dsn_ip_in_net (const DsnIp *ip, const DsnIp *net, guint prefix);
 /* IP written as g_inet_address_to_string() does, newly allocated. */
 DSN_INTERNAL char *dsn_ip_to_string (const DsnIp *ip);
 

@@ -84,3 +84,14 @@ dsn_ip_to_string (const DsnIp *ip)
     return NULL;
   return g_strdup (buf);
 }
+
+gboolean
+dsn_ip_in_net (const DsnIp *ip, const DsnIp *net, guint prefix)
+{
+  if (ip->v6 != net->v6 || prefix > (ip->v6 ? 128u : 32u))
+    return FALSE;
+  guint full = prefix / 8, rest = prefix % 8;
+  if (memcmp (ip->bytes, net->bytes, full) != 0)
+    return FALSE;
+  return !rest || !((ip->bytes[full] ^ net->bytes[full]) & (0xff << (8 - rest)));
+}
