@@ -1001,11 +1001,10 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
   /* Without a code, the words say whether the server keeps trying. */
   static const char *const pending[] = {
-    "temporar",         "try again later",  "warning only",    "not yet been delivered",
-    "will keep trying", "will retry",       "will be retried", "still trying",
-    "delivery delayed", "has been delayed", "is delayed",      "message delayed",
+    "temporar",     "try again later",  "not yet been delivered", "will retry", "will be retried",
+    "still trying", "delivery delayed", "has been delayed",       "is delayed", "message delayed",
   };
-  gboolean temporary = code_class ? code_class[0] == '4' : FALSE;
+  gboolean temporary = code_class ? code_class[0] == '4' : dsn_text_says_pending (words);
   for (gsize i = 0; !code_class && !temporary && i < G_N_ELEMENTS (pending); i++)
     temporary = dsn_strcasestr (words, pending[i]) != NULL;
   r->action = temporary ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;

@@ -211,3 +211,30 @@ dsn_finish_recipients (DsnReport *rep)
       dsn_set (&r->command, dsn_text_find_command (r->diagnostic));
   }
 }
+
+/* Compared folded: case and accents do not matter. */
+static const char *const pending_sentences[] = {
+  "this is a warning only",
+  "will keep trying",
+  "ceci est un avertissement",
+  "ceci n'est qu'un avertissement",
+  "nouvelles tentatives",
+  "continuera d'essayer",
+  "continuera à essayer",
+  "dies ist nur eine warnung",
+  "weitere zustellversuche",
+  "wird weiterhin versuchen",
+  "questo è solo un avviso",
+  "continuerà a tentare",
+  "continuerà a provare",
+  "esto es solo una advertencia",
+  "seguirá intentando",
+  "seguirá intentándolo",
+  NULL,
+};
+
+gboolean
+dsn_text_says_pending (const char *text)
+{
+  return dsn_text_has_folded (text, pending_sentences);
+}

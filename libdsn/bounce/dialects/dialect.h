@@ -55,6 +55,10 @@ DSN_INTERNAL gboolean dsn_subject_has (const DsnInput *in, const char *const *ne
  * texts whose translations capitalise accented letters ("QUESTO È SOLO UN
  * AVVISO"). Folds the whole of TEXT: keep it for short texts. */
 DSN_INTERNAL gboolean dsn_text_has_folded (const char *text, const char *const *needles);
+/* TRUE if TEXT says it is only a warning and the server keeps trying ("THIS
+ * IS A WARNING ONLY", "will keep trying", in five languages): a delay
+ * notice. Folds the whole of TEXT: keep it for short texts. */
+DSN_INTERNAL gboolean dsn_text_says_pending (const char *text);
 /* TRUE if header NAME is present and contains NEEDLE (case-insensitive; a
  * NULL needle tests presence only). */
 DSN_INTERNAL gboolean dsn_header_has (const DsnInput *in, const char *name, const char *needle);

@@ -95,7 +95,7 @@ static const char *const subjects[] = {
 
 /* A delay notice: the subject says so ("Delivery delayed", "Message
  * retardé", "Verzögerte Zustellung", ...) or the text says it is only a
- * warning and the server keeps trying. */
+ * warning and the server keeps trying (dsn_text_says_pending()). */
 static const char *const delay_subjects[] = {
   "delivery delayed",
   "delayed mail",
@@ -117,25 +117,6 @@ static const char *const delay_subjects[] = {
   "(retraso)",
   NULL,
 };
-static const char *const delay_sentences[] = {
-  "THIS IS A WARNING ONLY",
-  "will keep trying",
-  "CECI EST UN AVERTISSEMENT",
-  "CECI N'EST QU'UN AVERTISSEMENT",
-  "nouvelles tentatives",
-  "continuera d'essayer",
-  "continuera à essayer",
-  "DIES IST NUR EINE WARNUNG",
-  "weitere Zustellversuche",
-  "wird weiterhin versuchen",
-  "QUESTO È SOLO UN AVVISO",
-  "continuerà a tentare",
-  "continuerà a provare",
-  "ESTO ES SOLO UNA ADVERTENCIA",
-  "seguirá intentando",
-  "seguirá intentándolo",
-  NULL,
-};
 
 static gboolean
 is_delay_notice (const DsnInput *in, const char *text, const char *end)
@@ -143,7 +124,7 @@ is_delay_notice (const DsnInput *in, const char *text, const char *end)
   if (dsn_subject_has (in, delay_subjects))
     return TRUE;
   g_autofree char *report = g_strndup (text, MIN ((gsize)(end - text), 4096));
-  return dsn_text_has_folded (report, delay_sentences);
+  return dsn_text_says_pending (report);
 }
 
 /* Where the server's reply starts on LINE (LEN bytes): a reply code
@@ -370,12 +351,11 @@ extract (const DsnInput *in)
       /* Some reports give the reason first ("undeliverable due to the
        * following reason: ... account is over quota", then the address):
        * the short paragraph just before the address's goes with it. */
-      const char *line = dsn_line_start (text, at), *prev_end = line;
+      const char *line = dsn_line_start (text, at), *prev_end = line, *prev = line, *to;
       while (prev_end > text && g_ascii_isspace (prev_end[-1]))
         prev_end--;
-      const char *prev = prev_end;
-      while (prev > text && !(prev[-1] == '\n' && prev - 1 > text && prev[-2] == '\n'))
-        prev--;
+      if (prev_end > text)
+        paragraph_around (text, line, prev_end - 1, &prev, &to);
       const char *next = dsn_next_line (at);
       if (prev_end > prev && prev_end - prev <= 300) {
         g_autofree char *both
