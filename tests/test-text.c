@@ -369,6 +369,18 @@ test_ip_in_net (void)
   }
 }
 
+static void
+test_failure_class (void)
+{
+  g_assert_cmpint (dsn_text_failure_class ("550 5.1.1 user unknown"), ==, '5');
+  g_assert_cmpint (dsn_text_failure_class ("250 2.0.0 ok, then 452 4.2.2 over quota"), ==, '4');
+  /* The status code's class comes first: "554 4.4.7" is a relay's wrapper. */
+  g_assert_cmpint (dsn_text_failure_class ("554 4.4.7 delivery time expired"), ==, '4');
+  g_assert_cmpint (dsn_text_failure_class ("421 Service not available"), ==, '4');
+  g_assert_cmpint (dsn_text_failure_class ("250 2.1.5 Ok"), ==, 0);
+  g_assert_cmpint (dsn_text_failure_class ("I am out of the office until 7 December"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -383,5 +395,6 @@ main (int argc, char **argv)
   g_test_add_func ("/text/domain-org", test_domain_org);
   g_test_add_func ("/text/ip", test_ip);
   g_test_add_func ("/text/ip-in-net", test_ip_in_net);
+  g_test_add_func ("/text/failure-class", test_failure_class);
   return g_test_run ();
 }

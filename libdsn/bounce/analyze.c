@@ -963,19 +963,14 @@ written_by_a_person (const char *words)
 static gboolean
 reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_class)
 {
-  char status[12], reply[4];
-  const char *st = dsn_text_find_status (words, status);
-  while (st && status[0] == '2')
-    st = dsn_text_find_status (st + strlen (status), status);
-  const char *rc = dsn_text_find_reply_code (words, reply);
-  while (rc && reply[0] != '4' && reply[0] != '5')
-    rc = dsn_text_find_reply_code (rc + 3, reply);
-  *code_class = st ? (status[0] == '4' ? "4" : "5") : rc ? (reply[0] == '4' ? "4" : "5") : NULL;
+  char cls = dsn_text_failure_class (words);
+  *code_class = cls == '4' ? "4" : cls == '5' ? "5" : NULL;
   if (*code_class)
     return TRUE;
   if (strlen (words) > 600 || written_by_a_person (words))
     return FALSE;
   /* A status code's description stands for the code. */
+  char status[12];
   if (dsn_status_find_description (words, '5', status))
     return TRUE;
   DsnMatchInput in = { .text = words, .action = DSN_ACTION_FAILED };

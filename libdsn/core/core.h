@@ -193,6 +193,10 @@ DSN_INTERNAL const char *dsn_text_find_status (const char *text, char out[static
 /* An SMTP reply code (RFC 5321 §4.2) at the start of a word in TEXT. Writes it
  * to OUT and returns its position, or NULL. */
 DSN_INTERNAL const char *dsn_text_find_reply_code (const char *text, char out[static 4]);
+/* The class of the first failure code in TEXT, '4' or '5': an enhanced
+ * status code of class 4 or 5 first, else a 4xx or 5xx reply code; 0 when
+ * TEXT holds none. */
+DSN_INTERNAL char dsn_text_failure_class (const char *text);
 /* TRUE if a status code, or a reply code, starts right at P (as if P began
  * the text); writes it to OUT. Cheap, unlike comparing a find's result
  * with P, which scans the rest of the text. */

@@ -458,6 +458,21 @@ dsn_text_find_reply_code (const char *text, char out[static 4])
   return NULL;
 }
 
+char
+dsn_text_failure_class (const char *text)
+{
+  char status[12], reply[4];
+  for (const char *st = dsn_text_find_status (text, status); st;
+       st = dsn_text_find_status (st + strlen (status), status))
+    if (status[0] != '2')
+      return status[0];
+  for (const char *rc = dsn_text_find_reply_code (text, reply); rc;
+       rc = dsn_text_find_reply_code (rc + 3, reply))
+    if (reply[0] == '4' || reply[0] == '5')
+      return reply[0];
+  return 0;
+}
+
 gboolean
 dsn_text_reply_code_at (const char *p, char out[static 4])
 {

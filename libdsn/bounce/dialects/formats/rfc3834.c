@@ -124,14 +124,7 @@ pasted_absence (const DsnInput *in)
   if (!in->pasted || !body)
     return FALSE;
   g_autofree char *head = g_strndup (body, 600);
-  char reply[4], status[12];
-  for (const char *q = dsn_text_find_reply_code (head, reply); q;
-       q = dsn_text_find_reply_code (q + 3, reply))
-    if (reply[0] == '4' || reply[0] == '5')
-      return FALSE;
-  if (dsn_text_find_status (head, status))
-    return FALSE;
-  return dsn_text_has_folded (head, absences);
+  return !dsn_text_failure_class (head) && dsn_text_has_folded (head, absences);
 }
 
 static gboolean
