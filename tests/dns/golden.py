@@ -7,7 +7,9 @@ to ask ("server: knot", the default, "fake" for the programmable server in
 front of knot, "closed" for a port where nothing listens). "smtp: yes" lets
 the STARTTLS check connect to the test SMTP servers (tests/dns/smtpd.py);
 without it the case runs with --no-smtp. "needs: tls10" skips the case where
-the local OpenSSL cannot serve TLS 1.0. NAME.json holds the expected --json
+the local OpenSSL cannot serve TLS 1.0; "without: libcurl" runs mailcheck
+where libcurl's soname opens a library without its functions
+(tests/nocurl). NAME.json holds the expected --json
 output, the time of each step of an SMTP session ("ms") set to 0; NAME.txt,
 when present, the expected text output (--color never). Adding a case is
 dropping files; with DSN_REGENERATE=1 the expectations are rewritten, so a
@@ -74,8 +76,8 @@ def normalize(o):
     return o
 
 
-def run(cmd):
-    env = dict(os.environ, LC_ALL='C.UTF-8', NO_COLOR='1')
+def run(cmd, env=None):
+    env = dict(env or os.environ, LC_ALL='C.UTF-8', NO_COLOR='1')
     return subprocess.run(cmd, capture_output=True, timeout=120, env=env)
 
 
@@ -122,7 +124,15 @@ def main():
                 return 'SKIP ' + skip
             cmd = command(exe, wrapper, servers, case, closed_port)
             problems = []
-            p = run(cmd + ['--json'])
+            env = None
+            if case.get('without') == 'libcurl':
+                # libcurl is opened on the first fetch: here it opens a
+                # library of the same name with none of its functions.
+                nocurl = os.environ.get('DSN_TEST_NOCURL_DIR')
+                if not nocurl:
+                    return 'SKIP DSN_TEST_NOCURL_DIR is not set (meson test sets it)'
+                env = dict(os.environ, LD_LIBRARY_PATH=nocurl)
+            p = run(cmd + ['--json'], env)
             if p.returncode != case['exit']:
                 problems.append(f'exit status {p.returncode}, expected {case["exit"]}: '
                                 f'{p.stderr.decode(errors="replace").strip()}')
@@ -136,7 +146,7 @@ def main():
                 problems.append(f'invalid JSON: {e}: {p.stderr.decode(errors="replace")[:300]}')
             txt = os.path.join(d, name + '.txt')
             if os.path.exists(txt):
-                q = run(cmd + ['--color', 'never'])
+                q = run(cmd + ['--color', 'never'], env)
                 problem = compare(txt, q.stdout.decode('utf-8'), regen, False)
                 if problem:
                     problems.append(problem)
