@@ -30,6 +30,7 @@ typedef struct {
   GCancellable *cancellable; /* the audit's: stops the transfer */
   GByteArray *body;
   gboolean too_large;
+  gboolean no_curl; /* libcurl could not be opened: curl_error says why */
   long status;
   char *content_type;
   char *location;
@@ -116,14 +117,14 @@ static struct {
   struct curl_slist *(*slist_append) (struct curl_slist *list, const char *s);
   void (*slist_free_all) (struct curl_slist *list);
 } curl;
-static char *curl_error; /* why libcurl could not be opened, or NULL */
+static char *curl_error; /* the loader's words if libcurl could not be opened */
 
 static void
 curl_open (void)
 {
   GModule *m = g_module_open (DSN_CURL_SONAME, G_MODULE_BIND_LOCAL);
   if (!m) {
-    curl_error = g_strdup_printf ("cannot open %s: %s", DSN_CURL_SONAME, g_module_error ());
+    curl_error = g_strdup (g_module_error ());
     return;
   }
   g_module_make_resident (m);
@@ -144,7 +145,7 @@ curl_open (void)
   for (size_t i = 0; i < G_N_ELEMENTS (sym); i++) {
     gpointer fn = NULL;
     if (!g_module_symbol (m, sym[i].name, &fn) || !fn) {
-      curl_error = g_strdup_printf ("%s has no %s", DSN_CURL_SONAME, sym[i].name);
+      curl_error = g_strdup_printf ("no %s", sym[i].name);
       return;
     }
     memcpy ((char *)&curl + sym[i].offset, &fn, sizeof fn);
@@ -161,7 +162,8 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   Fetch *f = data;
   f->body = g_byte_array_new ();
   if (curl_error) {
-    f->error = g_strdup (curl_error);
+    f->no_curl = TRUE;
+    f->error = g_strdup_printf ("cannot load %s: %s", DSN_CURL_SONAME, curl_error);
     g_task_return_boolean (task, TRUE);
     return;
   }
@@ -341,6 +343,11 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
   Fetch *f = st->fetch;
   if (f->too_large) {
     dsn_job_add (job, "mta_sts.too_large", "url", f->url, NULL);
+    return;
+  }
+  if (f->no_curl) {
+    dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail@", "http.no_libcurl",
+                 "detail.library", DSN_CURL_SONAME, "detail.why", curl_error, NULL);
     return;
   }
   if (f->error) {

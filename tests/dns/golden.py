@@ -29,7 +29,7 @@ import harness  # noqa: E402
 
 
 def read_case(path):
-    case = {'args': '', 'exit': 0, 'server': 'knot', 'smtp': 'no', 'needs': ''}
+    case = {'args': '', 'exit': 0, 'server': 'knot', 'smtp': 'no', 'needs': '', 'without': ''}
     for line in open(path, encoding='utf-8'):
         line = line.strip()
         if not line or line.startswith('#'):
@@ -61,6 +61,16 @@ def skip_reason(case, servers):
     """Why CASE cannot run here, or None."""
     if 'tls10' in case['needs'] and not servers.tls10:
         return 'the local OpenSSL cannot serve TLS 1.0'
+    if case['without'] == 'libcurl' and not os.environ.get('DSN_TEST_NOCURL_DIR'):
+        return 'DSN_TEST_NOCURL_DIR is not set (meson test sets it)'
+    return None
+
+
+def case_env(case):
+    """The environment CASE runs in: for "without: libcurl", libcurl's
+    soname opens tests/nocurl's library, which has none of its functions."""
+    if case['without'] == 'libcurl':
+        return dict(os.environ, LD_LIBRARY_PATH=os.environ['DSN_TEST_NOCURL_DIR'])
     return None
 
 
@@ -124,14 +134,7 @@ def main():
                 return 'SKIP ' + skip
             cmd = command(exe, wrapper, servers, case, closed_port)
             problems = []
-            env = None
-            if case.get('without') == 'libcurl':
-                # libcurl is opened on the first fetch: here it opens a
-                # library of the same name with none of its functions.
-                nocurl = os.environ.get('DSN_TEST_NOCURL_DIR')
-                if not nocurl:
-                    return 'SKIP DSN_TEST_NOCURL_DIR is not set (meson test sets it)'
-                env = dict(os.environ, LD_LIBRARY_PATH=nocurl)
+            env = case_env(case)
             p = run(cmd + ['--json'], env)
             if p.returncode != case['exit']:
                 problems.append(f'exit status {p.returncode}, expected {case["exit"]}: '

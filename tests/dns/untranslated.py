@@ -43,7 +43,8 @@ def main():
                 if '--lang' in case['args'] or golden.skip_reason(case, servers):
                     continue  # its golden output is not the English, or cannot be had here
                 case['args'] += f' --lang {lang}'
-                p = golden.run(golden.command(mailcheck, [], servers, case, closed) + ['--json'])
+                p = golden.run(golden.command(mailcheck, [], servers, case, closed) + ['--json'],
+                               golden.case_env(case))
                 english = json.load(open(os.path.join(d, name + '.json'), encoding='utf-8'))
                 got = json.loads(p.stdout.decode('utf-8'))
                 en_f, tr_f = english.get('findings', []), got.get('findings', [])
