@@ -258,6 +258,24 @@ test_domain_org (void)
   }
   g_assert_true (dsn_domain_aligned ("bounce.example.co.uk", "EXAMPLE.co.uk"));
   g_assert_false (dsn_domain_aligned ("example.co.uk", "other.co.uk"));
+  /* The quick answer for different last labels agrees with the list's. */
+  static const struct {
+    const char *a, *b;
+    gboolean aligned;
+  } pairs[] = {
+    { "mail.Example.COM", "example.com", TRUE },   { "a.example.com", "b.example.com", TRUE },
+    { "example.com", "example.org", FALSE },       { "example.com", "xexample.com", FALSE },
+    { "a.example.com", "example.com.", FALSE },    { "com", "example.com", FALSE },
+    { "mx.example.net", "example.com", FALSE },    { "x.y.example.co.uk", "example.co.uk", TRUE },
+    { "bounce.example.com", "example.co", FALSE }, { "", "example.com", FALSE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++) {
+    g_autofree char *oa = dsn_domain_org (pairs[i].a), *ob = dsn_domain_org (pairs[i].b);
+    gboolean by_list = g_ascii_strcasecmp (oa, ob) == 0;
+    g_assert_cmpint (by_list, ==, pairs[i].aligned);
+    g_assert_cmpint (dsn_domain_aligned (pairs[i].a, pairs[i].b), ==, pairs[i].aligned);
+    g_assert_cmpint (dsn_domain_aligned (pairs[i].b, pairs[i].a), ==, pairs[i].aligned);
+  }
 }
 
 /* dsn_ip_*() answer as GInetAddress does. */

@@ -50,6 +50,19 @@ dsn_domain_aligned (const char *a, const char *b)
     return FALSE;
   if (g_ascii_strcasecmp (a, b) == 0)
     return TRUE;
+  /* An organisational domain has at least two labels: domains whose last
+   * two differ never align, and most pairs asked about are such (a relay's
+   * host and the sender's domain), so the list is not consulted for them. */
+  gsize la = strlen (a), lb = strlen (b);
+  if (la && lb && a[la - 1] != '.' && b[lb - 1] != '.') {
+    int dots = 0;
+    while (la && lb && dots < 2) {
+      char ca = g_ascii_tolower (a[--la]), cb = g_ascii_tolower (b[--lb]);
+      if (ca != cb)
+        return FALSE;
+      dots += ca == '.';
+    }
+  }
   g_autofree char *oa = dsn_domain_org (a);
   g_autofree char *ob = dsn_domain_org (b);
   return g_ascii_strcasecmp (oa, ob) == 0;
