@@ -123,11 +123,52 @@ automaton_step (const Automaton *a, guint32 s, guint c)
   return a->root[c];
 }
 
-static int
-cmp_phrase (const void *x, const void *y, gpointer data)
+/* Sorts ORDER[0..N) (indexes into PH) by the strings' bytes from DEPTH on:
+ * a three-way radix quicksort, which compares each byte of a shared prefix
+ * once instead of once per comparison (a third of the automaton's build
+ * with a comparison sort). Recursion is on the smaller sides only. */
+static void
+sort_phrases (guint *order, gsize n, char *const *ph, gsize depth)
 {
-  char *const *ph = data;
-  return strcmp (ph[*(const guint *)x], ph[*(const guint *)y]);
+  while (n > 1) {
+    if (n < 8) {
+      for (gsize i = 1; i < n; i++)
+        for (gsize j = i; j > 0 && strcmp (ph[order[j - 1]] + depth, ph[order[j]] + depth) > 0;
+             j--) {
+          guint t = order[j];
+          order[j] = order[j - 1];
+          order[j - 1] = t;
+        }
+      return;
+    }
+#define BYTE(i) ((guchar)ph[order[i]][depth])
+    guint t = order[0];
+    order[0] = order[n / 2];
+    order[n / 2] = t;
+    guchar pivot = BYTE (0);
+    gsize lt = 0, gt = n, i = 1;
+    /* [0, lt) below the pivot, [lt, i) equal, [gt, n) above. */
+    while (i < gt) {
+      guchar c = BYTE (i);
+      if (c < pivot) {
+        t = order[lt], order[lt] = order[i], order[i] = t;
+        lt++, i++;
+      } else if (c > pivot) {
+        gt--;
+        t = order[gt], order[gt] = order[i], order[i] = t;
+      } else {
+        i++;
+      }
+    }
+#undef BYTE
+    sort_phrases (order, lt, ph, depth);
+    sort_phrases (order + gt, n - gt, ph, depth);
+    if (pivot == 0)
+      return; /* the equal ones are whole equal strings */
+    order += lt;
+    n = gt - lt;
+    depth++;
+  }
 }
 
 /* PHRASES: folded strings; returns the automaton matching all of them. */
@@ -162,7 +203,7 @@ automaton_build (GPtrArray *phrases)
   g_autofree guint *order = g_new (guint, np ? np : 1);
   for (guint i = 0; i < np; i++)
     order[i] = i;
-  g_qsort_with_data (order, np, sizeof (guint), cmp_phrase, phrases->pdata);
+  sort_phrases (order, np, (char *const *)phrases->pdata, 0);
   guint max_len = 0;
   for (guint i = 0; i < np; i++)
     max_len = MAX (max_len, a->len[i]);
