@@ -42,6 +42,13 @@ test_normalize (void)
     { "retry in 30min, 2d max", "retry in <num> minutes, <num> days max",
       "retry in minutes, days max" },
     { "rfc 5322 and 4x4 and 12ab", "rfc 5322 and 4x4 and 12ab", "rfc 5322 and 4x4 and 12ab" },
+    /* An address that is its clause's subject stays a noun; one that
+     * labels what follows (a colon, dots) or is an object does not. */
+    { "550 <anna@example.org> does not exist", "550 <addr> does not exist",
+      "550 address does not exist" },
+    { "550 5.1.1 <anna@example.org>: user unknown", "550 5.1.1 <addr>: user unknown",
+      "550 5.1.1: user unknown" },
+    { "mail for anna@example.org is refused", "mail for <addr> is refused", "mail for is refused" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *norm = NULL, *skel = NULL;

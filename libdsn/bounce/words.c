@@ -205,6 +205,22 @@ placeholder (const char *s, gsize n, gboolean bracketed)
   return NULL;
 }
 
+/* Do the words alone so far end a clause: nothing yet, a reply or status
+ * code, or punctuation that ends a clause? */
+static gboolean
+clause_start (const GString *skel)
+{
+  gsize n = skel->len;
+  while (n && skel->str[n - 1] == ' ')
+    n--;
+  if (n == 0 || strchr (".:;!?", skel->str[n - 1]))
+    return TRUE;
+  gsize w = n;
+  while (w && skel->str[w - 1] != ' ')
+    w--;
+  return is_code (skel->str + w, n - w);
+}
+
 void
 dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
 {
@@ -279,6 +295,12 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
         g_string_append (skel, ph);
         g_string_append_len (skel, tail, nt);
         g_string_append_c (skel, ' ');
+      } else if (!nt && !strcmp (ph, "<addr>") && clause_start (skel)) {
+        /* An address that is the subject of its clause ("550
+         * <anna@example.org> does not exist") is the recipient the words
+         * speak of: it stays as the noun "address". Followed by a colon or
+         * dots, it only labels what comes next. */
+        g_string_append (skel, "address ");
       } else if (nt) {
         if (skel->len && skel->str[skel->len - 1] == ' ')
           g_string_truncate (skel, skel->len - 1);
