@@ -960,6 +960,9 @@ written_by_a_person (const char *words)
  * enhanced status code of a failure, or the wording of a known failure in a
  * short text (in prose, a phrase such as "mailbox is full" proves
  * nothing). */
+/* Bytes of a text that is a line or two of an error pasted alone. */
+#define SHORT_TEXT 200
+
 static gboolean
 reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_class)
 {
@@ -975,8 +978,21 @@ reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_cl
     return TRUE;
   DsnMatchInput in = { .text = words, .action = DSN_ACTION_FAILED };
   const DsnRule *r = dsn_rules_match (dsn_analyzer_rules (an), &in, NULL);
-  /* Phrase families start at strength 41 (patterns/20-phrases.rules). */
-  return r && r->strength > 40 && (r->phrases || r->near || r->regex);
+  if (!r || !(r->phrases || r->near || r->regex))
+    return FALSE;
+  /* Phrase families start at strength 41 (patterns/20-phrases.rules). A
+   * short text pasted alone is one line of an error, not prose: the words
+   * of any rule do ("Mail rejected", "try again later"). */
+  return r->strength > 40 || strlen (words) <= SHORT_TEXT;
+}
+
+/* Text without headers is what was given: nothing to warn about. */
+static void
+drop_pasted_warning (DsnReport *rep)
+{
+  for (guint i = 0; i < rep->warnings->len; i++)
+    if (!strcmp (dsn_finding_get_code (rep->warnings->pdata[i]), "input.pasted"))
+      g_ptr_array_remove_index (rep->warnings, i--);
 }
 
 /* A text that no dialect could read, pasted without headers or sent as a
@@ -991,9 +1007,22 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
     return;
   g_autofree char *words = unquoted_words (text);
   const char *code_class = NULL;
-  if (!*words || !reads_like_error (an, words, &code_class))
+  /* A server's success reply pasted alone ("250 2.0.0 OK ... queued"):
+   * the message was delivered to that server. */
+  char reply[4];
+  gboolean success = strlen (words) <= SHORT_TEXT && dsn_text_reply_code_at (words, reply)
+                     && reply[0] == '2' && !dsn_text_failure_class (words);
+  if (!*words || (!success && !reads_like_error (an, words, &code_class)))
     return;
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
+  if (success) {
+    r->action = DSN_ACTION_DELIVERED;
+    dsn_set (&r->diagnostic, words);
+    rep->kind = DSN_KIND_DELIVERY_STATUS;
+    rep->dialect = "text";
+    drop_pasted_warning (rep);
+    return;
+  }
   /* Without a code, the words say whether the server keeps trying. */
   static const char *const pending[] = {
     "temporar",     "try again later",  "not yet been delivered", "will retry", "will be retried",
@@ -1008,10 +1037,7 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   r->command = g_strdup (dsn_text_find_command (words));
   rep->kind = DSN_KIND_DELIVERY_STATUS;
   rep->dialect = "text";
-  /* Text without headers is what was given: nothing to warn about. */
-  for (guint i = 0; i < rep->warnings->len; i++)
-    if (!strcmp (dsn_finding_get_code (rep->warnings->pdata[i]), "input.pasted"))
-      g_ptr_array_remove_index (rep->warnings, i--);
+  drop_pasted_warning (rep);
 }
 
 /* Removes one level of quotation ("> " or ">" at the start of each line)

@@ -275,7 +275,14 @@ dsn_words_normalize (const char *folded, char **normalized, char **skeleton)
     if (!ph) {
       g_string_append_len (norm, p, end - p);
       g_string_append_c (norm, ' ');
+      /* Words joined by underscores ("SPF_REJECT", "TLS_NONE") are
+       * words to the groups. */
+      gsize from = skel->len;
       g_string_append_len (skel, p, end - p);
+      for (gsize i = from + 1; i + 1 < skel->len; i++)
+        if (skel->str[i] == '_' && g_ascii_isalpha (skel->str[i - 1])
+            && g_ascii_isalnum (skel->str[i + 1]))
+          skel->str[i] = ' ';
       g_string_append_c (skel, ' ');
     } else {
       /* The brackets around the token go with it; what ends a clause (a
