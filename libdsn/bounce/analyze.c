@@ -917,6 +917,9 @@ unquoted_words (const char *text)
   return dsn_text_squeeze (g_string_free (out, FALSE));
 }
 
+/* Bytes of a text that is a line or two of an error pasted alone. */
+#define SHORT_TEXT 200
+
 /* TRUE if WORDS greet, thank or speak in the first person: a person wrote
  * them, not a mail server. A greeting followed by an address ("Hello
  * anna@example.org,") is a system's: people greet by name. */
@@ -924,11 +927,14 @@ static gboolean
 written_by_a_person (const char *words)
 {
   static const char *const marks[] = {
-    "hello",  "hi",           "hey",  "dear",    "thanks",  "thank you", "regards",
-    "cheers", "my",           "i'm",  "i am",    "i have",  "bonjour",   "salut",
-    "merci",  "cordialement", "mon",  "ma",      "mes",     "hallo",     "danke",
-    "gruss",  "grusse",       "mein", "meine",   "ciao",    "grazie",    "saluti",
-    "mio",    "mia",          "hola", "gracias", "saludos", "mi",
+    "hello",  "hi",     "hey",     "dear",   "thanks", "thank you",    "regards", "cheers", "i'm",
+    "i am",   "i have", "bonjour", "salut",  "merci",  "cordialement", "hallo",   "danke",  "gruss",
+    "grusse", "ciao",   "grazie",  "saluti", "hola",   "gracias",      "saludos",
+  };
+  /* Possessives: in a line or two, a mail system's own ("my badmailfrom
+   * list", "my rcpthosts"), not a person's. */
+  static const char *const possessives[] = {
+    "my", "mon", "ma", "mes", "mein", "meine", "mio", "mia", "mi",
   };
   /* Mail systems speak in the first person too: Sendmail's and Postfix's
    * "I'm sorry to have to inform you", qmail's "I'm afraid I wasn't able
@@ -943,9 +949,12 @@ written_by_a_person (const char *words)
   for (const char *const *d = daemons; *d; d++)
     if (strstr (folded, *d))
       return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (marks); i++) {
-    gsize n = strlen (marks[i]);
-    for (const char *p = folded; (p = strstr (p, marks[i])); p += n) {
+  gsize n_marks
+      = G_N_ELEMENTS (marks) + (strlen (folded) > SHORT_TEXT ? G_N_ELEMENTS (possessives) : 0);
+  for (gsize i = 0; i < n_marks; i++) {
+    const char *mark = i < G_N_ELEMENTS (marks) ? marks[i] : possessives[i - G_N_ELEMENTS (marks)];
+    gsize n = strlen (mark);
+    for (const char *p = folded; (p = strstr (p, mark)); p += n) {
       if ((p != folded && g_ascii_isalnum (p[-1])) || g_ascii_isalnum (p[n]))
         continue;
       const char *w = p + n + strspn (p + n, " ");
@@ -960,9 +969,6 @@ written_by_a_person (const char *words)
  * enhanced status code of a failure, or the wording of a known failure in a
  * short text (in prose, a phrase such as "mailbox is full" proves
  * nothing). */
-/* Bytes of a text that is a line or two of an error pasted alone. */
-#define SHORT_TEXT 200
-
 static gboolean
 reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_class)
 {
