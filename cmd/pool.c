@@ -11,7 +11,7 @@
 struct _Pool {
   PoolFunc work, finish;
   gpointer data;
-  int jobs;
+  int n_threads;     /* JOBS - 1: the caller works too while it waits */
   GThread **threads; /* none with one job */
   /* POSIX locks, not GLib's: ThreadSanitizer sees their ordering (GLib's
    * futexes are invisible to it), so the handoffs are checked too. */
@@ -59,6 +59,29 @@ worker (gpointer data)
   }
 }
 
+/* Waits until item SEQ (in the window) is done, working meanwhile on the
+ * items no thread has taken: the caller is one of the pool's workers when
+ * it would otherwise sleep, so JOBS threads are busy, not JOBS + 1. */
+static void
+wait_done (Pool *pool, guint64 seq)
+{
+  pthread_mutex_lock (&pool->lock);
+  while (!pool->ready[seq % WINDOW]) {
+    Job *job = g_queue_pop_head (&pool->todo);
+    if (!job) {
+      pool->waiting_for = seq;
+      pthread_cond_wait (&pool->done_cond, &pool->lock);
+      continue;
+    }
+    pthread_mutex_unlock (&pool->lock);
+    pool->work (job->item, pool->data);
+    pthread_mutex_lock (&pool->lock);
+    pool->ready[job->seq % WINDOW] = TRUE;
+    g_free (job);
+  }
+  pthread_mutex_unlock (&pool->lock);
+}
+
 /* Finishes every done item at the head of the window; with WAIT, waits
  * until the head item is done first. */
 static void
@@ -71,12 +94,13 @@ drain (Pool *pool, gboolean wait)
       return;
     }
     guint slot = pool->next_finish % WINDOW;
-    pool->waiting_for = pool->next_finish;
-    while (wait && !pool->ready[slot])
-      pthread_cond_wait (&pool->done_cond, &pool->lock);
     if (!pool->ready[slot]) {
+      guint64 head = pool->next_finish;
       pthread_mutex_unlock (&pool->lock);
-      return;
+      if (!wait)
+        return;
+      wait_done (pool, head);
+      continue;
     }
     gpointer item = pool->slots[slot];
     pool->slots[slot] = NULL;
@@ -87,17 +111,6 @@ drain (Pool *pool, gboolean wait)
     pool->finish (item, pool->data);
     wait = FALSE;
   }
-}
-
-/* Waits until item SEQ (in the window) is done. */
-static void
-wait_done (Pool *pool, guint64 seq)
-{
-  pthread_mutex_lock (&pool->lock);
-  pool->waiting_for = seq;
-  while (!pool->ready[seq % WINDOW])
-    pthread_cond_wait (&pool->done_cond, &pool->lock);
-  pthread_mutex_unlock (&pool->lock);
 }
 
 static void
@@ -117,14 +130,14 @@ pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer da
   pool->work = work;
   pool->finish = finish;
   pool->data = data;
-  pool->jobs = jobs;
   if (jobs > 1) {
     pthread_mutex_init (&pool->lock, NULL);
     pthread_cond_init (&pool->todo_cond, NULL);
     pthread_cond_init (&pool->done_cond, NULL);
     g_queue_init (&pool->todo);
-    pool->threads = g_new0 (GThread *, jobs);
-    for (int i = 0; i < jobs; i++)
+    pool->n_threads = jobs - 1;
+    pool->threads = g_new0 (GThread *, pool->n_threads);
+    for (int i = 0; i < pool->n_threads; i++)
       pool->threads[i] = g_thread_new ("dsn-worker", worker, pool);
   }
   return pool;
@@ -171,9 +184,9 @@ pool_free (Pool *pool)
   if (pool->threads) {
     while (pool->next_finish < pool->next_seq)
       drain (pool, TRUE);
-    for (int i = 0; i < pool->jobs; i++)
+    for (int i = 0; i < pool->n_threads; i++)
       queue_job (pool, g_new0 (Job, 1));
-    for (int i = 0; i < pool->jobs; i++)
+    for (int i = 0; i < pool->n_threads; i++)
       g_thread_join (pool->threads[i]);
     g_free (pool->threads);
     pthread_mutex_destroy (&pool->lock);

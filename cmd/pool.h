@@ -12,7 +12,10 @@ typedef struct _Pool Pool;
 typedef void (*PoolFunc) (gpointer item, gpointer data);
 
 /* Returns a pool of JOBS threads running WORK on each item, then FINISH on
- * the caller's thread; both get DATA. With one job there is no thread: an
+ * the caller's thread; both get DATA. The caller is one of them: JOBS - 1
+ * threads are started, and the caller works on items while it waits for
+ * one to finish (JOBS busy threads, not JOBS + 1). With one job there is
+ * no thread: an
  * item is worked on and finished as it is pushed. MAX_BYTES bounds the sizes
  * of the items in flight (see pool_push()). */
 Pool *pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer data);
