@@ -1494,9 +1494,17 @@ cjk_before (const guchar *text, const guchar *p)
   return p - text >= 3 && cjk_at (p - 3) && (p[-2] & 0xC0) == 0x80 && (p[-1] & 0xC0) == 0x80;
 }
 
+/* TRUE if P starts a katakana character (U+30A1 to U+30FF): Japanese
+ * writes loanwords ("ドメイン", "アドレス") in a run of them, one word. */
+static inline gboolean
+katakana_at (const guchar *p)
+{
+  return p[0] == 0xE3 && ((p[1] == 0x82 && p[2] >= 0xA1) || p[1] == 0x83);
+}
+
 /* The word position of each byte of TEXT (words are separated by single
- * spaces, and each CJK character is a word); a word that ends a sentence
- * puts the next one SENTENCE_GAP further. */
+ * spaces, each CJK character is a word but a run of katakana is one); a
+ * word that ends a sentence puts the next one SENTENCE_GAP further. */
 static guint *
 word_positions (const char *text, gsize len)
 {
@@ -1507,7 +1515,8 @@ word_positions (const char *text, gsize len)
     if (t[i] == ' ') {
       char prev = i ? text[i - 1] : ' ';
       w += (prev == '.' || prev == '!' || prev == '?' || prev == ';') ? SENTENCE_GAP : 1;
-    } else if (i > 0 && t[i - 1] != ' ' && (cjk_at (t + i) || cjk_before (t, t + i))) {
+    } else if (i > 0 && t[i - 1] != ' ' && (cjk_at (t + i) || cjk_before (t, t + i))
+               && !(i >= 3 && katakana_at (t + i) && katakana_at (t + i - 3))) {
       w++;
     }
     pos[i] = w;
