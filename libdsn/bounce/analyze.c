@@ -917,8 +917,11 @@ unquoted_words (const char *text)
   return dsn_text_squeeze (g_string_free (out, FALSE));
 }
 
-/* Bytes of a text that is a line or two of an error pasted alone. */
+/* Characters of a text that is a line or two of an error pasted alone. */
 #define SHORT_TEXT 200
+/* Characters beyond which a text is prose, not a server's words (counted
+ * in characters: Chinese or Japanese take three bytes each). */
+#define LONG_TEXT 600
 
 /* TRUE if WORDS greet, thank or speak in the first person: a person wrote
  * them, not a mail server. A greeting followed by an address ("Hello
@@ -949,8 +952,8 @@ written_by_a_person (const char *words)
   for (const char *const *d = daemons; *d; d++)
     if (strstr (folded, *d))
       return FALSE;
-  gsize n_marks
-      = G_N_ELEMENTS (marks) + (strlen (folded) > SHORT_TEXT ? G_N_ELEMENTS (possessives) : 0);
+  gsize n_marks = G_N_ELEMENTS (marks)
+                  + (g_utf8_strlen (folded, -1) > SHORT_TEXT ? G_N_ELEMENTS (possessives) : 0);
   for (gsize i = 0; i < n_marks; i++) {
     const char *mark = i < G_N_ELEMENTS (marks) ? marks[i] : possessives[i - G_N_ELEMENTS (marks)];
     gsize n = strlen (mark);
@@ -976,7 +979,7 @@ reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_cl
   *code_class = cls == '4' ? "4" : cls == '5' ? "5" : NULL;
   if (*code_class)
     return TRUE;
-  if (strlen (words) > 600 || written_by_a_person (words))
+  if (g_utf8_strlen (words, -1) > LONG_TEXT || written_by_a_person (words))
     return FALSE;
   /* A status code's description stands for the code. */
   char status[12];
@@ -989,7 +992,7 @@ reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_cl
   /* Phrase families start at strength 41 (patterns/20-phrases.rules). A
    * short text pasted alone is one line of an error, not prose: the words
    * of any rule do ("Mail rejected", "try again later"). */
-  return r->strength > 40 || strlen (words) <= SHORT_TEXT;
+  return r->strength > 40 || g_utf8_strlen (words, -1) <= SHORT_TEXT;
 }
 
 /* Text without headers is what was given: nothing to warn about. */
@@ -1011,13 +1014,18 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   const char *text = in->body && *in->body ? in->body : NULL;
   if (!text)
     return;
-  g_autofree char *words = unquoted_words (text);
+  /* The returned message, when the paste holds it, is not the error's
+   * words. */
+  const char *marker = dsn_find_returned_marker (text);
+  g_autofree char *report_part = marker ? g_strndup (text, marker - text) : NULL;
+  g_autofree char *words = unquoted_words (report_part ? report_part : text);
   const char *code_class = NULL;
   /* A server's success reply pasted alone ("250 2.0.0 OK ... queued"):
    * the message was delivered to that server. */
   char reply[4];
-  gboolean success = strlen (words) <= SHORT_TEXT && dsn_text_reply_code_at (words, reply)
-                     && reply[0] == '2' && !dsn_text_failure_class (words);
+  gboolean success = g_utf8_strlen (words, -1) <= SHORT_TEXT
+                     && dsn_text_reply_code_at (words, reply) && reply[0] == '2'
+                     && !dsn_text_failure_class (words);
   if (!*words || (!success && !reads_like_error (an, words, &code_class)))
     return;
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);

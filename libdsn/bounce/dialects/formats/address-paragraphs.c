@@ -156,9 +156,14 @@ names_no_recipient (const char *line, gsize len)
    * anna@example.org," in Google Groups' reports): when the address follows
    * the greeting word, the line names no failed recipient. */
   static const char *const greetings[] = {
-    "Hello ", "Hi ",        "Dear ",  "Bonjour ",  "Cher ",     "Chère ",
-    "Hallo ", "Guten Tag ", "Liebe ", "Lieber ",   "Ciao ",     "Gentile ",
-    "Caro ",  "Cara ",      "Hola ",  "Estimado ", "Estimada ", NULL,
+    "Hello ",     "Hi ",       "Dear ",     "Bonjour ", "Cher ",    "Chère ", "Hallo ",
+    "Guten Tag ", "Liebe ",    "Lieber ",   "Ciao ",    "Gentile ", "Caro ",  "Cara ",
+    "Hola ",      "Estimado ", "Estimada ", "尊敬的 ",  "亲爱的 ",  "您好 ",  NULL,
+  };
+  /* Japanese, Korean and Chinese put the honorific after the name
+   * ("anna@example.org 様" in Google Groups' Japanese reports). */
+  static const char *const honorifics[] = {
+    "様", "さま", "さん", "殿", "님", "您好", NULL,
   };
   while (len && (*line == ' ' || *line == '\t'))
     line++, len--;
@@ -177,6 +182,20 @@ names_no_recipient (const char *line, gsize len)
       we++;
     if (memchr (w, '@', we - w))
       return TRUE;
+  }
+  /* An address, then only an honorific. */
+  const char *we = line;
+  while (we < line + len && *we != ' ' && *we != '\t' && !((guchar)*we >= 0xE0))
+    we++;
+  if (we > line && memchr (line, '@', we - line)) {
+    const char *h = we, *le = line + len;
+    while (h < le && (*h == ' ' || *h == '\t' || *h == ','))
+      h++;
+    while (le > h && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r' || le[-1] == ','))
+      le--;
+    for (const char *const *g = honorifics; *g; g++)
+      if ((gsize)(le - h) == strlen (*g) && memcmp (h, *g, le - h) == 0)
+        return TRUE;
   }
   return FALSE;
 }
