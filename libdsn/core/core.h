@@ -398,7 +398,7 @@ struct _DsnFinding {
   const DsnEntry *def;
   DsnSeverity severity; /* the entry's unless the finding says otherwise */
   GPtrArray *args;      /* name, value, name, value... (dsn_args_add_text) */
-  char **message;       /* [dsn_lang_count ()], filled; NULLs when the entry has none */
+  char **message;       /* [dsn_lang_count ()], each filled on first read (catalogue.c) */
   char **advice;
 };
 
