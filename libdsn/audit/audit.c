@@ -414,8 +414,8 @@ finding_json (const DsnFinding *f, int lang)
   json_object_set_string_member (o, "severity", dsn_severity_to_string (f->def->severity));
   json_object_set_boolean_member (o, "unchecked", f->def->unchecked);
   dsn_json_set_string (o, "rfc", f->def->rfc);
-  dsn_json_set_string (o, "message", f->message[lang]);
-  dsn_json_set_string (o, "advice", f->advice[lang]);
+  dsn_json_set_string (o, "message", dsn_finding_message (f, lang));
+  dsn_json_set_string (o, "advice", dsn_finding_advice (f, lang));
   JsonObject *details = json_object_new ();
   g_autoptr (GPtrArray) args = dsn_finding_args (f, lang);
   for (guint i = 0; i + 1 < args->len; i += 2) {

@@ -393,6 +393,18 @@ finding_text (const DsnFinding *f, char **slots, const char *key, int lang)
   return t == no_text ? NULL : t;
 }
 
+const char *
+dsn_finding_message (const DsnFinding *f, int lang)
+{
+  return finding_text (f, f->message, "message", lang);
+}
+
+const char *
+dsn_finding_advice (const DsnFinding *f, int lang)
+{
+  return finding_text (f, f->advice, "advice", lang);
+}
+
 static void
 texts_free (char **texts)
 {
@@ -515,14 +527,14 @@ const char *
 dsn_finding_get_message (const DsnFinding *f, const char *lang)
 {
   g_return_val_if_fail (f, NULL);
-  return finding_text (f, f->message, "message", dsn_lang_index (lang));
+  return dsn_finding_message (f, dsn_lang_index (lang));
 }
 
 const char *
 dsn_finding_get_advice (const DsnFinding *f, const char *lang)
 {
   g_return_val_if_fail (f, NULL);
-  return finding_text (f, f->advice, "advice", dsn_lang_index (lang));
+  return dsn_finding_advice (f, dsn_lang_index (lang));
 }
 
 const char *

@@ -402,6 +402,11 @@ struct _DsnFinding {
   char **advice;
 };
 
+/* F's message and advice in language LANG (an index), filled on first
+ * read; NULL when its entry has none. Never read f->message directly. */
+DSN_INTERNAL const char *dsn_finding_message (const DsnFinding *f, int lang);
+DSN_INTERNAL const char *dsn_finding_advice (const DsnFinding *f, int lang);
+
 /* The entry for CODE, or NULL. */
 DSN_INTERNAL const DsnEntry *dsn_catalogue_entry (const char *code);
 /* Text KEY of E in language LANG (an index), the first language's where it
