@@ -119,6 +119,26 @@ static struct {
 } curl;
 static char *curl_error; /* the loader's words if libcurl could not be opened */
 
+#ifndef DSN_CURL_SONAME
+#define CURL_NAME "libcurl"
+/* Linked (sanitized builds, meson.build says why): the table is libcurl's
+ * own functions. */
+static void
+curl_open (void)
+{
+  curl.global_init = curl_global_init;
+  curl.easy_init = curl_easy_init;
+  curl.easy_setopt = curl_easy_setopt;
+  curl.easy_perform = curl_easy_perform;
+  curl.easy_getinfo = curl_easy_getinfo;
+  curl.easy_strerror = curl_easy_strerror;
+  curl.easy_cleanup = curl_easy_cleanup;
+  curl.slist_append = curl_slist_append;
+  curl.slist_free_all = curl_slist_free_all;
+  curl.global_init (CURL_GLOBAL_DEFAULT);
+}
+#else
+#define CURL_NAME DSN_CURL_SONAME
 static void
 curl_open (void)
 {
@@ -152,6 +172,7 @@ curl_open (void)
   }
   curl.global_init (CURL_GLOBAL_DEFAULT);
 }
+#endif
 
 static void
 run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
@@ -163,7 +184,7 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   f->body = g_byte_array_new ();
   if (curl_error) {
     f->no_curl = TRUE;
-    f->error = g_strdup_printf ("cannot load %s: %s", DSN_CURL_SONAME, curl_error);
+    f->error = g_strdup_printf ("cannot load %s: %s", CURL_NAME, curl_error);
     g_task_return_boolean (task, TRUE);
     return;
   }
@@ -347,7 +368,7 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
   }
   if (f->no_curl) {
     dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail@", "http.no_libcurl",
-                 "detail.library", DSN_CURL_SONAME, "detail.why", curl_error, NULL);
+                 "detail.library", CURL_NAME, "detail.why", curl_error, NULL);
     return;
   }
   if (f->error) {
