@@ -995,15 +995,6 @@ reads_like_error (const DsnAnalyzer *an, const char *words, const char **code_cl
   return r->strength > 40 || g_utf8_strlen (words, -1) <= SHORT_TEXT;
 }
 
-/* Text without headers is what was given: nothing to warn about. */
-static void
-drop_pasted_warning (DsnReport *rep)
-{
-  for (guint i = 0; i < rep->warnings->len; i++)
-    if (!strcmp (dsn_finding_get_code (rep->warnings->pdata[i]), "input.pasted"))
-      g_ptr_array_remove_index (rep->warnings, i--);
-}
-
 /* A text that no dialect could read, pasted without headers or sent as a
  * message that is no report: when it reads like a server's error, it is
  * explained as one, for a recipient it does not name. */
@@ -1029,29 +1020,28 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   if (!*words || (!success && !reads_like_error (an, words, &code_class)))
     return;
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
+  dsn_set (&r->diagnostic, words);
   if (success) {
     r->action = DSN_ACTION_DELIVERED;
-    dsn_set (&r->diagnostic, words);
-    rep->kind = DSN_KIND_DELIVERY_STATUS;
-    rep->dialect = "text";
-    drop_pasted_warning (rep);
-    return;
+  } else {
+    /* Without a code, the words say whether the server keeps trying. */
+    static const char *const pending[] = {
+      "temporar",     "try again later",  "not yet been delivered", "will retry", "will be retried",
+      "still trying", "delivery delayed", "has been delayed",       "is delayed", "message delayed",
+    };
+    gboolean temporary = code_class ? code_class[0] == '4' : dsn_text_says_pending (words);
+    for (gsize i = 0; !code_class && !temporary && i < G_N_ELEMENTS (pending); i++)
+      temporary = dsn_strcasestr (words, pending[i]) != NULL;
+    r->action = temporary ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
+    r->deferred = temporary;
+    r->command = g_strdup (dsn_text_find_command (words));
   }
-  /* Without a code, the words say whether the server keeps trying. */
-  static const char *const pending[] = {
-    "temporar",     "try again later",  "not yet been delivered", "will retry", "will be retried",
-    "still trying", "delivery delayed", "has been delayed",       "is delayed", "message delayed",
-  };
-  gboolean temporary = code_class ? code_class[0] == '4' : dsn_text_says_pending (words);
-  for (gsize i = 0; !code_class && !temporary && i < G_N_ELEMENTS (pending); i++)
-    temporary = dsn_strcasestr (words, pending[i]) != NULL;
-  r->action = temporary ? DSN_ACTION_DELAYED : DSN_ACTION_FAILED;
-  r->deferred = temporary;
-  dsn_set (&r->diagnostic, words);
-  r->command = g_strdup (dsn_text_find_command (words));
   rep->kind = DSN_KIND_DELIVERY_STATUS;
   rep->dialect = "text";
-  drop_pasted_warning (rep);
+  /* Text without headers is what was given: nothing to warn about. */
+  for (guint i = 0; i < rep->warnings->len; i++)
+    if (!strcmp (dsn_finding_get_code (rep->warnings->pdata[i]), "input.pasted"))
+      g_ptr_array_remove_index (rep->warnings, i--);
 }
 
 /* Removes one level of quotation ("> " or ">" at the start of each line)
