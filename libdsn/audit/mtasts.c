@@ -30,7 +30,6 @@ typedef struct {
   GCancellable *cancellable; /* the audit's: stops the transfer */
   GByteArray *body;
   gboolean too_large;
-  gboolean no_curl; /* libcurl could not be opened: curl_error says why */
   long status;
   char *content_type;
   char *location;
@@ -104,41 +103,39 @@ on_progress (void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultota
   return f->cancellable && g_cancellable_is_cancelled (f->cancellable);
 }
 
-/* The libcurl functions the fetch uses, bound by name when it first runs
- * (curl's ABI has kept its soname since 2006). */
+/* The libcurl functions the fetch uses (each curl_NAME), bound by name when
+ * it first runs (curl's ABI has kept its soname since 2006), or linked in
+ * sanitized builds (meson.build says why). One list for the table, its
+ * types (those of curl.h) and both ways of filling it. */
+#define CURL_FUNCTIONS(X)                                                                          \
+  X (global_init)                                                                                  \
+  X (easy_init)                                                                                    \
+  X (easy_setopt)                                                                                  \
+  X (easy_perform)                                                                                 \
+  X (easy_getinfo)                                                                                 \
+  X (easy_strerror)                                                                                \
+  X (easy_cleanup)                                                                                 \
+  X (slist_append)                                                                                 \
+  X (slist_free_all)
+
+#define CURL_FIELD(name) __typeof__ (curl_##name) *name;
 static struct {
-  CURLcode (*global_init) (long flags);
-  CURL *(*easy_init) (void);
-  CURLcode (*easy_setopt) (CURL *h, CURLoption option, ...);
-  CURLcode (*easy_perform) (CURL *h);
-  CURLcode (*easy_getinfo) (CURL *h, CURLINFO info, ...);
-  const char *(*easy_strerror) (CURLcode code);
-  void (*easy_cleanup) (CURL *h);
-  struct curl_slist *(*slist_append) (struct curl_slist *list, const char *s);
-  void (*slist_free_all) (struct curl_slist *list);
+  CURL_FUNCTIONS (CURL_FIELD)
 } curl;
 static char *curl_error; /* the loader's words if libcurl could not be opened */
 
 #ifndef DSN_CURL_SONAME
 #define CURL_NAME "libcurl"
-/* Linked (sanitized builds, meson.build says why): the table is libcurl's
- * own functions. */
+#define CURL_LINK(name) curl.name = curl_##name;
 static void
 curl_open (void)
 {
-  curl.global_init = curl_global_init;
-  curl.easy_init = curl_easy_init;
-  curl.easy_setopt = curl_easy_setopt;
-  curl.easy_perform = curl_easy_perform;
-  curl.easy_getinfo = curl_easy_getinfo;
-  curl.easy_strerror = curl_easy_strerror;
-  curl.easy_cleanup = curl_easy_cleanup;
-  curl.slist_append = curl_slist_append;
-  curl.slist_free_all = curl_slist_free_all;
+  CURL_FUNCTIONS (CURL_LINK)
   curl.global_init (CURL_GLOBAL_DEFAULT);
 }
 #else
 #define CURL_NAME DSN_CURL_SONAME
+#define CURL_SYMBOL(name) { "curl_" #name, offsetof (__typeof__ (curl), name) },
 static void
 curl_open (void)
 {
@@ -151,17 +148,7 @@ curl_open (void)
   static const struct {
     const char *name;
     size_t offset;
-  } sym[] = {
-    { "curl_global_init", offsetof (__typeof__ (curl), global_init) },
-    { "curl_easy_init", offsetof (__typeof__ (curl), easy_init) },
-    { "curl_easy_setopt", offsetof (__typeof__ (curl), easy_setopt) },
-    { "curl_easy_perform", offsetof (__typeof__ (curl), easy_perform) },
-    { "curl_easy_getinfo", offsetof (__typeof__ (curl), easy_getinfo) },
-    { "curl_easy_strerror", offsetof (__typeof__ (curl), easy_strerror) },
-    { "curl_easy_cleanup", offsetof (__typeof__ (curl), easy_cleanup) },
-    { "curl_slist_append", offsetof (__typeof__ (curl), slist_append) },
-    { "curl_slist_free_all", offsetof (__typeof__ (curl), slist_free_all) },
-  };
+  } sym[] = { CURL_FUNCTIONS (CURL_SYMBOL) };
   for (size_t i = 0; i < G_N_ELEMENTS (sym); i++) {
     gpointer fn = NULL;
     if (!g_module_symbol (m, sym[i].name, &fn) || !fn) {
@@ -183,7 +170,6 @@ run_fetch (GTask *task, gpointer source, gpointer data, GCancellable *cancellabl
   Fetch *f = data;
   f->body = g_byte_array_new ();
   if (curl_error) {
-    f->no_curl = TRUE;
     f->error = g_strdup_printf ("cannot load %s: %s", CURL_NAME, curl_error);
     g_task_return_boolean (task, TRUE);
     return;
@@ -366,7 +352,7 @@ check_policy (DsnJob *job, StsState *st, JsonObject *o)
     dsn_job_add (job, "mta_sts.too_large", "url", f->url, NULL);
     return;
   }
-  if (f->no_curl) {
+  if (curl_error) {
     dsn_job_add (job, "mta_sts.fetch_failed", "url", f->url, "detail@", "http.no_libcurl",
                  "detail.library", CURL_NAME, "detail.why", curl_error, NULL);
     return;
