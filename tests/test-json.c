@@ -108,6 +108,45 @@ test_escaping (void)
                                 "w"));
 }
 
+/* Every special byte at every offset of a word-at-a-time scan (before,
+ * inside and after the first eight bytes, at the string's end), and
+ * integers at their limits: the text read back is what was written. */
+static void
+test_runs (void)
+{
+  static const char *const specials[]
+      = { "\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xc3\xa9", "\xe2\x80\xa8", "\xff", " " };
+  static const gint64 ints[] = { 0, 7, -1, 10, -10, G_MAXINT64, G_MININT64, 1234567890 };
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  DsnJson *w = dsn_json_new_text ();
+  dsn_json_begin_array (w);
+  for (guint s = 0; s < G_N_ELEMENTS (specials); s++)
+    for (guint before = 0; before < 19; before++)
+      for (guint after = 0; after < 10; after += 3) {
+        g_autoptr (GString) v = g_string_new (NULL);
+        for (guint i = 0; i < before; i++)
+          g_string_append_c (v, 'a' + i % 26);
+        g_string_append (v, specials[s]);
+        for (guint i = 0; i < after; i++)
+          g_string_append_c (v, 'A' + i % 26);
+        dsn_json_add_string_value (w, v->str);
+        g_ptr_array_add (written, g_utf8_make_valid (v->str, -1));
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    dsn_json_add_int_value (w, ints[i]);
+  dsn_json_end_array (w);
+  g_autofree char *text = dsn_json_free_to_string (w);
+  g_assert_null (strchr (text, '\n'));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  JsonArray *a = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (a), ==, written->len + G_N_ELEMENTS (ints));
+  for (guint i = 0; i < written->len; i++)
+    g_assert_cmpstr (json_array_get_string_element (a, i), ==, written->pdata[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    g_assert_cmpint (json_array_get_int_element (a, written->len + i), ==, ints[i]);
+}
+
 /* What dsn-explain prints: its own members between "schema" and the report's. */
 static void
 write_wrapped (DsnJson *w, const DsnReport *rep)
@@ -407,6 +446,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/json/testdata", test_testdata);
   g_test_add_func ("/json/escaping", test_escaping);
+  g_test_add_func ("/json/runs", test_runs);
   g_test_add_func ("/json/members", test_members);
   g_test_add_func ("/json/printer", test_printer);
   g_test_add_func ("/json/getters", test_getters);

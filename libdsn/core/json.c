@@ -45,6 +45,22 @@ text_open (DsnJson *w, char c)
   g_array_index (w->first, gboolean, w->depth) = TRUE;
 }
 
+/* Appends N bytes at P to OUT: g_string_append_len() is a call into
+ * g_string_insert_len(), whose checks (an insertion inside OUT itself) cost
+ * more than the copy of the short runs a report is made of. */
+static inline void
+put (GString *out, const char *p, gsize n)
+{
+  if (G_UNLIKELY (out->len + n >= out->allocated_len)) {
+    gsize len = out->len;
+    g_string_set_size (out, len + n);
+    out->len = len;
+  }
+  memcpy (out->str + out->len, p, n);
+  out->len += n;
+  out->str[out->len] = '\0';
+}
+
 /* Bytes text_string() looks at: 1 for those escaped (controls, '"', '\\')
  * and the NUL that ends the string, 2 for the first byte of U+0085, U+2028
  * and U+2029 (0xc2, 0xe2), 3 for the other bytes of non-ASCII text, until
@@ -66,6 +82,19 @@ static const guint8 text_valid[256] = {
 #undef R16
 /* clang-format on */
 
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+/* The high bit of each byte of W that is below 0x20, '"', '\\' or above
+ * 0x7f (and maybe of a byte after such a one): eight bytes of plain ASCII
+ * are then skipped at once. */
+static inline guint64
+special_bytes (guint64 w)
+{
+  guint64 quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\');
+  return ((w - ONES * 0x20) | (quote - ONES) | (backslash - ONES) | w) & HIGHS;
+}
+
 static void
 text_string (GString *out, const char *s)
 {
@@ -75,11 +104,18 @@ text_string (GString *out, const char *s)
   g_autofree char *valid = NULL;
   const guint8 *special = text_any;
   gsize at = out->len;
-  const char *run, *p;
+  const char *run, *p, *end;
 again:
-  g_string_append_c (out, '"');
+  put (out, "\"", 1);
   run = p = s;
+  end = s + strlen (s);
   for (;; p++) {
+    /* Eight bytes at a time while they are plain ASCII, inside the string. */
+    for (guint64 w; end - p >= 8; p += 8) {
+      memcpy (&w, p, 8);
+      if (special_bytes (w))
+        break;
+    }
     while (!special[(guchar)*p])
       p++;
     guchar c = *p;
@@ -91,7 +127,8 @@ again:
       if (!dsn_utf8_validate (p, -1)) {
         valid = g_utf8_make_valid (s, -1);
         s = valid;
-        g_string_truncate (out, at);
+        out->len = at;
+        out->str[at] = '\0';
         goto again;
       }
     }
@@ -104,30 +141,27 @@ again:
             || (c == 0xe2 && (guchar)p[1] == 0x80
                 && ((guchar)p[2] == 0xa8 || (guchar)p[2] == 0xa9))))
         continue;
-      g_string_append_len (out, run, p - run);
-      g_string_append_printf (out, "\\u%04x",
-                              c == 0xc2              ? 0x85
-                              : (guchar)p[2] == 0xa8 ? 0x2028
-                                                     : 0x2029);
+      put (out, run, p - run);
+      put (out, c == 0xc2 ? "\\u0085" : (guchar)p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
       p += c == 0xc2 ? 1 : 2;
       run = p + 1;
       continue;
     }
-    g_string_append_len (out, run, p - run);
+    put (out, run, p - run);
     switch (c) {
-    case '"': g_string_append_len (out, "\\\"", 2); break;
-    case '\\': g_string_append_len (out, "\\\\", 2); break;
-    case '\n': g_string_append_len (out, "\\n", 2); break;
-    case '\r': g_string_append_len (out, "\\r", 2); break;
-    case '\t': g_string_append_len (out, "\\t", 2); break;
-    case '\b': g_string_append_len (out, "\\b", 2); break;
-    case '\f': g_string_append_len (out, "\\f", 2); break;
+    case '"': put (out, "\\\"", 2); break;
+    case '\\': put (out, "\\\\", 2); break;
+    case '\n': put (out, "\\n", 2); break;
+    case '\r': put (out, "\\r", 2); break;
+    case '\t': put (out, "\\t", 2); break;
+    case '\b': put (out, "\\b", 2); break;
+    case '\f': put (out, "\\f", 2); break;
     default: g_string_append_printf (out, "\\u%04x", c); break;
     }
     run = p + 1;
   }
-  g_string_append_len (out, run, p - run);
-  g_string_append_c (out, '"');
+  put (out, run, p - run);
+  put (out, "\"", 1);
 }
 
 /* Tree mode: VALUE (taken) goes into the container open, or is the whole
@@ -238,7 +272,7 @@ dsn_json_add_null_value (DsnJson *w)
     return;
   }
   text_separator (w);
-  g_string_append (w->out, "null");
+  put (w->out, "null", 4);
 }
 
 void
@@ -249,7 +283,15 @@ dsn_json_add_int_value (DsnJson *w, gint64 value)
     return;
   }
   text_separator (w);
-  g_string_append_printf (w->out, "%" G_GINT64_FORMAT, value);
+  /* Digits from the end (printf() costs more than the rest of a member). */
+  char buf[24], *p = buf + sizeof buf;
+  guint64 v = value < 0 ? -(guint64)value : (guint64)value;
+  do
+    *--p = '0' + v % 10;
+  while (v /= 10);
+  if (value < 0)
+    *--p = '-';
+  put (w->out, p, buf + sizeof buf - p);
 }
 
 void
@@ -272,7 +314,7 @@ dsn_json_add_boolean_value (DsnJson *w, gboolean value)
     return;
   }
   text_separator (w);
-  g_string_append (w->out, value ? "true" : "false");
+  put (w->out, value ? "true" : "false", value ? 4 : 5);
 }
 
 void
