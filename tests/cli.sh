@@ -241,5 +241,14 @@ expect "bad --limit: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
 check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
 expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
 
+# The built-in phrases' automaton comes from the library's image; with a
+# --patterns directory it is built at start from the same phrases (the
+# directory adds none): every result is the same.
+mkdir "$tmp/norules" && printf '# no rule\n' >"$tmp/norules/empty.rules"
+check "image and built automaton" 0 bash -c "'$exe' --json '$data'/*.eml >'$tmp/image.json' 2>&1;
+  '$exe' --json --patterns '$tmp/norules' '$data'/*.eml >'$tmp/built.json' 2>&1;
+  cmp '$tmp/image.json' '$tmp/built.json'"
+expect "the same results either way" '[ $(wc -l <"$tmp/image.json") -gt 100 ] && [ ! -s "$tmp/err" ]'
+
 echo "1..$n"
 exit 0

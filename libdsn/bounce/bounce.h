@@ -127,6 +127,9 @@ DSN_INTERNAL void dsn_classify_report (const DsnAnalyzer *an, DsnReport *rep);
 
 DSN_INTERNAL DsnRules *dsn_rules_new_builtin (GError **error);
 DSN_INTERNAL gboolean dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error);
+/* The automaton of RULES' phrases, serialised: what the shared library
+ * embeds for the built-in patterns (automaton-image.c, at build time). */
+DSN_INTERNAL GBytes *dsn_rules_automaton_image (const DsnRules *rules);
 DSN_INTERNAL void dsn_rules_free (DsnRules *rules);
 
 G_END_DECLS

@@ -60,6 +60,8 @@ typedef struct {
   guint8 cls[256];
   guint n_classes;
   guint n_states;
+  guint n_edges;
+  guint n_phrases;
   gint32 *root;        /* [n_classes]: the root's transition for each class */
   guint32 *edge_start; /* [n_states + 1]: state S's edges are [start[S], start[S+1]) */
   guint16 *edge_cls;
@@ -68,8 +70,10 @@ typedef struct {
   guint32 *dict;      /* the nearest state on the failure chain with outputs, 0 if none */
   guint32 *out_start; /* [n_states + 1]: the phrases ending at S itself */
   guint32 *out;
-  guint *len;   /* per phrase: its length in bytes */
+  guint32 *len; /* per phrase: its length in bytes */
   guint8 *word; /* per phrase: 1 if it starts with a letter or digit */
+  /* Not NULL: the arrays are read in place from this serialised form. */
+  GBytes *image;
 } Automaton;
 
 static void
@@ -77,6 +81,11 @@ automaton_free (Automaton *a)
 {
   if (!a)
     return;
+  if (a->image) {
+    g_bytes_unref (a->image);
+    g_free (a);
+    return;
+  }
   g_free (a->root);
   g_free (a->edge_start);
   g_free (a->edge_cls);
@@ -177,7 +186,8 @@ automaton_build (GPtrArray *phrases)
 {
   Automaton *a = g_new0 (Automaton, 1);
   guint np = phrases->len;
-  a->len = g_new (guint, np ? np : 1);
+  a->n_phrases = np;
+  a->len = g_new (guint32, np ? np : 1);
   a->word = g_new (guint8, np ? np : 1);
   gboolean used[256] = { FALSE };
   gsize bytes = 0;
@@ -233,6 +243,7 @@ automaton_build (GPtrArray *phrases)
   /* Each state's edges as a slice (a stable counting sort: class order
    * kept); edge I leads to state I + 1, as states were made one per edge. */
   guint n = a->n_states;
+  a->n_edges = n_edges;
   a->edge_start = g_new0 (guint32, n + 1);
   a->edge_cls = g_new (guint16, MAX (n_edges, 1));
   a->edge_to = g_new (guint32, MAX (n_edges, 1));
@@ -278,6 +289,100 @@ automaton_build (GPtrArray *phrases)
     }
   }
   g_free (queue);
+  return a;
+}
+
+/* ------------------------------------------------------------ serialised automaton */
+
+/* The built-in patterns' automaton is built when the library is (by
+ * automaton-image, into a resource of the shared library) and read in
+ * place: building it was half of an analyser's creation and most of its
+ * memory, at every start of every tool. The image is the arrays one after
+ * the other, widest first so each is aligned, after this header, in the
+ * byte order of the machine that built it (the one that runs it). */
+#define IMAGE_MAGIC 0x414e5344u /* "DSNA" in little-endian order */
+#define IMAGE_VERSION 1u
+#define IMAGE_PATH "/org/libdsn/automaton/builtin"
+
+typedef struct {
+  guint32 magic, version, n_classes, n_states, n_edges, n_phrases;
+  guint32 phrase_bytes, phrase_hash;
+} ImageHeader;
+
+/* The phrases' lengths and a hash of their bytes: an image is used only for
+ * the very phrases it was built from. */
+static void
+phrases_digest (GPtrArray *phrases, guint32 *bytes, guint32 *hash)
+{
+  guint32 h = 2166136261u, n = 0;
+  for (guint i = 0; i < phrases->len; i++) {
+    for (const guchar *p = phrases->pdata[i]; *p; p++, n++)
+      h = (h ^ *p) * 16777619u;
+    h = (h ^ 0xff) * 16777619u;
+  }
+  *bytes = n;
+  *hash = h;
+}
+
+/* Each array of A with its size in bytes, in image order. */
+#define IMAGE_ARRAYS(a, X)                                                                         \
+  X ((a)->root, sizeof (gint32) * (a)->n_classes)                                                  \
+  X ((a)->edge_start, sizeof (guint32) * ((a)->n_states + 1))                                      \
+  X ((a)->edge_to, sizeof (guint32) * (a)->n_edges)                                                \
+  X ((a)->fail, sizeof (guint32) * (a)->n_states)                                                  \
+  X ((a)->dict, sizeof (guint32) * (a)->n_states)                                                  \
+  X ((a)->out_start, sizeof (guint32) * ((a)->n_states + 1))                                       \
+  X ((a)->out, sizeof (guint32) * (a)->n_phrases)                                                  \
+  X ((a)->len, sizeof (guint32) * (a)->n_phrases)                                                  \
+  X ((a)->edge_cls, sizeof (guint16) * (a)->n_edges)                                               \
+  X ((a)->word, sizeof (guint8) * (a)->n_phrases)
+
+/* The automaton of PHRASES from the library's image, or NULL if there is
+ * none (the unit tests' static library) or it was built from other
+ * phrases. */
+static Automaton *
+automaton_from_image (GPtrArray *phrases)
+{
+  GBytes *image = g_resources_lookup_data (IMAGE_PATH, 0, NULL);
+  if (!image)
+    return NULL;
+  gsize size;
+  const guint8 *p = g_bytes_get_data (image, &size);
+  ImageHeader h;
+  if (size < sizeof h + 256 || (guintptr)p % sizeof (guint32)) {
+    g_bytes_unref (image);
+    return NULL;
+  }
+  memcpy (&h, p, sizeof h);
+  guint32 bytes, hash;
+  phrases_digest (phrases, &bytes, &hash);
+  Automaton *a = g_new0 (Automaton, 1);
+  a->n_classes = h.n_classes;
+  a->n_states = h.n_states;
+  a->n_edges = h.n_edges;
+  a->n_phrases = h.n_phrases;
+  gsize need = sizeof h + sizeof a->cls;
+#define SIZE(array, size) need += (size);
+  IMAGE_ARRAYS (a, SIZE)
+#undef SIZE
+  if (h.magic != IMAGE_MAGIC || h.version != IMAGE_VERSION || h.n_phrases != phrases->len
+      || h.phrase_bytes != bytes || h.phrase_hash != hash || h.n_states == 0 || h.n_classes > 256
+      || need != size) {
+    /* Made by the same build from the same patterns: a mismatch is a
+     * defect of the build, worth a word, not a wrong answer. */
+    g_warning ("the built-in automaton image does not match the patterns: built at start");
+    g_bytes_unref (image);
+    g_free (a);
+    return NULL;
+  }
+  memcpy (a->cls, p + sizeof h, sizeof a->cls);
+  const guint8 *at = p + sizeof h + sizeof a->cls;
+#define TAKE(array, size)                                                                          \
+  (array) = (void *)at;                                                                            \
+  at += (size);
+  IMAGE_ARRAYS (a, TAKE)
+#undef TAKE
+  a->image = image;
   return a;
 }
 
@@ -1132,7 +1237,7 @@ resolve_groups (const DsnRules *rules, DsnRule *r, GError **error)
 
 /* Resolves category and "like" references and builds the automaton. */
 static gboolean
-compile (DsnRules *rules, GError **error)
+compile (DsnRules *rules, gboolean builtin, GError **error)
 {
   for (guint i = 0; i < rules->rules->len; i++) {
     DsnRule *r = rules->rules->pdata[i];
@@ -1212,8 +1317,32 @@ compile (DsnRules *rules, GError **error)
       g_array_append_val (rules->phrase_rule, i);
     }
   }
-  rules->ac = automaton_build (rules->phrases);
+  rules->ac = builtin ? automaton_from_image (rules->phrases) : NULL;
+  if (!rules->ac)
+    rules->ac = automaton_build (rules->phrases);
   return TRUE;
+}
+
+GBytes *
+dsn_rules_automaton_image (const DsnRules *rules)
+{
+  const Automaton *a = rules->ac;
+  ImageHeader h
+      = { IMAGE_MAGIC, IMAGE_VERSION, a->n_classes, a->n_states, a->n_edges, a->n_phrases, 0, 0 };
+  phrases_digest (rules->phrases, &h.phrase_bytes, &h.phrase_hash);
+  GByteArray *out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *)&h, sizeof h);
+  g_byte_array_append (out, a->cls, sizeof a->cls);
+#define PUT(array, size) g_byte_array_append (out, (const guint8 *)(array), (size));
+  IMAGE_ARRAYS (a, PUT)
+#undef PUT
+  return g_byte_array_free_to_bytes (out);
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 DsnRules *
@@ -1230,8 +1359,7 @@ dsn_rules_new_builtin (GError **error)
     return NULL;
   }
   /* Sorted, so load order (and thus tie-breaking) is stable. */
-  qsort (names, g_strv_length (names), sizeof (char *),
-         (int (*) (const void *, const void *))g_strcmp0);
+  qsort (names, g_strv_length (names), sizeof (char *), cmp_str);
   for (char **n = names; *n; n++) {
     g_autofree char *path = g_strconcat (dir, *n, NULL);
     g_autoptr (GBytes) data = g_resource_lookup_data (res, path, 0, NULL);
@@ -1242,17 +1370,11 @@ dsn_rules_new_builtin (GError **error)
       return NULL;
     }
   }
-  if (!compile (rules, error)) {
+  if (!compile (rules, TRUE, error)) {
     dsn_rules_free (rules);
     return NULL;
   }
   return rules;
-}
-
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 gboolean
@@ -1327,7 +1449,7 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
   while (scratch->rules->len > 0)
     put_rule (rules, g_ptr_array_steal_index (scratch->rules, 0));
   dsn_rules_free (scratch);
-  return compile (rules, error);
+  return compile (rules, FALSE, error);
 }
 
 /* ------------------------------------------------------------ matching */
