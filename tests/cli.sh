@@ -250,5 +250,14 @@ check "image and built automaton" 0 bash -c "'$exe' --json '$data'/*.eml >'$tmp/
   cmp '$tmp/image.json' '$tmp/built.json'"
 expect "the same results either way" '[ $(wc -l <"$tmp/image.json") -gt 100 ] && [ ! -s "$tmp/err" ]'
 
+# Patterns too large for the automaton (a state per byte, 2^24 at most):
+# one line, not a crash.
+mkdir "$tmp/hugerules" && /usr/bin/python3 -c "
+w = ['zq%07d' % i + 'x' * 120 for i in range(132200)]
+open('$tmp/hugerules/huge.rules', 'w').write('[rule huge]\ncategory=mailbox-full\nexample=' + w[0] + '\nphrase=' + ';'.join(w) + '\n')"
+check "patterns too large" 2 "$exe" --patterns "$tmp/hugerules" "$data/seed-quota.eml"
+expect "too large: one line naming the limit" '[ $(wc -l <"$tmp/err") = 1 ] && grep -q "more than 16777215" "$tmp/err" && [ ! -s "$tmp/out" ]'
+rm -rf "$tmp/hugerules"
+
 echo "1..$n"
 exit 0

@@ -535,6 +535,7 @@ dsn_rules_free (DsnRules *rules)
   g_ptr_array_unref (rules->rules);
   g_ptr_array_unref (rules->groups);
   automaton_free (rules->ac);
+  rules->ac = NULL;
   if (rules->phrases)
     g_ptr_array_unref (rules->phrases);
   if (rules->phrase_rule)
@@ -1244,6 +1245,23 @@ resolve_groups (const DsnRules *rules, DsnRule *r, GError **error)
   return TRUE;
 }
 
+/* The bytes of the automaton's strings in RULES, at most: a state per byte. */
+static gsize
+phrase_bytes (const DsnRules *rules)
+{
+  gsize n = 0;
+  for (guint i = 0; i < rules->rules->len; i++) {
+    const DsnRule *r = rules->rules->pdata[i];
+    for (char **p = r->phrases; p && *p; p++)
+      n += strlen (*p);
+    n += r->literal ? strlen (r->literal) : 0;
+  }
+  for (guint i = 0; i < rules->groups->len; i++)
+    for (char **w = ((DsnWordGroup *)rules->groups->pdata[i])->words; *w; w++)
+      n += strlen (*w);
+  return n;
+}
+
 /* Resolves category and "like" references and builds the automaton. */
 static gboolean
 compile (DsnRules *rules, gboolean builtin, GError **error)
@@ -1264,6 +1282,7 @@ compile (DsnRules *rules, gboolean builtin, GError **error)
     r->specificity = r->n_conds + ((r->phrases || r->regex || r->near) ? 1 : 0);
   }
   automaton_free (rules->ac);
+  rules->ac = NULL;
   if (rules->phrases)
     g_ptr_array_unref (rules->phrases);
   if (rules->phrase_rule)
@@ -1325,17 +1344,6 @@ compile (DsnRules *rules, gboolean builtin, GError **error)
       g_ptr_array_add (rules->phrases, *w);
       g_array_append_val (rules->phrase_rule, i);
     }
-  }
-  /* At most a state per byte of the phrases. */
-  gsize bytes = 0;
-  for (guint i = 0; i < rules->phrases->len; i++)
-    bytes += strlen (rules->phrases->pdata[i]);
-  if (bytes >= MAX_STATES) {
-    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
-                 "the phrases and words of the patterns hold %" G_GSIZE_FORMAT
-                 " bytes, more than %u",
-                 bytes, MAX_STATES - 1);
-    return FALSE;
   }
   rules->ac = builtin ? automaton_from_image (rules->phrases) : NULL;
   if (!rules->ac)
@@ -1461,6 +1469,14 @@ dsn_rules_load_dir (DsnRules *rules, const char *dir, GError **error)
       dsn_rules_free (scratch);
       return FALSE;
     }
+  }
+  gsize bytes = phrase_bytes (rules) + phrase_bytes (scratch);
+  if (bytes >= MAX_STATES) {
+    g_set_error (error, DSN_ERROR, DSN_ERROR_PATTERNS,
+                 "%s: the patterns' phrases and words hold %" G_GSIZE_FORMAT " bytes, more than %u",
+                 dir, bytes, MAX_STATES - 1);
+    dsn_rules_free (scratch);
+    return FALSE;
   }
   while (scratch->categories->len > 0)
     put_category (rules, g_ptr_array_steal_index (scratch->categories, 0));
