@@ -105,6 +105,48 @@ test_squeeze_and_search (void)
   }
 }
 
+/* The first match of NEEDLE in HAY, case-insensitive, the plain way. */
+static const char *
+plain_casestr (const char *hay, const char *needle)
+{
+  gsize n = strlen (needle);
+  for (const char *p = hay; *p; p++)
+    if (strlen (p) >= n && g_ascii_strncasecmp (p, needle, n) == 0)
+      return p;
+  return n == 0 ? hay : NULL;
+}
+
+/* Random texts of a few letters in both cases and the bytes that differ
+ * from a letter by its 0x20 bit only ('@' and '`', '[' and '{'), of every
+ * length around the sixteen bytes compared at a time; needles taken from
+ * them with their case changed, or made up. */
+static void
+test_strcasestr_random (void)
+{
+  static const char alphabet[] = "aAbBeE@`[{ \n";
+  GRand *rand = g_rand_new_with_seed (7);
+  for (guint t = 0; t < 20000; t++) {
+    char hay[80], needle[24];
+    guint len = g_rand_int_range (rand, 0, sizeof hay);
+    for (guint i = 0; i < len; i++)
+      hay[i] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+    hay[len] = '\0';
+    guint n = g_rand_int_range (rand, 1, sizeof needle);
+    if (len > 0 && g_rand_boolean (rand)) {
+      guint at = g_rand_int_range (rand, 0, len);
+      n = MIN (n, len - at);
+      for (guint i = 0; i < n; i++)
+        needle[i] = g_rand_boolean (rand) ? g_ascii_toupper (hay[at + i]) : hay[at + i];
+    } else {
+      for (guint i = 0; i < n; i++)
+        needle[i] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+    }
+    needle[n] = '\0';
+    g_assert_true (dsn_strcasestr (hay, needle) == plain_casestr (hay, needle));
+  }
+  g_rand_free (rand);
+}
+
 static void
 test_fold (void)
 {
@@ -407,6 +449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text/reply-code", test_reply_code);
   g_test_add_func ("/text/address", test_address);
   g_test_add_func ("/text/squeeze", test_squeeze_and_search);
+  g_test_add_func ("/text/strcasestr-random", test_strcasestr_random);
   g_test_add_func ("/text/fold", test_fold);
   g_test_add_func ("/text/utf8-validate", test_utf8_validate);
   g_test_add_func ("/text/lower", test_lower);

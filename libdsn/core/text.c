@@ -22,19 +22,25 @@ dsn_has_prefix_ci (const char *s, const char *prefix)
   return TRUE;
 }
 
-const char *
-dsn_strcasestr (const char *haystack, const char *needle)
+/* Does P match NEEDLE[1..N) (N >= 1) case-insensitively, from byte 1? */
+static inline gboolean
+rest_matches (const char *p, const char *needle, gsize n)
 {
-  if (!haystack || !needle)
-    return NULL;
-  gsize n = strlen (needle);
-  if (n == 0)
-    return haystack;
-  /* The needle's first byte is looked for with the C library's vectorised
-   * strchr(), in each case apart when it has two (strpbrk() is much
-   * slower per call); only then is the rest compared (the haystack's NUL
-   * differs from any byte of the needle). Each case's next occurrence is
-   * kept until passed: the text is read once for each. */
+  gsize i = 1;
+  while (i < n && ascii_lower (p[i]) == ascii_lower (needle[i]))
+    i++;
+  return i == n;
+}
+
+/* dsn_strcasestr() for a needle of one byte, or where there is no vector
+ * unit: the first byte is looked for with the C library's vectorised
+ * strchr(), in each case apart when it has two (strpbrk() is much slower per
+ * call); only then is the rest compared (the haystack's NUL differs from any
+ * byte of the needle). Each case's next occurrence is kept until passed: the
+ * text is read once for each. */
+static const char *
+strcasestr_by_first (const char *haystack, const char *needle, gsize n)
+{
   char lo = ascii_lower (needle[0]), up = g_ascii_toupper (needle[0]);
   const char *next_lo = strchr (haystack, lo);
   const char *next_up = up != lo ? strchr (haystack, up) : NULL;
@@ -47,13 +53,64 @@ dsn_strcasestr (const char *haystack, const char *needle)
       p = next_up;
       next_up = strchr (p + 1, up);
     }
-    gsize i = 1;
-    while (i < n && ascii_lower (p[i]) == ascii_lower (needle[i]))
-      i++;
-    if (i == n)
+    if (rest_matches (p, needle, n))
       return p;
   }
   return NULL;
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Sixteen candidate positions at a time: those where the needle's first
+ * and last bytes both match (a letter compared with its 0x20 bit set, so
+ * either case matches; the rare other bytes that this also lets through
+ * are turned down by the full comparison). A text's frequent letters
+ * stopped the first-byte search every few bytes. */
+static const char *
+strcasestr_vector (const char *haystack, const char *needle, gsize n)
+{
+  gsize len = strlen (haystack);
+  if (len < n)
+    return NULL;
+  guchar f = (guchar)ascii_lower (needle[0]), l = (guchar)ascii_lower (needle[n - 1]);
+  guchar fm = g_ascii_isalpha (f) ? 0x20 : 0, lm = g_ascii_isalpha (l) ? 0x20 : 0;
+  const __m128i first = _mm_set1_epi8 ((char)f), last = _mm_set1_epi8 ((char)l);
+  const __m128i first_mask = _mm_set1_epi8 ((char)fm), last_mask = _mm_set1_epi8 ((char)lm);
+  gsize i = 0, end = len - n + 1; /* candidate starts: [0, end) */
+  for (; i + 16 <= end; i += 16) {
+    __m128i a = _mm_loadu_si128 ((const __m128i *)(haystack + i));
+    __m128i b = _mm_loadu_si128 ((const __m128i *)(haystack + i + n - 1));
+    __m128i eq = _mm_and_si128 (_mm_cmpeq_epi8 (_mm_or_si128 (a, first_mask), first),
+                                _mm_cmpeq_epi8 (_mm_or_si128 (b, last_mask), last));
+    unsigned bits = (unsigned)_mm_movemask_epi8 (eq);
+    while (bits) {
+      guint k = (guint)g_bit_nth_lsf (bits, -1);
+      if (rest_matches (haystack + i + k, needle, n))
+        return haystack + i + k;
+      bits &= bits - 1;
+    }
+  }
+  for (; i < end; i++)
+    if (ascii_lower (haystack[i]) == (char)f && rest_matches (haystack + i, needle, n))
+      return haystack + i;
+  return NULL;
+}
+#endif
+
+const char *
+dsn_strcasestr (const char *haystack, const char *needle)
+{
+  if (!haystack || !needle)
+    return NULL;
+  gsize n = strlen (needle);
+  if (n == 0)
+    return haystack;
+#ifdef __SSE2__
+  if (n >= 2)
+    return strcasestr_vector (haystack, needle, n);
+#endif
+  return strcasestr_by_first (haystack, needle, n);
 }
 
 char *
