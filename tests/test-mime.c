@@ -355,6 +355,103 @@ test_made (void)
   g_assert_cmpuint (differed, ==, 0);
 }
 
+/* Content-Type values read by the reader's own path for plain values and
+ * by GMime: the same type, subtype, charset, boundary and validity, for
+ * hand-made values at the edges of what counts as plain (the others must be
+ * left to GMime) and every value of the test messages. */
+static void
+check_content_type (const char *value, guint *plain)
+{
+  g_autofree char *own = dsn_mime_content_type_reading (value, FALSE);
+  if (!own)
+    return;
+  (*plain)++;
+  g_autofree char *gmime = dsn_mime_content_type_reading (value, TRUE);
+  if (g_strcmp0 (own, gmime) != 0)
+    g_test_message ("Content-Type: %s\n  own:   %s\n  GMime: %s", value, own, gmime);
+  g_assert_cmpstr (own, ==, gmime);
+}
+
+static void
+test_content_types (void)
+{
+  static const char *const values[] = {
+    "text/plain",
+    "Text/Plain; Charset=US-ASCII",
+    "text/plain;charset=utf-8",
+    "text/plain; charset=\"utf-8\"",
+    "text/plain; charset=utf-8;",
+    "text/plain; charset=utf-8;;",
+    "text/plain ; charset = utf-8",
+    "text/plain;\tcharset=us-ascii",
+    "  text/plain  ",
+    "multipart/mixed; boundary=\"----=_Part_1_2.3\"",
+    "multipart/report; report-type=delivery-status; boundary=\"abc def\"",
+    "text/plain; charset=utf-8; charset=latin1",
+    "text/plain; CHARSET=a; charset=b",
+    "text/plain; charset*=utf-8''x",
+    "text/plain; charset*0=ut; charset*1=f-8",
+    "text/plain; name=\"=?utf-8?q?a?=\"",
+    "text/plain; charset==?utf-8?q?a?=",
+    "text/plain (comment)",
+    "text/plain; charset=\"a\\\"b\"",
+    "text/plain; charset=\"\"",
+    "text/plain; charset=",
+    "text/plain; =x",
+    "text/plain; charset=utf-8 x",
+    "text",
+    "/plain",
+    "text/",
+    "text /plain",
+    "text/ plain",
+    "",
+    ";",
+    "text/plain; a=1; b=2; c=3; d=4; e=5; f=6; g=7; h=8; i=9",
+    "text/plain; charset=\"caf\xc3\xa9\"",
+    "text/pl\xc3\xa4in",
+    "message/delivery-status",
+    "application/octet-stream; name=a.txt",
+    "text/plain; format=flowed; delsp=yes; charset=iso-8859-1",
+    "text/plain; boundary=x; charset=y",
+  };
+  guint plain = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    check_content_type (values[i], &plain);
+  g_assert_cmpuint (plain, >=, 10);
+  /* Every value of the files given, unfolded as the reader does. */
+  guint seen = 0;
+  plain = 0;
+  for (char **d = dirs; *d; d++) {
+    g_autoptr (GDir) dir = g_dir_open (*d, 0, NULL);
+    const char *name;
+    while (dir && (name = g_dir_read_name (dir))) {
+      g_autofree char *path = g_build_filename (*d, name, NULL);
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      for (char *line = text; line && *line;) {
+        char *end = strchr (line, '\n');
+        if (g_ascii_strncasecmp (line, "Content-Type:", 13) == 0) {
+          g_autoptr (GString) v = g_string_new (NULL);
+          const char *p = line + 13;
+          for (;;) {
+            const char *e = strchr (p, '\n');
+            g_string_append_len (v, p, e ? e - p : (gssize)strlen (p));
+            if (!e || (e[1] != ' ' && e[1] != '\t'))
+              break;
+            p = e + 1;
+          }
+          g_strstrip (v->str);
+          check_content_type (v->str, &plain);
+          seen++;
+        }
+        line = end ? end + 1 : NULL;
+      }
+    }
+  }
+  g_test_message ("%u Content-Type values in the files, %u read as plain", seen, plain);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -363,5 +460,6 @@ main (int argc, char **argv)
   dirs = argv + 1;
   g_test_add_func ("/mime/made", test_made);
   g_test_add_func ("/mime/files", test_files);
+  g_test_add_func ("/mime/content-types", test_content_types);
   return g_test_run ();
 }

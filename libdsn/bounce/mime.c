@@ -558,6 +558,115 @@ cache_get (const CachedType *c, guint8 off)
   return off ? g_strdup (c->buf + off) : NULL;
 }
 
+/* RFC 2045 §5.1: a token's bytes (no space, control, tspecial or 8-bit). */
+static inline gboolean
+is_token_char (guchar c)
+{
+  return c > 0x20 && c < 0x7f && !strchr ("()<>@,;:\\\"/[]?=", c);
+}
+
+static const char *
+skip_ws (const char *s)
+{
+  while (*s == ' ' || *s == '\t')
+    s++;
+  return s;
+}
+
+/* TYPE/SUBTYPE followed by plain parameters (NAME=TOKEN or NAME="TEXT",
+ * each name once, no RFC 2231 or 2047 encoding, no comment, no escape,
+ * ASCII): most values, read here as GMime reads them without building its
+ * objects (two GObjects and their teardown per part, and a lock on the type
+ * system shared by the threads of --jobs). FALSE for anything else, which
+ * GMime reads. */
+static gboolean
+simple_content_type (const char *value, ContentType *ct)
+{
+  const char *s = skip_ws (value), *t = s;
+  while (is_token_char (*s))
+    s++;
+  if (s == t || *s != '/')
+    return FALSE;
+  const char *type_end = s++, *sub = s;
+  while (is_token_char (*s))
+    s++;
+  if (s == sub)
+    return FALSE;
+  const char *sub_end = s;
+  struct {
+    const char *name, *value;
+    gsize name_len, value_len;
+  } params[8];
+  guint n = 0;
+  for (;;) {
+    s = skip_ws (s);
+    if (!*s)
+      break;
+    if (*s != ';' || n == G_N_ELEMENTS (params))
+      return FALSE;
+    s = skip_ws (s + 1);
+    const char *name = s;
+    while (is_token_char (*s) && *s != '*')
+      s++;
+    if (s == name || *s != '=')
+      return FALSE;
+    gsize name_len = s - name;
+    s++;
+    const char *v, *v_end;
+    if (*s == '"') {
+      v = ++s;
+      while (*s && *s != '"' && *s != '\\' && (guchar)*s >= 0x20 && (guchar)*s < 0x7f)
+        s++;
+      if (*s != '"')
+        return FALSE;
+      v_end = s++;
+    } else {
+      v = s;
+      while (is_token_char (*s))
+        s++;
+      v_end = s;
+    }
+    if (v_end == v || memmem (v, v_end - v, "=?", 2))
+      return FALSE;
+    for (guint i = 0; i < n; i++)
+      if (params[i].name_len == name_len && !g_ascii_strncasecmp (params[i].name, name, name_len))
+        return FALSE;
+    params[n].name = name;
+    params[n].name_len = name_len;
+    params[n].value = v;
+    params[n].value_len = v_end - v;
+    n++;
+  }
+  ct->type = g_strndup (t, type_end - t);
+  ct->subtype = g_strndup (sub, sub_end - sub);
+  for (guint i = 0; i < n; i++) {
+    char **to = NULL;
+    if (params[i].name_len == 7 && !g_ascii_strncasecmp (params[i].name, "charset", 7))
+      to = &ct->charset;
+    else if (params[i].name_len == 8 && !g_ascii_strncasecmp (params[i].name, "boundary", 8))
+      to = &ct->boundary;
+    if (to)
+      *to = g_strndup (params[i].value, params[i].value_len);
+  }
+  ct->invalid = FALSE;
+  return TRUE;
+}
+
+/* VALUE read by GMime's parser. */
+static void
+gmime_content_type (GMimeParserOptions *options, gboolean *invalid_flag, const char *value,
+                    ContentType *ct)
+{
+  *invalid_flag = FALSE;
+  GMimeContentType *gct = g_mime_content_type_parse (options, value);
+  ct->type = g_strdup (g_mime_content_type_get_media_type (gct));
+  ct->subtype = g_strdup (g_mime_content_type_get_media_subtype (gct));
+  ct->charset = g_strdup (g_mime_content_type_get_parameter (gct, "charset"));
+  ct->boundary = g_strdup (g_mime_content_type_get_parameter (gct, "boundary"));
+  ct->invalid = *invalid_flag;
+  g_object_unref (gct);
+}
+
 static void
 content_type_read (Parser *p, const char *value, ContentType *ct)
 {
@@ -571,14 +680,8 @@ content_type_read (Parser *p, const char *value, ContentType *ct)
     ct->invalid = c->invalid;
     return;
   }
-  p->ct_invalid = FALSE;
-  GMimeContentType *gct = g_mime_content_type_parse (p->options, value);
-  ct->type = g_strdup (g_mime_content_type_get_media_type (gct));
-  ct->subtype = g_strdup (g_mime_content_type_get_media_subtype (gct));
-  ct->charset = g_strdup (g_mime_content_type_get_parameter (gct, "charset"));
-  ct->boundary = g_strdup (g_mime_content_type_get_parameter (gct, "boundary"));
-  ct->invalid = p->ct_invalid;
-  g_object_unref (gct);
+  if (!simple_content_type (value, ct))
+    gmime_content_type (p->options, &p->ct_invalid, value, ct);
   /* A boundary is made for one message: its value does not come back, and
    * would push out one that does. */
   if (len + 1 >= sizeof c->buf || !ct->type || !ct->subtype || ct->boundary)
@@ -593,6 +696,36 @@ content_type_read (Parser *p, const char *value, ContentType *ct)
   c->boundary = cache_put (c, &at, ct->boundary, &fits);
   c->invalid = ct->invalid;
   c->used = fits;
+}
+
+static void
+flag_invalid (gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer user_data)
+{
+  (void)offset;
+  (void)item;
+  if (errcode == GMIME_WARN_INVALID_CONTENT_TYPE)
+    *(gboolean *)user_data = TRUE;
+}
+
+char *
+dsn_mime_content_type_reading (const char *value, gboolean by_gmime)
+{
+  ContentType ct = { 0 };
+  if (by_gmime) {
+    gboolean invalid = FALSE;
+    GMimeParserOptions *options = g_mime_parser_options_new ();
+    g_mime_parser_options_set_warning_callback (options, flag_invalid, &invalid);
+    gmime_content_type (options, &invalid, value, &ct);
+    g_mime_parser_options_free (options);
+  } else if (!simple_content_type (value, &ct)) {
+    return NULL;
+  }
+  char *r
+      = g_strdup_printf ("%s|%s|%s|%s|%s", ct.type ? ct.type : "(null)",
+                         ct.subtype ? ct.subtype : "(null)", ct.charset ? ct.charset : "(null)",
+                         ct.boundary ? ct.boundary : "(null)", ct.invalid ? "invalid" : "valid");
+  content_type_clear (&ct);
+  return r;
 }
 
 /* The type a new part gets from its fields (as GMime reads them): each

@@ -65,6 +65,10 @@ typedef void (*DsnMimeWarnFunc) (const char *code, gpointer data);
 DSN_INTERNAL DsnMimeMessage *dsn_mime_parse (const char *buf, gsize len, DsnMimeWarnFunc warn,
                                              gpointer data);
 DSN_INTERNAL void dsn_mime_message_free (DsnMimeMessage *m);
+/* For the tests: how a Content-Type VALUE is read ("type|subtype|charset|
+ * boundary|valid"), by GMime if BY_GMIME, else by the reader's own path for
+ * plain values (NULL if VALUE is not one: GMime reads it). */
+DSN_INTERNAL char *dsn_mime_content_type_reading (const char *value, gboolean by_gmime);
 
 DSN_INTERNAL guint dsn_mime_headers_count (const DsnMimeHeaders *h);
 DSN_INTERNAL DsnMimeField *dsn_mime_headers_at (const DsnMimeHeaders *h, guint i);
