@@ -1703,14 +1703,15 @@ scan_words (const DsnRules *rules, const char *text, GArray *ghits)
         if (k < rules->n_rule_phrases)
           continue;
         /* A group's word is a word of the text: it starts after a space or an
-         * opening bracket and ends before a space or punctuation, so "user"
-         * is not in "username" nor "mail" in "example:paris:mail". */
+         * opening bracket and ends before a space, punctuation or an opening
+         * bracket ("IP(192.0.2.1)"), so "user" is not in "username" nor
+         * "mail" in "example:paris:mail". */
         /* A word that starts or ends with a CJK character is bounded
          * there whatever is next to it ("未开通QQ邮箱"). */
         if (start > (const guchar *)text && !strchr (" (<[\"'`-/", start[-1])
             && !cjk_before ((const guchar *)text, start) && !cjk_at (start))
           continue;
-        if (p[1] && !strchr (" .,;:!?)>]\"'`-/", p[1]) && !cjk_at (p + 1)
+        if (p[1] && !strchr (" .,;:!?)>]([<\"'`-/", p[1]) && !cjk_at (p + 1)
             && !cjk_before ((const guchar *)text, p + 1))
           continue;
         if (!pos)
