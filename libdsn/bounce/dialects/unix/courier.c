@@ -57,6 +57,10 @@ read_sections (const char *text, GHashTable *by_address)
       g_array_append_val (sections, s);
     }
   }
+  /* The last section may run to the end of the text (a pasted part, a
+   * report without its closing rule). */
+  if (sections->len && !g_array_index (sections, Section, sections->len - 1).end)
+    g_array_index (sections, Section, sections->len - 1).end = text + strlen (text);
   return sections;
 }
 
