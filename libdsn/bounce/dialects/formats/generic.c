@@ -398,6 +398,19 @@ extract (const DsnInput *in)
       dsn_recipient_set_diagnostic (rep->recipients->pdata[i], s, n);
   }
   take_quoted_replies (rep, text, end);
+  /* A mail system's report that names its recipients without an address
+   * (a display name, a local user name: "Anna Smith on 1/1/2007", "anna
+   * (Mailbox full)"): one recipient it does not name, explained by the
+   * report's words, when they read like a report's. */
+  if (rep->recipients->len == 0 && !in->pasted && machine_sent (in)
+      && dsn_subject_has (in, subjects) && reads_like_report (text)) {
+    const char *s = text;
+    while (s < end && g_ascii_isspace (*s))
+      s++;
+    gsize n = MIN ((gsize)(end - s), 2000);
+    if (n)
+      dsn_recipient_set_diagnostic (dsn_report_add_recipient (rep, NULL), s, n);
+  }
   if (is_delay_notice (in, text, end))
     for (guint i = 0; i < rep->recipients->len; i++) {
       DsnRecipient *r = rep->recipients->pdata[i];
