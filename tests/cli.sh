@@ -220,13 +220,15 @@ assert o[\"recipients\"][0][\"category\"]==\"mailbox-full\", o
 check "prose written by a person stays not a bounce" 1 "$exe" --text "Hello Anna, my mailbox is full again, see you tomorrow."
 expect "not a bounce" 'grep -qi "not a bounce" "$tmp/out"'
 
-check "lines pasted alone: a refusal, a mail system's possessive, a success" 0 "$exe" --json \
+check "lines pasted alone: a refusal, a mail system's possessive, a success, a drop" 0 "$exe" --json \
   --text "554 Refused." --text "Sorry, your envelope sender is in my badmailfrom list" \
-  --text "250 2.0.0 OK 1376056636 i3si9508927obz.16 - gsmtp"
-expect "rejected, sender-rejected, delivered" 'json "
+  --text "250 2.0.0 OK 1376056636 i3si9508927obz.16 - gsmtp" \
+  --text "250 2.7.0 Ok, discarded, id=00675-01 - INFECTED: Win.Test.EICAR_HDB-1"
+expect "rejected, sender-rejected, delivered, malware (accepted to be dropped)" 'json "
 rs=[json.loads(l) for l in sys.stdin]
-assert [r[\"recipients\"][0][\"category\"] for r in rs]==[\"rejected\",\"sender-rejected\",\"delivered\"], rs
+assert [r[\"recipients\"][0][\"category\"] for r in rs]==[\"rejected\",\"sender-rejected\",\"delivered\",\"malware\"], rs
 assert rs[2][\"recipients\"][0][\"action\"]==\"delivered\", rs[2]
+assert rs[3][\"recipients\"][0][\"action\"]==\"failed\", rs[3]
 "'
 
 check "--limit size" 3 "$exe" --json --limit size=1000 "$data/seed-quota.eml"

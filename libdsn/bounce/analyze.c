@@ -1012,11 +1012,14 @@ explain_text (const DsnAnalyzer *an, DsnInput *in)
   g_autofree char *words = unquoted_words (report_part ? report_part : text);
   const char *code_class = NULL;
   /* A server's success reply pasted alone ("250 2.0.0 OK ... queued"):
-   * the message was delivered to that server. */
+   * the message was delivered to that server, unless the reply says it was
+   * accepted only to be dropped ("250 2.7.0 Ok, discarded ... INFECTED"). */
+  static const char *const dropped[]
+      = { "discarded", "quarantined", "dropped", "blackholed", NULL };
   char reply[4];
   gboolean success = g_utf8_strlen (words, -1) <= SHORT_TEXT
                      && dsn_text_reply_code_at (words, reply) && reply[0] == '2'
-                     && !dsn_text_failure_class (words);
+                     && !dsn_text_failure_class (words) && !dsn_text_has_folded (words, dropped);
   if (!*words || (!success && !reads_like_error (an, words, &code_class)))
     return;
   DsnRecipient *r = dsn_report_add_recipient (rep, NULL);
