@@ -80,7 +80,9 @@ static char *
 item_after (const char *label_end, const char *end)
 {
   const char *p = label_end;
-  if (!g_str_has_prefix (p, "-- "))
+  /* The item must start before the report's end: a label on its last line
+   * has none (the text beyond END is the returned message). */
+  if (end - p < 3 || !g_str_has_prefix (p, "-- "))
     return NULL;
   p += 3;
   const char *e = p;
