@@ -85,6 +85,8 @@ test_word_start (void)
   g_assert_cmpstr (classify (an, "550 IB607 too many recipients this hour", NULL), ==,
                    "rate-limited");
   g_assert_cmpstr (classify (an, "554 Message greylisted, try later", NULL), ==, "greylisting");
+  /* The envelope sender by another name is not the recipient. */
+  g_assert_cmpstr (classify (an, "550 Return address unknown", NULL), ==, "sender-rejected");
   /* A word group's word ends before an opening bracket too. */
   g_assert_cmpstr (classify (an, "421 Your IP(192.0.2.1) is filtered", NULL), ==, "blocked");
   g_assert_cmpstr (classify (an, "550 mailbox(es) unavailable: user does not exist", "5.1.1"), ==,
