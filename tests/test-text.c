@@ -73,6 +73,12 @@ test_address (void)
     { "To: \"Neko\" <n.e-ko@sub.example.com>", "n.e-ko@sub.example.com" },
     { "no address here", NULL },
     { "user@[192.0.2.1] literal", "user@[192.0.2.1]" },
+    /* Non-ASCII punctuation ends an address; other characters may be in
+     * one (RFC 6531). */
+    { "收件人：anna@example.cn", "anna@example.cn" },
+    { "宛先（anna@example.jp）、", "anna@example.jp" },
+    { "anna@example.cn，请检查", "anna@example.cn" },
+    { "用户@例子.广告", "用户@例子.广告" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *got = dsn_text_find_address (cases[i].text);

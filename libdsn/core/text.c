@@ -566,6 +566,17 @@ dsn_text_is_address (const char *s)
   return TRUE;
 }
 
+/* TRUE if P (before END) starts a non-ASCII punctuation or space
+ * character: the fullwidth colon of "收件人：anna@example.cn", an ideographic
+ * comma or full stop. Such characters end an address as ASCII ones do;
+ * other non-ASCII characters may be part of one (RFC 6531). */
+static gboolean
+wide_stop_at (const char *p, const char *end)
+{
+  gunichar u = g_utf8_get_char_validated (p, end - p);
+  return u != (gunichar)-1 && u != (gunichar)-2 && (g_unichar_ispunct (u) || g_unichar_isspace (u));
+}
+
 char *
 dsn_text_find_address_len (const char *text, gsize len)
 {
@@ -574,11 +585,24 @@ dsn_text_find_address_len (const char *text, gsize len)
   const char *end = text + len;
   for (const char *at = memchr (text, '@', len); at; at = memchr (at + 1, '@', end - at - 1)) {
     const char *l = at;
-    while (l > text && is_local_char (l[-1]))
-      l--;
+    while (l > text && is_local_char (l[-1])) {
+      if ((guchar)l[-1] < 0x80) {
+        l--;
+        continue;
+      }
+      const char *s = l - 1;
+      while (s > text && ((guchar)*s & 0xC0) == 0x80)
+        s--;
+      if (wide_stop_at (s, at))
+        break;
+      l = s;
+    }
     const char *r = at + 1;
-    while (r < end && is_domain_char (*r) && *r != ':' && *r != '[' && *r != ']')
+    while (r < end && is_domain_char (*r) && *r != ':' && *r != '[' && *r != ']') {
+      if ((guchar)*r >= 0xC0 && wide_stop_at (r, end))
+        break;
       r++;
+    }
     /* A literal domain: user@[192.0.2.1]. */
     if (r == at + 1 && r < end && *r == '[') {
       const char *close = memchr (r, ']', end - r);
