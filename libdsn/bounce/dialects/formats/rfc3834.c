@@ -58,6 +58,22 @@ static const char *const subjects[] = {
   "ausente",
   "ausencia",
   "de vacaciones",
+  /* Portuguese, Dutch */
+  "resposta automática",
+  "fora do escritório",
+  "de férias",
+  "afwezig",
+  "niet op kantoor",
+  "met vakantie",
+  /* Japanese, Chinese, Korean */
+  "自動返信",
+  "自动回复",
+  "自動回覆",
+  "自動回復",
+  "休假",
+  "자동 응답",
+  "자동응답",
+  "부재중",
   NULL,
 };
 
@@ -112,6 +128,19 @@ static const char *const absences[] = {
   "estare ausente",
   "estoy de vacaciones",
   "a mi regreso",
+  /* Portuguese, Dutch */
+  "estou fora do escritorio",
+  "estarei ausente",
+  "estou de ferias",
+  "ik ben afwezig",
+  "ik ben niet op kantoor",
+  "ik ben met vakantie",
+  "na mijn terugkeer",
+  /* Japanese, Chinese, Korean */
+  "不在にしております",
+  "我正在休假",
+  "我不在办公室",
+  "부재중입니다",
   NULL,
 };
 
