@@ -243,6 +243,16 @@ expect "bad --limit: one line on stderr" '[ $(wc -l <"$tmp/err") = 1 ]'
 check "broken pipe ends quietly" 0 bash -c "'$exe' --json '$tmp/box' '$tmp/box' '$tmp/box' | head -1 >/dev/null"
 expect "no error message on a closed pipe" '[ ! -s "$tmp/err" ]'
 
+check "Office 365 sentences pasted alone" 0 "$exe" --json \
+  --text "Your message to anna@example.org couldn't be delivered. anna wasn't found at example.org." \
+  --text "Your message couldn't be delivered because you weren't recognized as a valid sender." \
+  --text "Delivery to the following recipient has been delayed: anna@example.org Message will be retried for 2 more day(s)"
+expect "user-unknown, sender-denied, a delay still being retried" 'json "
+rs=[json.loads(l)[\"recipients\"][0] for l in sys.stdin]
+assert [r[\"category\"] for r in rs]==[\"user-unknown\",\"sender-denied\",\"delayed\"], rs
+assert rs[2][\"action\"]==\"delayed\", rs[2]
+"'
+
 # The built-in phrases' automaton comes from the library's image; with a
 # --patterns directory it is built at start from the same phrases (the
 # directory adds none): every result is the same.

@@ -216,6 +216,9 @@ dsn_finish_recipients (DsnReport *rep)
 static const char *const pending_sentences[] = {
   "this is a warning only",
   "will keep trying",
+  "will be retried",
+  "has been delayed",
+  "have been delayed",
   "ceci est un avertissement",
   "ceci n'est qu'un avertissement",
   "nouvelles tentatives",
