@@ -1170,9 +1170,37 @@ dsn_analyzer_analyze (const DsnAnalyzer *an, const char *data, gsize len, GError
   return dsn_analyze_with (an, data, len, NULL, error);
 }
 
+/* The message a person forwarded as an attachment: the first
+ * message/rfc822 part of a multipart/mixed message, or the whole body. */
+static const DsnMimePart *
+forwarded_message (const DsnMimePart *body)
+{
+  if (body->kind == DSN_MIME_MESSAGE)
+    return body->content_len ? body : NULL;
+  if (body->kind != DSN_MIME_MULTIPART || g_ascii_strcasecmp (body->subtype, "mixed") != 0)
+    return NULL;
+  for (guint i = 0; i < body->children->len; i++) {
+    const DsnMimePart *c = body->children->pdata[i];
+    if (c->kind == DSN_MIME_MESSAGE && c->content_len)
+      return c;
+  }
+  return NULL;
+}
+
+static DsnReport *analyze (const DsnAnalyzer *an, const char *data, gsize len,
+                           const DsnDialect *only, gboolean nested, GError **error);
+
 DsnReport *
 dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *only,
                   GError **error)
+{
+  return analyze (an, data, len, only, FALSE, error);
+}
+
+/* NESTED: DATA is a message attached to the one analysed. */
+static DsnReport *
+analyze (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *only,
+         gboolean nested, GError **error)
 {
   g_return_val_if_fail (an, NULL);
 
@@ -1319,6 +1347,23 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     rep->kind = DSN_KIND_DELIVERY_STATUS;
   if (rep->kind == DSN_KIND_NOT_BOUNCE && pasted && !only)
     explain_text (an, &w.in);
+  /* A person's message with the bounce attached ("Fwd:", the report as
+   * an .eml): the attached report is the one to explain (one level). */
+  DsnReport *forwarded = NULL;
+  const DsnMimePart *att;
+  if (rep->kind == DSN_KIND_NOT_BOUNCE && !pasted && !only && !nested
+      && (att = forwarded_message (msg->body))) {
+    forwarded = analyze (an, att->content, att->content_len, NULL, TRUE, NULL);
+    if (forwarded
+        && (forwarded->kind == DSN_KIND_NOT_BOUNCE || forwarded->kind == DSN_KIND_HEADERS)) {
+      dsn_report_free (forwarded);
+      forwarded = NULL;
+    }
+    if (forwarded) {
+      dsn_report_warn (forwarded, "input.forwarded", NULL);
+      goto done;
+    }
+  }
   if (rep->kind == DSN_KIND_NOT_BOUNCE) {
     rep->dialect = NULL;
     /* Not a report: explain how the message itself was delivered. */
@@ -1344,9 +1389,10 @@ dsn_analyze_with (const DsnAnalyzer *an, const char *data, gsize len, const DsnD
     dsn_sending_assess (rep, &msg->headers);
   }
 
+done:
   dsn_mime_message_free (msg);
   g_string_free (w.body, TRUE);
   g_ptr_array_unref (w.html);
   g_free (w.first_text);
-  return g_steal_pointer (&rep);
+  return forwarded ? forwarded : g_steal_pointer (&rep);
 }

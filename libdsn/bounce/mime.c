@@ -916,7 +916,14 @@ construct (Parser *p, GArray *fields, gboolean parent_digest, int depth, Boundar
     }
     if (!encoded) {
       part->kind = DSN_MIME_MESSAGE;
+      const char *start = p->pos;
       part->message = scan_message (p, depth + 1, found);
+      /* The message as written, up to the newline before the boundary
+       * that ends it. */
+      part->content = start;
+      part->content_len = p->pos - start;
+      if (*found != BOUNDARY_EOS && part->content_len > 0)
+        part->content_len--;
       return part;
     }
   }

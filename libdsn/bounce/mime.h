@@ -44,7 +44,8 @@ struct _DsnMimePart {
                          * cannot be read), else the default (text/plain) */
   char *charset;        /* the charset parameter, or NULL */
   int encoding;         /* a GMimeContentEncoding: its Content-Transfer-Encoding */
-  const char *content;  /* LEAF: the body as written, CONTENT_LEN bytes */
+  const char *content;  /* LEAF: the body as written, CONTENT_LEN bytes; MESSAGE: the
+                         * message as written */
   gsize content_len;
   char *prologue;          /* MULTIPART: the text before the first boundary, or NULL */
   GPtrArray *children;     /* MULTIPART: DsnMimePart */
