@@ -482,6 +482,8 @@ dsn_mime_message_free (DsnMimeMessage *m)
   g_free (m);
 }
 
+/* GMime's parser warning callback: sets the gboolean at USER_DATA when
+ * GMime could not read a Content-Type value. */
 static void
 content_type_warning (gint64 offset, GMimeParserWarning errcode, const gchar *item,
                       gpointer user_data)
@@ -489,7 +491,7 @@ content_type_warning (gint64 offset, GMimeParserWarning errcode, const gchar *it
   (void)offset;
   (void)item;
   if (errcode == GMIME_WARN_INVALID_CONTENT_TYPE)
-    ((Parser *)user_data)->ct_invalid = TRUE;
+    *(gboolean *)user_data = TRUE;
 }
 
 /* A Content-Type value as GMime's parser reads it: TYPE/SUBTYPE, the
@@ -698,15 +700,6 @@ content_type_read (Parser *p, const char *value, ContentType *ct)
   c->used = fits;
 }
 
-static void
-flag_invalid (gint64 offset, GMimeParserWarning errcode, const gchar *item, gpointer user_data)
-{
-  (void)offset;
-  (void)item;
-  if (errcode == GMIME_WARN_INVALID_CONTENT_TYPE)
-    *(gboolean *)user_data = TRUE;
-}
-
 char *
 dsn_mime_content_type_reading (const char *value, gboolean by_gmime)
 {
@@ -714,7 +707,7 @@ dsn_mime_content_type_reading (const char *value, gboolean by_gmime)
   if (by_gmime) {
     gboolean invalid = FALSE;
     GMimeParserOptions *options = g_mime_parser_options_new ();
-    g_mime_parser_options_set_warning_callback (options, flag_invalid, &invalid);
+    g_mime_parser_options_set_warning_callback (options, content_type_warning, &invalid);
     gmime_content_type (options, &invalid, value, &ct);
     g_mime_parser_options_free (options);
   } else if (!simple_content_type (value, &ct)) {
@@ -947,7 +940,7 @@ dsn_mime_parse (const char *buf, gsize len, DsnMimeWarnFunc warn_func, gpointer 
     return NULL;
   p.bounds = g_array_new (FALSE, FALSE, sizeof (Bound));
   p.options = g_mime_parser_options_new ();
-  g_mime_parser_options_set_warning_callback (p.options, content_type_warning, &p);
+  g_mime_parser_options_set_warning_callback (p.options, content_type_warning, &p.ct_invalid);
   Boundary found;
   DsnMimeMessage *m = message_from_fields (&p, fields, 0, &found);
   while (p.bounds->len)

@@ -85,6 +85,17 @@ typedef struct {
   GBytes *image;
 } Automaton;
 
+/* Each array of A with its size in bytes, in the order of the serialised image
+ * (dsn_rules_automaton_image()). */
+#define IMAGE_ARRAYS(a, X)                                                                         \
+  X ((a)->root, sizeof (gint32) * (a)->n_classes)                                                  \
+  X ((a)->state, sizeof (AcState) * ((a)->n_states + 1))                                           \
+  X ((a)->edge, sizeof (guint32) * (a)->n_edges)                                                   \
+  X ((a)->out_start, sizeof (guint32) * ((a)->n_states + 1))                                       \
+  X ((a)->out, sizeof (guint32) * (a)->n_phrases)                                                  \
+  X ((a)->len, sizeof (guint32) * (a)->n_phrases)                                                  \
+  X ((a)->word, sizeof (guint8) * (a)->n_phrases)
+
 static void
 automaton_free (Automaton *a)
 {
@@ -92,16 +103,11 @@ automaton_free (Automaton *a)
     return;
   if (a->image) {
     g_bytes_unref (a->image);
-    g_free (a);
-    return;
+  } else {
+#define FREE(array, size) g_free (array);
+    IMAGE_ARRAYS (a, FREE)
+#undef FREE
   }
-  g_free (a->root);
-  g_free (a->state);
-  g_free (a->edge);
-  g_free (a->out_start);
-  g_free (a->out);
-  g_free (a->len);
-  g_free (a->word);
   g_free (a);
 }
 
@@ -328,16 +334,6 @@ phrases_digest (GPtrArray *phrases, guint32 *bytes, guint32 *hash)
   *bytes = n;
   *hash = h;
 }
-
-/* Each array of A with its size in bytes, in image order. */
-#define IMAGE_ARRAYS(a, X)                                                                         \
-  X ((a)->root, sizeof (gint32) * (a)->n_classes)                                                  \
-  X ((a)->state, sizeof (AcState) * ((a)->n_states + 1))                                           \
-  X ((a)->edge, sizeof (guint32) * (a)->n_edges)                                                   \
-  X ((a)->out_start, sizeof (guint32) * ((a)->n_states + 1))                                       \
-  X ((a)->out, sizeof (guint32) * (a)->n_phrases)                                                  \
-  X ((a)->len, sizeof (guint32) * (a)->n_phrases)                                                  \
-  X ((a)->word, sizeof (guint8) * (a)->n_phrases)
 
 /* The automaton of PHRASES from the library's image, or NULL if there is
  * none (the unit tests' static library) or it was built from other

@@ -342,6 +342,17 @@ reads_like_report (const char *text)
   return FALSE;
 }
 
+/* The report's words for recipients it does not tell apart: TEXT up to
+ * END without its leading white space, at most MAX bytes (in *N). */
+static const char *
+report_words (const char *text, const char *end, gsize max, gsize *n)
+{
+  while (text < end && g_ascii_isspace (*text))
+    text++;
+  *n = MIN ((gsize)(end - text), max);
+  return text;
+}
+
 static gboolean
 detect (const DsnInput *in)
 {
@@ -435,10 +446,8 @@ extract (const DsnInput *in)
   /* A report that names no address in its text: Exim-style servers list
    * the failed ones in X-Failed-Recipients, and the text explains them. */
   if (rep->recipients->len == 0 && dsn_add_failed_recipients (in) > 0) {
-    const char *s = text;
-    while (s < end && g_ascii_isspace (*s))
-      s++;
-    gsize n = MIN ((gsize)(end - s), 1000);
+    gsize n;
+    const char *s = report_words (text, end, 1000, &n);
     for (guint i = 0; i < rep->recipients->len && n; i++)
       dsn_recipient_set_diagnostic (rep->recipients->pdata[i], s, n);
   }
@@ -449,10 +458,8 @@ extract (const DsnInput *in)
    * report's words, when they read like a report's. */
   if (rep->recipients->len == 0 && !in->pasted && machine_sent (in)
       && dsn_subject_has (in, subjects) && reads_like_report (text)) {
-    const char *s = text;
-    while (s < end && g_ascii_isspace (*s))
-      s++;
-    gsize n = MIN ((gsize)(end - s), 2000);
+    gsize n;
+    const char *s = report_words (text, end, 2000, &n);
     if (n)
       dsn_recipient_set_diagnostic (dsn_report_add_recipient (rep, NULL), s, n);
   }
