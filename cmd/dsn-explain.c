@@ -289,8 +289,14 @@ progress_end (Progress *pr)
 
 /* ------------------------------------------------------------ input */
 
+/* The input: the --text values, then each path's messages. */
 typedef struct {
-  Pool *pool;
+  char **texts;
+  guint n_texts, next_text;
+  char **paths;
+  int n_paths, next_path;
+  DsnReader *reader; /* of paths[next_path - 1] */
+  gboolean slow;     /* the reader's input is a stream: a pipe, a terminal */
   Totals *totals;
   Progress progress;
 } Run;
@@ -305,49 +311,58 @@ finish (gpointer item, gpointer data)
   progress_update (&run->progress, run->totals->messages);
 }
 
-/* Reads every message of PATH; FALSE if PATH itself could not be opened. */
+/* A regular file or a directory is read as fast as it is asked for; a
+ * pipe, a FIFO or a terminal may keep the next message waiting. */
 static gboolean
-process_path (Run *run, const char *path)
+is_stream (const char *path)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (DsnReader) reader = dsn_reader_new (path, opt.format, &error);
-  if (!reader) {
-    Item *it = g_new0 (Item, 1);
-    it->path = g_strdup (strcmp (path, "-") ? path : "-");
-    it->read_error = g_steal_pointer (&error);
-    pool_push (run->pool, it, 0);
-    return FALSE;
-  }
-  dsn_reader_set_max_size (reader, dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
-  for (;;) {
-    GBytes *data = NULL;
-    const char *src = NULL;
-    guint index = 0;
-    g_autoptr (GError) e = NULL;
-    if (!dsn_reader_next (reader, &data, &src, &index, &e))
-      break;
-    Item *it = g_new0 (Item, 1);
-    it->data = data;
-    it->path = g_strdup (src);
-    it->index = index;
-    it->read_error = g_steal_pointer (&e);
-    pool_push (run->pool, it, data ? g_bytes_get_size (data) : 0);
-  }
-  return TRUE;
+  struct stat st;
+  int r = strcmp (path, "-") ? stat (path, &st) : fstat (STDIN_FILENO, &st);
+  return r != 0 || !(S_ISREG (st.st_mode) || S_ISDIR (st.st_mode));
 }
 
-/* Each TEXTS (--text) is a message of its own: an error pasted on the
- * command line. */
-static void
-process_texts (Run *run, char **texts)
+/* The pool's next: each --text (an error pasted on the command line) is a
+ * message of its own, then every message of each path; a path that could
+ * not be opened is an item that says so. */
+static gpointer
+next_item (gpointer data, gsize *bytes, gboolean *slow)
 {
-  guint n = g_strv_length (texts);
-  for (guint i = 0; i < n; i++) {
-    Item *it = g_new0 (Item, 1);
-    it->data = g_bytes_new (texts[i], strlen (texts[i]));
+  Run *run = data;
+  Item *it = g_new0 (Item, 1);
+  if (run->next_text < run->n_texts) {
+    const char *text = run->texts[run->next_text++];
+    it->data = g_bytes_new (text, strlen (text));
     it->path = g_strdup ("--text");
-    it->index = n > 1 ? i + 1 : 0;
-    pool_push (run->pool, it, strlen (texts[i]));
+    it->index = run->n_texts > 1 ? run->next_text : 0;
+    *bytes = strlen (text);
+    return it;
+  }
+  for (;;) {
+    if (!run->reader) {
+      if (run->next_path >= run->n_paths) {
+        g_free (it);
+        return NULL;
+      }
+      const char *path = run->paths[run->next_path++];
+      run->reader = dsn_reader_new (path, opt.format, &it->read_error);
+      if (!run->reader) {
+        it->path = g_strdup (path);
+        return it;
+      }
+      dsn_reader_set_max_size (run->reader,
+                               dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE));
+      run->slow = is_stream (path);
+    }
+    GBytes *msg = NULL;
+    const char *src = NULL;
+    if (dsn_reader_next (run->reader, &msg, &src, &it->index, &it->read_error)) {
+      it->data = msg;
+      it->path = g_strdup (src);
+      *bytes = msg ? g_bytes_get_size (msg) : 0;
+      *slow = run->slow;
+      return it;
+    }
+    g_clear_pointer (&run->reader, dsn_reader_free);
   }
 }
 
@@ -548,22 +563,15 @@ main (int argc, char **argv)
   run.totals = &totals;
   run.progress.enabled = !no_progress && isatty (STDERR_FILENO);
   run.progress.start = g_get_monotonic_time ();
+  run.texts = texts;
+  run.n_texts = texts ? g_strv_length (texts) : 0;
+  static char *stdin_path[] = { "-", NULL };
+  run.paths = argc > 1 ? argv + 1 : texts ? NULL : stdin_path;
+  run.n_paths = argc > 1 ? argc - 1 : texts ? 0 : 1;
   /* Messages in flight with --jobs: a few times the largest one read. */
   gsize size_limit = dsn_analyzer_get_limit (analyzer, DSN_LIMIT_MESSAGE_SIZE);
   gsize in_flight = size_limit > G_MAXSIZE / 4 ? G_MAXSIZE : size_limit * 4;
-  run.pool = pool_new ((int)jobs, in_flight, analyse_item, finish, &run);
-
-  if (texts)
-    process_texts (&run, texts);
-  if (argc < 2) {
-    if (!texts)
-      process_path (&run, "-");
-  } else {
-    for (int i = 1; i < argc; i++)
-      process_path (&run, argv[i]);
-  }
-
-  pool_free (run.pool);
+  pool_run ((int)jobs, in_flight, next_item, analyse_item, finish, &run);
   progress_end (&run.progress);
   if (summary)
     summary_print (&totals, opt.json, opt.color);

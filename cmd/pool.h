@@ -1,30 +1,29 @@
-/* An ordered worker pool: the caller hands out items in order, threads
- * work on them in parallel, and each item is finished on the caller's
- * thread in the order it was handed out (dsn-explain's results keep the
- * input's order whatever the number of threads).
+/* An ordered worker pool: threads take items from the input, a batch at a
+ * time, and work on them in parallel; each item is finished on the
+ * caller's thread in input order (dsn-explain's results keep the input's
+ * order whatever the number of threads).
  * SPDX-License-Identifier: BSD-2-Clause */
 #ifndef DSN_CMD_POOL_H
 #define DSN_CMD_POOL_H
 
 #include <glib.h>
 
-typedef struct _Pool Pool;
+/* The next item of the input, NULL at its end; called by one thread at a
+ * time. *BYTES is the item's size (bounds memory, see pool_run()); *SLOW
+ * says it came from an input that may keep the next one waiting (a pipe, a
+ * terminal): it is worked on at once rather than with the items after it. */
+typedef gpointer (*PoolNext) (gpointer data, gsize *bytes, gboolean *slow);
 typedef void (*PoolFunc) (gpointer item, gpointer data);
 
-/* Returns a pool of JOBS threads running WORK on each item, then FINISH on
- * the caller's thread; both get DATA. The caller is one of them: JOBS - 1
- * threads are started, and the caller works on items while it waits for
- * one to finish (JOBS busy threads, not JOBS + 1). With one job there is
- * no thread: an
- * item is worked on and finished as it is pushed. MAX_BYTES bounds the sizes
- * of the items in flight (see pool_push()). */
-Pool *pool_new (int jobs, gsize max_bytes, PoolFunc work, PoolFunc finish, gpointer data);
-/* Hands out ITEM (not NULL), of BYTES bytes, and finishes the items done
- * meanwhile. At most a fixed window of items, and of bytes, is in flight,
- * so memory stays bounded whatever the input: beyond either, waits for the
- * oldest. A single item larger than the byte bound still goes, alone. */
-void pool_push (Pool *pool, gpointer item, gsize bytes);
-/* Finishes every item handed out, stops the threads and frees POOL. */
-void pool_free (Pool *pool);
+/* Runs NEXT to the end: WORK on every item on JOBS threads, then FINISH on
+ * the caller's thread, in the order NEXT gave them; all three get DATA.
+ * With one job there is no thread: each item is read, worked on and
+ * finished in turn. With more, each thread reads a batch of items and
+ * works on them (one lock per batch), and the caller only finishes; at
+ * most a fixed window of items, and about MAX_BYTES of them, are in
+ * flight, so memory stays bounded whatever the input (a single item larger
+ * than MAX_BYTES still goes, alone). */
+void pool_run (int jobs, gsize max_bytes, PoolNext next, PoolFunc work, PoolFunc finish,
+               gpointer data);
 
 #endif
