@@ -615,6 +615,10 @@ dsn_text_find_address_len (const char *text, gsize len)
       r--;
     if (l == at || r == at + 1)
       continue;
+    /* A virus name, not an address: "@mm" marks a mass-mailing worm in the
+     * scanners' names ("W32.Netsky.P@mm", "W32/Mydoom.A@MM"). */
+    if (r - at == 3 && g_ascii_strncasecmp (at + 1, "mm", 2) == 0)
+      continue;
     return g_strndup (l, r - l);
   }
   return NULL;

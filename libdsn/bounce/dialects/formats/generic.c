@@ -1,6 +1,7 @@
 /* The last resort for text bounces no dialect claims: a report from a
  * mailer-daemon, or with a bounce subject (in English, French, German,
- * Italian or Spanish), scanned for address paragraphs. Providers' own
+ * Italian, Spanish and a few more; a virus scanner's notice is one too),
+ * scanned for address paragraphs. Providers' own
  * reports in those languages (French, Swiss, German, Italian, Spanish ISPs)
  * mostly come this way: an address, the server's words after it.
  * SPDX-License-Identifier: BSD-2-Clause */
@@ -32,6 +33,21 @@ static const char *const subjects[] = {
   "warning: could not send",
   "delivery delayed",
   "delayed mail",
+  "was not delivered",
+  "were not delivered",
+  /* A virus scanner's notice to the sender: the message was stopped. */
+  "virus alert",
+  "virus detected",
+  "virus found",
+  "virus warning",
+  "virus notification",
+  "contained a virus",
+  "contains a virus",
+  "infected with",
+  "banned filename",
+  "banned attachment",
+  "blocked attachment",
+  "in mail from you",
   /* French */
   "non remis",
   "non distribué",
@@ -50,6 +66,8 @@ static const char *const subjects[] = {
   "message retardé",
   "distribution différée",
   "distribution retardée",
+  "alerte virus",
+  "virus détecté",
   /* German */
   "unzustellbar",
   "nicht zustellbar",
@@ -64,6 +82,9 @@ static const char *const subjects[] = {
   "an den absender zurück",
   "verzögerte zustellung",
   "zustellung verzögert",
+  "virenwarnung",
+  "virus gefunden",
+  "virus entdeckt",
   /* Italian */
   "non recapitabile",
   "non recapitato",
@@ -78,6 +99,7 @@ static const char *const subjects[] = {
   "restituito al mittente",
   "consegna ritardata",
   "recapito ritardato",
+  "virus rilevato",
   /* Spanish */
   "no se puede entregar",
   "no entregado",
@@ -90,6 +112,7 @@ static const char *const subjects[] = {
   "devolviendo el mensaje",
   "entrega retrasada",
   "entrega demorada",
+  "virus detectado",
   /* Portuguese */
   "não entregue",
   "falha na entrega",
@@ -97,6 +120,7 @@ static const char *const subjects[] = {
   "devolvida ao remetente",
   "notificação de status de entrega",
   "entrega atrasada",
+  "vírus detectado",
   /* Dutch */
   "onbestelbaar",
   "niet bezorgd",
@@ -427,8 +451,18 @@ extract (const DsnInput *in)
     else if (at && at < end && r->diagnostic && is_label_and_address (r->diagnostic, r->address)) {
       const char *from, *to;
       paragraph_around (text, end, at, &from, &to);
-      if (to - from > (gssize)strlen (r->diagnostic) + 2)
+      if (to - from > (gssize)strlen (r->diagnostic) + 2) {
         dsn_recipient_set_diagnostic (r, from, to - from);
+      } else {
+        /* A label on a line of its own ("Destinataire : marie@example.fr"):
+         * the report's other words, before and after it, explain it. */
+        const char *ls = dsn_line_start (text, at), *next = dsn_next_line (at);
+        gsize before, after;
+        const char *b = report_words (text, ls, 1000, &before);
+        const char *a = report_words (next < end ? next : end, end, 1000, &after);
+        g_autofree char *both = g_strdup_printf ("%.*s %.*s", (int)before, b, (int)after, a);
+        dsn_recipient_set_diagnostic (r, g_strstrip (both), -1);
+      }
     }
     /* The paragraph naming the address may only paraphrase; a line quoting
      * the server's reply ("550 5.1.1 ...") elsewhere in the report is better. */
