@@ -35,6 +35,7 @@ typedef struct {
   gboolean ended;      /* NEXT returned NULL */
   int workers_left;    /* threads still running */
   int room_waiters;    /* threads waiting for room in the window */
+  gboolean last_slow;  /* the batch read last came from a stream */
   gboolean caller_waits;
 } Pool;
 
@@ -86,6 +87,7 @@ take (Pool *pool, gpointer *items, guint64 *first, gboolean *slow_batch)
   }
   pool->next_seq += n;
   pool->bytes += bytes;
+  pool->last_slow = *slow_batch;
   if (ended && !pool->ended) {
     pool->ended = TRUE;
     pthread_cond_broadcast (&pool->room_cond); /* the others waiting for room stop */
@@ -111,11 +113,11 @@ worker (gpointer data)
     for (guint i = 0; i < n; i++)
       pool->ready[(first + i) % WINDOW] = TRUE;
     /* Wake the caller when the head item is done and there is much to
-     * finish, a thread waits for room, or items from a stream wait for it:
-     * a wake-up per batch is a context switch away from the threads at
-     * work. */
+     * finish, a thread waits for room, or the input is a stream (its next
+     * message may be long to come): a wake-up per batch is a context switch
+     * away from the threads at work. */
     if (pool->caller_waits && pool->ready[pool->next_finish % WINDOW]
-        && (slow || pool->room_waiters || pool->ended
+        && (slow || pool->last_slow || pool->room_waiters || pool->ended
             || pool->next_seq - pool->next_finish >= WINDOW / 2))
       pthread_cond_signal (&pool->done_cond);
     pthread_mutex_unlock (&pool->lock);

@@ -82,15 +82,17 @@ for name, args, stdin in (('mixed inputs', ['--json'] + mixed, None),
 # A stream: each result as soon as its message is read. An mbox message
 # ends where the next envelope line begins; the pipe is then left open.
 message = mbox_of(files[:1])
-for jobs in (1, 2, 4):
-    p = subprocess.Popen(WRAPPER + [EXE, '--json', '--no-progress', '--jobs', str(jobs)],
+for jobs, before in ((1, []), (2, []), (4, []), (2, files[:3])):
+    p = subprocess.Popen(WRAPPER + [EXE, '--json', '--no-progress', '--jobs', str(jobs)] + before +
+                         (['-'] if before else []),
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     results = []
-    for i in range(3):
-        p.stdin.write(message if i == 0 else message[len(envelope):] + envelope)
-        if i == 0:
-            p.stdin.write(envelope)
-        p.stdin.flush()
+    for i in range(3 + len(before)):
+        if i < 3:
+            p.stdin.write(message if i == 0 else message[len(envelope):] + envelope)
+            if i == 0:
+                p.stdin.write(envelope)
+            p.stdin.flush()
         deadline = time.monotonic() + 30
         line = b''
         while not line.endswith(b'\n') and time.monotonic() < deadline:
@@ -104,7 +106,8 @@ for jobs in (1, 2, 4):
     rest = p.stdout.read()
     p.wait(60)
     ok(all(r.endswith(b'\n') for r in results) and rest.count(b'\n') == 1,
-       '--jobs %d on a pipe: each message explained while the pipe stays open' % jobs,
+       '--jobs %d on a pipe%s: each message explained while the pipe stays open'
+       % (jobs, ' after %d files' % len(before) if before else ''),
        'results before the end: %d; after: %d' % (sum(r.endswith(b'\n') for r in results), rest.count(b'\n')))
 
 shutil.rmtree(tmp)
