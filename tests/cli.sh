@@ -253,6 +253,18 @@ assert [r[\"category\"] for r in rs]==[\"user-unknown\",\"sender-denied\",\"dela
 assert rs[2][\"action\"]==\"delayed\", rs[2]
 "'
 
+# "Reason: address" on one line (IMail, CommuniGate and others) gives its
+# reason; "Recipient: address" only names the recipient.
+check "a reason and the address on one line" 0 "$exe" --json \
+  --text "Unknown user: anna@example.org" --text "User mailbox exceeds allowed size: anna@example.org" \
+  --text "Recipient: anna@example.org
+Mailbox quota exceeded"
+expect "user-unknown, mailbox-full, mailbox-full" 'json "
+rs=[json.loads(l)[\"recipients\"][0] for l in sys.stdin]
+assert [r[\"category\"] for r in rs]==[\"user-unknown\",\"mailbox-full\",\"mailbox-full\"], rs
+assert all(r[\"address\"]==\"anna@example.org\" for r in rs), rs
+"'
+
 # The built-in phrases' automaton comes from the library's image; with a
 # --patterns directory it is built at start from the same phrases (the
 # directory adds none): every result is the same.

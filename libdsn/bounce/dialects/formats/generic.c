@@ -300,6 +300,20 @@ is_label_and_address (const char *diag, const char *address)
   return TRUE;
 }
 
+/* TRUE if LABEL (the words before "address:") only says which recipient
+ * the line names. */
+static gboolean
+names_recipient (const char *label)
+{
+  static const char *const words[] = {
+    "recipient",    "address", "adresse", "destinataire", "empfänger", "empfaenger", "destinatario",
+    "destinatária", "rcpt",    "收件人",  "收信人",       "宛先",      "수신자",     NULL,
+  };
+  g_autofree char *l = g_strstrip (g_strdup (label));
+  return !g_ascii_strcasecmp (l, "to") || !g_ascii_strcasecmp (l, "an") || !*l
+         || dsn_text_has_folded (l, words);
+}
+
 /* The paragraph of TEXT (up to END) around P: from the blank line before it
  * to the blank line after it, at most a few lines either way. */
 static void
@@ -437,6 +451,14 @@ extract (const DsnInput *in)
       if (prev_end > text)
         paragraph_around (text, line, prev_end - 1, &prev, &to);
       const char *next = dsn_next_line (at);
+      /* The address's own line may give the reason ("Unknown user:
+       * anna@example.org", "Mailbox full: ..."): it is part of the words. */
+      gsize letters = 0;
+      for (const char *c = line; c < next && c < end; c++)
+        if (g_ascii_isalpha (*c) && (c < at || c >= at + strlen (r->address)))
+          letters++;
+      if (letters >= 4)
+        next = line;
       if (prev_end > prev && prev_end - prev <= 300) {
         g_autofree char *both
             = g_strdup_printf ("%.*s %.*s", (int)(prev_end - prev), prev, (int)(end - next), next);
@@ -454,14 +476,22 @@ extract (const DsnInput *in)
       if (to - from > (gssize)strlen (r->diagnostic) + 2) {
         dsn_recipient_set_diagnostic (r, from, to - from);
       } else {
-        /* A label on a line of its own ("Destinataire : marie@example.fr"):
-         * the report's other words, before and after it, explain it. */
+        /* A line of its own, "label: address": the report's other words,
+         * before and after it, explain it, with the label unless it only
+         * names the recipient ("Destinataire : marie@example.fr", but
+         * "Unknown user: anna@example.org"). */
         const char *ls = dsn_line_start (text, at), *next = dsn_next_line (at);
         gsize before, after;
         const char *b = report_words (text, ls, 1000, &before);
         const char *a = report_words (next < end ? next : end, end, 1000, &after);
-        g_autofree char *both = g_strdup_printf ("%.*s %.*s", (int)before, b, (int)after, a);
-        dsn_recipient_set_diagnostic (r, g_strstrip (both), -1);
+        const char *colon = memchr (r->diagnostic, ':', strlen (r->diagnostic));
+        g_autofree char *label = g_strndup (r->diagnostic, colon ? colon - r->diagnostic : 0);
+        if (names_recipient (label))
+          label[0] = '\0';
+        g_autofree char *all
+            = g_strdup_printf ("%.*s %s %.*s", (int)before, b, label, (int)after, a);
+        if (*g_strstrip (all))
+          dsn_recipient_set_diagnostic (r, all, -1);
       }
     }
     /* The paragraph naming the address may only paraphrase; a line quoting

@@ -1,5 +1,6 @@
 /* Google Groups: a post the group refused, reported in the poster's language
- * by mailer-daemon@googlemail.com, the group named in X-Failed-Recipients.
+ * by mailer-daemon@googlemail.com, the group named in X-Failed-Recipients;
+ * also when pasted without its headers.
  * SPDX-License-Identifier: BSD-2-Clause */
 #include "../dialect.h"
 #include "providers.h"
@@ -10,6 +11,10 @@ static gboolean
 detect (const DsnInput *in)
 {
   static const char *const senders[] = { "@googlemail.com", "@google.com", NULL };
+  if (in->pasted)
+    /* Pasted without its headers: the notice's own signature and link,
+     * the same in every language it is written in. */
+    return dsn_body_find (in, "groups.google.com/support") && dsn_body_find (in, "Google Groups");
   return dsn_from_has (in, senders) && dsn_body_find (in, "groups.google.com");
 }
 
@@ -47,8 +52,9 @@ extract (const DsnInput *in)
   if (!dsn_add_failed_recipients (in)) {
     const char *to = dsn_report_get_original_header (rep, "To");
     g_autofree char *addr = to ? dsn_text_find_address (to) : NULL;
-    if (!addr)
+    if (!addr && !in->pasted)
       return FALSE;
+    /* A pasted notice without the original's headers: the group, not named. */
     dsn_report_add_recipient (rep, addr)->action = DSN_ACTION_FAILED;
   }
   g_autofree char *why = explanation (text, end);
