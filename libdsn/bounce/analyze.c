@@ -874,6 +874,131 @@ starts_with_header (const char *s)
   return FALSE;
 }
 
+/* ---------------------------------------------- pasted delivery-status */
+
+/* The fields of a delivery-status part (RFC 3464 §2.2, §2.3). */
+static gboolean
+is_dsn_field (const char *line, gsize len, gboolean opening)
+{
+  static const char *const openers[]
+      = { "reporting-mta", "final-recipient", "original-recipient", NULL };
+  static const char *const others[] = { "dsn-gateway",
+                                        "received-from-mta",
+                                        "arrival-date",
+                                        "original-envelope-id",
+                                        "action",
+                                        "status",
+                                        "remote-mta",
+                                        "diagnostic-code",
+                                        "last-attempt-date",
+                                        "final-log-id",
+                                        "will-retry-until",
+                                        NULL };
+  const char *colon = memchr (line, ':', len);
+  if (!colon || colon == line)
+    return FALSE;
+  gsize n = colon - line;
+  for (const char *const *f = openers; *f; f++)
+    if (n == strlen (*f) && !g_ascii_strncasecmp (line, *f, n))
+      return TRUE;
+  if (opening)
+    return FALSE;
+  for (const char *const *f = others; *f; f++)
+    if (n == strlen (*f) && !g_ascii_strncasecmp (line, *f, n))
+      return TRUE;
+  return n > 2 && !g_ascii_strncasecmp (line, "x-", 2) && !memchr (line, ' ', n);
+}
+
+/* Where a delivery-status part pasted as text starts and ends in TEXT (a
+ * mail client shows it inline, after the report's words): from a paragraph
+ * opening with Reporting-MTA, Final-Recipient or Original-Recipient, over
+ * the paragraphs of such fields, if it names a recipient and its action
+ * or status. FALSE if there is none. One pass over the lines. */
+static gboolean
+find_pasted_fields (const char *text, gsize len, gsize *start, gsize *stop)
+{
+  const char *end = text + len, *pos = text, *line;
+  gsize n;
+  gboolean blank_before = TRUE, in_block = FALSE, recipient = FALSE, outcome = FALSE;
+  const char *from = NULL, *to = NULL;
+  while (dsn_text_next_line_until (&pos, end, &line, &n)) {
+    gboolean blank = dsn_line_is_blank (line, n);
+    if (in_block) {
+      if (blank) {
+        blank_before = TRUE;
+        continue;
+      }
+      gboolean field = *line == ' ' || *line == '\t' || is_dsn_field (line, n, FALSE);
+      if (!field && blank_before)
+        break; /* a paragraph of something else: the returned message */
+      if (!field)
+        break;
+      to = line + n;
+      recipient |= !g_ascii_strncasecmp (line, "final-recipient:", 16)
+                   || !g_ascii_strncasecmp (line, "original-recipient:", 19);
+      outcome
+          |= !g_ascii_strncasecmp (line, "action:", 7) || !g_ascii_strncasecmp (line, "status:", 7);
+      blank_before = FALSE;
+      continue;
+    }
+    if (!blank && blank_before && is_dsn_field (line, n, TRUE)) {
+      in_block = TRUE;
+      from = line;
+      to = line + n;
+      recipient = g_ascii_strncasecmp (line, "reporting-mta:", 14) != 0;
+    }
+    blank_before = blank;
+  }
+  if (!from || !recipient || !outcome)
+    return FALSE;
+  *start = from - text;
+  *stop = to - text;
+  return TRUE;
+}
+
+/* A pasted report whose delivery-status fields came with it, rebuilt as the
+ * multipart/report it was: its words, the fields as a delivery-status part,
+ * what follows them as the returned message's text. NULL if TEXT has no
+ * such fields. */
+static GByteArray *
+pasted_as_report (const char *text, gsize len)
+{
+  gsize start, stop;
+  if (!find_pasted_fields (text, len, &start, &stop))
+    return NULL;
+  /* A boundary that the text does not hold (one that does is left as it
+   * is: looking for another could take a pass per candidate). */
+  static const char boundary[] = "=_pasted_report_boundary";
+  if (g_strstr_len (text, len, boundary))
+    return NULL;
+  GString *out = g_string_sized_new (len + 512);
+  g_string_append_printf (out,
+                          "MIME-Version: 1.0\n"
+                          "Content-Type: multipart/report; report-type=delivery-status; "
+                          "boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; charset=utf-8\n\n",
+                          boundary, boundary);
+  g_string_append_len (out, text, start);
+  g_string_append_printf (out, "\n--%s\nContent-Type: message/delivery-status\n\n", boundary);
+  g_string_append_len (out, text + start, stop - start);
+  g_string_append_c (out, '\n');
+  const char *rest = text + stop, *end = text + len;
+  while (rest < end && g_ascii_isspace (*rest))
+    rest++;
+  if (rest < end) {
+    /* The returned message's headers, when they follow; else more text. */
+    g_string_append_printf (out, "\n--%s\nContent-Type: %s\n\n", boundary,
+                            starts_with_header (rest) ? "text/rfc822-headers"
+                                                      : "text/plain; charset=utf-8");
+    g_string_append_len (out, rest, end - rest);
+  }
+  g_string_append_printf (out, "\n--%s--\n", boundary);
+  gsize n = out->len;
+  GByteArray *buf = g_byte_array_new_take ((guint8 *)g_string_free (out, FALSE), n);
+  g_byte_array_append (buf, (const guint8 *)"", 1); /* the NUL after it */
+  g_byte_array_set_size (buf, n);
+  return buf;
+}
+
 static char *
 decoded_header (const DsnMimeMessage *msg, const char *name)
 {
@@ -1257,7 +1382,13 @@ analyze (const DsnAnalyzer *an, const char *data, gsize len, const DsnDialect *o
   /* Text pasted without its header block: give GMime an empty one. */
   gboolean pasted = !starts_with_header ((const char *)buf->data);
   if (pasted) {
-    g_byte_array_prepend (buf, (const guint8 *)"\n", 1);
+    GByteArray *report = pasted_as_report ((const char *)buf->data, buf->len);
+    if (report) {
+      g_byte_array_unref (buf);
+      buf = report;
+    } else {
+      g_byte_array_prepend (buf, (const guint8 *)"\n", 1);
+    }
     dsn_report_warn (rep, "input.pasted", NULL);
   }
   /* Headers alone, as copied from a mail client's "show original": the
