@@ -876,9 +876,13 @@ starts_with_header (const char *s)
 
 /* ---------------------------------------------- pasted delivery-status */
 
+/* Which fields is_dsn_field() takes: those that open a pasted
+ * delivery-status part, any it names, or those and extension fields. */
+typedef enum { DSN_FIELD_OPENING, DSN_FIELD_NAMED, DSN_FIELD_ANY } DsnFieldKind;
+
 /* The fields of a delivery-status part (RFC 3464 §2.2, §2.3). */
 static gboolean
-is_dsn_field (const char *line, gsize len, gboolean opening)
+is_dsn_field (const char *line, gsize len, DsnFieldKind kind)
 {
   static const char *const openers[]
       = { "reporting-mta", "final-recipient", "original-recipient", NULL };
@@ -901,12 +905,13 @@ is_dsn_field (const char *line, gsize len, gboolean opening)
   for (const char *const *f = openers; *f; f++)
     if (n == strlen (*f) && !g_ascii_strncasecmp (line, *f, n))
       return TRUE;
-  if (opening)
+  if (kind == DSN_FIELD_OPENING)
     return FALSE;
   for (const char *const *f = others; *f; f++)
     if (n == strlen (*f) && !g_ascii_strncasecmp (line, *f, n))
       return TRUE;
-  return n > 2 && !g_ascii_strncasecmp (line, "x-", 2) && !memchr (line, ' ', n);
+  return kind == DSN_FIELD_ANY && n > 2 && !g_ascii_strncasecmp (line, "x-", 2)
+         && !memchr (line, ' ', n);
 }
 
 /* Where a delivery-status part pasted as text starts and ends in TEXT (a
@@ -928,9 +933,11 @@ find_pasted_fields (const char *text, gsize len, gsize *start, gsize *stop)
         blank_before = TRUE;
         continue;
       }
-      gboolean field = *line == ' ' || *line == '\t' || is_dsn_field (line, n, FALSE);
-      if (!field && blank_before)
-        break; /* a paragraph of something else: the returned message */
+      /* A paragraph goes on with a continuation line or a field; the next
+       * one opens with a field the part names (the returned message's
+       * headers may open with an extension field too). */
+      gboolean field = !blank_before && (*line == ' ' || *line == '\t');
+      field = field || is_dsn_field (line, n, blank_before ? DSN_FIELD_NAMED : DSN_FIELD_ANY);
       if (!field)
         break;
       to = line + n;
@@ -941,7 +948,7 @@ find_pasted_fields (const char *text, gsize len, gsize *start, gsize *stop)
       blank_before = FALSE;
       continue;
     }
-    if (!blank && blank_before && is_dsn_field (line, n, TRUE)) {
+    if (!blank && blank_before && is_dsn_field (line, n, DSN_FIELD_OPENING)) {
       in_block = TRUE;
       from = line;
       to = line + n;

@@ -451,14 +451,6 @@ extract (const DsnInput *in)
       if (prev_end > text)
         paragraph_around (text, line, prev_end - 1, &prev, &to);
       const char *next = dsn_next_line (at);
-      /* The address's own line may give the reason ("Unknown user:
-       * anna@example.org", "Mailbox full: ..."): it is part of the words. */
-      gsize letters = 0;
-      for (const char *c = line; c < next && c < end; c++)
-        if (g_ascii_isalpha (*c) && (c < at || c >= at + strlen (r->address)))
-          letters++;
-      if (letters >= 4)
-        next = line;
       if (prev_end > prev && prev_end - prev <= 300) {
         g_autofree char *both
             = g_strdup_printf ("%.*s %.*s", (int)(prev_end - prev), prev, (int)(end - next), next);
