@@ -133,14 +133,15 @@ void
 pool_run (int jobs, gsize max_bytes, PoolNext next, PoolFunc work, PoolFunc finish, gpointer data)
 {
   if (jobs <= 1) {
-    gpointer item;
-    gsize bytes;
-    gboolean slow;
-    while ((item = next (data, &bytes, &slow))) {
+    for (;;) {
+      gsize bytes = 0;
+      gboolean slow = FALSE;
+      gpointer item = next (data, &bytes, &slow);
+      if (!item)
+        return;
       work (item, data);
       finish (item, data);
     }
-    return;
   }
   Pool *pool = g_new0 (Pool, 1);
   pool->next = next;

@@ -11,7 +11,8 @@
 /* The next item of the input, NULL at its end; called by one thread at a
  * time. *BYTES is the item's size (bounds memory, see pool_run()); *SLOW
  * says it came from an input that may keep the next one waiting (a pipe, a
- * terminal): it is worked on at once rather than with the items after it. */
+ * terminal): it is worked on at once rather than with the items after it.
+ * Both are 0 and FALSE unless NEXT sets them. */
 typedef gpointer (*PoolNext) (gpointer data, gsize *bytes, gboolean *slow);
 typedef void (*PoolFunc) (gpointer item, gpointer data);
 

@@ -476,8 +476,9 @@ extract (const DsnInput *in)
         gsize before, after;
         const char *b = report_words (text, ls, 1000, &before);
         const char *a = report_words (next < end ? next : end, end, 1000, &after);
-        const char *colon = memchr (r->diagnostic, ':', strlen (r->diagnostic));
-        g_autofree char *label = g_strndup (r->diagnostic, colon ? colon - r->diagnostic : 0);
+        /* is_label_and_address() found the colon before the address. */
+        g_autofree char *label
+            = g_strndup (r->diagnostic, strchr (r->diagnostic, ':') - r->diagnostic);
         if (names_recipient (label))
           label[0] = '\0';
         g_autofree char *all
